@@ -1,0 +1,401 @@
+namespace Descent.Kernels;
+
+/// <summary>
+/// The one interface every backend implements and the engine talks to.
+/// <para>
+/// Execution model: ops are queued in call order; <see cref="Upload{T}"/> copies the caller's data
+/// before it returns; <see cref="Download{T}"/> and <see cref="Synchronize"/> wait for everything
+/// queued. A backend may batch queued work until someone waits.
+/// </para>
+/// <para>
+/// Every public method validates its sizes against the buffers before anything is launched, so a bad
+/// call is an <see cref="InvalidInputException"/> and never an out-of-bounds access on the device
+/// (which aborts the whole process on ILGPU's CPU accelerator). Backends implement the protected
+/// <c>...Core</c> methods and may assume valid arguments.
+/// </para>
+/// Storage is row-major. Shape legend: M, N, K are GEMM sizes (C is M x N, the inner size is K);
+/// B is the rows of a batch; C the columns (features or classes) of a row.
+/// </summary>
+public abstract class ComputeBackend : IDisposable
+{
+    private bool disposed;
+
+    /// <summary>Short backend name as the command line spells it, e.g. "ilgpu-cpu".</summary>
+    public abstract string Name { get; }
+
+    /// <summary>Human-readable device name and size.</summary>
+    public abstract string DeviceDescription { get; }
+
+    // ---------------------------------------------------------------- memory
+
+    /// <summary>Allocates a zero-filled buffer of float, int or byte elements.</summary>
+    public DeviceBuffer<T> Allocate<T>(int length) where T : unmanaged
+    {
+        ThrowIfDisposed();
+        if (typeof(T) != typeof(float) && typeof(T) != typeof(int) && typeof(T) != typeof(byte))
+        {
+            throw new InvalidInputException($"buffers hold float, int or byte elements, not {typeof(T).Name}");
+        }
+        if (length <= 0)
+        {
+            throw new InvalidInputException($"a buffer needs at least one element, got {length}");
+        }
+        return AllocateCore<T>(length);
+    }
+
+    /// <summary>Copies <paramref name="source"/> into the buffer at <paramref name="offset"/>; the span may be reused on return.</summary>
+    public void Upload<T>(DeviceBuffer<T> destination, ReadOnlySpan<T> source, int offset = 0) where T : unmanaged
+    {
+        CheckBuffer(destination, nameof(destination));
+        CheckRange(destination, offset, source.Length, nameof(destination));
+        UploadCore(destination, source, offset);
+    }
+
+    /// <summary>Waits for all queued work, then copies <paramref name="destination"/>.Length elements from <paramref name="offset"/>.</summary>
+    public void Download<T>(DeviceBuffer<T> source, Span<T> destination, int offset = 0) where T : unmanaged
+    {
+        CheckBuffer(source, nameof(source));
+        CheckRange(source, offset, destination.Length, nameof(source));
+        DownloadCore(source, destination, offset);
+    }
+
+    /// <summary>Waits until every queued op has finished.</summary>
+    public void Synchronize()
+    {
+        ThrowIfDisposed();
+        SynchronizeCore();
+    }
+
+    /// <summary>Queues buffer[offset .. offset+count) = value.</summary>
+    public void Fill(DeviceBuffer<float> buffer, float value, int offset, int count)
+    {
+        CheckBuffer(buffer, nameof(buffer));
+        CheckRange(buffer, offset, count, nameof(buffer));
+        if (count > 0)
+        {
+            FillCore(buffer, value, offset, count);
+        }
+    }
+
+    // ---------------------------------------------------------------- GEMM
+
+    /// <summary>
+    /// C = alpha * op(A) * op(B) + beta * C, op = identity or transpose.
+    /// A is M x K (K x M when transposed), B is K x N (N x K when transposed), C is M x N.
+    /// A linear layer uses it three ways without materialising a transpose:
+    /// forward Y = X W^T (transposeB), dX = dY W, dW += dY^T X (transposeA, beta 1).
+    /// When beta is 0, C is overwritten (its old contents, even NaN, are ignored).
+    /// </summary>
+    public void Gemm(bool transposeA, bool transposeB, int m, int n, int k, float alpha,
+        DeviceBuffer<float> a, DeviceBuffer<float> b, float beta, DeviceBuffer<float> c,
+        GemmAlgorithm algorithm = GemmAlgorithm.Auto)
+    {
+        CheckPositive(m, "M");
+        CheckPositive(n, "N");
+        CheckPositive(k, "K");
+        CheckBuffer(a, nameof(a));
+        CheckBuffer(b, nameof(b));
+        CheckBuffer(c, nameof(c));
+        CheckLength(a, (long)m * k, "A (M x K)");
+        CheckLength(b, (long)k * n, "B (K x N)");
+        CheckLength(c, (long)m * n, "C (M x N)");
+        GemmCore(transposeA, transposeB, m, n, k, alpha, a, b, beta, c, algorithm);
+    }
+
+    // ---------------------------------------------------------------- bias
+
+    /// <summary>Forward: y[B, C] += bias[C], broadcast over rows.</summary>
+    public void BiasAdd(DeviceBuffer<float> y, DeviceBuffer<float> bias, int rows, int cols)
+    {
+        CheckMatrix(y, rows, cols, nameof(y));
+        CheckBuffer(bias, nameof(bias));
+        CheckLength(bias, cols, "bias (C)");
+        BiasAddCore(y, bias, rows, cols);
+    }
+
+    /// <summary>Backward: dBias[C] = beta * dBias[C] + sum over rows of dY[B, C] (fixed order, deterministic).</summary>
+    public void BiasBackward(DeviceBuffer<float> dY, DeviceBuffer<float> dBias, int rows, int cols, float beta)
+    {
+        CheckMatrix(dY, rows, cols, nameof(dY));
+        CheckBuffer(dBias, nameof(dBias));
+        CheckLength(dBias, cols, "dBias (C)");
+        BiasBackwardCore(dY, dBias, rows, cols, beta);
+    }
+
+    // ---------------------------------------------------------------- activations
+
+    /// <summary>Forward: y[n] = f(x[n]) for the first <paramref name="count"/> elements; x and y may be the same buffer.</summary>
+    public void ActivationForward(Activation activation, DeviceBuffer<float> x, DeviceBuffer<float> y, int count)
+    {
+        CheckPositive(count, "count");
+        CheckBuffer(x, nameof(x));
+        CheckBuffer(y, nameof(y));
+        CheckLength(x, count, "x");
+        CheckLength(y, count, "y");
+        ActivationForwardCore(activation, x, y, count);
+    }
+
+    /// <summary>Backward: dX[n] = dY[n] * f'(x[n]), computed from the forward output y; dY and dX may be the same buffer.</summary>
+    public void ActivationBackward(Activation activation, DeviceBuffer<float> dY, DeviceBuffer<float> y, DeviceBuffer<float> dX, int count)
+    {
+        CheckPositive(count, "count");
+        CheckBuffer(dY, nameof(dY));
+        CheckBuffer(y, nameof(y));
+        CheckBuffer(dX, nameof(dX));
+        CheckLength(dY, count, "dY");
+        CheckLength(y, count, "y");
+        CheckLength(dX, count, "dX");
+        ActivationBackwardCore(activation, dY, y, dX, count);
+    }
+
+    // ---------------------------------------------------------------- softmax
+
+    /// <summary>Forward: y[B, C] = softmax of each row of x[B, C], computed after subtracting the row max.</summary>
+    public void SoftmaxForward(DeviceBuffer<float> x, DeviceBuffer<float> y, int rows, int cols)
+    {
+        CheckMatrix(x, rows, cols, nameof(x));
+        CheckMatrix(y, rows, cols, nameof(y));
+        SoftmaxForwardCore(x, y, rows, cols);
+    }
+
+    /// <summary>Backward: dX[b, c] = y[b, c] * (dY[b, c] - sum_j dY[b, j] * y[b, j]).</summary>
+    public void SoftmaxBackward(DeviceBuffer<float> dY, DeviceBuffer<float> y, DeviceBuffer<float> dX, int rows, int cols)
+    {
+        CheckMatrix(dY, rows, cols, nameof(dY));
+        CheckMatrix(y, rows, cols, nameof(y));
+        CheckMatrix(dX, rows, cols, nameof(dX));
+        SoftmaxBackwardCore(dY, y, dX, rows, cols);
+    }
+
+    // ---------------------------------------------------------------- losses
+
+    /// <summary>
+    /// Softmax + cross-entropy fused, forward and backward in one pass over logits[B, C] with
+    /// integer labels[B] in [0, C):
+    /// rowStats[b] = -log softmax(logits[b])[label], rowStats[B + b] = 1 if argmax == label else 0,
+    /// dLogits[b, c] = (p[b, c] - onehot[b, c]) / B;
+    /// then metrics[slot * <see cref="MetricSlot.Width"/> ..] = (sum of row losses, correct count,
+    /// non-finite flag), summed in row order. A label outside [0, C) gives that row a NaN loss.
+    /// </summary>
+    public void SoftmaxCrossEntropy(DeviceBuffer<float> logits, DeviceBuffer<int> labels, DeviceBuffer<float> dLogits,
+        DeviceBuffer<float> rowStats, DeviceBuffer<float> metrics, int slot, int rows, int cols)
+    {
+        CheckMatrix(logits, rows, cols, nameof(logits));
+        CheckMatrix(dLogits, rows, cols, nameof(dLogits));
+        CheckBuffer(labels, nameof(labels));
+        CheckLength(labels, rows, "labels (B)");
+        CheckLossOutputs(rowStats, metrics, slot, rows);
+        SoftmaxCrossEntropyCore(logits, labels, dLogits, rowStats, metrics, slot, rows, cols);
+    }
+
+    /// <summary>
+    /// A two-class loss over logits[B] (one output per row) with targets[B] in {0, 1}, the sigmoid
+    /// applied inside: rowStats[b] = loss of row b, rowStats[B + b] = 1 if correct else 0,
+    /// dLogits[b] = d(mean loss)/d logit = dloss/dz / B; then the metric slot as for
+    /// <see cref="SoftmaxCrossEntropy"/>. A target outside {0, 1} gives that row a NaN loss.
+    /// </summary>
+    public void BinaryLossForwardBackward(BinaryLoss loss, DeviceBuffer<float> logits, DeviceBuffer<int> targets,
+        DeviceBuffer<float> dLogits, DeviceBuffer<float> rowStats, DeviceBuffer<float> metrics, int slot, int rows)
+    {
+        CheckMatrix(logits, rows, 1, nameof(logits));
+        CheckMatrix(dLogits, rows, 1, nameof(dLogits));
+        CheckBuffer(targets, nameof(targets));
+        CheckLength(targets, rows, "targets (B)");
+        CheckLossOutputs(rowStats, metrics, slot, rows);
+        BinaryLossCore(loss, logits, targets, dLogits, rowStats, metrics, slot, rows);
+    }
+
+    // ---------------------------------------------------------------- optimizers
+
+    /// <summary>
+    /// SGD in place, PyTorch's form: g = grad + weightDecay * param; velocity = momentum * velocity + g;
+    /// param -= learningRate * velocity (with momentum 0 this is plain SGD).
+    /// </summary>
+    public void SgdUpdate(DeviceBuffer<float> parameters, DeviceBuffer<float> gradients, DeviceBuffer<float> velocity,
+        int count, float learningRate, float momentum, float weightDecay)
+    {
+        CheckPositive(count, "count");
+        CheckBuffer(parameters, nameof(parameters));
+        CheckBuffer(gradients, nameof(gradients));
+        CheckBuffer(velocity, nameof(velocity));
+        CheckLength(parameters, count, "parameters");
+        CheckLength(gradients, count, "gradients");
+        CheckLength(velocity, count, "velocity");
+        SgdUpdateCore(parameters, gradients, velocity, count, learningRate, momentum, weightDecay);
+    }
+
+    /// <summary>
+    /// AdamW in place (decoupled weight decay): param -= lr * wd * param;
+    /// m = b1 m + (1 - b1) g; v = b2 v + (1 - b2) g^2;
+    /// param -= lr * (m / (1 - b1^t)) / (sqrt(v / (1 - b2^t)) + eps).
+    /// </summary>
+    public void AdamWUpdate(DeviceBuffer<float> parameters, DeviceBuffer<float> gradients,
+        DeviceBuffer<float> firstMoment, DeviceBuffer<float> secondMoment, int count, AdamWSettings settings)
+    {
+        CheckPositive(count, "count");
+        CheckPositive(settings.Step, "AdamW step");
+        CheckBuffer(parameters, nameof(parameters));
+        CheckBuffer(gradients, nameof(gradients));
+        CheckBuffer(firstMoment, nameof(firstMoment));
+        CheckBuffer(secondMoment, nameof(secondMoment));
+        CheckLength(parameters, count, "parameters");
+        CheckLength(gradients, count, "gradients");
+        CheckLength(firstMoment, count, "firstMoment");
+        CheckLength(secondMoment, count, "secondMoment");
+        // The bias corrections depend only on the step number: computed once here, in double.
+        var correction1 = (float)(1.0 - Math.Pow(settings.Beta1, settings.Step));
+        var correction2 = (float)(1.0 - Math.Pow(settings.Beta2, settings.Step));
+        AdamWUpdateCore(parameters, gradients, firstMoment, secondMoment, count, settings, correction1, correction2);
+    }
+
+    // ---------------------------------------------------------------- data
+
+    /// <summary>
+    /// Gathers a batch from a dataset held on the device as bytes.
+    /// For i in [0, count): item = order[start + i];
+    /// inputs[i, f] = pixels[item * features + f] * scale + shift (scale 1/255, shift 0 gives 0..1);
+    /// batchLabels[i] = labels[item]. An item index outside the dataset yields zeros and label -1,
+    /// which the losses turn into a NaN row and the non-finite flag.
+    /// </summary>
+    public void GatherBatch(DeviceBuffer<byte> pixels, DeviceBuffer<int> labels, DeviceBuffer<int> order, int start, int count,
+        int features, float scale, float shift, DeviceBuffer<float> inputs, DeviceBuffer<int> batchLabels)
+    {
+        CheckPositive(count, "count");
+        CheckPositive(features, "features");
+        CheckBuffer(pixels, nameof(pixels));
+        CheckBuffer(labels, nameof(labels));
+        CheckBuffer(order, nameof(order));
+        CheckBuffer(inputs, nameof(inputs));
+        CheckBuffer(batchLabels, nameof(batchLabels));
+        if (pixels.Length % features != 0)
+        {
+            throw new InvalidInputException($"pixels hold {pixels.Length} bytes, not a whole number of {features}-feature items");
+        }
+        var items = pixels.Length / features;
+        CheckLength(labels, items, "labels (one per item)");
+        CheckRange(order, start, count, nameof(order));
+        CheckLength(inputs, (long)count * features, "inputs (count x features)");
+        CheckLength(batchLabels, count, "batchLabels (count)");
+        GatherBatchCore(pixels, labels, order, start, count, features, scale, shift, inputs, batchLabels);
+    }
+
+    // ---------------------------------------------------------------- implementation hooks
+
+    protected abstract DeviceBuffer<T> AllocateCore<T>(int length) where T : unmanaged;
+
+    protected abstract void UploadCore<T>(DeviceBuffer<T> destination, ReadOnlySpan<T> source, int offset) where T : unmanaged;
+
+    protected abstract void DownloadCore<T>(DeviceBuffer<T> source, Span<T> destination, int offset) where T : unmanaged;
+
+    protected abstract void SynchronizeCore();
+
+    protected abstract void FillCore(DeviceBuffer<float> buffer, float value, int offset, int count);
+
+    protected abstract void GemmCore(bool transposeA, bool transposeB, int m, int n, int k, float alpha,
+        DeviceBuffer<float> a, DeviceBuffer<float> b, float beta, DeviceBuffer<float> c, GemmAlgorithm algorithm);
+
+    protected abstract void BiasAddCore(DeviceBuffer<float> y, DeviceBuffer<float> bias, int rows, int cols);
+
+    protected abstract void BiasBackwardCore(DeviceBuffer<float> dY, DeviceBuffer<float> dBias, int rows, int cols, float beta);
+
+    protected abstract void ActivationForwardCore(Activation activation, DeviceBuffer<float> x, DeviceBuffer<float> y, int count);
+
+    protected abstract void ActivationBackwardCore(Activation activation, DeviceBuffer<float> dY, DeviceBuffer<float> y,
+        DeviceBuffer<float> dX, int count);
+
+    protected abstract void SoftmaxForwardCore(DeviceBuffer<float> x, DeviceBuffer<float> y, int rows, int cols);
+
+    protected abstract void SoftmaxBackwardCore(DeviceBuffer<float> dY, DeviceBuffer<float> y, DeviceBuffer<float> dX, int rows, int cols);
+
+    protected abstract void SoftmaxCrossEntropyCore(DeviceBuffer<float> logits, DeviceBuffer<int> labels, DeviceBuffer<float> dLogits,
+        DeviceBuffer<float> rowStats, DeviceBuffer<float> metrics, int slot, int rows, int cols);
+
+    protected abstract void BinaryLossCore(BinaryLoss loss, DeviceBuffer<float> logits, DeviceBuffer<int> targets,
+        DeviceBuffer<float> dLogits, DeviceBuffer<float> rowStats, DeviceBuffer<float> metrics, int slot, int rows);
+
+    protected abstract void SgdUpdateCore(DeviceBuffer<float> parameters, DeviceBuffer<float> gradients, DeviceBuffer<float> velocity,
+        int count, float learningRate, float momentum, float weightDecay);
+
+    /// <param name="biasCorrection1">1 - beta1^step.</param>
+    /// <param name="biasCorrection2">1 - beta2^step.</param>
+    protected abstract void AdamWUpdateCore(DeviceBuffer<float> parameters, DeviceBuffer<float> gradients,
+        DeviceBuffer<float> firstMoment, DeviceBuffer<float> secondMoment, int count, AdamWSettings settings,
+        float biasCorrection1, float biasCorrection2);
+
+    protected abstract void GatherBatchCore(DeviceBuffer<byte> pixels, DeviceBuffer<int> labels, DeviceBuffer<int> order, int start,
+        int count, int features, float scale, float shift, DeviceBuffer<float> inputs, DeviceBuffer<int> batchLabels);
+
+    /// <summary>Releases the device and everything the backend holds.</summary>
+    protected abstract void DisposeCore();
+
+    public void Dispose()
+    {
+        if (disposed)
+        {
+            return;
+        }
+        disposed = true;
+        DisposeCore();
+        GC.SuppressFinalize(this);
+    }
+
+    // ---------------------------------------------------------------- argument checks
+
+    private void ThrowIfDisposed() => ObjectDisposedException.ThrowIf(disposed, this);
+
+    private void CheckBuffer<T>(DeviceBuffer<T> buffer, string name) where T : unmanaged
+    {
+        ThrowIfDisposed();
+        ArgumentNullException.ThrowIfNull(buffer, name);
+        if (!ReferenceEquals(buffer.Owner, this))
+        {
+            throw new InvalidInputException($"{name} belongs to backend {buffer.Owner.Name}, not to {Name}");
+        }
+        ObjectDisposedException.ThrowIf(buffer.IsDisposed, buffer);
+    }
+
+    private static void CheckPositive(int value, string name)
+    {
+        if (value <= 0)
+        {
+            throw new InvalidInputException($"{name} must be positive, got {value}");
+        }
+    }
+
+    private static void CheckLength<T>(DeviceBuffer<T> buffer, long needed, string name) where T : unmanaged
+    {
+        if (buffer.Length < needed)
+        {
+            throw new InvalidInputException($"{name} needs {needed} elements but its buffer holds {buffer.Length}");
+        }
+    }
+
+    private static void CheckRange<T>(DeviceBuffer<T> buffer, int offset, int count, string name) where T : unmanaged
+    {
+        if (offset < 0 || count < 0 || (long)offset + count > buffer.Length)
+        {
+            throw new InvalidInputException(
+                $"{name}: elements [{offset}, {(long)offset + count}) lie outside its {buffer.Length} elements");
+        }
+    }
+
+    private void CheckMatrix(DeviceBuffer<float> buffer, int rows, int cols, string name)
+    {
+        CheckPositive(rows, "rows");
+        CheckPositive(cols, "cols");
+        CheckBuffer(buffer, name);
+        CheckLength(buffer, (long)rows * cols, $"{name} ({rows} x {cols})");
+    }
+
+    private void CheckLossOutputs(DeviceBuffer<float> rowStats, DeviceBuffer<float> metrics, int slot, int rows)
+    {
+        CheckBuffer(rowStats, nameof(rowStats));
+        CheckBuffer(metrics, nameof(metrics));
+        CheckLength(rowStats, 2L * rows, "rowStats (2 x B)");
+        if (slot < 0 || (long)(slot + 1) * MetricSlot.Width > metrics.Length)
+        {
+            throw new InvalidInputException(
+                $"metric slot {slot} lies outside a buffer of {metrics.Length / MetricSlot.Width} slots");
+        }
+    }
+}
