@@ -1,0 +1,52 @@
+namespace Descent.Engine.Layers;
+
+/// <summary>How a linear layer's weights and biases start.</summary>
+public abstract class LinearInit
+{
+    /// <summary>The lesson's from-scratch model: every weight and bias drawn from N(0, 1).</summary>
+    public static LinearInit StandardNormal { get; } = new StandardNormalInit();
+
+    /// <summary>PyTorch's nn.Linear default: weights and biases uniform in +-1/sqrt(fan_in).</summary>
+    public static LinearInit PyTorchDefault { get; } = new FanInUniformInit();
+
+    public abstract float[] Weights(int inputs, int outputs, Random random);
+
+    public abstract float[] Biases(int inputs, int outputs, Random random);
+
+    private sealed class StandardNormalInit : LinearInit
+    {
+        public override float[] Weights(int inputs, int outputs, Random random) => Normal(inputs * outputs, random);
+
+        public override float[] Biases(int inputs, int outputs, Random random) => Normal(outputs, random);
+
+        private static float[] Normal(int count, Random random)
+        {
+            var values = new float[count];
+            for (var i = 0; i < count; i++)
+            {
+                // Box-Muller; 1 - NextDouble() keeps the logarithm's argument in (0, 1].
+                var radius = Math.Sqrt(-2.0 * Math.Log(1.0 - random.NextDouble()));
+                values[i] = (float)(radius * Math.Cos(2.0 * Math.PI * random.NextDouble()));
+            }
+            return values;
+        }
+    }
+
+    private sealed class FanInUniformInit : LinearInit
+    {
+        public override float[] Weights(int inputs, int outputs, Random random) => Uniform(inputs * outputs, inputs, random);
+
+        public override float[] Biases(int inputs, int outputs, Random random) => Uniform(outputs, inputs, random);
+
+        private static float[] Uniform(int count, int fanIn, Random random)
+        {
+            var bound = 1.0 / Math.Sqrt(fanIn);
+            var values = new float[count];
+            for (var i = 0; i < count; i++)
+            {
+                values[i] = (float)((random.NextDouble() * 2 - 1) * bound);
+            }
+            return values;
+        }
+    }
+}

@@ -1,0 +1,63 @@
+using Descent.Kernels;
+
+namespace Descent.Engine.Losses;
+
+/// <summary>
+/// A loss fused with its gradient: one call computes every row's loss, dLoss/dlogits of the batch's
+/// mean loss, and the batch's metric slot (loss sum, correct count, non-finite flag).
+/// </summary>
+public abstract class LossFunction
+{
+    public static LossFunction CrossEntropy { get; } = new SoftmaxCrossEntropyLoss();
+
+    public static LossFunction Mnist { get; } = new BinaryLossFunction(BinaryLoss.Mnist, "mnist");
+
+    public static LossFunction BinaryCrossEntropy { get; } = new BinaryLossFunction(BinaryLoss.BinaryCrossEntropy, "bce");
+
+    public static LossFunction MeanSquaredError { get; } = new BinaryLossFunction(BinaryLoss.MeanSquaredError, "mse");
+
+    /// <summary>The name the command line uses.</summary>
+    public abstract string Name { get; }
+
+    /// <summary>True when the loss takes one logit per row (two classes through a sigmoid).</summary>
+    public abstract bool SingleOutput { get; }
+
+    /// <summary>Looks a loss up by its command-line name.</summary>
+    public static LossFunction Parse(string name) => name switch
+    {
+        "cross-entropy" => CrossEntropy,
+        "mnist" => Mnist,
+        "bce" => BinaryCrossEntropy,
+        "mse" => MeanSquaredError,
+        _ => throw new InvalidInputException($"unknown loss '{name}'; choose cross-entropy, mnist, bce or mse"),
+    };
+
+    /// <param name="logits">(B, outputs) model output.</param>
+    /// <param name="labels">(B) class index, or 1/0 target for a single-output loss.</param>
+    /// <param name="logitGradient">(B, outputs) receives dLoss/dlogits.</param>
+    /// <param name="rowStats">(2B) scratch: per-row loss and correct flag.</param>
+    public abstract void ForwardBackward(ComputeBackend backend, DeviceBuffer<float> logits, DeviceBuffer<int> labels,
+        DeviceBuffer<float> logitGradient, DeviceBuffer<float> rowStats, DeviceBuffer<float> metrics, int slot, int rows, int outputs);
+
+    private sealed class SoftmaxCrossEntropyLoss : LossFunction
+    {
+        public override string Name => "cross-entropy";
+
+        public override bool SingleOutput => false;
+
+        public override void ForwardBackward(ComputeBackend backend, DeviceBuffer<float> logits, DeviceBuffer<int> labels,
+            DeviceBuffer<float> logitGradient, DeviceBuffer<float> rowStats, DeviceBuffer<float> metrics, int slot, int rows, int outputs) =>
+            backend.SoftmaxCrossEntropy(logits, labels, logitGradient, rowStats, metrics, slot, rows, outputs);
+    }
+
+    private sealed class BinaryLossFunction(BinaryLoss kind, string name) : LossFunction
+    {
+        public override string Name => name;
+
+        public override bool SingleOutput => true;
+
+        public override void ForwardBackward(ComputeBackend backend, DeviceBuffer<float> logits, DeviceBuffer<int> labels,
+            DeviceBuffer<float> logitGradient, DeviceBuffer<float> rowStats, DeviceBuffer<float> metrics, int slot, int rows, int outputs) =>
+            backend.BinaryLossForwardBackward(kind, logits, labels, logitGradient, rowStats, metrics, slot, rows);
+    }
+}

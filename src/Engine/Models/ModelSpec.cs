@@ -1,0 +1,63 @@
+using Descent.Engine.Layers;
+using Descent.Kernels;
+
+namespace Descent.Engine.Models;
+
+/// <summary>
+/// A multi-layer perceptron described by its widths (784-H-...-K), the activation between linear
+/// layers and how the linear layers start. Builds a <see cref="Sequential"/> on a backend.
+/// </summary>
+public sealed record ModelSpec(IReadOnlyList<int> Widths, Activation Activation, LinearInit Init)
+{
+    public const int ImageFeatures = 784;
+
+    public int Outputs => Widths[^1];
+
+    public string WidthsText => string.Join('-', Widths);
+
+    /// <summary>The lesson's linear model: 784 -> outputs, no hidden layer, N(0, 1) init.</summary>
+    public static ModelSpec Linear(int outputs) => new([ImageFeatures, outputs], Activation.Relu, LinearInit.StandardNormal);
+
+    /// <summary>The lesson's simple_net: 784 -> 30 -> outputs with a nonlinearity between.</summary>
+    public static ModelSpec Simple(int outputs, Activation activation) =>
+        new([ImageFeatures, 30, outputs], activation, LinearInit.PyTorchDefault);
+
+    /// <summary>Any depth from a "784-128-10" string.</summary>
+    public static ModelSpec FromWidths(string widths, Activation activation) =>
+        new(ParseWidths(widths), activation, LinearInit.PyTorchDefault);
+
+    public static int[] ParseWidths(string text)
+    {
+        var parts = text.Split('-');
+        var widths = new int[parts.Length];
+        for (var i = 0; i < parts.Length; i++)
+        {
+            if (!int.TryParse(parts[i], System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out widths[i])
+                || widths[i] <= 0)
+            {
+                throw new InvalidInputException($"--layers takes positive widths joined by '-', like 784-128-10; '{parts[i]}' in '{text}' is not one");
+            }
+        }
+        if (widths.Length < 2)
+        {
+            throw new InvalidInputException($"--layers needs at least an input and an output width, got '{text}'");
+        }
+        return widths;
+    }
+
+    /// <summary>Linear layers with the activation between them (none after the last: the loss takes logits).</summary>
+    public Sequential Build(ComputeBackend backend, int seed)
+    {
+        var random = new Random(seed);
+        var layers = new List<ILayer>();
+        for (var i = 0; i + 1 < Widths.Count; i++)
+        {
+            if (i > 0)
+            {
+                layers.Add(new ActivationLayer(backend, Activation));
+            }
+            layers.Add(new Layers.Linear(backend, Widths[i], Widths[i + 1], Init, random));
+        }
+        return new Sequential(Widths[0], [.. layers]);
+    }
+}

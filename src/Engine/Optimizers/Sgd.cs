@@ -1,0 +1,43 @@
+using Descent.Engine.Layers;
+using Descent.Kernels;
+
+namespace Descent.Engine.Optimizers;
+
+/// <summary>Stochastic gradient descent with optional momentum and (coupled, L2) weight decay, as PyTorch's SGD.</summary>
+public sealed class Sgd : Optimizer
+{
+    private readonly DeviceBuffer<float>[] velocity;
+
+    public Sgd(ComputeBackend backend, IReadOnlyList<Parameter> parameters, float momentum = 0f, float weightDecay = 0f)
+        : base(backend, parameters)
+    {
+        if (momentum < 0f || momentum >= 1f || !float.IsFinite(momentum))
+        {
+            throw new InvalidInputException($"momentum must be in [0, 1), got {momentum}");
+        }
+        if (weightDecay < 0f || !float.IsFinite(weightDecay))
+        {
+            throw new InvalidInputException($"weight decay must be 0 or more, got {weightDecay}");
+        }
+        Momentum = momentum;
+        WeightDecay = weightDecay;
+        velocity = AllocateState();
+    }
+
+    public float Momentum { get; }
+
+    public float WeightDecay { get; }
+
+    public override string Name => "sgd";
+
+    public override void Step(float learningRate)
+    {
+        for (var i = 0; i < Parameters.Length; i++)
+        {
+            var parameter = Parameters[i];
+            Backend.SgdUpdate(parameter.Value, parameter.Gradient, velocity[i], parameter.Count, learningRate, Momentum, WeightDecay);
+        }
+    }
+
+    public override void Dispose() => Release(velocity);
+}

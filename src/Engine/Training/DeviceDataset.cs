@@ -1,0 +1,74 @@
+using Descent.Kernels;
+
+namespace Descent.Engine.Training;
+
+/// <summary>
+/// A labelled image set held on the device as it is on disk: one byte per pixel (a quarter of the
+/// memory of floats) and one int label per item. Batches are gathered and scaled on the device.
+/// </summary>
+public sealed class DeviceDataset : IDisposable
+{
+    public DeviceDataset(ComputeBackend backend, ReadOnlySpan<byte> pixels, ReadOnlySpan<int> labels, int features, int classes)
+    {
+        if (features <= 0 || labels.Length == 0 || pixels.Length != (long)labels.Length * features)
+        {
+            throw new InvalidInputException(
+                $"a dataset of {labels.Length} items with {features} features needs {(long)labels.Length * features} pixels, got {pixels.Length}");
+        }
+        Count = labels.Length;
+        Features = features;
+        Classes = classes;
+        Pixels = backend.Allocate<byte>(pixels.Length);
+        Labels = backend.Allocate<int>(Count);
+        Order = backend.Allocate<int>(Count);
+        backend.Upload(Pixels, pixels);
+        backend.Upload(Labels, labels);
+        HostOrder = new int[Count];
+        for (var i = 0; i < Count; i++)
+        {
+            HostOrder[i] = i;
+        }
+        backend.Upload<int>(Order, HostOrder);
+        this.backend = backend;
+    }
+
+    private readonly ComputeBackend backend;
+
+    public int Count { get; }
+
+    public int Features { get; }
+
+    public int Classes { get; }
+
+    public DeviceBuffer<byte> Pixels { get; }
+
+    public DeviceBuffer<int> Labels { get; }
+
+    /// <summary>The order batches are gathered in: the identity until <see cref="Shuffle"/>.</summary>
+    public DeviceBuffer<int> Order { get; }
+
+    private int[] HostOrder { get; }
+
+    /// <summary>A fresh permutation of the items from <paramref name="random"/> (Fisher-Yates over the identity), uploaded once.</summary>
+    public void Shuffle(Random random)
+    {
+        var order = HostOrder;
+        for (var i = 0; i < order.Length; i++)
+        {
+            order[i] = i;
+        }
+        for (var i = order.Length - 1; i > 0; i--)
+        {
+            var j = random.Next(i + 1);
+            (order[i], order[j]) = (order[j], order[i]);
+        }
+        backend.Upload<int>(Order, order);
+    }
+
+    public void Dispose()
+    {
+        Pixels.Dispose();
+        Labels.Dispose();
+        Order.Dispose();
+    }
+}

@@ -1,0 +1,156 @@
+using Descent.Engine.Layers;
+using Descent.Engine.Losses;
+using Descent.Engine.Optimizers;
+using Descent.Engine.Tensors;
+using Descent.Kernels;
+
+namespace Descent.Engine.Training;
+
+/// <summary>
+/// Trains a model one epoch at a time and evaluates it, all on the device. A step gathers its batch,
+/// runs forward, the fused loss and gradient, backward and the optimizer update, and writes its loss
+/// and correct count into its own slot of an epoch buffer; the buffer is read back once per epoch.
+/// Every buffer is sized here, so a step allocates nothing. The epoch loop belongs to the caller.
+/// </summary>
+public sealed class Learner : IDisposable
+{
+    private readonly ComputeBackend backend;
+    private readonly Sequential model;
+    private readonly LossFunction loss;
+    private readonly Optimizer optimizer;
+    private readonly LearningRateSchedule schedule;
+    private readonly DeviceDataset train;
+    private readonly DeviceDataset valid;
+    private readonly InputScaling scaling;
+    private readonly Random shuffleRandom;
+    private readonly int evaluationBatchSize;
+    private readonly Tensor input;
+    private readonly Tensor logitGradient;
+    private readonly DeviceBuffer<int> batchLabels;
+    private readonly DeviceBuffer<float> rowStats;
+    private readonly DeviceBuffer<float> metrics;
+    private readonly float[] hostMetrics;
+
+    public Learner(ComputeBackend backend, Sequential model, LossFunction loss, Optimizer optimizer,
+        LearningRateSchedule schedule, DeviceDataset train, DeviceDataset valid, int batchSize, int seed,
+        InputScaling? scaling = null)
+    {
+        if (batchSize <= 0)
+        {
+            throw new InvalidInputException($"the batch size must be positive, got {batchSize}");
+        }
+        if (model.InputWidth != train.Features || model.InputWidth != valid.Features)
+        {
+            throw new InvalidInputException($"the model takes {model.InputWidth} inputs but the data has {train.Features} features");
+        }
+        this.backend = backend;
+        this.model = model;
+        this.loss = loss;
+        this.optimizer = optimizer;
+        this.schedule = schedule;
+        this.train = train;
+        this.valid = valid;
+        this.scaling = scaling ?? InputScaling.UnitInterval;
+        shuffleRandom = new Random(seed);
+        BatchSize = Math.Min(batchSize, train.Count);
+        // Evaluation needs no gradients, so it takes batches at least as large as training's.
+        evaluationBatchSize = Math.Min(Math.Max(BatchSize, 1024), valid.Count);
+        var capacity = Math.Max(BatchSize, evaluationBatchSize);
+
+        model.Prepare(capacity);
+        input = new Tensor(backend, capacity, model.InputWidth);
+        logitGradient = new Tensor(backend, capacity, model.OutputWidth);
+        batchLabels = backend.Allocate<int>(capacity);
+        rowStats = backend.Allocate<float>(2 * capacity);
+        var slots = Math.Max(BatchesPerEpoch, Batches(valid.Count, evaluationBatchSize));
+        metrics = backend.Allocate<float>(slots * MetricSlot.Width);
+        hostMetrics = new float[slots * MetricSlot.Width];
+    }
+
+    public int BatchSize { get; }
+
+    public int BatchesPerEpoch => Batches(train.Count, BatchSize);
+
+    /// <summary>Epochs trained so far.</summary>
+    public int EpochsDone { get; private set; }
+
+    /// <summary>The rate the next epoch trains at.</summary>
+    public float CurrentLearningRate => schedule.RateForEpoch(EpochsDone);
+
+    /// <summary>
+    /// Trains one epoch over a fresh seeded permutation of the training set. <paramref name="batchQueued"/>
+    /// is told the number of batches queued so far; it is called without waiting for the device.
+    /// </summary>
+    public EpochMetrics TrainEpoch(Action<int>? batchQueued = null)
+    {
+        var learningRate = schedule.RateForEpoch(EpochsDone);
+        train.Shuffle(shuffleRandom);
+        var batches = BatchesPerEpoch;
+        for (var batch = 0; batch < batches; batch++)
+        {
+            var start = batch * BatchSize;
+            var rows = Math.Min(BatchSize, train.Count - start);
+            var logits = Forward(train, start, rows);
+            loss.ForwardBackward(backend, logits.Buffer, batchLabels, logitGradient.Buffer, rowStats, metrics, batch, rows, model.OutputWidth);
+            model.ZeroGradients(backend);
+            model.Backward(logitGradient, rows);
+            optimizer.Step(learningRate);
+            batchQueued?.Invoke(batch + 1);
+        }
+        EpochsDone++;
+        return ReadMetrics(batches, train.Count, EpochsDone);
+    }
+
+    /// <summary>Loss and accuracy over the validation set, in its stored order.</summary>
+    public EpochMetrics Evaluate()
+    {
+        var batches = Batches(valid.Count, evaluationBatchSize);
+        for (var batch = 0; batch < batches; batch++)
+        {
+            var start = batch * evaluationBatchSize;
+            var rows = Math.Min(evaluationBatchSize, valid.Count - start);
+            var logits = Forward(valid, start, rows);
+            // The fused op also writes a gradient; evaluation simply does not use it.
+            loss.ForwardBackward(backend, logits.Buffer, batchLabels, logitGradient.Buffer, rowStats, metrics, batch, rows, model.OutputWidth);
+        }
+        return ReadMetrics(batches, valid.Count, EpochsDone);
+    }
+
+    public void Dispose()
+    {
+        input.Dispose();
+        logitGradient.Dispose();
+        batchLabels.Dispose();
+        rowStats.Dispose();
+        metrics.Dispose();
+    }
+
+    private Tensor Forward(DeviceDataset data, int start, int rows)
+    {
+        backend.GatherBatch(data.Pixels, data.Labels, data.Order, start, rows, data.Features,
+            scaling.Scale, scaling.Shift, input.Buffer, batchLabels);
+        return model.Forward(input, rows);
+    }
+
+    /// <summary>Reads the epoch's slots back once and sums them in batch order, so results are bit-reproducible.</summary>
+    private EpochMetrics ReadMetrics(int batches, int items, int epoch)
+    {
+        var slots = hostMetrics.AsSpan(0, batches * MetricSlot.Width);
+        backend.Download(metrics, slots);
+        double lossSum = 0;
+        double correct = 0;
+        for (var batch = 0; batch < batches; batch++)
+        {
+            var slot = slots.Slice(batch * MetricSlot.Width, MetricSlot.Width);
+            if (slot[MetricSlot.NonFinite] != 0f || !float.IsFinite(slot[MetricSlot.LossSum]))
+            {
+                throw new DivergedException(epoch, batch + 1);
+            }
+            lossSum += slot[MetricSlot.LossSum];
+            correct += slot[MetricSlot.Correct];
+        }
+        return new EpochMetrics(lossSum / items, correct / items, items);
+    }
+
+    private static int Batches(int items, int batchSize) => (items + batchSize - 1) / batchSize;
+}
