@@ -1,0 +1,44 @@
+namespace Descent.Engine.Data;
+
+/// <summary>
+/// Writes a file so that readers see the old file or the whole new one, never a part: the bytes go
+/// to a temporary name in the same folder (so the rename stays on one file system), are flushed to
+/// disk, and the temporary file is then renamed over the target.
+/// </summary>
+internal static class AtomicFile
+{
+    /// <summary>
+    /// Lets <paramref name="write"/> fill a temporary file; puts it in place at <paramref name="path"/>
+    /// only when <paramref name="write"/> returns true, and otherwise leaves any existing file as it was.
+    /// </summary>
+    public static async Task<bool> WriteAsync(
+        string path, Func<Stream, CancellationToken, Task<bool>> write, CancellationToken cancellation)
+    {
+        var folder = Path.GetDirectoryName(Path.GetFullPath(path))!;
+        var temporary = Path.Combine(folder, $".{Path.GetFileName(path)}.{Guid.NewGuid():N}.tmp");
+        try
+        {
+            bool keep;
+            await using (var stream = new FileStream(
+                             temporary, FileMode.CreateNew, FileAccess.Write, FileShare.None, 1 << 16, FileOptions.Asynchronous))
+            {
+                keep = await write(stream, cancellation);
+                if (keep)
+                {
+                    stream.Flush(flushToDisk: true);
+                }
+            }
+
+            if (keep)
+            {
+                File.Move(temporary, path, overwrite: true);
+            }
+
+            return keep;
+        }
+        finally
+        {
+            File.Delete(temporary);
+        }
+    }
+}

@@ -1,0 +1,36 @@
+using Descent.Kernels;
+
+namespace Descent.Engine.Data;
+
+/// <summary>The datasets Descent knows by name, as the host's options spell them.</summary>
+public sealed class DatasetName
+{
+    /// <summary>Full MNIST: 60000 training and 10000 test images of the digits 0-9.</summary>
+    public static readonly DatasetName Mnist = new("mnist", 10);
+
+    /// <summary>
+    /// The lesson's MNIST_SAMPLE made from full MNIST: the train set's 3s and 7s (12396) to train on,
+    /// the test set's 3s and 7s (2038) to validate on; label 1 for a 3, 0 for a 7.
+    /// </summary>
+    public static readonly DatasetName MnistThreesAndSevens = new("mnist-3-7", 2);
+
+    private DatasetName(string name, int classes)
+    {
+        Name = name;
+        Classes = classes;
+    }
+
+    public static IReadOnlyList<DatasetName> All { get; } = [Mnist, MnistThreesAndSevens];
+
+    public string Name { get; }
+
+    public int Classes { get; }
+
+    /// <summary>The dataset called <paramref name="name"/> (case-insensitive).</summary>
+    public static DatasetName Parse(string name) =>
+        All.FirstOrDefault(dataset => string.Equals(dataset.Name, name, StringComparison.OrdinalIgnoreCase))
+        ?? throw new InvalidInputException(
+            $"unknown dataset '{name}'; known: {string.Join(", ", All.Select(dataset => dataset.Name))}");
+
+    public override string ToString() => Name;
+}
