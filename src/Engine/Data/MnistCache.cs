@@ -1,4 +1,5 @@
 using System.Security.Cryptography;
+using Descent.Engine.Files;
 using Descent.Kernels;
 
 namespace Descent.Engine.Data;

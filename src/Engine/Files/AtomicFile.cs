@@ -1,11 +1,13 @@
-namespace Descent.Engine.Data;
+using Descent.Kernels;
+
+namespace Descent.Engine.Files;
 
 /// <summary>
 /// Writes a file so that readers see the old file or the whole new one, never a part: the bytes go
 /// to a temporary name in the same folder (so the rename stays on one file system), are flushed to
 /// disk, and the temporary file is then renamed over the target.
 /// </summary>
-internal static class AtomicFile
+public static class AtomicFile
 {
     /// <summary>
     /// Lets <paramref name="write"/> fill a temporary file; puts it in place at <paramref name="path"/>
@@ -39,6 +41,24 @@ internal static class AtomicFile
         finally
         {
             File.Delete(temporary);
+        }
+    }
+
+    /// <summary>Replaces <paramref name="path"/> with <paramref name="contents"/>; a path that cannot be written is bad input.</summary>
+    public static void WriteAllText(string path, string contents)
+    {
+        try
+        {
+            WriteAsync(path, async (stream, cancellation) =>
+            {
+                await using var writer = new StreamWriter(stream, leaveOpen: true);
+                await writer.WriteAsync(contents.AsMemory(), cancellation);
+                return true;
+            }, CancellationToken.None).GetAwaiter().GetResult();
+        }
+        catch (Exception error) when (error is IOException or UnauthorizedAccessException)
+        {
+            throw new InvalidInputException($"cannot write {path}: {error.Message}", error);
         }
     }
 }
