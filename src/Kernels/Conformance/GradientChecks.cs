@@ -1,0 +1,225 @@
+using Descent.Kernels.Reference;
+
+namespace Descent.Kernels.Conformance;
+
+/// <summary>
+/// Finite-difference checks of every backward: the backend under test computes a gradient in float,
+/// and central differences of the reference forward, in double, say what it should be. Where the
+/// reference cases ask "does the backend agree with the reference?", these ask "is the backward the
+/// derivative of the forward?", so a formula shared by mistake between a backend and the reference
+/// cannot hide. Shapes are small: each coordinate costs two full forward passes.
+/// </summary>
+internal static class GradientChecks
+{
+    // The linear layer's batch, inputs and outputs.
+    private const int Batch = 5;
+    private const int InFeatures = 7;
+    private const int OutFeatures = 4;
+
+    private const int ActivationCount = 7 * 13;
+    private const int SoftmaxRows = 5;
+    private const int SoftmaxCols = 7;
+    private const int LossRows = 16;
+    private const int Classes = 10;
+
+    private enum LinearGradient
+    {
+        Inputs,
+        Weights,
+        Bias,
+    }
+
+    public static IEnumerable<ConformanceCase> Create()
+    {
+        yield return new("grad linear dX", nameof(ComputeBackend.Gemm), backend => Linear(backend, "grad linear dX", LinearGradient.Inputs));
+        yield return new("grad linear dW", nameof(ComputeBackend.Gemm), backend => Linear(backend, "grad linear dW", LinearGradient.Weights));
+        yield return new("grad linear dBias", nameof(ComputeBackend.BiasBackward),
+            backend => Linear(backend, "grad linear dBias", LinearGradient.Bias));
+        foreach (var activation in Enum.GetValues<Activation>())
+        {
+            var name = $"grad {activation.ToString().ToLowerInvariant()}";
+            yield return new(name, nameof(ComputeBackend.ActivationBackward), backend => ActivationGradient(backend, name, activation));
+        }
+        yield return new("grad softmax", nameof(ComputeBackend.SoftmaxBackward), backend => SoftmaxGradient(backend, "grad softmax"));
+        yield return new("grad softmax cross-entropy", nameof(ComputeBackend.SoftmaxCrossEntropy),
+            backend => SoftmaxCrossEntropyGradient(backend, "grad softmax cross-entropy"));
+        foreach (var loss in Enum.GetValues<BinaryLoss>())
+        {
+            var name = $"grad {LossCases.Label(loss)} loss";
+            yield return new(name, nameof(ComputeBackend.BinaryLossForwardBackward), backend => BinaryLossGradient(backend, name, loss));
+        }
+    }
+
+    /// <summary>
+    /// Y = X W^T + b with X (B, in), W (out, in), b (out), and L = sum(G .* Y) for a fixed G (B, out),
+    /// so dY = G. The backward is the engine's: dX = G W, dW = G^T X, both through GEMM's transpose
+    /// flags, and dBias = the column sums of G.
+    /// </summary>
+    private static ConformanceResult Linear(ComputeBackend backend, string name, LinearGradient which)
+    {
+        var random = SeededInputs.NewGenerator();
+        var x = SeededInputs.Uniform(random, Batch * InFeatures, -1, 1);
+        var w = SeededInputs.Uniform(random, OutFeatures * InFeatures, -1, 1);
+        var b = SeededInputs.Uniform(random, OutFeatures, -1, 1);
+        var g = SeededInputs.Uniform(random, Batch * OutFeatures, -1, 1);
+        var (wideX, wideW, wideB, wideG) = (Precision.Widen(x), Precision.Widen(w), Precision.Widen(b), Precision.Widen(g));
+
+        double Loss(double[] inputs, double[] weights, double[] bias)
+        {
+            var y = new double[Batch * OutFeatures];
+            ReferenceMath.Gemm(y, inputs, weights, Batch, OutFeatures, InFeatures, transposeA: false, transposeB: true, 1, 0);
+            ReferenceMath.BiasAdd(y, bias, Batch, OutFeatures);
+            return Dot(wideG, y);
+        }
+
+        using var scope = new BufferScope(backend);
+        var gBuffer = scope.Upload(g);
+        float[] got;
+        double[] expected;
+        switch (which)
+        {
+            case LinearGradient.Inputs:
+                // dX (B, in) = G (B, out) W (out, in)
+                var dX = scope.Allocate<float>(Batch * InFeatures);
+                backend.Gemm(false, false, Batch, InFeatures, OutFeatures, 1f, gBuffer, scope.Upload(w), 0f, dX);
+                got = scope.Download(dX);
+                expected = FiniteDifferences.Gradient(wideX, point => Loss(point, wideW, wideB));
+                break;
+            case LinearGradient.Weights:
+                // dW (out, in) = G^T (out, B) X (B, in)
+                var dW = scope.Allocate<float>(OutFeatures * InFeatures);
+                backend.Gemm(true, false, OutFeatures, InFeatures, Batch, 1f, gBuffer, scope.Upload(x), 0f, dW);
+                got = scope.Download(dW);
+                expected = FiniteDifferences.Gradient(wideW, point => Loss(wideX, point, wideB));
+                break;
+            case LinearGradient.Bias:
+                // dBias (out) = sum over the batch of G (B, out)
+                var dBias = scope.Allocate<float>(OutFeatures);
+                backend.BiasBackward(gBuffer, dBias, Batch, OutFeatures, 0f);
+                got = scope.Download(dBias);
+                expected = FiniteDifferences.Gradient(wideB, point => Loss(wideX, wideW, point));
+                break;
+            default:
+                throw new ArgumentOutOfRangeException(nameof(which), which, "unknown linear-layer gradient");
+        }
+        var comparison = new Comparison();
+        comparison.Close(which.ToString(), got, expected, Tolerances.FiniteDifference(1));
+        return comparison.Result(name);
+    }
+
+    /// <summary>
+    /// L = sum(G .* f(x)); the backend runs its forward, then its backward from its own y.
+    /// Relu's inputs stay at least 0.05 from its kink; tanh's within [-2, 2], where 1 - y^2 is not
+    /// yet so small that y's rounding swamps it.
+    /// </summary>
+    private static ConformanceResult ActivationGradient(ComputeBackend backend, string name, Activation activation)
+    {
+        var random = SeededInputs.NewGenerator();
+        var x = activation switch
+        {
+            Activation.Relu => SeededInputs.AwayFromZero(random, ActivationCount, 0.05, 3),
+            Activation.Tanh => SeededInputs.Uniform(random, ActivationCount, -2, 2),
+            _ => SeededInputs.Uniform(random, ActivationCount, -4, 4),
+        };
+        var g = SeededInputs.Uniform(random, ActivationCount, -1, 1);
+        var wideG = Precision.Widen(g);
+
+        using var scope = new BufferScope(backend);
+        var y = scope.Allocate<float>(ActivationCount);
+        var dX = scope.Allocate<float>(ActivationCount);
+        backend.ActivationForward(activation, scope.Upload(x), y, ActivationCount);
+        backend.ActivationBackward(activation, scope.Upload(g), y, dX, ActivationCount);
+
+        var expected = FiniteDifferences.Gradient(Precision.Widen(x), point =>
+        {
+            var output = new double[ActivationCount];
+            ReferenceMath.ActivationForward(activation, output, point, ActivationCount);
+            return Dot(wideG, output);
+        });
+        var comparison = new Comparison();
+        comparison.Close("dX", scope.Download(dX), expected, Tolerances.FiniteDifference(1));
+        return comparison.Result(name);
+    }
+
+    /// <summary>L = sum(G .* softmax(x)); the backend runs its forward, then its backward from its own y.</summary>
+    private static ConformanceResult SoftmaxGradient(ComputeBackend backend, string name)
+    {
+        const int count = SoftmaxRows * SoftmaxCols;
+        var random = SeededInputs.NewGenerator();
+        var x = SeededInputs.Uniform(random, count, -3, 3);
+        var g = SeededInputs.Uniform(random, count, -1, 1);
+        var wideG = Precision.Widen(g);
+
+        using var scope = new BufferScope(backend);
+        var y = scope.Allocate<float>(count);
+        var dX = scope.Allocate<float>(count);
+        backend.SoftmaxForward(scope.Upload(x), y, SoftmaxRows, SoftmaxCols);
+        backend.SoftmaxBackward(scope.Upload(g), y, dX, SoftmaxRows, SoftmaxCols);
+
+        var expected = FiniteDifferences.Gradient(Precision.Widen(x), point =>
+        {
+            var output = new double[count];
+            ReferenceMath.SoftmaxForward(output, point, SoftmaxRows, SoftmaxCols);
+            return Dot(wideG, output);
+        });
+        var comparison = new Comparison();
+        comparison.Close("dX", scope.Download(dX), expected, Tolerances.FiniteDifference(1));
+        return comparison.Result(name);
+    }
+
+    /// <summary>L = the mean over rows of -log softmax(logits)[label]; the backend's dLogits must be dL/dlogits.</summary>
+    private static ConformanceResult SoftmaxCrossEntropyGradient(ComputeBackend backend, string name)
+    {
+        var random = SeededInputs.NewGenerator();
+        var logits = SeededInputs.Uniform(random, LossRows * Classes, -3, 3);
+        var labels = SeededInputs.Integers(random, LossRows, 0, Classes);
+
+        using var scope = new BufferScope(backend);
+        var dLogits = scope.Allocate<float>(LossRows * Classes);
+        backend.SoftmaxCrossEntropy(scope.Upload(logits), scope.Upload(labels), dLogits, scope.Allocate<float>(2 * LossRows),
+            scope.Allocate<float>(MetricSlot.Width), 0, LossRows, Classes);
+
+        var expected = FiniteDifferences.Gradient(Precision.Widen(logits), point =>
+        {
+            var rowLoss = new double[LossRows];
+            ReferenceMath.SoftmaxCrossEntropyForward(rowLoss, new double[LossRows], point, labels, LossRows, Classes);
+            return rowLoss.Average();
+        });
+        var comparison = new Comparison();
+        comparison.Close("dLogits", scope.Download(dLogits), expected, Tolerances.FiniteDifference(1.0 / LossRows));
+        return comparison.Result(name);
+    }
+
+    /// <summary>L = the mean over rows of the binary loss; the backend's dLogits must be dL/dlogits.</summary>
+    private static ConformanceResult BinaryLossGradient(ComputeBackend backend, string name, BinaryLoss loss)
+    {
+        var random = SeededInputs.NewGenerator();
+        var logits = SeededInputs.Uniform(random, LossRows, -4, 4);
+        var targets = SeededInputs.Integers(random, LossRows, 0, 2);
+
+        using var scope = new BufferScope(backend);
+        var dLogits = scope.Allocate<float>(LossRows);
+        backend.BinaryLossForwardBackward(loss, scope.Upload(logits), scope.Upload(targets), dLogits,
+            scope.Allocate<float>(2 * LossRows), scope.Allocate<float>(MetricSlot.Width), 0, LossRows);
+
+        var expected = FiniteDifferences.Gradient(Precision.Widen(logits), point =>
+        {
+            var rowLoss = new double[LossRows];
+            ReferenceMath.BinaryLossForward(loss, rowLoss, new double[LossRows], point, targets, LossRows);
+            return rowLoss.Average();
+        });
+        var comparison = new Comparison();
+        comparison.Close("dLogits", scope.Download(dLogits), expected, Tolerances.FiniteDifference(1.0 / LossRows));
+        return comparison.Result(name);
+    }
+
+    private static double Dot(double[] left, double[] right)
+    {
+        var sum = 0.0;
+        for (var i = 0; i < left.Length; i++)
+        {
+            sum += left[i] * right[i];
+        }
+        return sum;
+    }
+}

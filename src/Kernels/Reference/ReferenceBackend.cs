@@ -1,0 +1,213 @@
+namespace Descent.Kernels.Reference;
+
+/// <summary>
+/// <see cref="ReferenceMath"/> as a backend: buffers are host arrays, and every op widens its float
+/// inputs to double, runs the reference loop, and stores the results as float. Each op has finished
+/// when its call returns, so there is nothing to synchronise. The GEMM algorithm argument is ignored:
+/// there is one plain loop.
+/// <para>
+/// Not sealed, with its ops protected virtual, so that a test can break one op on purpose and see the
+/// conformance suite catch it.
+/// </para>
+/// </summary>
+public class ReferenceBackend : ComputeBackend
+{
+    public override string Name => "reference";
+
+    public override string DeviceDescription => "CPU reference (double accumulation, single thread)";
+
+    /// <summary>The host array behind a buffer of this backend, for subclasses that alter an op's result.</summary>
+    protected static T[] HostArray<T>(DeviceBuffer<T> buffer) where T : unmanaged => ((ReferenceBuffer<T>)buffer).Elements;
+
+    // ---------------------------------------------------------------- memory
+
+    protected override DeviceBuffer<T> AllocateCore<T>(int length) => new ReferenceBuffer<T>(this, length);
+
+    protected override void UploadCore<T>(DeviceBuffer<T> destination, ReadOnlySpan<T> source, int offset) =>
+        source.CopyTo(HostArray(destination).AsSpan(offset));
+
+    protected override void DownloadCore<T>(DeviceBuffer<T> source, Span<T> destination, int offset) =>
+        HostArray(source).AsSpan(offset, destination.Length).CopyTo(destination);
+
+    // Every op runs to completion inside its call: nothing is ever queued.
+    protected override void SynchronizeCore()
+    {
+    }
+
+    protected override void FillCore(DeviceBuffer<float> buffer, float value, int offset, int count)
+    {
+        var values = Widen(buffer, buffer.Length);
+        ReferenceMath.Fill(values, value, offset, count);
+        Store(values, buffer);
+    }
+
+    // ---------------------------------------------------------------- GEMM
+
+    protected override void GemmCore(bool transposeA, bool transposeB, int m, int n, int k, float alpha,
+        DeviceBuffer<float> a, DeviceBuffer<float> b, float beta, DeviceBuffer<float> c, GemmAlgorithm algorithm)
+    {
+        var result = Widen(c, m * n);
+        ReferenceMath.Gemm(result, Widen(a, m * k), Widen(b, k * n), m, n, k, transposeA, transposeB, alpha, beta);
+        Store(result, c);
+    }
+
+    // ---------------------------------------------------------------- bias
+
+    protected override void BiasAddCore(DeviceBuffer<float> y, DeviceBuffer<float> bias, int rows, int cols)
+    {
+        var result = Widen(y, rows * cols);
+        ReferenceMath.BiasAdd(result, Widen(bias, cols), rows, cols);
+        Store(result, y);
+    }
+
+    protected override void BiasBackwardCore(DeviceBuffer<float> dY, DeviceBuffer<float> dBias, int rows, int cols, float beta)
+    {
+        var result = Widen(dBias, cols);
+        ReferenceMath.BiasBackward(result, Widen(dY, rows * cols), rows, cols, beta);
+        Store(result, dBias);
+    }
+
+    // ---------------------------------------------------------------- activations
+
+    protected override void ActivationForwardCore(Activation activation, DeviceBuffer<float> x, DeviceBuffer<float> y, int count)
+    {
+        var result = new double[count];
+        ReferenceMath.ActivationForward(activation, result, Widen(x, count), count);
+        Store(result, y);
+    }
+
+    protected override void ActivationBackwardCore(Activation activation, DeviceBuffer<float> dY, DeviceBuffer<float> y,
+        DeviceBuffer<float> dX, int count)
+    {
+        var result = new double[count];
+        ReferenceMath.ActivationBackward(activation, result, Widen(dY, count), Widen(y, count), count);
+        Store(result, dX);
+    }
+
+    // ---------------------------------------------------------------- softmax
+
+    protected override void SoftmaxForwardCore(DeviceBuffer<float> x, DeviceBuffer<float> y, int rows, int cols)
+    {
+        var result = new double[rows * cols];
+        ReferenceMath.SoftmaxForward(result, Widen(x, rows * cols), rows, cols);
+        Store(result, y);
+    }
+
+    protected override void SoftmaxBackwardCore(DeviceBuffer<float> dY, DeviceBuffer<float> y, DeviceBuffer<float> dX, int rows, int cols)
+    {
+        var result = new double[rows * cols];
+        ReferenceMath.SoftmaxBackward(result, Widen(dY, rows * cols), Widen(y, rows * cols), rows, cols);
+        Store(result, dX);
+    }
+
+    // ---------------------------------------------------------------- losses
+
+    protected override void SoftmaxCrossEntropyCore(DeviceBuffer<float> logits, DeviceBuffer<int> labels, DeviceBuffer<float> dLogits,
+        DeviceBuffer<float> rowStats, DeviceBuffer<float> metrics, int slot, int rows, int cols)
+    {
+        var logitValues = Widen(logits, rows * cols);
+        var labelValues = HostArray(labels);
+        var rowLoss = new double[rows];
+        var rowCorrect = new double[rows];
+        var gradient = new double[rows * cols];
+        ReferenceMath.SoftmaxCrossEntropyForward(rowLoss, rowCorrect, logitValues, labelValues, rows, cols);
+        ReferenceMath.SoftmaxCrossEntropyBackward(gradient, logitValues, labelValues, rows, cols);
+        Store(gradient, dLogits);
+        StoreLossOutputs(rowLoss, rowCorrect, rowStats, metrics, slot, rows);
+    }
+
+    protected override void BinaryLossCore(BinaryLoss loss, DeviceBuffer<float> logits, DeviceBuffer<int> targets,
+        DeviceBuffer<float> dLogits, DeviceBuffer<float> rowStats, DeviceBuffer<float> metrics, int slot, int rows)
+    {
+        var logitValues = Widen(logits, rows);
+        var targetValues = HostArray(targets);
+        var rowLoss = new double[rows];
+        var rowCorrect = new double[rows];
+        var gradient = new double[rows];
+        ReferenceMath.BinaryLossForward(loss, rowLoss, rowCorrect, logitValues, targetValues, rows);
+        ReferenceMath.BinaryLossBackward(loss, gradient, logitValues, targetValues, rows);
+        Store(gradient, dLogits);
+        StoreLossOutputs(rowLoss, rowCorrect, rowStats, metrics, slot, rows);
+    }
+
+    /// <summary>rowStats = [row losses (B), row correct flags (B)]; the metric slot summed in double from the double row losses.</summary>
+    private static void StoreLossOutputs(double[] rowLoss, double[] rowCorrect, DeviceBuffer<float> rowStats,
+        DeviceBuffer<float> metrics, int slot, int rows)
+    {
+        Store(rowLoss, rowStats);
+        Store(rowCorrect, rowStats, offset: rows);
+        var metricValues = Widen(metrics, metrics.Length);
+        ReferenceMath.WriteMetricSlot(metricValues, slot, rowLoss, rowCorrect, rows);
+        Store(metricValues.AsSpan(slot * MetricSlot.Width, MetricSlot.Width), metrics, offset: slot * MetricSlot.Width);
+    }
+
+    // ---------------------------------------------------------------- optimizers
+
+    protected override void SgdUpdateCore(DeviceBuffer<float> parameters, DeviceBuffer<float> gradients, DeviceBuffer<float> velocity,
+        int count, float learningRate, float momentum, float weightDecay)
+    {
+        var parameterValues = Widen(parameters, count);
+        var velocityValues = Widen(velocity, count);
+        ReferenceMath.SgdUpdate(parameterValues, velocityValues, Widen(gradients, count), count, learningRate, momentum, weightDecay);
+        Store(parameterValues, parameters);
+        Store(velocityValues, velocity);
+    }
+
+    protected override void AdamWUpdateCore(DeviceBuffer<float> parameters, DeviceBuffer<float> gradients,
+        DeviceBuffer<float> firstMoment, DeviceBuffer<float> secondMoment, int count, AdamWSettings settings,
+        float biasCorrection1, float biasCorrection2)
+    {
+        var parameterValues = Widen(parameters, count);
+        var firstMomentValues = Widen(firstMoment, count);
+        var secondMomentValues = Widen(secondMoment, count);
+        ReferenceMath.AdamWUpdate(parameterValues, firstMomentValues, secondMomentValues, Widen(gradients, count), count,
+            settings, biasCorrection1, biasCorrection2);
+        Store(parameterValues, parameters);
+        Store(firstMomentValues, firstMoment);
+        Store(secondMomentValues, secondMoment);
+    }
+
+    // ---------------------------------------------------------------- data
+
+    protected override void GatherBatchCore(DeviceBuffer<byte> pixels, DeviceBuffer<int> labels, DeviceBuffer<int> order, int start,
+        int count, int features, float scale, float shift, DeviceBuffer<float> inputs, DeviceBuffer<int> batchLabels)
+    {
+        var inputValues = new double[count * features];
+        var labelValues = new int[count];
+        ReferenceMath.GatherBatch(inputValues, labelValues, HostArray(pixels), HostArray(labels), HostArray(order),
+            start, count, features, scale, shift);
+        Store(inputValues, inputs);
+        labelValues.CopyTo(HostArray(batchLabels), 0);
+    }
+
+    // ---------------------------------------------------------------- lifetime
+
+    // Buffers are host arrays that the garbage collector reclaims; the backend itself holds nothing.
+    protected override void DisposeCore()
+    {
+    }
+
+    // ---------------------------------------------------------------- float <-> double
+
+    /// <summary>The first <paramref name="count"/> elements as doubles (a copy, so an op may write to a buffer it reads).</summary>
+    private static double[] Widen(DeviceBuffer<float> buffer, int count)
+    {
+        var source = HostArray(buffer);
+        var values = new double[count];
+        for (var i = 0; i < count; i++)
+        {
+            values[i] = source[i];
+        }
+        return values;
+    }
+
+    /// <summary>Rounds <paramref name="values"/> to float into the buffer from <paramref name="offset"/>.</summary>
+    private static void Store(ReadOnlySpan<double> values, DeviceBuffer<float> buffer, int offset = 0)
+    {
+        var destination = HostArray(buffer);
+        for (var i = 0; i < values.Length; i++)
+        {
+            destination[offset + i] = (float)values[i];
+        }
+    }
+}

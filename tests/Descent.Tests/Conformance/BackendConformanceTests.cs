@@ -1,0 +1,39 @@
+using Descent.Kernels.Conformance;
+using Xunit;
+
+namespace Descent.Tests.Conformance;
+
+/// <summary>
+/// The conformance suite, one test per case, written once for every backend. A backend joins with a
+/// fixture that creates it and a subclass that names the fixture:
+/// <code>
+/// public sealed class IlgpuCpuFixture() : BackendFixture(IlgpuBackend.CreateCpu());
+/// public sealed class IlgpuCpuConformanceTests(IlgpuCpuFixture fixture) : BackendConformanceTests(fixture), IClassFixture&lt;IlgpuCpuFixture&gt;;
+/// </code>
+/// </summary>
+public abstract class BackendConformanceTests(BackendFixture fixture)
+{
+    public static TheoryData<string> CaseNames
+    {
+        get
+        {
+            var names = new TheoryData<string>();
+            foreach (var testCase in ConformanceSuite.Cases)
+            {
+                names.Add(testCase.Name);
+            }
+            return names;
+        }
+    }
+
+    [Theory]
+    [MemberData(nameof(CaseNames), MemberType = typeof(BackendConformanceTests))]
+    public void Case_passes(string name)
+    {
+        var result = ConformanceSuite.Cases.Single(testCase => testCase.Name == name).Run(fixture.Backend);
+
+        Assert.True(result.Passed,
+            $"{name} on {fixture.Backend.Name}: max abs error {result.MaxAbsError:G4}, worst ratio {result.WorstRatio:G4} " +
+            $"to the bound {result.Bound}; {result.Detail}");
+    }
+}

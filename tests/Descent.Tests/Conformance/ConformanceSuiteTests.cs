@@ -1,0 +1,94 @@
+using System.Diagnostics;
+using Descent.Kernels;
+using Descent.Kernels.Conformance;
+using Descent.Kernels.Reference;
+using Xunit;
+using Xunit.Abstractions;
+
+namespace Descent.Tests.Conformance;
+
+/// <summary>The suite as a whole: its names, its coverage of the backend interface, its speed, and its report.</summary>
+public sealed class ConformanceSuiteTests(ITestOutputHelper output)
+{
+    [Fact]
+    public void Case_names_are_unique()
+    {
+        var names = ConformanceSuite.Cases.Select(testCase => testCase.Name).ToList();
+
+        Assert.Equal(names.Count, names.Distinct().Count());
+    }
+
+    [Fact]
+    public void Every_op_of_the_backend_interface_has_a_case()
+    {
+        string[] ops =
+        [
+            nameof(ComputeBackend.Fill), nameof(ComputeBackend.Gemm), nameof(ComputeBackend.BiasAdd), nameof(ComputeBackend.BiasBackward),
+            nameof(ComputeBackend.ActivationForward), nameof(ComputeBackend.ActivationBackward), nameof(ComputeBackend.SoftmaxForward),
+            nameof(ComputeBackend.SoftmaxBackward), nameof(ComputeBackend.SoftmaxCrossEntropy),
+            nameof(ComputeBackend.BinaryLossForwardBackward), nameof(ComputeBackend.SgdUpdate), nameof(ComputeBackend.AdamWUpdate),
+            nameof(ComputeBackend.GatherBatch),
+        ];
+        var covered = ConformanceSuite.Cases.Select(testCase => testCase.Op).ToHashSet();
+
+        Assert.All(ops, op => Assert.Contains(op, covered));
+        Assert.Subset(ops.ToHashSet(), covered);
+    }
+
+    [Fact]
+    public void The_whole_suite_passes_on_the_reference_backend_in_well_under_a_minute()
+    {
+        using var backend = new ReferenceBackend();
+        using var report = new StringWriter();
+        var clock = Stopwatch.StartNew();
+
+        var results = ConformanceSuite.Run(backend);
+        clock.Stop();
+        var allPassed = ConformanceReport.Write(results, report);
+        output.WriteLine(report.ToString());
+        output.WriteLine($"{results.Count} cases in {clock.Elapsed.TotalSeconds:F2} s");
+
+        Assert.True(allPassed, report.ToString());
+        Assert.Equal(ConformanceSuite.Cases.Count, results.Count);
+        Assert.True(clock.Elapsed < TimeSpan.FromSeconds(20), $"the suite took {clock.Elapsed.TotalSeconds:F1} s");
+    }
+
+    [Fact]
+    public void The_filter_picks_the_cases_it_accepts()
+    {
+        using var backend = new ReferenceBackend();
+
+        var results = ConformanceSuite.Run(backend, testCase => testCase.Op == nameof(ComputeBackend.Fill));
+
+        Assert.Equal(["fill range", "fill whole buffer"], results.Select(result => result.Name));
+    }
+
+    [Fact]
+    public void The_report_is_a_table_with_a_row_per_result_and_a_summary()
+    {
+        ConformanceResult[] results =
+        [
+            new("gemm naive NN 1x1x1 a1 b0", 0, 0, new Tolerance(1e-6, 1e-5), true, null),
+            new("relu forward 1", 0.01, 1e4, new Tolerance(1e-6, 1e-5), false, "y[0]: got 0.01, reference 0"),
+        ];
+        using var text = new StringWriter();
+
+        var allPassed = ConformanceReport.Write(results, text);
+
+        Assert.False(allPassed);
+        var lines = text.ToString().Split(Environment.NewLine);
+        Assert.Equal("case                       max abs error  bound atol+rtol*|ref|  pass", lines[0]);
+        Assert.Equal("gemm naive NN 1x1x1 a1 b0  0.00e0         1e-6+1e-5*|ref|        ok", lines[1]);
+        Assert.Equal("relu forward 1             1.00e-2        1e-6+1e-5*|ref|        FAIL", lines[2]);
+        Assert.Contains("FAIL relu forward 1: y[0]: got 0.01, reference 0", lines);
+        Assert.Contains("1 of 2 cases passed", lines);
+    }
+
+    [Fact]
+    public void Tolerance_reads_as_atol_plus_rtol_times_ref()
+    {
+        Assert.Equal("1.31e-3+1e-5*|ref|", new Tolerance(1.3125e-3, 1e-5).ToString());
+        Assert.Equal("exact", Tolerance.Exact.ToString());
+        Assert.Equal(3e-6, new Tolerance(1e-6, 1e-6).BoundFor(-2), 15);
+    }
+}
