@@ -1,0 +1,41 @@
+using System.CommandLine;
+using System.Globalization;
+using Descent.Engine.Data;
+using Descent.Engine.Training;
+using Descent.Kernels;
+using Spectre.Console;
+
+namespace Descent.Host.Commands;
+
+/// <summary>`descent baseline`: the lesson's pixel-similarity model, no learning.</summary>
+public static class BaselineCommand
+{
+    public static Command Create(IAnsiConsole console, TextWriter error)
+    {
+        var dataset = new Option<string>("--dataset")
+        {
+            Description = "Dataset (the baseline compares ideal 3s and 7s)",
+            DefaultValueFactory = _ => DatasetName.MnistThreesAndSevens.Name,
+        };
+        var distance = new Option<string>("--distance") { Description = "Distance to the ideal digits", DefaultValueFactory = _ => "l1" };
+        distance.AcceptOnlyFromAmong("l1", "l2");
+        var dataDir = new Option<string?>("--data-dir") { Description = "Folder holding the four MNIST-format IDX files" };
+        var command = new Command("baseline", "Pixel-similarity baseline: accuracy on 3s, on 7s and their mean") { dataset, distance, dataDir };
+        command.SetAction(async (parsed, cancellation) =>
+        {
+            var name = DatasetName.Parse(parsed.GetRequiredValue(dataset));
+            if (name != DatasetName.MnistThreesAndSevens)
+            {
+                throw new InvalidInputException($"the baseline compares 3s with 7s: use --dataset {DatasetName.MnistThreesAndSevens.Name}");
+            }
+            var location = DataLocation.FromOptions(parsed.GetValue(dataDir), new Progress<string>(m => error.WriteLine($"descent: {m}")));
+            var splits = await DatasetLoader.LoadAsync(name, location, cancellation);
+            var kind = parsed.GetRequiredValue(distance) == "l2" ? PixelDistance.L2 : PixelDistance.L1;
+            var result = PixelSimilarity.Evaluate(splits, kind);
+            console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                $"distance {kind}: accuracy on 3s {result.AccuracyOnThrees:F4}, on 7s {result.AccuracyOnSevens:F4}, mean {result.MeanAccuracy:F4}"));
+            return ExitCodes.Success;
+        });
+        return command;
+    }
+}

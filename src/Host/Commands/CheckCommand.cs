@@ -1,0 +1,67 @@
+using System.CommandLine;
+using System.Globalization;
+using Descent.Kernels;
+using Descent.Kernels.Conformance;
+using Spectre.Console;
+
+namespace Descent.Host.Commands;
+
+/// <summary>
+/// `descent check`: runs the conformance suite (every op against the CPU reference, every backward
+/// against finite differences) on one backend and prints a table, like ggml's test-backend-ops.
+/// A failing check is a failing backend: exit 3.
+/// </summary>
+public static class CheckCommand
+{
+    public static Command Create(IAnsiConsole console)
+    {
+        var backendOptions = new BackendOptions();
+        var filter = new Option<string?>("--filter")
+        {
+            Description = "Run only the checks whose name contains this text",
+        };
+        var command = new Command("check", "Verify a backend's ops against the CPU reference and finite differences");
+        backendOptions.AddTo(command);
+        command.Options.Add(filter);
+        command.SetAction(parsed =>
+        {
+            using var backend = backendOptions.CreateBackend(parsed);
+            return Execute(backend, console, parsed.GetValue(filter));
+        });
+        return command;
+    }
+
+    /// <summary>Runs the suite on <paramref name="backend"/>, prints the table, returns the exit code.</summary>
+    public static int Execute(ComputeBackend backend, IAnsiConsole console, string? nameFilter = null)
+    {
+        console.WriteLine($"backend {backend.Name}: {backend.DeviceDescription}");
+        var results = ConformanceSuite.Run(backend,
+            nameFilter is null ? null : c => c.Name.Contains(nameFilter, StringComparison.OrdinalIgnoreCase));
+        if (results.Count == 0)
+        {
+            throw new InvalidInputException($"no check matches --filter '{nameFilter}'");
+        }
+
+        var table = new Table().AddColumns("check", "max abs error", "bound (atol + rtol*|ref|)", "worst / bound", "result");
+        foreach (var result in results)
+        {
+            table.AddRow(
+                Markup.Escape(result.Name),
+                Format(result.MaxAbsError),
+                result.Bound.ToString(),
+                Format(result.WorstRatio),
+                result.Passed ? "[green]pass[/]" : "[red]FAIL[/]");
+        }
+        console.Write(table);
+
+        var failed = results.Count(r => !r.Passed);
+        console.WriteLine($"{results.Count - failed} passed, {failed} failed");
+        foreach (var result in results.Where(r => !r.Passed && r.Detail is not null))
+        {
+            console.WriteLine($"  {result.Name}: {result.Detail}");
+        }
+        return failed == 0 ? ExitCodes.Success : ExitCodes.Unavailable;
+    }
+
+    private static string Format(double value) => value.ToString("0.##e+0", CultureInfo.InvariantCulture);
+}

@@ -1,0 +1,63 @@
+using System.CommandLine;
+using Descent.Engine.Data;
+using Descent.Kernels;
+using Spectre.Console;
+
+namespace Descent.Host.Commands;
+
+/// <summary>`descent data fetch|verify`: fill or check the checksummed MNIST cache.</summary>
+public static class DataCommand
+{
+    public static Command Create(IAnsiConsole console, TextWriter error)
+    {
+        var command = new Command("data", "Fetch or verify the cached datasets ($DESCENT_DATA or ~/.cache/descent)");
+        command.Subcommands.Add(Fetch(console, error));
+        command.Subcommands.Add(Verify(console));
+        return command;
+    }
+
+    private static Option<string> DatasetOption() => new("--dataset")
+    {
+        Description = "Dataset (mnist-3-7 is made from the mnist files)",
+        DefaultValueFactory = _ => DatasetName.Mnist.Name,
+    };
+
+    private static Command Fetch(IAnsiConsole console, TextWriter error)
+    {
+        var dataset = DatasetOption();
+        var force = new Option<bool>("--force") { Description = "Replace files that are missing or fail their checksum" };
+        var command = new Command("fetch", "Download the dataset's files into the cache, checking each one's SHA-256") { dataset, force };
+        command.SetAction(async (parsed, cancellation) =>
+        {
+            DatasetName.Parse(parsed.GetRequiredValue(dataset));
+            var cache = new MnistCache(DataLocation.DefaultCacheRoot(), progress: new Progress<string>(m => error.WriteLine($"descent: {m}")));
+            await cache.EnsureAsync(parsed.GetValue(force), cancellation);
+            console.WriteLine($"{cache.Folder}: all {MnistFile.All.Count} files present and verified");
+            return ExitCodes.Success;
+        });
+        return command;
+    }
+
+    private static Command Verify(IAnsiConsole console)
+    {
+        var dataset = DatasetOption();
+        var command = new Command("verify", "Check the cached files against their SHA-256") { dataset };
+        command.SetAction(parsed =>
+        {
+            DatasetName.Parse(parsed.GetRequiredValue(dataset));
+            var cache = new MnistCache(DataLocation.DefaultCacheRoot());
+            var statuses = cache.Verify();
+            foreach (var status in statuses)
+            {
+                console.WriteLine($"{status.File.Name,-24} {status.State.ToString().ToLowerInvariant(),-12} {status.Path}");
+            }
+            var bad = statuses.Count(s => s.State != CachedFileState.Ok);
+            if (bad > 0)
+            {
+                throw new InvalidInputException($"{bad} of {statuses.Count} cached files are missing or fail their checksum; run 'descent data fetch --force'");
+            }
+            return ExitCodes.Success;
+        });
+        return command;
+    }
+}

@@ -1,0 +1,101 @@
+using System.CommandLine;
+using System.Diagnostics;
+using System.Globalization;
+using Descent.Engine.Data;
+using Descent.Engine.Models;
+using Descent.Engine.Optimizers;
+using Descent.Engine.Training;
+using Descent.Kernels;
+using Spectre.Console;
+
+namespace Descent.Host.Commands;
+
+/// <summary>
+/// `descent train`: resolves the options into a model, a loss, an optimizer and data, then runs the
+/// epoch loop, printing one row per epoch and writing --metrics-out after each. The training itself
+/// is the engine's <see cref="Learner"/>.
+/// </summary>
+public static class TrainCommand
+{
+    public static Command Create(IAnsiConsole console, TextWriter error)
+    {
+        var options = new TrainOptions();
+        var command = new Command("train", "Train a model of the lesson on MNIST or its 3-vs-7 subset");
+        options.AddTo(command);
+        command.SetAction((parsed, cancellation) => RunAsync(options.Read(parsed), console, error, cancellation));
+        return command;
+    }
+
+    public static async Task<int> RunAsync(TrainSettings settings, IAnsiConsole console, TextWriter error, CancellationToken cancellation)
+    {
+        var dataset = DatasetName.Parse(settings.Dataset);
+        var architecture = Architecture.Parse(settings.Arch);
+        var (modelSpec, loss) = architecture.Resolve(dataset, settings.Layers, settings.Activation, settings.Loss);
+        var batchSize = settings.BatchSize ?? architecture.BatchSize;
+        var learningRate = settings.LearningRate ?? architecture.LearningRate;
+        var epochs = settings.Epochs ?? architecture.Epochs;
+        var momentum = settings.Momentum ?? (settings.Optimizer == "sgd" ? architecture.Momentum : 0f);
+        var weightDecay = settings.WeightDecay ?? (settings.Optimizer == "adamw" ? 0.01f : 0f);
+        TrainSettings.Check(batchSize, learningRate, epochs);
+        var schedule = settings.Schedule switch
+        {
+            "step" => LearningRateSchedule.Step(learningRate, settings.StepSize, settings.Gamma),
+            "cosine" => LearningRateSchedule.Cosine(learningRate, Math.Max(epochs, 1)),
+            _ => LearningRateSchedule.Constant(learningRate),
+        };
+
+        var progress = settings.Quiet ? null : new Progress<string>(message => error.WriteLine($"descent: {message}"));
+        var splits = await DatasetLoader.LoadAsync(dataset, DataLocation.FromOptions(settings.DataDir, progress), cancellation);
+        if (settings.ValidSplit is { } fraction)
+        {
+            splits = ValidationSplit.HoldOut(splits.Train, fraction, settings.Seed);
+        }
+
+        using var backend = Backends.Create(settings.Backend, settings.Device);
+        if (!settings.Quiet)
+        {
+            console.WriteLine($"backend {backend.Name}: {backend.DeviceDescription}");
+            console.WriteLine($"{dataset.Name}: {splits.Train.Count} training, {splits.Valid.Count} validation images; " +
+                $"model {modelSpec.WidthsText} ({settings.Activation.ToString().ToLowerInvariant()}), loss {loss.Name}, " +
+                $"{settings.Optimizer} lr {Format(learningRate)}, batch {batchSize}, {epochs} epochs, seed {settings.Seed}");
+        }
+
+        using var model = modelSpec.Build(backend, settings.Seed);
+        using Optimizer optimizer = settings.Optimizer == "adamw"
+            ? new AdamW(backend, model.Parameters, weightDecay)
+            : new Sgd(backend, model.Parameters, momentum, weightDecay);
+        using var train = new DeviceDataset(backend, splits.Train.Pixels, splits.Train.Labels, splits.Train.Features, splits.Train.Classes);
+        using var valid = new DeviceDataset(backend, splits.Valid.Pixels, splits.Valid.Labels, splits.Valid.Features, splits.Valid.Classes);
+        using var learner = new Learner(backend, model, loss, optimizer, schedule, train, valid, batchSize, settings.Seed);
+
+        var metricsFile = settings.MetricsOut is null ? null : new MetricsFile(settings.MetricsOut, new MetricsFile.Run(
+            1, DescentApp.Version, backend.Name, backend.DeviceDescription, dataset.Name, architecture.Name,
+            modelSpec.Widths, loss.Name, optimizer.Name, learner.BatchSize, learningRate, settings.Seed));
+        metricsFile?.Write();
+
+        var table = new EpochTable(console, settings.Quiet);
+        table.WriteHeader();
+        EpochRow? last = null;
+        for (var epoch = 1; epoch <= epochs; epoch++)
+        {
+            var clock = Stopwatch.StartNew();
+            var trained = table.ShowProgress(epoch, epochs, learner.BatchesPerEpoch, learner.BatchSize, cancellation,
+                report => learner.TrainEpoch(report));
+            var evaluated = learner.Evaluate();
+            last = new EpochRow(epoch, trained.MeanLoss, evaluated.MeanLoss, evaluated.Accuracy, clock.Elapsed.TotalSeconds);
+            table.WriteRow(last);
+            metricsFile?.Append(new MetricsFile.EpochRow(last.Epoch, last.TrainLoss, last.ValidLoss, last.Accuracy, last.Seconds));
+        }
+
+        if (epochs == 0)
+        {
+            var evaluated = learner.Evaluate();
+            last = new EpochRow(0, double.NaN, evaluated.MeanLoss, evaluated.Accuracy, 0);
+            table.WriteRow(last);
+        }
+        table.WriteFinal(last!);
+        return ExitCodes.Success;
+    }
+
+    private static string Format(float value) => value.ToString("G", CultureInfo.InvariantCulture);
+}

@@ -1,0 +1,115 @@
+using System.CommandLine;
+using Descent.Engine.Data;
+using Descent.Engine.Models;
+using Descent.Kernels;
+
+namespace Descent.Host.Commands;
+
+/// <summary>What `descent train` was asked for; null means "the architecture's default".</summary>
+public sealed record TrainSettings(
+    string Dataset, string Arch, string? Layers, Activation Activation, string Loss,
+    int? Epochs, int? BatchSize, float? LearningRate, string Optimizer, float? Momentum, float? WeightDecay,
+    string Schedule, int StepSize, float Gamma, int Seed, double? ValidSplit,
+    string Backend, int Device, string? DataDir, string? MetricsOut, bool Quiet)
+{
+    /// <summary>Checks the values that are only known once the architecture's defaults are filled in.</summary>
+    public static void Check(int batchSize, float learningRate, int epochs)
+    {
+        if (batchSize <= 0)
+        {
+            throw new InvalidInputException($"--batch-size must be 1 or more, got {batchSize}");
+        }
+        if (!(learningRate > 0f) || !float.IsFinite(learningRate))
+        {
+            throw new InvalidInputException($"--lr must be a positive number, got {learningRate}");
+        }
+        if (epochs < 0)
+        {
+            throw new InvalidInputException($"--epochs must be 0 or more, got {epochs}");
+        }
+    }
+}
+
+/// <summary>The options of `descent train`, the shared contract of every backend.</summary>
+public sealed class TrainOptions
+{
+    private static readonly string ArchDefaults = string.Join("; ",
+        Architecture.All.Select(a => $"{a.Name}: batch {a.BatchSize}, lr {a.LearningRate}, {a.Epochs} epochs" +
+            (a.Momentum > 0 ? $", momentum {a.Momentum}" : "")));
+
+    private readonly Option<string> dataset = Choice("--dataset", "Dataset", "mnist", DatasetName.All.Select(d => d.Name).ToArray());
+    private readonly Option<string> arch = Choice("--arch", "Model: linear (784-K), simple (784-30-K), mlp (--layers)", "mlp",
+        Architecture.All.Select(a => a.Name).ToArray());
+    private readonly Option<string?> layers = new("--layers")
+    {
+        Description = $"Widths for --arch mlp, like 784-256-128-10 [default: 784-{Architecture.DefaultHiddenWidth}-K]",
+    };
+    private readonly Option<string> activation = Choice("--activation", "Nonlinearity between linear layers", "relu", "relu", "sigmoid", "tanh");
+    private readonly Option<string> loss = Choice("--loss", "Loss; auto = mnist for one output, cross-entropy for many", "auto",
+        "auto", "cross-entropy", "mnist", "bce", "mse");
+    private readonly Option<int?> epochs = new("--epochs") { Description = $"Epochs to train [default per arch: {ArchDefaults}]" };
+    private readonly Option<int?> batchSize = new("--batch-size") { Description = "Items per step, 1 (pure SGD) up to the whole set [default per arch]" };
+    private readonly Option<float?> learningRate = new("--lr") { Description = "Learning rate [default per arch]" };
+    private readonly Option<string> optimizer = Choice("--optimizer", "Optimizer", "sgd", "sgd", "adamw");
+    private readonly Option<float?> momentum = new("--momentum") { Description = "SGD momentum [default: 0.9 for mlp, else 0]" };
+    private readonly Option<float?> weightDecay = new("--weight-decay") { Description = "Weight decay [default: 0 for sgd, 0.01 for adamw]" };
+    private readonly Option<string> schedule = Choice("--schedule", "Learning-rate schedule", "constant", "constant", "step", "cosine");
+    private readonly Option<int> stepSize = new("--step-size") { Description = "Epochs between decays for --schedule step", DefaultValueFactory = _ => 10 };
+    private readonly Option<float> gamma = new("--gamma") { Description = "Decay factor for --schedule step", DefaultValueFactory = _ => 0.1f };
+    private readonly Option<int> seed = new("--seed") { Description = "Seed for initialisation and shuffling", DefaultValueFactory = _ => 42 };
+    private readonly Option<double?> validSplit = new("--valid-split")
+    {
+        Description = "Hold out this fraction of the training set for validation instead of using the test set",
+    };
+    private readonly BackendOptions backend = new();
+    private readonly Option<string?> dataDir = new("--data-dir")
+    {
+        Description = "Folder holding the four MNIST-format IDX files (raw or .gz) [default: $DESCENT_DATA or ~/.cache/descent, fetched on first use]",
+    };
+    private readonly Option<string?> metricsOut = new("--metrics-out") { Description = "Write per-epoch metrics as JSON to this file after every epoch" };
+    private readonly Option<bool> quiet = new("--quiet") { Description = "Print only the final row" };
+
+    public void AddTo(Command command)
+    {
+        Option[] all = [dataset, arch, layers, activation, loss, epochs, batchSize, learningRate, optimizer, momentum,
+            weightDecay, schedule, stepSize, gamma, seed, validSplit];
+        foreach (var option in all)
+        {
+            command.Options.Add(option);
+        }
+        backend.AddTo(command);
+        command.Options.Add(dataDir);
+        command.Options.Add(metricsOut);
+        command.Options.Add(quiet);
+    }
+
+    public TrainSettings Read(ParseResult parsed) => new(
+        parsed.GetRequiredValue(dataset),
+        parsed.GetRequiredValue(arch),
+        parsed.GetValue(layers),
+        Enum.Parse<Activation>(parsed.GetRequiredValue(activation), ignoreCase: true),
+        parsed.GetRequiredValue(loss),
+        parsed.GetValue(epochs),
+        parsed.GetValue(batchSize),
+        parsed.GetValue(learningRate),
+        parsed.GetRequiredValue(optimizer),
+        parsed.GetValue(momentum),
+        parsed.GetValue(weightDecay),
+        parsed.GetRequiredValue(schedule),
+        parsed.GetValue(stepSize),
+        parsed.GetValue(gamma),
+        parsed.GetValue(seed),
+        parsed.GetValue(validSplit),
+        parsed.GetRequiredValue(backend.Backend),
+        parsed.GetValue(backend.Device),
+        parsed.GetValue(dataDir),
+        parsed.GetValue(metricsOut),
+        parsed.GetValue(quiet));
+
+    private static Option<string> Choice(string name, string description, string defaultValue, params string[] choices)
+    {
+        var option = new Option<string>(name) { Description = description, DefaultValueFactory = _ => defaultValue };
+        option.AcceptOnlyFromAmong(choices);
+        return option;
+    }
+}

@@ -1,0 +1,84 @@
+using System.Reflection;
+using System.CommandLine;
+using Descent.Host.Commands;
+using Descent.Kernels;
+using Spectre.Console;
+
+namespace Descent.Host;
+
+/// <summary>
+/// The `descent` console: parses, dispatches to a command, and turns every failure into one line on
+/// stderr plus an exit code. Nothing here does training mathematics.
+/// </summary>
+public static class DescentApp
+{
+    /// <summary>The version `descent --version` prints and the metrics file records.</summary>
+    public static string Version { get; } =
+        typeof(DescentApp).Assembly.GetCustomAttribute<AssemblyInformationalVersionAttribute>()?.InformationalVersion ?? "unknown";
+
+    public static int Run(string[] args, TextWriter output, TextWriter error)
+    {
+        var console = CreateConsole(output);
+        var root = new RootCommand("Descent: train neural networks on any GPU, with hand-written kernels.")
+        {
+            TrainCommand.Create(console, error),
+            BaselineCommand.Create(console, error),
+            DataCommand.Create(console, error),
+            CheckCommand.Create(console),
+            DevicesCommand.Create(console),
+        };
+
+        var parsed = root.Parse(args);
+        if (parsed.Errors.Count > 0)
+        {
+            var messages = parsed.Errors.Select(e => e.Message.TrimEnd('.')).Distinct();
+            error.WriteLine($"descent: error: {string.Join("; ", messages)} (see 'descent --help')");
+            return ExitCodes.BadInput;
+        }
+
+        try
+        {
+            return parsed.Invoke(new InvocationConfiguration
+            {
+                EnableDefaultExceptionHandler = false,
+                Output = output,
+                Error = error,
+            });
+        }
+        catch (DescentException failure)
+        {
+            error.WriteLine($"descent: error: {failure.Message}");
+            return ExitCodes.For(failure);
+        }
+        catch (OperationCanceledException)
+        {
+            error.WriteLine("descent: error: interrupted");
+            return ExitCodes.Interrupted;
+        }
+        catch (Exception failure)
+        {
+            // Anything unplanned is still one line; the type name helps a bug report.
+            error.WriteLine($"descent: error: internal failure ({failure.GetType().Name}): {failure.Message}");
+            return ExitCodes.InternalFailure;
+        }
+    }
+
+    /// <summary>A Spectre console over the given writer: colours and live widgets only on a real terminal.</summary>
+    private static IAnsiConsole CreateConsole(TextWriter output)
+    {
+        var isTerminal = ReferenceEquals(output, Console.Out) && !Console.IsOutputRedirected;
+        var console = AnsiConsole.Create(new AnsiConsoleSettings
+        {
+            Out = new AnsiConsoleOutput(output),
+            Ansi = isTerminal ? AnsiSupport.Detect : AnsiSupport.No,
+            ColorSystem = isTerminal ? ColorSystemSupport.Detect : ColorSystemSupport.NoColors,
+            Interactive = isTerminal ? InteractionSupport.Detect : InteractionSupport.No,
+        });
+        if (!isTerminal)
+        {
+            // A log or a pipe has no width; wrapping tables at 80 columns would only garble them.
+            console.Profile.Width = 160;
+        }
+        return console;
+    }
+}

@@ -1,0 +1,23 @@
+using Descent.Kernels;
+
+namespace Descent.Host;
+
+/// <summary>The exit codes of the `descent` contract.</summary>
+public static class ExitCodes
+{
+    public const int Success = 0;
+    public const int InternalFailure = 1;
+    public const int BadInput = 2;
+    public const int Unavailable = 3;
+    public const int Diverged = 4;
+    public const int Interrupted = 130;
+
+    /// <summary>Maps an error the engine or kernels raised on purpose to its exit code.</summary>
+    public static int For(DescentException error) => error.Kind switch
+    {
+        FailureKind.BadInput => BadInput,
+        FailureKind.Unavailable => Unavailable,
+        FailureKind.Diverged => Diverged,
+        _ => InternalFailure,
+    };
+}

@@ -1,0 +1,3 @@
+using Descent.Host;
+
+return DescentApp.Run(args, Console.Out, Console.Error);

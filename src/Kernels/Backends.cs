@@ -1,0 +1,43 @@
+using Descent.Kernels.Reference;
+
+namespace Descent.Kernels;
+
+/// <summary>
+/// Creates backends by the names the command line uses and lists the devices behind them.
+/// "auto" picks the fastest backend present.
+/// </summary>
+public static class Backends
+{
+    public const string Auto = "auto";
+    public const string ReferenceName = "reference";
+
+    /// <summary>Every name <see cref="Create"/> accepts, "auto" first.</summary>
+    public static IReadOnlyList<string> Names { get; } = [Auto, ReferenceName];
+
+    public static ComputeBackend Create(string name, int deviceIndex = 0)
+    {
+        if (deviceIndex < 0)
+        {
+            throw new InvalidInputException($"--device must be 0 or more, got {deviceIndex}");
+        }
+        return name switch
+        {
+            Auto or ReferenceName => RequireFirstDevice(name, deviceIndex, new ReferenceBackend()),
+            _ => throw new InvalidInputException($"unknown backend '{name}'; choose one of {string.Join(", ", Names)}"),
+        };
+    }
+
+    /// <summary>Every device every backend can see, for `descent devices`.</summary>
+    public static IReadOnlyList<DeviceInfo> ListDevices() =>
+        [new DeviceInfo(0, ReferenceName, "CPU reference (double accumulation)", "cpu", 0)];
+
+    private static ComputeBackend RequireFirstDevice(string name, int deviceIndex, ComputeBackend backend)
+    {
+        if (deviceIndex != 0)
+        {
+            backend.Dispose();
+            throw new DeviceUnavailableException($"backend '{name}' has one device (index 0); --device {deviceIndex} does not exist");
+        }
+        return backend;
+    }
+}
