@@ -31,7 +31,10 @@ public static class DescentApp
         var parsed = root.Parse(args);
         if (parsed.Errors.Count > 0)
         {
-            var messages = parsed.Errors.Select(e => e.Message.TrimEnd('.')).Distinct();
+            // The parser's messages may span lines (lists of choices): fold each onto one line.
+            var messages = parsed.Errors
+                .Select(e => string.Join(' ', e.Message.Split((char[])['\n', '\r', '\t'], StringSplitOptions.RemoveEmptyEntries)).TrimEnd('.'))
+                .Distinct();
             error.WriteLine($"descent: error: {string.Join("; ", messages)} (see 'descent --help')");
             return ExitCodes.BadInput;
         }
