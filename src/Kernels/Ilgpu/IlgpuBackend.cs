@@ -1,0 +1,169 @@
+using ILGPU;
+using ILGPU.Runtime;
+using ILGPU.Runtime.CPU;
+using ILGPU.Runtime.Cuda;
+
+namespace Descent.Kernels.Ilgpu;
+
+/// <summary>
+/// A <see cref="ComputeBackend"/> on ILGPU: CUDA GPUs ("cuda") or ILGPU's CPU accelerator ("ilgpu-cpu"),
+/// which runs the same kernels on OS threads: slow, but it needs no GPU and checks the kernels.
+/// Each backend owns a fresh ILGPU context and one accelerator. Ops are queued on the accelerator's
+/// default stream in call order; only <see cref="ComputeBackend.Download{T}"/>,
+/// <see cref="ComputeBackend.Upload{T}"/> and <see cref="ComputeBackend.Synchronize"/> wait.
+/// </summary>
+public sealed partial class IlgpuBackend : ComputeBackend
+{
+    internal const string CpuName = "ilgpu-cpu";
+    internal const string CudaName = "cuda";
+
+    private readonly Context context;
+    private readonly Accelerator accelerator;
+    private readonly AcceleratorStream stream;
+    private readonly LoadedKernels kernels;
+
+    // Threads per grid-stride launch: enough to fill the device, and no more, so that on the CPU
+    // accelerator each thread loops over many elements instead of paying a rendezvous per element.
+    private readonly int gridStrideThreads;
+
+    // Edge of the tiled GEMM's square thread groups: 16 x 16 = 256 threads on a GPU; 4 x 4 on the
+    // CPU accelerator, where each group thread is an OS thread and every thread a group has ever
+    // needed joins the rendezvous of every later launch (a 16 x 16 group would make each launch cost ms).
+    private readonly int gemmTile;
+
+    // Auto runs the tiled GEMM on GPUs only: on the CPU accelerator every barrier is an OS-thread
+    // rendezvous, and a 128x784x128 product took about a minute tiled against ~50 ms naive.
+    private readonly GemmAlgorithm autoGemm;
+
+    private IlgpuBackend(Context context, Accelerator accelerator, string name, string description)
+    {
+        this.context = context;
+        this.accelerator = accelerator;
+        Name = name;
+        DeviceDescription = description;
+        stream = accelerator.DefaultStream;
+        kernels = new LoadedKernels(accelerator);
+        var onCpu = accelerator.AcceleratorType == AcceleratorType.CPU;
+        gridStrideThreads = onCpu
+            ? IlgpuDevices.CpuThreads
+            : accelerator.NumMultiprocessors * accelerator.MaxNumThreadsPerMultiprocessor;
+        gemmTile = onCpu ? 4 : 16;
+        autoGemm = onCpu ? GemmAlgorithm.Naive : GemmAlgorithm.Tiled;
+    }
+
+    public override string Name { get; }
+
+    public override string DeviceDescription { get; }
+
+    /// <summary>True when ILGPU finds at least one CUDA device.</summary>
+    public static bool CudaAvailable => IlgpuDevices.CudaDevices.Count > 0;
+
+    /// <summary>The CUDA devices ILGPU finds (none without a driver), then the CPU accelerator. Never throws.</summary>
+    public static IReadOnlyList<DeviceInfo> ListDevices()
+    {
+        var devices = new List<DeviceInfo>(IlgpuDevices.CudaDevices)
+        {
+            new(0, CpuName, IlgpuDevices.CpuDescription, "cpu", 0),
+        };
+        return devices;
+    }
+
+    /// <summary>A backend on ILGPU's CPU accelerator.</summary>
+    public static IlgpuBackend CreateCpu()
+    {
+        var context = IlgpuDevices.CreateCpuContext();
+        try
+        {
+            return new IlgpuBackend(context, context.CreateCPUAccelerator(0), CpuName, IlgpuDevices.CpuDescription);
+        }
+        catch
+        {
+            context.Dispose();
+            throw;
+        }
+    }
+
+    /// <summary>A backend on CUDA device <paramref name="deviceIndex"/>, numbered as <see cref="ListDevices"/> lists them.</summary>
+    /// <exception cref="DeviceUnavailableException">No CUDA device has that index, or it cannot be opened.</exception>
+    public static IlgpuBackend CreateCuda(int deviceIndex)
+    {
+        var count = IlgpuDevices.CudaDevices.Count;
+        if (count == 0)
+        {
+            throw new DeviceUnavailableException("no CUDA device found (ILGPU needs an NVIDIA driver that provides libcuda.so)");
+        }
+        if (deviceIndex < 0 || deviceIndex >= count)
+        {
+            throw new DeviceUnavailableException($"CUDA device {deviceIndex} does not exist; devices are 0 to {count - 1}");
+        }
+        var context = IlgpuDevices.CreateCudaContext();
+        try
+        {
+            var accelerator = context.CreateCudaAccelerator(deviceIndex);
+            var description = $"{accelerator.Name}, {accelerator.MemorySize / (1024.0 * 1024 * 1024):F1} GiB";
+            return new IlgpuBackend(context, accelerator, CudaName, description);
+        }
+        catch (Exception e) when (e is AcceleratorException or NotSupportedException)
+        {
+            context.Dispose();
+            throw new DeviceUnavailableException($"cannot open CUDA device {deviceIndex}: {e.Message}", e);
+        }
+    }
+
+    // ---------------------------------------------------------------- memory
+
+    protected override DeviceBuffer<T> AllocateCore<T>(int length)
+    {
+        MemoryBuffer1D<T, Stride1D.Dense> memory;
+        try
+        {
+            memory = accelerator.Allocate1D<T>(length);
+        }
+        catch (Exception e) when (e is AcceleratorException or OutOfMemoryException)
+        {
+            throw new DeviceUnavailableException(
+                $"{Name} cannot allocate {length} {typeof(T).Name} elements: {e.Message}", e);
+        }
+        memory.View.MemSetToZero(stream);
+        return new IlgpuBuffer<T>(this, memory);
+    }
+
+    // ILGPU's span copies synchronise the stream before they return, so the caller may reuse the span at once.
+    protected override void UploadCore<T>(DeviceBuffer<T> destination, ReadOnlySpan<T> source, int offset)
+    {
+        if (source.Length > 0)
+        {
+            Memory(destination).SubView(offset, source.Length).CopyFromCPU(stream, source);
+        }
+    }
+
+    // The copy is queued behind every op already on the stream, and waited for.
+    protected override void DownloadCore<T>(DeviceBuffer<T> source, Span<T> destination, int offset)
+    {
+        if (destination.Length > 0)
+        {
+            Memory(source).SubView(offset, destination.Length).CopyToCPU(stream, destination);
+        }
+        else
+        {
+            stream.Synchronize();
+        }
+    }
+
+    protected override void SynchronizeCore() => stream.Synchronize();
+
+    protected override void DisposeCore()
+    {
+        // The accelerator frees every buffer still allocated on it.
+        accelerator.Dispose();
+        context.Dispose();
+    }
+
+    /// <summary>Threads to launch for a grid-stride kernel over <paramref name="work"/> items (at least 1).</summary>
+    private int Threads(long work) => (int)Math.Min(work, gridStrideThreads);
+
+    private static ArrayView<T> View<T>(DeviceBuffer<T> buffer) where T : unmanaged => ((IlgpuBuffer<T>)buffer).View;
+
+    private static ArrayView1D<T, Stride1D.Dense> Memory<T>(DeviceBuffer<T> buffer) where T : unmanaged =>
+        ((IlgpuBuffer<T>)buffer).DenseView;
+}

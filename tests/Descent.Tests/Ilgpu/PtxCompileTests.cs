@@ -1,0 +1,75 @@
+using System.Reflection;
+using Descent.Kernels.Ilgpu;
+using ILGPU;
+using ILGPU.Backends.EntryPoints;
+using ILGPU.Backends.PTX;
+using ILGPU.Runtime;
+using ILGPU.Runtime.Cuda;
+using Xunit;
+
+namespace Descent.Tests.Ilgpu;
+
+/// <summary>
+/// Compiles every ILGPU kernel to PTX for an H100/H200 (SM 90) without a GPU. The CPU accelerator runs
+/// kernels that PTX cannot express (missing intrinsics such as float math without EnableAlgorithms),
+/// so only this catches them; it also keeps double arithmetic, slow and bulky on a GPU, out of them.
+/// </summary>
+public sealed class PtxCompileTests
+{
+    public static TheoryData<string> KernelNames()
+    {
+        var names = new TheoryData<string>();
+        foreach (var kernel in IlgpuKernelCatalog.Kernels)
+        {
+            names.Add(kernel.Name);
+        }
+        return names;
+    }
+
+    [Theory]
+    [MemberData(nameof(KernelNames))]
+    public void KernelCompilesToPtx(string name)
+    {
+        var kernel = IlgpuKernelCatalog.Kernels.Single(entry => entry.Name == name);
+        // A fresh context per kernel: after one failed compile, later compiles in the same context can fail too.
+        using var context = Context.Create(builder => builder.EnableAlgorithms());
+        // No NVVM library: ILGPU generates the PTX itself, as it does at run time.
+        using var backend = new PTXBackend(context, CudaArchitecture.SM_90, CudaInstructionSet.ISA_78, nvvmAPI: null!);
+        var entryPoint = kernel.ExplicitlyGrouped
+            ? EntryPointDescription.FromExplicitlyGroupedKernel(kernel.Method)
+            : EntryPointDescription.FromImplicitlyGroupedKernel(kernel.Method);
+
+        var compiled = (PTXCompiledKernel)backend.Compile(entryPoint, new KernelSpecialization());
+
+        Assert.False(string.IsNullOrEmpty(compiled.PTXAssembly), $"{name} compiled to empty PTX");
+        Assert.Contains(".entry", compiled.PTXAssembly, StringComparison.Ordinal);
+        Assert.DoesNotContain(".f64", compiled.PTXAssembly, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void CatalogListsEveryKernelMethod()
+    {
+        var catalogued = IlgpuKernelCatalog.Kernels.Select(kernel => kernel.Method).ToHashSet();
+        var kernelMethods = typeof(IlgpuBackend).Assembly.GetTypes()
+            .Where(type => type.Namespace == typeof(IlgpuBackend).Namespace && type.IsAbstract && type.IsSealed)
+            .SelectMany(type => type.GetMethods(BindingFlags.Public | BindingFlags.Static | BindingFlags.DeclaredOnly))
+            .Where(method => method.ReturnType == typeof(void))
+            .ToList();
+
+        Assert.NotEmpty(kernelMethods);
+        Assert.All(kernelMethods, method =>
+            Assert.True(catalogued.Contains(method), $"{method.DeclaringType!.Name}.{method.Name} is missing from IlgpuKernelCatalog"));
+        Assert.Equal(kernelMethods.Count, IlgpuKernelCatalog.Kernels.Count);
+    }
+
+    [Fact]
+    public void CatalogSaysWhichKernelsAreExplicitlyGrouped()
+    {
+        Assert.All(IlgpuKernelCatalog.Kernels, kernel =>
+        {
+            var parameters = kernel.Method.GetParameters();
+            var takesIndex = parameters.Length > 0 && parameters[0].ParameterType == typeof(Index1D);
+            Assert.True(takesIndex != kernel.ExplicitlyGrouped, $"{kernel.Name}: ExplicitlyGrouped does not match its signature");
+        });
+    }
+}
