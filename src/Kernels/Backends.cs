@@ -1,18 +1,21 @@
+using Descent.Kernels.Ilgpu;
 using Descent.Kernels.Reference;
 
 namespace Descent.Kernels;
 
 /// <summary>
 /// Creates backends by the names the command line uses and lists the devices behind them.
-/// "auto" picks the fastest backend present.
+/// "auto" picks the fastest backend present: a CUDA GPU, else ILGPU's CPU accelerator.
 /// </summary>
 public static class Backends
 {
     public const string Auto = "auto";
+    public const string CudaName = "cuda";
+    public const string IlgpuCpuName = "ilgpu-cpu";
     public const string ReferenceName = "reference";
 
     /// <summary>Every name <see cref="Create"/> accepts, "auto" first.</summary>
-    public static IReadOnlyList<string> Names { get; } = [Auto, ReferenceName];
+    public static IReadOnlyList<string> Names { get; } = [Auto, CudaName, IlgpuCpuName, ReferenceName];
 
     public static ComputeBackend Create(string name, int deviceIndex = 0)
     {
@@ -22,22 +25,20 @@ public static class Backends
         }
         return name switch
         {
-            Auto or ReferenceName => RequireFirstDevice(name, deviceIndex, new ReferenceBackend()),
+            Auto when IlgpuBackend.CudaAvailable => IlgpuBackend.CreateCuda(deviceIndex),
+            Auto or IlgpuCpuName => OnlyDevice(name, deviceIndex, IlgpuBackend.CreateCpu),
+            CudaName => IlgpuBackend.CreateCuda(deviceIndex),
+            ReferenceName => OnlyDevice(name, deviceIndex, () => new ReferenceBackend()),
             _ => throw new InvalidInputException($"unknown backend '{name}'; choose one of {string.Join(", ", Names)}"),
         };
     }
 
     /// <summary>Every device every backend can see, for `descent devices`.</summary>
     public static IReadOnlyList<DeviceInfo> ListDevices() =>
-        [new DeviceInfo(0, ReferenceName, "CPU reference (double accumulation)", "cpu", 0)];
+        [.. IlgpuBackend.ListDevices(), new DeviceInfo(0, ReferenceName, "CPU reference (double accumulation, single thread)", "cpu", 0)];
 
-    private static ComputeBackend RequireFirstDevice(string name, int deviceIndex, ComputeBackend backend)
-    {
-        if (deviceIndex != 0)
-        {
-            backend.Dispose();
-            throw new DeviceUnavailableException($"backend '{name}' has one device (index 0); --device {deviceIndex} does not exist");
-        }
-        return backend;
-    }
+    private static ComputeBackend OnlyDevice(string name, int deviceIndex, Func<ComputeBackend> create) =>
+        deviceIndex == 0
+            ? create()
+            : throw new DeviceUnavailableException($"backend '{name}' has one device (index 0); --device {deviceIndex} does not exist");
 }

@@ -113,7 +113,10 @@ public abstract class ComputeBackend : IDisposable
         BiasAddCore(y, bias, rows, cols);
     }
 
-    /// <summary>Backward: dBias[C] = beta * dBias[C] + sum over rows of dY[B, C] (fixed order, deterministic).</summary>
+    /// <summary>
+    /// Backward: dBias[C] = beta * dBias[C] + sum over rows of dY[B, C] (fixed order, deterministic).
+    /// When beta is 0, dBias is overwritten (its old contents, even NaN, are ignored).
+    /// </summary>
     public void BiasBackward(DeviceBuffer<float> dY, DeviceBuffer<float> dBias, int rows, int cols, float beta)
     {
         CheckMatrix(dY, rows, cols, nameof(dY));
@@ -175,7 +178,8 @@ public abstract class ComputeBackend : IDisposable
     /// rowStats[b] = -log softmax(logits[b])[label], rowStats[B + b] = 1 if argmax == label else 0,
     /// dLogits[b, c] = (p[b, c] - onehot[b, c]) / B;
     /// then metrics[slot * <see cref="MetricSlot.Width"/> ..] = (sum of row losses, correct count,
-    /// non-finite flag), summed in row order. A label outside [0, C) gives that row a NaN loss.
+    /// non-finite flag), summed in row order. A label outside [0, C) gives that row a NaN loss, so the
+    /// batch is flagged non-finite; that row's gradient is unspecified.
     /// </summary>
     public void SoftmaxCrossEntropy(DeviceBuffer<float> logits, DeviceBuffer<int> labels, DeviceBuffer<float> dLogits,
         DeviceBuffer<float> rowStats, DeviceBuffer<float> metrics, int slot, int rows, int cols)
@@ -192,7 +196,8 @@ public abstract class ComputeBackend : IDisposable
     /// A two-class loss over logits[B] (one output per row) with targets[B] in {0, 1}, the sigmoid
     /// applied inside: rowStats[b] = loss of row b, rowStats[B + b] = 1 if correct else 0,
     /// dLogits[b] = d(mean loss)/d logit = dloss/dz / B; then the metric slot as for
-    /// <see cref="SoftmaxCrossEntropy"/>. A target outside {0, 1} gives that row a NaN loss.
+    /// <see cref="SoftmaxCrossEntropy"/>. A target outside {0, 1} gives that row a NaN loss, so the
+    /// batch is flagged non-finite; that row's gradient and correct flag are unspecified.
     /// </summary>
     public void BinaryLossForwardBackward(BinaryLoss loss, DeviceBuffer<float> logits, DeviceBuffer<int> targets,
         DeviceBuffer<float> dLogits, DeviceBuffer<float> rowStats, DeviceBuffer<float> metrics, int slot, int rows)
@@ -392,7 +397,7 @@ public abstract class ComputeBackend : IDisposable
         CheckBuffer(rowStats, nameof(rowStats));
         CheckBuffer(metrics, nameof(metrics));
         CheckLength(rowStats, 2L * rows, "rowStats (2 x B)");
-        if (slot < 0 || (long)(slot + 1) * MetricSlot.Width > metrics.Length)
+        if (slot < 0 || ((long)slot + 1) * MetricSlot.Width > metrics.Length)
         {
             throw new InvalidInputException(
                 $"metric slot {slot} lies outside a buffer of {metrics.Length / MetricSlot.Width} slots");

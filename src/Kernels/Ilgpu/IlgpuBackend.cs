@@ -14,8 +14,8 @@ namespace Descent.Kernels.Ilgpu;
 /// </summary>
 public sealed partial class IlgpuBackend : ComputeBackend
 {
-    internal const string CpuName = "ilgpu-cpu";
-    internal const string CudaName = "cuda";
+    internal const string CpuName = Backends.IlgpuCpuName;
+    internal const string CudaName = Backends.CudaName;
 
     private readonly Context context;
     private readonly Accelerator accelerator;

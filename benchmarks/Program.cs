@@ -1,0 +1,3 @@
+using BenchmarkDotNet.Running;
+
+BenchmarkSwitcher.FromAssembly(typeof(Descent.Benchmarks.GemmBenchmarks).Assembly).Run(args);
