@@ -389,7 +389,11 @@ public abstract class ComputeBackend : IDisposable
         CheckPositive(rows, "rows");
         CheckPositive(cols, "cols");
         CheckBuffer(buffer, name);
-        CheckLength(buffer, (long)rows * cols, $"{name} ({rows} x {cols})");
+        // The message is built only on failure: a check on every op must not allocate.
+        if (buffer.Length < (long)rows * cols)
+        {
+            throw new InvalidInputException($"{name} ({rows} x {cols}) needs {(long)rows * cols} elements but its buffer holds {buffer.Length}");
+        }
     }
 
     private void CheckLossOutputs(DeviceBuffer<float> rowStats, DeviceBuffer<float> metrics, int slot, int rows)
