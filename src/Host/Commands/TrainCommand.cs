@@ -55,9 +55,11 @@ public static class TrainCommand
         if (!settings.Quiet)
         {
             console.WriteLine($"backend {backend.Name}: {backend.DeviceDescription}");
+            var activation = modelSpec.Widths.Count > 2 ? $" ({settings.Activation.ToString().ToLowerInvariant()})" : "";
+            var optimizerText = settings.Optimizer == "sgd" && momentum > 0 ? $"sgd momentum {Format(momentum)}" : settings.Optimizer;
             console.WriteLine($"{dataset.Name}: {splits.Train.Count} training, {splits.Valid.Count} validation images; " +
-                $"model {modelSpec.WidthsText} ({settings.Activation.ToString().ToLowerInvariant()}), loss {loss.Name}, " +
-                $"{settings.Optimizer} lr {Format(learningRate)}, batch {batchSize}, {epochs} epochs, seed {settings.Seed}");
+                $"model {modelSpec.WidthsText}{activation}, loss {loss.Name}, {optimizerText} lr {Format(learningRate)}, " +
+                $"{schedule.Name} schedule, batch {batchSize}, {epochs} epochs, seed {settings.Seed}");
         }
 
         using var model = modelSpec.Build(backend, settings.Seed);
@@ -70,7 +72,7 @@ public static class TrainCommand
 
         var metricsFile = settings.MetricsOut is null ? null : new MetricsFile(settings.MetricsOut, new MetricsFile.Run(
             1, DescentApp.Version, backend.Name, backend.DeviceDescription, dataset.Name, architecture.Name,
-            modelSpec.Widths, loss.Name, optimizer.Name, learner.BatchSize, learningRate, settings.Seed));
+            modelSpec.Widths, loss.Name, optimizer.Name, learner.BatchSize, AsWritten(learningRate), settings.Seed));
         metricsFile?.Write();
 
         var table = new EpochTable(console, settings.Quiet);
@@ -98,4 +100,7 @@ public static class TrainCommand
     }
 
     private static string Format(float value) => value.ToString("G", CultureInfo.InvariantCulture);
+
+    /// <summary>The float as a person wrote it (0.05, not 0.05000000074505806).</summary>
+    private static double AsWritten(float value) => double.Parse(Format(value), CultureInfo.InvariantCulture);
 }

@@ -53,7 +53,7 @@ public sealed class BrokenBackendTests
     }
 
     /// <summary>Relu's forward adds 1e-2 to every output: small, but a hundred times any honest rounding error.</summary>
-    private sealed class ReluOffByAHundredthBackend : ReferenceBackend
+    internal sealed class ReluOffByAHundredthBackend : ReferenceBackend
     {
         protected override void ActivationForwardCore(Activation activation, DeviceBuffer<float> x, DeviceBuffer<float> y, int count)
         {

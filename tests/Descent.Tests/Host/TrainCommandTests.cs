@@ -1,0 +1,98 @@
+using System.Text.Json;
+using Descent.Tests.Data;
+using Xunit;
+
+namespace Descent.Tests.Host;
+
+/// <summary>`descent train` end to end on a small hand-made MNIST-format folder.</summary>
+public sealed class TrainCommandTests : IDisposable
+{
+    private const int Pixels = 28 * 28;
+    private readonly TemporaryFolder folder = new();
+
+    public TrainCommandTests()
+    {
+        // Ten 28x28 images per split; digit d lights pixel row d, so the classes are separable.
+        byte[] Images(int count) => Enumerable.Range(0, count)
+            .SelectMany(i => Enumerable.Range(0, Pixels).Select(p => (byte)(p / 28 == i % 10 ? 255 : 0))).ToArray();
+        byte[] Labels(int count) => Enumerable.Range(0, count).Select(i => (byte)(i % 10)).ToArray();
+        File.WriteAllBytes(folder.File("train-images-idx3-ubyte"), IdxBytes.Images(40, 28, 28, Images(40)));
+        File.WriteAllBytes(folder.File("train-labels-idx1-ubyte"), IdxBytes.Labels(Labels(40)));
+        File.WriteAllBytes(folder.File("t10k-images-idx3-ubyte"), IdxBytes.Images(10, 28, 28, Images(10)));
+        File.WriteAllBytes(folder.File("t10k-labels-idx1-ubyte"), IdxBytes.Labels(Labels(10)));
+    }
+
+    public void Dispose() => folder.Dispose();
+
+    [Fact]
+    public void Metrics_out_holds_every_epoch_in_schema_1()
+    {
+        var metrics = folder.File("metrics.json");
+
+        var outcome = CommandLine.Run("train", "--data-dir", folder.Path, "--backend", "ilgpu-cpu", "--layers", "784-16-10",
+            "--epochs", "3", "--batch-size", "8", "--lr", "0.05", "--metrics-out", metrics);
+
+        Assert.Equal(0, outcome.ExitCode);
+        using var document = JsonDocument.Parse(File.ReadAllText(metrics));
+        var root = document.RootElement;
+        Assert.Equal(1, root.GetProperty("schema").GetInt32());
+        Assert.Equal("ilgpu-cpu", root.GetProperty("backend").GetString());
+        Assert.Equal("mnist", root.GetProperty("dataset").GetString());
+        Assert.Equal("mlp", root.GetProperty("arch").GetString());
+        Assert.Equal([784, 16, 10], root.GetProperty("layers").EnumerateArray().Select(e => e.GetInt32()));
+        Assert.Equal("cross-entropy", root.GetProperty("loss").GetString());
+        Assert.Equal("sgd", root.GetProperty("optimizer").GetString());
+        Assert.Equal(8, root.GetProperty("batch_size").GetInt32());
+        Assert.Equal(0.05, root.GetProperty("lr").GetDouble());
+        Assert.Equal(42, root.GetProperty("seed").GetInt32());
+        Assert.False(string.IsNullOrEmpty(root.GetProperty("descent_version").GetString()));
+        var epochs = root.GetProperty("epochs").EnumerateArray().ToList();
+        Assert.Equal([1, 2, 3], epochs.Select(e => e.GetProperty("epoch").GetInt32()));
+        Assert.All(epochs, e =>
+        {
+            Assert.True(e.GetProperty("train_loss").GetDouble() > 0);
+            Assert.True(e.GetProperty("valid_loss").GetDouble() > 0);
+            Assert.InRange(e.GetProperty("accuracy").GetDouble(), 0, 1);
+            Assert.True(e.GetProperty("seconds").GetDouble() >= 0);
+        });
+        Assert.Empty(Directory.GetFiles(folder.Path, "*.tmp"));
+    }
+
+    [Fact]
+    public void Plain_output_has_a_backend_line_a_header_and_one_row_per_epoch()
+    {
+        var outcome = CommandLine.Run("train", "--data-dir", folder.Path, "--backend", "reference", "--arch", "linear",
+            "--epochs", "2", "--batch-size", "10");
+
+        Assert.Equal(0, outcome.ExitCode);
+        var lines = outcome.Output.Split('\n', StringSplitOptions.RemoveEmptyEntries);
+        Assert.StartsWith("backend reference: ", lines[0]);
+        var header = Array.FindIndex(lines, l => l.StartsWith("epoch  train_loss", StringComparison.Ordinal));
+        Assert.Equal(2, lines.Length - header - 1);
+        Assert.Matches(@"^\s+1\s+\d+\.\d{6}\s+\d+\.\d{6}\s+\d\.\d{4}\s+\d+\.\d{2}$", lines[header + 1]);
+    }
+
+    [Fact]
+    public void Quiet_prints_only_the_final_row()
+    {
+        var outcome = CommandLine.Run("train", "--data-dir", folder.Path, "--backend", "reference", "--arch", "linear",
+            "--epochs", "3", "--batch-size", "10", "--quiet");
+
+        Assert.Equal(0, outcome.ExitCode);
+        var lines = outcome.Output.Split('\n', StringSplitOptions.RemoveEmptyEntries);
+        Assert.Equal(2, lines.Length);
+        Assert.StartsWith("    3 ", lines[1]);
+        Assert.Equal("", outcome.Error);
+    }
+
+    [Fact]
+    public void A_learning_rate_that_explodes_is_reported_as_divergence_with_exit_4()
+    {
+        var outcome = CommandLine.Run("train", "--data-dir", folder.Path, "--backend", "ilgpu-cpu", "--layers", "784-16-10",
+            "--epochs", "3", "--batch-size", "4", "--lr", "1e30", "--quiet");
+
+        Assert.Equal(4, outcome.ExitCode);
+        var line = Assert.Single(outcome.ErrorLines);
+        Assert.Matches("^descent: error: training diverged: non-finite loss at epoch 1, batch \\d+; try a lower learning rate$", line);
+    }
+}
