@@ -1,58 +1,17 @@
-using Descent.Engine.Tensors;
 using Descent.Kernels;
 
 namespace Descent.Engine.Layers;
 
 /// <summary>ReLU, sigmoid or tanh, element-wise; the backward works from the saved output y.</summary>
-public sealed class ActivationLayer(ComputeBackend backend, Activation activation) : ILayer
+public sealed class ActivationLayer(ComputeBackend backend, Activation activation) : RowWiseLayer(backend)
 {
-    private Tensor? output;
-    private Tensor? inputGradient;
-    private int width;
-
     public Activation Activation { get; } = activation;
 
-    public int InputWidth => 0;
+    // y = f(x), element by element
+    protected override void Forward(DeviceBuffer<float> x, DeviceBuffer<float> y, int rows) =>
+        Backend.ActivationForward(Activation, x, y, rows * Width);
 
-    public IReadOnlyList<Parameter> Parameters { get; } = [];
-
-    public int OutputWidth(int inputWidth) => inputWidth;
-
-    public void Prepare(int maxRows, int inputWidth)
-    {
-        output?.Dispose();
-        inputGradient?.Dispose();
-        width = inputWidth;
-        output = new Tensor(backend, maxRows, inputWidth);
-        inputGradient = new Tensor(backend, maxRows, inputWidth);
-    }
-
-    public Tensor Forward(Tensor input, int rows)
-    {
-        var y = output ?? throw NotPrepared();
-        // y (B, C) = f(x (B, C))
-        backend.ActivationForward(Activation, input.Buffer, y.Buffer, rows * width);
-        return y;
-    }
-
-    public Tensor? Backward(Tensor outputGradient, int rows, bool needInputGradient)
-    {
-        if (!needInputGradient)
-        {
-            return null;
-        }
-        var dx = inputGradient ?? throw NotPrepared();
-        var y = output ?? throw NotPrepared();
-        // dx (B, C) = dy * f'(x), written through y = f(x)
-        backend.ActivationBackward(Activation, outputGradient.Buffer, y.Buffer, dx.Buffer, rows * width);
-        return dx;
-    }
-
-    public void Dispose()
-    {
-        output?.Dispose();
-        inputGradient?.Dispose();
-    }
-
-    private InvalidOperationException NotPrepared() => new($"{Activation} layer used before Prepare");
+    // dx = dy * f'(x), written through y = f(x)
+    protected override void Backward(DeviceBuffer<float> dY, DeviceBuffer<float> y, DeviceBuffer<float> dX, int rows) =>
+        Backend.ActivationBackward(Activation, dY, y, dX, rows * Width);
 }

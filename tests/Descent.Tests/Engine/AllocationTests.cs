@@ -48,13 +48,20 @@ public sealed class AllocationTests
         learner.TrainEpoch(progress);
         learner.Evaluate();
 
-        var before = GC.GetTotalAllocatedBytes(precise: true);
-        learner.TrainEpoch(progress);
-        learner.Evaluate();
-        learner.TrainEpoch(progress);
-        var allocated = GC.GetTotalAllocatedBytes(precise: true) - before;
+        // The count is process-wide, so a runtime thread (the JIT's tiering, a finalizer) can land
+        // in one window; an engine that allocates per step does so in every window.
+        var windows = new List<long>();
+        for (var attempt = 0; attempt < 3 && (windows.Count == 0 || windows[^1] != 0); attempt++)
+        {
+            var before = GC.GetTotalAllocatedBytes(precise: true);
+            learner.TrainEpoch(progress);
+            learner.Evaluate();
+            learner.TrainEpoch(progress);
+            windows.Add(GC.GetTotalAllocatedBytes(precise: true) - before);
+        }
 
         Assert.Equal(learner.BatchesPerEpoch, batchesSeen);
-        Assert.True(allocated == 0, $"two epochs of {learner.BatchesPerEpoch} steps and an evaluation allocated {allocated} bytes");
+        Assert.True(windows[^1] == 0,
+            $"two epochs of {learner.BatchesPerEpoch} steps and an evaluation allocated {string.Join(", then ", windows)} bytes");
     }
 }
