@@ -1,5 +1,6 @@
-using System.Reflection;
 using System.CommandLine;
+using System.Reflection;
+using System.Runtime.InteropServices;
 using Descent.Host.Commands;
 using Descent.Kernels;
 using Spectre.Console;
@@ -41,12 +42,21 @@ public static class DescentApp
 
         try
         {
-            return parsed.Invoke(new InvocationConfiguration
+            // Ctrl+C cancels the command's token; the command stops between batches and the
+            // OperationCanceledException below turns into exit code 130.
+            using var interrupt = new CancellationTokenSource();
+            using var signal = PosixSignalRegistration.Create(PosixSignal.SIGINT, context =>
+            {
+                context.Cancel = true;
+                interrupt.Cancel();
+            });
+            return parsed.InvokeAsync(new InvocationConfiguration
             {
                 EnableDefaultExceptionHandler = false,
+                ProcessTerminationTimeout = null,
                 Output = output,
                 Error = error,
-            });
+            }, interrupt.Token).GetAwaiter().GetResult();
         }
         catch (DescentException failure)
         {
@@ -79,8 +89,8 @@ public static class DescentApp
         });
         if (!isTerminal)
         {
-            // A log or a pipe has no width; wrapping tables at 80 columns would only garble them.
-            console.Profile.Width = 160;
+            // A log or a pipe has no width; wrapping lines at 80 columns would only garble them.
+            console.Profile.Width = 1024;
         }
         return console;
     }
