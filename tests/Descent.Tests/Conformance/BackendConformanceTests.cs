@@ -35,7 +35,8 @@ public abstract class BackendConformanceTests(BackendFixture fixture)
         var messagesBefore = fixture.DeviceMessages.Count;
         var result = ConformanceSuite.Cases.Single(testCase => testCase.Name == name).Run(backend);
 
-        Assert.Empty(fixture.DeviceMessages.Skip(messagesBefore));
+        var newMessages = fixture.DeviceMessages.Skip(messagesBefore).ToList();
+        Assert.True(newMessages.Count == 0, $"{name} on {backend.Name}: the device reported {string.Join(Environment.NewLine, newMessages)}");
         Assert.True(result.Passed,
             $"{name} on {fixture.Backend.Name}: max abs error {result.MaxAbsError:G4}, worst ratio {result.WorstRatio:G4} " +
             $"to the bound {result.Bound}; {result.Detail}");
