@@ -10,6 +10,8 @@ namespace Descent.Kernels.Vulkan;
 /// Collects the Khronos validation layer's warnings and errors through a VK_EXT_debug_utils messenger,
 /// so tests can assert there are none (without a messenger the layer only prints them). The extension's
 /// entry points are loaded through vkGetInstanceProcAddr: NuGet does not serve Silk.NET's EXT bindings.
+/// With <c>echo</c> each message is also written to stderr as it arrives, as the layer itself would
+/// print it without a messenger: that is what someone debugging with DESCENT_VULKAN_VALIDATION=1 wants.
 /// </summary>
 internal sealed unsafe class ValidationMessenger : IDisposable
 {
@@ -17,12 +19,14 @@ internal sealed unsafe class ValidationMessenger : IDisposable
     private readonly Instance instance;
     private readonly DebugUtilsMessengerEXT messenger;
     private readonly List<string> messages = [];
+    private readonly bool echo;
     private GCHandle self;
 
-    private ValidationMessenger(Vk vk, Instance instance)
+    private ValidationMessenger(Vk vk, Instance instance, bool echo)
     {
         this.vk = vk;
         this.instance = instance;
+        this.echo = echo;
         self = GCHandle.Alloc(this);
         var create = (delegate* unmanaged<Instance, DebugUtilsMessengerCreateInfoEXT*, AllocationCallbacks*, DebugUtilsMessengerEXT*, Result>)
             (void*)vk.GetInstanceProcAddr(instance, "vkCreateDebugUtilsMessengerEXT").Handle;
@@ -55,7 +59,7 @@ internal sealed unsafe class ValidationMessenger : IDisposable
         }
     }
 
-    public static ValidationMessenger Install(Vk vk, Instance instance) => new(vk, instance);
+    public static ValidationMessenger Install(Vk vk, Instance instance, bool echo) => new(vk, instance, echo);
 
     private static DebugUtilsMessengerCreateInfoEXT CreateInfo(void* userData) => new()
     {
@@ -87,6 +91,10 @@ internal sealed unsafe class ValidationMessenger : IDisposable
         lock (collector.messages)
         {
             collector.messages.Add(text);
+        }
+        if (collector.echo)
+        {
+            Console.Error.WriteLine($"Vulkan validation: {text}");
         }
         return new Bool32(false);
     }

@@ -12,7 +12,7 @@ namespace Descent.Kernels.Vulkan;
 /// </summary>
 public sealed unsafe partial class VulkanBackend : ComputeBackend
 {
-    /// <summary>Set to 1 to run with the Khronos validation layer (as the tests do).</summary>
+    /// <summary>Set to 1 to run with the Khronos validation layer, its messages printed to stderr.</summary>
     public const string ValidationVariable = "DESCENT_VULKAN_VALIDATION";
 
     private readonly VulkanInstance instance;
@@ -43,6 +43,8 @@ public sealed unsafe partial class VulkanBackend : ComputeBackend
 
     public override string DeviceDescription { get; }
 
+    public override long MaxBufferBytes => (long)memory.MaxStorageBufferBytes;
+
     /// <summary>What the validation layer reported so far (warnings and errors); empty when validation is off.</summary>
     public IReadOnlyList<string> ValidationMessages => instance.ValidationMessages;
 
@@ -52,14 +54,17 @@ public sealed unsafe partial class VulkanBackend : ComputeBackend
     /// <summary>
     /// A backend on device <paramref name="deviceIndex"/> as <see cref="ListDevices"/> numbers them (0 is the
     /// preferred one: a discrete GPU, else integrated, else a CPU device such as lavapipe). With
-    /// <paramref name="validate"/>, or DESCENT_VULKAN_VALIDATION=1, the Khronos validation layer checks every
-    /// call and <see cref="ValidationMessages"/> collects what it reports.
+    /// <paramref name="validate"/> (as the tests ask), the Khronos validation layer checks every call and
+    /// <see cref="ValidationMessages"/> collects what it reports; DESCENT_VULKAN_VALIDATION=1 does the same
+    /// for any run and prints each message to stderr as well.
     /// </summary>
     /// <exception cref="DeviceUnavailableException">No loader, no device with that index, or it cannot be opened.</exception>
     public static VulkanBackend Create(int deviceIndex = 0, bool validate = false)
     {
-        validate |= Environment.GetEnvironmentVariable(ValidationVariable) == "1";
-        var instance = VulkanInstance.Create(validate);
+        var validation = Environment.GetEnvironmentVariable(ValidationVariable) == "1" ? ValidationMode.CollectAndPrint
+            : validate ? ValidationMode.Collect
+            : ValidationMode.Off;
+        var instance = VulkanInstance.Create(validation);
         try
         {
             var devices = instance.Devices;

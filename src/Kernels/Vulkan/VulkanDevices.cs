@@ -12,7 +12,7 @@ internal static class VulkanDevices
     {
         try
         {
-            using var instance = VulkanInstance.Create(validate: false);
+            using var instance = VulkanInstance.Create(ValidationMode.Off);
             return [.. instance.Devices.Select((device, index) =>
                 new DeviceInfo(index, Backends.VulkanName, device.Name, device.Kind, device.MemoryBytes))];
         }

@@ -33,14 +33,14 @@ internal sealed unsafe class VulkanInstance : IDisposable
     /// <summary>Validation warnings and errors so far; empty when validation is off.</summary>
     public IReadOnlyList<string> ValidationMessages => validation?.Messages ?? [];
 
-    /// <summary>Loads libvulkan and creates an instance, with the Khronos validation layer when asked.</summary>
+    /// <summary>Loads libvulkan and creates an instance, with the Khronos validation layer unless <paramref name="validation"/> is Off.</summary>
     /// <exception cref="DeviceUnavailableException">No loader, no driver, or validation asked for but not installed.</exception>
-    public static VulkanInstance Create(bool validate)
+    public static VulkanInstance Create(ValidationMode validation)
     {
         var vk = LoadApi();
         try
         {
-            return CreateInstance(vk, validate);
+            return CreateInstance(vk, validation);
         }
         catch
         {
@@ -71,7 +71,7 @@ internal sealed unsafe class VulkanInstance : IDisposable
         }
     }
 
-    private static VulkanInstance CreateInstance(Vk vk, bool validate)
+    private static VulkanInstance CreateInstance(Vk vk, ValidationMode validation)
     {
         var extensions = new List<string>();
         var available = InstanceExtensions(vk);
@@ -83,7 +83,7 @@ internal sealed unsafe class VulkanInstance : IDisposable
             flags |= InstanceCreateFlags.EnumeratePortabilityBitKhr;
         }
         var layers = new List<string>();
-        if (validate)
+        if (validation != ValidationMode.Off)
         {
             if (!HasLayer(vk, ValidationLayer))
             {
@@ -122,7 +122,9 @@ internal sealed unsafe class VulkanInstance : IDisposable
             ValidationMessenger? messenger = null;
             try
             {
-                messenger = validate ? ValidationMessenger.Install(vk, instance) : null;
+                messenger = validation == ValidationMode.Off
+                    ? null
+                    : ValidationMessenger.Install(vk, instance, echo: validation == ValidationMode.CollectAndPrint);
                 return new VulkanInstance(vk, instance, messenger);
             }
             catch
