@@ -29,7 +29,7 @@ public static class Backends
         return name switch
         {
             Auto when IlgpuBackend.CudaAvailable => IlgpuBackend.CreateCuda(deviceIndex),
-            Auto when VulkanBackend.HardwareAvailable => VulkanBackend.Create(deviceIndex),
+            Auto when VulkanBackend.IsHardwareDevice(deviceIndex) => VulkanBackend.Create(deviceIndex),
             Auto or IlgpuCpuName => OnlyDevice(name, deviceIndex, IlgpuBackend.CreateCpu),
             CudaName => IlgpuBackend.CreateCuda(deviceIndex),
             VulkanName => VulkanBackend.Create(deviceIndex),

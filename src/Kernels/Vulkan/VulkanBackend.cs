@@ -90,8 +90,9 @@ public sealed unsafe partial class VulkanBackend : ComputeBackend
     /// <summary>The Vulkan devices that run compute, in preference order; none (never an exception) without a loader or driver.</summary>
     public static IReadOnlyList<DeviceInfo> ListDevices() => VulkanDevices.Found;
 
-    /// <summary>True when a real (not software) Vulkan GPU is present: what `auto` may pick.</summary>
-    public static bool HardwareAvailable => VulkanDevices.Found.Count > 0 && VulkanDevices.Found[0].Kind != "cpu";
+    /// <summary>True when device <paramref name="deviceIndex"/> exists and is a real GPU, not a software device: what `auto` may pick.</summary>
+    public static bool IsHardwareDevice(int deviceIndex) =>
+        deviceIndex < VulkanDevices.Found.Count && VulkanDevices.Found[deviceIndex].Kind != "cpu";
 
     // ---------------------------------------------------------------- memory
 
