@@ -5,8 +5,8 @@ namespace Descent.Tests.Conformance;
 
 /// <summary>
 /// The conformance suite, one test per case, written once for every backend; a case also fails when the
-/// device reports a problem of its own while it runs (<see cref="BackendFixture.DeviceMessages"/>). A backend joins with a
-/// fixture that creates it and a subclass that names the fixture:
+/// device reports a problem of its own while it runs (<see cref="BackendFixture.DeviceMessages"/>).
+/// A backend joins with a fixture that creates it and a subclass that names the fixture:
 /// <code>
 /// public sealed class IlgpuCpuFixture() : BackendFixture(IlgpuBackend.CreateCpu());
 /// public sealed class IlgpuCpuConformanceTests(IlgpuCpuFixture fixture) : BackendConformanceTests(fixture), IClassFixture&lt;IlgpuCpuFixture&gt;;
