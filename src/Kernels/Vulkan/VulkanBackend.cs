@@ -25,12 +25,12 @@ public sealed unsafe partial class VulkanBackend : ComputeBackend
     private readonly DispatchShape shape;
     private bool disposed;
 
-    private VulkanBackend(VulkanInstance instance, VulkanDevice device)
+    private VulkanBackend(VulkanInstance instance, VulkanDevice device, bool mapDeviceMemory)
     {
         this.instance = instance;
         this.device = device;
         var vk = instance.Vk;
-        memory = new VulkanMemory(vk, device);
+        memory = new VulkanMemory(vk, device, mapDeviceMemory);
         pipelines = new PipelineCache(vk, device);
         descriptorSets = new DescriptorSetCache(vk, device);
         recorder = new CommandRecorder(vk, device);
@@ -59,7 +59,14 @@ public sealed unsafe partial class VulkanBackend : ComputeBackend
     /// for any run and prints each message to stderr as well.
     /// </summary>
     /// <exception cref="DeviceUnavailableException">No loader, no device with that index, or it cannot be opened.</exception>
-    public static VulkanBackend Create(int deviceIndex = 0, bool validate = false)
+    public static VulkanBackend Create(int deviceIndex = 0, bool validate = false) => Create(deviceIndex, validate, mapDeviceMemory: true);
+
+    /// <summary>
+    /// As <see cref="Create(int, bool)"/>; without <paramref name="mapDeviceMemory"/> every upload and download
+    /// goes through a staging buffer even where device memory is host-visible, which is how the tests run
+    /// the path of a discrete GPU on lavapipe.
+    /// </summary>
+    internal static VulkanBackend Create(int deviceIndex, bool validate, bool mapDeviceMemory)
     {
         var validation = Environment.GetEnvironmentVariable(ValidationVariable) == "1" ? ValidationMode.CollectAndPrint
             : validate ? ValidationMode.Collect
@@ -78,7 +85,7 @@ public sealed unsafe partial class VulkanBackend : ComputeBackend
                 throw new DeviceUnavailableException(
                     $"Vulkan device {deviceIndex} does not exist; devices are 0 to {devices.Count - 1} (see `descent devices`)");
             }
-            return new VulkanBackend(instance, VulkanDevice.Open(instance.Vk, devices[deviceIndex]));
+            return new VulkanBackend(instance, VulkanDevice.Open(instance.Vk, devices[deviceIndex]), mapDeviceMemory);
         }
         catch
         {

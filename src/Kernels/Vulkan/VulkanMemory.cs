@@ -7,8 +7,9 @@ namespace Descent.Kernels.Vulkan;
 /// Creates and frees buffers: storage buffers in device-local memory (mapped when that memory is also
 /// host-visible), and host-visible staging buffers for copies where it is not. One allocation per
 /// buffer: Descent allocates its buffers once per model and batch size, so a sub-allocator would not pay.
+/// With <c>mapDeviceMemory</c> false, storage buffers are never mapped, even where they could be.
 /// </summary>
-internal sealed unsafe class VulkanMemory(Vk vk, VulkanDevice device)
+internal sealed unsafe class VulkanMemory(Vk vk, VulkanDevice device, bool mapDeviceMemory)
 {
     private const MemoryPropertyFlags HostAccess = MemoryPropertyFlags.HostVisibleBit | MemoryPropertyFlags.HostCoherentBit;
 
@@ -30,12 +31,12 @@ internal sealed unsafe class VulkanMemory(Vk vk, VulkanDevice device)
                 $"({MaxStorageBufferBytes / (1024.0 * 1024):F0} MiB): use a smaller batch or dataset");
         }
         return Create(size, BufferUsageFlags.StorageBufferBit | BufferUsageFlags.TransferSrcBit | BufferUsageFlags.TransferDstBit,
-            MemoryPropertyFlags.DeviceLocalBit, "allocate a device buffer");
+            MemoryPropertyFlags.DeviceLocalBit, mapDeviceMemory, "allocate a device buffer");
     }
 
     /// <summary>A mapped host-visible buffer to copy through.</summary>
     public VulkanAllocation CreateStaging(ulong bytes) =>
-        Create(bytes, BufferUsageFlags.TransferSrcBit | BufferUsageFlags.TransferDstBit, HostAccess, "allocate a staging buffer");
+        Create(bytes, BufferUsageFlags.TransferSrcBit | BufferUsageFlags.TransferDstBit, HostAccess, map: true, "allocate a staging buffer");
 
     public void Free(VulkanAllocation allocation)
     {
@@ -43,7 +44,7 @@ internal sealed unsafe class VulkanMemory(Vk vk, VulkanDevice device)
         vk.FreeMemory(device.Handle, allocation.Memory, null);
     }
 
-    private VulkanAllocation Create(ulong bytes, BufferUsageFlags usage, MemoryPropertyFlags wanted, string what)
+    private VulkanAllocation Create(ulong bytes, BufferUsageFlags usage, MemoryPropertyFlags wanted, bool map, string what)
     {
         var info = new BufferCreateInfo
         {
@@ -67,7 +68,7 @@ internal sealed unsafe class VulkanMemory(Vk vk, VulkanDevice device)
             VulkanCalls.Check(vk.AllocateMemory(device.Handle, in allocate, null, out memory), $"{what} of {bytes} bytes");
             VulkanCalls.Check(vk.BindBufferMemory(device.Handle, buffer, memory, 0), what);
             void* mapped = null;
-            if ((properties.MemoryTypes[(int)type].PropertyFlags & HostAccess) == HostAccess)
+            if (map && (properties.MemoryTypes[(int)type].PropertyFlags & HostAccess) == HostAccess)
             {
                 VulkanCalls.Check(vk.MapMemory(device.Handle, memory, 0, Vk.WholeSize, 0, &mapped), "map a buffer");
             }

@@ -12,11 +12,12 @@ namespace Descent.Tests.Vulkan;
 /// </summary>
 public static class VulkanAvailability
 {
-    public static VulkanBackend CreateValidated()
+    /// <param name="mapDeviceMemory">False sends every upload and download through a staging buffer, as on a discrete GPU.</param>
+    public static VulkanBackend CreateValidated(bool mapDeviceMemory = true)
     {
         try
         {
-            return VulkanBackend.Create(validate: true);
+            return VulkanBackend.Create(deviceIndex: 0, validate: true, mapDeviceMemory);
         }
         catch (DeviceUnavailableException e)
         {

@@ -26,10 +26,12 @@ public sealed class VulkanBackendTests
         Assert.Empty(backend.ValidationMessages);
     }
 
-    [SkippableFact]
-    public void An_upload_after_queued_ops_lands_after_them_and_before_later_ones()
+    [SkippableTheory]
+    [InlineData(true)]
+    [InlineData(false)]
+    public void An_upload_after_queued_ops_lands_after_them_and_before_later_ones(bool mapDeviceMemory)
     {
-        using var backend = VulkanAvailability.CreateValidated();
+        using var backend = VulkanAvailability.CreateValidated(mapDeviceMemory);
         using var x = backend.Allocate<float>(4);
         using var y = backend.Allocate<float>(4);
         var first = new float[] { 1, -2, 3, -4 };
