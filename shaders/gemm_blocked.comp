@@ -5,9 +5,8 @@
 // two loads per multiply-add as the naive shader does. No shared memory and no barriers: on lavapipe a
 // workgroup barrier costs more than the loads it saves. Strides and the beta-0 rule as in
 // gemm_naive.comp; each output still adds its K products in order k = 0, 1, ...
-// Workgroup (GROUP_X, GROUP_Y) threads cover GROUP_Y * BLOCK_ROWS rows by GROUP_X * BLOCK_COLS columns;
-// all four sizes are specialization constants chosen per device.
-#extension GL_GOOGLE_include_directive : require
+// The workgroup size (constants 0 and 1) and the block size (constants 2 and 3) are specialization
+// constants chosen per device.
 
 layout(local_size_x_id = 0, local_size_y_id = 1) in;
 layout(constant_id = 2) const uint BLOCK_ROWS = 4;
@@ -30,11 +29,20 @@ layout(push_constant) uniform Layout
     float beta;
 };
 
+// A workgroup of X x Y threads covers a tile of Y * BLOCK_ROWS rows by X * BLOCK_COLS columns. A thread's
+// columns are interleaved with its neighbours' (column = tile start + local x + q * X), so threads
+// adjacent in x read adjacent elements of B and write adjacent elements of C: coalesced on a GPU,
+// contiguous vector loads on lavapipe, which runs adjacent invocations as SIMD lanes. Its rows are
+// consecutive: all lanes read the same element of A, a broadcast.
+uint column_of(uint q)
+{
+    return gl_WorkGroupID.x * gl_WorkGroupSize.x * BLOCK_COLS + gl_LocalInvocationID.x + q * gl_WorkGroupSize.x;
+}
+
 void main()
 {
     uint row_base = gl_GlobalInvocationID.y * BLOCK_ROWS;
-    uint col_base = gl_GlobalInvocationID.x * BLOCK_COLS;
-    if (row_base >= m || col_base >= n)
+    if (row_base >= m || column_of(0) >= n)
     {
         return;
     }
@@ -54,7 +62,7 @@ void main()
     uint cols[BLOCK_COLS];
     for (uint q = 0; q < BLOCK_COLS; q++)
     {
-        cols[q] = min(col_base + q, n - 1);
+        cols[q] = min(column_of(q), n - 1);
     }
 
     float a_values[BLOCK_ROWS];
@@ -83,7 +91,7 @@ void main()
         uint row = row_base + r;
         for (uint q = 0; q < BLOCK_COLS; q++)
         {
-            uint col = col_base + q;
+            uint col = column_of(q);
             if (row < m && col < n)
             {
                 uint element = row * n + col;
