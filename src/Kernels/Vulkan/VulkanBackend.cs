@@ -85,7 +85,16 @@ public sealed unsafe partial class VulkanBackend : ComputeBackend
                 throw new DeviceUnavailableException(
                     $"Vulkan device {deviceIndex} does not exist; devices are 0 to {devices.Count - 1} (see `descent devices`)");
             }
-            return new VulkanBackend(instance, VulkanDevice.Open(instance.Vk, devices[deviceIndex]), mapDeviceMemory);
+            var device = VulkanDevice.Open(instance.Vk, devices[deviceIndex]);
+            try
+            {
+                return new VulkanBackend(instance, device, mapDeviceMemory);
+            }
+            catch
+            {
+                device.Dispose();
+                throw;
+            }
         }
         catch
         {
