@@ -5,13 +5,17 @@ namespace Descent.Benchmarks;
 /// <summary>The backends present on this machine that a benchmark may run on.</summary>
 internal static class BenchmarkBackends
 {
-    /// <summary>ILGPU's CPU accelerator always; CUDA where a device exists.</summary>
+    /// <summary>ILGPU's CPU accelerator always; CUDA and Vulkan where a device exists.</summary>
     public static IEnumerable<string> Present()
     {
         yield return Backends.IlgpuCpuName;
-        if (Backends.ListDevices().Any(d => d.Backend == Backends.CudaName))
+        var devices = Backends.ListDevices();
+        foreach (var name in new[] { Backends.CudaName, Backends.VulkanName })
         {
-            yield return Backends.CudaName;
+            if (devices.Any(d => d.Backend == name))
+            {
+                yield return name;
+            }
         }
     }
 

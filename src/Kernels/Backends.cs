@@ -1,11 +1,13 @@
 using Descent.Kernels.Ilgpu;
 using Descent.Kernels.Reference;
+using Descent.Kernels.Vulkan;
 
 namespace Descent.Kernels;
 
 /// <summary>
 /// Creates backends by the names the command line uses and lists the devices behind them.
-/// "auto" picks the fastest backend present: a CUDA GPU, else ILGPU's CPU accelerator.
+/// "auto" picks the fastest backend present: a CUDA GPU, else a real Vulkan GPU (never a software
+/// Vulkan device such as lavapipe), else ILGPU's CPU accelerator.
 /// </summary>
 public static class Backends
 {
@@ -13,9 +15,10 @@ public static class Backends
     public const string CudaName = "cuda";
     public const string IlgpuCpuName = "ilgpu-cpu";
     public const string ReferenceName = "reference";
+    public const string VulkanName = "vulkan";
 
     /// <summary>Every name <see cref="Create"/> accepts, "auto" first.</summary>
-    public static IReadOnlyList<string> Names { get; } = [Auto, CudaName, IlgpuCpuName, ReferenceName];
+    public static IReadOnlyList<string> Names { get; } = [Auto, CudaName, VulkanName, IlgpuCpuName, ReferenceName];
 
     public static ComputeBackend Create(string name, int deviceIndex = 0)
     {
@@ -26,8 +29,10 @@ public static class Backends
         return name switch
         {
             Auto when IlgpuBackend.CudaAvailable => IlgpuBackend.CreateCuda(deviceIndex),
+            Auto when VulkanBackend.IsHardwareDevice(deviceIndex) => VulkanBackend.Create(deviceIndex),
             Auto or IlgpuCpuName => OnlyDevice(name, deviceIndex, IlgpuBackend.CreateCpu),
             CudaName => IlgpuBackend.CreateCuda(deviceIndex),
+            VulkanName => VulkanBackend.Create(deviceIndex),
             ReferenceName => OnlyDevice(name, deviceIndex, () => new ReferenceBackend()),
             _ => throw new InvalidInputException($"unknown backend '{name}'; choose one of {string.Join(", ", Names)}"),
         };
@@ -35,7 +40,7 @@ public static class Backends
 
     /// <summary>Every device every backend can see, for `descent devices`.</summary>
     public static IReadOnlyList<DeviceInfo> ListDevices() =>
-        [.. IlgpuBackend.ListDevices(), new DeviceInfo(0, ReferenceName, "CPU reference (double accumulation, single thread)", "cpu", 0)];
+        [.. IlgpuBackend.ListDevices(), .. VulkanBackend.ListDevices(), new DeviceInfo(0, ReferenceName, "CPU reference (double accumulation, single thread)", "cpu", 0)];
 
     private static ComputeBackend OnlyDevice(string name, int deviceIndex, Func<ComputeBackend> create) =>
         deviceIndex == 0

@@ -26,6 +26,12 @@ public abstract class ComputeBackend : IDisposable
     /// <summary>Human-readable device name and size.</summary>
     public abstract string DeviceDescription { get; }
 
+    /// <summary>
+    /// The most bytes one buffer may hold on this device, so a caller can size its batches to fit before
+    /// allocating (a Vulkan shader binds at most maxStorageBufferRange bytes: 128 MiB on lavapipe).
+    /// </summary>
+    public virtual long MaxBufferBytes => long.MaxValue;
+
     // ---------------------------------------------------------------- memory
 
     /// <summary>Allocates a zero-filled buffer of float, int or byte elements.</summary>

@@ -53,8 +53,15 @@ public sealed class Learner : IDisposable
         this.scaling = scaling ?? InputScaling.UnitInterval;
         shuffleRandom = new Random(seed);
         BatchSize = Math.Min(batchSize, train.Count);
-        // Evaluation needs no gradients, so it takes batches at least as large as training's.
-        evaluationBatchSize = Math.Min(Math.Max(BatchSize, 1024), valid.Count);
+        var largestFittingBatch = LargestFittingBatch(backend, model);
+        if (BatchSize > largestFittingBatch)
+        {
+            throw new InvalidInputException(
+                $"a batch of {BatchSize} rows does not fit {backend.Name}'s largest buffer ({backend.MaxBufferBytes / (1024 * 1024)} MiB " +
+                $"on {backend.DeviceDescription}): the largest batch that fits is {largestFittingBatch}");
+        }
+        // Evaluation needs no gradients, so it takes batches at least as large as training's, where they fit.
+        evaluationBatchSize = (int)Math.Min(Math.Min(Math.Max(BatchSize, 1024), valid.Count), largestFittingBatch);
         var capacity = Math.Max(BatchSize, evaluationBatchSize);
 
         model.Prepare(capacity);
@@ -68,6 +75,19 @@ public sealed class Learner : IDisposable
     }
 
     public int BatchSize { get; }
+
+    /// <summary>The most rows whose widest activation (input or any layer's output) fits one device buffer.</summary>
+    private static long LargestFittingBatch(ComputeBackend backend, Sequential model)
+    {
+        var width = model.InputWidth;
+        var widest = width;
+        foreach (var layer in model.Layers)
+        {
+            width = layer.OutputWidth(width);
+            widest = Math.Max(widest, width);
+        }
+        return backend.MaxBufferBytes / (sizeof(float) * (long)widest);
+    }
 
     public int BatchesPerEpoch => Batches(train.Count, BatchSize);
 

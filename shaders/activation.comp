@@ -1,0 +1,57 @@
+#version 450
+// Element-wise nonlinearities over N elements, each backward written in terms of the forward output y
+// so the forward input need not be kept. ACTIVATION: 0 ReLU, 1 sigmoid, 2 tanh.
+// DIRECTION 0, forward:  y = f(x);              binding 0 = x, 1 = y.
+// DIRECTION 1, backward: dX = dY * f'(x) from y; binding 0 = dY, 1 = y, 2 = dX.
+// x and y (and dY and dX) may be the same buffer: each element is read before it is written.
+#extension GL_GOOGLE_include_directive : require
+#include "include/device_math.glsl"
+#include "include/grid_stride.glsl"
+
+layout(constant_id = 1) const uint DIRECTION = 0;
+layout(constant_id = 2) const uint ACTIVATION = 0;
+
+layout(std430, binding = 0) buffer Input { float input_[]; };
+layout(std430, binding = 1) buffer Output { float y[]; };
+layout(std430, binding = 2) buffer InputGradient { float dX[]; };
+
+layout(push_constant) uniform Arguments
+{
+    uint count;
+};
+
+// ReLU as a select, so a NaN x stays NaN (a max() may return 0 and hide it); sigmoid and tanh in
+// their stable forms.
+float forward_value(float x)
+{
+    if (ACTIVATION == 0)
+    {
+        return x < 0.0 ? 0.0 : x;
+    }
+    return ACTIVATION == 1 ? stable_sigmoid(x) : stable_tanh(x);
+}
+
+// ReLU selects rather than multiplies, which keeps a non-finite dY out of inactive units.
+float backward_value(float dy, float output_)
+{
+    if (ACTIVATION == 0)
+    {
+        return output_ > 0.0 ? dy : 0.0;
+    }
+    return ACTIVATION == 1 ? dy * output_ * (1.0 - output_) : dy * (1.0 - output_ * output_);
+}
+
+void main()
+{
+    for (uint i = gl_GlobalInvocationID.x; i < count; i += grid_stride())
+    {
+        if (DIRECTION == 0)
+        {
+            y[i] = forward_value(input_[i]);
+        }
+        else
+        {
+            dX[i] = backward_value(input_[i], y[i]);
+        }
+    }
+}

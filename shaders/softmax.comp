@@ -1,0 +1,71 @@
+#version 450
+// Row-wise softmax over (B,C). One thread per row, rows walked with a grid stride: C is the class
+// count, small enough that a row is one thread's work, and the row sums then run in a fixed order.
+// DIRECTION 0, forward:  y = e^(x - rowmax) / sum of e^(x - rowmax); binding 0 = x, 1 = y.
+// DIRECTION 1, backward: dX = y * (dY - sum_j dY[j] y[j]);         binding 0 = dY, 1 = y, 2 = dX.
+// dX may be dY: each element is read before it is written.
+#extension GL_GOOGLE_include_directive : require
+#include "include/grid_stride.glsl"
+
+layout(constant_id = 1) const uint DIRECTION = 0;
+
+layout(std430, binding = 0) buffer Input { float input_[]; };
+layout(std430, binding = 1) buffer Output { float y[]; };
+layout(std430, binding = 2) buffer InputGradient { float dX[]; };
+
+layout(push_constant) uniform Arguments
+{
+    uint rows;
+    uint cols;
+};
+
+// Subtracting the row max keeps every exp at most 1. The max propagates NaN as MathF.Max does
+// (GLSL's max() leaves NaN undefined), so a NaN row stays NaN.
+void forward_row(uint start)
+{
+    float row_max = input_[start];
+    for (uint col = 1; col < cols; col++)
+    {
+        float value = input_[start + col];
+        row_max = value > row_max || isnan(value) ? value : row_max;
+    }
+    float sum = 0.0;
+    for (uint col = 0; col < cols; col++)
+    {
+        float e = exp(input_[start + col] - row_max);
+        y[start + col] = e;
+        sum += e;
+    }
+    for (uint col = 0; col < cols; col++)
+    {
+        y[start + col] /= sum;
+    }
+}
+
+void backward_row(uint start)
+{
+    float dot_ = 0.0;
+    for (uint col = 0; col < cols; col++)
+    {
+        dot_ += input_[start + col] * y[start + col];
+    }
+    for (uint col = 0; col < cols; col++)
+    {
+        dX[start + col] = y[start + col] * (input_[start + col] - dot_);
+    }
+}
+
+void main()
+{
+    for (uint row = gl_GlobalInvocationID.x; row < rows; row += grid_stride())
+    {
+        if (DIRECTION == 0)
+        {
+            forward_row(row * cols);
+        }
+        else
+        {
+            backward_row(row * cols);
+        }
+    }
+}

@@ -1,0 +1,58 @@
+#version 450
+// Softmax + cross-entropy fused, forward and backward in one pass per row over logits (B,C) with
+// labels (B): rowStats (2B) = [row losses (B), correct flags (B)], dLogits (B,C) = gradient of the
+// mean loss. metrics.comp then sums rowStats into the batch's metric slot.
+// rowLoss = log(sum e^(z - max)) - (z_label - max), so logits of +-1000 stay finite;
+// correct = argmax (the first maximum) == label; dLogits = (softmax(z) - onehot) / B.
+// A label outside [0, C) gives the row a NaN loss, which raises the non-finite flag, and a zero
+// gradient, so one bad row cannot poison the weights on its way to that flag.
+#extension GL_GOOGLE_include_directive : require
+#include "include/device_math.glsl"
+#include "include/grid_stride.glsl"
+
+layout(std430, binding = 0) readonly buffer Logits { float logits[]; };
+layout(std430, binding = 1) readonly buffer Labels { int labels[]; };
+layout(std430, binding = 2) writeonly buffer LogitGradients { float dLogits[]; };
+layout(std430, binding = 3) writeonly buffer RowStats { float rowStats[]; };
+
+layout(push_constant) uniform Arguments
+{
+    uint rows;
+    uint cols;
+};
+
+void main()
+{
+    for (uint row = gl_GlobalInvocationID.x; row < rows; row += grid_stride())
+    {
+        uint start = row * cols;
+        int argmax = 0;
+        float row_max = logits[start];
+        for (uint col = 1; col < cols; col++)
+        {
+            float value = logits[start + col];
+            if (value > row_max)
+            {
+                row_max = value;
+                argmax = int(col);
+            }
+        }
+        float sum = 0.0;
+        for (uint col = 0; col < cols; col++)
+        {
+            sum += exp(logits[start + col] - row_max);
+        }
+
+        int label = labels[row];
+        bool valid_label = label >= 0 && label < int(cols);
+        // Never index with a bad label, not even in a branch the compiler might turn into a select.
+        uint label_column = valid_label ? uint(label) : 0;
+        rowStats[row] = valid_label ? log(sum) - (logits[start + label_column] - row_max) : QUIET_NAN;
+        rowStats[rows + row] = argmax == label ? 1.0 : 0.0;
+        for (uint col = 0; col < cols; col++)
+        {
+            float p = exp(logits[start + col] - row_max) / sum;
+            dLogits[start + col] = valid_label ? (p - (int(col) == label ? 1.0 : 0.0)) / float(rows) : 0.0;
+        }
+    }
+}

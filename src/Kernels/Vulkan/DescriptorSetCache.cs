@@ -1,0 +1,145 @@
+using Silk.NET.Vulkan;
+
+namespace Descent.Kernels.Vulkan;
+
+/// <summary>
+/// One descriptor set per distinct list of bound buffers, written once and reused: a training step binds
+/// the same buffers to the same shaders every step, so after the first step no set is allocated or
+/// updated. A set is never rewritten while a recorded command may still use it; it is freed when one of
+/// its buffers is (the backend finishes pending work first). Pools are added as sets accumulate.
+/// </summary>
+internal sealed unsafe class DescriptorSetCache(Vk vk, VulkanDevice device) : IDisposable
+{
+    private const uint SetsPerPool = 512;
+    private const int MaxBindings = 5;
+
+    private readonly List<DescriptorPool> pools = [];
+    private readonly Dictionary<BoundBuffers, (DescriptorSet Set, DescriptorPool Pool)> sets = [];
+
+    public DescriptorSet Get(ComputePipeline pipeline, ReadOnlySpan<BufferAccess> accesses)
+    {
+        var key = BoundBuffers.Of(pipeline.Bindings, accesses);
+        if (sets.TryGetValue(key, out var cached))
+        {
+            return cached.Set;
+        }
+        var (set, pool) = Allocate(pipeline.SetLayout);
+        var infos = stackalloc DescriptorBufferInfo[accesses.Length];
+        var writes = stackalloc WriteDescriptorSet[accesses.Length];
+        for (var i = 0; i < accesses.Length; i++)
+        {
+            infos[i] = new DescriptorBufferInfo { Buffer = accesses[i].Allocation.Buffer, Offset = 0, Range = Vk.WholeSize };
+            writes[i] = new WriteDescriptorSet
+            {
+                SType = StructureType.WriteDescriptorSet,
+                DstSet = set,
+                DstBinding = (uint)i,
+                DescriptorCount = 1,
+                DescriptorType = DescriptorType.StorageBuffer,
+                PBufferInfo = &infos[i],
+            };
+        }
+        vk.UpdateDescriptorSets(device.Handle, (uint)accesses.Length, writes, 0, null);
+        sets.Add(key, (set, pool));
+        return set;
+    }
+
+    /// <summary>Frees every set that binds <paramref name="allocation"/>; call only when no pending command uses them.</summary>
+    public void Forget(VulkanAllocation allocation)
+    {
+        List<BoundBuffers>? stale = null;
+        foreach (var key in sets.Keys)
+        {
+            if (key.Contains(allocation.Id))
+            {
+                (stale ??= []).Add(key);
+            }
+        }
+        if (stale is null)
+        {
+            return;
+        }
+        foreach (var key in stale)
+        {
+            var (set, pool) = sets[key];
+            vk.FreeDescriptorSets(device.Handle, pool, 1, &set);
+            sets.Remove(key);
+        }
+    }
+
+    public void Dispose()
+    {
+        foreach (var pool in pools)
+        {
+            vk.DestroyDescriptorPool(device.Handle, pool, null);
+        }
+    }
+
+    private (DescriptorSet, DescriptorPool) Allocate(DescriptorSetLayout layout)
+    {
+        if (pools.Count > 0 && TryAllocate(pools[^1], layout, out var set))
+        {
+            return (set, pools[^1]);
+        }
+        var pool = CreatePool();
+        pools.Add(pool);
+        if (!TryAllocate(pool, layout, out set))
+        {
+            throw new DeviceUnavailableException($"{device.Physical.Name} cannot allocate a descriptor set from a new pool");
+        }
+        return (set, pool);
+    }
+
+    private bool TryAllocate(DescriptorPool pool, DescriptorSetLayout layout, out DescriptorSet set)
+    {
+        var info = new DescriptorSetAllocateInfo
+        {
+            SType = StructureType.DescriptorSetAllocateInfo,
+            DescriptorPool = pool,
+            DescriptorSetCount = 1,
+            PSetLayouts = &layout,
+        };
+        var result = vk.AllocateDescriptorSets(device.Handle, in info, out set);
+        if (result is Result.ErrorOutOfPoolMemory or Result.ErrorFragmentedPool)
+        {
+            return false;
+        }
+        VulkanCalls.Check(result, "allocate a descriptor set");
+        return true;
+    }
+
+    private DescriptorPool CreatePool()
+    {
+        var size = new DescriptorPoolSize { Type = DescriptorType.StorageBuffer, DescriptorCount = SetsPerPool * MaxBindings };
+        var info = new DescriptorPoolCreateInfo
+        {
+            SType = StructureType.DescriptorPoolCreateInfo,
+            Flags = DescriptorPoolCreateFlags.FreeDescriptorSetBit,
+            MaxSets = SetsPerPool,
+            PoolSizeCount = 1,
+            PPoolSizes = &size,
+        };
+        VulkanCalls.Check(vk.CreateDescriptorPool(device.Handle, in info, null, out var pool), "create a descriptor pool");
+        return pool;
+    }
+
+    /// <summary>The buffers of a set by id, binding 0 first; 0 marks an unused binding.</summary>
+    private readonly record struct BoundBuffers(long B0, long B1, long B2, long B3, long B4)
+    {
+        public static BoundBuffers Of(int bindings, ReadOnlySpan<BufferAccess> accesses)
+        {
+            if (accesses.Length != bindings || bindings > MaxBindings)
+            {
+                throw new InvalidOperationException($"a shader with {bindings} bindings was given {accesses.Length} buffers");
+            }
+            Span<long> ids = stackalloc long[MaxBindings];
+            for (var i = 0; i < accesses.Length; i++)
+            {
+                ids[i] = accesses[i].Allocation.Id;
+            }
+            return new BoundBuffers(ids[0], ids[1], ids[2], ids[3], ids[4]);
+        }
+
+        public bool Contains(long id) => B0 == id || B1 == id || B2 == id || B3 == id || B4 == id;
+    }
+}

@@ -1,0 +1,213 @@
+using System.Runtime.InteropServices;
+
+namespace Descent.Kernels.Vulkan;
+
+/// <summary>
+/// A <see cref="ComputeBackend"/> on Vulkan compute ("vulkan"): any GPU with a Vulkan driver, and any CPU
+/// through Mesa's lavapipe. Every op is a GLSL shader from shaders/, compiled to SPIR-V ahead of time and
+/// embedded in this assembly. Ops are recorded into one command buffer (<see cref="CommandRecorder"/>) and
+/// submitted when someone waits: <see cref="ComputeBackend.Download{T}"/> or <see cref="ComputeBackend.Synchronize"/>.
+/// Uploads are recorded in the same order as ops (through a staging buffer), unless the device is idle
+/// and the buffer is host-visible, when they are plain copies into mapped memory.
+/// </summary>
+public sealed unsafe partial class VulkanBackend : ComputeBackend
+{
+    /// <summary>Set to 1 to run with the Khronos validation layer, its messages printed to stderr.</summary>
+    public const string ValidationVariable = "DESCENT_VULKAN_VALIDATION";
+
+    private readonly VulkanInstance instance;
+    private readonly VulkanDevice device;
+    private readonly VulkanMemory memory;
+    private readonly PipelineCache pipelines;
+    private readonly DescriptorSetCache descriptorSets;
+    private readonly CommandRecorder recorder;
+    private readonly HashSet<VulkanAllocation> liveAllocations = [];
+    private readonly DispatchShape shape;
+    private bool disposed;
+
+    private VulkanBackend(VulkanInstance instance, VulkanDevice device, bool mapDeviceMemory)
+    {
+        this.instance = instance;
+        this.device = device;
+        var vk = instance.Vk;
+        memory = new VulkanMemory(vk, device, mapDeviceMemory);
+        pipelines = new PipelineCache(vk, device);
+        descriptorSets = new DescriptorSetCache(vk, device);
+        recorder = new CommandRecorder(vk, device);
+        shape = DispatchShape.For(device.Physical);
+        var physical = device.Physical;
+        DeviceDescription = $"{physical.Name} ({physical.Kind}, Vulkan), {physical.MemoryBytes / (1024.0 * 1024 * 1024):F1} GiB";
+    }
+
+    public override string Name => Backends.VulkanName;
+
+    public override string DeviceDescription { get; }
+
+    public override long MaxBufferBytes => (long)memory.MaxStorageBufferBytes;
+
+    /// <summary>What the validation layer reported so far (warnings and errors); empty when validation is off.</summary>
+    public IReadOnlyList<string> ValidationMessages => instance.ValidationMessages;
+
+    /// <summary>Ops recorded since the last wait: the size of the next submission.</summary>
+    public int PendingCommands => recorder.RecordedCommands;
+
+    /// <summary>
+    /// A backend on device <paramref name="deviceIndex"/> as <see cref="ListDevices"/> numbers them (0 is the
+    /// preferred one: a discrete GPU, else integrated, else a CPU device such as lavapipe). With
+    /// <paramref name="validate"/> (as the tests ask), the Khronos validation layer checks every call and
+    /// <see cref="ValidationMessages"/> collects what it reports; DESCENT_VULKAN_VALIDATION=1 does the same
+    /// for any run and prints each message to stderr as well.
+    /// </summary>
+    /// <exception cref="DeviceUnavailableException">No loader, no device with that index, or it cannot be opened.</exception>
+    public static VulkanBackend Create(int deviceIndex = 0, bool validate = false) => Create(deviceIndex, validate, mapDeviceMemory: true);
+
+    /// <summary>
+    /// As <see cref="Create(int, bool)"/>; without <paramref name="mapDeviceMemory"/> every upload and download
+    /// goes through a staging buffer even where device memory is host-visible, which is how the tests run
+    /// the path of a discrete GPU on lavapipe.
+    /// </summary>
+    internal static VulkanBackend Create(int deviceIndex, bool validate, bool mapDeviceMemory)
+    {
+        var validation = Environment.GetEnvironmentVariable(ValidationVariable) == "1" ? ValidationMode.CollectAndPrint
+            : validate ? ValidationMode.Collect
+            : ValidationMode.Off;
+        var instance = VulkanInstance.Create(validation);
+        try
+        {
+            var devices = instance.Devices;
+            if (devices.Count == 0)
+            {
+                throw new DeviceUnavailableException(
+                    "no Vulkan device can run compute: install your GPU's Vulkan driver, or mesa-vulkan-drivers for the CPU (lavapipe)");
+            }
+            if (deviceIndex < 0 || deviceIndex >= devices.Count)
+            {
+                throw new DeviceUnavailableException(
+                    $"Vulkan device {deviceIndex} does not exist; devices are 0 to {devices.Count - 1} (see `descent devices`)");
+            }
+            var device = VulkanDevice.Open(instance.Vk, devices[deviceIndex]);
+            try
+            {
+                return new VulkanBackend(instance, device, mapDeviceMemory);
+            }
+            catch
+            {
+                device.Dispose();
+                throw;
+            }
+        }
+        catch
+        {
+            instance.Dispose();
+            throw;
+        }
+    }
+
+    /// <summary>The Vulkan devices that run compute, in preference order; none (never an exception) without a loader or driver.</summary>
+    public static IReadOnlyList<DeviceInfo> ListDevices() => VulkanDevices.Found;
+
+    /// <summary>True when device <paramref name="deviceIndex"/> exists and is a real GPU, not a software device: what `auto` may pick.</summary>
+    public static bool IsHardwareDevice(int deviceIndex) =>
+        deviceIndex < VulkanDevices.Found.Count && VulkanDevices.Found[deviceIndex].Kind != "cpu";
+
+    // ---------------------------------------------------------------- memory
+
+    protected override DeviceBuffer<T> AllocateCore<T>(int length)
+    {
+        var allocation = memory.CreateStorage((long)length * sizeof(T));
+        liveAllocations.Add(allocation);
+        // A new buffer is in no recorded command yet, so a mapped one may be cleared right away.
+        if (allocation.Mapped != null)
+        {
+            NativeMemory.Clear(allocation.Mapped, (nuint)allocation.Bytes);
+        }
+        else
+        {
+            recorder.Clear(allocation);
+        }
+        return new VulkanBuffer<T>(this, length, allocation);
+    }
+
+    protected override void UploadCore<T>(DeviceBuffer<T> destination, ReadOnlySpan<T> source, int offset)
+    {
+        if (source.Length == 0)
+        {
+            return;
+        }
+        var target = Allocation(destination);
+        var bytes = MemoryMarshal.AsBytes(source);
+        var targetOffset = (ulong)offset * (ulong)sizeof(T);
+        if (!recorder.HasPendingWork && target.Mapped != null)
+        {
+            bytes.CopyTo(new Span<byte>((byte*)target.Mapped + targetOffset, bytes.Length));
+            return;
+        }
+        var staging = memory.CreateStaging((ulong)bytes.Length);
+        bytes.CopyTo(new Span<byte>(staging.Mapped, bytes.Length));
+        recorder.Copy(staging, 0, target, targetOffset, (ulong)bytes.Length);
+        recorder.AfterCompletion(() => memory.Free(staging));
+    }
+
+    protected override void DownloadCore<T>(DeviceBuffer<T> source, Span<T> destination, int offset)
+    {
+        var origin = Allocation(source);
+        var bytes = MemoryMarshal.AsBytes(destination);
+        var sourceOffset = (ulong)offset * (ulong)sizeof(T);
+        if (bytes.Length == 0 || origin.Mapped != null)
+        {
+            recorder.Finish();
+            new ReadOnlySpan<byte>((byte*)origin.Mapped + sourceOffset, bytes.Length).CopyTo(bytes);
+            return;
+        }
+        var staging = memory.CreateStaging((ulong)bytes.Length);
+        try
+        {
+            recorder.Copy(origin, sourceOffset, staging, 0, (ulong)bytes.Length);
+            recorder.Finish();
+            new ReadOnlySpan<byte>(staging.Mapped, bytes.Length).CopyTo(bytes);
+        }
+        finally
+        {
+            memory.Free(staging);
+        }
+    }
+
+    protected override void SynchronizeCore() => recorder.Finish();
+
+    /// <summary>Frees a buffer's memory, first finishing any recorded command that may use it.</summary>
+    internal void Free(VulkanAllocation allocation)
+    {
+        if (disposed || !liveAllocations.Remove(allocation))
+        {
+            return;
+        }
+        recorder.Finish();
+        descriptorSets.Forget(allocation);
+        memory.Free(allocation);
+    }
+
+    protected override void DisposeCore()
+    {
+        disposed = true;
+        try
+        {
+            recorder.Finish();
+        }
+        finally
+        {
+            instance.Vk.DeviceWaitIdle(device.Handle);
+            foreach (var allocation in liveAllocations)
+            {
+                memory.Free(allocation);
+            }
+            liveAllocations.Clear();
+            descriptorSets.Dispose();
+            pipelines.Dispose();
+            recorder.Dispose();
+            device.Dispose();
+            instance.Dispose();
+        }
+    }
+
+    private static VulkanAllocation Allocation<T>(DeviceBuffer<T> buffer) where T : unmanaged => ((VulkanBuffer<T>)buffer).Allocation;
+}

@@ -1,0 +1,97 @@
+using Descent.Kernels;
+using Descent.Kernels.Vulkan;
+using Xunit;
+
+namespace Descent.Tests.Vulkan;
+
+/// <summary>What the Vulkan backend promises beyond the conformance suite: batching, ordering, limits, device choice.</summary>
+public sealed class VulkanBackendTests
+{
+    [SkippableFact]
+    public void Ops_are_recorded_into_one_submission_until_someone_waits()
+    {
+        using var backend = VulkanAvailability.CreateValidated();
+        using var x = backend.Allocate<float>(64);
+        backend.Synchronize();
+
+        for (var i = 0; i < 10; i++)
+        {
+            backend.Fill(x, i, 0, 64);
+            backend.ActivationForward(Activation.Relu, x, x, 64);
+        }
+
+        Assert.Equal(20, backend.PendingCommands);
+        backend.Synchronize();
+        Assert.Equal(0, backend.PendingCommands);
+        Assert.Empty(backend.ValidationMessages);
+    }
+
+    [SkippableTheory]
+    [InlineData(true)]
+    [InlineData(false)]
+    public void An_upload_after_queued_ops_lands_after_them_and_before_later_ones(bool mapDeviceMemory)
+    {
+        using var backend = VulkanAvailability.CreateValidated(mapDeviceMemory);
+        using var x = backend.Allocate<float>(4);
+        using var y = backend.Allocate<float>(4);
+        var first = new float[] { 1, -2, 3, -4 };
+        var second = new float[] { -5, 6, -7, 8 };
+
+        backend.Upload<float>(x, first);
+        backend.ActivationForward(Activation.Relu, x, y, 4);
+        var afterFirst = new float[4];
+        backend.Upload<float>(x, second);
+        backend.Download<float>(y, afterFirst);
+        backend.ActivationForward(Activation.Relu, x, y, 4);
+        var afterSecond = new float[4];
+        backend.Download<float>(y, afterSecond);
+
+        Assert.Equal([1f, 0f, 3f, 0f], afterFirst);
+        Assert.Equal([0f, 6f, 0f, 8f], afterSecond);
+        Assert.Empty(backend.ValidationMessages);
+    }
+
+    [SkippableFact]
+    public void A_buffer_larger_than_the_device_can_bind_is_refused_up_front()
+    {
+        using var backend = VulkanAvailability.CreateValidated();
+
+        // 2^29 floats = 2 GiB: beyond lavapipe's 128 MiB and most GPUs' storage-buffer range.
+        var error = Assert.Throws<InvalidInputException>(() => backend.Allocate<float>(1 << 29));
+
+        Assert.Contains("largest storage buffer", error.Message);
+    }
+
+    [Fact]
+    public void Listing_devices_never_throws_and_names_their_kind()
+    {
+        var devices = VulkanBackend.ListDevices();
+
+        Assert.All(devices, device =>
+        {
+            Assert.Equal(Backends.VulkanName, device.Backend);
+            Assert.Contains(device.Kind, new[] { "discrete-gpu", "integrated-gpu", "virtual-gpu", "cpu", "other" });
+        });
+        Assert.Equal(Enumerable.Range(0, devices.Count), devices.Select(device => device.Index));
+    }
+
+    [Fact]
+    public void Auto_never_picks_a_software_vulkan_device()
+    {
+        using var backend = Backends.Create(Backends.Auto);
+
+        Assert.False(backend.Name == Backends.VulkanName && VulkanBackend.ListDevices()[0].Kind == "cpu");
+    }
+
+    [Fact]
+    public void A_device_index_past_the_last_is_reported_as_unavailable()
+    {
+        var error = Assert.Throws<DeviceUnavailableException>(() => VulkanBackend.Create(deviceIndex: 99));
+
+        // Without a loader the error names the missing loader instead.
+        if (VulkanBackend.ListDevices().Count > 0)
+        {
+            Assert.Contains("device 99 does not exist", error.Message);
+        }
+    }
+}
