@@ -25,6 +25,7 @@ public static class DescentApp
             BaselineCommand.Create(console, error),
             DataCommand.Create(console, error),
             CheckCommand.Create(console),
+            BenchCommand.Create(console, error),
             DevicesCommand.Create(console),
         };
 
