@@ -1,4 +1,5 @@
 using System.Numerics.Tensors;
+using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics;
 
 namespace Descent.Kernels.Cpu;
@@ -9,6 +10,7 @@ namespace Descent.Kernels.Cpu;
 /// </summary>
 internal unsafe struct ActivationForwardKernel(Activation activation, float* x, float* y) : IRangeKernel
 {
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public readonly void Execute(int start, int end)
     {
         var input = new ReadOnlySpan<float>(x + start, end - start);
@@ -44,6 +46,7 @@ internal unsafe struct ActivationForwardKernel(Activation activation, float* x, 
 /// </summary>
 internal unsafe struct ActivationBackwardKernel(Activation activation, float* dY, float* y, float* dX) : IRangeKernel
 {
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public readonly void Execute(int start, int end)
     {
         var i = start;

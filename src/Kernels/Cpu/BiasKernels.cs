@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics;
 
 namespace Descent.Kernels.Cpu;
@@ -5,6 +6,7 @@ namespace Descent.Kernels.Cpu;
 /// <summary>y (B,C) += bias (C), broadcast over rows; items are rows.</summary>
 internal unsafe struct BiasAddKernel(float* y, float* bias, int cols) : IRangeKernel
 {
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public readonly void Execute(int start, int end)
     {
         for (var row = start; row < end; row++)
@@ -30,6 +32,7 @@ internal unsafe struct BiasAddKernel(float* y, float* bias, int cols) : IRangeKe
 /// </summary>
 internal unsafe struct BiasBackwardKernel(float* dY, float* dBias, int rows, int cols, float beta) : IRangeKernel
 {
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public readonly void Execute(int start, int end)
     {
         var col = start;

@@ -15,6 +15,11 @@ namespace Descent.Kernels.Cpu;
 /// Determinism: every op splits its work by fixed index ranges and sums in a fixed order (no
 /// atomics, no work stealing), so results are bit-reproducible run to run.
 /// </para>
+/// <para>
+/// The kernels' loops are marked AggressiveOptimization: compiled fully optimised on their first call
+/// instead of starting unoptimised and waiting for tiered compilation (whose unoptimised vector code
+/// runs many times slower), so a first epoch or a short benchmark runs the real kernels.
+/// </para>
 /// </summary>
 public sealed unsafe class CpuBackend : ComputeBackend
 {

@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics;
 
 namespace Descent.Kernels.Cpu;
@@ -11,6 +12,7 @@ namespace Descent.Kernels.Cpu;
 internal unsafe struct GatherKernel(byte* pixels, int* labels, int* order, int start, int features, int items, float scale, float shift,
     float* inputs, int* batchLabels) : IRangeKernel
 {
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public readonly void Execute(int first, int end)
     {
         var scaleVector = Vector128.Create(scale);

@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 namespace Descent.Kernels.Cpu;
 
 /// <summary>
@@ -14,6 +15,7 @@ internal static unsafe class LossKernels
     /// Softmax cross-entropy over logits (B,C) and labels (B): loss = log(sum e^(z - max)) - (z_label - max),
     /// finite for logits of +-1000; correct = (first) argmax == label; dLogits = (softmax(z) - onehot) / B.
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void SoftmaxCrossEntropy(float* logits, int* labels, float* dLogits, float* rowStats, float* metrics,
         int slot, int rows, int cols)
     {
@@ -58,6 +60,7 @@ internal static unsafe class LossKernels
     /// (p &gt; 0.5) == (t == 1). mnist: loss where(t == 1, 1 - p, p), dz -+p(1-p); bce (stable form):
     /// max(z, 0) - z t + log(1 + e^-|z|), dz p - t; mse: (p - t)^2, dz 2 (p - t) p (1 - p). dLogits = dz / B.
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void Binary(BinaryLoss loss, float* logits, int* targets, float* dLogits, float* rowStats, float* metrics,
         int slot, int rows)
     {

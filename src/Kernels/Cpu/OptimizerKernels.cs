@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics;
 
 namespace Descent.Kernels.Cpu;
@@ -9,6 +10,7 @@ namespace Descent.Kernels.Cpu;
 internal unsafe struct SgdKernel(float* parameters, float* gradients, float* velocity, float learningRate, float momentum,
     float weightDecay) : IRangeKernel
 {
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public readonly void Execute(int start, int end)
     {
         var i = start;
@@ -41,6 +43,7 @@ internal unsafe struct SgdKernel(float* parameters, float* gradients, float* vel
 internal unsafe struct AdamWKernel(float* parameters, float* gradients, float* firstMoment, float* secondMoment,
     AdamWSettings settings, float biasCorrection1, float biasCorrection2) : IRangeKernel
 {
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public readonly void Execute(int start, int end)
     {
         var (lr, b1, b2, eps, wd) = (settings.LearningRate, settings.Beta1, settings.Beta2, settings.Epsilon, settings.WeightDecay);

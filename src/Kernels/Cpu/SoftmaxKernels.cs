@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 namespace Descent.Kernels.Cpu;
 
 /// <summary>
@@ -6,6 +7,7 @@ namespace Descent.Kernels.Cpu;
 /// </summary>
 internal unsafe struct SoftmaxForwardKernel(float* x, float* y, int cols) : IRangeKernel
 {
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public readonly void Execute(int start, int end)
     {
         for (var row = start; row < end; row++)
@@ -35,6 +37,7 @@ internal unsafe struct SoftmaxForwardKernel(float* x, float* y, int cols) : IRan
 /// <summary>dX (B,C) = y * (dY - sum_j dY[j] * y[j]) per row; items are rows; dX may be dY.</summary>
 internal unsafe struct SoftmaxBackwardKernel(float* dY, float* y, float* dX, int cols) : IRangeKernel
 {
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public readonly void Execute(int start, int end)
     {
         for (var row = start; row < end; row++)

@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 
 namespace Descent.Kernels.Cpu.Gemm;
@@ -102,6 +103,7 @@ internal sealed unsafe class BlockedGemm<TKernel> : IBlockedGemm, IParallelJob w
     private static int Slice(int count, int part, int parts) => (int)((long)count * part / parts);
 
     /// <summary>C over row panels [rowPanelStart, rowPanelEnd) and column panels [columnPanelStart, columnPanelEnd).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private void Compute(int rowPanelStart, int rowPanelEnd, int columnPanelStart, int columnPanelEnd, ThreadScratch buffers)
     {
         var mr = TKernel.Rows;

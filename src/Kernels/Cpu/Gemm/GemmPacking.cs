@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics.X86;
 
 namespace Descent.Kernels.Cpu.Gemm;
@@ -14,6 +15,7 @@ internal static unsafe class GemmPacking
     /// Packs op(B)[p0 .. p0+kc, j0 .. j0+cols) into ceil(cols / nr) panels of kc x nr floats.
     /// op(B) is K x N: B is stored K x N, or N x K when <paramref name="transposeB"/>.
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void PackB(float* b, bool transposeB, int n, int k, int p0, int kc, int j0, int cols, int nr, float* destination)
     {
         for (var panelStart = 0; panelStart < cols; panelStart += nr)
@@ -45,6 +47,7 @@ internal static unsafe class GemmPacking
     /// rows by eight steps are moved at once through an in-register 8 x 8 transpose where AVX is
     /// present: eight contiguous loads and eight contiguous stores instead of 64 strided moves.
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void PackTransposedPanel(float* source, int k, int kc, int width, int nr, float* panel)
     {
         var j = 0;
@@ -85,6 +88,7 @@ internal static unsafe class GemmPacking
     }
 
     /// <summary>destination[r * destinationStride + c] = source[c * sourceStride + r] for an 8 x 8 block.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void Transpose8x8(float* source, long sourceStride, float* destination, long destinationStride)
     {
         var r0 = Avx.LoadVector256(source);
@@ -126,6 +130,7 @@ internal static unsafe class GemmPacking
     /// Packs rows [0, rows) of an A block into one panel of kc x mr floats, zero-padding rows past
     /// <paramref name="rows"/>. Element (r, p) of the block is at <c>a + r * rowStride + p * stepStride</c>.
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void PackA(float* a, nint rowStride, nint stepStride, int rows, int kc, int mr, float* destination)
     {
         for (var p = 0; p < kc; p++)

@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 namespace Descent.Kernels.Cpu.Gemm;
 
 /// <summary>
@@ -7,6 +8,7 @@ namespace Descent.Kernels.Cpu.Gemm;
 internal static unsafe class NaiveGemm
 {
     /// <summary>C (M x N) = alpha op(A) op(B) + beta C; beta 0 overwrites.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void Multiply(in GemmProblem problem)
     {
         var (m, n, k) = (problem.M, problem.N, problem.K);
