@@ -41,14 +41,18 @@ public sealed unsafe class CpuBackend : ComputeBackend
     private readonly RangeJob<GatherKernel> gather;
 
     /// <param name="threads">Threads that run each op, the caller included; by default one per logical processor.</param>
-    public CpuBackend(int? threads = null)
+    /// <param name="allowAvx512">
+    /// Use the AVX-512 GEMM micro-kernel where the processor has it; false forces the AVX2 one, so that
+    /// its kernel is tested and compared on AVX-512 machines too.
+    /// </param>
+    public CpuBackend(int? threads = null, bool allowAvx512 = true)
     {
         if (threads is <= 0)
         {
             throw new InvalidInputException($"the cpu backend needs at least one thread, got {threads}");
         }
         pool = new WorkerPool(threads ?? Environment.ProcessorCount);
-        gemm = Vector512.IsHardwareAccelerated
+        gemm = allowAvx512 && Vector512.IsHardwareAccelerated
             ? new BlockedGemm<MicroKernel8x32>(pool)
             : new BlockedGemm<MicroKernel6x16>(pool);
         biasAdd = new(pool);
@@ -66,9 +70,6 @@ public sealed unsafe class CpuBackend : ComputeBackend
     public override string Name => Backends.CpuName;
 
     public override string DeviceDescription { get; }
-
-    /// <summary>Threads that run each op, the caller included.</summary>
-    public int Threads => pool.Threads;
 
     /// <summary>The processor's name as the operating system reports it (Linux), else its architecture.</summary>
     public static string ProcessorName()

@@ -24,15 +24,19 @@ public sealed class CpuBackendTests
     }
 
     [Theory]
-    [InlineData(false, false)]
-    [InlineData(false, true)]
-    [InlineData(true, false)]
-    [InlineData(true, true)]
-    public void The_blocked_gemm_matches_the_naive_one_on_shapes_that_span_several_blocks(bool transposeA, bool transposeB)
+    [InlineData(false, false, true)]
+    [InlineData(false, true, true)]
+    [InlineData(true, false, true)]
+    [InlineData(true, true, true)]
+    [InlineData(false, false, false)]
+    [InlineData(false, true, false)]
+    [InlineData(true, false, false)]
+    [InlineData(true, true, false)]
+    public void The_blocked_gemm_matches_the_naive_one_on_shapes_that_span_several_blocks(bool transposeA, bool transposeB, bool allowAvx512)
     {
         // 600 columns span two column blocks (NC = 512) and 600 steps three K blocks (KC = 256),
         // with edges in every direction.
-        using var backend = new CpuBackend(2);
+        using var backend = new CpuBackend(2, allowAvx512);
         var blocked = Multiply(backend, transposeA, transposeB, 67, 600, 600);
         var naive = Multiply(backend, transposeA, transposeB, 67, 600, 600, GemmAlgorithm.Naive);
 
