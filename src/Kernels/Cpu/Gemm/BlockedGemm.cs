@@ -54,8 +54,7 @@ internal sealed unsafe class BlockedGemm<TKernel> : IBlockedGemm, IParallelJob w
         }
     }
 
-    public string Description { get; } =
-        $"{(TKernel.Columns * sizeof(float) == 128 ? "AVX-512" : "AVX2")} SGEMM, {TKernel.Rows}x{TKernel.Columns} register tile";
+    public string Description { get; } = $"{TKernel.InstructionSet} SGEMM, {TKernel.Rows}x{TKernel.Columns} register tile";
 
     public void Multiply(in GemmProblem call)
     {

@@ -7,6 +7,9 @@ namespace Descent.Kernels.Cpu.Gemm;
 /// </summary>
 internal interface IGemmMicroKernel
 {
+    /// <summary>The vector instructions it is written in, e.g. "AVX-512".</summary>
+    static abstract string InstructionSet { get; }
+
     /// <summary>MR: rows of the register tile.</summary>
     static abstract int Rows { get; }
 

@@ -10,6 +10,8 @@ namespace Descent.Kernels.Cpu.Gemm;
 /// </summary>
 internal readonly struct MicroKernel6x16 : IGemmMicroKernel
 {
+    public static string InstructionSet => "AVX2";
+
     public static int Rows => 6;
 
     public static int Columns => 16;

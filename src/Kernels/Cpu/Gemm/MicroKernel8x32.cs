@@ -11,6 +11,8 @@ namespace Descent.Kernels.Cpu.Gemm;
 /// </summary>
 internal readonly struct MicroKernel8x32 : IGemmMicroKernel
 {
+    public static string InstructionSet => "AVX-512";
+
     public static int Rows => 8;
 
     public static int Columns => 32;
