@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using System.Runtime.ExceptionServices;
 
 namespace Descent.Kernels.Cpu;
 
@@ -21,6 +22,7 @@ internal sealed class WorkerPool : IDisposable
     private readonly Thread[] workers;
     private readonly object gate = new();
     private IParallelJob? job;
+    private Exception? workerFailure;
     private int generation;
     private int sleepers;
     private int pending;
@@ -46,7 +48,10 @@ internal sealed class WorkerPool : IDisposable
     /// <summary>Threads that run a job, the caller included.</summary>
     public int Threads { get; }
 
-    /// <summary>Runs every part of <paramref name="work"/> and returns when all have finished.</summary>
+    /// <summary>
+    /// Runs every part of <paramref name="work"/> and returns when all have finished. An exception in
+    /// any part is rethrown here, on the caller's thread, once every part has stopped.
+    /// </summary>
     public void Run(IParallelJob work)
     {
         if (workers.Length == 0)
@@ -66,13 +71,27 @@ internal sealed class WorkerPool : IDisposable
                 Monitor.PulseAll(gate);
             }
         }
-        work.Run(0, Threads);
-        var spin = new SpinWait();
-        while (Volatile.Read(ref pending) != 0)
+        Exception? failure = null;
+        try
         {
-            spin.SpinOnce(sleep1Threshold: -1);
+            work.Run(0, Threads);
         }
-        job = null;
+        finally
+        {
+            // Even when part 0 failed, the next job must not start while a worker still runs this one;
+            // a worker's failure is taken either way, so it cannot surface in a later job.
+            var spin = new SpinWait();
+            while (Volatile.Read(ref pending) != 0)
+            {
+                spin.SpinOnce(sleep1Threshold: -1);
+            }
+            job = null;
+            failure = Interlocked.Exchange(ref workerFailure, null);
+        }
+        if (failure is not null)
+        {
+            ExceptionDispatchInfo.Throw(failure);
+        }
     }
 
     public void Dispose()
@@ -99,8 +118,19 @@ internal sealed class WorkerPool : IDisposable
             {
                 return;
             }
-            job!.Run(part, Threads);
-            Interlocked.Decrement(ref pending);
+            try
+            {
+                job!.Run(part, Threads);
+            }
+            catch (Exception exception)
+            {
+                // Thrown on a worker it would end the process: hand it to the caller instead.
+                Interlocked.CompareExchange(ref workerFailure, exception, null);
+            }
+            finally
+            {
+                Interlocked.Decrement(ref pending);
+            }
         }
     }
 

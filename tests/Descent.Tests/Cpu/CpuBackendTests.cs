@@ -84,6 +84,20 @@ public sealed class CpuBackendTests
     }
 
     [Fact]
+    public void An_op_that_fails_on_a_worker_thread_throws_on_the_caller_and_the_backend_still_works()
+    {
+        // An activation the enum does not define reaches the kernels on every thread (the element
+        // count is large enough to be split); the failure must come back as an exception, not end the process.
+        using var backend = new CpuBackend(2);
+        using var values = Upload(backend, 1 << 18, 1);
+
+        Assert.Throws<InvalidInputException>(() => backend.ActivationForward((Activation)99, values, values, 1 << 18));
+
+        backend.ActivationForward(Activation.Relu, values, values, 1 << 18);
+        Assert.All(Download(backend, values), value => Assert.True(value >= 0));
+    }
+
+    [Fact]
     public void Zero_threads_is_bad_input()
     {
         Assert.Throws<InvalidInputException>(() => new CpuBackend(0));
