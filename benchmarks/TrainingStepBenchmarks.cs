@@ -1,6 +1,7 @@
 using BenchmarkDotNet.Attributes;
 using BenchmarkDotNet.Configs;
 using BenchmarkDotNet.Engines;
+using Descent.Engine.Layers;
 using Descent.Engine.Losses;
 using Descent.Engine.Models;
 using Descent.Engine.Optimizers;
@@ -23,7 +24,7 @@ public abstract class TrainingStepBenchmarkBase
     private static readonly int[] Widths = [784, 128, 10];
 
     private ComputeBackend backend = null!;
-    private Engine.Layers.Sequential model = null!;
+    private Sequential model = null!;
     private Sgd optimizer = null!;
     private DeviceDataset data = null!;
     private Learner learner = null!;
@@ -49,7 +50,7 @@ public abstract class TrainingStepBenchmarkBase
     public void Setup()
     {
         backend = Backends.Create(Backend);
-        model = new ModelSpec(Widths, Activation.Relu, Engine.Layers.LinearInit.PyTorchDefault).Build(backend, seed: 1);
+        model = new ModelSpec(Widths, Activation.Relu, LinearInit.PyTorchDefault).Build(backend, seed: 1);
         optimizer = new Sgd(backend, model.Parameters);
         var random = new Random(2);
         var pixels = new byte[Batch * Widths[0]];
