@@ -30,6 +30,7 @@ public sealed unsafe class CpuBackend : ComputeBackend
 
     private readonly WorkerPool pool;
     private readonly IBlockedGemm gemm;
+    private readonly RangeJob<FillKernel> fill;
     private readonly RangeJob<BiasAddKernel> biasAdd;
     private readonly RangeJob<BiasBackwardKernel> biasBackward;
     private readonly RangeJob<ActivationForwardKernel> activationForward;
@@ -55,6 +56,7 @@ public sealed unsafe class CpuBackend : ComputeBackend
         gemm = allowAvx512 && Vector512.IsHardwareAccelerated
             ? new BlockedGemm<MicroKernel8x32>(pool)
             : new BlockedGemm<MicroKernel6x16>(pool);
+        fill = new(pool);
         biasAdd = new(pool);
         biasBackward = new(pool);
         activationForward = new(pool);
@@ -104,7 +106,7 @@ public sealed unsafe class CpuBackend : ComputeBackend
     }
 
     protected override void FillCore(DeviceBuffer<float> buffer, float value, int offset, int count) =>
-        Host(buffer).Span.Slice(offset, count).Fill(value);
+        fill.Run(new FillKernel(Pointer(buffer) + offset, value), count, Vector512<float>.Count, SerialElementsBelow);
 
     // ---------------------------------------------------------------- GEMM and the fused linear forward
 
