@@ -39,7 +39,11 @@ public static class Backends
 
     /// <summary>Every device every backend can see, for `descent devices`.</summary>
     public static IReadOnlyList<DeviceInfo> ListDevices() =>
-        [.. IlgpuBackend.ListDevices(), new DeviceInfo(0, CpuName, CpuBackend.ProcessorName(), "cpu", 0), new DeviceInfo(0, ReferenceName, "CPU reference (double accumulation, single thread)", "cpu", 0)];
+    [
+        .. IlgpuBackend.ListDevices(),
+        new DeviceInfo(0, CpuName, CpuBackend.ProcessorName(), "cpu", 0),
+        new DeviceInfo(0, ReferenceName, "CPU reference (double accumulation, single thread)", "cpu", 0),
+    ];
 
     private static ComputeBackend OnlyDevice(string name, int deviceIndex, Func<ComputeBackend> create) =>
         deviceIndex == 0
