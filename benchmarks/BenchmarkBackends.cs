@@ -1,23 +1,43 @@
 using Descent.Kernels;
+using Descent.Kernels.Vulkan;
 
 namespace Descent.Benchmarks;
 
 /// <summary>The backends present on this machine that a benchmark may run on.</summary>
 internal static class BenchmarkBackends
 {
-    /// <summary>ILGPU's CPU accelerator always; CUDA and Vulkan where a device exists.</summary>
-    public static IEnumerable<string> Present()
+    /// <summary>
+    /// The fast backends: the SIMD CPU backend always, CUDA where a device exists, Vulkan where its
+    /// first device is a real GPU.
+    /// </summary>
+    public static IEnumerable<string> Fast()
     {
-        yield return Backends.IlgpuCpuName;
-        var devices = Backends.ListDevices();
-        foreach (var name in new[] { Backends.CudaName, Backends.VulkanName })
+        yield return Backends.CpuName;
+        if (Backends.ListDevices().Any(d => d.Backend == Backends.CudaName))
         {
-            if (devices.Any(d => d.Backend == name))
-            {
-                yield return name;
-            }
+            yield return Backends.CudaName;
+        }
+        if (VulkanBackend.IsHardwareDevice(0))
+        {
+            yield return Backends.VulkanName;
         }
     }
+
+    /// <summary>
+    /// The slow backends, which get short jobs and small shapes: ILGPU's CPU accelerator, present
+    /// everywhere, and Vulkan where its only devices are software ones (lavapipe).
+    /// </summary>
+    public static IEnumerable<string> Slow()
+    {
+        yield return Backends.IlgpuCpuName;
+        if (!VulkanBackend.IsHardwareDevice(0) && Backends.ListDevices().Any(d => d.Backend == Backends.VulkanName))
+        {
+            yield return Backends.VulkanName;
+        }
+    }
+
+    /// <summary>Every backend present.</summary>
+    public static IEnumerable<string> Present() => Fast().Concat(Slow());
 
     /// <summary>Seeded values in [-1, 1), uploaded into a new buffer.</summary>
     public static DeviceBuffer<float> RandomBuffer(ComputeBackend backend, int length, int seed)

@@ -1,60 +1,111 @@
 using BenchmarkDotNet.Attributes;
+using BenchmarkDotNet.Configs;
 using BenchmarkDotNet.Engines;
 using Descent.Kernels;
 
 namespace Descent.Benchmarks;
 
 /// <summary>
-/// Naive against tiled GEMM, C = A * B, at shapes the ILGPU CPU accelerator finishes in seconds
-/// (its tiled kernel pays a barrier per tile step, so larger shapes take minutes there).
-/// Each invocation queues one GEMM and waits for it.
+/// GEMM on one backend at one shape: the naive kernel (the baseline) and, in the subclasses for fast
+/// backends, the kernel the backend picks itself (Auto: the blocked SIMD kernel on `cpu`, the tiled
+/// one on CUDA). Each invocation queues one GEMM and waits for it. GFLOP/s is a column.
 /// </summary>
-[SimpleJob(RunStrategy.Monitoring, launchCount: 1, warmupCount: 1, iterationCount: 5)]
-public class GemmBenchmarks
+[Config(typeof(GemmConfig))]
+public abstract class GemmBenchmarkBase
 {
     private ComputeBackend backend = null!;
     private DeviceBuffer<float> a = null!;
     private DeviceBuffer<float> b = null!;
     private DeviceBuffer<float> c = null!;
-    private int m;
-    private int n;
-    private int k;
+    private GemmShape shape = null!;
 
-    [ParamsSource(nameof(PresentBackends))]
+    [ParamsSource(nameof(BackendNames))]
     public string Backend { get; set; } = "";
 
-    /// <summary>M x K x N.</summary>
-    [Params("32x32x32", "64x64x64")]
+    [ParamsSource(nameof(ShapeNames))]
     public string Shape { get; set; } = "";
 
-    public static IEnumerable<string> PresentBackends() => BenchmarkBackends.Present();
+    public abstract IEnumerable<string> BackendNames();
+
+    public abstract IEnumerable<string> ShapeNames();
 
     [GlobalSetup]
     public void Setup()
     {
-        var sizes = Shape.Split('x').Select(int.Parse).ToArray();
-        (m, k, n) = (sizes[0], sizes[1], sizes[2]);
+        shape = GemmShape.Parse(Shape);
         backend = Backends.Create(Backend);
-        a = BenchmarkBackends.RandomBuffer(backend, m * k, 1);
-        b = BenchmarkBackends.RandomBuffer(backend, k * n, 2);
-        c = backend.Allocate<float>(m * n);
-        // Compile both kernels outside the measurement.
-        Naive();
-        Tiled();
+        a = BenchmarkBackends.RandomBuffer(backend, shape.M * shape.K, 1);
+        b = BenchmarkBackends.RandomBuffer(backend, shape.K * shape.N, 2);
+        c = BenchmarkBackends.RandomBuffer(backend, shape.M * shape.N, 3);
     }
-
-    [Benchmark(Baseline = true)]
-    public void Naive() => Run(GemmAlgorithm.Naive);
-
-    [Benchmark]
-    public void Tiled() => Run(GemmAlgorithm.Tiled);
 
     [GlobalCleanup]
     public void Cleanup() => backend.Dispose();
 
-    private void Run(GemmAlgorithm algorithm)
+    [Benchmark(Baseline = true)]
+    public void Naive() => Run(GemmAlgorithm.Naive);
+
+    protected void Run(GemmAlgorithm algorithm)
     {
-        backend.Gemm(false, false, m, n, k, 1f, a, b, 0f, c, algorithm);
+        backend.Gemm(shape.TransposeA, shape.TransposeB, shape.M, shape.N, shape.K, 1f, a, b, shape.Beta, c, algorithm);
         backend.Synchronize();
     }
+
+    private sealed class GemmConfig : ManualConfig
+    {
+        public GemmConfig() =>
+            AddColumn(ThroughputColumn.Gflops(benchmarkCase => GemmShape.Parse((string)benchmarkCase.Parameters["Shape"]).Flops));
+    }
+}
+
+/// <summary>
+/// The GEMMs of one 784-128-10 training step at batch 128, each as the engine calls it: the forward
+/// Y = X W^T of both layers (NT), the weight gradients dW += dY^T X (TN, beta 1), and the hidden
+/// layer's input gradient dX = dY W (NN).
+/// </summary>
+public static class MlpGemmShapes
+{
+    public static IEnumerable<string> All() =>
+        ["NT 128x784x128", "NT 128x128x10", "TN 128x128x784 b1", "TN 10x128x128 b1", "NN 128x10x128"];
+}
+
+/// <summary>The MLP's GEMMs on the fast backends (`cpu`, CUDA): naive against the backend's own kernel.</summary>
+[SimpleJob(launchCount: 1, warmupCount: 3, iterationCount: 10)]
+public class MlpGemmBenchmarks : GemmBenchmarkBase
+{
+    public override IEnumerable<string> BackendNames() => BenchmarkBackends.Fast();
+
+    public override IEnumerable<string> ShapeNames() => MlpGemmShapes.All();
+
+    [Benchmark]
+    public void Auto() => Run(GemmAlgorithm.Auto);
+}
+
+/// <summary>
+/// The MLP's GEMMs on ILGPU's CPU accelerator, naive only (its tiled kernel pays an OS-thread
+/// rendezvous per barrier and takes tens of seconds per call), in a short job of single invocations.
+/// </summary>
+[SimpleJob(RunStrategy.Monitoring, launchCount: 1, warmupCount: 1, iterationCount: 5)]
+public class MlpGemmOnSlowBackendBenchmarks : GemmBenchmarkBase
+{
+    public override IEnumerable<string> BackendNames() => BenchmarkBackends.Slow();
+
+    public override IEnumerable<string> ShapeNames() => MlpGemmShapes.All();
+}
+
+/// <summary>
+/// 1024 and 2048 cubed on `cpu` and CUDA only (the CPU accelerator would take hours). The naive
+/// baseline takes seconds to a minute per call here, so the job has few iterations (BenchmarkDotNet
+/// then runs the naive kernel once per iteration, and batches the fast one to half a second); the
+/// blocked kernel's GFLOP/s against the peak-FLOP benchmark gives its efficiency.
+/// </summary>
+[SimpleJob(launchCount: 1, warmupCount: 1, iterationCount: 3)]
+public class LargeGemmBenchmarks : GemmBenchmarkBase
+{
+    public override IEnumerable<string> BackendNames() => BenchmarkBackends.Fast();
+
+    public override IEnumerable<string> ShapeNames() => ["NN 1024x1024x1024", "NN 2048x2048x2048"];
+
+    [Benchmark]
+    public void Auto() => Run(GemmAlgorithm.Auto);
 }

@@ -1,4 +1,5 @@
 using BenchmarkDotNet.Attributes;
+using BenchmarkDotNet.Configs;
 using Descent.Kernels;
 
 namespace Descent.Benchmarks;
@@ -7,8 +8,10 @@ namespace Descent.Benchmarks;
 /// Every op once, at a small shape and at the shape a 784-128-10 MLP step with batch 128 uses it
 /// (GEMM 128x784x128; activations over 128x128; the loss over 128x10; the optimizer over the first
 /// layer's 100480 parameters; a gather of 128 images). Each invocation queues the op and waits.
+/// GB/s counts the bytes each op must read and write at least once.
 /// </summary>
 [ShortRunJob]
+[Config(typeof(OpConfig))]
 public class OpBenchmarks
 {
     private const int Features = 784;
@@ -149,10 +152,48 @@ public class OpBenchmarks
         backend.Synchronize();
     }
 
+    /// <summary>Bytes op <paramref name="method"/> reads plus writes at <paramref name="size"/>; null for the GEMM, which is compute-bound.</summary>
+    public static double? BytesMoved(string method, string size)
+    {
+        var mlp = size == "mlp";
+        double rows = mlp ? 128 : 8;
+        double hidden = mlp ? 128 : 16;
+        const double classes = 10;
+        double parameterCount = mlp ? Features * 128 + 128 : 256;
+        var activations = rows * hidden;
+        var logits = rows * classes;
+        const double floatBytes = sizeof(float);
+        return method switch
+        {
+            nameof(BiasAdd) => (2 * activations + hidden) * floatBytes,
+            nameof(BiasBackward) => (activations + hidden) * floatBytes,
+            nameof(ReluForward) or nameof(SigmoidForward) or nameof(TanhForward) => 2 * activations * floatBytes,
+            nameof(ReluBackward) or nameof(SigmoidBackward) or nameof(TanhBackward) => 3 * activations * floatBytes,
+            nameof(SoftmaxForward) => 2 * logits * floatBytes,
+            nameof(SoftmaxBackward) => 3 * logits * floatBytes,
+            // logits and labels in; dLogits, the row statistics and the metric slot out
+            nameof(SoftmaxCrossEntropy) => (2 * logits + 3 * rows + MetricSlot.Width) * floatBytes,
+            nameof(MnistLoss) or nameof(BceLoss) or nameof(MseLoss) => (5 * rows + MetricSlot.Width) * floatBytes,
+            // parameters, gradients and velocity in; parameters and velocity out
+            nameof(SgdMomentum) => 5 * parameterCount * floatBytes,
+            // parameters, gradients and both moments in; parameters and both moments out
+            nameof(AdamW) => 7 * parameterCount * floatBytes,
+            // the order, the pixels as bytes and the labels in; the inputs as floats and the labels out
+            nameof(GatherBatch) => rows * (3 * sizeof(int) + Features * (1 + floatBytes)),
+            _ => null,
+        };
+    }
+
     private DeviceBuffer<int> UploadInts(int[] values)
     {
         var buffer = backend.Allocate<int>(values.Length);
         backend.Upload<int>(buffer, values);
         return buffer;
+    }
+
+    private sealed class OpConfig : ManualConfig
+    {
+        public OpConfig() => AddColumn(ThroughputColumn.Gigabytes(benchmarkCase =>
+            BytesMoved(benchmarkCase.Descriptor.WorkloadMethod.Name, (string)benchmarkCase.Parameters["Size"])));
     }
 }

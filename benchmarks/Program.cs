@@ -1,3 +1,3 @@
 using BenchmarkDotNet.Running;
 
-BenchmarkSwitcher.FromAssembly(typeof(Descent.Benchmarks.GemmBenchmarks).Assembly).Run(args);
+BenchmarkSwitcher.FromAssembly(typeof(Descent.Benchmarks.GemmBenchmarkBase).Assembly).Run(args);

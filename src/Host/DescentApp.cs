@@ -26,6 +26,7 @@ public static class DescentApp
             BaselineCommand.Create(console, error),
             DataCommand.Create(console, error),
             CheckCommand.Create(console),
+            BenchCommand.Create(console, error),
             DevicesCommand.Create(console),
         };
 

@@ -108,6 +108,28 @@ public abstract class ComputeBackend : IDisposable
         GemmCore(transposeA, transposeB, m, n, k, alpha, a, b, beta, c, algorithm);
     }
 
+    /// <summary>
+    /// A linear layer's forward in one op: y[B, out] = f(x[B, in] W^T + bias), with W (out, in) as
+    /// PyTorch stores it, bias (out) broadcast over rows, and f an activation or none (null).
+    /// y is overwritten (its old contents, even NaN, are ignored) and must not be x.
+    /// By default this is the plain composition of <see cref="Gemm"/>, <see cref="BiasAdd"/> and
+    /// <see cref="ActivationForward"/> in place; a backend may fuse them into one pass over y.
+    /// </summary>
+    public void LinearForward(DeviceBuffer<float> x, DeviceBuffer<float> weight, DeviceBuffer<float> bias, DeviceBuffer<float> y,
+        int rows, int inputs, int outputs, Activation? activation)
+    {
+        CheckMatrix(x, rows, inputs, nameof(x));
+        CheckMatrix(weight, outputs, inputs, nameof(weight));
+        CheckBuffer(bias, nameof(bias));
+        CheckLength(bias, outputs, "bias (out)");
+        CheckMatrix(y, rows, outputs, nameof(y));
+        if (ReferenceEquals(x, y))
+        {
+            throw new InvalidInputException("LinearForward writes y while it reads x: they must be different buffers");
+        }
+        LinearForwardCore(x, weight, bias, y, rows, inputs, outputs, activation);
+    }
+
     // ---------------------------------------------------------------- bias
 
     /// <summary>Forward: y[B, C] += bias[C], broadcast over rows.</summary>
@@ -304,6 +326,18 @@ public abstract class ComputeBackend : IDisposable
 
     protected abstract void GemmCore(bool transposeA, bool transposeB, int m, int n, int k, float alpha,
         DeviceBuffer<float> a, DeviceBuffer<float> b, float beta, DeviceBuffer<float> c, GemmAlgorithm algorithm);
+
+    /// <summary>The plain composition: y = x W^T (GEMM NT), y += bias, y = f(y) in place.</summary>
+    protected virtual void LinearForwardCore(DeviceBuffer<float> x, DeviceBuffer<float> weight, DeviceBuffer<float> bias,
+        DeviceBuffer<float> y, int rows, int inputs, int outputs, Activation? activation)
+    {
+        GemmCore(false, true, rows, outputs, inputs, 1f, x, weight, 0f, y, GemmAlgorithm.Auto);
+        BiasAddCore(y, bias, rows, outputs);
+        if (activation is { } f)
+        {
+            ActivationForwardCore(f, y, y, rows * outputs);
+        }
+    }
 
     protected abstract void BiasAddCore(DeviceBuffer<float> y, DeviceBuffer<float> bias, int rows, int cols);
 

@@ -4,8 +4,10 @@ using Descent.Kernels;
 namespace Descent.Engine.Layers;
 
 /// <summary>
-/// Y = X W^T + b, PyTorch's layout: X is (B, in), W is (out, in), b is (out), Y is (B, out).
-/// All three products are one GEMM each, with no transposed copy.
+/// Y = f(X W^T + b), PyTorch's layout: X is (B, in), W is (out, in), b is (out), Y is (B, out), with f
+/// an optional activation fused into the layer. The forward is one <see cref="ComputeBackend.LinearForward"/>
+/// (one pass over Y on a backend that fuses it); the three backward products are one GEMM each, with
+/// no transposed copy.
 /// </summary>
 public sealed class Linear : ILayer
 {
@@ -14,13 +16,16 @@ public sealed class Linear : ILayer
     private readonly Parameter bias;
     private Tensor? output;
     private Tensor? inputGradient;
+    private Tensor? preActivationGradient;
     private Tensor? savedInput;
 
-    public Linear(ComputeBackend backend, int inputs, int outputs, LinearInit init, Random random)
+    /// <param name="activation">Applied to the output inside the layer, or null for none (a model's last layer, whose logits go to the loss).</param>
+    public Linear(ComputeBackend backend, int inputs, int outputs, LinearInit init, Random random, Activation? activation = null)
     {
         this.backend = backend;
         Inputs = inputs;
         Outputs = outputs;
+        Activation = activation;
         weight = new Parameter(backend, $"weight {outputs}x{inputs}", init.Weights(inputs, outputs, random));
         bias = new Parameter(backend, $"bias {outputs}", init.Biases(inputs, outputs, random));
         Parameters = [weight, bias];
@@ -29,6 +34,9 @@ public sealed class Linear : ILayer
     public int Inputs { get; }
 
     public int Outputs { get; }
+
+    /// <summary>The activation fused into the layer, or null.</summary>
+    public Activation? Activation { get; }
 
     public Parameter Weight => weight;
 
@@ -44,23 +52,32 @@ public sealed class Linear : ILayer
     {
         output?.Dispose();
         inputGradient?.Dispose();
+        preActivationGradient?.Dispose();
         output = new Tensor(backend, maxRows, Outputs);
         inputGradient = new Tensor(backend, maxRows, Inputs);
+        preActivationGradient = Activation is null ? null : new Tensor(backend, maxRows, Outputs);
     }
 
     public Tensor Forward(Tensor input, int rows)
     {
         var y = output ?? throw NotPrepared();
         savedInput = input;
-        // Y (B, out) = X (B, in) * W^T (in, out) + b
-        backend.Gemm(false, true, rows, Outputs, Inputs, 1f, input.Buffer, weight.Value, 0f, y.Buffer);
-        backend.BiasAdd(y.Buffer, bias.Value, rows, Outputs);
+        // Y (B, out) = f(X (B, in) * W^T (in, out) + b)
+        backend.LinearForward(input.Buffer, weight.Value, bias.Value, y.Buffer, rows, Inputs, Outputs, Activation);
         return y;
     }
 
     public Tensor? Backward(Tensor outputGradient, int rows, bool needInputGradient)
     {
         var x = savedInput ?? throw new InvalidOperationException("Linear.Backward called before Forward");
+        if (Activation is { } activation)
+        {
+            // dZ (B, out) = dY * f'(Z), written through the saved output Y = f(Z)
+            var dZ = preActivationGradient ?? throw NotPrepared();
+            var y = output ?? throw NotPrepared();
+            backend.ActivationBackward(activation, outputGradient.Buffer, y.Buffer, dZ.Buffer, rows * Outputs);
+            outputGradient = dZ;
+        }
         // dW (out, in) += dY^T (out, B) * X (B, in)
         backend.Gemm(true, false, Outputs, Inputs, rows, 1f, outputGradient.Buffer, x.Buffer, 1f, weight.Gradient);
         // db (out) += column sums of dY
@@ -81,6 +98,7 @@ public sealed class Linear : ILayer
         bias.Dispose();
         output?.Dispose();
         inputGradient?.Dispose();
+        preActivationGradient?.Dispose();
     }
 
     private static InvalidOperationException NotPrepared() => new("Linear used before Prepare");

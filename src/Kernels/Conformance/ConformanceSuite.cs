@@ -39,6 +39,7 @@ public static class ConformanceSuite
         ConformanceCase[] cases =
         [
             .. GemmCases.Create(),
+            .. LinearCases.Create(),
             .. ElementwiseCases.Create(),
             .. SoftmaxCases.Create(),
             .. LossCases.Create(),

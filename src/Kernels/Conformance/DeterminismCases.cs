@@ -16,6 +16,8 @@ internal static class DeterminismCases
             var name = $"determinism gemm {algorithm.ToString().ToLowerInvariant()}";
             yield return Twice(name, nameof(ComputeBackend.Gemm), backend => Gemm(backend, algorithm));
         }
+        yield return Twice("determinism linear forward", nameof(ComputeBackend.LinearForward),
+            backend => [("y", LinearCases.OnBackend(backend, 130, 300, 70, Activation.Relu))]);
         yield return Twice("determinism bias backward", nameof(ComputeBackend.BiasBackward), BiasBackward);
         yield return Twice("determinism softmax", nameof(ComputeBackend.SoftmaxForward), Softmax);
         yield return Twice("determinism softmax cross-entropy", nameof(ComputeBackend.SoftmaxCrossEntropy), SoftmaxCrossEntropy);

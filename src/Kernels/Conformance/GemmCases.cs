@@ -6,7 +6,8 @@ namespace Descent.Kernels.Conformance;
 /// <summary>
 /// GEMM against the reference: every transpose combination, with and without alpha and beta, for
 /// each algorithm, on an odd shape that no tile divides, the smallest shape, and the shape of the
-/// lesson's first layer (one image of 784 pixels into 30 units).
+/// lesson's first layer (one image of 784 pixels into 30 units); and, for the kernel a backend picks
+/// itself, a shape large enough that a multithreaded, K-blocked kernel splits it every way.
 /// </summary>
 internal static class GemmCases
 {
@@ -15,6 +16,8 @@ internal static class GemmCases
     private static readonly (bool A, bool B)[] Transposes = [(false, false), (false, true), (true, false), (true, true)];
 
     private static readonly (float Alpha, float Beta)[] Scalings = [(1f, 0f), (0.7f, 0.3f)];
+
+    private static readonly (int M, int K, int N)[] AutoShapes = [(37, 53, 29), (130, 300, 70)];
 
     private static readonly GemmAlgorithm[] ExplicitAlgorithms = [GemmAlgorithm.Naive, GemmAlgorithm.Tiled];
 
@@ -43,10 +46,13 @@ internal static class GemmCases
             }
         }
         // Auto is what the engine asks for: whichever kernel the backend picks must conform too.
-        foreach (var (transposeA, transposeB) in Transposes)
+        foreach (var (m, k, n) in AutoShapes)
         {
-            var spec = new GemmSpec(GemmAlgorithm.Auto, transposeA, transposeB, 37, 53, 29, 0.7f, 0.3f);
-            yield return Case($"gemm {spec} a0.7 b0.3", spec, nanInC: false);
+            foreach (var (transposeA, transposeB) in Transposes)
+            {
+                var spec = new GemmSpec(GemmAlgorithm.Auto, transposeA, transposeB, m, k, n, 0.7f, 0.3f);
+                yield return Case($"gemm {spec} a0.7 b0.3", spec, nanInC: false);
+            }
         }
     }
 

@@ -23,7 +23,7 @@ public sealed class ConformanceSuiteTests(ITestOutputHelper output)
     {
         string[] ops =
         [
-            nameof(ComputeBackend.Fill), nameof(ComputeBackend.Gemm), nameof(ComputeBackend.BiasAdd), nameof(ComputeBackend.BiasBackward),
+            nameof(ComputeBackend.Fill), nameof(ComputeBackend.Gemm), nameof(ComputeBackend.LinearForward), nameof(ComputeBackend.BiasAdd), nameof(ComputeBackend.BiasBackward),
             nameof(ComputeBackend.ActivationForward), nameof(ComputeBackend.ActivationBackward), nameof(ComputeBackend.SoftmaxForward),
             nameof(ComputeBackend.SoftmaxBackward), nameof(ComputeBackend.SoftmaxCrossEntropy),
             nameof(ComputeBackend.BinaryLossForwardBackward), nameof(ComputeBackend.SgdUpdate), nameof(ComputeBackend.AdamWUpdate),

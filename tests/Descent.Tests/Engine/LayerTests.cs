@@ -100,6 +100,40 @@ public sealed class LayerTests
         AssertClose(db1, Read(backend, first.Bias.Gradient));
     }
 
+    [Theory]
+    [InlineData(Activation.Relu)]
+    [InlineData(Activation.Sigmoid)]
+    [InlineData(Activation.Tanh)]
+    public void A_linear_layer_with_its_activation_inside_matches_linear_then_activation(Activation activation)
+    {
+        using var backend = new ReferenceBackend();
+        var fused = new Linear(backend, Inputs, Hidden, LinearInit.PyTorchDefault, new Random(4), activation);
+        var plain = new Linear(backend, Inputs, Hidden, LinearInit.PyTorchDefault, new Random(4));
+        using var fusedModel = new Sequential(Inputs, fused);
+        using var plainModel = new Sequential(Inputs, plain, new ActivationLayer(backend, activation));
+        using var input = new Tensor(backend, Rows, Inputs);
+        using var outputGradient = new Tensor(backend, Rows, Hidden);
+        backend.Upload<float>(input.Buffer, Values(Rows * Inputs, 5));
+        backend.Upload<float>(outputGradient.Buffer, Values(Rows * Hidden, 6));
+
+        float[][] Run(Sequential model, Linear linear)
+        {
+            model.Prepare(Rows);
+            var y = Read(backend, model.Forward(input, Rows).Buffer, Rows * Hidden);
+            model.ZeroGradients(backend);
+            model.Backward(outputGradient, Rows);
+            return [y, Read(backend, linear.Weight.Gradient), Read(backend, linear.Bias.Gradient)];
+        }
+
+        var fusedResults = Run(fusedModel, fused);
+        var plainResults = Run(plainModel, plain);
+
+        for (var i = 0; i < fusedResults.Length; i++)
+        {
+            Assert.Equal(plainResults[i], fusedResults[i]);
+        }
+    }
+
     [Fact]
     public void Widths_that_do_not_chain_are_bad_input()
     {

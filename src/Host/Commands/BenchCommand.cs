@@ -1,0 +1,129 @@
+using System.CommandLine;
+using System.Globalization;
+using System.Runtime.InteropServices;
+using System.Text.Json;
+using System.Text.Json.Serialization;
+using Descent.Engine.Benchmarking;
+using Descent.Engine.Data;
+using Descent.Engine.Files;
+using Descent.Kernels;
+using Descent.Kernels.Cpu;
+using Spectre.Console;
+
+namespace Descent.Host.Commands;
+
+/// <summary>
+/// `descent bench`: times whole MNIST training epochs (784-128-10, batch 128, plain SGD lr 0.1 by
+/// default: the libtorch peer's configuration) on each fast backend present, or on the one named,
+/// prints seconds per epoch and images per second, and optionally writes them as JSON (schema 1).
+/// ILGPU's CPU accelerator (about 30 s an epoch) and the reference run only when named.
+/// </summary>
+public static class BenchCommand
+{
+    private static readonly JsonSerializerOptions JsonOptions = new()
+    {
+        PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower,
+        WriteIndented = true,
+    };
+
+    public static Command Create(IAnsiConsole console, TextWriter error)
+    {
+        var defaults = BenchmarkConfig.Default;
+        var backend = new Option<string?>("--backend")
+        {
+            Description = $"Backend to time: {string.Join(", ", Backends.Names)} [default: every backend present except {Backends.IlgpuCpuName}, {Backends.ReferenceName} and software Vulkan]",
+        };
+        var device = new Option<int>("--device") { Description = "Device index within the named backend", DefaultValueFactory = _ => 0 };
+        var output = new Option<string?>("--out") { Description = "Write the results as JSON to this file" };
+        var layers = new Option<string>("--layers") { Description = "MLP widths", DefaultValueFactory = _ => defaults.Layers };
+        var batchSize = new Option<int>("--batch-size") { Description = "Images per step", DefaultValueFactory = _ => defaults.BatchSize };
+        var epochs = new Option<int>("--epochs")
+        {
+            Description = "Epochs timed per backend, after one untimed warm-up epoch",
+            DefaultValueFactory = _ => defaults.TimedEpochs,
+        };
+        var dataDir = new Option<string?>("--data-dir") { Description = "Folder holding the four MNIST-format IDX files" };
+        var command = new Command("bench", "Time MNIST training epochs (plain SGD, lr 0.1) on each backend present")
+        {
+            backend, device, output, layers, batchSize, epochs, dataDir,
+        };
+        command.SetAction(async (parsed, cancellation) =>
+        {
+            var config = defaults with
+            {
+                Layers = parsed.GetRequiredValue(layers),
+                BatchSize = parsed.GetValue(batchSize),
+                TimedEpochs = parsed.GetValue(epochs),
+            };
+            if (config.BatchSize <= 0 || config.TimedEpochs <= 0)
+            {
+                throw new InvalidInputException("--batch-size and --epochs must be 1 or more");
+            }
+            var names = parsed.GetValue(backend) is { } named ? [named] : DefaultBackends();
+            var location = DataLocation.FromOptions(parsed.GetValue(dataDir), new Progress<string>(m => error.WriteLine($"descent: {m}")));
+            var train = (await DatasetLoader.LoadAsync(DatasetName.Mnist, location, cancellation)).Train;
+            return Execute(console, names, parsed.GetValue(device), train, config, parsed.GetValue(output), cancellation);
+        });
+        return command;
+    }
+
+    /// <summary>
+    /// Every backend with a device here, fastest kinds only: the CPU accelerator, the reference and a
+    /// software Vulkan device (lavapipe) would take minutes.
+    /// </summary>
+    private static string[] DefaultBackends() =>
+        Backends.ListDevices()
+            .Where(d => !(d.Backend == Backends.VulkanName && d.Kind == "cpu"))
+            .Select(d => d.Backend).Distinct()
+            .Where(name => name is not (Backends.IlgpuCpuName or Backends.ReferenceName)).ToArray();
+
+    private static int Execute(IAnsiConsole console, IReadOnlyList<string> names, int device, ImageDataset train, BenchmarkConfig config,
+        string? outputPath, CancellationToken cancellation)
+    {
+        var machine = new Machine(CpuBackend.ProcessorName(), Environment.ProcessorCount, RuntimeInformation.OSDescription,
+            RuntimeInformation.FrameworkDescription);
+        console.WriteLine($"machine: {machine.Processor}, {machine.LogicalProcessors} logical processors, {machine.Os}, {machine.Runtime}");
+        console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+            $"mnist {config.Layers} (relu), batch {config.BatchSize}, sgd lr {config.LearningRate}, {train.Count} images, " +
+            $"1 warm-up epoch then {config.TimedEpochs} timed"));
+
+        var results = new List<BenchmarkResult>();
+        foreach (var name in names)
+        {
+            cancellation.ThrowIfCancellationRequested();
+            using var backend = Backends.Create(name, device);
+            console.WriteLine($"backend {backend.Name}: {backend.DeviceDescription}");
+            results.Add(EpochBenchmark.Run(backend, train, config,
+                (epoch, seconds) => console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"  epoch {epoch}: {seconds:F3} s"))));
+        }
+
+        var table = new Table().AddColumns("backend", "device", "seconds per epoch", "images per second", "epochs timed");
+        foreach (var result in results)
+        {
+            table.AddRow(result.Backend, Markup.Escape(result.Device),
+                result.SecondsPerEpoch.ToString("F3", CultureInfo.InvariantCulture),
+                result.ImagesPerSecond.ToString("N0", CultureInfo.InvariantCulture),
+                result.EpochsTimed.ToString(CultureInfo.InvariantCulture));
+        }
+        console.Write(table);
+
+        if (outputPath is not null)
+        {
+            var document = new Document(1, DescentApp.Version, machine,
+                new Config("mnist", config.Layers, "relu", config.BatchSize, "sgd", AsWritten(config.LearningRate), 0, config.Seed, train.Count, 1),
+                results);
+            AtomicFile.WriteAllText(outputPath, JsonSerializer.Serialize(document, JsonOptions) + "\n");
+        }
+        return ExitCodes.Success;
+    }
+
+    /// <summary>The float as a person wrote it (0.1, not 0.10000000149011612).</summary>
+    private static double AsWritten(float value) => double.Parse(value.ToString("G", CultureInfo.InvariantCulture), CultureInfo.InvariantCulture);
+
+    private sealed record Document(int Schema, string DescentVersion, Machine Machine, Config Config, IReadOnlyList<BenchmarkResult> Results);
+
+    private sealed record Machine(string Processor, int LogicalProcessors, string Os, string Runtime);
+
+    private sealed record Config(string Dataset, string Layers, string Activation, int BatchSize, string Optimizer, double LearningRate,
+        double Momentum, int Seed, int TrainImages, int WarmupEpochs);
+}

@@ -1,0 +1,49 @@
+using System.Runtime.CompilerServices;
+using System.Runtime.Intrinsics;
+
+namespace Descent.Kernels.Cpu;
+
+/// <summary>
+/// Gathers a batch from a dataset of pixels (items,F) as bytes and labels (items); items are batch rows:
+/// item = order[start + i]; inputs (count,F)[i, f] = pixels[item, f] * scale + shift;
+/// batchLabels[i] = labels[item]. An item outside the dataset gives zeros and label -1.
+/// Sixteen bytes at a time are widened to floats: a batch is mostly this conversion.
+/// </summary>
+internal unsafe struct GatherKernel(byte* pixels, int* labels, int* order, int start, int features, int items, float scale, float shift,
+    float* inputs, int* batchLabels) : IRangeKernel
+{
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    public readonly void Execute(int first, int end)
+    {
+        var scaleVector = Vector128.Create(scale);
+        var shiftVector = Vector128.Create(shift);
+        for (var row = first; row < end; row++)
+        {
+            var item = order[start + row];
+            var destination = inputs + (long)row * features;
+            if (item < 0 || item >= items)
+            {
+                new Span<float>(destination, features).Clear();
+                batchLabels[row] = -1;
+                continue;
+            }
+            var source = pixels + (long)item * features;
+            var f = 0;
+            for (; f + Vector128<byte>.Count <= features; f += Vector128<byte>.Count)
+            {
+                var (low, high) = Vector128.Widen(Vector128.Load(source + f));
+                var (v0, v1) = Vector128.Widen(low);
+                var (v2, v3) = Vector128.Widen(high);
+                (Vector128.ConvertToSingle(v0) * scaleVector + shiftVector).Store(destination + f);
+                (Vector128.ConvertToSingle(v1) * scaleVector + shiftVector).Store(destination + f + 4);
+                (Vector128.ConvertToSingle(v2) * scaleVector + shiftVector).Store(destination + f + 8);
+                (Vector128.ConvertToSingle(v3) * scaleVector + shiftVector).Store(destination + f + 12);
+            }
+            for (; f < features; f++)
+            {
+                destination[f] = source[f] * scale + shift;
+            }
+            batchLabels[row] = labels[item];
+        }
+    }
+}

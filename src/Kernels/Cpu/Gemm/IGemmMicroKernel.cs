@@ -1,0 +1,26 @@
+namespace Descent.Kernels.Cpu.Gemm;
+
+/// <summary>
+/// The innermost loop of the blocked SGEMM: a <see cref="Rows"/> x <see cref="Columns"/> tile of C held
+/// in vector registers for a whole block of K, fed by one broadcast of A per row and a contiguous row
+/// of packed B per step. The driver is generic over this interface, so each shape is compiled into it.
+/// </summary>
+internal interface IGemmMicroKernel
+{
+    /// <summary>The vector instructions it is written in, e.g. "AVX-512".</summary>
+    static abstract string InstructionSet { get; }
+
+    /// <summary>MR: rows of the register tile.</summary>
+    static abstract int Rows { get; }
+
+    /// <summary>NR: columns of the register tile, a whole number of vectors.</summary>
+    static abstract int Columns { get; }
+
+    /// <summary>
+    /// tile (MR x NR, row-major) = sum over p in [0, kc) of a(row, p) * b[p * NR + col].
+    /// a(row, p) is at <c>a + row * aRowStride + p * aStepStride</c>, so a packed panel (strides 1, MR), a
+    /// row-major A (strides K, 1) and a transposed A (strides 1, M) are read alike without a copy.
+    /// b is a packed panel: NR contiguous floats per step.
+    /// </summary>
+    static abstract unsafe void Multiply(float* a, nint aRowStride, nint aStepStride, float* b, int kc, float* tile);
+}

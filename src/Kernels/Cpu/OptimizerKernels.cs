@@ -1,0 +1,76 @@
+using System.Runtime.CompilerServices;
+using System.Runtime.Intrinsics;
+
+namespace Descent.Kernels.Cpu;
+
+/// <summary>
+/// SGD in place over N elements, PyTorch's form: g = grad + weightDecay * param;
+/// velocity = momentum * velocity + g; param -= learningRate * velocity.
+/// </summary>
+internal unsafe struct SgdKernel(float* parameters, float* gradients, float* velocity, float learningRate, float momentum,
+    float weightDecay) : IRangeKernel
+{
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    public readonly void Execute(int start, int end)
+    {
+        var i = start;
+        var rate = Vector256.Create(learningRate);
+        var decay = Vector256.Create(weightDecay);
+        var keep = Vector256.Create(momentum);
+        for (; i + Vector256<float>.Count <= end; i += Vector256<float>.Count)
+        {
+            var param = Vector256.Load(parameters + i);
+            var g = Vector256.Load(gradients + i) + decay * param;
+            var v = keep * Vector256.Load(velocity + i) + g;
+            v.Store(velocity + i);
+            (param - rate * v).Store(parameters + i);
+        }
+        for (; i < end; i++)
+        {
+            var g = gradients[i] + weightDecay * parameters[i];
+            var v = momentum * velocity[i] + g;
+            velocity[i] = v;
+            parameters[i] -= learningRate * v;
+        }
+    }
+}
+
+/// <summary>
+/// AdamW in place over N elements, weight decay decoupled: param -= lr * wd * param;
+/// m = b1 m + (1 - b1) g; v = b2 v + (1 - b2) g^2; param -= lr * (m / c1) / (sqrt(v / c2) + eps),
+/// where c1 = 1 - b1^t and c2 = 1 - b2^t come from the caller.
+/// </summary>
+internal unsafe struct AdamWKernel(float* parameters, float* gradients, float* firstMoment, float* secondMoment,
+    AdamWSettings settings, float biasCorrection1, float biasCorrection2) : IRangeKernel
+{
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    public readonly void Execute(int start, int end)
+    {
+        var (lr, b1, b2, eps, wd) = (settings.LearningRate, settings.Beta1, settings.Beta2, settings.Epsilon, settings.WeightDecay);
+        var i = start;
+        for (; i + Vector256<float>.Count <= end; i += Vector256<float>.Count)
+        {
+            var g = Vector256.Load(gradients + i);
+            var param = Vector256.Load(parameters + i);
+            param -= Vector256.Create(lr * wd) * param;
+            var m = Vector256.Create(b1) * Vector256.Load(firstMoment + i) + Vector256.Create(1f - b1) * g;
+            var v = Vector256.Create(b2) * Vector256.Load(secondMoment + i) + Vector256.Create(1f - b2) * g * g;
+            m.Store(firstMoment + i);
+            v.Store(secondMoment + i);
+            var step = Vector256.Create(lr) * (m / Vector256.Create(biasCorrection1))
+                / (Vector256.Sqrt(v / Vector256.Create(biasCorrection2)) + Vector256.Create(eps));
+            (param - step).Store(parameters + i);
+        }
+        for (; i < end; i++)
+        {
+            var g = gradients[i];
+            var param = parameters[i];
+            param -= lr * wd * param;
+            var m = b1 * firstMoment[i] + (1f - b1) * g;
+            var v = b2 * secondMoment[i] + (1f - b2) * g * g;
+            firstMoment[i] = m;
+            secondMoment[i] = v;
+            parameters[i] = param - lr * (m / biasCorrection1) / (MathF.Sqrt(v / biasCorrection2) + eps);
+        }
+    }
+}

@@ -1,0 +1,60 @@
+using System.Text.Json;
+using Descent.Tests.Data;
+using Xunit;
+
+namespace Descent.Tests.Host;
+
+/// <summary>`descent bench` end to end on a small hand-made MNIST-format folder.</summary>
+public sealed class BenchCommandTests : IDisposable
+{
+    private readonly TemporaryFolder folder = new();
+
+    public BenchCommandTests()
+    {
+        var images = new byte[64 * 28 * 28];
+        new Random(1).NextBytes(images);
+        var labels = Enumerable.Range(0, 64).Select(i => (byte)(i % 10)).ToArray();
+        File.WriteAllBytes(folder.File("train-images-idx3-ubyte"), IdxBytes.Images(64, 28, 28, images));
+        File.WriteAllBytes(folder.File("train-labels-idx1-ubyte"), IdxBytes.Labels(labels));
+        File.WriteAllBytes(folder.File("t10k-images-idx3-ubyte"), IdxBytes.Images(64, 28, 28, images));
+        File.WriteAllBytes(folder.File("t10k-labels-idx1-ubyte"), IdxBytes.Labels(labels));
+    }
+
+    public void Dispose() => folder.Dispose();
+
+    [Fact]
+    public void Bench_prints_a_row_per_backend_and_writes_schema_1_json()
+    {
+        var output = folder.File("bench.json");
+
+        var outcome = CommandLine.Run("bench", "--data-dir", folder.Path, "--backend", "cpu", "--epochs", "2", "--batch-size", "16",
+            "--out", output);
+
+        Assert.Equal(0, outcome.ExitCode);
+        Assert.Contains("backend cpu: ", outcome.Output);
+        using var document = JsonDocument.Parse(File.ReadAllText(output));
+        var root = document.RootElement;
+        Assert.Equal(1, root.GetProperty("schema").GetInt32());
+        Assert.False(string.IsNullOrEmpty(root.GetProperty("descent_version").GetString()));
+        Assert.True(root.GetProperty("machine").GetProperty("logical_processors").GetInt32() > 0);
+        var config = root.GetProperty("config");
+        Assert.Equal("784-128-10", config.GetProperty("layers").GetString());
+        Assert.Equal(16, config.GetProperty("batch_size").GetInt32());
+        Assert.Equal(0.1, config.GetProperty("learning_rate").GetDouble());
+        var result = Assert.Single(root.GetProperty("results").EnumerateArray());
+        Assert.Equal("cpu", result.GetProperty("backend").GetString());
+        Assert.False(string.IsNullOrEmpty(result.GetProperty("device").GetString()));
+        Assert.True(result.GetProperty("seconds_per_epoch").GetDouble() > 0);
+        Assert.True(result.GetProperty("images_per_second").GetDouble() > 0);
+        Assert.Equal(2, result.GetProperty("epochs_timed").GetInt32());
+        Assert.Empty(Directory.GetFiles(folder.Path, "*.tmp"));
+    }
+
+    [Fact]
+    public void Zero_epochs_is_bad_input()
+    {
+        var outcome = CommandLine.Run("bench", "--data-dir", folder.Path, "--backend", "cpu", "--epochs", "0");
+
+        Assert.Equal(2, outcome.ExitCode);
+    }
+}
