@@ -131,12 +131,5 @@ public sealed class CommandLineErrorTests : IDisposable
         Assert.DoesNotContain("   at ", outcome.Error);
     }
 
-    /// <summary>A valid MNIST-format folder of 28x28 images with labels 0-9.</summary>
-    private void WriteDataset(int train, int test)
-    {
-        File.WriteAllBytes(folder.File("train-images-idx3-ubyte"), IdxBytes.Images(train, 28, 28, new byte[train * Pixels]));
-        File.WriteAllBytes(folder.File("train-labels-idx1-ubyte"), IdxBytes.Labels(Enumerable.Range(0, train).Select(i => (byte)(i % 10)).ToArray()));
-        File.WriteAllBytes(folder.File("t10k-images-idx3-ubyte"), IdxBytes.Images(test, 28, 28, new byte[test * Pixels]));
-        File.WriteAllBytes(folder.File("t10k-labels-idx1-ubyte"), IdxBytes.Labels(Enumerable.Range(0, test).Select(i => (byte)(i % 10)).ToArray()));
-    }
+    private void WriteDataset(int train, int test) => DigitFolder.Write(folder, train, test);
 }

@@ -7,20 +7,9 @@ namespace Descent.Tests.Host;
 /// <summary>`descent train` end to end on a small hand-made MNIST-format folder.</summary>
 public sealed class TrainCommandTests : IDisposable
 {
-    private const int Pixels = 28 * 28;
     private readonly TemporaryFolder folder = new();
 
-    public TrainCommandTests()
-    {
-        // Ten 28x28 images per split; digit d lights pixel row d, so the classes are separable.
-        byte[] Images(int count) => Enumerable.Range(0, count)
-            .SelectMany(i => Enumerable.Range(0, Pixels).Select(p => (byte)(p / 28 == i % 10 ? 255 : 0))).ToArray();
-        byte[] Labels(int count) => Enumerable.Range(0, count).Select(i => (byte)(i % 10)).ToArray();
-        File.WriteAllBytes(folder.File("train-images-idx3-ubyte"), IdxBytes.Images(40, 28, 28, Images(40)));
-        File.WriteAllBytes(folder.File("train-labels-idx1-ubyte"), IdxBytes.Labels(Labels(40)));
-        File.WriteAllBytes(folder.File("t10k-images-idx3-ubyte"), IdxBytes.Images(10, 28, 28, Images(10)));
-        File.WriteAllBytes(folder.File("t10k-labels-idx1-ubyte"), IdxBytes.Labels(Labels(10)));
-    }
+    public TrainCommandTests() => DigitFolder.Write(folder, train: 40, test: 10);
 
     public void Dispose() => folder.Dispose();
 
