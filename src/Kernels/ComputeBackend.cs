@@ -267,6 +267,14 @@ public abstract class ComputeBackend : IDisposable
     {
         CheckPositive(count, "count");
         CheckPositive(settings.Step, "AdamW step");
+        // Betas of 1 would make the bias corrections 0 and every update a division by zero.
+        if (!(settings.Beta1 >= 0f && settings.Beta1 < 1f) || !(settings.Beta2 >= 0f && settings.Beta2 < 1f)
+            || !(settings.Epsilon > 0f) || !float.IsFinite(settings.LearningRate))
+        {
+            throw new InvalidInputException(
+                $"AdamW needs betas in [0, 1), a positive epsilon and a finite learning rate; got beta1 {settings.Beta1}, " +
+                $"beta2 {settings.Beta2}, epsilon {settings.Epsilon}, lr {settings.LearningRate}");
+        }
         CheckBuffer(parameters, nameof(parameters));
         CheckBuffer(gradients, nameof(gradients));
         CheckBuffer(firstMoment, nameof(firstMoment));
