@@ -6,22 +6,8 @@ namespace Descent.Benchmarks;
 /// <summary>The backends present on this machine that a benchmark may run on.</summary>
 internal static class BenchmarkBackends
 {
-    /// <summary>
-    /// The fast backends: the SIMD CPU backend always, CUDA where a device exists, Vulkan where its
-    /// first device is a real GPU.
-    /// </summary>
-    public static IEnumerable<string> Fast()
-    {
-        yield return Backends.CpuName;
-        if (Backends.ListDevices().Any(d => d.Backend == Backends.CudaName))
-        {
-            yield return Backends.CudaName;
-        }
-        if (VulkanBackend.IsHardwareDevice(0))
-        {
-            yield return Backends.VulkanName;
-        }
-    }
+    /// <summary>The fast backends: CUDA and a real Vulkan GPU where present, and `cpu`.</summary>
+    public static IEnumerable<string> Fast() => Backends.FastPresent();
 
     /// <summary>
     /// The slow backends, which get short jobs and small shapes: ILGPU's CPU accelerator, present

@@ -42,6 +42,26 @@ public static class Backends
         };
     }
 
+    /// <summary>
+    /// The backends present here that run at hardware speed, in the order `auto` prefers them: CUDA
+    /// and a real Vulkan GPU where found, then `cpu`. ILGPU's CPU accelerator, the reference and a
+    /// software Vulkan device (lavapipe) are left out: they take minutes where these take seconds.
+    /// </summary>
+    public static IReadOnlyList<string> FastPresent()
+    {
+        var names = new List<string>();
+        if (IlgpuBackend.CudaAvailable)
+        {
+            names.Add(CudaName);
+        }
+        if (VulkanBackend.IsHardwareDevice(0))
+        {
+            names.Add(VulkanName);
+        }
+        names.Add(CpuName);
+        return names;
+    }
+
     /// <summary>Every device every backend can see, for `descent devices`.</summary>
     public static IReadOnlyList<DeviceInfo> ListDevices() =>
     [

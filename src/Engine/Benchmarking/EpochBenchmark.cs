@@ -37,7 +37,7 @@ public static class EpochBenchmark
         var spec = ModelSpec.FromWidths(config.Layers, Activation.Relu);
         using var model = spec.Build(backend, config.Seed);
         using var optimizer = new Sgd(backend, model.Parameters);
-        using var data = new DeviceDataset(backend, train.Pixels, train.Labels, train.Features, train.Classes);
+        using var data = new DeviceDataset(backend, train);
         // Training never evaluates here, so the training set stands in for the validation set.
         using var learner = new Learner(backend, model, LossFunction.CrossEntropy, optimizer,
             LearningRateSchedule.Constant(config.LearningRate), data, data, config.BatchSize, config.Seed);

@@ -1,3 +1,4 @@
+using Descent.Engine.Data;
 using Descent.Kernels;
 
 namespace Descent.Engine.Training;
@@ -8,6 +9,14 @@ namespace Descent.Engine.Training;
 /// </summary>
 public sealed class DeviceDataset : IDisposable
 {
+    private readonly ComputeBackend backend;
+
+    /// <summary>Uploads a loaded dataset: its pixels, labels, feature and class counts.</summary>
+    public DeviceDataset(ComputeBackend backend, ImageDataset data)
+        : this(backend, data.Pixels, data.Labels, data.Features, data.Classes)
+    {
+    }
+
     public DeviceDataset(ComputeBackend backend, ReadOnlySpan<byte> pixels, ReadOnlySpan<int> labels, int features, int classes)
     {
         if (features <= 0 || labels.Length == 0 || pixels.Length != (long)labels.Length * features)
@@ -24,15 +33,10 @@ public sealed class DeviceDataset : IDisposable
         backend.Upload(Pixels, pixels);
         backend.Upload(Labels, labels);
         HostOrder = new int[Count];
-        for (var i = 0; i < Count; i++)
-        {
-            HostOrder[i] = i;
-        }
+        SetIdentity(HostOrder);
         backend.Upload<int>(Order, HostOrder);
         this.backend = backend;
     }
-
-    private readonly ComputeBackend backend;
 
     public int Count { get; }
 
@@ -53,10 +57,7 @@ public sealed class DeviceDataset : IDisposable
     public void Shuffle(Random random)
     {
         var order = HostOrder;
-        for (var i = 0; i < order.Length; i++)
-        {
-            order[i] = i;
-        }
+        SetIdentity(order);
         for (var i = order.Length - 1; i > 0; i--)
         {
             var j = random.Next(i + 1);
@@ -70,5 +71,13 @@ public sealed class DeviceDataset : IDisposable
         Pixels.Dispose();
         Labels.Dispose();
         Order.Dispose();
+    }
+
+    private static void SetIdentity(int[] order)
+    {
+        for (var i = 0; i < order.Length; i++)
+        {
+            order[i] = i;
+        }
     }
 }

@@ -66,8 +66,8 @@ public static class TrainCommand
         using Optimizer optimizer = settings.Optimizer == "adamw"
             ? new AdamW(backend, model.Parameters, weightDecay)
             : new Sgd(backend, model.Parameters, momentum, weightDecay);
-        using var train = new DeviceDataset(backend, splits.Train.Pixels, splits.Train.Labels, splits.Train.Features, splits.Train.Classes);
-        using var valid = new DeviceDataset(backend, splits.Valid.Pixels, splits.Valid.Labels, splits.Valid.Features, splits.Valid.Classes);
+        using var train = new DeviceDataset(backend, splits.Train);
+        using var valid = new DeviceDataset(backend, splits.Valid);
         using var learner = new Learner(backend, model, loss, optimizer, schedule, train, valid, batchSize, settings.Seed);
 
         var metricsFile = settings.MetricsOut is null ? null : new MetricsFile(settings.MetricsOut, new MetricsFile.Run(

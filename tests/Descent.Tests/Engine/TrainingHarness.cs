@@ -17,8 +17,8 @@ public sealed class TrainingHarness : IDisposable
     {
         var model = Own(spec.Build(backend, seed));
         var optimizer = Own(new Sgd(backend, model.Parameters, momentum));
-        var train = Own(new DeviceDataset(backend, data.Train.Pixels, data.Train.Labels, data.Train.Features, data.Train.Classes));
-        var valid = Own(new DeviceDataset(backend, data.Valid.Pixels, data.Valid.Labels, data.Valid.Features, data.Valid.Classes));
+        var train = Own(new DeviceDataset(backend, data.Train));
+        var valid = Own(new DeviceDataset(backend, data.Valid));
         Learner = Own(new Learner(backend, model, loss, optimizer, LearningRateSchedule.Constant(learningRate), train, valid, batchSize, seed));
     }
 
