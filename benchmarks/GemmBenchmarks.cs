@@ -7,7 +7,7 @@ namespace Descent.Benchmarks;
 
 /// <summary>
 /// GEMM on one backend at one shape: the naive kernel (the baseline) and, in the subclasses for fast
-/// backends, the kernel the backend picks itself (Auto: the blocked SIMD kernel on `cpu`, the tiled
+/// backends, the kernel the backend picks itself (Auto: the cache-blocked SIMD kernel on `cpu`, the shared-memory-tiles
 /// one on CUDA). Each invocation queues one GEMM and waits for it. GFLOP/s is a column.
 /// </summary>
 [Config(typeof(GemmConfig))]
@@ -82,7 +82,7 @@ public class MlpGemmBenchmarks : GemmBenchmarkBase
 }
 
 /// <summary>
-/// The MLP's GEMMs on ILGPU's CPU accelerator, naive only (its tiled kernel pays an OS-thread
+/// The MLP's GEMMs on ILGPU's CPU accelerator, naive only (its shared-memory-tiles kernel pays an OS-thread
 /// rendezvous per barrier and takes tens of seconds per call), in a short job of single invocations.
 /// </summary>
 [SimpleJob(RunStrategy.Monitoring, launchCount: 1, warmupCount: 1, iterationCount: 5)]

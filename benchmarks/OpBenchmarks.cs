@@ -44,7 +44,6 @@ public class OpBenchmarks
     private DeviceBuffer<int> datasetLabels = null!;
     private DeviceBuffer<int> order = null!;
     private DeviceBuffer<float> batchInputs = null!;
-    private int adamStep;
 
     [ParamsSource(nameof(PresentBackends))]
     public string Backend { get; set; } = "";
@@ -141,7 +140,7 @@ public class OpBenchmarks
 
     [Benchmark]
     public void AdamW() => Wait(() => backend.AdamWUpdate(parameters, gradients, moment1, moment2, parameterCount,
-        new AdamWSettings(1e-6f, 0.9f, 0.999f, 1e-8f, 0.01f, ++adamStep)));
+        new AdamWStep(1e-6f, 0.9f, 0.999f, 1e-8f, 0.01f, BiasCorrection1: 0.1f, BiasCorrection2: 0.001f)));
 
     [Benchmark]
     public void GatherBatch() => Wait(() => backend.GatherBatch(pixels, datasetLabels, order, 0, rows, Features, 1f / 255, 0f, batchInputs, labels));

@@ -32,6 +32,12 @@ public abstract class ComputeBackend : IDisposable
     /// </summary>
     public virtual long MaxBufferBytes => long.MaxValue;
 
+    /// <summary>
+    /// The GEMM kernels this backend has, each of which <see cref="Gemm"/> runs when asked by name;
+    /// every backend has <see cref="GemmAlgorithm.Naive"/>. <see cref="GemmAlgorithm.Auto"/> is not listed.
+    /// </summary>
+    public abstract IReadOnlyList<GemmAlgorithm> GemmAlgorithms { get; }
+
     // ---------------------------------------------------------------- memory
 
     /// <summary>Allocates a zero-filled buffer of float, int or byte elements.</summary>
@@ -73,6 +79,7 @@ public abstract class ComputeBackend : IDisposable
     }
 
     /// <summary>Queues buffer[offset .. offset+count) = value.</summary>
+    [BackendOp]
     public void Fill(DeviceBuffer<float> buffer, float value, int offset, int count)
     {
         CheckBuffer(buffer, nameof(buffer));
@@ -92,6 +99,7 @@ public abstract class ComputeBackend : IDisposable
     /// forward Y = X W^T (transposeB), dX = dY W, dW += dY^T X (transposeA, beta 1).
     /// When beta is 0, C is overwritten (its old contents, even NaN, are ignored).
     /// </summary>
+    [BackendOp]
     public void Gemm(bool transposeA, bool transposeB, int m, int n, int k, float alpha,
         DeviceBuffer<float> a, DeviceBuffer<float> b, float beta, DeviceBuffer<float> c,
         GemmAlgorithm algorithm = GemmAlgorithm.Auto)
@@ -105,6 +113,10 @@ public abstract class ComputeBackend : IDisposable
         CheckLength(a, (long)m * k, "A (M x K)");
         CheckLength(b, (long)k * n, "B (K x N)");
         CheckLength(c, (long)m * n, "C (M x N)");
+        if (algorithm != GemmAlgorithm.Auto && !HasGemm(algorithm))
+        {
+            throw new InvalidInputException($"backend {Name} has no {algorithm} GEMM; it has {string.Join(", ", GemmAlgorithms)}");
+        }
         GemmCore(transposeA, transposeB, m, n, k, alpha, a, b, beta, c, algorithm);
     }
 
@@ -115,6 +127,7 @@ public abstract class ComputeBackend : IDisposable
     /// By default this is the plain composition of <see cref="Gemm"/>, <see cref="BiasAdd"/> and
     /// <see cref="ActivationForward"/> in place; a backend may fuse them into one pass over y.
     /// </summary>
+    [BackendOp]
     public void LinearForward(DeviceBuffer<float> x, DeviceBuffer<float> weight, DeviceBuffer<float> bias, DeviceBuffer<float> y,
         int rows, int inputs, int outputs, Activation? activation)
     {
@@ -133,6 +146,7 @@ public abstract class ComputeBackend : IDisposable
     // ---------------------------------------------------------------- bias
 
     /// <summary>Forward: y[B, C] += bias[C], broadcast over rows.</summary>
+    [BackendOp]
     public void BiasAdd(DeviceBuffer<float> y, DeviceBuffer<float> bias, int rows, int cols)
     {
         CheckMatrix(y, rows, cols, nameof(y));
@@ -145,6 +159,7 @@ public abstract class ComputeBackend : IDisposable
     /// Backward: dBias[C] = beta * dBias[C] + sum over rows of dY[B, C] (fixed order, deterministic).
     /// When beta is 0, dBias is overwritten (its old contents, even NaN, are ignored).
     /// </summary>
+    [BackendOp]
     public void BiasBackward(DeviceBuffer<float> dY, DeviceBuffer<float> dBias, int rows, int cols, float beta)
     {
         CheckMatrix(dY, rows, cols, nameof(dY));
@@ -156,6 +171,7 @@ public abstract class ComputeBackend : IDisposable
     // ---------------------------------------------------------------- activations
 
     /// <summary>Forward: y[n] = f(x[n]) for the first <paramref name="count"/> elements; x and y may be the same buffer.</summary>
+    [BackendOp]
     public void ActivationForward(Activation activation, DeviceBuffer<float> x, DeviceBuffer<float> y, int count)
     {
         CheckPositive(count, "count");
@@ -167,6 +183,7 @@ public abstract class ComputeBackend : IDisposable
     }
 
     /// <summary>Backward: dX[n] = dY[n] * f'(x[n]), computed from the forward output y; dY and dX may be the same buffer.</summary>
+    [BackendOp]
     public void ActivationBackward(Activation activation, DeviceBuffer<float> dY, DeviceBuffer<float> y, DeviceBuffer<float> dX, int count)
     {
         CheckPositive(count, "count");
@@ -182,6 +199,7 @@ public abstract class ComputeBackend : IDisposable
     // ---------------------------------------------------------------- softmax
 
     /// <summary>Forward: y[B, C] = softmax of each row of x[B, C], computed after subtracting the row max.</summary>
+    [BackendOp]
     public void SoftmaxForward(DeviceBuffer<float> x, DeviceBuffer<float> y, int rows, int cols)
     {
         CheckMatrix(x, rows, cols, nameof(x));
@@ -190,6 +208,7 @@ public abstract class ComputeBackend : IDisposable
     }
 
     /// <summary>Backward: dX[b, c] = y[b, c] * (dY[b, c] - sum_j dY[b, j] * y[b, j]).</summary>
+    [BackendOp]
     public void SoftmaxBackward(DeviceBuffer<float> dY, DeviceBuffer<float> y, DeviceBuffer<float> dX, int rows, int cols)
     {
         CheckMatrix(dY, rows, cols, nameof(dY));
@@ -209,6 +228,7 @@ public abstract class ComputeBackend : IDisposable
     /// non-finite flag), summed in row order. A label outside [0, C) gives that row a NaN loss, so the
     /// batch is flagged non-finite; that row's gradient is unspecified.
     /// </summary>
+    [BackendOp]
     public void SoftmaxCrossEntropy(DeviceBuffer<float> logits, DeviceBuffer<int> labels, DeviceBuffer<float> dLogits,
         DeviceBuffer<float> rowStats, DeviceBuffer<float> metrics, int slot, int rows, int cols)
     {
@@ -227,6 +247,7 @@ public abstract class ComputeBackend : IDisposable
     /// <see cref="SoftmaxCrossEntropy"/>. A target outside {0, 1} gives that row a NaN loss, so the
     /// batch is flagged non-finite; that row's gradient and correct flag are unspecified.
     /// </summary>
+    [BackendOp]
     public void BinaryLossForwardBackward(BinaryLoss loss, DeviceBuffer<float> logits, DeviceBuffer<int> targets,
         DeviceBuffer<float> dLogits, DeviceBuffer<float> rowStats, DeviceBuffer<float> metrics, int slot, int rows)
     {
@@ -244,6 +265,7 @@ public abstract class ComputeBackend : IDisposable
     /// SGD in place, PyTorch's form: g = grad + weightDecay * param; velocity = momentum * velocity + g;
     /// param -= learningRate * velocity (with momentum 0 this is plain SGD).
     /// </summary>
+    [BackendOp]
     public void SgdUpdate(DeviceBuffer<float> parameters, DeviceBuffer<float> gradients, DeviceBuffer<float> velocity,
         int count, float learningRate, float momentum, float weightDecay)
     {
@@ -260,21 +282,14 @@ public abstract class ComputeBackend : IDisposable
     /// <summary>
     /// AdamW in place (decoupled weight decay): param -= lr * wd * param;
     /// m = b1 m + (1 - b1) g; v = b2 v + (1 - b2) g^2;
-    /// param -= lr * (m / (1 - b1^t)) / (sqrt(v / (1 - b2^t)) + eps).
+    /// param -= lr * (m / biasCorrection1) / (sqrt(v / biasCorrection2) + eps), with the step's values
+    /// as the optimizer gives them.
     /// </summary>
+    [BackendOp]
     public void AdamWUpdate(DeviceBuffer<float> parameters, DeviceBuffer<float> gradients,
-        DeviceBuffer<float> firstMoment, DeviceBuffer<float> secondMoment, int count, AdamWSettings settings)
+        DeviceBuffer<float> firstMoment, DeviceBuffer<float> secondMoment, int count, AdamWStep step)
     {
         CheckPositive(count, "count");
-        CheckPositive(settings.Step, "AdamW step");
-        // Betas of 1 would make the bias corrections 0 and every update a division by zero.
-        if (!(settings.Beta1 >= 0f && settings.Beta1 < 1f) || !(settings.Beta2 >= 0f && settings.Beta2 < 1f)
-            || !(settings.Epsilon > 0f) || !float.IsFinite(settings.LearningRate))
-        {
-            throw new InvalidInputException(
-                $"AdamW needs betas in [0, 1), a positive epsilon and a finite learning rate; got beta1 {settings.Beta1}, " +
-                $"beta2 {settings.Beta2}, epsilon {settings.Epsilon}, lr {settings.LearningRate}");
-        }
         CheckBuffer(parameters, nameof(parameters));
         CheckBuffer(gradients, nameof(gradients));
         CheckBuffer(firstMoment, nameof(firstMoment));
@@ -283,10 +298,7 @@ public abstract class ComputeBackend : IDisposable
         CheckLength(gradients, count, "gradients");
         CheckLength(firstMoment, count, "firstMoment");
         CheckLength(secondMoment, count, "secondMoment");
-        // The bias corrections depend only on the step number: computed once here, in double.
-        var correction1 = (float)(1.0 - Math.Pow(settings.Beta1, settings.Step));
-        var correction2 = (float)(1.0 - Math.Pow(settings.Beta2, settings.Step));
-        AdamWUpdateCore(parameters, gradients, firstMoment, secondMoment, count, settings, correction1, correction2);
+        AdamWUpdateCore(parameters, gradients, firstMoment, secondMoment, count, step);
     }
 
     // ---------------------------------------------------------------- data
@@ -298,6 +310,7 @@ public abstract class ComputeBackend : IDisposable
     /// batchLabels[i] = labels[item]. An item index outside the dataset yields zeros and label -1,
     /// which the losses turn into a NaN row and the non-finite flag.
     /// </summary>
+    [BackendOp]
     public void GatherBatch(DeviceBuffer<byte> pixels, DeviceBuffer<int> labels, DeviceBuffer<int> order, int start, int count,
         int features, float scale, float shift, DeviceBuffer<float> inputs, DeviceBuffer<int> batchLabels)
     {
@@ -369,11 +382,8 @@ public abstract class ComputeBackend : IDisposable
     protected abstract void SgdUpdateCore(DeviceBuffer<float> parameters, DeviceBuffer<float> gradients, DeviceBuffer<float> velocity,
         int count, float learningRate, float momentum, float weightDecay);
 
-    /// <param name="biasCorrection1">1 - beta1^step.</param>
-    /// <param name="biasCorrection2">1 - beta2^step.</param>
     protected abstract void AdamWUpdateCore(DeviceBuffer<float> parameters, DeviceBuffer<float> gradients,
-        DeviceBuffer<float> firstMoment, DeviceBuffer<float> secondMoment, int count, AdamWSettings settings,
-        float biasCorrection1, float biasCorrection2);
+        DeviceBuffer<float> firstMoment, DeviceBuffer<float> secondMoment, int count, AdamWStep step);
 
     protected abstract void GatherBatchCore(DeviceBuffer<byte> pixels, DeviceBuffer<int> labels, DeviceBuffer<int> order, int start,
         int count, int features, float scale, float shift, DeviceBuffer<float> inputs, DeviceBuffer<int> batchLabels);
@@ -393,6 +403,20 @@ public abstract class ComputeBackend : IDisposable
     }
 
     // ---------------------------------------------------------------- argument checks
+
+    // A loop, not LINQ: the check runs on every GEMM of a training step, which must not allocate.
+    private bool HasGemm(GemmAlgorithm algorithm)
+    {
+        var algorithms = GemmAlgorithms;
+        for (var i = 0; i < algorithms.Count; i++)
+        {
+            if (algorithms[i] == algorithm)
+            {
+                return true;
+            }
+        }
+        return false;
+    }
 
     private void ThrowIfDisposed() => ObjectDisposedException.ThrowIf(disposed, this);
 

@@ -18,6 +18,12 @@ public sealed class AdamW : Optimizer
         {
             throw new InvalidInputException($"weight decay must be 0 or more, got {weightDecay}");
         }
+        // Betas of 1 would make the bias corrections 0 and every update a division by zero.
+        if (!(beta1 >= 0f && beta1 < 1f) || !(beta2 >= 0f && beta2 < 1f) || !(epsilon > 0f))
+        {
+            throw new InvalidInputException(
+                $"AdamW needs betas in [0, 1) and a positive epsilon; got beta1 {beta1}, beta2 {beta2}, epsilon {epsilon}");
+        }
         WeightDecay = weightDecay;
         Beta1 = beta1;
         Beta2 = beta2;
@@ -38,8 +44,14 @@ public sealed class AdamW : Optimizer
 
     public override void Step(float learningRate)
     {
+        if (!float.IsFinite(learningRate))
+        {
+            throw new InvalidInputException($"AdamW needs a finite learning rate, got {learningRate}");
+        }
         step++;
-        var settings = new AdamWSettings(learningRate, Beta1, Beta2, Epsilon, WeightDecay, step);
+        // The bias corrections depend only on the step number: computed once per step, in double.
+        var settings = new AdamWStep(learningRate, Beta1, Beta2, Epsilon, WeightDecay,
+            BiasCorrection1: (float)(1.0 - Math.Pow(Beta1, step)), BiasCorrection2: (float)(1.0 - Math.Pow(Beta2, step)));
         for (var i = 0; i < Parameters.Length; i++)
         {
             var parameter = Parameters[i];

@@ -14,8 +14,15 @@ internal static class OptimizerCases
 
     private static readonly (float Momentum, float WeightDecay)[] SgdVariants = [(0f, 0f), (0.9f, 0f), (0f, 0.01f), (0.9f, 0.01f)];
 
-    public static AdamWSettings AdamW(int step, float weightDecay) => new(
-        LearningRate: 0.01f, Beta1: 0.9f, Beta2: 0.999f, Epsilon: 1e-8f, WeightDecay: weightDecay, Step: step);
+    /// <summary>Step <paramref name="step"/> (from 1) of AdamW at PyTorch's defaults, its bias corrections computed in double.</summary>
+    public static AdamWStep AdamW(int step, float weightDecay)
+    {
+        const float beta1 = 0.9f;
+        const float beta2 = 0.999f;
+        return new(LearningRate: 0.01f, Beta1: beta1, Beta2: beta2, Epsilon: 1e-8f, WeightDecay: weightDecay,
+            BiasCorrection1: (float)ReferenceMath.AdamBiasCorrection(beta1, step),
+            BiasCorrection2: (float)ReferenceMath.AdamBiasCorrection(beta2, step));
+    }
 
     public static IEnumerable<ConformanceCase> Create()
     {
@@ -105,10 +112,8 @@ internal static class OptimizerCases
         var expectedSecondMoment = new double[Count];
         for (var step = 0; step < gradients.Length; step++)
         {
-            var settings = AdamW(step + 1, weightDecay);
             ReferenceMath.AdamWUpdate(expectedParameters, expectedFirstMoment, expectedSecondMoment, Precision.Widen(gradients[step]),
-                Count, settings, ReferenceMath.AdamBiasCorrection(settings.Beta1, settings.Step),
-                ReferenceMath.AdamBiasCorrection(settings.Beta2, settings.Step));
+                Count, AdamW(step + 1, weightDecay));
         }
         var comparison = new Comparison();
         comparison.Close("parameters", got.Parameters, expectedParameters, Tolerances.Elementwise);

@@ -73,6 +73,8 @@ public sealed unsafe class CpuBackend : ComputeBackend
 
     public override string DeviceDescription { get; }
 
+    public override IReadOnlyList<GemmAlgorithm> GemmAlgorithms { get; } = [GemmAlgorithm.Naive, GemmAlgorithm.CacheBlocked];
+
     /// <summary>The processor's name as the operating system reports it (Linux), else its architecture.</summary>
     public static string ProcessorName()
     {
@@ -179,10 +181,8 @@ public sealed unsafe class CpuBackend : ComputeBackend
             Vector512<float>.Count, SerialElementsBelow);
 
     protected override void AdamWUpdateCore(DeviceBuffer<float> parameters, DeviceBuffer<float> gradients,
-        DeviceBuffer<float> firstMoment, DeviceBuffer<float> secondMoment, int count, AdamWSettings settings,
-        float biasCorrection1, float biasCorrection2) =>
-        adamW.Run(new AdamWKernel(Pointer(parameters), Pointer(gradients), Pointer(firstMoment), Pointer(secondMoment), settings,
-            biasCorrection1, biasCorrection2), count, Vector512<float>.Count, SerialElementsBelow);
+        DeviceBuffer<float> firstMoment, DeviceBuffer<float> secondMoment, int count, AdamWStep step) =>
+        adamW.Run(new AdamWKernel(Pointer(parameters), Pointer(gradients), Pointer(firstMoment), Pointer(secondMoment), step), count, Vector512<float>.Count, SerialElementsBelow);
 
     // ---------------------------------------------------------------- data
 

@@ -41,12 +41,13 @@ internal unsafe struct SgdKernel(float* parameters, float* gradients, float* vel
 /// where c1 = 1 - b1^t and c2 = 1 - b2^t come from the caller.
 /// </summary>
 internal unsafe struct AdamWKernel(float* parameters, float* gradients, float* firstMoment, float* secondMoment,
-    AdamWSettings settings, float biasCorrection1, float biasCorrection2) : IRangeKernel
+    AdamWStep step) : IRangeKernel
 {
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public readonly void Execute(int start, int end)
     {
-        var (lr, b1, b2, eps, wd) = (settings.LearningRate, settings.Beta1, settings.Beta2, settings.Epsilon, settings.WeightDecay);
+        var (lr, b1, b2, eps, wd) = (step.LearningRate, step.Beta1, step.Beta2, step.Epsilon, step.WeightDecay);
+        var (biasCorrection1, biasCorrection2) = (step.BiasCorrection1, step.BiasCorrection2);
         var i = start;
         for (; i + Vector256<float>.Count <= end; i += Vector256<float>.Count)
         {
@@ -57,9 +58,9 @@ internal unsafe struct AdamWKernel(float* parameters, float* gradients, float* f
             var v = Vector256.Create(b2) * Vector256.Load(secondMoment + i) + Vector256.Create(1f - b2) * g * g;
             m.Store(firstMoment + i);
             v.Store(secondMoment + i);
-            var step = Vector256.Create(lr) * (m / Vector256.Create(biasCorrection1))
+            var update = Vector256.Create(lr) * (m / Vector256.Create(biasCorrection1))
                 / (Vector256.Sqrt(v / Vector256.Create(biasCorrection2)) + Vector256.Create(eps));
-            (param - step).Store(parameters + i);
+            (param - update).Store(parameters + i);
         }
         for (; i < end; i++)
         {

@@ -47,7 +47,7 @@ internal static class GemmKernels
     /// On the CPU accelerator (2 cores) a 37x53x29 (MxKxN) product takes about 0.2 s: fine for tests only.
     /// </para>
     /// </summary>
-    public static void Tiled(ArrayView<float> a, ArrayView<float> b, ArrayView<float> c,
+    public static void SharedMemoryTiles(ArrayView<float> a, ArrayView<float> b, ArrayView<float> c,
         GemmLayout layout, float alpha, float beta)
     {
         var tile = Group.DimX;

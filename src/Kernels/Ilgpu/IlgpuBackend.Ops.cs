@@ -16,14 +16,14 @@ public sealed partial class IlgpuBackend
         DeviceBuffer<float> a, DeviceBuffer<float> b, float beta, DeviceBuffer<float> c, GemmAlgorithm algorithm)
     {
         var layout = new GemmLayout(transposeA, transposeB, m, n, k);
-        if ((algorithm == GemmAlgorithm.Auto ? autoGemm : algorithm) == GemmAlgorithm.Tiled)
+        if ((algorithm == GemmAlgorithm.Auto ? autoGemm : algorithm) == GemmAlgorithm.SharedMemoryTiles)
         {
             var tile = gemmTile;
             var config = new KernelConfig(
                 new Index2D((m + tile - 1) / tile, (n + tile - 1) / tile),
                 new Index2D(tile, tile),
                 SharedMemoryConfig.RequestDynamic<float>(2 * tile * (tile + 1)));
-            kernels.GemmTiled(config, View(a), View(b), View(c), layout, alpha, beta);
+            kernels.GemmSharedMemoryTiles(config, View(a), View(b), View(c), layout, alpha, beta);
         }
         else
         {
@@ -117,12 +117,10 @@ public sealed partial class IlgpuBackend
     }
 
     protected override void AdamWUpdateCore(DeviceBuffer<float> parameters, DeviceBuffer<float> gradients,
-        DeviceBuffer<float> firstMoment, DeviceBuffer<float> secondMoment, int count, AdamWSettings settings,
-        float biasCorrection1, float biasCorrection2)
+        DeviceBuffer<float> firstMoment, DeviceBuffer<float> secondMoment, int count, AdamWStep step)
     {
         var threads = Threads(count);
-        kernels.AdamW(threads, View(parameters), View(gradients), View(firstMoment), View(secondMoment), count, settings,
-            biasCorrection1, biasCorrection2, threads);
+        kernels.AdamW(threads, View(parameters), View(gradients), View(firstMoment), View(secondMoment), count, step, threads);
     }
 
     protected override void GatherBatchCore(DeviceBuffer<byte> pixels, DeviceBuffer<int> labels, DeviceBuffer<int> order,

@@ -48,10 +48,12 @@ public sealed partial class IlgpuBackend : ComputeBackend
             ? IlgpuDevices.CpuThreads
             : accelerator.NumMultiprocessors * accelerator.MaxNumThreadsPerMultiprocessor;
         gemmTile = onCpu ? 4 : 16;
-        autoGemm = onCpu ? GemmAlgorithm.Naive : GemmAlgorithm.Tiled;
+        autoGemm = onCpu ? GemmAlgorithm.Naive : GemmAlgorithm.SharedMemoryTiles;
     }
 
     public override string Name { get; }
+
+    public override IReadOnlyList<GemmAlgorithm> GemmAlgorithms { get; } = [GemmAlgorithm.Naive, GemmAlgorithm.SharedMemoryTiles];
 
     public override string DeviceDescription { get; }
 

@@ -14,7 +14,7 @@ public static class IlgpuKernelCatalog
     public static IReadOnlyList<(string Name, MethodInfo Method, bool ExplicitlyGrouped)> Kernels { get; } =
     [
         Implicit(typeof(GemmKernels), nameof(GemmKernels.Naive)),
-        Explicit(typeof(GemmKernels), nameof(GemmKernels.Tiled)),
+        Explicit(typeof(GemmKernels), nameof(GemmKernels.SharedMemoryTiles)),
         Implicit(typeof(BiasKernels), nameof(BiasKernels.Forward)),
         Implicit(typeof(BiasKernels), nameof(BiasKernels.Backward)),
         Implicit(typeof(ActivationKernels), nameof(ActivationKernels.ReluForward)),

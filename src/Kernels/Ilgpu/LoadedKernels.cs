@@ -17,7 +17,7 @@ namespace Descent.Kernels.Ilgpu;
 internal sealed class LoadedKernels(Accelerator accelerator)
 {
     private Action<Index1D, ArrayView<float>, ArrayView<float>, ArrayView<float>, GemmLayout, float, float, int>? gemmNaive;
-    private Action<KernelConfig, ArrayView<float>, ArrayView<float>, ArrayView<float>, GemmLayout, float, float>? gemmTiled;
+    private Action<KernelConfig, ArrayView<float>, ArrayView<float>, ArrayView<float>, GemmLayout, float, float>? gemmSharedMemoryTiles;
     private Action<Index1D, ArrayView<float>, ArrayView<float>, int, int, int>? biasForward;
     private Action<Index1D, ArrayView<float>, ArrayView<float>, int, int, float, int>? biasBackward;
     private ActivationForwardLauncher? reluForward;
@@ -34,8 +34,7 @@ internal sealed class LoadedKernels(Accelerator accelerator)
     private BinaryLossLauncher? meanSquaredError;
     private Action<Index1D, ArrayView<float>, ArrayView<float>, int, int>? reduceMetrics;
     private Action<Index1D, ArrayView<float>, ArrayView<float>, ArrayView<float>, int, float, float, float, int>? sgd;
-    private Action<Index1D, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, int, AdamWSettings, float,
-        float, int>? adamW;
+    private Action<Index1D, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, int, AdamWStep, int>? adamW;
     private Action<Index1D, ArrayView<float>, float, int, int, int>? fill;
     private Action<Index1D, ArrayView<byte>, ArrayView<int>, ArrayView<int>, ArrayView<float>, ArrayView<int>, int, int, int,
         int, float, float, int>? gatherBatch;
@@ -44,9 +43,9 @@ internal sealed class LoadedKernels(Accelerator accelerator)
         gemmNaive ??= accelerator.LoadAutoGroupedStreamKernel<Index1D, ArrayView<float>, ArrayView<float>, ArrayView<float>,
             GemmLayout, float, float, int>(GemmKernels.Naive);
 
-    public Action<KernelConfig, ArrayView<float>, ArrayView<float>, ArrayView<float>, GemmLayout, float, float> GemmTiled =>
-        gemmTiled ??= accelerator.LoadStreamKernel<ArrayView<float>, ArrayView<float>, ArrayView<float>, GemmLayout, float,
-            float>(GemmKernels.Tiled);
+    public Action<KernelConfig, ArrayView<float>, ArrayView<float>, ArrayView<float>, GemmLayout, float, float> GemmSharedMemoryTiles =>
+        gemmSharedMemoryTiles ??= accelerator.LoadStreamKernel<ArrayView<float>, ArrayView<float>, ArrayView<float>, GemmLayout, float,
+            float>(GemmKernels.SharedMemoryTiles);
 
     public Action<Index1D, ArrayView<float>, ArrayView<float>, int, int, int> BiasForward =>
         biasForward ??= accelerator.LoadAutoGroupedStreamKernel<Index1D, ArrayView<float>, ArrayView<float>, int, int, int>(
@@ -95,10 +94,9 @@ internal sealed class LoadedKernels(Accelerator accelerator)
         sgd ??= accelerator.LoadAutoGroupedStreamKernel<Index1D, ArrayView<float>, ArrayView<float>, ArrayView<float>, int, float,
             float, float, int>(OptimizerKernels.Sgd);
 
-    public Action<Index1D, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, int, AdamWSettings, float, float,
-        int> AdamW =>
+    public Action<Index1D, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, int, AdamWStep, int> AdamW =>
         adamW ??= accelerator.LoadAutoGroupedStreamKernel<Index1D, ArrayView<float>, ArrayView<float>, ArrayView<float>,
-            ArrayView<float>, int, AdamWSettings, float, float, int>(OptimizerKernels.AdamW);
+            ArrayView<float>, int, AdamWStep, int>(OptimizerKernels.AdamW);
 
     public Action<Index1D, ArrayView<float>, float, int, int, int> Fill =>
         fill ??= accelerator.LoadAutoGroupedStreamKernel<Index1D, ArrayView<float>, float, int, int, int>(DataKernels.Fill);

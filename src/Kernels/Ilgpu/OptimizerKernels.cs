@@ -30,19 +30,18 @@ internal static class OptimizerKernels
     /// c1 = 1 - b1^t and c2 = 1 - b2^t come from the host (they depend on the step only).
     /// </summary>
     public static void AdamW(Index1D index, ArrayView<float> parameters, ArrayView<float> gradients,
-        ArrayView<float> firstMoment, ArrayView<float> secondMoment, int count, AdamWSettings settings,
-        float biasCorrection1, float biasCorrection2, int stride)
+        ArrayView<float> firstMoment, ArrayView<float> secondMoment, int count, AdamWStep step, int stride)
     {
         for (long i = index; i < count; i += stride)
         {
             var g = gradients[i];
             var param = parameters[i];
-            param -= settings.LearningRate * settings.WeightDecay * param;
-            var m = settings.Beta1 * firstMoment[i] + (1f - settings.Beta1) * g;
-            var v = settings.Beta2 * secondMoment[i] + (1f - settings.Beta2) * g * g;
+            param -= step.LearningRate * step.WeightDecay * param;
+            var m = step.Beta1 * firstMoment[i] + (1f - step.Beta1) * g;
+            var v = step.Beta2 * secondMoment[i] + (1f - step.Beta2) * g * g;
             firstMoment[i] = m;
             secondMoment[i] = v;
-            parameters[i] = param - settings.LearningRate * (m / biasCorrection1) / (MathF.Sqrt(v / biasCorrection2) + settings.Epsilon);
+            parameters[i] = param - step.LearningRate * (m / step.BiasCorrection1) / (MathF.Sqrt(v / step.BiasCorrection2) + step.Epsilon);
         }
     }
 }

@@ -3,8 +3,7 @@ namespace Descent.Kernels.Reference;
 /// <summary>
 /// <see cref="ReferenceMath"/> as a backend: buffers are host arrays, and every op widens its float
 /// inputs to double, runs the reference loop, and stores the results as float. Each op has finished
-/// when its call returns, so there is nothing to synchronise. The GEMM algorithm argument is ignored:
-/// there is one plain loop.
+/// when its call returns, so there is nothing to synchronise.
 /// <para>
 /// Not sealed, with its ops protected virtual, so that a test can break one op on purpose and see the
 /// conformance suite catch it.
@@ -15,6 +14,9 @@ public class ReferenceBackend : ComputeBackend
     public override string Name => "reference";
 
     public override string DeviceDescription => "CPU reference (double accumulation, single thread)";
+
+    /// <summary>One plain loop in double.</summary>
+    public override IReadOnlyList<GemmAlgorithm> GemmAlgorithms { get; } = [GemmAlgorithm.Naive];
 
     /// <summary>The host array behind a buffer of this backend, for subclasses that alter an op's result.</summary>
     protected static T[] HostArray<T>(DeviceBuffer<T> buffer) where T : unmanaged => ((ReferenceBuffer<T>)buffer).Elements;
@@ -154,14 +156,13 @@ public class ReferenceBackend : ComputeBackend
     }
 
     protected override void AdamWUpdateCore(DeviceBuffer<float> parameters, DeviceBuffer<float> gradients,
-        DeviceBuffer<float> firstMoment, DeviceBuffer<float> secondMoment, int count, AdamWSettings settings,
-        float biasCorrection1, float biasCorrection2)
+        DeviceBuffer<float> firstMoment, DeviceBuffer<float> secondMoment, int count, AdamWStep step)
     {
         var parameterValues = Widen(parameters, count);
         var firstMomentValues = Widen(firstMoment, count);
         var secondMomentValues = Widen(secondMoment, count);
         ReferenceMath.AdamWUpdate(parameterValues, firstMomentValues, secondMomentValues, Widen(gradients, count), count,
-            settings, biasCorrection1, biasCorrection2);
+            step);
         Store(parameterValues, parameters);
         Store(firstMomentValues, firstMoment);
         Store(secondMomentValues, secondMoment);

@@ -322,20 +322,22 @@ public static class ReferenceMath
     /// param -= lr * (m / biasCorrection1) / (sqrt(v / biasCorrection2) + eps).
     /// </summary>
     public static void AdamWUpdate(double[] parameters, double[] firstMoment, double[] secondMoment, double[] gradients,
-        int count, AdamWSettings settings, double biasCorrection1, double biasCorrection2)
+        int count, AdamWStep step)
     {
-        double learningRate = settings.LearningRate;
-        double beta1 = settings.Beta1;
-        double beta2 = settings.Beta2;
+        double learningRate = step.LearningRate;
+        double beta1 = step.Beta1;
+        double beta2 = step.Beta2;
+        double biasCorrection1 = step.BiasCorrection1;
+        double biasCorrection2 = step.BiasCorrection2;
         for (var i = 0; i < count; i++)
         {
             var g = gradients[i];
-            parameters[i] -= learningRate * settings.WeightDecay * parameters[i];
+            parameters[i] -= learningRate * step.WeightDecay * parameters[i];
             firstMoment[i] = beta1 * firstMoment[i] + (1 - beta1) * g;
             secondMoment[i] = beta2 * secondMoment[i] + (1 - beta2) * g * g;
             var mHat = firstMoment[i] / biasCorrection1;
             var vHat = secondMoment[i] / biasCorrection2;
-            parameters[i] -= learningRate * mHat / (Math.Sqrt(vHat) + settings.Epsilon);
+            parameters[i] -= learningRate * mHat / (Math.Sqrt(vHat) + step.Epsilon);
         }
     }
 

@@ -40,8 +40,7 @@ internal readonly record struct MetricsArguments(uint Rows, uint Slot);
 internal readonly record struct SgdArguments(uint Count, float LearningRate, float Momentum, float WeightDecay);
 
 [StructLayout(LayoutKind.Sequential)]
-internal readonly record struct AdamWArguments(uint Count, float LearningRate, float Beta1, float Beta2, float Epsilon,
-    float WeightDecay, float BiasCorrection1, float BiasCorrection2);
+internal readonly record struct AdamWArguments(uint Count, AdamWStep Step);
 
 [StructLayout(LayoutKind.Sequential)]
 internal readonly record struct GatherArguments(uint Start, uint Count, uint Features, int Items, float Scale, float Shift);

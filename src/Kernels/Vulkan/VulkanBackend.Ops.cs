@@ -14,7 +14,7 @@ public sealed partial class VulkanBackend
 
     // Auto runs the register-blocked GEMM everywhere: on lavapipe it is several times the naive shader's
     // speed (see README), and on GPUs it cuts global loads per multiply-add by four.
-    private const GemmAlgorithm AutoGemm = GemmAlgorithm.Tiled;
+    private const GemmAlgorithm AutoGemm = GemmAlgorithm.RegisterBlocks;
 
     protected override void FillCore(DeviceBuffer<float> buffer, float value, int offset, int count) =>
         Dispatch(Shader.Fill, GridStride(), [Write(Allocation(buffer))],
@@ -28,7 +28,7 @@ public sealed partial class VulkanBackend
         ReadOnlySpan<BufferAccess> buffers = [Read(Allocation(a)), Read(Allocation(b)), Write(Allocation(c))];
         var groupsX = ((uint)n + shape.GemmGroupX * shape.BlockCols - 1) / (shape.GemmGroupX * shape.BlockCols);
         var groupsY = ((uint)m + shape.GemmGroupY * shape.BlockRows - 1) / (shape.GemmGroupY * shape.BlockRows);
-        var blocked = (algorithm == GemmAlgorithm.Auto ? AutoGemm : algorithm) == GemmAlgorithm.Tiled
+        var blocked = (algorithm == GemmAlgorithm.Auto ? AutoGemm : algorithm) == GemmAlgorithm.RegisterBlocks
             && groupsX <= shape.MaxGroupsX && groupsY <= shape.MaxGroupsY;
         if (blocked)
         {
@@ -105,12 +105,10 @@ public sealed partial class VulkanBackend
             new SgdArguments((uint)count, learningRate, momentum, weightDecay), shape.GridStrideGroups(count));
 
     protected override void AdamWUpdateCore(DeviceBuffer<float> parameters, DeviceBuffer<float> gradients,
-        DeviceBuffer<float> firstMoment, DeviceBuffer<float> secondMoment, int count, AdamWSettings settings,
-        float biasCorrection1, float biasCorrection2) =>
+        DeviceBuffer<float> firstMoment, DeviceBuffer<float> secondMoment, int count, AdamWStep step) =>
         Dispatch(Shader.AdamW, GridStride(),
             [Write(Allocation(parameters)), Read(Allocation(gradients)), Write(Allocation(firstMoment)), Write(Allocation(secondMoment))],
-            new AdamWArguments((uint)count, settings.LearningRate, settings.Beta1, settings.Beta2, settings.Epsilon,
-                settings.WeightDecay, biasCorrection1, biasCorrection2),
+            new AdamWArguments((uint)count, step),
             shape.GridStrideGroups(count));
 
     protected override void GatherBatchCore(DeviceBuffer<byte> pixels, DeviceBuffer<int> labels, DeviceBuffer<int> order,

@@ -41,6 +41,8 @@ public sealed unsafe partial class VulkanBackend : ComputeBackend
 
     public override string Name => Backends.VulkanName;
 
+    public override IReadOnlyList<GemmAlgorithm> GemmAlgorithms { get; } = [GemmAlgorithm.Naive, GemmAlgorithm.RegisterBlocks];
+
     public override string DeviceDescription { get; }
 
     public override long MaxBufferBytes => (long)memory.MaxStorageBufferBytes;

@@ -12,6 +12,8 @@ public sealed class InertBackend : ComputeBackend
 
     public override string DeviceDescription => "no device: ops are no-ops";
 
+    public override IReadOnlyList<GemmAlgorithm> GemmAlgorithms { get; } = [GemmAlgorithm.Naive];
+
     protected override DeviceBuffer<T> AllocateCore<T>(int length) => new InertBuffer<T>(this, length);
 
     protected override void UploadCore<T>(DeviceBuffer<T> destination, ReadOnlySpan<T> source, int offset)
@@ -74,8 +76,7 @@ public sealed class InertBackend : ComputeBackend
     }
 
     protected override void AdamWUpdateCore(DeviceBuffer<float> parameters, DeviceBuffer<float> gradients,
-        DeviceBuffer<float> firstMoment, DeviceBuffer<float> secondMoment, int count, AdamWSettings settings,
-        float biasCorrection1, float biasCorrection2)
+        DeviceBuffer<float> firstMoment, DeviceBuffer<float> secondMoment, int count, AdamWStep step)
     {
     }
 

@@ -61,7 +61,7 @@ public sealed class IlgpuBackendTests : IDisposable
     public static TheoryData<bool, bool, GemmAlgorithm> GemmCases()
     {
         var cases = new TheoryData<bool, bool, GemmAlgorithm>();
-        foreach (var algorithm in new[] { GemmAlgorithm.Naive, GemmAlgorithm.Tiled, GemmAlgorithm.Auto })
+        foreach (var algorithm in new[] { GemmAlgorithm.Naive, GemmAlgorithm.SharedMemoryTiles, GemmAlgorithm.Auto })
         {
             foreach (var transposeA in new[] { false, true })
             {

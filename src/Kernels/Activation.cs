@@ -1,0 +1,18 @@
+namespace Descent.Kernels;
+
+/// <summary>
+/// Element-wise nonlinearities. Each backward is written in terms of the forward output y, so a layer
+/// keeps only its output. The command line spells each member in kebab case (LeakyRelu: leaky-relu),
+/// and every backend selects by the member's number, so members are only ever appended.
+/// </summary>
+public enum Activation
+{
+    /// <summary>y = max(x, 0); dx = dy where y &gt; 0.</summary>
+    Relu,
+
+    /// <summary>y = 1 / (1 + e^-x); dx = dy * y * (1 - y).</summary>
+    Sigmoid,
+
+    /// <summary>y = tanh(x); dx = dy * (1 - y^2).</summary>
+    Tanh,
+}
