@@ -1,10 +1,11 @@
+using System.Reflection;
 using System.Text;
 
 namespace Descent.Kernels;
 
 /// <summary>
 /// How the command line and reports spell an enum member: kebab case of its C# name (LeakyRelu is
-/// "leaky-relu"). Every list of choices is derived from the enum through this, so a new member is a
+/// "leaky-relu"), or its <see cref="CliNameAttribute"/>. Every list of choices is derived from the enum through this, so a new member is a
 /// new choice without another edit.
 /// </summary>
 public static class CliNames
@@ -12,6 +13,10 @@ public static class CliNames
     public static string Of<TEnum>(TEnum value) where TEnum : struct, Enum
     {
         var name = value.ToString();
+        if (typeof(TEnum).GetField(name)?.GetCustomAttribute<CliNameAttribute>() is { } spelled)
+        {
+            return spelled.Name;
+        }
         var text = new StringBuilder(name.Length + 4);
         for (var i = 0; i < name.Length; i++)
         {

@@ -16,6 +16,9 @@ public abstract class LossFunction
 
     public static LossFunction MeanSquaredError { get; } = new BinaryLossFunction(BinaryLoss.MeanSquaredError, "mse");
 
+    /// <summary>Every loss, in the order the command line lists them.</summary>
+    public static IReadOnlyList<LossFunction> All { get; } = [CrossEntropy, Mnist, BinaryCrossEntropy, MeanSquaredError];
+
     /// <summary>The name the command line uses.</summary>
     public abstract string Name { get; }
 
@@ -23,14 +26,9 @@ public abstract class LossFunction
     public abstract bool SingleOutput { get; }
 
     /// <summary>Looks a loss up by its command-line name.</summary>
-    public static LossFunction Parse(string name) => name switch
-    {
-        "cross-entropy" => CrossEntropy,
-        "mnist" => Mnist,
-        "bce" => BinaryCrossEntropy,
-        "mse" => MeanSquaredError,
-        _ => throw new InvalidInputException($"unknown loss '{name}'; choose cross-entropy, mnist, bce or mse"),
-    };
+    public static LossFunction Parse(string name) =>
+        All.FirstOrDefault(loss => loss.Name == name)
+        ?? throw new InvalidInputException($"unknown loss '{name}'; choose {string.Join(", ", All.Select(loss => loss.Name))}");
 
     /// <param name="logits">(B, outputs) model output.</param>
     /// <param name="labels">(B) class index, or 1/0 target for a single-output loss.</param>

@@ -25,7 +25,7 @@ public sealed record Architecture(string Name, int BatchSize, float LearningRate
 
     public static Architecture Parse(string name) =>
         All.FirstOrDefault(a => a.Name == name)
-        ?? throw new InvalidInputException($"unknown architecture '{name}'; choose linear, simple or mlp");
+        ?? throw new InvalidInputException($"unknown architecture '{name}'; choose {string.Join(", ", All.Select(a => a.Name))}");
 
     /// <summary>
     /// Resolves the model and the loss together. "auto" loss means mnist_loss for one output and
@@ -33,6 +33,9 @@ public sealed record Architecture(string Name, int BatchSize, float LearningRate
     /// Rules: layers start at 784; a two-class dataset ends in 1 output (mnist, bce, mse) or 2
     /// (cross-entropy); a ten-class dataset ends in 10 with cross-entropy.
     /// </summary>
+    /// <summary>The loss name that picks the loss from the output width.</summary>
+    public const string AutoLossName = "auto";
+
     public (ModelSpec Model, LossFunction Loss) Resolve(DatasetName dataset, string? layers, Activation activation, string lossName)
     {
         if (layers is not null && this != Mlp)
@@ -40,7 +43,7 @@ public sealed record Architecture(string Name, int BatchSize, float LearningRate
             throw new InvalidInputException($"--layers applies to --arch mlp, not to --arch {Name}");
         }
         var explicitWidths = layers is null ? null : ModelSpec.ParseWidths(layers);
-        var loss = lossName == "auto"
+        var loss = lossName == AutoLossName
             ? AutoLoss(explicitWidths?[^1] ?? (dataset.Classes == 2 ? 1 : dataset.Classes))
             : LossFunction.Parse(lossName);
         var outputs = explicitWidths?[^1] ?? (loss.SingleOutput ? 1 : dataset.Classes);

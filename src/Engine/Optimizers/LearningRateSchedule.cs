@@ -2,6 +2,14 @@ using Descent.Kernels;
 
 namespace Descent.Engine.Optimizers;
 
+/// <summary>The schedules a run can choose; the command line's choices are these members' names.</summary>
+public enum ScheduleKind
+{
+    Constant,
+    Step,
+    Cosine,
+}
+
 /// <summary>The learning rate for each epoch (counted from 0): constant, step decay or cosine.</summary>
 public abstract class LearningRateSchedule
 {
@@ -19,6 +27,17 @@ public abstract class LearningRateSchedule
     public abstract string Name { get; }
 
     public abstract float RateForEpoch(int epoch);
+
+    /// <param name="stepSize">Epochs between decays, for <see cref="ScheduleKind.Step"/>.</param>
+    /// <param name="gamma">Decay factor, for <see cref="ScheduleKind.Step"/>.</param>
+    /// <param name="epochs">Length of the run, for <see cref="ScheduleKind.Cosine"/> (at least 1).</param>
+    public static LearningRateSchedule Create(ScheduleKind kind, float rate, int stepSize, float gamma, int epochs) => kind switch
+    {
+        ScheduleKind.Constant => Constant(rate),
+        ScheduleKind.Step => Step(rate, stepSize, gamma),
+        ScheduleKind.Cosine => Cosine(rate, Math.Max(epochs, 1)),
+        _ => throw new InvalidInputException($"unknown schedule {kind}"),
+    };
 
     public static LearningRateSchedule Constant(float rate) => new ConstantSchedule(rate);
 

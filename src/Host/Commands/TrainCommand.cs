@@ -34,15 +34,10 @@ public static class TrainCommand
         var batchSize = settings.BatchSize ?? architecture.BatchSize;
         var learningRate = settings.LearningRate ?? architecture.LearningRate;
         var epochs = settings.Epochs ?? architecture.Epochs;
-        var momentum = settings.Momentum ?? (settings.Optimizer == "sgd" ? architecture.Momentum : 0f);
-        var weightDecay = settings.WeightDecay ?? (settings.Optimizer == "adamw" ? 0.01f : 0f);
+        var momentum = settings.Momentum ?? (settings.Optimizer == OptimizerKind.Sgd ? architecture.Momentum : 0f);
+        var weightDecay = settings.WeightDecay ?? OptimizerFactory.DefaultWeightDecay(settings.Optimizer);
         TrainSettings.Check(batchSize, learningRate, epochs);
-        var schedule = settings.Schedule switch
-        {
-            "step" => LearningRateSchedule.Step(learningRate, settings.StepSize, settings.Gamma),
-            "cosine" => LearningRateSchedule.Cosine(learningRate, Math.Max(epochs, 1)),
-            _ => LearningRateSchedule.Constant(learningRate),
-        };
+        var schedule = LearningRateSchedule.Create(settings.Schedule, learningRate, settings.StepSize, settings.Gamma, epochs);
 
         var progress = settings.Quiet ? null : new Progress<string>(message => error.WriteLine($"descent: {message}"));
         var splits = await DatasetLoader.LoadAsync(dataset, DataLocation.FromOptions(settings.DataDir, progress), cancellation);
@@ -55,17 +50,16 @@ public static class TrainCommand
         if (!settings.Quiet)
         {
             console.WriteLine($"backend {backend.Name}: {backend.DeviceDescription}");
-            var activation = modelSpec.Widths.Count > 2 ? $" ({settings.Activation.ToString().ToLowerInvariant()})" : "";
-            var optimizerText = settings.Optimizer == "sgd" && momentum > 0 ? $"sgd momentum {Format(momentum)}" : settings.Optimizer;
+            var activation = modelSpec.Widths.Count > 2 ? $" ({CliNames.Of(settings.Activation)})" : "";
+            var optimizerName = CliNames.Of(settings.Optimizer);
+            var optimizerText = settings.Optimizer == OptimizerKind.Sgd && momentum > 0 ? $"{optimizerName} momentum {Format(momentum)}" : optimizerName;
             console.WriteLine($"{dataset.Name}: {splits.Train.Count} training, {splits.Valid.Count} validation images; " +
                 $"model {modelSpec.WidthsText}{activation}, loss {loss.Name}, {optimizerText} lr {Format(learningRate)}, " +
                 $"{schedule.Name} schedule, batch {batchSize}, {epochs} epochs, seed {settings.Seed}");
         }
 
         using var model = modelSpec.Build(backend, settings.Seed);
-        using Optimizer optimizer = settings.Optimizer == "adamw"
-            ? new AdamW(backend, model.Parameters, weightDecay)
-            : new Sgd(backend, model.Parameters, momentum, weightDecay);
+        using var optimizer = OptimizerFactory.Create(settings.Optimizer, backend, model.Parameters, momentum, weightDecay);
         using var train = new DeviceDataset(backend, splits.Train);
         using var valid = new DeviceDataset(backend, splits.Valid);
         using var learner = new Learner(backend, model, loss, optimizer, schedule, train, valid, batchSize, settings.Seed);

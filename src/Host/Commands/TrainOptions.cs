@@ -1,6 +1,8 @@
 using System.CommandLine;
 using Descent.Engine.Data;
+using Descent.Engine.Losses;
 using Descent.Engine.Models;
+using Descent.Engine.Optimizers;
 using Descent.Kernels;
 
 namespace Descent.Host.Commands;
@@ -8,8 +10,8 @@ namespace Descent.Host.Commands;
 /// <summary>What `descent train` was asked for; null means "the architecture's default".</summary>
 public sealed record TrainSettings(
     string Dataset, string Arch, string? Layers, Activation Activation, string Loss,
-    int? Epochs, int? BatchSize, float? LearningRate, string Optimizer, float? Momentum, float? WeightDecay,
-    string Schedule, int StepSize, float Gamma, int Seed, double? ValidSplit,
+    int? Epochs, int? BatchSize, float? LearningRate, OptimizerKind Optimizer, float? Momentum, float? WeightDecay,
+    ScheduleKind Schedule, int StepSize, float Gamma, int Seed, double? ValidSplit,
     string Backend, int Device, string? DataDir, string? MetricsOut, bool Quiet)
 {
     /// <summary>Checks the values that are only known once the architecture's defaults are filled in.</summary>
@@ -44,16 +46,18 @@ public sealed class TrainOptions
     {
         Description = $"Widths for --arch mlp, like 784-256-128-10 [default: 784-{Architecture.DefaultHiddenWidth}-K]",
     };
-    private readonly Option<string> activation = Choice("--activation", "Nonlinearity between linear layers", "relu", "relu", "sigmoid", "tanh");
-    private readonly Option<string> loss = Choice("--loss", "Loss; auto = mnist for one output, cross-entropy for many", "auto",
-        "auto", "cross-entropy", "mnist", "bce", "mse");
+    private readonly Option<string> activation = Choice("--activation", "Nonlinearity between linear layers",
+        CliNames.Of(Activation.Relu), CliNames.All<Activation>());
+    private readonly Option<string> loss = Choice("--loss", "Loss; auto = mnist for one output, cross-entropy for many",
+        Architecture.AutoLossName, [Architecture.AutoLossName, .. LossFunction.All.Select(l => l.Name)]);
     private readonly Option<int?> epochs = new("--epochs") { Description = $"Epochs to train [default per arch: {ArchDefaults}]" };
     private readonly Option<int?> batchSize = new("--batch-size") { Description = "Items per step, 1 (pure SGD) up to the whole set [default per arch]" };
     private readonly Option<float?> learningRate = new("--lr") { Description = "Learning rate [default per arch]" };
-    private readonly Option<string> optimizer = Choice("--optimizer", "Optimizer", "sgd", "sgd", "adamw");
+    private readonly Option<string> optimizer = Choice("--optimizer", "Optimizer", CliNames.Of(OptimizerKind.Sgd), CliNames.All<OptimizerKind>());
     private readonly Option<float?> momentum = new("--momentum") { Description = "SGD momentum [default: 0.9 for mlp, else 0]" };
     private readonly Option<float?> weightDecay = new("--weight-decay") { Description = "Weight decay [default: 0 for sgd, 0.01 for adamw]" };
-    private readonly Option<string> schedule = Choice("--schedule", "Learning-rate schedule", "constant", "constant", "step", "cosine");
+    private readonly Option<string> schedule = Choice("--schedule", "Learning-rate schedule", CliNames.Of(ScheduleKind.Constant),
+        CliNames.All<ScheduleKind>());
     private readonly Option<int> stepSize = new("--step-size") { Description = "Epochs between decays for --schedule step", DefaultValueFactory = _ => 10 };
     private readonly Option<float> gamma = new("--gamma") { Description = "Decay factor for --schedule step", DefaultValueFactory = _ => 0.1f };
     private readonly Option<int> seed = new("--seed") { Description = "Seed for initialisation and shuffling", DefaultValueFactory = _ => 42 };
@@ -87,15 +91,15 @@ public sealed class TrainOptions
         parsed.GetRequiredValue(dataset),
         parsed.GetRequiredValue(arch),
         parsed.GetValue(layers),
-        Enum.Parse<Activation>(parsed.GetRequiredValue(activation), ignoreCase: true),
+        CliNames.Parse<Activation>(parsed.GetRequiredValue(activation), "activation"),
         parsed.GetRequiredValue(loss),
         parsed.GetValue(epochs),
         parsed.GetValue(batchSize),
         parsed.GetValue(learningRate),
-        parsed.GetRequiredValue(optimizer),
+        CliNames.Parse<OptimizerKind>(parsed.GetRequiredValue(optimizer), "optimizer"),
         parsed.GetValue(momentum),
         parsed.GetValue(weightDecay),
-        parsed.GetRequiredValue(schedule),
+        CliNames.Parse<ScheduleKind>(parsed.GetRequiredValue(schedule), "schedule"),
         parsed.GetValue(stepSize),
         parsed.GetValue(gamma),
         parsed.GetValue(seed),

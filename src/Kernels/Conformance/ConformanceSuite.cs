@@ -1,3 +1,5 @@
+using System.Reflection;
+
 namespace Descent.Kernels.Conformance;
 
 /// <summary>
@@ -7,9 +9,6 @@ namespace Descent.Kernels.Conformance;
 /// </summary>
 public static class ConformanceSuite
 {
-    /// <summary>Every case, in a fixed order; names are unique.</summary>
-    public static IReadOnlyList<ConformanceCase> Cases { get; } = Collect();
-
     /// <summary>
     /// Runs the cases <paramref name="filter"/> accepts (all by default) on <paramref name="backend"/>, in order.
     /// A case that throws fails with the exception in its detail, and the run goes on.
@@ -34,21 +33,26 @@ public static class ConformanceSuite
         }
     }
 
+    /// <summary>
+    /// The static classes of this namespace that declare <c>static IEnumerable&lt;ConformanceCase&gt; Create()</c>,
+    /// by name: a new case file joins the suite by existing, with no list to edit.
+    /// </summary>
+    public static IReadOnlyList<Type> CaseSources { get; } = typeof(ConformanceSuite).Assembly.GetTypes()
+        .Where(type => type.Namespace == typeof(ConformanceSuite).Namespace && type is { IsAbstract: true, IsSealed: true })
+        .Where(type => type.GetMethod("Create", BindingFlags.Public | BindingFlags.Static, Type.EmptyTypes)?.ReturnType
+            == typeof(IEnumerable<ConformanceCase>))
+        .OrderBy(type => type.Name, StringComparer.Ordinal)
+        .ToArray();
+
+    /// <summary>Every case, in a fixed order (declared after the sources it reads:
+    /// static properties initialise top to bottom); names are unique.</summary>
+    public static IReadOnlyList<ConformanceCase> Cases { get; } = Collect();
+
     private static ConformanceCase[] Collect()
     {
-        ConformanceCase[] cases =
-        [
-            .. GemmCases.Create(),
-            .. LinearCases.Create(),
-            .. ElementwiseCases.Create(),
-            .. SoftmaxCases.Create(),
-            .. LossCases.Create(),
-            .. OptimizerCases.Create(),
-            .. DataCases.Create(),
-            .. GradientChecks.Create(),
-            .. NumericsCases.Create(),
-            .. DeterminismCases.Create(),
-        ];
+        var cases = CaseSources
+            .SelectMany(type => (IEnumerable<ConformanceCase>)type.GetMethod("Create", Type.EmptyTypes)!.Invoke(null, null)!)
+            .ToArray();
         var duplicate = cases.GroupBy(testCase => testCase.Name).FirstOrDefault(group => group.Count() > 1);
         if (duplicate is not null)
         {

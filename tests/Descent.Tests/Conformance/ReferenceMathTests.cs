@@ -189,8 +189,9 @@ public sealed class ReferenceMathTests
     {
         // Step 1: m_hat = g and v_hat = g^2, so the step is lr * g / (|g| + eps), about lr * sign(g).
         double[] parameters = [1, 1];
-        var step = new AdamWStep(LearningRate: 0.5f, Beta1: 0.9f, Beta2: 0.999f, Epsilon: 0f, WeightDecay: 0.5f,
-            BiasCorrection1: (float)ReferenceMath.AdamBiasCorrection(0.9, 1), BiasCorrection2: (float)ReferenceMath.AdamBiasCorrection(0.999, 1));
+        // Betas whose corrections are exact in float (0.5 and 0.25), so that the float step record loses nothing.
+        var step = new AdamWStep(LearningRate: 0.5f, Beta1: 0.5f, Beta2: 0.75f, Epsilon: 0f, WeightDecay: 0.5f,
+            BiasCorrection1: (float)ReferenceMath.AdamBiasCorrection(0.5, 1), BiasCorrection2: (float)ReferenceMath.AdamBiasCorrection(0.75, 1));
         ReferenceMath.AdamWUpdate(parameters, new double[2], new double[2], [3, -0.25], 2, step);
         // Decay first: 1 - 0.5 * 0.5 * 1 = 0.75; then -+0.5.
         Assert.Equal([0.25, 1.25], parameters, new PrecisionComparer(6));

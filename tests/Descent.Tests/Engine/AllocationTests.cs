@@ -34,7 +34,7 @@ public sealed class AllocationTests
     public void Steady_state_epochs_allocate_nothing(string backendName, string optimizerName, string lossName, int outputs)
     {
         const int items = 1000;
-        using ComputeBackend backend = backendName == "cpu" ? new CpuBackend() : new InertBackend();
+        using ComputeBackend backend = backendName == "cpu" ? new CpuBackend() : InertBackend.Create();
         var spec = new ModelSpec([784, 32, 16, outputs], Activation.Tanh, LinearInit.PyTorchDefault);
         using var model = spec.Build(backend, seed: 1);
         using Optimizer optimizer = optimizerName == "adamw"

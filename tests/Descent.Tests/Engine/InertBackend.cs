@@ -1,3 +1,5 @@
+using System.Reflection;
+using System.Reflection.Emit;
 using Descent.Kernels;
 
 namespace Descent.Tests.Engine;
@@ -5,9 +7,17 @@ namespace Descent.Tests.Engine;
 /// <summary>
 /// A backend whose ops do nothing and allocate nothing: what remains allocated around a training
 /// step is the engine's own doing. Downloads read zeros (a finite loss, nothing correct).
+/// <para>
+/// Only memory and lifetime are written here. Every op's <c>...Core</c> method is overridden by a
+/// subclass emitted at run time with an empty body, so a new op needs no edit here.
+/// </para>
 /// </summary>
-public sealed class InertBackend : ComputeBackend
+public abstract class InertBackend : ComputeBackend
 {
+    private static readonly Lazy<Type> Emitted = new(EmitSubclass);
+
+    public static InertBackend Create() => (InertBackend)Activator.CreateInstance(Emitted.Value)!;
+
     public override string Name => "inert";
 
     public override string DeviceDescription => "no device: ops are no-ops";
@@ -26,67 +36,31 @@ public sealed class InertBackend : ComputeBackend
     {
     }
 
-    protected override void FillCore(DeviceBuffer<float> buffer, float value, int offset, int count)
-    {
-    }
-
-    protected override void GemmCore(bool transposeA, bool transposeB, int m, int n, int k, float alpha,
-        DeviceBuffer<float> a, DeviceBuffer<float> b, float beta, DeviceBuffer<float> c, GemmAlgorithm algorithm)
-    {
-    }
-
-    protected override void BiasAddCore(DeviceBuffer<float> y, DeviceBuffer<float> bias, int rows, int cols)
-    {
-    }
-
-    protected override void BiasBackwardCore(DeviceBuffer<float> dY, DeviceBuffer<float> dBias, int rows, int cols, float beta)
-    {
-    }
-
-    protected override void ActivationForwardCore(Activation activation, DeviceBuffer<float> x, DeviceBuffer<float> y, int count)
-    {
-    }
-
-    protected override void ActivationBackwardCore(Activation activation, DeviceBuffer<float> dY, DeviceBuffer<float> y,
-        DeviceBuffer<float> dX, int count)
-    {
-    }
-
-    protected override void SoftmaxForwardCore(DeviceBuffer<float> x, DeviceBuffer<float> y, int rows, int cols)
-    {
-    }
-
-    protected override void SoftmaxBackwardCore(DeviceBuffer<float> dY, DeviceBuffer<float> y, DeviceBuffer<float> dX, int rows, int cols)
-    {
-    }
-
-    protected override void SoftmaxCrossEntropyCore(DeviceBuffer<float> logits, DeviceBuffer<int> labels, DeviceBuffer<float> dLogits,
-        DeviceBuffer<float> rowStats, DeviceBuffer<float> metrics, int slot, int rows, int cols)
-    {
-    }
-
-    protected override void BinaryLossCore(BinaryLoss loss, DeviceBuffer<float> logits, DeviceBuffer<int> targets,
-        DeviceBuffer<float> dLogits, DeviceBuffer<float> rowStats, DeviceBuffer<float> metrics, int slot, int rows)
-    {
-    }
-
-    protected override void SgdUpdateCore(DeviceBuffer<float> parameters, DeviceBuffer<float> gradients, DeviceBuffer<float> velocity,
-        int count, float learningRate, float momentum, float weightDecay)
-    {
-    }
-
-    protected override void AdamWUpdateCore(DeviceBuffer<float> parameters, DeviceBuffer<float> gradients,
-        DeviceBuffer<float> firstMoment, DeviceBuffer<float> secondMoment, int count, AdamWStep step)
-    {
-    }
-
-    protected override void GatherBatchCore(DeviceBuffer<byte> pixels, DeviceBuffer<int> labels, DeviceBuffer<int> order, int start,
-        int count, int features, float scale, float shift, DeviceBuffer<float> inputs, DeviceBuffer<int> batchLabels)
-    {
-    }
-
     protected override void DisposeCore()
     {
+    }
+
+    /// <summary>A sealed subclass overriding every abstract method left (the ops, all returning void) with a bare return.</summary>
+    private static Type EmitSubclass()
+    {
+        var module = AssemblyBuilder.DefineDynamicAssembly(new AssemblyName("Descent.Tests.Inert"), AssemblyBuilderAccess.Run)
+            .DefineDynamicModule("Descent.Tests.Inert");
+        var type = module.DefineType("EmittedInertBackend", TypeAttributes.Public | TypeAttributes.Sealed, typeof(InertBackend));
+        var abstractMethods = typeof(InertBackend).GetMethods(BindingFlags.Instance | BindingFlags.Public | BindingFlags.NonPublic)
+            .Where(method => method.IsAbstract);
+        foreach (var method in abstractMethods)
+        {
+            if (method.ReturnType != typeof(void) || method.IsGenericMethodDefinition)
+            {
+                throw new InvalidOperationException($"InertBackend must implement {method.Name} by hand: only void ops are emitted");
+            }
+            var attributes = (method.Attributes & MethodAttributes.MemberAccessMask) | MethodAttributes.Virtual | MethodAttributes.HideBySig;
+            var parameterTypes = method.GetParameters().Select(parameter => parameter.ParameterType).ToArray();
+            var body = type.DefineMethod(method.Name, attributes, typeof(void), parameterTypes);
+            body.GetILGenerator().Emit(OpCodes.Ret);
+            type.DefineMethodOverride(body, method);
+        }
+        return type.CreateType();
     }
 
     private sealed class InertBuffer<T>(ComputeBackend owner, int length) : DeviceBuffer<T>(owner, length) where T : unmanaged

@@ -1,0 +1,34 @@
+using Descent.Engine.Layers;
+using Descent.Kernels;
+
+namespace Descent.Engine.Optimizers;
+
+/// <summary>The optimizers a run can choose; the command line's choices are these members' names.</summary>
+public enum OptimizerKind
+{
+    Sgd,
+
+    [CliName("adamw")]
+    AdamW,
+}
+
+/// <summary>Builds the optimizer of a kind with its own defaults where a setting is not given.</summary>
+public static class OptimizerFactory
+{
+    /// <summary>The weight decay a kind uses when none is given: PyTorch's defaults (0 for SGD, 0.01 for AdamW).</summary>
+    public static float DefaultWeightDecay(OptimizerKind kind) => kind switch
+    {
+        OptimizerKind.Sgd => 0f,
+        OptimizerKind.AdamW => 0.01f,
+        _ => throw new InvalidInputException($"unknown optimizer {kind}"),
+    };
+
+    /// <param name="momentum">SGD's momentum; AdamW has none and ignores it.</param>
+    public static Optimizer Create(OptimizerKind kind, ComputeBackend backend, IReadOnlyList<Parameter> parameters, float momentum,
+        float weightDecay) => kind switch
+    {
+        OptimizerKind.Sgd => new Sgd(backend, parameters, momentum, weightDecay),
+        OptimizerKind.AdamW => new AdamW(backend, parameters, weightDecay),
+        _ => throw new InvalidInputException($"unknown optimizer {kind}"),
+    };
+}

@@ -1,0 +1,58 @@
+using Descent.Engine.Layers;
+using Descent.Engine.Optimizers;
+using Descent.Kernels;
+using Descent.Kernels.Reference;
+using Xunit;
+
+namespace Descent.Tests.Engine;
+
+/// <summary>The optimizers' own rules, which the backend interface no longer knows: AdamW's hyper-parameters and bias correction.</summary>
+public sealed class OptimizerTests
+{
+    [Theory]
+    [InlineData(1f, 0.999f, 1e-8f)]
+    [InlineData(0.9f, 1f, 1e-8f)]
+    [InlineData(0.9f, 0.999f, 0f)]
+    [InlineData(-0.1f, 0.999f, 1e-8f)]
+    public void AdamW_rejects_settings_that_divide_by_zero(float beta1, float beta2, float epsilon)
+    {
+        using var backend = new ReferenceBackend();
+        var layer = new Linear(backend, 2, 2, LinearInit.PyTorchDefault, new Random(1));
+
+        var error = Assert.Throws<InvalidInputException>(() => new AdamW(backend, layer.Parameters, 0f, beta1, beta2, epsilon));
+        Assert.Contains("AdamW needs betas in [0, 1)", error.Message);
+    }
+
+    [Fact]
+    public void AdamW_rejects_a_non_finite_learning_rate()
+    {
+        using var backend = new ReferenceBackend();
+        var layer = new Linear(backend, 2, 2, LinearInit.PyTorchDefault, new Random(1));
+        using var adamW = new AdamW(backend, layer.Parameters);
+
+        Assert.Throws<InvalidInputException>(() => adamW.Step(float.NaN));
+    }
+
+    /// <summary>
+    /// After step t the bias corrections are 1 - beta^t, which the optimizer now computes: on a
+    /// constant gradient g the first two steps each move a parameter by about lr * sign(g).
+    /// </summary>
+    [Fact]
+    public void AdamW_corrects_the_moments_for_their_zero_start_at_every_step()
+    {
+        using var backend = new ReferenceBackend();
+        var layer = new Linear(backend, 1, 1, LinearInit.PyTorchDefault, new Random(1));
+        var weight = layer.Parameters[0];
+        backend.Upload<float>(weight.Value, [1f]);
+        backend.Upload<float>(weight.Gradient, [0.5f]);
+        using var adamW = new AdamW(backend, [weight], weightDecay: 0f, epsilon: 1e-12f);
+
+        var values = new float[1];
+        adamW.Step(0.1f);
+        backend.Download(weight.Value, values);
+        Assert.Equal(0.9f, values[0], 5);
+        adamW.Step(0.1f);
+        backend.Download(weight.Value, values);
+        Assert.Equal(0.8f, values[0], 5);
+    }
+}
