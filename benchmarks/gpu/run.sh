@@ -17,15 +17,7 @@ export DOTNET_ROOT=$runtime
 export DOTNET_SYSTEM_GLOBALIZATION_INVARIANT=1
 export DOTNET_CLI_TELEMETRY_OPTOUT=1
 
-# ILGPU opens the unversioned libcuda.so; many driver installs ship only libcuda.so.1.
-if ! ldconfig -p | grep -q 'libcuda\.so '; then
-    cuda_library=$(ldconfig -p | awk '/libcuda\.so\.1 / { print $NF; exit }')
-    if [ -n "$cuda_library" ]; then
-        mkdir -p "$runtime/cuda-link"
-        ln -sf "$cuda_library" "$runtime/cuda-link/libcuda.so"
-        export LD_LIBRARY_PATH="$runtime/cuda-link${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}"
-    fi
-fi
+# Descent finds libcuda.so.1 itself (LD_LIBRARY_PATH, then the usual driver folders): no link needed.
 
 # NVIDIA's Vulkan driver, where the container keeps its ICD outside the loader's search path.
 nvidia_icd=/usr/local/nvidia/share/vulkan/icd.d/nvidia_icd.json

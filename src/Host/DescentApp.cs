@@ -25,7 +25,7 @@ public static class DescentApp
             TrainCommand.Create(console, error),
             BaselineCommand.Create(console, error),
             DataCommand.Create(console, error),
-            CheckCommand.Create(console),
+            CheckCommand.Create(console, error),
             BenchCommand.Create(console, error),
             DevicesCommand.Create(console),
         };

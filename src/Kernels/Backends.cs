@@ -23,13 +23,26 @@ public static class Backends
     /// <summary>Every name <see cref="Create"/> accepts, "auto" first.</summary>
     public static IReadOnlyList<string> Names { get; } = [Auto, CudaName, VulkanName, CpuName, IlgpuCpuName, ReferenceName];
 
-    public static ComputeBackend Create(string name, int deviceIndex = 0)
+    /// <param name="notice">
+    /// Told, in one line, when "auto" passes over a backend whose driver was found but cannot be used
+    /// (a CUDA driver that will not load, say), so that falling back is never silent.
+    /// </param>
+    public static ComputeBackend Create(string name, int deviceIndex = 0, Action<string>? notice = null)
     {
         if (deviceIndex < 0)
         {
             throw new InvalidInputException($"--device must be 0 or more, got {deviceIndex}");
         }
-        return name switch
+        var backend = CreateByName(name, deviceIndex);
+        if (name == Auto && backend.Name != CudaName && IlgpuDevices.CudaProblem is { } problem)
+        {
+            notice?.Invoke($"auto: not using CUDA ({problem}); falling back to {backend.Name}");
+        }
+        return backend;
+    }
+
+    private static ComputeBackend CreateByName(string name, int deviceIndex) =>
+        name switch
         {
             Auto when IlgpuBackend.CudaAvailable => IlgpuBackend.CreateCuda(deviceIndex),
             Auto when VulkanBackend.IsHardwareDevice(deviceIndex) => VulkanBackend.Create(deviceIndex),
@@ -40,7 +53,6 @@ public static class Backends
             ReferenceName => OnlyDevice(name, deviceIndex, () => new ReferenceBackend()),
             _ => throw new InvalidInputException($"unknown backend '{name}'; choose one of {string.Join(", ", Names)}"),
         };
-    }
 
     /// <summary>
     /// The backends present here that run at hardware speed, in the order `auto` prefers them: CUDA

@@ -6,4 +6,5 @@ namespace Descent.Kernels;
 /// <param name="Name">The device's own name.</param>
 /// <param name="Kind">"gpu" or "cpu"; Vulkan devices say "discrete-gpu", "integrated-gpu", "virtual-gpu", "cpu" or "other".</param>
 /// <param name="MemoryBytes">Device memory in bytes; 0 where the device does not say.</param>
-public sealed record DeviceInfo(int Index, string Backend, string Name, string Kind, long MemoryBytes);
+/// <param name="Problem">Why a backend's driver was found but cannot be used (then there is no device to select); null for a device.</param>
+public sealed record DeviceInfo(int Index, string Backend, string Name, string Kind, long MemoryBytes, string? Problem = null);

@@ -24,6 +24,7 @@ public sealed class BackendOptions
         command.Options.Add(Device);
     }
 
-    public ComputeBackend CreateBackend(ParseResult parsed) =>
-        Backends.Create(parsed.GetRequiredValue(Backend), parsed.GetValue(Device));
+    /// <param name="error">Where a one-line notice goes when "auto" falls back past an unusable driver.</param>
+    public ComputeBackend CreateBackend(ParseResult parsed, TextWriter error) =>
+        Backends.Create(parsed.GetRequiredValue(Backend), parsed.GetValue(Device), message => error.WriteLine($"descent: {message}"));
 }

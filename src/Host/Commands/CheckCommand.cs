@@ -13,7 +13,7 @@ namespace Descent.Host.Commands;
 /// </summary>
 public static class CheckCommand
 {
-    public static Command Create(IAnsiConsole console)
+    public static Command Create(IAnsiConsole console, TextWriter error)
     {
         var backendOptions = new BackendOptions();
         var filter = new Option<string?>("--filter")
@@ -25,7 +25,7 @@ public static class CheckCommand
         command.Options.Add(filter);
         command.SetAction(parsed =>
         {
-            using var backend = backendOptions.CreateBackend(parsed);
+            using var backend = backendOptions.CreateBackend(parsed, error);
             return Execute(backend, console, parsed.GetValue(filter));
         });
         return command;

@@ -16,9 +16,9 @@ public static class DevicesCommand
             foreach (var device in Backends.ListDevices())
             {
                 table.AddRow(
-                    device.Index.ToString(),
+                    device.Problem is null ? device.Index.ToString() : "-",
                     device.Backend,
-                    Markup.Escape(device.Name),
+                    Markup.Escape(device.Problem is null ? device.Name : $"{device.Name}: {device.Problem}"),
                     device.Kind,
                     device.MemoryBytes > 0 ? $"{device.MemoryBytes / (1024.0 * 1024 * 1024):F1} GiB" : "-");
             }

@@ -46,7 +46,7 @@ public static class TrainCommand
             splits = ValidationSplit.HoldOut(splits.Train, fraction, settings.Seed);
         }
 
-        using var backend = Backends.Create(settings.Backend, settings.Device);
+        using var backend = Backends.Create(settings.Backend, settings.Device, message => error.WriteLine($"descent: {message}"));
         if (!settings.Quiet)
         {
             console.WriteLine($"backend {backend.Name}: {backend.DeviceDescription}");

@@ -27,7 +27,7 @@ internal static class ElementwiseCases
         }
         foreach (var activation in Enum.GetValues<Activation>())
         {
-            var label = activation.ToString().ToLowerInvariant();
+            var label = CliNames.Of(activation);
             foreach (var count in ActivationSizes)
             {
                 var forwardName = $"{label} forward {count}";

@@ -37,7 +37,7 @@ internal static class GradientChecks
             backend => Linear(backend, "grad linear dBias", LinearGradient.Bias));
         foreach (var activation in Enum.GetValues<Activation>())
         {
-            var name = $"grad {activation.ToString().ToLowerInvariant()}";
+            var name = $"grad {CliNames.Of(activation)}";
             yield return new(name, nameof(ComputeBackend.ActivationBackward), backend => ActivationGradient(backend, name, activation));
         }
         yield return new("grad softmax", nameof(ComputeBackend.SoftmaxBackward), backend => SoftmaxGradient(backend, "grad softmax"));

@@ -16,9 +16,9 @@ internal static class LinearCases
     {
         foreach (var (rows, inputs, outputs) in Shapes)
         {
-            foreach (var activation in new Activation?[] { null, Activation.Relu, Activation.Sigmoid, Activation.Tanh })
+            foreach (var activation in Enum.GetValues<Activation>().Select(value => (Activation?)value).Prepend(null))
             {
-                var label = activation?.ToString().ToLowerInvariant() ?? "none";
+                var label = (activation is { } f ? CliNames.Of(f) : "none");
                 var name = $"linear forward {rows}x{inputs}x{outputs} {label}";
                 yield return new(name, nameof(ComputeBackend.LinearForward), backend =>
                 {

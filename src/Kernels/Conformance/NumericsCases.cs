@@ -85,7 +85,7 @@ internal static class NumericsCases
         var comparison = new Comparison();
         foreach (var activation in new[] { Activation.Sigmoid, Activation.Tanh })
         {
-            var label = activation.ToString().ToLowerInvariant();
+            var label = CliNames.Of(activation);
             using var scope = new BufferScope(backend);
             var y = scope.Allocate<float>(count);
             var dX = scope.Allocate<float>(count);

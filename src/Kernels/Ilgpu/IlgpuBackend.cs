@@ -63,10 +63,12 @@ public sealed partial class IlgpuBackend : ComputeBackend
     /// <summary>The CUDA devices ILGPU finds (none without a driver), then the CPU accelerator. Never throws.</summary>
     public static IReadOnlyList<DeviceInfo> ListDevices()
     {
-        var devices = new List<DeviceInfo>(IlgpuDevices.CudaDevices)
+        var devices = new List<DeviceInfo>(IlgpuDevices.CudaDevices);
+        if (IlgpuDevices.CudaProblem is { } problem)
         {
-            new(0, CpuName, IlgpuDevices.CpuDescription, "cpu", 0),
-        };
+            devices.Add(new DeviceInfo(0, CudaName, "CUDA driver found but unusable", "none", 0, problem));
+        }
+        devices.Add(new DeviceInfo(0, CpuName, IlgpuDevices.CpuDescription, "cpu", 0));
         return devices;
     }
 
@@ -92,7 +94,8 @@ public sealed partial class IlgpuBackend : ComputeBackend
         var count = IlgpuDevices.CudaDevices.Count;
         if (count == 0)
         {
-            throw new DeviceUnavailableException("no CUDA device found (ILGPU needs an NVIDIA driver that provides libcuda.so)");
+            throw new DeviceUnavailableException(IlgpuDevices.CudaProblem
+                ?? "no CUDA device found: no NVIDIA driver library (libcuda.so.1 or libcuda.so) in LD_LIBRARY_PATH or the driver folders");
         }
         if (deviceIndex < 0 || deviceIndex >= count)
         {

@@ -29,8 +29,23 @@ internal static class IlgpuDevices
 
     public static string CpuDescription => $"ILGPU CPU accelerator ({CpuThreads} threads)";
 
+    private static string? cudaProblem;
+
     /// <summary>CUDA devices in ILGPU's order, which <c>--device N</c> indexes; empty without a driver.</summary>
     public static IReadOnlyList<DeviceInfo> CudaDevices => Cuda.Value;
+
+    /// <summary>
+    /// Why CUDA cannot be used although a driver library was found (it would not load, would not start, or
+    /// reports no device); null when CUDA works or no driver library exists here at all.
+    /// </summary>
+    public static string? CudaProblem
+    {
+        get
+        {
+            _ = Cuda.Value;
+            return cudaProblem;
+        }
+    }
 
     /// <summary>Creates a context for the CPU accelerator, with the algorithms library that float math needs.</summary>
     public static Context CreateCpuContext() => Context.Create(builder => builder.CPU(CpuDevice).EnableAlgorithms());
@@ -42,11 +57,14 @@ internal static class IlgpuDevices
     public static Context CreateCudaContext() => Context.Create(builder => builder.Cuda().EnableAlgorithms());
 
     /// <summary>
-    /// Lists CUDA devices, or none. ILGPU loads libcuda.so itself and reports no devices when it is
-    /// missing; the exceptions caught here are what a present but broken driver may throw instead.
+    /// Lists CUDA devices, or none, and records why when a driver exists but yields none. ILGPU reports no
+    /// devices when it cannot load the driver; the exceptions caught here are what a present but broken
+    /// driver may throw instead.
     /// </summary>
     private static IReadOnlyList<DeviceInfo> FindCudaDevices()
     {
+        CudaDriverLibrary.Install();
+        var candidates = CudaDriverLibrary.CandidatesHere();
         try
         {
             using var context = Context.Create(builder => builder.Cuda());
@@ -56,11 +74,20 @@ internal static class IlgpuDevices
             {
                 found.Add(new DeviceInfo(i, IlgpuBackend.CudaName, devices[i].Name, "gpu", devices[i].MemorySize));
             }
+            if (found.Count == 0 && candidates.Count > 0)
+            {
+                cudaProblem = CudaDriverLibrary.LoadFailure
+                    ?? $"the CUDA driver ({CudaDriverLibrary.LoadedPath ?? candidates[0]}) reports no usable device";
+            }
             return found;
         }
         catch (Exception e) when (e is DllNotFoundException or EntryPointNotFoundException or BadImageFormatException
             or TypeInitializationException or AcceleratorException or NotSupportedException)
         {
+            if (candidates.Count > 0)
+            {
+                cudaProblem = CudaDriverLibrary.LoadFailure ?? $"the CUDA driver ({candidates[0]}) failed to start: {e.Message}";
+            }
             return [];
         }
     }
