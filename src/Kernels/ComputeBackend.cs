@@ -115,7 +115,7 @@ public abstract class ComputeBackend : IDisposable
         CheckLength(c, (long)m * n, "C (M x N)");
         if (algorithm != GemmAlgorithm.Auto && !HasGemm(algorithm))
         {
-            throw new InvalidInputException($"backend {Name} has no {algorithm} GEMM; it has {string.Join(", ", GemmAlgorithms)}");
+            throw new InvalidInputException($"backend {Name} has no {CliNames.Of(algorithm)} GEMM; it has {string.Join(", ", GemmAlgorithms.Select(CliNames.Of))}");
         }
         GemmCore(transposeA, transposeB, m, n, k, alpha, a, b, beta, c, algorithm);
     }

@@ -47,6 +47,7 @@ public static class BenchCommand
         {
             backend, device, output, layers, batchSize, epochs, dataDir,
         };
+        command.Subcommands.Add(BenchGemmCommand.Create(console));
         command.SetAction(async (parsed, cancellation) =>
         {
             var config = defaults with

@@ -57,4 +57,37 @@ public sealed class BenchCommandTests : IDisposable
 
         Assert.Equal(2, outcome.ExitCode);
     }
+
+    [Fact]
+    public void Bench_gemm_times_each_gemm_the_backend_has_and_writes_json()
+    {
+        var output = folder.File("gemm.json");
+
+        var outcome = CommandLine.Run("bench", "gemm", "--backend", "cpu", "--size", "96", "--seconds", "0.05", "--out", output);
+
+        Assert.Equal(0, outcome.ExitCode);
+        using var document = JsonDocument.Parse(File.ReadAllText(output));
+        var results = document.RootElement.GetProperty("results").EnumerateArray().ToList();
+        Assert.Equal(["naive", "cache-blocked"], results.Select(result => result.GetProperty("algorithm").GetString()));
+        Assert.All(results, result =>
+        {
+            Assert.Equal(96, result.GetProperty("size").GetInt32());
+            Assert.True(result.GetProperty("gflops_per_second").GetDouble() > 0);
+            Assert.True(result.GetProperty("runs").GetInt32() >= 1);
+        });
+        Assert.Contains("cache-blocked", outcome.Output);
+    }
+
+    [Theory]
+    [InlineData("--size", "0")]
+    [InlineData("--size", "20000")]
+    [InlineData("--seconds", "0")]
+    [InlineData("--algorithm", "register-blocks")]
+    public void Bench_gemm_refuses_bad_settings_before_timing(string option, string value)
+    {
+        var outcome = CommandLine.Run("bench", "gemm", "--backend", "cpu", "--size", "8", option, value);
+
+        Assert.Equal(2, outcome.ExitCode);
+        Assert.Single(outcome.ErrorLines);
+    }
 }
