@@ -11,6 +11,18 @@ namespace Descent.Kernels.Ilgpu;
 /// Each backend owns a fresh ILGPU context and one accelerator. Ops are queued on the accelerator's
 /// default stream in call order; only <see cref="ComputeBackend.Download{T}"/>,
 /// <see cref="ComputeBackend.Upload{T}"/> and <see cref="ComputeBackend.Synchronize"/> wait.
+/// <para>
+/// Each op group lives in one file, IlgpuBackend.&lt;Group&gt;.cs, with its kernels (static methods marked
+/// <see cref="IlgpuKernelAttribute"/>), the typed launchers it loads on first use and its <c>...Core</c>
+/// overrides, so an op is written in one place. Arguments reach the <c>...Core</c> methods validated by
+/// <see cref="ComputeBackend"/>, so every launch stays inside its buffers.
+/// </para>
+/// <para>
+/// Most kernels walk their elements with a grid stride: they take the number of threads launched as
+/// <c>stride</c>, and thread i handles elements i, i + stride, ... (see <see cref="Threads"/>).
+/// A launcher is a field read and a typed delegate call, so the backend allocates nothing per launch
+/// (ILGPU's CPU accelerator does: one small task object per launch, whatever the kernel).
+/// </para>
 /// </summary>
 public sealed partial class IlgpuBackend : ComputeBackend
 {
@@ -20,19 +32,18 @@ public sealed partial class IlgpuBackend : ComputeBackend
     private readonly Context context;
     private readonly Accelerator accelerator;
     private readonly AcceleratorStream stream;
-    private readonly LoadedKernels kernels;
 
     // Threads per grid-stride launch: enough to fill the device, and no more, so that on the CPU
     // accelerator each thread loops over many elements instead of paying a rendezvous per element.
     private readonly int gridStrideThreads;
 
-    // Edge of the tiled GEMM's square thread groups: 16 x 16 = 256 threads on a GPU; 4 x 4 on the
-    // CPU accelerator, where each group thread is an OS thread and every thread a group has ever
-    // needed joins the rendezvous of every later launch (a 16 x 16 group would make each launch cost ms).
+    // Edge of the shared-memory-tiles GEMM's square thread groups: 16 x 16 = 256 threads on a GPU;
+    // 4 x 4 on the CPU accelerator, where each group thread is an OS thread and every thread a group has
+    // ever needed joins the rendezvous of every later launch (a 16 x 16 group would make each launch cost ms).
     private readonly int gemmTile;
 
-    // Auto runs the tiled GEMM on GPUs only: on the CPU accelerator every barrier is an OS-thread
-    // rendezvous, and a 128x784x128 product took about a minute tiled against ~50 ms naive.
+    // Auto runs the shared-memory-tiles GEMM on GPUs only: on the CPU accelerator every barrier is an
+    // OS-thread rendezvous, and a 128x784x128 product took about a minute that way against ~50 ms naive.
     private readonly GemmAlgorithm autoGemm;
 
     private IlgpuBackend(Context context, Accelerator accelerator, string name, string description)
@@ -42,7 +53,6 @@ public sealed partial class IlgpuBackend : ComputeBackend
         Name = name;
         DeviceDescription = description;
         stream = accelerator.DefaultStream;
-        kernels = new LoadedKernels(accelerator);
         var onCpu = accelerator.AcceleratorType == AcceleratorType.CPU;
         gridStrideThreads = onCpu
             ? IlgpuDevices.CpuThreads

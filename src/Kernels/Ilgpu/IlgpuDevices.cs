@@ -15,9 +15,9 @@ internal static class IlgpuDevices
     /// launch is a rendezvous of all the threads it has started, so the shape is chosen for cheap launches:
     /// warps of 2 (the smallest ILGPU accepts) and one multiprocessor per two cores give one busy thread
     /// per core in a grid-stride launch of <see cref="CpuThreads"/> threads; 32 warps per multiprocessor
-    /// allow groups of up to 64 threads (the tiled GEMM's 4 x 4 is 16), and above 32 threads per
-    /// multiprocessor ILGPU starts threads only when a group first needs them. Measured on 2 cores: a small
-    /// launch costs ~50 us (~190 us once a tiled GEMM has run), against 0.4-2 ms on ILGPU's default device.
+    /// allow groups of up to 64 threads (the shared-memory-tiles GEMM's 4 x 4 is 16), and above 32 threads
+    /// per multiprocessor ILGPU starts threads only when a group first needs them. Measured on 2 cores: a small
+    /// launch costs ~50 us (~190 us once a shared-memory-tiles GEMM has run), against 0.4-2 ms on ILGPU's default device.
     /// </summary>
     public static CPUDevice CpuDevice { get; } = new(
         numThreadsPerWarp: 2,

@@ -58,6 +58,30 @@ public sealed class IlgpuBackendTests : IDisposable
         Assert.All(result, value => Assert.Equal(2f, value));
     }
 
+    [Fact]
+    public void UndefinedActivationOrLossThrowsBeforeALaunch()
+    {
+        using var values = Upload([-1f, 0.5f, 2f]);
+        using var targets = backend.Allocate<int>(3);
+        using var gradients = backend.Allocate<float>(3);
+        using var rowStats = backend.Allocate<float>(6);
+        using var metrics = backend.Allocate<float>(MetricSlot.Width);
+        var pastTheLast = Enum.GetValues<Activation>().Length;
+        var pastTheLastLoss = Enum.GetValues<BinaryLoss>().Length;
+
+        Assert.Throws<InvalidInputException>(() => backend.ActivationForward((Activation)pastTheLast, values, values, 3));
+        Assert.Throws<InvalidInputException>(() => backend.ActivationForward((Activation)(-1), values, values, 3));
+        Assert.Throws<InvalidInputException>(() => backend.ActivationBackward((Activation)pastTheLast, values, values, values, 3));
+        Assert.Throws<InvalidInputException>(() =>
+            backend.BinaryLossForwardBackward((BinaryLoss)pastTheLastLoss, values, targets, gradients, rowStats, metrics, 0, 3));
+        Assert.Throws<InvalidInputException>(() =>
+            backend.BinaryLossForwardBackward((BinaryLoss)(-1), values, targets, gradients, rowStats, metrics, 0, 3));
+        // Nothing was launched: the values are untouched, and the backend still works.
+        Assert.Equal([-1f, 0.5f, 2f], Download(values, 3));
+        backend.ActivationForward(Activation.Relu, values, values, 3);
+        Assert.Equal([0f, 0.5f, 2f], Download(values, 3));
+    }
+
     public static TheoryData<bool, bool, GemmAlgorithm> GemmCases()
     {
         var cases = new TheoryData<bool, bool, GemmAlgorithm>();

@@ -3,20 +3,47 @@ using ILGPU.Runtime;
 
 namespace Descent.Kernels.Ilgpu;
 
-/// <summary>
-/// C (M,N) = alpha * op(A) (M,K) * op(B) (K,N) + beta * C, row-major; <see cref="GemmLayout"/> says
-/// where op(A) and op(B) find their elements, so transposes cost nothing. When beta is 0, C is only
-/// written, never read: its old contents, even NaN, cannot reach the result.
-/// Both variants add the K products in the same order, k = 0, 1, ..., as the CPU reference does.
-/// </summary>
-internal static class GemmKernels
+// GEMM: C (M,N) = alpha * op(A) (M,K) * op(B) (K,N) + beta * C, row-major; GemmLayout says where op(A)
+// and op(B) find their elements, so transposes cost nothing. When beta is 0, C is only written, never
+// read: its old contents, even NaN, cannot reach the result. Both algorithms add the K products in the
+// same order, k = 0, 1, ..., as the CPU reference does.
+public sealed partial class IlgpuBackend
 {
+    private Action<Index1D, ArrayView<float>, ArrayView<float>, ArrayView<float>, GemmLayout, float, float, int>? launchGemmNaive;
+    private Action<KernelConfig, ArrayView<float>, ArrayView<float>, ArrayView<float>, GemmLayout, float, float>?
+        launchGemmSharedMemoryTiles;
+
+    protected override void GemmCore(bool transposeA, bool transposeB, int m, int n, int k, float alpha,
+        DeviceBuffer<float> a, DeviceBuffer<float> b, float beta, DeviceBuffer<float> c, GemmAlgorithm algorithm)
+    {
+        var layout = new GemmLayout(transposeA, transposeB, m, n, k);
+        if ((algorithm == GemmAlgorithm.Auto ? autoGemm : algorithm) == GemmAlgorithm.SharedMemoryTiles)
+        {
+            launchGemmSharedMemoryTiles ??= accelerator.LoadStreamKernel<ArrayView<float>, ArrayView<float>, ArrayView<float>,
+                GemmLayout, float, float>(GemmSharedMemoryTilesKernel);
+            var tile = gemmTile;
+            var config = new KernelConfig(
+                new Index2D((m + tile - 1) / tile, (n + tile - 1) / tile),
+                new Index2D(tile, tile),
+                SharedMemoryConfig.RequestDynamic<float>(2 * tile * (tile + 1)));
+            launchGemmSharedMemoryTiles(config, View(a), View(b), View(c), layout, alpha, beta);
+        }
+        else
+        {
+            launchGemmNaive ??= accelerator.LoadAutoGroupedStreamKernel<Index1D, ArrayView<float>, ArrayView<float>,
+                ArrayView<float>, GemmLayout, float, float, int>(GemmNaiveKernel);
+            var threads = Threads((long)m * n);
+            launchGemmNaive(threads, View(a), View(b), View(c), layout, alpha, beta, threads);
+        }
+    }
+
     /// <summary>
-    /// One dot product per output element; threads walk the M*N outputs with a grid stride, so a few
-    /// threads (the CPU accelerator) or many (a GPU) cover any size. Neighbouring threads write
-    /// neighbouring columns of C, which keeps B's and C's accesses coalesced on a GPU.
+    /// <see cref="GemmAlgorithm.Naive"/>: one dot product per output element; threads walk the M*N
+    /// outputs with a grid stride, so a few threads (the CPU accelerator) or many (a GPU) cover any size.
+    /// Neighbouring threads write neighbouring columns of C, which keeps B's and C's accesses coalesced on a GPU.
     /// </summary>
-    public static void Naive(Index1D index, ArrayView<float> a, ArrayView<float> b, ArrayView<float> c,
+    [IlgpuKernel]
+    internal static void GemmNaiveKernel(Index1D index, ArrayView<float> a, ArrayView<float> b, ArrayView<float> c,
         GemmLayout layout, float alpha, float beta, int stride)
     {
         long outputs = (long)layout.M * layout.N;
@@ -36,10 +63,10 @@ internal static class GemmKernels
     }
 
     /// <summary>
-    /// Shared-memory tiles: a group of T x T threads computes one T x T block of C. Per step along K it
-    /// stages a T x T tile of op(A) and of op(B) in shared memory (one element per thread), waits at a
-    /// barrier, and accumulates T products per thread from shared memory instead of 2T global reads.
-    /// Edge tiles are padded with zeros, so any M, N, K works.
+    /// <see cref="GemmAlgorithm.SharedMemoryTiles"/>: a group of T x T threads computes one T x T block of C.
+    /// Per step along K it stages a T x T tile of op(A) and of op(B) in shared memory (one element per
+    /// thread), waits at a barrier, and accumulates T products per thread from shared memory instead of
+    /// 2T global reads. Edge tiles are padded with zeros, so any M, N, K works.
     /// <para>
     /// Launch: groups of (T, T) threads with T = the tile size (16 on a GPU, 4 on the CPU accelerator,
     /// whose barriers cost an OS-thread rendezvous each); grid (ceil(M/T), ceil(N/T)), row blocks in x
@@ -47,7 +74,8 @@ internal static class GemmKernels
     /// On the CPU accelerator (2 cores) a 37x53x29 (MxKxN) product takes about 0.2 s: fine for tests only.
     /// </para>
     /// </summary>
-    public static void SharedMemoryTiles(ArrayView<float> a, ArrayView<float> b, ArrayView<float> c,
+    [IlgpuKernel(ExplicitlyGrouped = true)]
+    internal static void GemmSharedMemoryTilesKernel(ArrayView<float> a, ArrayView<float> b, ArrayView<float> c,
         GemmLayout layout, float alpha, float beta)
     {
         var tile = Group.DimX;

@@ -1,0 +1,168 @@
+using ILGPU;
+using ILGPU.Runtime;
+
+namespace Descent.Kernels.Ilgpu;
+
+// Losses fused with their gradient: one pass per row writes the row's loss and correct flag into
+// rowStats (2B) = [losses (B), correct flags (B)] and the gradient of the mean loss into dLogits; then
+// ReduceMetricsKernel sums rowStats into one metric slot. logits and dLogits are (B,C) for softmax
+// cross-entropy and (B) for the binary losses; labels and targets are (B). One thread per row.
+// A label or target outside its range gives the row a NaN loss, which raises the non-finite flag, and
+// a zero gradient, so one bad row cannot poison the weights on its way to that flag.
+public sealed partial class IlgpuBackend
+{
+    // Binary losses are numbered 0, 1, ... and only ever appended, so a range check on the number finds
+    // an undefined one, and does so on every launch without allocating.
+    private static readonly int BinaryLossCount = Enum.GetValues<BinaryLoss>().Length;
+
+    private Action<Index1D, ArrayView<float>, ArrayView<int>, ArrayView<float>, ArrayView<float>, int, int, int>?
+        launchSoftmaxCrossEntropy;
+    private Action<Index1D, ArrayView<float>, ArrayView<int>, ArrayView<float>, ArrayView<float>, int, int, int>? launchBinaryLoss;
+    private Action<Index1D, ArrayView<float>, ArrayView<float>, int, int>? launchReduceMetrics;
+
+    protected override void SoftmaxCrossEntropyCore(DeviceBuffer<float> logits, DeviceBuffer<int> labels,
+        DeviceBuffer<float> dLogits, DeviceBuffer<float> rowStats, DeviceBuffer<float> metrics, int slot, int rows, int cols)
+    {
+        launchSoftmaxCrossEntropy ??= accelerator.LoadAutoGroupedStreamKernel<Index1D, ArrayView<float>, ArrayView<int>,
+            ArrayView<float>, ArrayView<float>, int, int, int>(SoftmaxCrossEntropyKernel);
+        var threads = Threads(rows);
+        launchSoftmaxCrossEntropy(threads, View(logits), View(labels), View(dLogits), View(rowStats), rows, cols, threads);
+        ReduceMetrics(rowStats, metrics, slot, rows);
+    }
+
+    protected override void BinaryLossCore(BinaryLoss loss, DeviceBuffer<float> logits, DeviceBuffer<int> targets,
+        DeviceBuffer<float> dLogits, DeviceBuffer<float> rowStats, DeviceBuffer<float> metrics, int slot, int rows)
+    {
+        // The loss's number as the kernel takes it; an undefined one is refused here, since a kernel cannot throw.
+        var kind = (uint)loss < (uint)BinaryLossCount
+            ? (int)loss
+            : throw new InvalidInputException($"unknown binary loss {loss}");
+        launchBinaryLoss ??= accelerator.LoadAutoGroupedStreamKernel<Index1D, ArrayView<float>, ArrayView<int>, ArrayView<float>,
+            ArrayView<float>, int, int, int>(BinaryLossKernel);
+        var threads = Threads(rows);
+        launchBinaryLoss(threads, View(logits), View(targets), View(dLogits), View(rowStats), kind, rows, threads);
+        ReduceMetrics(rowStats, metrics, slot, rows);
+    }
+
+    private void ReduceMetrics(DeviceBuffer<float> rowStats, DeviceBuffer<float> metrics, int slot, int rows)
+    {
+        launchReduceMetrics ??= accelerator.LoadAutoGroupedStreamKernel<Index1D, ArrayView<float>, ArrayView<float>, int, int>(
+            ReduceMetricsKernel);
+        launchReduceMetrics(1, View(rowStats), View(metrics), slot, rows);
+    }
+
+    /// <summary>
+    /// rowLoss = logsumexp(z) - z_label, computed as log(sum e^(z - max)) - (z_label - max) so logits of
+    /// +-1000 stay finite; correct = argmax (the first maximum) == label; dLogits = (softmax(z) - onehot) / B.
+    /// </summary>
+    [IlgpuKernel]
+    internal static void SoftmaxCrossEntropyKernel(Index1D index, ArrayView<float> logits, ArrayView<int> labels,
+        ArrayView<float> dLogits, ArrayView<float> rowStats, int rows, int cols, int stride)
+    {
+        for (long r = index; r < rows; r += stride)
+        {
+            var row = (int)r;
+            var start = row * cols;
+            var argmax = 0;
+            var max = logits[start];
+            for (var col = 1; col < cols; col++)
+            {
+                var value = logits[start + col];
+                if (value > max)
+                {
+                    max = value;
+                    argmax = col;
+                }
+            }
+            var sum = 0f;
+            for (var col = 0; col < cols; col++)
+            {
+                sum += MathF.Exp(logits[start + col] - max);
+            }
+
+            var label = labels[row];
+            var validLabel = label >= 0 && label < cols;
+            // Never index with a bad label, not even in a branch the compiler might turn into a select.
+            var labelColumn = validLabel ? label : 0;
+            rowStats[row] = validLabel ? MathF.Log(sum) - (logits[start + labelColumn] - max) : float.NaN;
+            rowStats[rows + row] = argmax == label ? 1f : 0f;
+            for (var col = 0; col < cols; col++)
+            {
+                var p = MathF.Exp(logits[start + col] - max) / sum;
+                dLogits[start + col] = validLabel ? (p - (col == label ? 1f : 0f)) / rows : 0f;
+            }
+        }
+    }
+
+    /// <summary>
+    /// The binary loss numbered <paramref name="kind"/> over one logit z and target t per row, with
+    /// p = sigmoid(z): the loss from <see cref="BinaryLossValue"/>, dLogits = <see cref="BinaryLossSlope"/> / B,
+    /// and correct = (p &gt; 0.5) == (t == 1), as <see cref="BinaryLoss"/> defines it.
+    /// </summary>
+    [IlgpuKernel]
+    internal static void BinaryLossKernel(Index1D index, ArrayView<float> logits, ArrayView<int> targets, ArrayView<float> dLogits,
+        ArrayView<float> rowStats, int kind, int rows, int stride)
+    {
+        var loss = (BinaryLoss)kind;
+        for (long r = index; r < rows; r += stride)
+        {
+            var row = (int)r;
+            var t = targets[row];
+            var z = logits[row];
+            var p = DeviceMath.Sigmoid(z);
+            var validTarget = t == 0 || t == 1;
+            rowStats[row] = validTarget ? BinaryLossValue(loss, z, p, t) : float.NaN;
+            rowStats[rows + row] = (p > 0.5f) == (t == 1) ? 1f : 0f;
+            dLogits[row] = validTarget ? BinaryLossSlope(loss, p, t) / rows : 0f;
+        }
+    }
+
+    /// <summary>
+    /// Single thread: metrics[slot*3 ..] = (sum of row losses, sum of correct flags, 1 if any row loss is
+    /// NaN or infinite else 0), adding rows in order. A fixed order and no float atomics make the
+    /// result bit-reproducible; B is a batch, so one thread's loop is short.
+    /// </summary>
+    [IlgpuKernel]
+    internal static void ReduceMetricsKernel(Index1D index, ArrayView<float> rowStats, ArrayView<float> metrics, int slot, int rows)
+    {
+        var lossSum = 0f;
+        var correct = 0f;
+        var nonFinite = 0f;
+        for (var row = 0; row < rows; row++)
+        {
+            var loss = rowStats[row];
+            lossSum += loss;
+            correct += rowStats[rows + row];
+            nonFinite = DeviceMath.IsFinite(loss) ? nonFinite : 1f;
+        }
+        var start = slot * MetricSlot.Width;
+        metrics[start + MetricSlot.LossSum] = lossSum;
+        metrics[start + MetricSlot.Correct] = correct;
+        metrics[start + MetricSlot.NonFinite] = nonFinite;
+    }
+
+    /// <summary>
+    /// One row's loss from its logit z, p = sigmoid(z) and target t in {0, 1}. Binary cross-entropy takes
+    /// its stable form, max(z, 0) - z t + log(1 + e^-|z|), which never forms e^|z|. An undefined loss gives
+    /// NaN; <see cref="BinaryLossCore"/> keeps it from a launch.
+    /// </summary>
+    private static float BinaryLossValue(BinaryLoss loss, float z, float p, int t) => loss switch
+    {
+        BinaryLoss.Mnist => t == 1 ? 1f - p : p,
+        BinaryLoss.BinaryCrossEntropy => MathF.Max(z, 0f) - z * t + MathF.Log(1f + MathF.Exp(-MathF.Abs(z))),
+        BinaryLoss.MeanSquaredError => (p - t) * (p - t),
+        _ => float.NaN,
+    };
+
+    /// <summary>
+    /// d(row loss)/dz from p = sigmoid(z) and target t: mnist_loss (t == 1 ? -1 : 1) p (1 - p);
+    /// binary cross-entropy p - t; squared error 2 (p - t) p (1 - p). An undefined loss gives NaN.
+    /// </summary>
+    private static float BinaryLossSlope(BinaryLoss loss, float p, int t) => loss switch
+    {
+        BinaryLoss.Mnist => (t == 1 ? -1f : 1f) * p * (1f - p),
+        BinaryLoss.BinaryCrossEntropy => p - t,
+        BinaryLoss.MeanSquaredError => 2f * (p - t) * p * (1f - p),
+        _ => float.NaN,
+    };
+}
