@@ -2,6 +2,7 @@ using System.CommandLine;
 using System.Globalization;
 using Descent.Kernels;
 using Descent.Kernels.Conformance;
+using Descent.Kernels.Ilgpu;
 using Spectre.Console;
 
 namespace Descent.Host.Commands;
@@ -20,11 +21,20 @@ public static class CheckCommand
         {
             Description = "Run only the checks whose name contains this text",
         };
+        var ptxOut = new Option<string?>("--ptx-out")
+        {
+            Description = "Instead of checking, write the PTX (SM 90) of every ILGPU kernel to this folder, for ptxas on a GPU machine",
+        };
         var command = new Command("check", "Verify a backend's ops against the CPU reference and finite differences");
         backendOptions.AddTo(command);
         command.Options.Add(filter);
+        command.Options.Add(ptxOut);
         command.SetAction(parsed =>
         {
+            if (parsed.GetValue(ptxOut) is { } folder)
+            {
+                return WritePtx(console, folder);
+            }
             using var backend = backendOptions.CreateBackend(parsed, error);
             return Execute(backend, console, parsed.GetValue(filter));
         });
@@ -61,6 +71,26 @@ public static class CheckCommand
             console.WriteLine($"  {result.Name}: {result.Detail}");
         }
         return failed == 0 ? ExitCodes.Success : ExitCodes.Unavailable;
+    }
+
+    /// <summary>Compiles every ILGPU kernel to PTX (no GPU needed) into <paramref name="folder"/>; a folder that cannot be written is bad input.</summary>
+    private static int WritePtx(IAnsiConsole console, string folder)
+    {
+        if (string.IsNullOrWhiteSpace(folder) || File.Exists(folder))
+        {
+            throw new InvalidInputException($"--ptx-out needs a folder, got '{folder}'");
+        }
+        IReadOnlyList<string> written;
+        try
+        {
+            written = PtxCompiler.WriteAll(folder);
+        }
+        catch (Exception error) when (error is IOException or UnauthorizedAccessException)
+        {
+            throw new InvalidInputException($"cannot write PTX into {folder}: {error.Message}", error);
+        }
+        console.WriteLine($"wrote the PTX of {written.Count} ILGPU kernels (SM 90) to {folder}");
+        return ExitCodes.Success;
     }
 
     private static string Format(double value) => value.ToString("0.##e+0", CultureInfo.InvariantCulture);

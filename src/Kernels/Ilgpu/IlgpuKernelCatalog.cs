@@ -11,16 +11,19 @@ namespace Descent.Kernels.Ilgpu;
 /// </summary>
 public static class IlgpuKernelCatalog
 {
-    public static IReadOnlyList<(string Name, MethodInfo Method, bool ExplicitlyGrouped)> Kernels { get; } = FindKernels();
+    /// <summary>One kernel: "Type.Method", the method, and whether it chooses its own group shape (no index parameter).</summary>
+    public sealed record Kernel(string Name, MethodInfo Method, bool ExplicitlyGrouped);
 
-    private static (string Name, MethodInfo Method, bool ExplicitlyGrouped)[] FindKernels() =>
+    public static IReadOnlyList<Kernel> Kernels { get; } = FindKernels();
+
+    private static Kernel[] FindKernels() =>
         typeof(IlgpuKernelCatalog).Assembly.GetTypes()
             .SelectMany(type => type.GetMethods(BindingFlags.Public | BindingFlags.NonPublic | BindingFlags.Static |
                 BindingFlags.DeclaredOnly))
             .Select(method => (Method: method, Mark: method.GetCustomAttribute<IlgpuKernelAttribute>()))
             .Where(candidate => candidate.Mark is not null)
             .Select(kernel =>
-                ($"{kernel.Method.DeclaringType!.Name}.{kernel.Method.Name}", kernel.Method, kernel.Mark!.ExplicitlyGrouped))
-            .OrderBy(kernel => kernel.Item1, StringComparer.Ordinal)
+                new Kernel($"{kernel.Method.DeclaringType!.Name}.{kernel.Method.Name}", kernel.Method, kernel.Mark!.ExplicitlyGrouped))
+            .OrderBy(kernel => kernel.Name, StringComparer.Ordinal)
             .ToArray();
 }

@@ -1,6 +1,8 @@
 using Descent.Host.Commands;
+using Descent.Kernels.Ilgpu;
 using Descent.Kernels.Reference;
 using Descent.Tests.Conformance;
+using Descent.Tests.Data;
 using Spectre.Console;
 using Spectre.Console.Testing;
 using Xunit;
@@ -51,5 +53,32 @@ public sealed class CheckCommandTests
 
         Assert.Equal(2, outcome.ExitCode);
         Assert.StartsWith("descent: error: no check matches", outcome.Error);
+    }
+
+    [Fact]
+    public void Ptx_out_writes_the_ptx_of_every_ilgpu_kernel_without_a_gpu()
+    {
+        using var folder = new TemporaryFolder();
+        var target = Path.Combine(folder.Path, "ptx");
+
+        var outcome = CommandLine.Run("check", "--ptx-out", target);
+
+        Assert.Equal(0, outcome.ExitCode);
+        var files = Directory.GetFiles(target, "*.ptx").Select(Path.GetFileNameWithoutExtension).Order().ToList();
+        Assert.Equal(IlgpuKernelCatalog.Kernels.Select(kernel => kernel.Name).Order(), files);
+        Assert.All(Directory.GetFiles(target), file => Assert.Contains(".entry", File.ReadAllText(file)));
+        Assert.Contains($"wrote the PTX of {files.Count} ILGPU kernels", outcome.Output);
+    }
+
+    [Fact]
+    public void Ptx_out_naming_a_file_is_bad_usage()
+    {
+        using var folder = new TemporaryFolder();
+        File.WriteAllText(folder.File("taken"), "keep me");
+
+        var outcome = CommandLine.Run("check", "--ptx-out", folder.File("taken"));
+
+        Assert.Equal(2, outcome.ExitCode);
+        Assert.Equal("keep me", File.ReadAllText(folder.File("taken")));
     }
 }
