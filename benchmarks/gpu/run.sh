@@ -60,7 +60,7 @@ diagnostics() {
     echo "VK_DRIVER_FILES=${VK_DRIVER_FILES:-}"
     echo "driver libraries:"
     local folder
-    for folder in ${LD_LIBRARY_PATH//:/ } /usr/lib/x86_64-linux-gnu /usr/local/nvidia/lib64 /usr/lib/wsl/lib /usr/lib64 /usr/lib; do
+    for folder in $(echo "${LD_LIBRARY_PATH:-}" | tr : " ") /usr/lib/x86_64-linux-gnu /usr/local/nvidia/lib64 /usr/lib/wsl/lib /usr/lib64 /usr/lib; do
         ls -l "$folder"/libcuda.so* "$folder"/libvulkan.so* "$folder"/libnvidia-ptxjitcompiler.so* 2> /dev/null
     done
     ldconfig -p | grep -E 'libcuda|libvulkan' || true
