@@ -47,7 +47,7 @@ public static class Backends
             Auto when IlgpuBackend.CudaAvailable => IlgpuBackend.CreateCuda(deviceIndex),
             Auto when VulkanBackend.IsHardwareDevice(deviceIndex) => VulkanBackend.Create(deviceIndex),
             Auto or CpuName => OnlyDevice(name, deviceIndex, () => new CpuBackend()),
-            IlgpuCpuName => OnlyDevice(name, deviceIndex, IlgpuBackend.CreateCpu),
+            IlgpuCpuName => OnlyDevice(name, deviceIndex, () => IlgpuBackend.CreateCpu()),
             CudaName => IlgpuBackend.CreateCuda(deviceIndex),
             VulkanName => VulkanBackend.Create(deviceIndex),
             ReferenceName => OnlyDevice(name, deviceIndex, () => new ReferenceBackend()),

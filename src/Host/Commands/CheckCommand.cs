@@ -25,15 +25,30 @@ public static class CheckCommand
         {
             Description = "Instead of checking, write the PTX (SM 90) of every ILGPU kernel to this folder, for ptxas on a GPU machine",
         };
+        var gpuShaped = new Option<bool>("--gpu-shaped")
+        {
+            Description = "With --backend ilgpu-cpu: shape the CPU accelerator like an NVIDIA GPU (warp 32, 1024-thread groups, " +
+                "16x16 GEMM tiles) with ILGPU's assertions and bounds checks on, so the kernels run as a GPU launches them (slow)",
+        };
         var command = new Command("check", "Verify a backend's ops against the CPU reference and finite differences");
         backendOptions.AddTo(command);
         command.Options.Add(filter);
         command.Options.Add(ptxOut);
+        command.Options.Add(gpuShaped);
         command.SetAction(parsed =>
         {
             if (parsed.GetValue(ptxOut) is { } folder)
             {
                 return WritePtx(console, folder);
+            }
+            if (parsed.GetValue(gpuShaped))
+            {
+                if (parsed.GetRequiredValue(backendOptions.Backend) != Backends.IlgpuCpuName || parsed.GetValue(backendOptions.Device) != 0)
+                {
+                    throw new InvalidInputException("--gpu-shaped applies to --backend ilgpu-cpu (device 0) only");
+                }
+                using var shaped = IlgpuBackend.CreateCpu(gpuShaped: true);
+                return Execute(shaped, console, parsed.GetValue(filter));
             }
             using var backend = backendOptions.CreateBackend(parsed, error);
             return Execute(backend, console, parsed.GetValue(filter));

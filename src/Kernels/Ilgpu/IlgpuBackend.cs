@@ -33,33 +33,24 @@ public sealed partial class IlgpuBackend : ComputeBackend
     private readonly Accelerator accelerator;
     private readonly AcceleratorStream stream;
 
-    // Threads per grid-stride launch: enough to fill the device, and no more, so that on the CPU
-    // accelerator each thread loops over many elements instead of paying a rendezvous per element.
     private readonly int gridStrideThreads;
-
-    // Edge of the shared-memory-tiles GEMM's square thread groups: 16 x 16 = 256 threads on a GPU;
-    // 4 x 4 on the CPU accelerator, where each group thread is an OS thread and every thread a group has
-    // ever needed joins the rendezvous of every later launch (a 16 x 16 group would make each launch cost ms).
     private readonly int gemmTile;
-
-    // Auto runs the shared-memory-tiles GEMM on GPUs only: on the CPU accelerator every barrier is an
-    // OS-thread rendezvous, and a 128x784x128 product took about a minute that way against ~50 ms naive.
     private readonly GemmAlgorithm autoGemm;
 
-    private IlgpuBackend(Context context, Accelerator accelerator, string name, string description)
+    private IlgpuBackend(Context context, Accelerator accelerator, string name, string description, IlgpuLaunchShape shape)
     {
         this.context = context;
         this.accelerator = accelerator;
         Name = name;
         DeviceDescription = description;
         stream = accelerator.DefaultStream;
-        var onCpu = accelerator.AcceleratorType == AcceleratorType.CPU;
-        gridStrideThreads = onCpu
-            ? IlgpuDevices.CpuThreads
-            : accelerator.NumMultiprocessors * accelerator.MaxNumThreadsPerMultiprocessor;
-        gemmTile = onCpu ? 4 : 16;
-        autoGemm = onCpu ? GemmAlgorithm.Naive : GemmAlgorithm.SharedMemoryTiles;
+        gridStrideThreads = shape.GridStrideThreads;
+        gemmTile = shape.GemmTile;
+        autoGemm = shape.AutoGemm;
     }
+
+    /// <summary>How this backend launches, chosen per device: a parameter, so that the CPU accelerator can run a GPU's shapes.</summary>
+    public IlgpuLaunchShape Shape => new(gridStrideThreads, gemmTile, autoGemm);
 
     public override string Name { get; }
 
@@ -82,13 +73,23 @@ public sealed partial class IlgpuBackend : ComputeBackend
         return devices;
     }
 
-    /// <summary>A backend on ILGPU's CPU accelerator.</summary>
-    public static IlgpuBackend CreateCpu()
+    /// <summary>
+    /// A backend on ILGPU's CPU accelerator. By default it is shaped for speed there (4 x 4 GEMM tiles, naive
+    /// GEMM on Auto). <paramref name="gpuShaped"/> instead shapes it like an NVIDIA GPU (warps of 32, up to
+    /// 1024 threads a group, the 16 x 16 tiles and the GEMM a GPU runs on Auto) with ILGPU's debug
+    /// assertions and bounds checks on: slow, but it runs the kernels exactly as a GPU would launch them.
+    /// An out-of-bounds access then aborts the process, so run it in a process of its own.
+    /// </summary>
+    public static IlgpuBackend CreateCpu(bool gpuShaped = false)
     {
-        var context = IlgpuDevices.CreateCpuContext();
+        var context = gpuShaped ? IlgpuDevices.CreateGpuShapedCpuContext() : IlgpuDevices.CreateCpuContext();
         try
         {
-            return new IlgpuBackend(context, context.CreateCPUAccelerator(0), CpuName, IlgpuDevices.CpuDescription);
+            var accelerator = context.CreateCPUAccelerator(0);
+            return gpuShaped
+                ? new IlgpuBackend(context, accelerator, CpuName, IlgpuDevices.GpuShapedCpuDescription,
+                    IlgpuLaunchShape.ForGpu(2 * IlgpuDevices.GpuShapedCpuDevice.WarpSize))
+                : new IlgpuBackend(context, accelerator, CpuName, IlgpuDevices.CpuDescription, IlgpuLaunchShape.ForCpuAccelerator);
         }
         catch
         {
@@ -116,7 +117,8 @@ public sealed partial class IlgpuBackend : ComputeBackend
         {
             var accelerator = context.CreateCudaAccelerator(deviceIndex);
             var description = $"{accelerator.Name}, {accelerator.MemorySize / (1024.0 * 1024 * 1024):F1} GiB";
-            return new IlgpuBackend(context, accelerator, CudaName, description);
+            return new IlgpuBackend(context, accelerator, CudaName, description,
+                IlgpuLaunchShape.ForGpu(accelerator.NumMultiprocessors * accelerator.MaxNumThreadsPerMultiprocessor));
         }
         catch (Exception e) when (e is AcceleratorException or NotSupportedException)
         {

@@ -24,6 +24,19 @@ internal static class IlgpuDevices
         numWarpsPerMultiprocessor: 32,
         numMultiprocessors: Math.Max(1, Environment.ProcessorCount / 2));
 
+    /// <summary>
+    /// The CPU accelerator shaped like an NVIDIA GPU: warps of 32 and 32 warps a multiprocessor, so groups of
+    /// up to 1024 threads, as CUDA allows. One multiprocessor keeps the OS threads it starts to one group's worth.
+    /// </summary>
+    public static CPUDevice GpuShapedCpuDevice { get; } = new(numThreadsPerWarp: 32, numWarpsPerMultiprocessor: 32, numMultiprocessors: 1);
+
+    public static string GpuShapedCpuDescription =>
+        "ILGPU CPU accelerator shaped like an NVIDIA GPU (warp 32, up to 1024 threads a group, 16 x 16 GEMM tiles), assertions on";
+
+    /// <summary>A context for <see cref="GpuShapedCpuDevice"/> with ILGPU's debug mode: assertions, bounds checks included, on.</summary>
+    public static Context CreateGpuShapedCpuContext() =>
+        Context.Create(builder => builder.CPU(GpuShapedCpuDevice).EnableAlgorithms().Debug());
+
     /// <summary>Threads that run a grid-stride kernel on the CPU accelerator at once: one per core.</summary>
     public static int CpuThreads => CpuDevice.WarpSize * CpuDevice.NumMultiprocessors;
 
