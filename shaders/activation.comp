@@ -1,6 +1,7 @@
 #version 450
 // Element-wise nonlinearities over N elements, each backward written in terms of the forward output y
-// so the forward input need not be kept. ACTIVATION: 0 ReLU, 1 sigmoid, 2 tanh.
+// so the forward input need not be kept. ACTIVATION, the number of the Descent.Kernels.Activation
+// member: 0 ReLU, 1 sigmoid, 2 tanh.
 // DIRECTION 0, forward:  y = f(x);              binding 0 = x, 1 = y.
 // DIRECTION 1, backward: dX = dY * f'(x) from y; binding 0 = dY, 1 = y, 2 = dX.
 // x and y (and dY and dX) may be the same buffer: each element is read before it is written.

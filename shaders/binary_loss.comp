@@ -1,7 +1,8 @@
 #version 450
 // The two-class losses, fused with their gradient: one logit z (B) per row, p = sigmoid(z), a target
 // t (B) in {0, 1}. Per row: rowStats (2B) = [row loss, correct flag], dLogits (B) = dloss/dz / B.
-// metrics.comp then sums rowStats into the batch's metric slot. LOSS selects the loss:
+// metrics.comp then sums rowStats into the batch's metric slot. LOSS, the number of the
+// Descent.Kernels.BinaryLoss member, selects the loss:
 // 0 the lesson's mnist_loss: where(t == 1, 1 - p, p);          dz = (t == 1 ? -1 : 1) p (1 - p)
 // 1 binary cross-entropy, stable: max(z, 0) - z t + log(1 + e^-|z|); dz = p - t
 // 2 squared error of the probability: (p - t)^2;               dz = 2 (p - t) p (1 - p)

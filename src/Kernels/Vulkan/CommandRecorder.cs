@@ -61,14 +61,13 @@ internal sealed unsafe class CommandRecorder : IDisposable
     /// <summary>Commands recorded since the last <see cref="Finish"/>: what one submission carries.</summary>
     public int RecordedCommands { get; private set; }
 
-    /// <summary>Records one dispatch of <paramref name="pipeline"/> over the bound buffers, in call order.</summary>
+    /// <summary>
+    /// Records one dispatch of <paramref name="pipeline"/> over the bound buffers, in call order;
+    /// <paramref name="push"/> is the shader's whole push-constant block (<see cref="Shader.CheckDispatch{TPush}"/>).
+    /// </summary>
     public void Dispatch<TPush>(ComputePipeline pipeline, DescriptorSet set, ReadOnlySpan<BufferAccess> accesses, in TPush push,
         uint groupsX, uint groupsY = 1) where TPush : unmanaged
     {
-        if (sizeof(TPush) > PipelineCache.PushConstantBytes)
-        {
-            throw new InvalidOperationException($"{typeof(TPush).Name} exceeds the {PipelineCache.PushConstantBytes}-byte push constants");
-        }
         Begin();
         OrderAfterEarlierCommands(accesses);
         if (boundPipeline.Handle != pipeline.Handle.Handle)

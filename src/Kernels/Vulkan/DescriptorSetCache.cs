@@ -10,15 +10,17 @@ namespace Descent.Kernels.Vulkan;
 /// </summary>
 internal sealed unsafe class DescriptorSetCache(Vk vk, VulkanDevice device) : IDisposable
 {
+    /// <summary>The most buffers one shader binds (gather_batch's 5); <see cref="Shader"/> refuses a shader that binds more.</summary>
+    public const int MaxBindings = 5;
+
     private const uint SetsPerPool = 512;
-    private const int MaxBindings = 5;
 
     private readonly List<DescriptorPool> pools = [];
     private readonly Dictionary<BoundBuffers, (DescriptorSet Set, DescriptorPool Pool)> sets = [];
 
     public DescriptorSet Get(ComputePipeline pipeline, ReadOnlySpan<BufferAccess> accesses)
     {
-        var key = BoundBuffers.Of(pipeline.Bindings, accesses);
+        var key = BoundBuffers.Of(accesses);
         if (sets.TryGetValue(key, out var cached))
         {
             return cached.Set;
@@ -123,15 +125,14 @@ internal sealed unsafe class DescriptorSetCache(Vk vk, VulkanDevice device) : ID
         return pool;
     }
 
-    /// <summary>The buffers of a set by id, binding 0 first; 0 marks an unused binding.</summary>
+    /// <summary>
+    /// The buffers of a set by id, binding 0 first; 0 marks an unused binding. The dispatch has checked
+    /// that there are as many as the shader binds, so at most <see cref="MaxBindings"/>.
+    /// </summary>
     private readonly record struct BoundBuffers(long B0, long B1, long B2, long B3, long B4)
     {
-        public static BoundBuffers Of(int bindings, ReadOnlySpan<BufferAccess> accesses)
+        public static BoundBuffers Of(ReadOnlySpan<BufferAccess> accesses)
         {
-            if (accesses.Length != bindings || bindings > MaxBindings)
-            {
-                throw new InvalidOperationException($"a shader with {bindings} bindings was given {accesses.Length} buffers");
-            }
             Span<long> ids = stackalloc long[MaxBindings];
             for (var i = 0; i < accesses.Length; i++)
             {

@@ -3,8 +3,8 @@ namespace Descent.Kernels.Vulkan;
 /// <summary>
 /// Workgroup and tile sizes for one device, passed to the shaders as specialization constants.
 /// Element-wise shaders use <see cref="WorkgroupWidth"/>-wide groups and a grid stride over at most
-/// <see cref="MaxGroups"/> groups. The register-blocked GEMM runs GroupX x GroupY threads, each
-/// computing a BlockRows x BlockCols block of C.
+/// <see cref="MaxGroups"/> groups. The register-blocks GEMM (gemm_register_blocks.comp) runs
+/// GroupX x GroupY threads, each computing a BlockRows x BlockCols block of C.
 /// </summary>
 internal sealed unsafe record DispatchShape(uint WorkgroupWidth, uint MaxGroups, uint GemmGroupX, uint GemmGroupY, uint BlockRows,
     uint BlockCols, uint MaxGroupsX, uint MaxGroupsY)

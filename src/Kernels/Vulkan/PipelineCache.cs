@@ -1,4 +1,3 @@
-using System.Reflection;
 using Silk.NET.Core.Native;
 using Silk.NET.Vulkan;
 
@@ -6,17 +5,15 @@ namespace Descent.Kernels.Vulkan;
 
 /// <summary>
 /// Creates each (shader, specialization) pipeline once, on first use, and keeps it until disposed.
-/// Shader modules come from the SPIR-V embedded in this assembly. Every shader with N bindings shares
-/// one descriptor-set layout (N storage buffers) and one pipeline layout with a
-/// <see cref="PushConstantBytes"/>-byte push-constant range.
+/// Shader modules come from the SPIR-V embedded in this assembly. Layouts follow what each shader's
+/// SPIR-V declares: shaders with N bindings share one descriptor-set layout (N storage buffers), and
+/// those that also have a P-byte push-constant block one pipeline layout (a P-byte push-constant range).
 /// </summary>
 internal sealed unsafe class PipelineCache(Vk vk, VulkanDevice device) : IDisposable
 {
-    /// <summary>Room for the largest push-constant block (GEMM's: 36 bytes); Vulkan guarantees 128.</summary>
-    public const uint PushConstantBytes = 64;
-
-    private readonly Dictionary<string, ShaderModule> modules = [];
-    private readonly Dictionary<int, (DescriptorSetLayout Set, PipelineLayout Pipeline)> layouts = [];
+    private readonly Dictionary<Shader, ShaderModule> modules = [];
+    private readonly Dictionary<int, DescriptorSetLayout> setLayouts = [];
+    private readonly Dictionary<(int Bindings, int PushConstantBytes), PipelineLayout> pipelineLayouts = [];
     private readonly Dictionary<(Shader, SpecializationConstants), ComputePipeline> pipelines = [];
 
     public ComputePipeline Get(Shader shader, SpecializationConstants constants)
@@ -35,10 +32,13 @@ internal sealed unsafe class PipelineCache(Vk vk, VulkanDevice device) : IDispos
         {
             vk.DestroyPipeline(device.Handle, pipeline.Handle, null);
         }
-        foreach (var (set, pipeline) in layouts.Values)
+        foreach (var layout in pipelineLayouts.Values)
         {
-            vk.DestroyPipelineLayout(device.Handle, pipeline, null);
-            vk.DestroyDescriptorSetLayout(device.Handle, set, null);
+            vk.DestroyPipelineLayout(device.Handle, layout, null);
+        }
+        foreach (var layout in setLayouts.Values)
+        {
+            vk.DestroyDescriptorSetLayout(device.Handle, layout, null);
         }
         foreach (var module in modules.Values)
         {
@@ -49,7 +49,7 @@ internal sealed unsafe class PipelineCache(Vk vk, VulkanDevice device) : IDispos
     private ComputePipeline Create(Shader shader, SpecializationConstants constants)
     {
         var module = Module(shader);
-        var (setLayout, pipelineLayout) = Layouts(shader.Bindings);
+        var (setLayout, pipelineLayout) = Layouts(shader);
         var entries = stackalloc SpecializationMapEntry[SpecializationConstants.Count];
         for (var i = 0; i < SpecializationConstants.Count; i++)
         {
@@ -85,7 +85,7 @@ internal sealed unsafe class PipelineCache(Vk vk, VulkanDevice device) : IDispos
             {
                 throw PipelineFailure(shader, result);
             }
-            return new ComputePipeline(handle, pipelineLayout, setLayout, shader.Bindings);
+            return new ComputePipeline(handle, pipelineLayout, setLayout);
         }
         finally
         {
@@ -95,17 +95,16 @@ internal sealed unsafe class PipelineCache(Vk vk, VulkanDevice device) : IDispos
 
     private ShaderModule Module(Shader shader)
     {
-        if (modules.TryGetValue(shader.Name, out var module))
+        if (modules.TryGetValue(shader, out var module))
         {
             return module;
         }
-        var code = EmbeddedSpirV(shader);
-        fixed (byte* first = code)
+        fixed (byte* first = shader.Code)
         {
             var info = new ShaderModuleCreateInfo
             {
                 SType = StructureType.ShaderModuleCreateInfo,
-                CodeSize = (nuint)code.Length,
+                CodeSize = (nuint)shader.Code.Length,
                 PCode = (uint*)first,
             };
             var result = vk.CreateShaderModule(device.Handle, in info, null, out module);
@@ -114,13 +113,50 @@ internal sealed unsafe class PipelineCache(Vk vk, VulkanDevice device) : IDispos
                 throw PipelineFailure(shader, result);
             }
         }
-        modules.Add(shader.Name, module);
+        modules.Add(shader, module);
         return module;
     }
 
-    private (DescriptorSetLayout, PipelineLayout) Layouts(int bindings)
+    /// <summary>
+    /// The layouts of <paramref name="shader"/>: its storage buffers in set 0, and a push-constant range
+    /// as large as its block.
+    /// </summary>
+    private (DescriptorSetLayout, PipelineLayout) Layouts(Shader shader)
     {
-        if (layouts.TryGetValue(bindings, out var existing))
+        var setLayout = SetLayout(shader.Bindings);
+        var pushConstantBytes = shader.PushConstantBytes;
+        if (pipelineLayouts.TryGetValue((shader.Bindings, pushConstantBytes), out var existing))
+        {
+            return (setLayout, existing);
+        }
+        if (pushConstantBytes > device.Physical.Limits.MaxPushConstantsSize)
+        {
+            throw new DeviceUnavailableException(
+                $"{device.Physical.Name} takes {device.Physical.Limits.MaxPushConstantsSize} bytes of push constants, " +
+                $"fewer than the {pushConstantBytes} shader {shader.Name} declares");
+        }
+        var pushRange = new PushConstantRange { StageFlags = ShaderStageFlags.ComputeBit, Offset = 0, Size = (uint)pushConstantBytes };
+        var pipelineInfo = new PipelineLayoutCreateInfo
+        {
+            SType = StructureType.PipelineLayoutCreateInfo,
+            SetLayoutCount = 1,
+            PSetLayouts = &setLayout,
+            // Vulkan forbids an empty range: a shader without push constants gets none.
+            PushConstantRangeCount = pushConstantBytes == 0 ? 0u : 1u,
+            PPushConstantRanges = &pushRange,
+        };
+        VulkanCalls.Check(vk.CreatePipelineLayout(device.Handle, in pipelineInfo, null, out var pipelineLayout), "create a pipeline layout");
+        pipelineLayouts.Add((shader.Bindings, pushConstantBytes), pipelineLayout);
+        return (setLayout, pipelineLayout);
+    }
+
+    /// <summary>
+    /// One descriptor-set layout per binding count, shared by every shader with that many storage
+    /// buffers, so a cached descriptor set fits each shader that binds the same buffers.
+    /// </summary>
+    private DescriptorSetLayout SetLayout(int bindings)
+    {
+        if (setLayouts.TryGetValue(bindings, out var existing))
         {
             return existing;
         }
@@ -142,33 +178,8 @@ internal sealed unsafe class PipelineCache(Vk vk, VulkanDevice device) : IDispos
             PBindings = bindingInfos,
         };
         VulkanCalls.Check(vk.CreateDescriptorSetLayout(device.Handle, in setInfo, null, out var setLayout), "create a descriptor set layout");
-        var pushRange = new PushConstantRange { StageFlags = ShaderStageFlags.ComputeBit, Offset = 0, Size = PushConstantBytes };
-        var pipelineInfo = new PipelineLayoutCreateInfo
-        {
-            SType = StructureType.PipelineLayoutCreateInfo,
-            SetLayoutCount = 1,
-            PSetLayouts = &setLayout,
-            PushConstantRangeCount = 1,
-            PPushConstantRanges = &pushRange,
-        };
-        var result = vk.CreatePipelineLayout(device.Handle, in pipelineInfo, null, out var pipelineLayout);
-        if (result != Result.Success)
-        {
-            vk.DestroyDescriptorSetLayout(device.Handle, setLayout, null);
-            throw VulkanCalls.Failure(result, "create a pipeline layout");
-        }
-        layouts.Add(bindings, (setLayout, pipelineLayout));
-        return (setLayout, pipelineLayout);
-    }
-
-    private static byte[] EmbeddedSpirV(Shader shader)
-    {
-        using var stream = Assembly.GetExecutingAssembly().GetManifestResourceStream(shader.ResourceName)
-            ?? throw new DeviceUnavailableException(
-                $"shader {shader.Name} is missing from Descent.Kernels: rebuild it after running shaders/compile.sh");
-        var code = new byte[stream.Length];
-        stream.ReadExactly(code);
-        return code;
+        setLayouts.Add(bindings, setLayout);
+        return setLayout;
     }
 
     private DeviceUnavailableException PipelineFailure(Shader shader, Result result) => new(

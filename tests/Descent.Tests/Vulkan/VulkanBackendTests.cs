@@ -52,6 +52,27 @@ public sealed class VulkanBackendTests
     }
 
     [SkippableFact]
+    public void An_activation_or_loss_beyond_the_enum_is_refused_before_anything_is_recorded()
+    {
+        using var backend = VulkanAvailability.CreateValidated();
+        using var x = backend.Allocate<float>(4);
+        using var targets = backend.Allocate<int>(4);
+        using var rowStats = backend.Allocate<float>(8);
+        using var metrics = backend.Allocate<float>(3);
+        backend.Synchronize();
+
+        var activation = Assert.Throws<InvalidInputException>(() => backend.ActivationForward((Activation)3, x, x, 4));
+        var negative = Assert.Throws<InvalidInputException>(() => backend.ActivationBackward((Activation)(-1), x, x, x, 4));
+        var loss = Assert.Throws<InvalidInputException>(
+            () => backend.BinaryLossForwardBackward((BinaryLoss)3, x, targets, x, rowStats, metrics, 0, 4));
+
+        Assert.Equal("unknown activation 3", activation.Message);
+        Assert.Equal("unknown activation -1", negative.Message);
+        Assert.Equal("unknown binary loss 3", loss.Message);
+        Assert.Equal(0, backend.PendingCommands);
+    }
+
+    [SkippableFact]
     public void A_buffer_larger_than_the_device_can_bind_is_refused_up_front()
     {
         using var backend = VulkanAvailability.CreateValidated();

@@ -1,5 +1,5 @@
 #version 450
-// C (M,N) = alpha * op(A) (M,K) * op(B) (K,N) + beta * C, register-blocked: each thread keeps a
+// C (M,N) = alpha * op(A) (M,K) * op(B) (K,N) + beta * C in register blocks: each thread keeps a
 // BLOCK_ROWS x BLOCK_COLS block of C in registers and, per step along K, loads BLOCK_ROWS values of
 // op(A) and BLOCK_COLS of op(B) once and reuses each across the block (an outer product), instead of
 // two loads per multiply-add as the naive shader does. No shared memory and no barriers: on lavapipe a

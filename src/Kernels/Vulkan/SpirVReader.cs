@@ -1,0 +1,201 @@
+using System.Buffers.Binary;
+
+namespace Descent.Kernels.Vulkan;
+
+/// <summary>One member of a shader's push-constant block: its byte offset and the C# type of the same scalar.</summary>
+internal readonly record struct PushConstantMember(int Offset, Type Type, int Bytes);
+
+/// <summary>
+/// Reads from a shader's SPIR-V the storage buffers it binds and the layout of its push-constant block,
+/// so the backend builds descriptor-set and pipeline layouts from what the shader declares instead of
+/// from a list kept beside it. It reads only the few instructions that say so (SPIR-V specification,
+/// section 2.3: a 5-word header, then instructions whose first word is word count &lt;&lt; 16 | opcode), and
+/// refuses what the backend cannot bind: a binding that is not a storage buffer, a descriptor set other
+/// than 0, gaps in the binding numbers, or a push-constant member that is not a scalar.
+/// </summary>
+internal static class SpirVReader
+{
+    private const uint Magic = 0x07230203;
+    private const int HeaderWords = 5;
+
+    private const int OpTypeInt = 21;
+    private const int OpTypeFloat = 22;
+    private const int OpTypeStruct = 30;
+    private const int OpTypePointer = 32;
+    private const int OpVariable = 59;
+    private const int OpDecorate = 71;
+    private const int OpMemberDecorate = 72;
+
+    private const uint DecorationBufferBlock = 3;
+    private const uint DecorationBinding = 33;
+    private const uint DecorationDescriptorSet = 34;
+    private const uint DecorationOffset = 35;
+
+    private const uint StorageClassUniform = 2;
+    private const uint StorageClassPushConstant = 9;
+    private const uint StorageClassStorageBuffer = 12;
+
+    /// <summary>
+    /// The number of storage buffers <paramref name="code"/> binds (bindings 0 to N-1 of set 0), and the
+    /// members of its push-constant block in declaration order (none without one).
+    /// </summary>
+    /// <exception cref="InvalidDataException">The code is not SPIR-V, or declares what the backend cannot bind.</exception>
+    public static (int Bindings, PushConstantMember[] PushConstants) Read(string shader, ReadOnlySpan<byte> code)
+    {
+        var words = Words(shader, code);
+        var bindings = new Dictionary<uint, uint>();
+        var descriptorSets = new Dictionary<uint, uint>();
+        var bufferBlocks = new HashSet<uint>();
+        var memberOffsets = new Dictionary<(uint Struct, uint Member), int>();
+        var structs = new Dictionary<uint, uint[]>();
+        var pointers = new Dictionary<uint, uint>();
+        var scalars = new Dictionary<uint, (Type Type, int Bytes)>();
+        var variables = new List<(uint Id, uint PointerType, uint StorageClass)>();
+
+        for (var at = HeaderWords; at < words.Length;)
+        {
+            var wordCount = (int)(words[at] >> 16);
+            var opcode = (int)(words[at] & 0xffff);
+            if (wordCount == 0 || at + wordCount > words.Length)
+            {
+                throw Malformed(shader, $"the instruction at word {at} runs past the end");
+            }
+            var operands = words.AsSpan(at + 1, wordCount - 1);
+            at += wordCount;
+            switch (opcode)
+            {
+                case OpDecorate when operands[1] == DecorationBinding:
+                    bindings[operands[0]] = operands[2];
+                    break;
+                case OpDecorate when operands[1] == DecorationDescriptorSet:
+                    descriptorSets[operands[0]] = operands[2];
+                    break;
+                case OpDecorate when operands[1] == DecorationBufferBlock:
+                    bufferBlocks.Add(operands[0]);
+                    break;
+                case OpMemberDecorate when operands[2] == DecorationOffset:
+                    memberOffsets[(operands[0], operands[1])] = (int)operands[3];
+                    break;
+                case OpTypeInt:
+                    scalars[operands[0]] = IntegerType(shader, operands[1], signed: operands[2] == 1);
+                    break;
+                case OpTypeFloat:
+                    scalars[operands[0]] = FloatType(shader, operands[1]);
+                    break;
+                case OpTypeStruct:
+                    structs[operands[0]] = operands[1..].ToArray();
+                    break;
+                case OpTypePointer:
+                    pointers[operands[0]] = operands[2];
+                    break;
+                case OpVariable:
+                    variables.Add((operands[1], operands[0], operands[2]));
+                    break;
+            }
+        }
+
+        PushConstantMember[] pushConstants = [];
+        var bound = new List<uint>();
+        foreach (var (id, pointerType, storageClass) in variables)
+        {
+            var block = pointers.GetValueOrDefault(pointerType);
+            if (storageClass == StorageClassPushConstant)
+            {
+                pushConstants = Members(shader, block, structs, memberOffsets, scalars);
+            }
+            else if (bindings.TryGetValue(id, out var binding))
+            {
+                // SPIR-V 1.3 names a storage buffer by its storage class; older SPIR-V by a Uniform
+                // variable whose block is decorated BufferBlock.
+                var storageBuffer = storageClass == StorageClassStorageBuffer
+                    || (storageClass == StorageClassUniform && bufferBlocks.Contains(block));
+                if (!storageBuffer)
+                {
+                    throw Unsupported(shader, $"binding {binding} is not a storage buffer, the only kind the backend binds");
+                }
+                if (descriptorSets.GetValueOrDefault(id) != 0)
+                {
+                    throw Unsupported(shader, $"binding {binding} is in descriptor set {descriptorSets[id]}; the backend binds set 0 only");
+                }
+                bound.Add(binding);
+            }
+        }
+        bound.Sort();
+        for (var i = 0; i < bound.Count; i++)
+        {
+            if (bound[i] != i)
+            {
+                throw Unsupported(shader, $"its bindings are {string.Join(", ", bound)}; the backend binds buffers 0 to N-1, each once");
+            }
+        }
+        return (bound.Count, pushConstants);
+    }
+
+    private static uint[] Words(string shader, ReadOnlySpan<byte> code)
+    {
+        if (code.Length % sizeof(uint) != 0 || code.Length < HeaderWords * sizeof(uint))
+        {
+            throw Malformed(shader, $"{code.Length} bytes is not a whole SPIR-V module");
+        }
+        var words = new uint[code.Length / sizeof(uint)];
+        for (var i = 0; i < words.Length; i++)
+        {
+            words[i] = BinaryPrimitives.ReadUInt32LittleEndian(code[(i * sizeof(uint))..]);
+        }
+        if (words[0] != Magic)
+        {
+            throw Malformed(shader, $"it starts with 0x{words[0]:x8}, not the SPIR-V magic number 0x{Magic:x8}");
+        }
+        return words;
+    }
+
+    private static PushConstantMember[] Members(string shader, uint block, Dictionary<uint, uint[]> structs,
+        Dictionary<(uint, uint), int> memberOffsets, Dictionary<uint, (Type Type, int Bytes)> scalars)
+    {
+        if (!structs.TryGetValue(block, out var memberTypes))
+        {
+            throw Malformed(shader, "its push constants are not a block");
+        }
+        var members = new PushConstantMember[memberTypes.Length];
+        for (var i = 0; i < members.Length; i++)
+        {
+            if (!scalars.TryGetValue(memberTypes[i], out var scalar))
+            {
+                throw Unsupported(shader, $"push-constant member {i} is not a scalar, the only kind this reader lays out");
+            }
+            if (!memberOffsets.TryGetValue((block, (uint)i), out var offset))
+            {
+                throw Malformed(shader, $"push-constant member {i} has no offset");
+            }
+            members[i] = new PushConstantMember(offset, scalar.Type, scalar.Bytes);
+        }
+        return members;
+    }
+
+    private static (Type, int) IntegerType(string shader, uint width, bool signed) => (width, signed) switch
+    {
+        (8, true) => (typeof(sbyte), 1),
+        (8, false) => (typeof(byte), 1),
+        (16, true) => (typeof(short), 2),
+        (16, false) => (typeof(ushort), 2),
+        (32, true) => (typeof(int), 4),
+        (32, false) => (typeof(uint), 4),
+        (64, true) => (typeof(long), 8),
+        (64, false) => (typeof(ulong), 8),
+        _ => throw Malformed(shader, $"it declares a {width}-bit integer"),
+    };
+
+    private static (Type, int) FloatType(string shader, uint width) => width switch
+    {
+        16 => (typeof(Half), 2),
+        32 => (typeof(float), 4),
+        64 => (typeof(double), 8),
+        _ => throw Malformed(shader, $"it declares a {width}-bit float"),
+    };
+
+    private static InvalidDataException Malformed(string shader, string problem) =>
+        new($"the embedded SPIR-V of shader {shader} is malformed: {problem}; rerun shaders/compile.sh");
+
+    private static InvalidDataException Unsupported(string shader, string problem) =>
+        new($"shader {shader} declares what the Vulkan backend cannot bind: {problem}");
+}

@@ -1,0 +1,36 @@
+using System.Runtime.CompilerServices;
+
+namespace Descent.Kernels.Vulkan;
+
+// What every op shares. Each op lives in the file of its group (VulkanBackend.Gemm.cs, .Losses.cs, ...)
+// beside the push-constant struct it sends, marked [PushConstantsFor] with its shaders' names. The ops
+// pick their shader, specialization and dispatch size and record it; arguments were validated by
+// ComputeBackend, so every dispatch stays inside its buffers. Bindings follow the shader's declarations;
+// where a mode uses fewer buffers than the shader declares, a buffer the op already binds fills the
+// unused slot.
+public sealed partial class VulkanBackend
+{
+    // Specialization constant values the shaders compare against.
+    private const uint Forward = 0;
+    private const uint Backward = 1;
+
+    private void Dispatch<TPush>(Shader shader, SpecializationConstants constants, ReadOnlySpan<BufferAccess> buffers, in TPush push,
+        uint groupsX, uint groupsY = 1) where TPush : unmanaged
+    {
+        shader.CheckDispatch<TPush>(buffers.Length);
+        var pipeline = pipelines.Get(shader, constants);
+        var set = descriptorSets.Get(pipeline, buffers);
+        recorder.Dispatch(pipeline, set, buffers, push, groupsX, groupsY);
+    }
+
+    /// <summary>Constants of a grid-stride shader: the workgroup width, then the shader's own.</summary>
+    private SpecializationConstants GridStride(uint first = 0, uint second = 0) => new(shape.WorkgroupWidth, first, second);
+
+    /// <summary>
+    /// The specialization code of an enum member a shader switches on (ACTIVATION, LOSS): the member's
+    /// number, which never changes since members are only appended. An undefined value is refused here,
+    /// before a shader would take it for some member.
+    /// </summary>
+    private static uint Code<TEnum>(TEnum value, string what) where TEnum : struct, Enum =>
+        Enum.IsDefined(value) ? Unsafe.BitCast<TEnum, uint>(value) : throw new InvalidInputException($"unknown {what} {value}");
+}

@@ -1,0 +1,84 @@
+using Descent.Kernels;
+using Xunit;
+
+namespace Descent.Tests.Vulkan;
+
+/// <summary>
+/// Recording and submitting the ops of a training step allocates no managed memory once each
+/// (shader, specialization) pipeline and descriptor set exists: looking a shader up by name, checking
+/// its bindings and push constants, and turning an activation or loss into its specialization code all
+/// run per op. Counted on this thread, where the backend records and waits.
+/// </summary>
+public sealed class VulkanAllocationTests
+{
+    private const int Rows = 8;
+    private const int Inputs = 16;
+    private const int Outputs = 4;
+
+    [SkippableFact]
+    public void A_steady_state_step_of_every_op_allocates_nothing()
+    {
+        using var backend = VulkanAvailability.CreateValidated();
+        using var pixels = backend.Allocate<byte>(Rows * Inputs);
+        using var labels = backend.Allocate<int>(Rows);
+        using var order = backend.Allocate<int>(Rows);
+        using var x = backend.Allocate<float>(Rows * Inputs);
+        using var batchLabels = backend.Allocate<int>(Rows);
+        using var weight = backend.Allocate<float>(Outputs * Inputs);
+        using var weightGradient = backend.Allocate<float>(Outputs * Inputs);
+        using var firstMoment = backend.Allocate<float>(Outputs * Inputs);
+        using var secondMoment = backend.Allocate<float>(Outputs * Inputs);
+        using var bias = backend.Allocate<float>(Outputs);
+        using var biasGradient = backend.Allocate<float>(Outputs);
+        using var y = backend.Allocate<float>(Rows * Outputs);
+        using var dY = backend.Allocate<float>(Rows * Outputs);
+        using var logit = backend.Allocate<float>(Rows);
+        using var dLogit = backend.Allocate<float>(Rows);
+        using var rowStats = backend.Allocate<float>(2 * Rows);
+        using var metrics = backend.Allocate<float>(3);
+        var hostMetrics = new float[3];
+        var algorithms = backend.GemmAlgorithms.ToArray();
+        var activations = Enum.GetValues<Activation>();
+        var losses = Enum.GetValues<BinaryLoss>();
+
+        void Step()
+        {
+            backend.GatherBatch(pixels, labels, order, 0, Rows, Inputs, 1f / 255, 0f, x, batchLabels);
+            foreach (var algorithm in algorithms)
+            {
+                backend.Gemm(false, true, Rows, Outputs, Inputs, 1f, x, weight, 0f, y, algorithm);
+            }
+            backend.BiasAdd(y, bias, Rows, Outputs);
+            foreach (var activation in activations)
+            {
+                backend.ActivationForward(activation, y, y, Rows * Outputs);
+                backend.ActivationBackward(activation, dY, y, dY, Rows * Outputs);
+            }
+            backend.SoftmaxForward(y, y, Rows, Outputs);
+            backend.SoftmaxBackward(dY, y, dY, Rows, Outputs);
+            backend.SoftmaxCrossEntropy(y, batchLabels, dY, rowStats, metrics, 0, Rows, Outputs);
+            foreach (var loss in losses)
+            {
+                backend.BinaryLossForwardBackward(loss, logit, batchLabels, dLogit, rowStats, metrics, 0, Rows);
+            }
+            backend.Gemm(true, false, Outputs, Inputs, Rows, 1f, dY, x, 0f, weightGradient);
+            backend.BiasBackward(dY, biasGradient, Rows, Outputs, 0f);
+            backend.SgdUpdate(weight, weightGradient, firstMoment, Outputs * Inputs, 0.1f, 0.9f, 1e-4f);
+            backend.AdamWUpdate(weight, weightGradient, firstMoment, secondMoment, Outputs * Inputs,
+                new AdamWStep(1e-3f, 0.9f, 0.999f, 1e-8f, 0.01f, 0.1f, 0.001f));
+            backend.Fill(metrics, 0f, 0, 3);
+            backend.Download<float>(metrics, hostMetrics);
+        }
+
+        Step();
+        var before = GC.GetAllocatedBytesForCurrentThread();
+        for (var i = 0; i < 10; i++)
+        {
+            Step();
+        }
+        var allocated = GC.GetAllocatedBytesForCurrentThread() - before;
+
+        Assert.True(allocated == 0, $"ten steps allocated {allocated} bytes");
+        Assert.Empty(backend.ValidationMessages);
+    }
+}
