@@ -78,10 +78,11 @@ public sealed class Linear : ILayer
             backend.ActivationBackward(activation, outputGradient.Buffer, y.Buffer, dZ.Buffer, rows * Outputs);
             outputGradient = dZ;
         }
-        // dW (out, in) += dY^T (out, B) * X (B, in)
-        backend.Gemm(true, false, Outputs, Inputs, rows, 1f, outputGradient.Buffer, x.Buffer, 1f, weight.Gradient);
-        // db (out) += column sums of dY
-        backend.BiasBackward(outputGradient.Buffer, bias.Gradient, rows, Outputs, 1f);
+        // dW (out, in) = dY^T (out, B) * X (B, in), written with beta 0: each parameter is used once per
+        // step, so its gradient is overwritten rather than zero-filled first (one launch fewer per parameter).
+        backend.Gemm(true, false, Outputs, Inputs, rows, 1f, outputGradient.Buffer, x.Buffer, 0f, weight.Gradient);
+        // db (out) = column sums of dY
+        backend.BiasBackward(outputGradient.Buffer, bias.Gradient, rows, Outputs, 0f);
         if (!needInputGradient)
         {
             return null;

@@ -20,7 +20,7 @@ public sealed class Parameter : IDisposable
 
     public DeviceBuffer<float> Value { get; }
 
-    /// <summary>Accumulated by backward passes; zeroed once per step.</summary>
+    /// <summary>Written (not accumulated) by each step's backward pass, so it needs no zeroing.</summary>
     public DeviceBuffer<float> Gradient { get; }
 
     public void Dispose()

@@ -72,16 +72,6 @@ public sealed class Sequential : IDisposable
         }
     }
 
-    /// <summary>Queues a zero fill of every gradient: once per step, before the backward pass accumulates.</summary>
-    public void ZeroGradients(ComputeBackend backend)
-    {
-        // A plain array loop: enumerating through the interface would allocate every step.
-        foreach (var parameter in parameters)
-        {
-            backend.Fill(parameter.Gradient, 0f, 0, parameter.Count);
-        }
-    }
-
     public void Dispose()
     {
         foreach (var layer in layers)

@@ -112,7 +112,6 @@ public sealed class Learner : IDisposable
             var rows = Math.Min(BatchSize, train.Count - start);
             var logits = Forward(train, start, rows);
             loss.ForwardBackward(backend, logits.Buffer, batchLabels, logitGradient.Buffer, rowStats, metrics, batch, rows, model.OutputWidth);
-            model.ZeroGradients(backend);
             model.Backward(logitGradient, rows);
             optimizer.Step(learningRate);
             batchQueued?.Invoke(batch + 1);

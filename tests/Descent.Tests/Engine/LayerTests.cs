@@ -36,7 +36,11 @@ public sealed class LayerTests
             Read(backend, second.Weight.Value), Read(backend, second.Bias.Value));
 
         var y = Read(backend, model.Forward(input, Rows).Buffer, Rows * Outputs);
-        model.ZeroGradients(backend);
+        // Gradients are overwritten by the backward pass, never accumulated: stale NaNs must not survive it.
+        foreach (var parameter in model.Parameters)
+        {
+            backend.Fill(parameter.Gradient, float.NaN, 0, parameter.Count);
+        }
         model.Backward(outputGradient, Rows);
 
         // The same network by hand, in double.
@@ -120,7 +124,6 @@ public sealed class LayerTests
         {
             model.Prepare(Rows);
             var y = Read(backend, model.Forward(input, Rows).Buffer, Rows * Hidden);
-            model.ZeroGradients(backend);
             model.Backward(outputGradient, Rows);
             return [y, Read(backend, linear.Weight.Gradient), Read(backend, linear.Bias.Gradient)];
         }
