@@ -29,7 +29,7 @@ public sealed unsafe class CpuBackend : ComputeBackend
     private const int SerialRowsBelow = 64;
 
     private readonly WorkerPool pool;
-    private readonly IBlockedGemm gemm;
+    private readonly ICacheBlockedGemm gemm;
     private readonly RangeJob<FillKernel> fill;
     private readonly RangeJob<BiasAddKernel> biasAdd;
     private readonly RangeJob<BiasBackwardKernel> biasBackward;
@@ -54,8 +54,8 @@ public sealed unsafe class CpuBackend : ComputeBackend
         }
         pool = new WorkerPool(threads ?? Environment.ProcessorCount);
         gemm = allowAvx512 && Vector512.IsHardwareAccelerated
-            ? new BlockedGemm<MicroKernel8x32>(pool)
-            : new BlockedGemm<MicroKernel6x16>(pool);
+            ? new CacheBlockedGemm<MicroKernel8x32>(pool)
+            : new CacheBlockedGemm<MicroKernel6x16>(pool);
         fill = new(pool);
         biasAdd = new(pool);
         biasBackward = new(pool);
