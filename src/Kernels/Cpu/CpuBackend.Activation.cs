@@ -4,6 +4,16 @@ using System.Runtime.Intrinsics;
 
 namespace Descent.Kernels.Cpu;
 
+public sealed unsafe partial class CpuBackend
+{
+    protected override void ActivationForwardCore(Activation activation, DeviceBuffer<float> x, DeviceBuffer<float> y, int count) =>
+        RunElementwise(new ActivationForwardKernel(activation, Pointer(x), Pointer(y)), count);
+
+    protected override void ActivationBackwardCore(Activation activation, DeviceBuffer<float> dY, DeviceBuffer<float> y,
+        DeviceBuffer<float> dX, int count) =>
+        RunElementwise(new ActivationBackwardKernel(activation, Pointer(dY), Pointer(y), Pointer(dX)), count);
+}
+
 /// <summary>
 /// y (N) = f(x (N)); x and y may be the same buffer. ReLU is a vector select; sigmoid and tanh use
 /// TensorPrimitives, whose vectorised exp is accurate to about an ulp and saturates cleanly at +-100.

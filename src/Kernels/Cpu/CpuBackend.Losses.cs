@@ -1,5 +1,18 @@
 using System.Runtime.CompilerServices;
+
 namespace Descent.Kernels.Cpu;
+
+public sealed unsafe partial class CpuBackend
+{
+    protected override void SoftmaxCrossEntropyCore(DeviceBuffer<float> logits, DeviceBuffer<int> labels, DeviceBuffer<float> dLogits,
+        DeviceBuffer<float> rowStats, DeviceBuffer<float> metrics, int slot, int rows, int cols) =>
+        LossKernels.SoftmaxCrossEntropy(Pointer(logits), Pointer(labels), Pointer(dLogits), Pointer(rowStats), Pointer(metrics),
+            slot, rows, cols);
+
+    protected override void BinaryLossCore(BinaryLoss loss, DeviceBuffer<float> logits, DeviceBuffer<int> targets,
+        DeviceBuffer<float> dLogits, DeviceBuffer<float> rowStats, DeviceBuffer<float> metrics, int slot, int rows) =>
+        LossKernels.Binary(loss, Pointer(logits), Pointer(targets), Pointer(dLogits), Pointer(rowStats), Pointer(metrics), slot, rows);
+}
 
 /// <summary>
 /// The fused losses: one pass per row writes the row's loss and correct flag into rowStats (2B) =
