@@ -81,7 +81,7 @@ internal static unsafe class LossKernels
         {
             var t = targets[row];
             var z = logits[row];
-            var p = ActivationMath.Sigmoid(z);
+            var p = Sigmoid.Forward(z);
             var (value, dLossDz) = loss switch
             {
                 BinaryLoss.Mnist => (t == 1 ? 1f - p : p, (t == 1 ? -1f : 1f) * p * (1f - p)),
