@@ -20,8 +20,13 @@ namespace Descent.Kernels.Cpu;
 /// instead of starting unoptimised and waiting for tiered compilation (whose unoptimised vector code
 /// runs many times slower), so a first epoch or a short benchmark runs the real kernels.
 /// </para>
+/// <para>
+/// Layout: this file holds construction, memory and lifetime; each group of ops is a file of its own,
+/// CpuBackend.Group.cs, with its kernels beside the overrides that dispatch them. An op needs nothing
+/// here: the worker pool makes a kernel type's job the first time it runs one.
+/// </para>
 /// </summary>
-public sealed unsafe class CpuBackend : ComputeBackend
+public sealed unsafe partial class CpuBackend : ComputeBackend
 {
     // Element-wise ops over fewer items than these run on the calling thread: under about 10 us of
     // work, a dispatch to the workers costs more than the second core gives back.
@@ -29,17 +34,7 @@ public sealed unsafe class CpuBackend : ComputeBackend
     private const int SerialRowsBelow = 64;
 
     private readonly WorkerPool pool;
-    private readonly IBlockedGemm gemm;
-    private readonly RangeJob<FillKernel> fill;
-    private readonly RangeJob<BiasAddKernel> biasAdd;
-    private readonly RangeJob<BiasBackwardKernel> biasBackward;
-    private readonly RangeJob<ActivationForwardKernel> activationForward;
-    private readonly RangeJob<ActivationBackwardKernel> activationBackward;
-    private readonly RangeJob<SoftmaxForwardKernel> softmaxForward;
-    private readonly RangeJob<SoftmaxBackwardKernel> softmaxBackward;
-    private readonly RangeJob<SgdKernel> sgd;
-    private readonly RangeJob<AdamWKernel> adamW;
-    private readonly RangeJob<GatherKernel> gather;
+    private readonly ICacheBlockedGemm gemm;
 
     /// <param name="threads">Threads that run each op, the caller included; by default one per logical processor.</param>
     /// <param name="allowAvx512">
@@ -54,18 +49,8 @@ public sealed unsafe class CpuBackend : ComputeBackend
         }
         pool = new WorkerPool(threads ?? Environment.ProcessorCount);
         gemm = allowAvx512 && Vector512.IsHardwareAccelerated
-            ? new BlockedGemm<MicroKernel8x32>(pool)
-            : new BlockedGemm<MicroKernel6x16>(pool);
-        fill = new(pool);
-        biasAdd = new(pool);
-        biasBackward = new(pool);
-        activationForward = new(pool);
-        activationBackward = new(pool);
-        softmaxForward = new(pool);
-        softmaxBackward = new(pool);
-        sgd = new(pool);
-        adamW = new(pool);
-        gather = new(pool);
+            ? new CacheBlockedGemm<MicroKernel8x32>(pool)
+            : new CacheBlockedGemm<MicroKernel6x16>(pool);
         DeviceDescription = $"{ProcessorName()}, {pool.Threads} threads, {gemm.Description}";
     }
 
@@ -107,90 +92,6 @@ public sealed unsafe class CpuBackend : ComputeBackend
     {
     }
 
-    protected override void FillCore(DeviceBuffer<float> buffer, float value, int offset, int count) =>
-        fill.Run(new FillKernel(Pointer(buffer) + offset, value), count, Vector512<float>.Count, SerialElementsBelow);
-
-    // ---------------------------------------------------------------- GEMM and the fused linear forward
-
-    protected override void GemmCore(bool transposeA, bool transposeB, int m, int n, int k, float alpha,
-        DeviceBuffer<float> a, DeviceBuffer<float> b, float beta, DeviceBuffer<float> c, GemmAlgorithm algorithm)
-    {
-        var problem = new GemmProblem(transposeA, transposeB, m, n, k, Pointer(a), Pointer(b),
-            new GemmOutput(Pointer(c), alpha, beta, null, null));
-        if (algorithm == GemmAlgorithm.Naive)
-        {
-            NaiveGemm.Multiply(problem);
-        }
-        else
-        {
-            gemm.Multiply(problem);
-        }
-    }
-
-    // One pass: the bias and the activation are applied to each register tile as it is stored.
-    protected override void LinearForwardCore(DeviceBuffer<float> x, DeviceBuffer<float> weight, DeviceBuffer<float> bias,
-        DeviceBuffer<float> y, int rows, int inputs, int outputs, Activation? activation) =>
-        gemm.Multiply(new GemmProblem(false, true, rows, outputs, inputs, Pointer(x), Pointer(weight),
-            new GemmOutput(Pointer(y), 1f, 0f, Pointer(bias), activation)));
-
-    // ---------------------------------------------------------------- bias
-
-    protected override void BiasAddCore(DeviceBuffer<float> y, DeviceBuffer<float> bias, int rows, int cols) =>
-        biasAdd.Run(new BiasAddKernel(Pointer(y), Pointer(bias), cols), rows, 1, Math.Max(1, SerialElementsBelow / cols));
-
-    protected override void BiasBackwardCore(DeviceBuffer<float> dY, DeviceBuffer<float> dBias, int rows, int cols, float beta) =>
-        biasBackward.Run(new BiasBackwardKernel(Pointer(dY), Pointer(dBias), rows, cols, beta), cols, Vector256<float>.Count,
-            Math.Max(1, SerialElementsBelow / rows));
-
-    // ---------------------------------------------------------------- activations
-
-    protected override void ActivationForwardCore(Activation activation, DeviceBuffer<float> x, DeviceBuffer<float> y, int count) =>
-        activationForward.Run(new ActivationForwardKernel(activation, Pointer(x), Pointer(y)), count, Vector512<float>.Count,
-            SerialElementsBelow);
-
-    protected override void ActivationBackwardCore(Activation activation, DeviceBuffer<float> dY, DeviceBuffer<float> y,
-        DeviceBuffer<float> dX, int count) =>
-        activationBackward.Run(new ActivationBackwardKernel(activation, Pointer(dY), Pointer(y), Pointer(dX)), count,
-            Vector512<float>.Count, SerialElementsBelow);
-
-    // ---------------------------------------------------------------- softmax
-
-    protected override void SoftmaxForwardCore(DeviceBuffer<float> x, DeviceBuffer<float> y, int rows, int cols) =>
-        softmaxForward.Run(new SoftmaxForwardKernel(Pointer(x), Pointer(y), cols), rows, 1, Math.Max(SerialRowsBelow, SerialElementsBelow / cols));
-
-    protected override void SoftmaxBackwardCore(DeviceBuffer<float> dY, DeviceBuffer<float> y, DeviceBuffer<float> dX, int rows, int cols) =>
-        softmaxBackward.Run(new SoftmaxBackwardKernel(Pointer(dY), Pointer(y), Pointer(dX), cols), rows, 1,
-            Math.Max(SerialRowsBelow, SerialElementsBelow / cols));
-
-    // ---------------------------------------------------------------- losses
-
-    protected override void SoftmaxCrossEntropyCore(DeviceBuffer<float> logits, DeviceBuffer<int> labels, DeviceBuffer<float> dLogits,
-        DeviceBuffer<float> rowStats, DeviceBuffer<float> metrics, int slot, int rows, int cols) =>
-        LossKernels.SoftmaxCrossEntropy(Pointer(logits), Pointer(labels), Pointer(dLogits), Pointer(rowStats), Pointer(metrics),
-            slot, rows, cols);
-
-    protected override void BinaryLossCore(BinaryLoss loss, DeviceBuffer<float> logits, DeviceBuffer<int> targets,
-        DeviceBuffer<float> dLogits, DeviceBuffer<float> rowStats, DeviceBuffer<float> metrics, int slot, int rows) =>
-        LossKernels.Binary(loss, Pointer(logits), Pointer(targets), Pointer(dLogits), Pointer(rowStats), Pointer(metrics), slot, rows);
-
-    // ---------------------------------------------------------------- optimizers
-
-    protected override void SgdUpdateCore(DeviceBuffer<float> parameters, DeviceBuffer<float> gradients, DeviceBuffer<float> velocity,
-        int count, float learningRate, float momentum, float weightDecay) =>
-        sgd.Run(new SgdKernel(Pointer(parameters), Pointer(gradients), Pointer(velocity), learningRate, momentum, weightDecay), count,
-            Vector512<float>.Count, SerialElementsBelow);
-
-    protected override void AdamWUpdateCore(DeviceBuffer<float> parameters, DeviceBuffer<float> gradients,
-        DeviceBuffer<float> firstMoment, DeviceBuffer<float> secondMoment, int count, AdamWStep step) =>
-        adamW.Run(new AdamWKernel(Pointer(parameters), Pointer(gradients), Pointer(firstMoment), Pointer(secondMoment), step), count, Vector512<float>.Count, SerialElementsBelow);
-
-    // ---------------------------------------------------------------- data
-
-    protected override void GatherBatchCore(DeviceBuffer<byte> pixels, DeviceBuffer<int> labels, DeviceBuffer<int> order, int start,
-        int count, int features, float scale, float shift, DeviceBuffer<float> inputs, DeviceBuffer<int> batchLabels) =>
-        gather.Run(new GatherKernel(Pointer(pixels), Pointer(labels), Pointer(order), start, features, pixels.Length / features, scale,
-            shift, Pointer(inputs), Pointer(batchLabels)), count, 1, Math.Max(1, SerialElementsBelow / features));
-
     // ---------------------------------------------------------------- lifetime
 
     // Buffers are pinned managed arrays that the collector reclaims; the workers and GEMM scratch are ours.
@@ -199,6 +100,13 @@ public sealed unsafe class CpuBackend : ComputeBackend
         pool.Dispose();
         gemm.Dispose();
     }
+
+    /// <summary>
+    /// Runs an element-wise kernel over <paramref name="count"/> elements, sliced on AVX-512 vector
+    /// boundaries, on this thread alone when the work is too small to be worth a dispatch.
+    /// </summary>
+    private void RunElementwise<TKernel>(in TKernel kernel, int count) where TKernel : struct, IRangeKernel =>
+        pool.Run(kernel, count, Vector512<float>.Count, SerialElementsBelow);
 
     private static CpuBuffer<T> Host<T>(DeviceBuffer<T> buffer) where T : unmanaged => (CpuBuffer<T>)buffer;
 

@@ -3,8 +3,7 @@ namespace Descent.Kernels.Cpu;
 /// <summary>
 /// Runs an <see cref="IRangeKernel"/> over [0, count) on the pool, in equal contiguous slices that
 /// start on a multiple of a granule (a vector width, so slices do not share a cache line's worth of
-/// writes). One instance per kernel type lives in the backend and is reused: dispatching allocates nothing.
-/// Small ranges run on the calling thread, where a dispatch would cost more than the work.
+/// writes). The pool keeps one instance per kernel type and reuses it: dispatching allocates nothing.
 /// </summary>
 internal sealed class RangeJob<TKernel>(WorkerPool pool) : IParallelJob where TKernel : struct, IRangeKernel
 {
@@ -12,18 +11,13 @@ internal sealed class RangeJob<TKernel>(WorkerPool pool) : IParallelJob where TK
     private int count;
     private int granule;
 
-    /// <param name="serialBelow">Item counts under this run on the calling thread.</param>
-    public void Run(in TKernel work, int items, int itemGranule, int serialBelow)
+    public void Run(in TKernel work, int items, int itemGranule)
     {
-        if (items < serialBelow || pool.Threads == 1)
-        {
-            work.Execute(0, items);
-            return;
-        }
         kernel = work;
         count = items;
         granule = itemGranule;
         pool.Run(this);
+        // Its pointers are the finished op's; none may be read by mistake in a later one.
         kernel = default;
     }
 

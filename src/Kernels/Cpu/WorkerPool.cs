@@ -8,6 +8,11 @@ namespace Descent.Kernels.Cpu;
 /// taking part 0. Parallel.For would allocate on every call and a training step must allocate nothing;
 /// here a dispatch is a counter bump and, at most, one wake-up.
 /// <para>
+/// An <see cref="IRangeKernel"/> runs through a <see cref="RangeJob{TKernel}"/> the pool creates the
+/// first time it sees that kernel type and reuses ever after, so an op needs no setup of its own:
+/// writing its kernel and calling <see cref="Run{TKernel}"/> is all.
+/// </para>
+/// <para>
 /// A training step issues a dozen short ops back to back, each a few microseconds to a millisecond,
 /// so a worker that just finished spins for a while before it blocks: waking a blocked thread costs
 /// tens of microseconds, as much as many of the ops themselves. A worker that sees no job for
@@ -19,8 +24,12 @@ internal sealed class WorkerPool : IDisposable
     // About 0.2 ms: longer than the host-side gap between the ops of a step, far shorter than any pause a person notices.
     private static readonly long SpinTicks = Stopwatch.Frequency / 5000;
 
+    // Slots handed out to kernel types, process-wide; each pool keeps its own job in that slot.
+    private static int kernelTypes;
+
     private readonly Thread[] workers;
     private readonly object gate = new();
+    private IParallelJob?[] rangeJobs = [];
     private IParallelJob? job;
     private Exception? workerFailure;
     private int generation;
@@ -94,6 +103,22 @@ internal sealed class WorkerPool : IDisposable
         }
     }
 
+    /// <summary>
+    /// Runs <paramref name="kernel"/> over items [0, <paramref name="items"/>) in equal contiguous slices,
+    /// one per thread, each starting on a multiple of <paramref name="granule"/>, and returns when all
+    /// are done. Fewer items than <paramref name="serialBelow"/> run on the calling thread, where a
+    /// dispatch would cost more than the work. Allocates only the first time a kernel type is seen.
+    /// </summary>
+    public void Run<TKernel>(in TKernel kernel, int items, int granule, int serialBelow) where TKernel : struct, IRangeKernel
+    {
+        if (items < serialBelow || workers.Length == 0)
+        {
+            kernel.Execute(0, items);
+            return;
+        }
+        RangeJobFor<TKernel>().Run(kernel, items, granule);
+    }
+
     public void Dispose()
     {
         lock (gate)
@@ -106,6 +131,16 @@ internal sealed class WorkerPool : IDisposable
         {
             worker.Join();
         }
+    }
+
+    private RangeJob<TKernel> RangeJobFor<TKernel>() where TKernel : struct, IRangeKernel
+    {
+        var slot = KernelSlot<TKernel>.Index;
+        if (slot >= rangeJobs.Length)
+        {
+            Array.Resize(ref rangeJobs, Math.Max(slot + 1, 2 * rangeJobs.Length));
+        }
+        return (RangeJob<TKernel>)(rangeJobs[slot] ??= new RangeJob<TKernel>(this));
     }
 
     private void WorkLoop(int part)
@@ -156,5 +191,14 @@ internal sealed class WorkerPool : IDisposable
             Thread.SpinWait(20);
         }
         return Volatile.Read(ref generation);
+    }
+
+    /// <summary>
+    /// A kernel type's slot in <see cref="rangeJobs"/>: a constant per type once the JIT has seen it, so
+    /// finding a kernel's job is one array load, with no hashing or locking on the way.
+    /// </summary>
+    private static class KernelSlot<TKernel> where TKernel : struct, IRangeKernel
+    {
+        public static readonly int Index = Interlocked.Increment(ref kernelTypes) - 1;
     }
 }

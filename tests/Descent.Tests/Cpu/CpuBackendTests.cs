@@ -32,17 +32,17 @@ public sealed class CpuBackendTests
     [InlineData(false, true, false)]
     [InlineData(true, false, false)]
     [InlineData(true, true, false)]
-    public void The_blocked_gemm_matches_the_naive_one_on_shapes_that_span_several_blocks(bool transposeA, bool transposeB, bool allowAvx512)
+    public void The_cache_blocked_gemm_matches_the_naive_one_on_shapes_that_span_several_blocks(bool transposeA, bool transposeB, bool allowAvx512)
     {
         // 600 columns span two column blocks (NC = 512) and 600 steps three K blocks (KC = 256),
         // with edges in every direction.
         using var backend = new CpuBackend(2, allowAvx512);
-        var blocked = Multiply(backend, transposeA, transposeB, 67, 600, 600);
+        var cacheBlocked = Multiply(backend, transposeA, transposeB, 67, 600, 600);
         var naive = Multiply(backend, transposeA, transposeB, 67, 600, 600, GemmAlgorithm.Naive);
 
         for (var i = 0; i < naive.Length; i++)
         {
-            Assert.True(Math.Abs(blocked[i] - naive[i]) <= 1e-3f, $"C[{i}]: blocked {blocked[i]}, naive {naive[i]}");
+            Assert.True(Math.Abs(cacheBlocked[i] - naive[i]) <= 1e-3f, $"C[{i}]: cache-blocked {cacheBlocked[i]}, naive {naive[i]}");
         }
     }
 

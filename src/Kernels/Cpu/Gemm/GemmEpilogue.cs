@@ -23,12 +23,27 @@ internal static unsafe class GemmEpilogue
     public static void Store(float* tile, int tileStride, in GemmOutput output, int row, int column, int rows, int cols, int ldc,
         bool firstStep, bool lastStep)
     {
+        // The activation is selected once per tile and compiled into the store, so it is applied in
+        // registers with no branch per element.
+        if (lastStep && output.Activation is { } activation)
+        {
+            ActivationFunctions.Select(activation, new ActivatedStore(tile, tileStride, output, row, column, rows, cols, ldc, firstStep));
+        }
+        else
+        {
+            StoreWith<NoActivation>(tile, tileStride, output, row, column, rows, cols, ldc, firstStep, lastStep);
+        }
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void StoreWith<TActivation>(float* tile, int tileStride, in GemmOutput output, int row, int column, int rows, int cols,
+        int ldc, bool firstStep, bool lastStep) where TActivation : struct, IActivationForward
+    {
         var alpha = output.Alpha;
         var beta = output.Beta;
         var readOld = !firstStep || beta != 0f;
         var oldScale = firstStep ? beta : 1f;
         var bias = lastStep ? output.Bias : null;
-        var activation = lastStep ? output.Activation : null;
         var alphaVector = Vector256.Create(alpha);
         var oldScaleVector = Vector256.Create(oldScale);
         for (var r = 0; r < rows; r++)
@@ -47,15 +62,7 @@ internal static unsafe class GemmEpilogue
                 {
                     value += Vector256.Load(bias + column + j);
                 }
-                if (activation == Activation.Relu)
-                {
-                    value = ActivationMath.Relu(value);
-                }
-                value.Store(destination + j);
-                if (activation is { } other && other != Activation.Relu)
-                {
-                    ActivateScalar(other, destination + j, Vector256<float>.Count);
-                }
+                TActivation.Forward(value).Store(destination + j);
             }
             for (; j < cols; j++)
             {
@@ -68,16 +75,24 @@ internal static unsafe class GemmEpilogue
                 {
                     value += bias[column + j];
                 }
-                destination[j] = activation is { } f ? ActivationMath.Activate(f, value) : value;
+                destination[j] = TActivation.Forward(value);
             }
         }
     }
 
-    private static void ActivateScalar(Activation activation, float* values, int count)
+    /// <summary>The last block of K's store, waiting for <see cref="ActivationFunctions.Select"/> to name the activation.</summary>
+    private readonly struct ActivatedStore(float* tile, int tileStride, GemmOutput output, int row, int column, int rows, int cols, int ldc,
+        bool firstStep) : IActivationUse
     {
-        for (var i = 0; i < count; i++)
-        {
-            values[i] = ActivationMath.Activate(activation, values[i]);
-        }
+        public void Run<TActivation>() where TActivation : struct, IActivationFunction =>
+            StoreWith<TActivation>(tile, tileStride, output, row, column, rows, cols, ldc, firstStep, lastStep: true);
+    }
+
+    /// <summary>f(x) = x: a plain GEMM, or a block of K before the last.</summary>
+    private readonly struct NoActivation : IActivationForward
+    {
+        public static float Forward(float x) => x;
+
+        public static Vector256<float> Forward(Vector256<float> x) => x;
     }
 }

@@ -1,9 +1,9 @@
 namespace Descent.Kernels.Cpu.Gemm;
 
 /// <summary>
-/// The innermost loop of the blocked SGEMM: a <see cref="Rows"/> x <see cref="Columns"/> tile of C held
-/// in vector registers for a whole block of K, fed by one broadcast of A per row and a contiguous row
-/// of packed B per step. The driver is generic over this interface, so each shape is compiled into it.
+/// The innermost loop of the cache-blocked SGEMM: a <see cref="Rows"/> x <see cref="Columns"/> tile of C
+/// held in vector registers for a whole block of K, fed by one broadcast of A per row and a contiguous
+/// row of packed B per step. The driver is generic over this interface, so each shape is compiled into it.
 /// </summary>
 internal interface IGemmMicroKernel
 {

@@ -3,7 +3,7 @@ namespace Descent.Kernels.Cpu.Gemm;
 
 /// <summary>
 /// One plain float dot product per element of C, on one thread, no blocking, no vectors: the baseline
-/// the blocked kernel is measured against (GemmAlgorithm.Naive), as obviously right as the reference.
+/// the cache-blocked kernel is measured against (GemmAlgorithm.Naive), as obviously right as the reference.
 /// </summary>
 internal static unsafe class NaiveGemm
 {

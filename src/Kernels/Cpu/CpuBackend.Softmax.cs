@@ -1,5 +1,16 @@
 using System.Runtime.CompilerServices;
+
 namespace Descent.Kernels.Cpu;
+
+public sealed unsafe partial class CpuBackend
+{
+    protected override void SoftmaxForwardCore(DeviceBuffer<float> x, DeviceBuffer<float> y, int rows, int cols) =>
+        pool.Run(new SoftmaxForwardKernel(Pointer(x), Pointer(y), cols), rows, 1, Math.Max(SerialRowsBelow, SerialElementsBelow / cols));
+
+    protected override void SoftmaxBackwardCore(DeviceBuffer<float> dY, DeviceBuffer<float> y, DeviceBuffer<float> dX, int rows, int cols) =>
+        pool.Run(new SoftmaxBackwardKernel(Pointer(dY), Pointer(y), Pointer(dX), cols), rows, 1,
+            Math.Max(SerialRowsBelow, SerialElementsBelow / cols));
+}
 
 /// <summary>
 /// y (B,C) = e^(x - rowmax) / sum of e^(x - rowmax), row by row; items are rows. C is a class count,

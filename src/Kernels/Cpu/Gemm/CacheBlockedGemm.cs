@@ -28,7 +28,7 @@ namespace Descent.Kernels.Cpu.Gemm;
 /// bit-reproducible, and independent of the thread count too.
 /// </para>
 /// </summary>
-internal sealed unsafe class BlockedGemm<TKernel> : IBlockedGemm, IParallelJob where TKernel : struct, IGemmMicroKernel
+internal sealed unsafe class CacheBlockedGemm<TKernel> : ICacheBlockedGemm, IParallelJob where TKernel : struct, IGemmMicroKernel
 {
     /// <summary>KC: the largest block of K one micro-kernel call sums.</summary>
     public const int StepBlock = 256;
@@ -44,7 +44,7 @@ internal sealed unsafe class BlockedGemm<TKernel> : IBlockedGemm, IParallelJob w
     private readonly ThreadScratch[] scratch;
     private GemmProblem problem;
 
-    public BlockedGemm(WorkerPool pool)
+    public CacheBlockedGemm(WorkerPool pool)
     {
         this.pool = pool;
         scratch = new ThreadScratch[pool.Threads];

@@ -1,7 +1,10 @@
 namespace Descent.Kernels.Cpu.Gemm;
 
-/// <summary>The blocked SGEMM whichever micro-kernel it was built around, as the backend holds it.</summary>
-internal interface IBlockedGemm : IDisposable
+/// <summary>
+/// The cache-blocked SGEMM (<see cref="GemmAlgorithm.CacheBlocked"/>) whichever micro-kernel it was built
+/// around, as the backend holds it.
+/// </summary>
+internal interface ICacheBlockedGemm : IDisposable
 {
     /// <summary>The instruction set and register tile, e.g. "AVX-512 SGEMM, 8x32 register tile".</summary>
     string Description { get; }

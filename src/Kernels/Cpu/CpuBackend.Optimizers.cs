@@ -3,6 +3,18 @@ using System.Runtime.Intrinsics;
 
 namespace Descent.Kernels.Cpu;
 
+public sealed unsafe partial class CpuBackend
+{
+    protected override void SgdUpdateCore(DeviceBuffer<float> parameters, DeviceBuffer<float> gradients, DeviceBuffer<float> velocity,
+        int count, float learningRate, float momentum, float weightDecay) =>
+        RunElementwise(new SgdKernel(Pointer(parameters), Pointer(gradients), Pointer(velocity), learningRate, momentum, weightDecay),
+            count);
+
+    protected override void AdamWUpdateCore(DeviceBuffer<float> parameters, DeviceBuffer<float> gradients,
+        DeviceBuffer<float> firstMoment, DeviceBuffer<float> secondMoment, int count, AdamWStep step) =>
+        RunElementwise(new AdamWKernel(Pointer(parameters), Pointer(gradients), Pointer(firstMoment), Pointer(secondMoment), step), count);
+}
+
 /// <summary>
 /// SGD in place over N elements, PyTorch's form: g = grad + weightDecay * param;
 /// velocity = momentum * velocity + g; param -= learningRate * velocity.

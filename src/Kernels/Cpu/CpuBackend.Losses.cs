@@ -1,5 +1,18 @@
 using System.Runtime.CompilerServices;
+
 namespace Descent.Kernels.Cpu;
+
+public sealed unsafe partial class CpuBackend
+{
+    protected override void SoftmaxCrossEntropyCore(DeviceBuffer<float> logits, DeviceBuffer<int> labels, DeviceBuffer<float> dLogits,
+        DeviceBuffer<float> rowStats, DeviceBuffer<float> metrics, int slot, int rows, int cols) =>
+        LossKernels.SoftmaxCrossEntropy(Pointer(logits), Pointer(labels), Pointer(dLogits), Pointer(rowStats), Pointer(metrics),
+            slot, rows, cols);
+
+    protected override void BinaryLossCore(BinaryLoss loss, DeviceBuffer<float> logits, DeviceBuffer<int> targets,
+        DeviceBuffer<float> dLogits, DeviceBuffer<float> rowStats, DeviceBuffer<float> metrics, int slot, int rows) =>
+        LossKernels.Binary(loss, Pointer(logits), Pointer(targets), Pointer(dLogits), Pointer(rowStats), Pointer(metrics), slot, rows);
+}
 
 /// <summary>
 /// The fused losses: one pass per row writes the row's loss and correct flag into rowStats (2B) =
@@ -68,7 +81,7 @@ internal static unsafe class LossKernels
         {
             var t = targets[row];
             var z = logits[row];
-            var p = ActivationMath.Sigmoid(z);
+            var p = Sigmoid.Forward(z);
             var (value, dLossDz) = loss switch
             {
                 BinaryLoss.Mnist => (t == 1 ? 1f - p : p, (t == 1 ? -1f : 1f) * p * (1f - p)),

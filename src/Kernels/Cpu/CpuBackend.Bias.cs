@@ -3,6 +3,16 @@ using System.Runtime.Intrinsics;
 
 namespace Descent.Kernels.Cpu;
 
+public sealed unsafe partial class CpuBackend
+{
+    protected override void BiasAddCore(DeviceBuffer<float> y, DeviceBuffer<float> bias, int rows, int cols) =>
+        pool.Run(new BiasAddKernel(Pointer(y), Pointer(bias), cols), rows, 1, Math.Max(1, SerialElementsBelow / cols));
+
+    protected override void BiasBackwardCore(DeviceBuffer<float> dY, DeviceBuffer<float> dBias, int rows, int cols, float beta) =>
+        pool.Run(new BiasBackwardKernel(Pointer(dY), Pointer(dBias), rows, cols, beta), cols, Vector256<float>.Count,
+            Math.Max(1, SerialElementsBelow / rows));
+}
+
 /// <summary>y (B,C) += bias (C), broadcast over rows; items are rows.</summary>
 internal unsafe struct BiasAddKernel(float* y, float* bias, int cols) : IRangeKernel
 {

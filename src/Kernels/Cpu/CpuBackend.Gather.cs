@@ -3,6 +3,14 @@ using System.Runtime.Intrinsics;
 
 namespace Descent.Kernels.Cpu;
 
+public sealed unsafe partial class CpuBackend
+{
+    protected override void GatherBatchCore(DeviceBuffer<byte> pixels, DeviceBuffer<int> labels, DeviceBuffer<int> order, int start,
+        int count, int features, float scale, float shift, DeviceBuffer<float> inputs, DeviceBuffer<int> batchLabels) =>
+        pool.Run(new GatherKernel(Pointer(pixels), Pointer(labels), Pointer(order), start, features, pixels.Length / features, scale,
+            shift, Pointer(inputs), Pointer(batchLabels)), count, 1, Math.Max(1, SerialElementsBelow / features));
+}
+
 /// <summary>
 /// Gathers a batch from a dataset of pixels (items,F) as bytes and labels (items); items are batch rows:
 /// item = order[start + i]; inputs (count,F)[i, f] = pixels[item, f] * scale + shift;
