@@ -1,7 +1,7 @@
 #version 450
 // Element-wise nonlinearities over N elements, each backward written in terms of the forward output y
 // so the forward input need not be kept. ACTIVATION, the number of the Descent.Kernels.Activation
-// member: 0 ReLU, 1 sigmoid, 2 tanh.
+// member: 0 ReLU, 1 sigmoid, 2 tanh, 3 leaky ReLU (slope 0.01).
 // DIRECTION 0, forward:  y = f(x);              binding 0 = x, 1 = y.
 // DIRECTION 1, backward: dX = dY * f'(x) from y; binding 0 = dY, 1 = y, 2 = dX.
 // x and y (and dY and dX) may be the same buffer: each element is read before it is written.
@@ -22,24 +22,28 @@ layout(push_constant) uniform Arguments
 };
 
 // ReLU as a select, so a NaN x stays NaN (a max() may return 0 and hide it); sigmoid and tanh in
-// their stable forms.
+// their stable forms; leaky ReLU scales the negative side (a NaN x gives 0.01 NaN: still NaN).
 float forward_value(float x)
 {
-    if (ACTIVATION == 0)
+    switch (ACTIVATION)
     {
-        return x < 0.0 ? 0.0 : x;
+        case 0: return x < 0.0 ? 0.0 : x;
+        case 1: return stable_sigmoid(x);
+        case 2: return stable_tanh(x);
+        default: return x > 0.0 ? x : 0.01 * x;
     }
-    return ACTIVATION == 1 ? stable_sigmoid(x) : stable_tanh(x);
 }
 
 // ReLU selects rather than multiplies, which keeps a non-finite dY out of inactive units.
 float backward_value(float dy, float output_)
 {
-    if (ACTIVATION == 0)
+    switch (ACTIVATION)
     {
-        return output_ > 0.0 ? dy : 0.0;
+        case 0: return output_ > 0.0 ? dy : 0.0;
+        case 1: return dy * output_ * (1.0 - output_);
+        case 2: return dy * (1.0 - output_ * output_);
+        default: return output_ > 0.0 ? dy : 0.01 * dy;
     }
-    return ACTIVATION == 1 ? dy * output_ * (1.0 - output_) : dy * (1.0 - output_ * output_);
 }
 
 void main()

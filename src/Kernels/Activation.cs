@@ -15,4 +15,10 @@ public enum Activation
 
     /// <summary>y = tanh(x); dx = dy * (1 - y^2).</summary>
     Tanh,
+
+    /// <summary>
+    /// y = x where x &gt; 0, else 0.01 x (PyTorch's default negative slope); dx = dy where y &gt; 0, else 0.01 dy.
+    /// Unlike ReLU a unit is never dead: its gradient is only scaled down on the negative side.
+    /// </summary>
+    LeakyRelu,
 }

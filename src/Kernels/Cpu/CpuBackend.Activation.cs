@@ -73,6 +73,9 @@ internal static class ActivationFunctions
             case Activation.Tanh:
                 use.Run<Tanh>();
                 break;
+            case Activation.LeakyRelu:
+                use.Run<LeakyRelu>();
+                break;
             default:
                 throw new InvalidInputException($"unknown activation {activation}");
         }
@@ -180,6 +183,29 @@ internal readonly struct Tanh : IActivationFunction
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Vector256<float> Backward(Vector256<float> dY, Vector256<float> y) => dY * (Vector256<float>.One - y * y);
+}
+
+/// <summary>y = x where x &gt; 0, else 0.01 x; dX = dY where y &gt; 0, else 0.01 dY.</summary>
+internal readonly struct LeakyRelu : IActivationFunction
+{
+    private const float Slope = 0.01f;
+
+    /// <summary>A NaN compares false and becomes 0.01 NaN: still NaN.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static float Forward(float x) => x > 0f ? x : Slope * x;
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector256<float> Forward(Vector256<float> x) =>
+        Vector256.ConditionalSelect(Vector256.GreaterThan(x, Vector256<float>.Zero), x, Vector256.Create(Slope) * x);
+
+    public static void Forward(ReadOnlySpan<float> x, Span<float> y) => ActivationFunctions.Map<LeakyRelu>(x, y);
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static float Backward(float dY, float y) => y > 0f ? dY : Slope * dY;
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector256<float> Backward(Vector256<float> dY, Vector256<float> y) =>
+        Vector256.ConditionalSelect(Vector256.GreaterThan(y, Vector256<float>.Zero), dY, Vector256.Create(Slope) * dY);
 }
 
 /// <summary>y (N) = f(x (N)); x and y may be the same buffer.</summary>

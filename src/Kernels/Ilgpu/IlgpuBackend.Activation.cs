@@ -83,6 +83,7 @@ public sealed partial class IlgpuBackend
         Activation.Relu => x < 0f ? 0f : x,
         Activation.Sigmoid => DeviceMath.Sigmoid(x),
         Activation.Tanh => DeviceMath.Tanh(x),
+        Activation.LeakyRelu => x > 0f ? x : 0.01f * x,
         _ => float.NaN,
     };
 
@@ -96,6 +97,7 @@ public sealed partial class IlgpuBackend
         Activation.Relu => y > 0f ? dY : 0f,
         Activation.Sigmoid => dY * y * (1f - y),
         Activation.Tanh => dY * (1f - y * y),
+        Activation.LeakyRelu => y > 0f ? dY : 0.01f * dY,
         _ => float.NaN,
     };
 }

@@ -85,12 +85,16 @@ public static class ReferenceMath
 
     // ---------------------------------------------------------------- activations
 
+    /// <summary>Leaky ReLU's slope for x &lt;= 0, in float as the backends use it: 0.01f widened.</summary>
+    public const double LeakyReluSlope = 0.01f;
+
     /// <summary>f(x) for one element.</summary>
     public static double Activate(Activation activation, double x) => activation switch
     {
         Activation.Relu => Math.Max(x, 0),
         Activation.Sigmoid => Sigmoid(x),
         Activation.Tanh => Math.Tanh(x),
+        Activation.LeakyRelu => x > 0 ? x : LeakyReluSlope * x,
         _ => throw new ArgumentOutOfRangeException(nameof(activation), activation, "unknown activation"),
     };
 
@@ -117,6 +121,7 @@ public static class ReferenceMath
                 Activation.Relu => y[i] > 0 ? dY[i] : 0,
                 Activation.Sigmoid => dY[i] * y[i] * (1 - y[i]),
                 Activation.Tanh => dY[i] * (1 - y[i] * y[i]),
+                Activation.LeakyRelu => y[i] > 0 ? dY[i] : LeakyReluSlope * dY[i],
                 _ => throw new ArgumentOutOfRangeException(nameof(activation), activation, "unknown activation"),
             };
         }

@@ -67,6 +67,10 @@ public sealed class ReferenceMathTests
         Assert.Equal(0.75, ReferenceMath.Activate(Activation.Sigmoid, Math.Log(3)), Precision);
         // tanh(ln 2) = (2 - 1/2) / (2 + 1/2) = 0.6
         Assert.Equal(0.6, ReferenceMath.Activate(Activation.Tanh, Math.Log(2)), Precision);
+        // Leaky ReLU's slope is 0.01 in float, as the backends hold it: equal to 0.01 to 7 digits.
+        Assert.Equal(-0.02, ReferenceMath.Activate(Activation.LeakyRelu, -2), 7);
+        Assert.Equal(3, ReferenceMath.Activate(Activation.LeakyRelu, 3));
+        Assert.True(double.IsNaN(ReferenceMath.Activate(Activation.LeakyRelu, double.NaN)));
 
         var dX = new double[3];
         ReferenceMath.ActivationBackward(Activation.Relu, dX, [5, 5, double.NaN], [0, 2, 0], 3);
@@ -75,6 +79,8 @@ public sealed class ReferenceMathTests
         Assert.Equal([0.5, 0.375, 0], dX);
         ReferenceMath.ActivationBackward(Activation.Tanh, dX, [2, 2, 2], [0, 0.6, 1], 3);
         Assert.Equal([2, 1.28, 0], dX, new PrecisionComparer(Precision));
+        ReferenceMath.ActivationBackward(Activation.LeakyRelu, dX, [5, 5, 5], [-0.5, 2, 0], 3);
+        Assert.Equal([0.05, 5, 0.05], dX, new PrecisionComparer(7));
     }
 
     [Fact]
