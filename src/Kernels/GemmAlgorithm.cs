@@ -25,6 +25,13 @@ public enum GemmAlgorithm
     RegisterBlocks,
 
     /// <summary>
+    /// GPUs (ILGPU and Vulkan): a work group stages large tiles of A and B (e.g. 128 x 128, 8 deep)
+    /// through shared memory and each thread accumulates a block of C (e.g. 8 x 8) in registers from
+    /// them, so each shared-memory load feeds several multiply-adds: the shape of the fast hand-written SGEMMs.
+    /// </summary>
+    SharedMemoryRegisterBlocks,
+
+    /// <summary>
     /// cpu: BLIS-style cache blocking: A and B packed into panels sized for the caches, a SIMD
     /// micro-kernel holding a tile of C in vector registers.
     /// </summary>
