@@ -8,7 +8,10 @@ namespace Descent.Tests.Host;
 /// </summary>
 public static class DescentProcess
 {
-    public static CommandLine.Outcome Run(IReadOnlyDictionary<string, string> environment, params string[] args)
+    public static CommandLine.Outcome Run(IReadOnlyDictionary<string, string> environment, params string[] args) =>
+        Run(environment, TimeSpan.FromMinutes(2), args);
+
+    public static CommandLine.Outcome Run(IReadOnlyDictionary<string, string> environment, TimeSpan limit, params string[] args)
     {
         var start = new ProcessStartInfo("dotnet")
         {
@@ -28,10 +31,10 @@ public static class DescentProcess
         using var process = Process.Start(start) ?? throw new InvalidOperationException("dotnet did not start");
         var output = process.StandardOutput.ReadToEndAsync();
         var error = process.StandardError.ReadToEndAsync();
-        if (!process.WaitForExit(TimeSpan.FromMinutes(2)))
+        if (!process.WaitForExit(limit))
         {
             process.Kill(entireProcessTree: true);
-            throw new TimeoutException($"descent {string.Join(' ', args)} ran over 2 minutes");
+            throw new TimeoutException($"descent {string.Join(' ', args)} ran over {limit.TotalMinutes} minutes");
         }
         return new CommandLine.Outcome(process.ExitCode, output.Result, error.Result);
     }

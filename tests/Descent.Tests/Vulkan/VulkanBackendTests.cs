@@ -61,12 +61,14 @@ public sealed class VulkanBackendTests
         using var metrics = backend.Allocate<float>(3);
         backend.Synchronize();
 
-        var activation = Assert.Throws<InvalidInputException>(() => backend.ActivationForward((Activation)3, x, x, 4));
+        // The first number past the enum's members: members are only ever appended.
+        var beyond = Enum.GetValues<Activation>().Length;
+        var activation = Assert.Throws<InvalidInputException>(() => backend.ActivationForward((Activation)beyond, x, x, 4));
         var negative = Assert.Throws<InvalidInputException>(() => backend.ActivationBackward((Activation)(-1), x, x, x, 4));
         var loss = Assert.Throws<InvalidInputException>(
             () => backend.BinaryLossForwardBackward((BinaryLoss)3, x, targets, x, rowStats, metrics, 0, 4));
 
-        Assert.Equal("unknown activation 3", activation.Message);
+        Assert.Equal($"unknown activation {beyond}", activation.Message);
         Assert.Equal("unknown activation -1", negative.Message);
         Assert.Equal("unknown binary loss 3", loss.Message);
         Assert.Equal(0, backend.PendingCommands);
