@@ -55,6 +55,34 @@ public abstract class ComputeBackend : IDisposable
         return AllocateCore<T>(length);
     }
 
+    /// <summary>
+    /// Where a view may start, in elements: every <see cref="Slice{T}"/> offset is a multiple of it. 16
+    /// floats (64 bytes, a cache line) by default; a backend whose device binds buffers at coarser offsets
+    /// (Vulkan's minStorageBufferOffsetAlignment) says so.
+    /// </summary>
+    public virtual int ViewAlignment => 16;
+
+    /// <summary>
+    /// A view of <paramref name="length"/> elements of <paramref name="buffer"/> from <paramref name="offset"/>,
+    /// which must be a multiple of <see cref="ViewAlignment"/>. The view shares the memory: ops may take it
+    /// wherever they take a buffer. A view of a view is a view of its root.
+    /// </summary>
+    public DeviceBuffer<T> Slice<T>(DeviceBuffer<T> buffer, int offset, int length) where T : unmanaged
+    {
+        CheckBuffer(buffer, nameof(buffer));
+        CheckRange(buffer, offset, length, nameof(buffer));
+        if (length <= 0)
+        {
+            throw new InvalidInputException($"a view needs at least one element, got {length}");
+        }
+        var rootOffset = buffer.Offset + offset;
+        if (rootOffset % ViewAlignment != 0)
+        {
+            throw new InvalidInputException($"a view of a {Name} buffer starts at a multiple of {ViewAlignment} elements, not at {rootOffset}");
+        }
+        return new BufferView<T>(buffer.Root, rootOffset, length);
+    }
+
     /// <summary>Copies <paramref name="source"/> into the buffer at <paramref name="offset"/>; the span may be reused on return.</summary>
     public void Upload<T>(DeviceBuffer<T> destination, ReadOnlySpan<T> source, int offset = 0) where T : unmanaged
     {

@@ -82,10 +82,10 @@ public sealed unsafe partial class CpuBackend : ComputeBackend
     protected override DeviceBuffer<T> AllocateCore<T>(int length) => new CpuBuffer<T>(this, length);
 
     protected override void UploadCore<T>(DeviceBuffer<T> destination, ReadOnlySpan<T> source, int offset) =>
-        source.CopyTo(Host(destination).Span[offset..]);
+        source.CopyTo(Elements(destination)[offset..]);
 
     protected override void DownloadCore<T>(DeviceBuffer<T> source, Span<T> destination, int offset) =>
-        Host(source).Span.Slice(offset, destination.Length).CopyTo(destination);
+        Elements(source).Slice(offset, destination.Length).CopyTo(destination);
 
     // Every op has finished when its call returns.
     protected override void SynchronizeCore()
@@ -108,7 +108,8 @@ public sealed unsafe partial class CpuBackend : ComputeBackend
     private void RunElementwise<TKernel>(in TKernel kernel, int count) where TKernel : struct, IRangeKernel =>
         pool.Run(kernel, count, Vector512<float>.Count, SerialElementsBelow);
 
-    private static CpuBuffer<T> Host<T>(DeviceBuffer<T> buffer) where T : unmanaged => (CpuBuffer<T>)buffer;
+    /// <summary>The buffer's elements, a view's included.</summary>
+    private static Span<T> Elements<T>(DeviceBuffer<T> buffer) where T : unmanaged => new(Pointer(buffer), buffer.Length);
 
-    private static T* Pointer<T>(DeviceBuffer<T> buffer) where T : unmanaged => ((CpuBuffer<T>)buffer).Pointer;
+    private static T* Pointer<T>(DeviceBuffer<T> buffer) where T : unmanaged => ((CpuBuffer<T>)buffer.Root).Pointer + buffer.Offset;
 }

@@ -179,8 +179,10 @@ public sealed partial class IlgpuBackend : ComputeBackend
     /// <summary>Threads to launch for a grid-stride kernel over <paramref name="work"/> items (at least 1).</summary>
     private int Threads(long work) => (int)Math.Min(work, gridStrideThreads);
 
-    private static ArrayView<T> View<T>(DeviceBuffer<T> buffer) where T : unmanaged => ((IlgpuBuffer<T>)buffer).View;
+    // A view is a sub-view of its root: a struct computed per launch, nothing allocated.
+    private static ArrayView<T> View<T>(DeviceBuffer<T> buffer) where T : unmanaged =>
+        buffer.IsView ? ((IlgpuBuffer<T>)buffer.Root).View.SubView(buffer.Offset, buffer.Length) : ((IlgpuBuffer<T>)buffer).View;
 
     private static ArrayView1D<T, Stride1D.Dense> Memory<T>(DeviceBuffer<T> buffer) where T : unmanaged =>
-        ((IlgpuBuffer<T>)buffer).DenseView;
+        ((IlgpuBuffer<T>)buffer.Root).DenseView.SubView(buffer.Offset, buffer.Length);
 }

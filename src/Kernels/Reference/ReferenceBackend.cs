@@ -18,18 +18,19 @@ public class ReferenceBackend : ComputeBackend
     /// <summary>One plain loop in double.</summary>
     public override IReadOnlyList<GemmAlgorithm> GemmAlgorithms { get; } = [GemmAlgorithm.Naive];
 
-    /// <summary>The host array behind a buffer of this backend, for subclasses that alter an op's result.</summary>
-    protected static T[] HostArray<T>(DeviceBuffer<T> buffer) where T : unmanaged => ((ReferenceBuffer<T>)buffer).Elements;
+    /// <summary>The host memory behind a buffer of this backend (a view's part of its root), for subclasses that alter an op's result.</summary>
+    protected static Span<T> HostElements<T>(DeviceBuffer<T> buffer) where T : unmanaged =>
+        ((ReferenceBuffer<T>)buffer.Root).Elements.AsSpan(buffer.Offset, buffer.Length);
 
     // ---------------------------------------------------------------- memory
 
     protected override DeviceBuffer<T> AllocateCore<T>(int length) => new ReferenceBuffer<T>(this, length);
 
     protected override void UploadCore<T>(DeviceBuffer<T> destination, ReadOnlySpan<T> source, int offset) =>
-        source.CopyTo(HostArray(destination).AsSpan(offset));
+        source.CopyTo(HostElements(destination)[offset..]);
 
     protected override void DownloadCore<T>(DeviceBuffer<T> source, Span<T> destination, int offset) =>
-        HostArray(source).AsSpan(offset, destination.Length).CopyTo(destination);
+        HostElements(source).Slice(offset, destination.Length).CopyTo(destination);
 
     // Every op runs to completion inside its call: nothing is ever queued.
     protected override void SynchronizeCore()
@@ -108,7 +109,7 @@ public class ReferenceBackend : ComputeBackend
         DeviceBuffer<float> rowStats, DeviceBuffer<float> metrics, int slot, int rows, int cols)
     {
         var logitValues = Widen(logits, rows * cols);
-        var labelValues = HostArray(labels);
+        var labelValues = HostElements(labels).ToArray();
         var rowLoss = new double[rows];
         var rowCorrect = new double[rows];
         var gradient = new double[rows * cols];
@@ -122,7 +123,7 @@ public class ReferenceBackend : ComputeBackend
         DeviceBuffer<float> dLogits, DeviceBuffer<float> rowStats, DeviceBuffer<float> metrics, int slot, int rows)
     {
         var logitValues = Widen(logits, rows);
-        var targetValues = HostArray(targets);
+        var targetValues = HostElements(targets).ToArray();
         var rowLoss = new double[rows];
         var rowCorrect = new double[rows];
         var gradient = new double[rows];
@@ -175,10 +176,10 @@ public class ReferenceBackend : ComputeBackend
     {
         var inputValues = new double[count * features];
         var labelValues = new int[count];
-        ReferenceMath.GatherBatch(inputValues, labelValues, HostArray(pixels), HostArray(labels), HostArray(order),
+        ReferenceMath.GatherBatch(inputValues, labelValues, HostElements(pixels).ToArray(), HostElements(labels).ToArray(), HostElements(order).ToArray(),
             start, count, features, scale, shift);
         Store(inputValues, inputs);
-        labelValues.CopyTo(HostArray(batchLabels), 0);
+        labelValues.CopyTo(HostElements(batchLabels));
     }
 
     // ---------------------------------------------------------------- lifetime
@@ -193,7 +194,7 @@ public class ReferenceBackend : ComputeBackend
     /// <summary>The first <paramref name="count"/> elements as doubles (a copy, so an op may write to a buffer it reads).</summary>
     private static double[] Widen(DeviceBuffer<float> buffer, int count)
     {
-        var source = HostArray(buffer);
+        var source = HostElements(buffer);
         var values = new double[count];
         for (var i = 0; i < count; i++)
         {
@@ -205,7 +206,7 @@ public class ReferenceBackend : ComputeBackend
     /// <summary>Rounds <paramref name="values"/> to float into the buffer from <paramref name="offset"/>.</summary>
     private static void Store(ReadOnlySpan<double> values, DeviceBuffer<float> buffer, int offset = 0)
     {
-        var destination = HostArray(buffer);
+        var destination = HostElements(buffer);
         for (var i = 0; i < values.Length; i++)
         {
             destination[offset + i] = (float)values[i];

@@ -88,7 +88,7 @@ internal sealed unsafe class CommandRecorder : IDisposable
     public void Clear(VulkanAllocation allocation)
     {
         Begin();
-        OrderAfterEarlierCommands([BufferAccess.Write(allocation)]);
+        OrderAfterEarlierCommands([BufferAccess.Write(new BufferRegion(allocation, 0, allocation.Bytes))]);
         vk.CmdFillBuffer(commands, allocation.Buffer, 0, Vk.WholeSize, 0);
         RecordedCommands++;
     }
@@ -97,7 +97,8 @@ internal sealed unsafe class CommandRecorder : IDisposable
     public void Copy(VulkanAllocation source, ulong sourceOffset, VulkanAllocation destination, ulong destinationOffset, ulong bytes)
     {
         Begin();
-        OrderAfterEarlierCommands([BufferAccess.Read(source), BufferAccess.Write(destination)]);
+        OrderAfterEarlierCommands([BufferAccess.Read(new BufferRegion(source, sourceOffset, bytes)),
+            BufferAccess.Write(new BufferRegion(destination, destinationOffset, bytes))]);
         var region = new BufferCopy { SrcOffset = sourceOffset, DstOffset = destinationOffset, Size = bytes };
         vk.CmdCopyBuffer(commands, source.Buffer, destination.Buffer, 1, &region);
         RecordedCommands++;

@@ -30,7 +30,8 @@ internal sealed unsafe class DescriptorSetCache(Vk vk, VulkanDevice device) : ID
         var writes = stackalloc WriteDescriptorSet[accesses.Length];
         for (var i = 0; i < accesses.Length; i++)
         {
-            infos[i] = new DescriptorBufferInfo { Buffer = accesses[i].Allocation.Buffer, Offset = 0, Range = Vk.WholeSize };
+            var region = accesses[i].Region;
+            infos[i] = new DescriptorBufferInfo { Buffer = region.Allocation.Buffer, Offset = region.Offset, Range = region.Bytes };
             writes[i] = new WriteDescriptorSet
             {
                 SType = StructureType.WriteDescriptorSet,
@@ -126,21 +127,24 @@ internal sealed unsafe class DescriptorSetCache(Vk vk, VulkanDevice device) : ID
     }
 
     /// <summary>
-    /// The buffers of a set by id, binding 0 first; 0 marks an unused binding. The dispatch has checked
-    /// that there are as many as the shader binds, so at most <see cref="MaxBindings"/>.
+    /// The buffers of a set by allocation id and byte range, binding 0 first; id 0 marks an unused binding.
+    /// The dispatch has checked that there are as many as the shader binds, so at most <see cref="MaxBindings"/>.
     /// </summary>
-    private readonly record struct BoundBuffers(long B0, long B1, long B2, long B3, long B4)
+    private readonly record struct BoundBuffers(Binding B0, Binding B1, Binding B2, Binding B3, Binding B4)
     {
         public static BoundBuffers Of(ReadOnlySpan<BufferAccess> accesses)
         {
-            Span<long> ids = stackalloc long[MaxBindings];
+            Span<Binding> bindings = stackalloc Binding[MaxBindings];
             for (var i = 0; i < accesses.Length; i++)
             {
-                ids[i] = accesses[i].Allocation.Id;
+                var region = accesses[i].Region;
+                bindings[i] = new Binding(region.Allocation.Id, region.Offset, region.Bytes);
             }
-            return new BoundBuffers(ids[0], ids[1], ids[2], ids[3], ids[4]);
+            return new BoundBuffers(bindings[0], bindings[1], bindings[2], bindings[3], bindings[4]);
         }
 
-        public bool Contains(long id) => B0 == id || B1 == id || B2 == id || B3 == id || B4 == id;
+        public bool Contains(long id) => B0.Id == id || B1.Id == id || B2.Id == id || B3.Id == id || B4.Id == id;
     }
+
+    private readonly record struct Binding(long Id, ulong Offset, ulong Bytes);
 }

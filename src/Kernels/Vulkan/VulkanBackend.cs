@@ -47,6 +47,9 @@ public sealed unsafe partial class VulkanBackend : ComputeBackend
 
     public override long MaxBufferBytes => (long)memory.MaxStorageBufferBytes;
 
+    /// <summary>A view binds at its offset, which must be a multiple of minStorageBufferOffsetAlignment (1 to 256 bytes).</summary>
+    public override int ViewAlignment => Math.Max(base.ViewAlignment, (int)(device.Physical.Limits.MinStorageBufferOffsetAlignment / sizeof(float)));
+
     /// <summary>What the validation layer reported so far (warnings and errors); empty when validation is off.</summary>
     public IReadOnlyList<string> ValidationMessages => instance.ValidationMessages;
 
@@ -136,9 +139,10 @@ public sealed unsafe partial class VulkanBackend : ComputeBackend
         {
             return;
         }
-        var target = Allocation(destination);
+        var region = Allocation(destination);
+        var target = region.Allocation;
         var bytes = MemoryMarshal.AsBytes(source);
-        var targetOffset = (ulong)offset * (ulong)sizeof(T);
+        var targetOffset = region.Offset + (ulong)offset * (ulong)sizeof(T);
         if (!recorder.HasPendingWork && target.Mapped != null)
         {
             bytes.CopyTo(new Span<byte>((byte*)target.Mapped + targetOffset, bytes.Length));
@@ -152,9 +156,10 @@ public sealed unsafe partial class VulkanBackend : ComputeBackend
 
     protected override void DownloadCore<T>(DeviceBuffer<T> source, Span<T> destination, int offset)
     {
-        var origin = Allocation(source);
+        var region = Allocation(source);
+        var origin = region.Allocation;
         var bytes = MemoryMarshal.AsBytes(destination);
-        var sourceOffset = (ulong)offset * (ulong)sizeof(T);
+        var sourceOffset = region.Offset + (ulong)offset * (ulong)sizeof(T);
         if (bytes.Length == 0 || origin.Mapped != null)
         {
             recorder.Finish();
@@ -211,5 +216,7 @@ public sealed unsafe partial class VulkanBackend : ComputeBackend
         }
     }
 
-    private static VulkanAllocation Allocation<T>(DeviceBuffer<T> buffer) where T : unmanaged => ((VulkanBuffer<T>)buffer).Allocation;
+    /// <summary>Where a buffer's bytes lie: its root's allocation, from the view's offset.</summary>
+    private static BufferRegion Allocation<T>(DeviceBuffer<T> buffer) where T : unmanaged =>
+        new(((VulkanBuffer<T>)buffer.Root).Allocation, (ulong)buffer.Offset * (ulong)sizeof(T), (ulong)buffer.Length * (ulong)sizeof(T));
 }

@@ -62,7 +62,7 @@ public sealed class BrokenBackendTests
             {
                 return;
             }
-            var values = HostArray(y);
+            var values = HostElements(y);
             for (var i = 0; i < count; i++)
             {
                 values[i] += 1e-2f;

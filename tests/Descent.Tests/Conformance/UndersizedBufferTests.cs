@@ -117,4 +117,39 @@ public sealed class UndersizedBufferTests : IDisposable
         Assert.Throws<InvalidInputException>(() => backend.Download<float>(buffer, new float[2], offset: 3));
         Assert.Throws<InvalidInputException>(() => backend.Fill(buffer, 1f, 2, 3));
     }
+
+    [Fact]
+    public void A_view_must_lie_inside_its_buffer_start_aligned_and_hold_an_element()
+    {
+        using var buffer = backend.Allocate<float>(64);
+
+        Assert.Throws<InvalidInputException>(() => backend.Slice(buffer, 48, 17));
+        Assert.Throws<InvalidInputException>(() => backend.Slice(buffer, 8, 4));
+        Assert.Throws<InvalidInputException>(() => backend.Slice(buffer, 16, 0));
+        Assert.Throws<InvalidInputException>(() => backend.Slice(buffer, -16, 4));
+        var view = backend.Slice(buffer, 16, 32);
+        Assert.Throws<InvalidInputException>(() => backend.Slice(view, 16, 17));
+        Assert.Equal(32, backend.Slice(view, 16, 16).Offset);
+    }
+
+    [Fact]
+    public void An_op_on_a_view_checks_the_view_length_not_the_buffer_length()
+    {
+        using var buffer = backend.Allocate<float>(64);
+        var view = backend.Slice(buffer, 16, 8);
+
+        Assert.Throws<InvalidInputException>(() => backend.ActivationForward(Activation.Relu, view, view, 9));
+        Assert.Throws<InvalidInputException>(() => backend.Upload<float>(view, new float[9]));
+    }
+
+    [Fact]
+    public void A_view_of_a_disposed_buffer_is_refused()
+    {
+        var buffer = backend.Allocate<float>(32);
+        var view = backend.Slice(buffer, 16, 16);
+        buffer.Dispose();
+
+        Assert.True(view.IsDisposed);
+        Assert.Throws<ObjectDisposedException>(() => backend.Fill(view, 1f, 0, 16));
+    }
 }
