@@ -28,7 +28,14 @@ public sealed class Sequential : IDisposable
         }
         OutputWidth = width;
         parameters = layers.SelectMany(l => l.Parameters).ToArray();
+        if (parameters.Length > 0)
+        {
+            Store = ParameterStore.Pack(parameters[0].Value.Owner, parameters);
+        }
     }
+
+    /// <summary>The one buffer pair every parameter lives in (null for a model without parameters).</summary>
+    public ParameterStore? Store { get; }
 
     public int InputWidth { get; }
 
@@ -78,5 +85,6 @@ public sealed class Sequential : IDisposable
         {
             layer.Dispose();
         }
+        Store?.Dispose();
     }
 }

@@ -52,10 +52,10 @@ public sealed class AdamW : Optimizer
         // The bias corrections depend only on the step number: computed once per step, in double.
         var settings = new AdamWStep(learningRate, Beta1, Beta2, Epsilon, WeightDecay,
             BiasCorrection1: (float)(1.0 - Math.Pow(Beta1, step)), BiasCorrection2: (float)(1.0 - Math.Pow(Beta2, step)));
-        for (var i = 0; i < Parameters.Length; i++)
+        for (var i = 0; i < Targets.Length; i++)
         {
-            var parameter = Parameters[i];
-            Backend.AdamWUpdate(parameter.Value, parameter.Gradient, firstMoment[i], secondMoment[i], parameter.Count, settings);
+            var target = Targets[i];
+            Backend.AdamWUpdate(target.Value, target.Gradient, firstMoment[i], secondMoment[i], target.Count, settings);
         }
     }
 

@@ -32,10 +32,10 @@ public sealed class Sgd : Optimizer
 
     public override void Step(float learningRate)
     {
-        for (var i = 0; i < Parameters.Length; i++)
+        for (var i = 0; i < Targets.Length; i++)
         {
-            var parameter = Parameters[i];
-            Backend.SgdUpdate(parameter.Value, parameter.Gradient, velocity[i], parameter.Count, learningRate, Momentum, WeightDecay);
+            var target = Targets[i];
+            Backend.SgdUpdate(target.Value, target.Gradient, velocity[i], target.Count, learningRate, Momentum, WeightDecay);
         }
     }
 

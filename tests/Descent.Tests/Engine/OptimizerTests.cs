@@ -55,4 +55,66 @@ public sealed class OptimizerTests
         backend.Download(weight.Value, values);
         Assert.Equal(0.8f, values[0], 5);
     }
+
+    [Fact]
+    public void A_model_packs_its_parameters_in_one_store_keeping_their_values()
+    {
+        using var backend = new ReferenceBackend();
+        var first = new Linear(backend, 5, 3, LinearInit.PyTorchDefault, new Random(2), Activation.Relu);
+        var second = new Linear(backend, 3, 2, LinearInit.PyTorchDefault, new Random(3));
+        var before = first.Parameters.Concat(second.Parameters).Select(p => Read(backend, p.Value)).ToList();
+
+        using var model = new Sequential(5, first, second);
+
+        var store = Assert.IsType<ParameterStore>(model.Store);
+        Assert.Same(store, ParameterStore.Holding(model.Parameters));
+        Assert.All(model.Parameters, p => Assert.Same(store.Values, p.Value.Root));
+        Assert.All(model.Parameters, p => Assert.Equal(0, p.Value.Offset % backend.ViewAlignment));
+        Assert.Equal(before, model.Parameters.Select(p => Read(backend, p.Value)));
+        Assert.Null(ParameterStore.Holding(model.Parameters.Take(2).ToList()));
+    }
+
+    [Fact]
+    public void One_update_launch_covers_every_parameter_of_a_model_for_sgd_and_adamw()
+    {
+        using var backend = new CountingUpdates();
+        using var model = new Sequential(5, new Linear(backend, 5, 3, LinearInit.PyTorchDefault, new Random(2), Activation.Relu),
+            new Linear(backend, 3, 2, LinearInit.PyTorchDefault, new Random(3)));
+        using var sgd = new Sgd(backend, model.Parameters, momentum: 0.9f);
+        using var adamW = new AdamW(backend, model.Parameters);
+
+        sgd.Step(0.1f);
+        adamW.Step(0.1f);
+
+        Assert.Equal(1, backend.SgdUpdates);
+        Assert.Equal(1, backend.AdamWUpdates);
+    }
+
+    private static float[] Read(ComputeBackend backend, DeviceBuffer<float> buffer)
+    {
+        var values = new float[buffer.Length];
+        backend.Download(buffer, values);
+        return values;
+    }
+
+    private sealed class CountingUpdates : ReferenceBackend
+    {
+        public int SgdUpdates { get; private set; }
+
+        public int AdamWUpdates { get; private set; }
+
+        protected override void SgdUpdateCore(DeviceBuffer<float> parameters, DeviceBuffer<float> gradients, DeviceBuffer<float> velocity,
+            int count, float learningRate, float momentum, float weightDecay)
+        {
+            SgdUpdates++;
+            base.SgdUpdateCore(parameters, gradients, velocity, count, learningRate, momentum, weightDecay);
+        }
+
+        protected override void AdamWUpdateCore(DeviceBuffer<float> parameters, DeviceBuffer<float> gradients,
+            DeviceBuffer<float> firstMoment, DeviceBuffer<float> secondMoment, int count, AdamWStep step)
+        {
+            AdamWUpdates++;
+            base.AdamWUpdateCore(parameters, gradients, firstMoment, secondMoment, count, step);
+        }
+    }
 }
