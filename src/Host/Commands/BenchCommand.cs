@@ -20,20 +20,10 @@ namespace Descent.Host.Commands;
 /// </summary>
 public static class BenchCommand
 {
-    private static readonly JsonSerializerOptions JsonOptions = new()
-    {
-        PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower,
-        WriteIndented = true,
-    };
-
     public static Command Create(IAnsiConsole console, TextWriter error)
     {
         var defaults = BenchmarkConfig.Default;
-        var backend = new Option<string?>("--backend")
-        {
-            Description = $"Backend to time: {string.Join(", ", Backends.Names)} [default: every fast backend present: CUDA, a real Vulkan GPU, cpu]",
-        };
-        var device = new Option<int>("--device") { Description = "Device index within the named backend", DefaultValueFactory = _ => 0 };
+        var targets = new BenchTargets();
         var output = new Option<string?>("--out") { Description = "Write the results as JSON to this file" };
         var layers = new Option<string>("--layers") { Description = "MLP widths", DefaultValueFactory = _ => defaults.Layers };
         var batchSize = new Option<int>("--batch-size") { Description = "Images per step", DefaultValueFactory = _ => defaults.BatchSize };
@@ -45,8 +35,9 @@ public static class BenchCommand
         var dataDir = new Option<string?>("--data-dir") { Description = "Folder holding the four MNIST-format IDX files" };
         var command = new Command("bench", "Time MNIST training epochs (plain SGD, lr 0.1) on each backend present")
         {
-            backend, device, output, layers, batchSize, epochs, dataDir,
+            output, layers, batchSize, epochs, dataDir,
         };
+        targets.AddTo(command);
         command.Subcommands.Add(BenchGemmCommand.Create(console));
         command.SetAction(async (parsed, cancellation) =>
         {
@@ -60,10 +51,10 @@ public static class BenchCommand
             {
                 throw new InvalidInputException("--batch-size and --epochs must be 1 or more");
             }
-            var names = parsed.GetValue(backend) is { } named ? [named] : Backends.FastPresent();
+            var names = targets.Names(parsed);
             var location = DataLocation.FromOptions(parsed.GetValue(dataDir), new Progress<string>(m => error.WriteLine($"descent: {m}")));
             var train = (await DatasetLoader.LoadAsync(DatasetName.Mnist, location, cancellation)).Train;
-            return Execute(console, names, parsed.GetValue(device), train, config, parsed.GetValue(output), cancellation);
+            return Execute(console, names, parsed.GetValue(targets.Device), train, config, parsed.GetValue(output), cancellation);
         });
         return command;
     }
@@ -103,7 +94,7 @@ public static class BenchCommand
             var document = new Document(1, DescentApp.Version, machine,
                 new Config("mnist", config.Layers, "relu", config.BatchSize, "sgd", AsWritten(config.LearningRate), 0, config.Seed, train.Count, 1),
                 results);
-            AtomicFile.WriteAllText(outputPath, JsonSerializer.Serialize(document, JsonOptions) + "\n");
+            AtomicFile.WriteAllText(outputPath, JsonSerializer.Serialize(document, BenchTargets.JsonOptions) + "\n");
         }
         return ExitCodes.Success;
     }

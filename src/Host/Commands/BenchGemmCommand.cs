@@ -15,19 +15,9 @@ namespace Descent.Host.Commands;
 /// </summary>
 public static class BenchGemmCommand
 {
-    private static readonly JsonSerializerOptions JsonOptions = new()
-    {
-        PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower,
-        WriteIndented = true,
-    };
-
     public static Command Create(IAnsiConsole console)
     {
-        var backend = new Option<string?>("--backend")
-        {
-            Description = $"Backend to time: {string.Join(", ", Backends.Names)} [default: every fast backend present]",
-        };
-        var device = new Option<int>("--device") { Description = "Device index within the named backend", DefaultValueFactory = _ => 0 };
+        var targets = new BenchTargets();
         var size = new Option<int>("--size") { Description = "N of the N x N x N product", DefaultValueFactory = _ => 1024 };
         var algorithm = new Option<string?>("--algorithm")
         {
@@ -38,8 +28,9 @@ public static class BenchGemmCommand
         var output = new Option<string?>("--out") { Description = "Write the results as JSON to this file" };
         var command = new Command("gemm", "SGEMM GFLOP/s of each GEMM kernel on each backend present: best run of N x N x N")
         {
-            backend, device, size, algorithm, seconds, output,
+            size, algorithm, seconds, output,
         };
+        targets.AddTo(command);
         command.SetAction(parsed =>
         {
             var outputPath = parsed.GetValue(output);
@@ -47,11 +38,11 @@ public static class BenchGemmCommand
             {
                 throw new InvalidInputException($"--seconds must be above 0 and at most 600, got {parsed.GetValue(seconds)}");
             }
-            var names = parsed.GetValue(backend) is { } named ? [named] : Backends.FastPresent();
+            var names = targets.Names(parsed);
             var results = new List<GemmResult>();
             foreach (var name in names)
             {
-                using var created = Backends.Create(name, parsed.GetValue(device));
+                using var created = Backends.Create(name, parsed.GetValue(targets.Device));
                 console.WriteLine($"backend {created.Name}: {created.DeviceDescription}");
                 IReadOnlyList<GemmAlgorithm>? only = parsed.GetValue(algorithm) is { } chosen
                     ? [CliNames.Parse<GemmAlgorithm>(chosen, "GEMM algorithm")]
@@ -70,7 +61,7 @@ public static class BenchGemmCommand
             if (outputPath is not null)
             {
                 AtomicFile.WriteAllText(outputPath,
-                    JsonSerializer.Serialize(new Document(1, DescentApp.Version, results), JsonOptions) + "\n");
+                    JsonSerializer.Serialize(new Document(1, DescentApp.Version, results), BenchTargets.JsonOptions) + "\n");
             }
             return ExitCodes.Success;
         });
