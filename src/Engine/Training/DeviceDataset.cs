@@ -53,17 +53,11 @@ public sealed class DeviceDataset : IDisposable
 
     private int[] HostOrder { get; }
 
-    /// <summary>A fresh permutation of the items from <paramref name="random"/> (Fisher-Yates over the identity), uploaded once.</summary>
-    public void Shuffle(Random random)
+    /// <summary>The permutation of the items for this seed and epoch (<see cref="EpochPermutation"/>), uploaded once.</summary>
+    public void Shuffle(int seed, int epoch)
     {
-        var order = HostOrder;
-        SetIdentity(order);
-        for (var i = order.Length - 1; i > 0; i--)
-        {
-            var j = random.Next(i + 1);
-            (order[i], order[j]) = (order[j], order[i]);
-        }
-        backend.Upload<int>(Order, order);
+        EpochPermutation.Fill(HostOrder, seed, epoch);
+        backend.Upload<int>(Order, HostOrder);
     }
 
     public void Dispose()

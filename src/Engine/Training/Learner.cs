@@ -22,7 +22,7 @@ public sealed class Learner : IDisposable
     private readonly DeviceDataset train;
     private readonly DeviceDataset valid;
     private readonly InputScaling scaling;
-    private readonly Random shuffleRandom;
+    private readonly int seed;
     private readonly int evaluationBatchSize;
     private readonly Tensor input;
     private readonly Tensor logitGradient;
@@ -51,7 +51,7 @@ public sealed class Learner : IDisposable
         this.train = train;
         this.valid = valid;
         this.scaling = scaling ?? InputScaling.UnitInterval;
-        shuffleRandom = new Random(seed);
+        this.seed = seed;
         BatchSize = Math.Min(batchSize, train.Count);
         var largestFittingBatch = LargestFittingBatch(backend, model);
         if (BatchSize > largestFittingBatch)
@@ -104,7 +104,7 @@ public sealed class Learner : IDisposable
     public EpochMetrics TrainEpoch(Action<int>? batchQueued = null)
     {
         var learningRate = schedule.RateForEpoch(EpochsDone);
-        train.Shuffle(shuffleRandom);
+        train.Shuffle(seed, EpochsDone);
         var batches = BatchesPerEpoch;
         for (var batch = 0; batch < batches; batch++)
         {
