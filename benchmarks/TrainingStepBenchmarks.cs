@@ -1,6 +1,7 @@
 using BenchmarkDotNet.Attributes;
 using BenchmarkDotNet.Configs;
 using BenchmarkDotNet.Engines;
+using Descent.Engine.Data;
 using Descent.Engine.Layers;
 using Descent.Engine.Losses;
 using Descent.Engine.Models;
@@ -24,10 +25,7 @@ public abstract class TrainingStepBenchmarkBase
     private static readonly int[] Widths = [784, 128, 10];
 
     private ComputeBackend backend = null!;
-    private Sequential model = null!;
-    private Sgd optimizer = null!;
-    private DeviceDataset data = null!;
-    private Learner learner = null!;
+    private TrainingRun run = null!;
 
     [ParamsSource(nameof(BackendNames))]
     public string Backend { get; set; } = "";
@@ -50,28 +48,26 @@ public abstract class TrainingStepBenchmarkBase
     public void Setup()
     {
         backend = Backends.Create(Backend);
-        model = new ModelSpec(Widths, Activation.Relu, LinearInit.PyTorchDefault).Build(backend, seed: 1);
-        optimizer = new Sgd(backend, model.Parameters);
         var random = new Random(2);
         var pixels = new byte[Batch * Widths[0]];
         random.NextBytes(pixels);
         var labels = Enumerable.Range(0, Batch).Select(_ => random.Next(Widths[^1])).ToArray();
-        data = new DeviceDataset(backend, pixels, labels, Widths[0], Widths[^1]);
-        learner = new Learner(backend, model, LossFunction.CrossEntropy, optimizer, LearningRateSchedule.Constant(0.01f), data, data, Batch, seed: 3);
+        var data = new ImageDataset(pixels, labels, 28, 28, Widths[^1]);
+        var spec = new TrainingSpec("random", [1, 28, 28], new ModelSpec(Widths, Activation.Relu, LinearInit.PyTorchDefault),
+            LossFunction.CrossEntropy.Name, new OptimizerSettings(OptimizerKind.Sgd, 0f, 0f),
+            new ScheduleSettings(ScheduleKind.Constant, 0.01f, 1, 1f, 1), Batch, Seed: 3);
+        run = new TrainingRun(backend, spec, data, data);
     }
 
     [GlobalCleanup]
     public void Cleanup()
     {
-        learner.Dispose();
-        data.Dispose();
-        optimizer.Dispose();
-        model.Dispose();
+        run.Dispose();
         backend.Dispose();
     }
 
     [Benchmark]
-    public double Step() => learner.TrainEpoch().MeanLoss;
+    public double Step() => run.Learner.TrainEpoch().MeanLoss;
 
     private sealed class StepConfig : ManualConfig
     {

@@ -15,6 +15,12 @@ namespace Descent.Engine.Benchmarking;
 public sealed record BenchmarkConfig(string Layers, int BatchSize, float LearningRate, int TimedEpochs, int Seed)
 {
     public static BenchmarkConfig Default { get; } = new("784-128-10", 128, 0.1f, 5, 42);
+
+    /// <summary>The run this benchmark times: ReLU MLP, cross-entropy, plain SGD at a constant rate, one warm-up epoch then the timed ones.</summary>
+    public TrainingSpec Spec(ImageDataset train) => new("mnist", [1, train.ImageRows, train.ImageCols],
+        ModelSpec.FromWidths(Layers, Activation.Relu), LossFunction.CrossEntropy.Name,
+        new OptimizerSettings(OptimizerKind.Sgd, 0f, 0f), new ScheduleSettings(ScheduleKind.Constant, LearningRate, 1, 1f, TimedEpochs + 1),
+        BatchSize, Seed);
 }
 
 /// <summary>One backend's figures: mean wall-clock seconds per training epoch and the images per second that makes.</summary>
@@ -34,13 +40,9 @@ public static class EpochBenchmark
         {
             throw new InvalidInputException($"a benchmark times at least one epoch, got {config.TimedEpochs}");
         }
-        var spec = ModelSpec.FromWidths(config.Layers, Activation.Relu);
-        using var model = spec.Build(backend, config.Seed);
-        using var optimizer = new Sgd(backend, model.Parameters);
-        using var data = new DeviceDataset(backend, train);
         // Training never evaluates here, so the training set stands in for the validation set.
-        using var learner = new Learner(backend, model, LossFunction.CrossEntropy, optimizer,
-            LearningRateSchedule.Constant(config.LearningRate), data, data, config.BatchSize, config.Seed);
+        using var run = new TrainingRun(backend, config.Spec(train), train, train);
+        var learner = run.Learner;
 
         learner.TrainEpoch();
         var total = 0.0;

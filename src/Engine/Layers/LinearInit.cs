@@ -1,3 +1,5 @@
+using Descent.Kernels;
+
 namespace Descent.Engine.Layers;
 
 /// <summary>How a linear layer's weights and biases start.</summary>
@@ -9,12 +11,24 @@ public abstract class LinearInit
     /// <summary>PyTorch's nn.Linear default: weights and biases uniform in +-1/sqrt(fan_in).</summary>
     public static LinearInit PyTorchDefault { get; } = new FanInUniformInit();
 
+    /// <summary>Every init, as specs name them.</summary>
+    public static IReadOnlyList<LinearInit> All { get; } = [StandardNormal, PyTorchDefault];
+
+    /// <summary>The name a serialised spec uses: "standard-normal" or "pytorch-default".</summary>
+    public abstract string Name { get; }
+
+    public static LinearInit Parse(string name) =>
+        All.FirstOrDefault(init => init.Name == name)
+        ?? throw new InvalidInputException($"unknown init '{name}'; choose {string.Join(", ", All.Select(init => init.Name))}");
+
     public abstract float[] Weights(int inputs, int outputs, Random random);
 
     public abstract float[] Biases(int inputs, int outputs, Random random);
 
     private sealed class StandardNormalInit : LinearInit
     {
+        public override string Name => "standard-normal";
+
         public override float[] Weights(int inputs, int outputs, Random random) => Normal(inputs * outputs, random);
 
         public override float[] Biases(int inputs, int outputs, Random random) => Normal(outputs, random);
@@ -34,6 +48,8 @@ public abstract class LinearInit
 
     private sealed class FanInUniformInit : LinearInit
     {
+        public override string Name => "pytorch-default";
+
         public override float[] Weights(int inputs, int outputs, Random random) => Uniform(inputs * outputs, inputs, random);
 
         public override float[] Biases(int inputs, int outputs, Random random) => Uniform(outputs, inputs, random);

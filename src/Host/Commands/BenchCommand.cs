@@ -91,21 +91,20 @@ public static class BenchCommand
 
         if (outputPath is not null)
         {
-            var document = new Document(1, DescentApp.Version, machine,
-                new Config("mnist", config.Layers, "relu", config.BatchSize, "sgd", AsWritten(config.LearningRate), 0, config.Seed, train.Count, 1),
-                results);
-            AtomicFile.WriteAllText(outputPath, JsonSerializer.Serialize(document, BenchTargets.JsonOptions) + "\n");
+            var document = JsonSerializer.SerializeToNode(new Document(Schema, DescentApp.Version, machine, train.Count, 1),
+                BenchTargets.JsonOptions)!.AsObject();
+            document["spec"] = config.Spec(train).ToJson();
+            document["results"] = JsonSerializer.SerializeToNode(results, BenchTargets.JsonOptions);
+            AtomicFile.WriteAllText(outputPath, document.ToJsonString(BenchTargets.JsonOptions) + "\n");
         }
         return ExitCodes.Success;
     }
 
-    /// <summary>The float as a person wrote it (0.1, not 0.10000000149011612).</summary>
-    private static double AsWritten(float value) => double.Parse(value.ToString("G", CultureInfo.InvariantCulture), CultureInfo.InvariantCulture);
+    /// <summary>Schema 2: the run as a training spec ("spec"), then "results".</summary>
+    private const int Schema = 2;
 
-    private sealed record Document(int Schema, string DescentVersion, Machine Machine, Config Config, IReadOnlyList<BenchmarkResult> Results);
+    private sealed record Document(int Schema, string DescentVersion, Machine Machine, int TrainImages, int WarmupEpochs);
 
     private sealed record Machine(string Processor, int LogicalProcessors, string Os, string Runtime);
 
-    private sealed record Config(string Dataset, string Layers, string Activation, int BatchSize, string Optimizer, double LearningRate,
-        double Momentum, int Seed, int TrainImages, int WarmupEpochs);
 }

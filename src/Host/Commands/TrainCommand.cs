@@ -46,6 +46,10 @@ public static class TrainCommand
             splits = ValidationSplit.HoldOut(splits.Train, fraction, settings.Seed);
         }
 
+        var spec = new TrainingSpec(dataset.Name, [1, splits.Train.ImageRows, splits.Train.ImageCols], modelSpec, loss.Name,
+            new OptimizerSettings(settings.Optimizer, momentum, weightDecay),
+            new ScheduleSettings(settings.Schedule, learningRate, settings.StepSize, settings.Gamma, Math.Max(epochs, 1)),
+            batchSize, settings.Seed);
         using var backend = Backends.Create(settings.Backend, settings.Device, message => error.WriteLine($"descent: {message}"));
         if (!settings.Quiet)
         {
@@ -58,15 +62,11 @@ public static class TrainCommand
                 $"{schedule.Name} schedule, batch {batchSize}, {epochs} epochs, seed {settings.Seed}");
         }
 
-        using var model = modelSpec.Build(backend, settings.Seed);
-        using var optimizer = OptimizerFactory.Create(settings.Optimizer, backend, model.Parameters, momentum, weightDecay);
-        using var train = new DeviceDataset(backend, splits.Train);
-        using var valid = new DeviceDataset(backend, splits.Valid);
-        using var learner = new Learner(backend, model, loss, optimizer, schedule, train, valid, batchSize, settings.Seed);
+        using var run = new TrainingRun(backend, spec, splits.Train, splits.Valid);
+        var learner = run.Learner;
 
-        var metricsFile = settings.MetricsOut is null ? null : new MetricsFile(settings.MetricsOut, new MetricsFile.Run(
-            1, DescentApp.Version, backend.Name, backend.DeviceDescription, dataset.Name, architecture.Name,
-            modelSpec.Widths, loss.Name, optimizer.Name, learner.BatchSize, AsWritten(learningRate), settings.Seed));
+        var metricsFile = settings.MetricsOut is null ? null : new MetricsFile(settings.MetricsOut,
+            new MetricsFile.Run(DescentApp.Version, backend.Name, backend.DeviceDescription, architecture.Name), spec);
         metricsFile?.Write();
 
         var table = new EpochTable(console, settings.Quiet);
@@ -94,7 +94,4 @@ public static class TrainCommand
     }
 
     private static string Format(float value) => value.ToString("G", CultureInfo.InvariantCulture);
-
-    /// <summary>The float as a person wrote it (0.05, not 0.05000000074505806).</summary>
-    private static double AsWritten(float value) => double.Parse(Format(value), CultureInfo.InvariantCulture);
 }

@@ -35,17 +35,13 @@ public sealed class AllocationTests
     {
         const int items = 1000;
         using ComputeBackend backend = backendName == "cpu" ? new CpuBackend() : InertBackend.Create();
-        var spec = new ModelSpec([784, 32, 16, outputs], Activation.Tanh, LinearInit.PyTorchDefault);
-        using var model = spec.Build(backend, seed: 1);
-        using Optimizer optimizer = optimizerName == "adamw"
-            ? new AdamW(backend, model.Parameters)
-            : new Sgd(backend, model.Parameters, momentum: 0.9f, weightDecay: 1e-4f);
-        var pixels = new byte[items * 784];
-        var labels = new int[items];
-        using var train = new DeviceDataset(backend, pixels, labels, 784, outputs);
-        using var valid = new DeviceDataset(backend, pixels, labels, 784, outputs);
-        using var learner = new Learner(backend, model, LossFunction.Parse(lossName), optimizer,
-            LearningRateSchedule.Cosine(0.1f, 10), train, valid, batchSize: 64, seed: 5);
+        var kind = CliNames.Parse<OptimizerKind>(optimizerName, "optimizer");
+        var spec = new TrainingSpec("test", [1, 28, 28], new ModelSpec([784, 32, 16, outputs], Activation.Tanh, LinearInit.PyTorchDefault),
+            lossName, new OptimizerSettings(kind, kind == OptimizerKind.Sgd ? 0.9f : 0f, kind == OptimizerKind.Sgd ? 1e-4f : 0.01f),
+            new ScheduleSettings(ScheduleKind.Cosine, 0.1f, 1, 1f, 10), BatchSize: 64, Seed: 5);
+        var data = new ImageDataset(new byte[items * 784], new int[items], 28, 28, Math.Max(outputs, 2));
+        using var run = new TrainingRun(backend, spec, data, data);
+        var learner = run.Learner;
         var batchesSeen = 0;
         Action<int> progress = queued => batchesSeen = queued;
 

@@ -7,22 +7,21 @@ using Descent.Kernels;
 
 namespace Descent.Tests.Engine;
 
-/// <summary>A model, its optimizer, the data on the device and a learner, built and disposed together.</summary>
+/// <summary>A training run for the tests: SGD at a constant rate on a dataset split, through the engine's one way of building a run.</summary>
 public sealed class TrainingHarness : IDisposable
 {
-    private readonly List<IDisposable> owned = [];
+    private readonly TrainingRun run;
 
     public TrainingHarness(ComputeBackend backend, DatasetSplits data, ModelSpec spec, LossFunction loss,
         float learningRate, int batchSize, int seed, float momentum = 0f)
     {
-        var model = Own(spec.Build(backend, seed));
-        var optimizer = Own(new Sgd(backend, model.Parameters, momentum));
-        var train = Own(new DeviceDataset(backend, data.Train));
-        var valid = Own(new DeviceDataset(backend, data.Valid));
-        Learner = Own(new Learner(backend, model, loss, optimizer, LearningRateSchedule.Constant(learningRate), train, valid, batchSize, seed));
+        var training = new TrainingSpec("test", [1, data.Train.ImageRows, data.Train.ImageCols], spec, loss.Name,
+            new OptimizerSettings(OptimizerKind.Sgd, momentum, 0f), new ScheduleSettings(ScheduleKind.Constant, learningRate, 1, 1f, 1),
+            batchSize, seed);
+        run = new TrainingRun(backend, training, data.Train, data.Valid);
     }
 
-    public Learner Learner { get; }
+    public Learner Learner => run.Learner;
 
     /// <summary>A seeded subset of <paramref name="count"/> items, in a random but fixed order.</summary>
     public static ImageDataset Subset(ImageDataset data, int count, int seed)
@@ -32,17 +31,5 @@ public sealed class TrainingHarness : IDisposable
         return data.Subset(indices[..count]);
     }
 
-    public void Dispose()
-    {
-        for (var i = owned.Count - 1; i >= 0; i--)
-        {
-            owned[i].Dispose();
-        }
-    }
-
-    private T Own<T>(T item) where T : IDisposable
-    {
-        owned.Add(item);
-        return item;
-    }
+    public void Dispose() => run.Dispose();
 }

@@ -23,7 +23,7 @@ public sealed class BenchCommandTests : IDisposable
     public void Dispose() => folder.Dispose();
 
     [Fact]
-    public void Bench_prints_a_row_per_backend_and_writes_schema_1_json()
+    public void Bench_prints_a_row_per_backend_and_writes_schema_2_json()
     {
         var output = folder.File("bench.json");
 
@@ -34,13 +34,16 @@ public sealed class BenchCommandTests : IDisposable
         Assert.Contains("backend cpu: ", outcome.Output);
         using var document = JsonDocument.Parse(File.ReadAllText(output));
         var root = document.RootElement;
-        Assert.Equal(1, root.GetProperty("schema").GetInt32());
+        Assert.Equal(2, root.GetProperty("schema").GetInt32());
         Assert.False(string.IsNullOrEmpty(root.GetProperty("descent_version").GetString()));
         Assert.True(root.GetProperty("machine").GetProperty("logical_processors").GetInt32() > 0);
-        var config = root.GetProperty("config");
-        Assert.Equal("784-128-10", config.GetProperty("layers").GetString());
-        Assert.Equal(16, config.GetProperty("batch_size").GetInt32());
-        Assert.Equal(0.1, config.GetProperty("learning_rate").GetDouble());
+        var spec = root.GetProperty("spec");
+        Assert.Equal([784, 128, 10], spec.GetProperty("model").GetProperty("widths").EnumerateArray().Select(e => e.GetInt32()));
+        Assert.Equal(16, spec.GetProperty("batch_size").GetInt32());
+        Assert.Equal(0.1, spec.GetProperty("schedule").GetProperty("learning_rate").GetDouble());
+        Assert.Equal("sgd", spec.GetProperty("optimizer").GetProperty("kind").GetString());
+        Assert.Equal(0, spec.GetProperty("optimizer").GetProperty("momentum").GetDouble());
+        Assert.Equal(64, root.GetProperty("train_images").GetInt32());
         var result = Assert.Single(root.GetProperty("results").EnumerateArray());
         Assert.Equal("cpu", result.GetProperty("backend").GetString());
         Assert.False(string.IsNullOrEmpty(result.GetProperty("device").GetString()));

@@ -14,7 +14,7 @@ public sealed class TrainCommandTests : IDisposable
     public void Dispose() => folder.Dispose();
 
     [Fact]
-    public void Metrics_out_holds_every_epoch_in_schema_1()
+    public void Metrics_out_holds_the_spec_and_every_epoch_in_schema_2()
     {
         var metrics = folder.File("metrics.json");
 
@@ -24,16 +24,20 @@ public sealed class TrainCommandTests : IDisposable
         Assert.Equal(0, outcome.ExitCode);
         using var document = JsonDocument.Parse(File.ReadAllText(metrics));
         var root = document.RootElement;
-        Assert.Equal(1, root.GetProperty("schema").GetInt32());
+        Assert.Equal(2, root.GetProperty("schema").GetInt32());
         Assert.Equal("ilgpu-cpu", root.GetProperty("backend").GetString());
-        Assert.Equal("mnist", root.GetProperty("dataset").GetString());
         Assert.Equal("mlp", root.GetProperty("arch").GetString());
-        Assert.Equal([784, 16, 10], root.GetProperty("layers").EnumerateArray().Select(e => e.GetInt32()));
-        Assert.Equal("cross-entropy", root.GetProperty("loss").GetString());
-        Assert.Equal("sgd", root.GetProperty("optimizer").GetString());
-        Assert.Equal(8, root.GetProperty("batch_size").GetInt32());
-        Assert.Equal(0.05, root.GetProperty("lr").GetDouble());
-        Assert.Equal(42, root.GetProperty("seed").GetInt32());
+        var spec = root.GetProperty("spec");
+        Assert.Equal("mnist", spec.GetProperty("dataset").GetString());
+        Assert.Equal([1, 28, 28], spec.GetProperty("input_shape").EnumerateArray().Select(e => e.GetInt32()));
+        Assert.Equal([784, 16, 10], spec.GetProperty("model").GetProperty("widths").EnumerateArray().Select(e => e.GetInt32()));
+        Assert.Equal("relu", spec.GetProperty("model").GetProperty("activation").GetString());
+        Assert.Equal("cross-entropy", spec.GetProperty("loss").GetString());
+        Assert.Equal("sgd", spec.GetProperty("optimizer").GetProperty("kind").GetString());
+        Assert.Equal(0.9, spec.GetProperty("optimizer").GetProperty("momentum").GetDouble());
+        Assert.Equal(8, spec.GetProperty("batch_size").GetInt32());
+        Assert.Equal(0.05, spec.GetProperty("schedule").GetProperty("learning_rate").GetDouble());
+        Assert.Equal(42, spec.GetProperty("seed").GetInt32());
         Assert.False(string.IsNullOrEmpty(root.GetProperty("descent_version").GetString()));
         var epochs = root.GetProperty("epochs").EnumerateArray().ToList();
         Assert.Equal([1, 2, 3], epochs.Select(e => e.GetProperty("epoch").GetInt32()));

@@ -1,0 +1,71 @@
+using Descent.Engine.Data;
+using Descent.Engine.Layers;
+using Descent.Engine.Losses;
+using Descent.Engine.Optimizers;
+
+namespace Descent.Engine.Training;
+
+/// <summary>
+/// One training run built from a <see cref="TrainingSpec"/>: the model (seeded), its loss, optimizer and
+/// schedule, the data on the device and the <see cref="Learner"/> that trains it an epoch at a time.
+/// Built and disposed together; every caller that trains builds one, so there is one way to set a run up.
+/// </summary>
+public sealed class TrainingRun : IDisposable
+{
+    private readonly List<IDisposable> owned = [];
+
+    public TrainingRun(Kernels.ComputeBackend backend, TrainingSpec spec, ImageDataset train, ImageDataset valid, InputScaling? scaling = null)
+    {
+        if (train.Features != spec.InputFeatures || valid.Features != spec.InputFeatures)
+        {
+            throw new Kernels.InvalidInputException(
+                $"the spec's input is {string.Join('x', spec.InputShape)} ({spec.InputFeatures} features) but the data has {train.Features}");
+        }
+        Spec = spec;
+        try
+        {
+            Model = Own(spec.Model.Build(backend, spec.Seed));
+            Loss = LossFunction.Parse(spec.Loss);
+            Optimizer = Own(OptimizerFactory.Create(spec.Optimizer.Kind, backend, Model.Parameters, spec.Optimizer.Momentum,
+                spec.Optimizer.WeightDecay));
+            Schedule = LearningRateSchedule.Create(spec.Schedule.Kind, spec.Schedule.LearningRate, spec.Schedule.StepSize,
+                spec.Schedule.Gamma, spec.Schedule.Epochs);
+            var trainOnDevice = Own(new DeviceDataset(backend, train));
+            var validOnDevice = ReferenceEquals(train, valid) ? trainOnDevice : Own(new DeviceDataset(backend, valid));
+            Learner = Own(new Learner(backend, Model, Loss, Optimizer, Schedule, trainOnDevice, validOnDevice, spec.BatchSize, spec.Seed,
+                scaling));
+        }
+        catch
+        {
+            Dispose();
+            throw;
+        }
+    }
+
+    public TrainingSpec Spec { get; }
+
+    public Sequential Model { get; } = null!;
+
+    public LossFunction Loss { get; } = null!;
+
+    public Optimizer Optimizer { get; } = null!;
+
+    public LearningRateSchedule Schedule { get; } = null!;
+
+    public Learner Learner { get; } = null!;
+
+    public void Dispose()
+    {
+        for (var i = owned.Count - 1; i >= 0; i--)
+        {
+            owned[i].Dispose();
+        }
+        owned.Clear();
+    }
+
+    private T Own<T>(T item) where T : IDisposable
+    {
+        owned.Add(item);
+        return item;
+    }
+}

@@ -1,0 +1,57 @@
+using System.Text.Json.Nodes;
+using Descent.Engine.Layers;
+using Descent.Engine.Models;
+using Descent.Engine.Optimizers;
+using Descent.Engine.Training;
+using Descent.Kernels;
+using Xunit;
+
+namespace Descent.Tests.Engine;
+
+/// <summary>A training spec survives its JSON unchanged, and a broken one is bad input.</summary>
+public sealed class TrainingSpecTests
+{
+    private static readonly TrainingSpec Spec = new("mnist-3-7", [1, 28, 28],
+        new ModelSpec([784, 30, 1], Activation.LeakyRelu, LinearInit.StandardNormal), "mnist",
+        new OptimizerSettings(OptimizerKind.AdamW, 0f, 0.01f), new ScheduleSettings(ScheduleKind.Step, 0.05f, 3, 0.7f, 12), 256, 9);
+
+    [Fact]
+    public void A_spec_round_trips_through_json()
+    {
+        var json = JsonNode.Parse(Spec.ToJson().ToJsonString())!;
+
+        var read = TrainingSpec.FromJson(json);
+
+        Assert.Equal(Spec.Dataset, read.Dataset);
+        Assert.Equal(Spec.InputShape, read.InputShape);
+        Assert.Equal(Spec.Model.Widths, read.Model.Widths);
+        Assert.Equal(Spec.Model.Activation, read.Model.Activation);
+        Assert.Same(Spec.Model.Init, read.Model.Init);
+        Assert.Equal(Spec with { InputShape = read.InputShape, Model = read.Model }, read);
+        Assert.Equal("leaky-relu", json["model"]!["activation"]!.GetValue<string>());
+        Assert.Equal("adamw", json["optimizer"]!["kind"]!.GetValue<string>());
+        Assert.Equal(0.05, json["schedule"]!["learning_rate"]!.GetValue<double>());
+        Assert.Equal(784, Spec.InputFeatures);
+    }
+
+    [Theory]
+    [InlineData("seed")]
+    [InlineData("model")]
+    public void A_spec_missing_a_field_is_bad_input(string field)
+    {
+        var json = Spec.ToJson();
+        json.Remove(field);
+
+        Assert.Throws<InvalidInputException>(() => TrainingSpec.FromJson(json));
+    }
+
+    [Fact]
+    public void A_spec_with_an_unknown_activation_is_bad_input()
+    {
+        var json = Spec.ToJson();
+        json["model"]!["activation"] = "swish";
+
+        var error = Assert.Throws<InvalidInputException>(() => TrainingSpec.FromJson(json));
+        Assert.Contains("unknown activation 'swish'", error.Message);
+    }
+}
