@@ -44,6 +44,23 @@ public static class AtomicFile
         }
     }
 
+    /// <summary>Replaces <paramref name="path"/> with <paramref name="bytes"/>; a path that cannot be written is bad input.</summary>
+    public static void WriteAllBytes(string path, byte[] bytes)
+    {
+        try
+        {
+            WriteAsync(path, async (stream, cancellation) =>
+            {
+                await stream.WriteAsync(bytes, cancellation);
+                return true;
+            }, CancellationToken.None).GetAwaiter().GetResult();
+        }
+        catch (Exception error) when (error is IOException or UnauthorizedAccessException)
+        {
+            throw new InvalidInputException($"cannot write {path}: {error.Message}", error);
+        }
+    }
+
     /// <summary>Replaces <paramref name="path"/> with <paramref name="contents"/>; a path that cannot be written is bad input.</summary>
     public static void WriteAllText(string path, string contents)
     {

@@ -76,6 +76,9 @@ public sealed class Learner : IDisposable
 
     public int BatchSize { get; }
 
+    /// <summary>How the pixels' bytes become the model's inputs: x = byte * Scale + Shift.</summary>
+    public InputScaling Scaling => scaling;
+
     /// <summary>The most rows whose widest activation (input or any layer's output) fits one device buffer.</summary>
     private static long LargestFittingBatch(ComputeBackend backend, Sequential model)
     {

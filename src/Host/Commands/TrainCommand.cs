@@ -2,6 +2,7 @@ using System.CommandLine;
 using System.Diagnostics;
 using System.Globalization;
 using Descent.Engine.Data;
+using Descent.Engine.Files;
 using Descent.Engine.Models;
 using Descent.Engine.Optimizers;
 using Descent.Engine.Training;
@@ -39,6 +40,10 @@ public static class TrainCommand
         TrainSettings.Check(batchSize, learningRate, epochs);
         var schedule = LearningRateSchedule.Create(settings.Schedule, learningRate, settings.StepSize, settings.Gamma, epochs);
 
+        if (settings.Save is { } savePath)
+        {
+            CheckOutputPath(savePath, "--save");
+        }
         var progress = settings.Quiet ? null : new Progress<string>(message => error.WriteLine($"descent: {message}"));
         var splits = await DatasetLoader.LoadAsync(dataset, DataLocation.FromOptions(settings.DataDir, progress), cancellation);
         if (settings.ValidSplit is { } fraction)
@@ -64,6 +69,10 @@ public static class TrainCommand
 
         using var run = new TrainingRun(backend, spec, splits.Train, splits.Valid);
         var learner = run.Learner;
+        if (settings.Init is { } initPath)
+        {
+            ModelWeights.Import(backend, run.Model, SafeTensors.Read(initPath).Tensors, initPath);
+        }
 
         var metricsFile = settings.MetricsOut is null ? null : new MetricsFile(settings.MetricsOut,
             new MetricsFile.Run(DescentApp.Version, backend.Name, backend.DeviceDescription, architecture.Name), spec);
@@ -90,7 +99,33 @@ public static class TrainCommand
             table.WriteRow(last);
         }
         table.WriteFinal(last!);
+        if (settings.Save is { } path)
+        {
+            ModelWeights.Save(path, backend, run.Model, spec, learner.Scaling, DescentApp.Version);
+            if (!settings.Quiet)
+            {
+                console.WriteLine($"saved the weights to {path}");
+            }
+        }
         return ExitCodes.Success;
+    }
+
+    /// <summary>Refuses, before any training, an output path whose folder is missing or that names a folder: no trained model is then lost at the end.</summary>
+    private static void CheckOutputPath(string path, string option)
+    {
+        if (string.IsNullOrWhiteSpace(path))
+        {
+            throw new InvalidInputException($"{option} needs a file name");
+        }
+        if (Directory.Exists(path))
+        {
+            throw new InvalidInputException($"{option} {path} is a folder, not a file");
+        }
+        var folder = Path.GetDirectoryName(Path.GetFullPath(path))!;
+        if (!Directory.Exists(folder))
+        {
+            throw new InvalidInputException($"{option} {path}: the folder {folder} does not exist");
+        }
     }
 
     private static string Format(float value) => value.ToString("G", CultureInfo.InvariantCulture);

@@ -12,7 +12,7 @@ public sealed record TrainSettings(
     string Dataset, string Arch, string? Layers, Activation Activation, string Loss,
     int? Epochs, int? BatchSize, float? LearningRate, OptimizerKind Optimizer, float? Momentum, float? WeightDecay,
     ScheduleKind Schedule, int StepSize, float Gamma, int Seed, double? ValidSplit,
-    string Backend, int Device, string? DataDir, string? MetricsOut, bool Quiet)
+    string Backend, int Device, string? DataDir, string? MetricsOut, bool Quiet, string? Save, string? Init)
 {
     /// <summary>Checks the values that are only known once the architecture's defaults are filled in.</summary>
     public static void Check(int batchSize, float learningRate, int epochs)
@@ -72,6 +72,11 @@ public sealed class TrainOptions
     };
     private readonly Option<string?> metricsOut = new("--metrics-out") { Description = "Write per-epoch metrics as JSON to this file after every epoch" };
     private readonly Option<bool> quiet = new("--quiet") { Description = "Print only the final row" };
+    private readonly Option<string?> save = new("--save")
+    {
+        Description = "Write the trained weights to this .safetensors file (PyTorch nn.Sequential names; the spec in its metadata)",
+    };
+    private readonly Option<string?> init = new("--init") { Description = "Start from the weights in this .safetensors file instead of a random init" };
 
     public void AddTo(Command command)
     {
@@ -85,6 +90,8 @@ public sealed class TrainOptions
         command.Options.Add(dataDir);
         command.Options.Add(metricsOut);
         command.Options.Add(quiet);
+        command.Options.Add(save);
+        command.Options.Add(init);
     }
 
     public TrainSettings Read(ParseResult parsed) => new(
@@ -108,7 +115,9 @@ public sealed class TrainOptions
         parsed.GetValue(backend.Device),
         parsed.GetValue(dataDir),
         parsed.GetValue(metricsOut),
-        parsed.GetValue(quiet));
+        parsed.GetValue(quiet),
+        parsed.GetValue(save),
+        parsed.GetValue(init));
 
     private static Option<string> Choice(string name, string description, string defaultValue, params string[] choices)
     {

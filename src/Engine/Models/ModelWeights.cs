@@ -1,0 +1,103 @@
+using System.Globalization;
+using Descent.Engine.Files;
+using Descent.Engine.Layers;
+using Descent.Engine.Training;
+using Descent.Kernels;
+
+namespace Descent.Engine.Models;
+
+/// <summary>
+/// A model's weights as named tensors, named and shaped as PyTorch names those of an nn.Sequential of
+/// nn.Linear and activation modules: a linear layer at module index i gives "i.weight" [out, in] and
+/// "i.bias" [out], and a hidden layer's activation is the module after it (784-128-10: 0.weight,
+/// 0.bias, 2.weight, 2.bias). So `safetensors.torch.load_file` gives a plain state dict that loads into
+/// the same nn.Sequential, and back.
+/// </summary>
+public static class ModelWeights
+{
+    public const string SpecKey = "descent_spec";
+    public const string VersionKey = "descent_version";
+    public const string ScaleKey = "input_scale";
+    public const string ShiftKey = "input_shift";
+
+    /// <summary>Every parameter of <paramref name="model"/> under its PyTorch name, read back from the device.</summary>
+    public static IReadOnlyList<NamedTensor> Export(ComputeBackend backend, Sequential model) =>
+        Named(model).Select(entry =>
+        {
+            var values = new float[entry.Parameter.Count];
+            backend.Download(entry.Parameter.Value, values);
+            return new NamedTensor(entry.Name, entry.Shape, values);
+        }).ToList();
+
+    /// <summary>
+    /// Loads <paramref name="tensors"/> into <paramref name="model"/>'s parameters: every name the model
+    /// has must be there with its shape, and nothing else; any difference is bad input naming it.
+    /// </summary>
+    public static void Import(ComputeBackend backend, Sequential model, IReadOnlyList<NamedTensor> tensors, string source)
+    {
+        var byName = tensors.ToDictionary(tensor => tensor.Name);
+        var expected = Named(model);
+        foreach (var (name, shape, parameter) in expected)
+        {
+            if (!byName.TryGetValue(name, out var tensor))
+            {
+                throw new InvalidInputException($"{source} has no tensor {name} [{string.Join(", ", shape)}], which the model needs");
+            }
+            if (!tensor.Shape.SequenceEqual(shape))
+            {
+                throw new InvalidInputException(
+                    $"{source}: tensor {name} is [{string.Join(", ", tensor.Shape)}] but the model's is [{string.Join(", ", shape)}]");
+            }
+        }
+        var extra = byName.Keys.Except(expected.Select(entry => entry.Name)).FirstOrDefault();
+        if (extra is not null)
+        {
+            throw new InvalidInputException($"{source} holds tensor {extra}, which a {ModelText(model)} model does not have");
+        }
+        foreach (var (name, _, parameter) in expected)
+        {
+            backend.Upload<float>(parameter.Value, byName[name].Values);
+        }
+    }
+
+    /// <summary>Writes the weights as safetensors with the spec, the input normalisation and Descent's version as metadata.</summary>
+    public static void Save(string path, ComputeBackend backend, Sequential model, TrainingSpec spec, InputScaling scaling, string version)
+    {
+        var metadata = new Dictionary<string, string>
+        {
+            [SpecKey] = spec.ToJson().ToJsonString(),
+            [ScaleKey] = scaling.Scale.ToString("R", CultureInfo.InvariantCulture),
+            [ShiftKey] = scaling.Shift.ToString("R", CultureInfo.InvariantCulture),
+            [VersionKey] = version,
+        };
+        SafeTensors.Write(path, Export(backend, model), metadata);
+    }
+
+    /// <summary>The parameters in model order with their PyTorch names and shapes.</summary>
+    private static List<(string Name, int[] Shape, Parameter Parameter)> Named(Sequential model)
+    {
+        var named = new List<(string, int[], Parameter)>();
+        var module = 0;
+        foreach (var layer in model.Layers)
+        {
+            switch (layer)
+            {
+                case Layers.Linear linear:
+                    named.Add(($"{module}.weight", [linear.Outputs, linear.Inputs], linear.Weight));
+                    named.Add(($"{module}.bias", [linear.Outputs], linear.Bias));
+                    // A fused activation is its own module in PyTorch's Sequential.
+                    module += linear.Activation is null ? 1 : 2;
+                    break;
+                case { Parameters.Count: 0 }:
+                    module++;
+                    break;
+                default:
+                    throw new InvalidInputException($"a {layer.GetType().Name} layer has no PyTorch name for its parameters");
+            }
+        }
+        return named;
+    }
+
+    private static string ModelText(Sequential model) =>
+        string.Join('-', model.Layers.OfType<Layers.Linear>().Select(linear => linear.Inputs).Append(model.OutputWidth));
+}
