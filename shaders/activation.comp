@@ -21,23 +21,24 @@ layout(push_constant) uniform Arguments
     uint count;
 };
 
-// ReLU as a select, so a NaN x stays NaN (a max() may return 0 and hide it); sigmoid and tanh in
-// their stable forms.
+// ReLU as a select on a NaN-proof comparison, so a NaN x stays NaN (a max() may return 0 and hide it,
+// and so may a plain x < 0 on a driver that assumes no NaN); sigmoid and tanh in their stable forms.
 float forward_value(float x)
 {
     if (ACTIVATION == 0)
     {
-        return x < 0.0 ? 0.0 : x;
+        return is_greater(0.0, x) ? 0.0 : x;
     }
     return ACTIVATION == 1 ? stable_sigmoid(x) : stable_tanh(x);
 }
 
-// ReLU selects rather than multiplies, which keeps a non-finite dY out of inactive units.
+// ReLU selects rather than multiplies, which keeps a non-finite dY out of inactive units; a NaN y
+// passes no gradient, on every driver.
 float backward_value(float dy, float output_)
 {
     if (ACTIVATION == 0)
     {
-        return output_ > 0.0 ? dy : 0.0;
+        return is_greater(output_, 0.0) ? dy : 0.0;
     }
     return ACTIVATION == 1 ? dy * output_ * (1.0 - output_) : dy * (1.0 - output_ * output_);
 }
