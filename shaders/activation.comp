@@ -21,28 +21,30 @@ layout(push_constant) uniform Arguments
     uint count;
 };
 
-// ReLU as a select, so a NaN x stays NaN (a max() may return 0 and hide it); sigmoid and tanh in
-// their stable forms; leaky ReLU scales the negative side (a NaN x gives 0.01 NaN: still NaN).
+// ReLU as a select on a NaN-proof comparison, so a NaN x stays NaN (a max() may return 0 and hide it,
+// and so may a plain x < 0 on a driver that assumes no NaN); sigmoid and tanh in their stable forms;
+// leaky ReLU scales the negative side, and a NaN x is no number greater than 0, so it gives 0.01 NaN.
 float forward_value(float x)
 {
     switch (ACTIVATION)
     {
-        case 0: return x < 0.0 ? 0.0 : x;
+        case 0: return is_greater(0.0, x) ? 0.0 : x;
         case 1: return stable_sigmoid(x);
         case 2: return stable_tanh(x);
-        default: return x > 0.0 ? x : 0.01 * x;
+        default: return is_greater(x, 0.0) ? x : 0.01 * x;
     }
 }
 
-// ReLU selects rather than multiplies, which keeps a non-finite dY out of inactive units.
+// ReLU selects rather than multiplies, which keeps a non-finite dY out of inactive units; a NaN y
+// passes no gradient, on every driver. Leaky ReLU scales instead of dropping.
 float backward_value(float dy, float output_)
 {
     switch (ACTIVATION)
     {
-        case 0: return output_ > 0.0 ? dy : 0.0;
+        case 0: return is_greater(output_, 0.0) ? dy : 0.0;
         case 1: return dy * output_ * (1.0 - output_);
         case 2: return dy * (1.0 - output_ * output_);
-        default: return output_ > 0.0 ? dy : 0.01 * dy;
+        default: return is_greater(output_, 0.0) ? dy : 0.01 * dy;
     }
 }
 

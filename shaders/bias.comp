@@ -5,6 +5,7 @@
 // One thread per column adds its rows in order, so the sum is the same on every run and every device
 // (no atomics). Beta 0 overwrites, as GEMM's does, so a stale or NaN dBias never leaks in.
 #extension GL_GOOGLE_include_directive : require
+#include "include/device_math.glsl"
 #include "include/grid_stride.glsl"
 
 layout(constant_id = 1) const uint DIRECTION = 0;
@@ -37,7 +38,7 @@ void backward_pass()
         {
             sum += rows_[row * cols + col];
         }
-        columns[col] = beta == 0.0 ? sum : beta * columns[col] + sum;
+        columns[col] = is_zero(beta) ? sum : beta * columns[col] + sum;
     }
 }
 

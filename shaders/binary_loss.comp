@@ -50,7 +50,7 @@ void main()
         }
         bool valid_target = t == 0 || t == 1;
         rowStats[row] = valid_target ? loss : QUIET_NAN;
-        rowStats[rows + row] = (p > 0.5) == (t == 1) ? 1.0 : 0.0;
+        rowStats[rows + row] = is_greater(p, 0.5) == (t == 1) ? 1.0 : 0.0;
         dLogits[row] = valid_target ? dloss_dz / float(rows) : 0.0;
     }
 }

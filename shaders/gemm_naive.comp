@@ -5,6 +5,7 @@
 // The K products are added in order k = 0, 1, ..., as the CPU reference adds them. When beta is 0,
 // C is only written, never read: its old contents, even NaN, cannot reach the result.
 #extension GL_GOOGLE_include_directive : require
+#include "include/device_math.glsl"
 #include "include/grid_stride.glsl"
 
 layout(std430, binding = 0) readonly buffer MatrixA { float a[]; };
@@ -36,6 +37,6 @@ void main()
         {
             sum += a[row * a_row_stride + p * a_col_stride] * b[p * b_row_stride + col * b_col_stride];
         }
-        c[element] = beta == 0.0 ? alpha * sum : alpha * sum + beta * c[element];
+        c[element] = is_zero(beta) ? alpha * sum : alpha * sum + beta * c[element];
     }
 }

@@ -7,6 +7,8 @@
 // gemm_naive.comp; each output still adds its K products in order k = 0, 1, ...
 // The workgroup size (constants 0 and 1) and the block size (constants 2 and 3) are specialization
 // constants chosen per device.
+#extension GL_GOOGLE_include_directive : require
+#include "include/device_math.glsl"
 
 layout(local_size_x_id = 0, local_size_y_id = 1) in;
 layout(constant_id = 2) const uint BLOCK_ROWS = 4;
@@ -96,7 +98,7 @@ void main()
             {
                 uint element = row * n + col;
                 float product = alpha * sums[r * BLOCK_COLS + q];
-                c[element] = beta == 0.0 ? product : product + beta * c[element];
+                c[element] = is_zero(beta) ? product : product + beta * c[element];
             }
         }
     }

@@ -5,6 +5,7 @@
 // DIRECTION 1, backward: dX = y * (dY - sum_j dY[j] y[j]);         binding 0 = dY, 1 = y, 2 = dX.
 // dX may be dY: each element is read before it is written.
 #extension GL_GOOGLE_include_directive : require
+#include "include/device_math.glsl"
 #include "include/grid_stride.glsl"
 
 layout(constant_id = 1) const uint DIRECTION = 0;
@@ -20,14 +21,13 @@ layout(push_constant) uniform Arguments
 };
 
 // Subtracting the row max keeps every exp at most 1. The max propagates NaN as MathF.Max does
-// (GLSL's max() leaves NaN undefined), so a NaN row stays NaN.
+// (GLSL's max() leaves NaN undefined, and a driver may assume there is none), so a NaN row stays NaN.
 void forward_row(uint start)
 {
     float row_max = input_[start];
     for (uint col = 1; col < cols; col++)
     {
-        float value = input_[start + col];
-        row_max = value > row_max || isnan(value) ? value : row_max;
+        row_max = max_keeping_nan(row_max, input_[start + col]);
     }
     float sum = 0.0;
     for (uint col = 0; col < cols; col++)

@@ -31,7 +31,7 @@ void main()
         for (uint col = 1; col < cols; col++)
         {
             float value = logits[start + col];
-            if (value > row_max)
+            if (is_greater(value, row_max))
             {
                 row_max = value;
                 argmax = int(col);

@@ -3,20 +3,36 @@ using Silk.NET.Vulkan;
 namespace Descent.Kernels.Vulkan;
 
 /// <summary>
-/// Records every queued op into one command buffer and submits it only when someone waits
-/// (<see cref="Finish"/>): a training step, or a whole epoch of them, is one submission and one fence
-/// wait, not one per op.
+/// Records queued ops into command buffers and submits them in batches of at most
+/// <see cref="CommandsPerSubmission"/> commands, each as soon as it is full, without waiting; the host
+/// waits once, in <see cref="Finish"/>, when someone needs the results. A whole epoch is one host wait,
+/// yet no submission runs long: on AMD's graphics queue the kernel driver resets a job that runs 10 s,
+/// and Windows declares a GPU hung after 2 s. The command buffers come from a small ring; one is reused
+/// once its fence has signalled, so the host waits mid-epoch only when it records a whole ring ahead of
+/// the device.
 /// <para>
-/// Barriers: the recorder remembers which buffers the commands since the last barrier read and wrote.
-/// A command that reads or writes a buffer written since then (read-after-write, write-after-write), or
-/// writes one read since then (write-after-read), is preceded by one global memory barrier covering
-/// compute and transfer work; independent commands (a layer's GEMM and the next layer's unrelated
-/// fill, the updates of different parameters) run without one. Before submission a last barrier makes
-/// all writes visible to the host, which reads mapped memory after the fence.
+/// Barriers: the recorder remembers which buffers the commands since the last barrier read and wrote,
+/// across submissions. A command that reads or writes a buffer written since then (read-after-write,
+/// write-after-write), or writes one read since then (write-after-read), is preceded by one global
+/// memory barrier covering compute and transfer work; independent commands (a layer's GEMM and the next
+/// layer's unrelated fill, the updates of different parameters) run without one. A barrier's first scope
+/// is every command earlier in submission order on the queue, earlier submissions included, so a barrier
+/// recorded at the start of a command buffer orders it after the commands of the one before: a
+/// submission boundary needs nothing more. Each command buffer ends with a barrier that makes its writes
+/// visible to the host, which reads mapped memory after the fence.
 /// </para>
 /// </summary>
 internal sealed unsafe class CommandRecorder : IDisposable
 {
+    /// <summary>
+    /// A step of a small model is 20-40 dispatches, each microseconds to a few milliseconds on a GPU, so
+    /// 256 keeps a submission far below any watchdog while submitting rarely enough not to cost.
+    /// </summary>
+    public const int DefaultCommandsPerSubmission = 256;
+
+    // Three submissions can wait on the queue while the host records the fourth.
+    private const int RingSize = 4;
+
     private const PipelineStageFlags DeviceStages = PipelineStageFlags.ComputeShaderBit | PipelineStageFlags.TransferBit;
     private const AccessFlags DeviceWrites = AccessFlags.ShaderWriteBit | AccessFlags.TransferWriteBit;
     private const AccessFlags DeviceAccess = DeviceWrites | AccessFlags.ShaderReadBit | AccessFlags.TransferReadBit;
@@ -24,11 +40,14 @@ internal sealed unsafe class CommandRecorder : IDisposable
     private readonly Vk vk;
     private readonly VulkanDevice device;
     private readonly CommandPool pool;
-    private readonly CommandBuffer commands;
-    private readonly Fence fence;
+    private readonly CommandBuffer[] ring = new CommandBuffer[RingSize];
+    private readonly Fence[] fences = new Fence[RingSize];
+    private readonly bool[] inFlight = new bool[RingSize];
     private readonly HashSet<long> writtenSinceBarrier = [];
     private readonly HashSet<long> readSinceBarrier = [];
-    private readonly List<Action> afterCompletion = [];
+    private int current;
+    private int inFlightCount;
+    private int commandsInCurrent;
     private Pipeline boundPipeline;
     private bool recording;
 
@@ -48,18 +67,40 @@ internal sealed unsafe class CommandRecorder : IDisposable
             SType = StructureType.CommandBufferAllocateInfo,
             CommandPool = pool,
             Level = CommandBufferLevel.Primary,
-            CommandBufferCount = 1,
+            CommandBufferCount = RingSize,
         };
-        VulkanCalls.Check(vk.AllocateCommandBuffers(device.Handle, in allocateInfo, out commands), "allocate a command buffer");
+        fixed (CommandBuffer* buffers = ring)
+        {
+            VulkanCalls.Check(vk.AllocateCommandBuffers(device.Handle, in allocateInfo, buffers), "allocate command buffers");
+        }
         var fenceInfo = new FenceCreateInfo { SType = StructureType.FenceCreateInfo };
-        VulkanCalls.Check(vk.CreateFence(device.Handle, in fenceInfo, null, out fence), "create a fence");
+        for (var i = 0; i < RingSize; i++)
+        {
+            VulkanCalls.Check(vk.CreateFence(device.Handle, in fenceInfo, null, out fences[i]), "create a fence");
+        }
     }
 
-    /// <summary>True while commands are recorded but not yet submitted; when false the device is idle.</summary>
-    public bool HasPendingWork => recording;
+    /// <summary>True while commands are recorded or submitted but not yet waited for; when false the device is idle.</summary>
+    public bool HasPendingWork => recording || inFlightCount > 0;
 
-    /// <summary>Commands recorded since the last <see cref="Finish"/>: what one submission carries.</summary>
+    /// <summary>Commands recorded since the last <see cref="Finish"/>, in however many submissions.</summary>
     public int RecordedCommands { get; private set; }
+
+    /// <summary>The most commands one submission carries; settable so tests can force many submissions.</summary>
+    public int CommandsPerSubmission
+    {
+        get;
+        set => field = value > 0 ? value : throw new ArgumentOutOfRangeException(nameof(value), value, "must be positive");
+    } = DefaultCommandsPerSubmission;
+
+    /// <summary>vkQueueSubmit calls so far.</summary>
+    public int Submissions { get; private set; }
+
+    /// <summary>Waits for all submitted work (<see cref="Finish"/> with work pending) so far.</summary>
+    public int HostWaits { get; private set; }
+
+    /// <summary>Waits for one older submission so as to reuse its command buffer, so far.</summary>
+    public int RecycleWaits { get; private set; }
 
     /// <summary>
     /// Records one dispatch of <paramref name="pipeline"/> over the bound buffers, in call order;
@@ -68,8 +109,8 @@ internal sealed unsafe class CommandRecorder : IDisposable
     public void Dispatch<TPush>(ComputePipeline pipeline, DescriptorSet set, ReadOnlySpan<BufferAccess> accesses, in TPush push,
         uint groupsX, uint groupsY = 1) where TPush : unmanaged
     {
-        Begin();
-        OrderAfterEarlierCommands(accesses);
+        var commands = Begin();
+        OrderAfterEarlierCommands(commands, accesses);
         if (boundPipeline.Handle != pipeline.Handle.Handle)
         {
             vk.CmdBindPipeline(commands, PipelineBindPoint.Compute, pipeline.Handle);
@@ -81,39 +122,111 @@ internal sealed unsafe class CommandRecorder : IDisposable
             vk.CmdPushConstants(commands, pipeline.Layout, ShaderStageFlags.ComputeBit, 0, (uint)sizeof(TPush), data);
         }
         vk.CmdDispatch(commands, groupsX, groupsY, 1);
-        RecordedCommands++;
+        Recorded();
     }
 
     /// <summary>Records filling all of <paramref name="allocation"/> with zero bytes.</summary>
     public void Clear(VulkanAllocation allocation)
     {
-        Begin();
-        OrderAfterEarlierCommands([BufferAccess.Write(new BufferRegion(allocation, 0, allocation.Bytes))]);
+        var commands = Begin();
+        OrderAfterEarlierCommands(commands, [BufferAccess.Write(new BufferRegion(allocation, 0, allocation.Bytes))]);
         vk.CmdFillBuffer(commands, allocation.Buffer, 0, Vk.WholeSize, 0);
-        RecordedCommands++;
+        Recorded();
     }
 
     /// <summary>Records a copy of <paramref name="bytes"/> bytes between two buffers.</summary>
     public void Copy(VulkanAllocation source, ulong sourceOffset, VulkanAllocation destination, ulong destinationOffset, ulong bytes)
     {
-        Begin();
-        OrderAfterEarlierCommands([BufferAccess.Read(new BufferRegion(source, sourceOffset, bytes)),
+        var commands = Begin();
+        OrderAfterEarlierCommands(commands, [BufferAccess.Read(new BufferRegion(source, sourceOffset, bytes)),
             BufferAccess.Write(new BufferRegion(destination, destinationOffset, bytes))]);
         var region = new BufferCopy { SrcOffset = sourceOffset, DstOffset = destinationOffset, Size = bytes };
         vk.CmdCopyBuffer(commands, source.Buffer, destination.Buffer, 1, &region);
-        RecordedCommands++;
+        Recorded();
     }
 
-    /// <summary>Runs <paramref name="action"/> once the commands recorded so far have completed (to free what they use).</summary>
-    public void AfterCompletion(Action action) => afterCompletion.Add(action);
-
-    /// <summary>Submits everything recorded, waits for it, and readies the command buffer for the next batch.</summary>
+    /// <summary>Submits what is still recorded and waits, in one call, for every submission not yet waited for.</summary>
     public void Finish()
     {
-        if (!recording)
+        if (recording)
+        {
+            Submit();
+        }
+        if (inFlightCount == 0)
         {
             return;
         }
+        var waiting = stackalloc Fence[RingSize];
+        var count = 0;
+        for (var i = 0; i < RingSize; i++)
+        {
+            if (inFlight[i])
+            {
+                waiting[count++] = fences[i];
+                inFlight[i] = false;
+            }
+        }
+        VulkanCalls.Check(vk.WaitForFences(device.Handle, (uint)count, waiting, true, ulong.MaxValue), "wait for the device");
+        VulkanCalls.Check(vk.ResetFences(device.Handle, (uint)count, waiting), "reset fences");
+        HostWaits++;
+        inFlightCount = 0;
+        writtenSinceBarrier.Clear();
+        readSinceBarrier.Clear();
+        RecordedCommands = 0;
+    }
+
+    public void Dispose()
+    {
+        foreach (var fence in fences)
+        {
+            vk.DestroyFence(device.Handle, fence, null);
+        }
+        vk.DestroyCommandPool(device.Handle, pool, null);
+    }
+
+    /// <summary>The command buffer being recorded, starting the next one of the ring (once its last submission has completed) if none is.</summary>
+    private CommandBuffer Begin()
+    {
+        var commands = ring[current];
+        if (recording)
+        {
+            return commands;
+        }
+        if (inFlight[current])
+        {
+            var fence = fences[current];
+            VulkanCalls.Check(vk.WaitForFences(device.Handle, 1, &fence, true, ulong.MaxValue), "wait for the device");
+            VulkanCalls.Check(vk.ResetFences(device.Handle, 1, &fence), "reset a fence");
+            inFlight[current] = false;
+            inFlightCount--;
+            RecycleWaits++;
+        }
+        var info = new CommandBufferBeginInfo
+        {
+            SType = StructureType.CommandBufferBeginInfo,
+            Flags = CommandBufferUsageFlags.OneTimeSubmitBit,
+        };
+        // Beginning resets the buffer: its pool allows that per buffer (ResetCommandBufferBit).
+        VulkanCalls.Check(vk.BeginCommandBuffer(commands, in info), "start recording commands");
+        recording = true;
+        boundPipeline = default;
+        commandsInCurrent = 0;
+        return commands;
+    }
+
+    private void Recorded()
+    {
+        RecordedCommands++;
+        if (++commandsInCurrent >= CommandsPerSubmission)
+        {
+            Submit();
+        }
+    }
+
+    /// <summary>Ends the command buffer being recorded with a barrier to the host, submits it with its fence, and moves to the next of the ring.</summary>
+    private void Submit()
+    {
+        var commands = ring[current];
         var toHost = new MemoryBarrier
         {
             SType = StructureType.MemoryBarrier,
@@ -122,52 +235,21 @@ internal sealed unsafe class CommandRecorder : IDisposable
         };
         vk.CmdPipelineBarrier(commands, DeviceStages, PipelineStageFlags.HostBit, 0, 1, &toHost, 0, null, 0, null);
         VulkanCalls.Check(vk.EndCommandBuffer(commands), "finish recording commands");
-        recording = false;
-        var buffer = commands;
         var submit = new SubmitInfo
         {
             SType = StructureType.SubmitInfo,
             CommandBufferCount = 1,
-            PCommandBuffers = &buffer,
+            PCommandBuffers = &commands,
         };
-        VulkanCalls.Check(vk.QueueSubmit(device.Queue, 1, &submit, fence), "submit commands");
-        var waitFence = fence;
-        VulkanCalls.Check(vk.WaitForFences(device.Handle, 1, &waitFence, true, ulong.MaxValue), "wait for the device");
-        VulkanCalls.Check(vk.ResetFences(device.Handle, 1, &waitFence), "reset a fence");
-        VulkanCalls.Check(vk.ResetCommandBuffer(commands, 0), "reset the command buffer");
-        writtenSinceBarrier.Clear();
-        readSinceBarrier.Clear();
-        RecordedCommands = 0;
-        foreach (var action in afterCompletion)
-        {
-            action();
-        }
-        afterCompletion.Clear();
+        VulkanCalls.Check(vk.QueueSubmit(device.Queue, 1, &submit, fences[current]), "submit commands");
+        Submissions++;
+        recording = false;
+        inFlight[current] = true;
+        inFlightCount++;
+        current = (current + 1) % RingSize;
     }
 
-    public void Dispose()
-    {
-        vk.DestroyFence(device.Handle, fence, null);
-        vk.DestroyCommandPool(device.Handle, pool, null);
-    }
-
-    private void Begin()
-    {
-        if (recording)
-        {
-            return;
-        }
-        var info = new CommandBufferBeginInfo
-        {
-            SType = StructureType.CommandBufferBeginInfo,
-            Flags = CommandBufferUsageFlags.OneTimeSubmitBit,
-        };
-        VulkanCalls.Check(vk.BeginCommandBuffer(commands, in info), "start recording commands");
-        recording = true;
-        boundPipeline = default;
-    }
-
-    private void OrderAfterEarlierCommands(ReadOnlySpan<BufferAccess> accesses)
+    private void OrderAfterEarlierCommands(CommandBuffer commands, ReadOnlySpan<BufferAccess> accesses)
     {
         var hazard = false;
         foreach (var access in accesses)

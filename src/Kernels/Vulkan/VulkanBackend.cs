@@ -5,10 +5,12 @@ namespace Descent.Kernels.Vulkan;
 /// <summary>
 /// A <see cref="ComputeBackend"/> on Vulkan compute ("vulkan"): any GPU with a Vulkan driver, and any CPU
 /// through Mesa's lavapipe. Every op is a GLSL shader from shaders/, compiled to SPIR-V ahead of time and
-/// embedded in this assembly. Ops are recorded into one command buffer (<see cref="CommandRecorder"/>) and
-/// submitted when someone waits: <see cref="ComputeBackend.Download{T}"/> or <see cref="ComputeBackend.Synchronize"/>.
-/// Uploads are recorded in the same order as ops (through a staging buffer), unless the device is idle
-/// and the buffer is host-visible, when they are plain copies into mapped memory.
+/// embedded in this assembly. Ops are recorded into command buffers (<see cref="CommandRecorder"/>), submitted
+/// in bounded batches as they fill, and waited for once, when someone needs the results:
+/// <see cref="ComputeBackend.Download{T}"/> or <see cref="ComputeBackend.Synchronize"/>. Buffers live where
+/// <see cref="MemoryPlacement"/> puts them. Uploads are recorded in the same order as ops (through the
+/// <see cref="StagingArea"/>), unless the device is idle and the buffer is mapped, when they are plain
+/// copies into mapped memory; downloads of a buffer that is not mapped go through the staging area too.
 /// </summary>
 public sealed unsafe partial class VulkanBackend : ComputeBackend
 {
@@ -21,6 +23,7 @@ public sealed unsafe partial class VulkanBackend : ComputeBackend
     private readonly PipelineCache pipelines;
     private readonly DescriptorSetCache descriptorSets;
     private readonly CommandRecorder recorder;
+    private readonly StagingArea staging;
     private readonly HashSet<VulkanAllocation> liveAllocations = [];
     private readonly DispatchShape shape;
     private bool disposed;
@@ -34,6 +37,7 @@ public sealed unsafe partial class VulkanBackend : ComputeBackend
         pipelines = new PipelineCache(vk, device);
         descriptorSets = new DescriptorSetCache(vk, device);
         recorder = new CommandRecorder(vk, device);
+        staging = new StagingArea(memory, recorder);
         shape = DispatchShape.For(device.Physical);
         var physical = device.Physical;
         DeviceDescription = $"{physical.Name} ({physical.Kind}, Vulkan), {physical.MemoryBytes / (1024.0 * 1024 * 1024):F1} GiB";
@@ -53,8 +57,21 @@ public sealed unsafe partial class VulkanBackend : ComputeBackend
     /// <summary>What the validation layer reported so far (warnings and errors); empty when validation is off.</summary>
     public IReadOnlyList<string> ValidationMessages => instance.ValidationMessages;
 
-    /// <summary>Ops recorded since the last wait: the size of the next submission.</summary>
+    /// <summary>Ops recorded since the last wait, in however many submissions.</summary>
     public int PendingCommands => recorder.RecordedCommands;
+
+    /// <summary>The most commands one vkQueueSubmit carries (<see cref="CommandRecorder.DefaultCommandsPerSubmission"/>); tests lower it.</summary>
+    internal int CommandsPerSubmission
+    {
+        get => recorder.CommandsPerSubmission;
+        set => recorder.CommandsPerSubmission = value;
+    }
+
+    /// <summary>vkQueueSubmit calls so far.</summary>
+    internal int Submissions => recorder.Submissions;
+
+    /// <summary>Times the host waited for all submitted work (a download, a synchronize) so far.</summary>
+    internal int HostWaits => recorder.HostWaits;
 
     /// <summary>
     /// A backend on device <paramref name="deviceIndex"/> as <see cref="ListDevices"/> numbers them (0 is the
@@ -148,10 +165,14 @@ public sealed unsafe partial class VulkanBackend : ComputeBackend
             bytes.CopyTo(new Span<byte>((byte*)target.Mapped + targetOffset, bytes.Length));
             return;
         }
-        var staging = memory.CreateStaging((ulong)bytes.Length);
-        bytes.CopyTo(new Span<byte>(staging.Mapped, bytes.Length));
-        recorder.Copy(staging, 0, target, targetOffset, (ulong)bytes.Length);
-        recorder.AfterCompletion(() => memory.Free(staging));
+        for (var done = 0; done < bytes.Length;)
+        {
+            var piece = bytes.Slice(done, (int)Math.Min((ulong)(bytes.Length - done), StagingArea.MaxBytes));
+            var space = staging.Reserve((ulong)piece.Length);
+            piece.CopyTo(new Span<byte>(space.Mapped, piece.Length));
+            recorder.Copy(space.Buffer, space.Offset, target, targetOffset + (ulong)done, (ulong)piece.Length);
+            done += piece.Length;
+        }
     }
 
     protected override void DownloadCore<T>(DeviceBuffer<T> source, Span<T> destination, int offset)
@@ -166,16 +187,14 @@ public sealed unsafe partial class VulkanBackend : ComputeBackend
             new ReadOnlySpan<byte>((byte*)origin.Mapped + sourceOffset, bytes.Length).CopyTo(bytes);
             return;
         }
-        var staging = memory.CreateStaging((ulong)bytes.Length);
-        try
+        for (var done = 0; done < bytes.Length;)
         {
-            recorder.Copy(origin, sourceOffset, staging, 0, (ulong)bytes.Length);
+            var piece = bytes.Slice(done, (int)Math.Min((ulong)(bytes.Length - done), StagingArea.MaxBytes));
+            var space = staging.Reserve((ulong)piece.Length);
+            recorder.Copy(origin, sourceOffset + (ulong)done, space.Buffer, space.Offset, (ulong)piece.Length);
             recorder.Finish();
-            new ReadOnlySpan<byte>(staging.Mapped, bytes.Length).CopyTo(bytes);
-        }
-        finally
-        {
-            memory.Free(staging);
+            new ReadOnlySpan<byte>(space.Mapped, piece.Length).CopyTo(piece);
+            done += piece.Length;
         }
     }
 
@@ -208,6 +227,7 @@ public sealed unsafe partial class VulkanBackend : ComputeBackend
                 memory.Free(allocation);
             }
             liveAllocations.Clear();
+            staging.Dispose();
             descriptorSets.Dispose();
             pipelines.Dispose();
             recorder.Dispose();

@@ -206,7 +206,7 @@ internal sealed unsafe class VulkanInstance : IDisposable
         return [.. found.OrderBy(device => device.Preference)];
     }
 
-    /// <summary>The first queue family that runs compute, or -1.</summary>
+    /// <summary>The queue family Descent runs on (<see cref="QueueFamilyChoice.Compute"/>), or -1 where none runs compute.</summary>
     private static int ComputeQueueFamily(Vk vk, PhysicalDevice device)
     {
         uint count = 0;
@@ -216,13 +216,6 @@ internal sealed unsafe class VulkanInstance : IDisposable
         {
             vk.GetPhysicalDeviceQueueFamilyProperties(device, &count, first);
         }
-        for (var i = 0; i < families.Length; i++)
-        {
-            if ((families[i].QueueFlags & QueueFlags.ComputeBit) != 0)
-            {
-                return i;
-            }
-        }
-        return -1;
+        return QueueFamilyChoice.Compute([.. families.Select(family => family.QueueFlags)]);
     }
 }

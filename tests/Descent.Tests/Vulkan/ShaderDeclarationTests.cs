@@ -19,7 +19,7 @@ public sealed class ShaderDeclarationTests
     [Fact]
     public void The_embedded_shaders_are_exactly_the_sources_in_shaders()
     {
-        var sources = Directory.GetFiles(ShadersFolder(), "*.comp").Select(Path.GetFileNameWithoutExtension).Order(StringComparer.Ordinal);
+        var sources = Directory.GetFiles(RepositoryShaders.Folder, "*.comp").Select(Path.GetFileNameWithoutExtension).Order(StringComparer.Ordinal);
 
         Assert.Equal(sources, Shader.Names);
     }
@@ -158,19 +158,6 @@ public sealed class ShaderDeclarationTests
                 }
             }
         }
-    }
-
-    private static string ShadersFolder()
-    {
-        for (var folder = new DirectoryInfo(AppContext.BaseDirectory); folder is not null; folder = folder.Parent)
-        {
-            var shaders = Path.Combine(folder.FullName, "shaders");
-            if (File.Exists(Path.Combine(shaders, "compile.sh")))
-            {
-                return shaders;
-            }
-        }
-        throw new DirectoryNotFoundException($"no shaders/compile.sh above {AppContext.BaseDirectory}");
     }
 
     // A minimal SPIR-V module for the reader: the header, the types below, then the given instructions.

@@ -52,6 +52,23 @@ public sealed class VulkanBackendTests
     }
 
     [SkippableFact]
+    public void A_transfer_larger_than_the_staging_area_goes_through_it_in_pieces()
+    {
+        using var backend = VulkanAvailability.CreateValidated(mapDeviceMemory: false);
+        var length = (int)(2 * StagingArea.MaxBytes / sizeof(float)) + 1000;
+        var values = Enumerable.Range(0, length).Select(i => (float)i).ToArray();
+        using var x = backend.Allocate<float>(length);
+        var back = new float[length];
+
+        backend.Upload<float>(x, values);
+        backend.ActivationForward(Activation.Relu, x, x, length);
+        backend.Download<float>(x, back);
+
+        Assert.Equal(values, back);
+        Assert.Empty(backend.ValidationMessages);
+    }
+
+    [SkippableFact]
     public void An_activation_or_loss_beyond_the_enum_is_refused_before_anything_is_recorded()
     {
         using var backend = VulkanAvailability.CreateValidated();
