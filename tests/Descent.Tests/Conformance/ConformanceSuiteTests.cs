@@ -34,7 +34,7 @@ public sealed class ConformanceSuiteTests(ITestOutputHelper output)
     {
         string[] memoryAndLifetime =
         [
-            nameof(ComputeBackend.Allocate), nameof(ComputeBackend.Upload), nameof(ComputeBackend.Download),
+            nameof(ComputeBackend.Allocate), nameof(ComputeBackend.Slice), nameof(ComputeBackend.Upload), nameof(ComputeBackend.Download),
             nameof(ComputeBackend.Synchronize), nameof(ComputeBackend.Dispose),
         ];
         var methods = typeof(ComputeBackend).GetMethods(BindingFlags.Public | BindingFlags.Instance | BindingFlags.DeclaredOnly)
@@ -72,7 +72,7 @@ public sealed class ConformanceSuiteTests(ITestOutputHelper output)
 
         var results = ConformanceSuite.Run(backend, testCase => testCase.Op == nameof(ComputeBackend.Fill));
 
-        Assert.Equal(["fill range", "fill whole buffer"], results.Select(result => result.Name));
+        Assert.Equal(["fill range", "fill whole buffer", "view upload, fill and download"], results.Select(result => result.Name));
     }
 
     [Fact]
