@@ -9,8 +9,9 @@ namespace Descent.Tests.Ilgpu;
 
 /// <summary>
 /// The ILGPU kernels as a GPU launches them: the whole conformance suite on ILGPU's CPU accelerator
-/// shaped like an NVIDIA device (warps of 32, 1024-thread groups, the 16 x 16 shared-memory GEMM tiles
-/// and that GEMM on Auto), with ILGPU's assertions and bounds checks on, on shapes no tile divides.
+/// shaped like an NVIDIA device (warps of 32, 1024-thread groups, the 16 x 16 shared-memory GEMM tiles,
+/// the 128 x 128 register-blocked ones, on Auto, and 256-thread losses), with ILGPU's assertions and
+/// bounds checks on, on shapes no tile divides.
 /// In a child process: an out-of-bounds access there aborts the whole process.
 /// </summary>
 public sealed partial class GpuShapedKernelTests
@@ -21,7 +22,10 @@ public sealed partial class GpuShapedKernelTests
         using var backend = IlgpuBackend.CreateCpu(gpuShaped: true);
 
         Assert.Equal(16, backend.Shape.GemmTile);
-        Assert.Equal(GemmAlgorithm.SharedMemoryTiles, backend.Shape.AutoGemm);
+        Assert.Equal(128, backend.Shape.RegisterBlockTile);
+        Assert.Equal(16, backend.Shape.RegisterBlockDepth);
+        Assert.Equal(256, backend.Shape.LossGroup);
+        Assert.Equal(GemmAlgorithm.SharedMemoryRegisterBlocks, backend.Shape.AutoGemm);
         Assert.Equal(IlgpuLaunchShape.ForGpu(64), backend.Shape);
         Assert.Equal(32, IlgpuDevices.GpuShapedCpuDevice.WarpSize);
         Assert.Equal(1024, IlgpuDevices.GpuShapedCpuDevice.MaxNumThreadsPerGroup);
