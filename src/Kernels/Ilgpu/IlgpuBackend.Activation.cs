@@ -22,6 +22,7 @@ public sealed partial class IlgpuBackend
         launchActivationForward ??= accelerator.LoadAutoGroupedStreamKernel<Index1D, ArrayView<float>, ArrayView<float>, int, int,
             int>(ActivationForwardKernel);
         var threads = Threads(count);
+        Launches++;
         launchActivationForward(threads, View(x), View(y), kind, count, threads);
     }
 
@@ -32,6 +33,7 @@ public sealed partial class IlgpuBackend
         launchActivationBackward ??= accelerator.LoadAutoGroupedStreamKernel<Index1D, ArrayView<float>, ArrayView<float>,
             ArrayView<float>, int, int, int>(ActivationBackwardKernel);
         var threads = Threads(count);
+        Launches++;
         launchActivationBackward(threads, View(dY), View(y), View(dX), kind, count, threads);
     }
 

@@ -15,6 +15,7 @@ public sealed partial class IlgpuBackend
             BiasForwardKernel);
         var count = rows * cols;
         var threads = Threads(count);
+        Launches++;
         launchBiasForward(threads, View(y), View(bias), count, cols, threads);
     }
 
@@ -23,6 +24,7 @@ public sealed partial class IlgpuBackend
         launchBiasBackward ??= accelerator.LoadAutoGroupedStreamKernel<Index1D, ArrayView<float>, ArrayView<float>, int, int,
             float, int>(BiasBackwardKernel);
         var threads = Threads(cols);
+        Launches++;
         launchBiasBackward(threads, View(dY), View(dBias), rows, cols, beta, threads);
     }
 

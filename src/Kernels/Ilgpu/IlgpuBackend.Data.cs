@@ -14,6 +14,7 @@ public sealed partial class IlgpuBackend
     {
         launchFill ??= accelerator.LoadAutoGroupedStreamKernel<Index1D, ArrayView<float>, float, int, int, int>(FillKernel);
         var threads = Threads(count);
+        Launches++;
         launchFill(threads, View(buffer), value, offset, count, threads);
     }
 
@@ -23,6 +24,7 @@ public sealed partial class IlgpuBackend
         launchGatherBatch ??= accelerator.LoadAutoGroupedStreamKernel<Index1D, ArrayView<byte>, ArrayView<int>, ArrayView<int>,
             ArrayView<float>, ArrayView<int>, int, int, int, int, float, float, int>(GatherBatchKernel);
         var threads = Threads((long)count * features);
+        Launches++;
         launchGatherBatch(threads, View(pixels), View(labels), View(order), View(inputs), View(batchLabels), start, count,
             features, pixels.Length / features, scale, shift, threads);
     }

@@ -3,10 +3,13 @@ using ILGPU.Runtime;
 
 namespace Descent.Kernels.Ilgpu;
 
-// Losses fused with their gradient: one pass per row writes the row's loss and correct flag into
-// rowStats (2B) = [losses (B), correct flags (B)] and the gradient of the mean loss into dLogits; then
-// ReduceMetricsKernel sums rowStats into one metric slot. logits and dLogits are (B,C) for softmax
-// cross-entropy and (B) for the binary losses; labels and targets are (B). One thread per row.
+// Losses fused with their gradient and their metric slot, one launch each: one pass per row writes the
+// row's loss and correct flag into rowStats (2B) = [losses (B), correct flags (B)] and the gradient of the
+// mean loss into dLogits; then the group sums rowStats into one metric slot. logits and dLogits are (B,C)
+// for softmax cross-entropy and (B) for the binary losses; labels and targets are (B).
+// A loss is one group (the shape's LossGroup threads), so that a group barrier, which needs no second
+// launch, can separate the rows from their sum: the threads take the rows in turn, meet at the barrier,
+// then the first thread adds the rows in order (see SumRowStatsIntoSlot).
 // A label or target outside its range gives the row a NaN loss, which raises the non-finite flag, and
 // a zero gradient, so one bad row cannot poison the weights on its way to that flag.
 public sealed partial class IlgpuBackend
@@ -15,19 +18,19 @@ public sealed partial class IlgpuBackend
     // an undefined one, and does so on every launch without allocating.
     private static readonly int BinaryLossCount = Enum.GetValues<BinaryLoss>().Length;
 
-    private Action<Index1D, ArrayView<float>, ArrayView<int>, ArrayView<float>, ArrayView<float>, int, int, int>?
-        launchSoftmaxCrossEntropy;
-    private Action<Index1D, ArrayView<float>, ArrayView<int>, ArrayView<float>, ArrayView<float>, int, int, int>? launchBinaryLoss;
-    private Action<Index1D, ArrayView<float>, ArrayView<float>, int, int>? launchReduceMetrics;
+    private Action<KernelConfig, ArrayView<float>, ArrayView<int>, ArrayView<float>, ArrayView<float>, ArrayView<float>, int, int,
+        int>? launchSoftmaxCrossEntropy;
+    private Action<KernelConfig, ArrayView<float>, ArrayView<int>, ArrayView<float>, ArrayView<float>, ArrayView<float>, int, int,
+        int>? launchBinaryLoss;
 
     protected override void SoftmaxCrossEntropyCore(DeviceBuffer<float> logits, DeviceBuffer<int> labels,
         DeviceBuffer<float> dLogits, DeviceBuffer<float> rowStats, DeviceBuffer<float> metrics, int slot, int rows, int cols)
     {
-        launchSoftmaxCrossEntropy ??= accelerator.LoadAutoGroupedStreamKernel<Index1D, ArrayView<float>, ArrayView<int>,
+        launchSoftmaxCrossEntropy ??= accelerator.LoadStreamKernel<ArrayView<float>, ArrayView<int>, ArrayView<float>,
             ArrayView<float>, ArrayView<float>, int, int, int>(SoftmaxCrossEntropyKernel);
-        var threads = Threads(rows);
-        launchSoftmaxCrossEntropy(threads, View(logits), View(labels), View(dLogits), View(rowStats), rows, cols, threads);
-        ReduceMetrics(rowStats, metrics, slot, rows);
+        Launches++;
+        launchSoftmaxCrossEntropy(LossConfig(rows), View(logits), View(labels), View(dLogits), View(rowStats), View(metrics), slot,
+            rows, cols);
     }
 
     protected override void BinaryLossCore(BinaryLoss loss, DeviceBuffer<float> logits, DeviceBuffer<int> targets,
@@ -37,31 +40,26 @@ public sealed partial class IlgpuBackend
         var kind = (uint)loss < (uint)BinaryLossCount
             ? (int)loss
             : throw new InvalidInputException($"unknown binary loss {loss}");
-        launchBinaryLoss ??= accelerator.LoadAutoGroupedStreamKernel<Index1D, ArrayView<float>, ArrayView<int>, ArrayView<float>,
+        launchBinaryLoss ??= accelerator.LoadStreamKernel<ArrayView<float>, ArrayView<int>, ArrayView<float>, ArrayView<float>,
             ArrayView<float>, int, int, int>(BinaryLossKernel);
-        var threads = Threads(rows);
-        launchBinaryLoss(threads, View(logits), View(targets), View(dLogits), View(rowStats), kind, rows, threads);
-        ReduceMetrics(rowStats, metrics, slot, rows);
+        Launches++;
+        launchBinaryLoss(LossConfig(rows), View(logits), View(targets), View(dLogits), View(rowStats), View(metrics), slot, rows,
+            kind);
     }
 
-    private void ReduceMetrics(DeviceBuffer<float> rowStats, DeviceBuffer<float> metrics, int slot, int rows)
-    {
-        launchReduceMetrics ??= accelerator.LoadAutoGroupedStreamKernel<Index1D, ArrayView<float>, ArrayView<float>, int, int>(
-            ReduceMetricsKernel);
-        launchReduceMetrics(1, View(rowStats), View(metrics), slot, rows);
-    }
+    /// <summary>One group of the shape's loss threads, or of one thread per row when the batch is smaller.</summary>
+    private KernelConfig LossConfig(int rows) => new(1, Math.Min(rows, Shape.LossGroup));
 
     /// <summary>
     /// rowLoss = logsumexp(z) - z_label, computed as log(sum e^(z - max)) - (z_label - max) so logits of
     /// +-1000 stay finite; correct = argmax (the first maximum) == label; dLogits = (softmax(z) - onehot) / B.
     /// </summary>
-    [IlgpuKernel]
-    internal static void SoftmaxCrossEntropyKernel(Index1D index, ArrayView<float> logits, ArrayView<int> labels,
-        ArrayView<float> dLogits, ArrayView<float> rowStats, int rows, int cols, int stride)
+    [IlgpuKernel(ExplicitlyGrouped = true)]
+    internal static void SoftmaxCrossEntropyKernel(ArrayView<float> logits, ArrayView<int> labels, ArrayView<float> dLogits,
+        ArrayView<float> rowStats, ArrayView<float> metrics, int slot, int rows, int cols)
     {
-        for (long r = index; r < rows; r += stride)
+        for (var row = Group.IdxX; row < rows; row += Group.DimX)
         {
-            var row = (int)r;
             var start = row * cols;
             var argmax = 0;
             var max = logits[start];
@@ -92,6 +90,7 @@ public sealed partial class IlgpuBackend
                 dLogits[start + col] = validLabel ? (p - (col == label ? 1f : 0f)) / rows : 0f;
             }
         }
+        SumRowStatsIntoSlot(slot, rows, rowStats, metrics);
     }
 
     /// <summary>
@@ -99,14 +98,13 @@ public sealed partial class IlgpuBackend
     /// p = sigmoid(z): the loss from <see cref="BinaryLossValue"/>, dLogits = <see cref="BinaryLossSlope"/> / B,
     /// and correct = (p &gt; 0.5) == (t == 1), as <see cref="BinaryLoss"/> defines it.
     /// </summary>
-    [IlgpuKernel]
-    internal static void BinaryLossKernel(Index1D index, ArrayView<float> logits, ArrayView<int> targets, ArrayView<float> dLogits,
-        ArrayView<float> rowStats, int kind, int rows, int stride)
+    [IlgpuKernel(ExplicitlyGrouped = true)]
+    internal static void BinaryLossKernel(ArrayView<float> logits, ArrayView<int> targets, ArrayView<float> dLogits,
+        ArrayView<float> rowStats, ArrayView<float> metrics, int slot, int rows, int kind)
     {
         var loss = (BinaryLoss)kind;
-        for (long r = index; r < rows; r += stride)
+        for (var row = Group.IdxX; row < rows; row += Group.DimX)
         {
-            var row = (int)r;
             var t = targets[row];
             var z = logits[row];
             var p = DeviceMath.Sigmoid(z);
@@ -115,16 +113,22 @@ public sealed partial class IlgpuBackend
             rowStats[rows + row] = (p > 0.5f) == (t == 1) ? 1f : 0f;
             dLogits[row] = validTarget ? BinaryLossSlope(loss, p, t) / rows : 0f;
         }
+        SumRowStatsIntoSlot(slot, rows, rowStats, metrics);
     }
 
     /// <summary>
-    /// Single thread: metrics[slot*3 ..] = (sum of row losses, sum of correct flags, 1 if any row loss is
-    /// NaN or infinite else 0), adding rows in order. A fixed order and no float atomics make the
-    /// result bit-reproducible; B is a batch, so one thread's loop is short.
+    /// The end of a loss kernel, run by all of its one group: after a barrier, which makes every thread's
+    /// rowStats visible to the group, the first thread writes metrics[slot*3 ..] = (sum of row losses, sum
+    /// of correct flags, 1 if any row loss is NaN or infinite else 0), adding rows in order. A fixed order
+    /// and no float atomics make the result bit-reproducible; B is a batch, so one thread's loop is short.
     /// </summary>
-    [IlgpuKernel]
-    internal static void ReduceMetricsKernel(Index1D index, ArrayView<float> rowStats, ArrayView<float> metrics, int slot, int rows)
+    private static void SumRowStatsIntoSlot(int slot, int rows, ArrayView<float> rowStats, ArrayView<float> metrics)
     {
+        Group.Barrier();
+        if (!Group.IsFirstThread)
+        {
+            return;
+        }
         var lossSum = 0f;
         var correct = 0f;
         var nonFinite = 0f;

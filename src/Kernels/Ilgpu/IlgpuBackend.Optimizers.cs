@@ -15,6 +15,7 @@ public sealed partial class IlgpuBackend
         launchSgd ??= accelerator.LoadAutoGroupedStreamKernel<Index1D, ArrayView<float>, ArrayView<float>, ArrayView<float>, int,
             float, float, float, int>(SgdKernel);
         var threads = Threads(count);
+        Launches++;
         launchSgd(threads, View(parameters), View(gradients), View(velocity), count, learningRate, momentum, weightDecay, threads);
     }
 
@@ -24,6 +25,7 @@ public sealed partial class IlgpuBackend
         launchAdamW ??= accelerator.LoadAutoGroupedStreamKernel<Index1D, ArrayView<float>, ArrayView<float>, ArrayView<float>,
             ArrayView<float>, int, AdamWStep, int>(AdamWKernel);
         var threads = Threads(count);
+        Launches++;
         launchAdamW(threads, View(parameters), View(gradients), View(firstMoment), View(secondMoment), count, step, threads);
     }
 

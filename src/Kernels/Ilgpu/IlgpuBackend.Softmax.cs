@@ -15,6 +15,7 @@ public sealed partial class IlgpuBackend
         launchSoftmaxForward ??= accelerator.LoadAutoGroupedStreamKernel<Index1D, ArrayView<float>, ArrayView<float>, int, int,
             int>(SoftmaxForwardKernel);
         var threads = Threads(rows);
+        Launches++;
         launchSoftmaxForward(threads, View(x), View(y), rows, cols, threads);
     }
 
@@ -24,6 +25,7 @@ public sealed partial class IlgpuBackend
         launchSoftmaxBackward ??= accelerator.LoadAutoGroupedStreamKernel<Index1D, ArrayView<float>, ArrayView<float>,
             ArrayView<float>, int, int, int>(SoftmaxBackwardKernel);
         var threads = Threads(rows);
+        Launches++;
         launchSoftmaxBackward(threads, View(dY), View(y), View(dX), rows, cols, threads);
     }
 

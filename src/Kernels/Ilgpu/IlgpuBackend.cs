@@ -21,7 +21,8 @@ namespace Descent.Kernels.Ilgpu;
 /// Most kernels walk their elements with a grid stride: they take the number of threads launched as
 /// <c>stride</c>, and thread i handles elements i, i + stride, ... (see <see cref="Threads"/>).
 /// A launcher is a field read and a typed delegate call, so the backend allocates nothing per launch
-/// (ILGPU's CPU accelerator does: one small task object per launch, whatever the kernel).
+/// (ILGPU's CPU accelerator does: one small task object per launch, whatever the kernel). Each launch
+/// site also adds one to <see cref="Launches"/>.
 /// </para>
 /// </summary>
 public sealed partial class IlgpuBackend : ComputeBackend
@@ -33,10 +34,6 @@ public sealed partial class IlgpuBackend : ComputeBackend
     private readonly Accelerator accelerator;
     private readonly AcceleratorStream stream;
 
-    private readonly int gridStrideThreads;
-    private readonly int gemmTile;
-    private readonly GemmAlgorithm autoGemm;
-
     private IlgpuBackend(Context context, Accelerator accelerator, string name, string description, IlgpuLaunchShape shape)
     {
         this.context = context;
@@ -44,17 +41,22 @@ public sealed partial class IlgpuBackend : ComputeBackend
         Name = name;
         DeviceDescription = description;
         stream = accelerator.DefaultStream;
-        gridStrideThreads = shape.GridStrideThreads;
-        gemmTile = shape.GemmTile;
-        autoGemm = shape.AutoGemm;
+        Shape = shape;
     }
 
     /// <summary>How this backend launches, chosen per device: a parameter, so that the CPU accelerator can run a GPU's shapes.</summary>
-    public IlgpuLaunchShape Shape => new(gridStrideThreads, gemmTile, autoGemm);
+    public IlgpuLaunchShape Shape { get; }
+
+    /// <summary>
+    /// Kernel launches queued so far, counted at every launch site: each launch costs microseconds on a GPU
+    /// whatever its work, so tests hold each op, and a training step, to a number of launches.
+    /// </summary>
+    internal long Launches { get; private set; }
 
     public override string Name { get; }
 
-    public override IReadOnlyList<GemmAlgorithm> GemmAlgorithms { get; } = [GemmAlgorithm.Naive, GemmAlgorithm.SharedMemoryTiles];
+    public override IReadOnlyList<GemmAlgorithm> GemmAlgorithms { get; } =
+        [GemmAlgorithm.Naive, GemmAlgorithm.SharedMemoryTiles, GemmAlgorithm.SharedMemoryRegisterBlocks];
 
     public override string DeviceDescription { get; }
 
@@ -177,7 +179,7 @@ public sealed partial class IlgpuBackend : ComputeBackend
     }
 
     /// <summary>Threads to launch for a grid-stride kernel over <paramref name="work"/> items (at least 1).</summary>
-    private int Threads(long work) => (int)Math.Min(work, gridStrideThreads);
+    private int Threads(long work) => (int)Math.Min(work, Shape.GridStrideThreads);
 
     // A view is a sub-view of its root: a struct computed per launch, nothing allocated.
     private static ArrayView<T> View<T>(DeviceBuffer<T> buffer) where T : unmanaged =>

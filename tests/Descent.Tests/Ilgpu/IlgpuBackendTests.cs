@@ -68,6 +68,7 @@ public sealed class IlgpuBackendTests : IDisposable
         using var metrics = backend.Allocate<float>(MetricSlot.Width);
         var pastTheLast = Enum.GetValues<Activation>().Length;
         var pastTheLastLoss = Enum.GetValues<BinaryLoss>().Length;
+        var launches = backend.Launches;
 
         Assert.Throws<InvalidInputException>(() => backend.ActivationForward((Activation)pastTheLast, values, values, 3));
         Assert.Throws<InvalidInputException>(() => backend.ActivationForward((Activation)(-1), values, values, 3));
@@ -77,6 +78,7 @@ public sealed class IlgpuBackendTests : IDisposable
         Assert.Throws<InvalidInputException>(() =>
             backend.BinaryLossForwardBackward((BinaryLoss)(-1), values, targets, gradients, rowStats, metrics, 0, 3));
         // Nothing was launched: the values are untouched, and the backend still works.
+        Assert.Equal(launches, backend.Launches);
         Assert.Equal([-1f, 0.5f, 2f], Download(values, 3));
         backend.ActivationForward(Activation.Relu, values, values, 3);
         Assert.Equal([0f, 0.5f, 2f], Download(values, 3));
@@ -85,7 +87,9 @@ public sealed class IlgpuBackendTests : IDisposable
     public static TheoryData<bool, bool, GemmAlgorithm> GemmCases()
     {
         var cases = new TheoryData<bool, bool, GemmAlgorithm>();
-        foreach (var algorithm in new[] { GemmAlgorithm.Naive, GemmAlgorithm.SharedMemoryTiles, GemmAlgorithm.Auto })
+        GemmAlgorithm[] algorithms =
+            [GemmAlgorithm.Naive, GemmAlgorithm.SharedMemoryTiles, GemmAlgorithm.SharedMemoryRegisterBlocks, GemmAlgorithm.Auto];
+        foreach (var algorithm in algorithms)
         {
             foreach (var transposeA in new[] { false, true })
             {

@@ -37,6 +37,27 @@ public sealed class PtxCompileTests
     }
 
     /// <summary>
+    /// The register-blocked GEMM is only fast if its 64 accumulators and the 16 values each step reads stay in
+    /// registers and its operands come from shared memory: local memory (where ILGPU puts a kernel's arrays, and
+    /// would put a struct whose address is taken) is off-chip, and double math runs at a fraction of float speed.
+    /// Registers themselves are counted by ptxas on a GPU machine. PTX names a float register %f64, so double
+    /// math is looked for as the type, .f64.
+    /// </summary>
+    [Fact]
+    public void RegisterBlockedGemmKeepsItsBlockInRegistersAndReadsSharedMemory()
+    {
+        var kernel = IlgpuKernelCatalog.Kernels.Single(entry => entry.Method.Name == nameof(IlgpuBackend.GemmSharedMemoryRegisterBlocksKernel));
+
+        var ptx = PtxCompiler.Compile(kernel);
+
+        Assert.DoesNotContain(".local", ptx, StringComparison.Ordinal);
+        Assert.DoesNotMatch(@"\.f64\b", ptx);
+        Assert.Contains("ld.shared", ptx, StringComparison.Ordinal);
+        Assert.Contains("st.shared", ptx, StringComparison.Ordinal);
+        Assert.Contains("bar.sync", ptx, StringComparison.Ordinal);
+    }
+
+    /// <summary>
     /// The rule that keeps a kernel from being left out: every static void method of the assembly whose
     /// first parameter is an ILGPU index or ArrayView is a kernel, and is marked, and nothing else is.
     /// (Device helpers return a value, or take plain values first.)

@@ -1,0 +1,182 @@
+using Descent.Kernels;
+using Descent.Kernels.Ilgpu;
+using Xunit;
+
+namespace Descent.Tests.Ilgpu;
+
+/// <summary>
+/// Launches per op, read from the backend's launch counter: on a GPU each launch costs microseconds whatever
+/// its work, and a training step's ops are small, so a 784-128-10 step is held to 11 launches. Every op a
+/// step runs is one launch: the linear forward with its bias and activation, a loss with its metric slot,
+/// each GEMM of the backward, the bias and activation backwards, the optimizer, the batch gather.
+/// (The whole step is counted with the engine.)
+/// </summary>
+public sealed class IlgpuLaunchCountTests : IDisposable
+{
+    private const int Rows = 37;
+    private const int Inputs = 11;
+    private const int Outputs = 5;
+
+    private readonly IlgpuBackend backend = IlgpuBackend.CreateCpu();
+
+    public void Dispose() => backend.Dispose();
+
+    /// <summary>A batch for the losses with more rows than their group has threads, and not a multiple of it.</summary>
+    private int LossRows => 2 * backend.Shape.LossGroup + 3;
+
+    public static TheoryData<Activation?> LinearActivations()
+    {
+        var activations = new TheoryData<Activation?> { (Activation?)null };
+        foreach (var activation in Enum.GetValues<Activation>())
+        {
+            activations.Add(activation);
+        }
+        return activations;
+    }
+
+    [Theory]
+    [MemberData(nameof(LinearActivations))]
+    public void LinearForwardIsOneLaunchWithItsBiasAndActivation(Activation? activation)
+    {
+        using var x = backend.Allocate<float>(Rows * Inputs);
+        using var weight = backend.Allocate<float>(Outputs * Inputs);
+        using var bias = backend.Allocate<float>(Outputs);
+        using var y = backend.Allocate<float>(Rows * Outputs);
+
+        Assert.Equal(1, LaunchesOf(() => backend.LinearForward(x, weight, bias, y, Rows, Inputs, Outputs, activation)));
+    }
+
+    [Fact]
+    public void GemmIsOneLaunchWithEveryAlgorithm()
+    {
+        using var a = backend.Allocate<float>(Rows * Inputs);
+        using var b = backend.Allocate<float>(Inputs * Outputs);
+        using var c = backend.Allocate<float>(Rows * Outputs);
+
+        foreach (var algorithm in backend.GemmAlgorithms.Append(GemmAlgorithm.Auto))
+        {
+            Assert.Equal(1, LaunchesOf(() => backend.Gemm(false, false, Rows, Outputs, Inputs, 1f, a, b, 0f, c, algorithm)));
+            Assert.Equal(1, LaunchesOf(() => backend.Gemm(true, false, Inputs, Outputs, Rows, 1f, a, c, 1f, b, algorithm)));
+        }
+    }
+
+    /// <summary>
+    /// One launch writes the rows and the metric slot; the slot holds the row losses and flags summed in row
+    /// order, bit for bit, with more rows than the loss's group has threads, so each thread takes several.
+    /// </summary>
+    [Fact]
+    public void SoftmaxCrossEntropyIsOneLaunchThatFillsItsMetricSlot()
+    {
+        const int classes = 10;
+        const int slot = 1;
+        var rows = LossRows;
+        using var logits = Upload(Enumerable.Range(0, rows * classes).Select(i => MathF.Sin(i * 0.37f) * 3f).ToArray());
+        using var labels = backend.Allocate<int>(rows);
+        backend.Upload<int>(labels, Enumerable.Range(0, rows).Select(row => row * 7 % classes).ToArray());
+        using var dLogits = backend.Allocate<float>(rows * classes);
+        using var rowStats = backend.Allocate<float>(2 * rows);
+        using var metrics = backend.Allocate<float>(3 * MetricSlot.Width);
+
+        Assert.Equal(1, LaunchesOf(() => backend.SoftmaxCrossEntropy(logits, labels, dLogits, rowStats, metrics, slot, rows, classes)));
+        AssertSlotSumsRowsInOrder(rowStats, metrics, slot, rows);
+    }
+
+    public static TheoryData<BinaryLoss> BinaryLosses() => new(Enum.GetValues<BinaryLoss>());
+
+    [Theory]
+    [MemberData(nameof(BinaryLosses))]
+    public void BinaryLossIsOneLaunchThatFillsItsMetricSlot(BinaryLoss loss)
+    {
+        const int slot = 2;
+        var rows = LossRows;
+        using var logits = Upload(Enumerable.Range(0, rows).Select(i => MathF.Cos(i * 0.61f) * 4f).ToArray());
+        using var targets = backend.Allocate<int>(rows);
+        backend.Upload<int>(targets, Enumerable.Range(0, rows).Select(row => row % 3 == 0 ? 1 : 0).ToArray());
+        using var dLogits = backend.Allocate<float>(rows);
+        using var rowStats = backend.Allocate<float>(2 * rows);
+        using var metrics = backend.Allocate<float>(3 * MetricSlot.Width);
+
+        Assert.Equal(1, LaunchesOf(() => backend.BinaryLossForwardBackward(loss, logits, targets, dLogits, rowStats, metrics, slot, rows)));
+        AssertSlotSumsRowsInOrder(rowStats, metrics, slot, rows);
+    }
+
+    [Fact]
+    public void BiasBackwardIsOneLaunch()
+    {
+        using var dY = backend.Allocate<float>(Rows * Outputs);
+        using var dBias = backend.Allocate<float>(Outputs);
+
+        Assert.Equal(1, LaunchesOf(() => backend.BiasBackward(dY, dBias, Rows, Outputs, 0f)));
+    }
+
+    [Fact]
+    public void ActivationBackwardIsOneLaunch()
+    {
+        using var dY = backend.Allocate<float>(Rows * Outputs);
+        using var y = backend.Allocate<float>(Rows * Outputs);
+
+        Assert.Equal(1, LaunchesOf(() => backend.ActivationBackward(Activation.Relu, dY, y, dY, Rows * Outputs)));
+    }
+
+    [Fact]
+    public void SgdUpdateIsOneLaunch()
+    {
+        const int count = Outputs * Inputs + Outputs;
+        using var parameters = backend.Allocate<float>(count);
+        using var gradients = backend.Allocate<float>(count);
+        using var velocity = backend.Allocate<float>(count);
+
+        Assert.Equal(1, LaunchesOf(() => backend.SgdUpdate(parameters, gradients, velocity, count, 0.1f, 0.9f, 0f)));
+    }
+
+    [Fact]
+    public void GatherBatchIsOneLaunch()
+    {
+        const int items = 50;
+        using var pixels = backend.Allocate<byte>(items * Inputs);
+        using var labels = backend.Allocate<int>(items);
+        using var order = backend.Allocate<int>(items);
+        using var inputs = backend.Allocate<float>(Rows * Inputs);
+        using var batchLabels = backend.Allocate<int>(Rows);
+
+        Assert.Equal(1, LaunchesOf(() =>
+            backend.GatherBatch(pixels, labels, order, 3, Rows, Inputs, 1f / 255, 0f, inputs, batchLabels)));
+    }
+
+    /// <summary>Launches queued by <paramref name="op"/>, which it must also have run to the end without failing.</summary>
+    private long LaunchesOf(Action op)
+    {
+        var before = backend.Launches;
+        op();
+        backend.Synchronize();
+        return backend.Launches - before;
+    }
+
+    /// <summary>metrics[slot] = (row losses summed in row order, correct flags summed, no non-finite loss): exact.</summary>
+    private void AssertSlotSumsRowsInOrder(DeviceBuffer<float> rowStats, DeviceBuffer<float> metrics, int slot, int rows)
+    {
+        var stats = new float[2 * rows];
+        backend.Download<float>(rowStats, stats);
+        var values = new float[3 * MetricSlot.Width];
+        backend.Download<float>(metrics, values);
+        var lossSum = 0f;
+        var correct = 0f;
+        for (var row = 0; row < rows; row++)
+        {
+            lossSum += stats[row];
+            correct += stats[rows + row];
+        }
+        var start = slot * MetricSlot.Width;
+        Assert.Equal(lossSum, values[start + MetricSlot.LossSum]);
+        Assert.Equal(correct, values[start + MetricSlot.Correct]);
+        Assert.Equal(0f, values[start + MetricSlot.NonFinite]);
+        Assert.True(lossSum > 0f);
+    }
+
+    private DeviceBuffer<float> Upload(float[] values)
+    {
+        var buffer = backend.Allocate<float>(values.Length);
+        backend.Upload<float>(buffer, values);
+        return buffer;
+    }
+}
