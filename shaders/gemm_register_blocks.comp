@@ -1,14 +1,16 @@
 #version 450
-// C (M,N) = alpha * op(A) (M,K) * op(B) (K,N) + beta * C in register blocks: each thread keeps a
+// C (M,N) = epilogue(alpha * op(A) (M,K) * op(B) (K,N) + beta * C) in register blocks: each thread keeps a
 // BLOCK_ROWS x BLOCK_COLS block of C in registers and, per step along K, loads BLOCK_ROWS values of
 // op(A) and BLOCK_COLS of op(B) once and reuses each across the block (an outer product), instead of
 // two loads per multiply-add as the naive shader does. No shared memory and no barriers: on lavapipe a
-// workgroup barrier costs more than the loads it saves. Strides and the beta-0 rule as in
-// gemm_naive.comp; each output still adds its K products in order k = 0, 1, ...
+// workgroup barrier costs more than the loads it saves. Strides, split dispatches, the epilogue
+// and the beta-0 rule as in gemm_naive.comp; each output still adds its K products in order k = 0, 1, ...
 // The workgroup size (constants 0 and 1) and the block size (constants 2 and 3) are specialization
 // constants chosen per device.
 #extension GL_GOOGLE_include_directive : require
 #include "include/device_math.glsl"
+#include "include/gemm_layout.glsl"
+#include "include/epilogue.glsl"
 
 layout(local_size_x_id = 0, local_size_y_id = 1) in;
 layout(constant_id = 2) const uint BLOCK_ROWS = 4;
@@ -18,19 +20,6 @@ layout(std430, binding = 0) readonly buffer MatrixA { float a[]; };
 layout(std430, binding = 1) readonly buffer MatrixB { float b[]; };
 layout(std430, binding = 2) buffer MatrixC { float c[]; };
 
-layout(push_constant) uniform Layout
-{
-    uint m;
-    uint n;
-    uint k;
-    uint a_row_stride;
-    uint a_col_stride;
-    uint b_row_stride;
-    uint b_col_stride;
-    float alpha;
-    float beta;
-};
-
 // A workgroup of X x Y threads covers a tile of Y * BLOCK_ROWS rows by X * BLOCK_COLS columns. A thread's
 // columns are interleaved with its neighbours' (column = tile start + local x + q * X), so threads
 // adjacent in x read adjacent elements of B and write adjacent elements of C: coalesced on a GPU,
@@ -38,12 +27,12 @@ layout(push_constant) uniform Layout
 // consecutive: all lanes read the same element of A, a broadcast.
 uint column_of(uint q)
 {
-    return gl_WorkGroupID.x * gl_WorkGroupSize.x * BLOCK_COLS + gl_LocalInvocationID.x + q * gl_WorkGroupSize.x;
+    return (gl_WorkGroupID.x + group_offset_x) * gl_WorkGroupSize.x * BLOCK_COLS + gl_LocalInvocationID.x + q * gl_WorkGroupSize.x;
 }
 
 void main()
 {
-    uint row_base = gl_GlobalInvocationID.y * BLOCK_ROWS;
+    uint row_base = ((gl_WorkGroupID.y + group_offset_y) * gl_WorkGroupSize.y + gl_LocalInvocationID.y) * BLOCK_ROWS;
     if (row_base >= m || column_of(0) >= n)
     {
         return;
@@ -98,7 +87,7 @@ void main()
             {
                 uint element = row * n + col;
                 float product = alpha * sums[r * BLOCK_COLS + q];
-                c[element] = is_zero(beta) ? product : product + beta * c[element];
+                c[element] = epilogue(is_zero(beta) ? product : product + beta * c[element], col);
             }
         }
     }

@@ -1,7 +1,8 @@
 #version 450
 // Softmax + cross-entropy fused, forward and backward in one pass per row over logits (B,C) with
 // labels (B): rowStats (2B) = [row losses (B), correct flags (B)], dLogits (B,C) = gradient of the
-// mean loss. metrics.comp then sums rowStats into the batch's metric slot.
+// mean loss. One workgroup; it then sums rowStats into the batch's metric slot
+// (include/metric_slot.glsl).
 // rowLoss = log(sum e^(z - max)) - (z_label - max), so logits of +-1000 stay finite;
 // correct = argmax (the first maximum) == label; dLogits = (softmax(z) - onehot) / B.
 // A label outside [0, C) gives the row a NaN loss, which raises the non-finite flag, and a zero
@@ -13,13 +14,17 @@
 layout(std430, binding = 0) readonly buffer Logits { float logits[]; };
 layout(std430, binding = 1) readonly buffer Labels { int labels[]; };
 layout(std430, binding = 2) writeonly buffer LogitGradients { float dLogits[]; };
-layout(std430, binding = 3) writeonly buffer RowStats { float rowStats[]; };
+layout(std430, binding = 3) coherent buffer RowStats { float rowStats[]; };
+layout(std430, binding = 4) writeonly buffer Metrics { float metrics[]; };
 
 layout(push_constant) uniform Arguments
 {
     uint rows;
     uint cols;
+    uint slot;
 };
+
+#include "include/metric_slot.glsl"
 
 void main()
 {
@@ -55,4 +60,5 @@ void main()
             dLogits[start + col] = valid_label ? (p - (int(col) == label ? 1.0 : 0.0)) / float(rows) : 0.0;
         }
     }
+    write_metric_slot();
 }

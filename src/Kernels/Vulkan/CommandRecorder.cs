@@ -102,6 +102,9 @@ internal sealed unsafe class CommandRecorder : IDisposable
     /// <summary>Waits for one older submission so as to reuse its command buffer, so far.</summary>
     public int RecycleWaits { get; private set; }
 
+    /// <summary>vkCmdDispatch calls recorded so far: what a fused op saves shows here.</summary>
+    public long Dispatches { get; private set; }
+
     /// <summary>
     /// Records one dispatch of <paramref name="pipeline"/> over the bound buffers, in call order;
     /// <paramref name="push"/> is the shader's whole push-constant block (<see cref="Shader.CheckDispatch{TPush}"/>).
@@ -122,6 +125,7 @@ internal sealed unsafe class CommandRecorder : IDisposable
             vk.CmdPushConstants(commands, pipeline.Layout, ShaderStageFlags.ComputeBit, 0, (uint)sizeof(TPush), data);
         }
         vk.CmdDispatch(commands, groupsX, groupsY, 1);
+        Dispatches++;
         Recorded();
     }
 

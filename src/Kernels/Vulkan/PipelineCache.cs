@@ -55,7 +55,10 @@ internal sealed unsafe class PipelineCache(Vk vk, VulkanDevice device) : IDispos
         {
             entries[i] = new SpecializationMapEntry { ConstantID = (uint)i, Offset = (uint)(i * sizeof(uint)), Size = sizeof(uint) };
         }
-        var values = stackalloc uint[] { constants.C0, constants.C1, constants.C2, constants.C3 };
+        var values = stackalloc uint[]
+        {
+            constants.C0, constants.C1, constants.C2, constants.C3, constants.C4, constants.EpilogueBias, constants.EpilogueActivation,
+        };
         var specialization = new SpecializationInfo
         {
             MapEntryCount = SpecializationConstants.Count,

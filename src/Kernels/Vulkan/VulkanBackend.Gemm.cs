@@ -4,39 +4,67 @@ namespace Descent.Kernels.Vulkan;
 
 public sealed partial class VulkanBackend
 {
-    // Auto runs the register-blocks GEMM everywhere: on lavapipe it is several times the naive shader's
-    // speed (see README), and on GPUs it cuts global loads per multiply-add by four.
-    private const GemmAlgorithm AutoGemm = GemmAlgorithm.RegisterBlocks;
+    /// <summary>The epilogue specialization code meaning no activation (shaders/include/epilogue.glsl).</summary>
+    private const uint NoActivation = 0;
 
     protected override void GemmCore(bool transposeA, bool transposeB, int m, int n, int k, float alpha,
         DeviceBuffer<float> a, DeviceBuffer<float> b, float beta, DeviceBuffer<float> c, GemmAlgorithm algorithm)
     {
-        var arguments = GemmArguments.For(transposeA, transposeB, m, n, k, alpha, beta);
-        // C is read too unless beta is 0; declaring it written covers both.
-        ReadOnlySpan<BufferAccess> buffers = [Read(Allocation(a)), Read(Allocation(b)), Write(Allocation(c))];
-        var groupsX = ((uint)n + shape.GemmGroupX * shape.BlockCols - 1) / (shape.GemmGroupX * shape.BlockCols);
-        var groupsY = ((uint)m + shape.GemmGroupY * shape.BlockRows - 1) / (shape.GemmGroupY * shape.BlockRows);
-        var registerBlocks = (algorithm == GemmAlgorithm.Auto ? AutoGemm : algorithm) == GemmAlgorithm.RegisterBlocks
-            && groupsX <= shape.MaxGroupsX && groupsY <= shape.MaxGroupsY;
-        if (registerBlocks)
+        var input = Allocation(a);
+        // No bias: binding 3 is never read, and A, already bound, fills it.
+        Gemm(algorithm, GemmArguments.For(transposeA, transposeB, m, n, k, alpha, beta),
+            [Read(input), Read(Allocation(b)), Write(Allocation(c)), Read(input)], hasBias: false, NoActivation);
+    }
+
+    /// <summary>y = f(x W^T + bias) as one GEMM dispatch, the bias and activation applied in its epilogue.</summary>
+    protected override void LinearForwardCore(DeviceBuffer<float> x, DeviceBuffer<float> weight, DeviceBuffer<float> bias,
+        DeviceBuffer<float> y, int rows, int inputs, int outputs, Activation? activation)
+    {
+        var activationCode = activation is { } f ? Code(f, "activation") + 1 : NoActivation;
+        Gemm(GemmAlgorithm.Auto, GemmArguments.For(false, true, rows, outputs, inputs, 1f, 0f),
+            [Read(Allocation(x)), Read(Allocation(weight)), Write(Allocation(y)), Read(Allocation(bias))], hasBias: true, activationCode);
+    }
+
+    /// <summary>
+    /// Records the GEMM <paramref name="algorithm"/> (Auto: the device's, <see cref="DispatchShape.AutoGemm"/>)
+    /// over A, B, C and the bias, in that binding order. A tiled GEMM's grid larger than
+    /// maxComputeWorkGroupCount is recorded as several dispatches, each told where its groups start.
+    /// </summary>
+    private void Gemm(GemmAlgorithm algorithm, GemmArguments arguments, ReadOnlySpan<BufferAccess> buffers, bool hasBias,
+        uint activationCode)
+    {
+        var epilogueBias = hasBias ? 1u : 0u;
+        var chosen = algorithm == GemmAlgorithm.Auto ? shape.AutoGemm : algorithm;
+        if (chosen == GemmAlgorithm.Naive)
         {
-            var blocks = new SpecializationConstants(shape.GemmGroupX, shape.GemmGroupY, shape.BlockRows, shape.BlockCols);
-            Dispatch(Shader.Named("gemm_register_blocks"), blocks, buffers, arguments, groupsX, groupsY);
+            var constants = new SpecializationConstants(shape.WorkgroupWidth, EpilogueBias: epilogueBias, EpilogueActivation: activationCode);
+            Dispatch(Shader.Named("gemm_naive"), constants, buffers, arguments, shape.GridStrideGroups((long)arguments.M * arguments.N));
+            return;
         }
-        else
+        var shader = Shader.Named(chosen == GemmAlgorithm.SharedMemoryRegisterBlocks ? "gemm_shared_register_blocks" : "gemm_register_blocks");
+        var tiles = new SpecializationConstants(shape.GemmGroupX, shape.GemmGroupY, shape.BlockRows, shape.BlockCols, shape.TileK,
+            epilogueBias, activationCode);
+        var groupsX = (arguments.N + shape.GemmGroupX * shape.BlockCols - 1) / (shape.GemmGroupX * shape.BlockCols);
+        var groupsY = (arguments.M + shape.GemmGroupY * shape.BlockRows - 1) / (shape.GemmGroupY * shape.BlockRows);
+        for (var offsetY = 0u; offsetY < groupsY; offsetY += shape.MaxGroupsY)
         {
-            Dispatch(Shader.Named("gemm_naive"), GridStride(), buffers, arguments, shape.GridStrideGroups((long)m * n));
+            for (var offsetX = 0u; offsetX < groupsX; offsetX += shape.MaxGroupsX)
+            {
+                Dispatch(shader, tiles, buffers, arguments with { GroupOffsetX = offsetX, GroupOffsetY = offsetY },
+                    Math.Min(shape.MaxGroupsX, groupsX - offsetX), Math.Min(shape.MaxGroupsY, groupsY - offsetY));
+            }
         }
     }
 
     /// <summary>
     /// GEMM sizes and where op(A) and op(B) find their elements, so a shader handles a transpose by index
     /// arithmetic instead of a copy: op(A)(r, p) = a[r * ARowStride + p * AColStride],
-    /// op(B)(p, c) = b[p * BRowStride + c * BColStride].
+    /// op(B)(p, c) = b[p * BRowStride + c * BColStride]. The group offsets place one part of a split
+    /// dispatch (shaders/include/gemm_layout.glsl).
     /// </summary>
-    [PushConstantsFor("gemm_naive", "gemm_register_blocks")]
+    [PushConstantsFor("gemm_naive", "gemm_register_blocks", "gemm_shared_register_blocks")]
     private readonly record struct GemmArguments(uint M, uint N, uint K, uint ARowStride, uint AColStride, uint BRowStride,
-        uint BColStride, float Alpha, float Beta)
+        uint BColStride, float Alpha, float Beta, uint GroupOffsetX = 0, uint GroupOffsetY = 0)
     {
         public static GemmArguments For(bool transposeA, bool transposeB, int m, int n, int k, float alpha, float beta) => new(
             (uint)m, (uint)n, (uint)k,

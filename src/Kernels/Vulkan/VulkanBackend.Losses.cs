@@ -2,37 +2,25 @@ using static Descent.Kernels.Vulkan.BufferAccess;
 
 namespace Descent.Kernels.Vulkan;
 
+// Each loss is one workgroup that also sums its rowStats into the metric slot, in row order
+// (shaders/include/metric_slot.glsl): one dispatch instead of a loss and a reduction.
 public sealed partial class VulkanBackend
 {
     protected override void SoftmaxCrossEntropyCore(DeviceBuffer<float> logits, DeviceBuffer<int> labels,
-        DeviceBuffer<float> dLogits, DeviceBuffer<float> rowStats, DeviceBuffer<float> metrics, int slot, int rows, int cols)
-    {
+        DeviceBuffer<float> dLogits, DeviceBuffer<float> rowStats, DeviceBuffer<float> metrics, int slot, int rows, int cols) =>
         Dispatch(Shader.Named("softmax_cross_entropy"), GridStride(),
-            [Read(Allocation(logits)), Read(Allocation(labels)), Write(Allocation(dLogits)), Write(Allocation(rowStats))],
-            new SoftmaxCrossEntropyArguments((uint)rows, (uint)cols), shape.GridStrideGroups(rows));
-        ReduceMetrics(rowStats, metrics, slot, rows);
-    }
+            [Read(Allocation(logits)), Read(Allocation(labels)), Write(Allocation(dLogits)), Write(Allocation(rowStats)), Write(Allocation(metrics))],
+            new SoftmaxCrossEntropyArguments((uint)rows, (uint)cols, (uint)slot), 1);
 
     protected override void BinaryLossCore(BinaryLoss loss, DeviceBuffer<float> logits, DeviceBuffer<int> targets,
-        DeviceBuffer<float> dLogits, DeviceBuffer<float> rowStats, DeviceBuffer<float> metrics, int slot, int rows)
-    {
+        DeviceBuffer<float> dLogits, DeviceBuffer<float> rowStats, DeviceBuffer<float> metrics, int slot, int rows) =>
         Dispatch(Shader.Named("binary_loss"), GridStride(Code(loss, "binary loss")),
-            [Read(Allocation(logits)), Read(Allocation(targets)), Write(Allocation(dLogits)), Write(Allocation(rowStats))],
-            new BinaryLossArguments((uint)rows), shape.GridStrideGroups(rows));
-        ReduceMetrics(rowStats, metrics, slot, rows);
-    }
-
-    /// <summary>One thread sums the loss op's rowStats into the metric slot, in row order.</summary>
-    private void ReduceMetrics(DeviceBuffer<float> rowStats, DeviceBuffer<float> metrics, int slot, int rows) =>
-        Dispatch(Shader.Named("metrics"), GridStride(), [Read(Allocation(rowStats)), Write(Allocation(metrics))],
-            new MetricsArguments((uint)rows, (uint)slot), 1);
+            [Read(Allocation(logits)), Read(Allocation(targets)), Write(Allocation(dLogits)), Write(Allocation(rowStats)), Write(Allocation(metrics))],
+            new BinaryLossArguments((uint)rows, (uint)slot), 1);
 
     [PushConstantsFor("softmax_cross_entropy")]
-    private readonly record struct SoftmaxCrossEntropyArguments(uint Rows, uint Cols);
+    private readonly record struct SoftmaxCrossEntropyArguments(uint Rows, uint Cols, uint Slot);
 
     [PushConstantsFor("binary_loss")]
-    private readonly record struct BinaryLossArguments(uint Rows);
-
-    [PushConstantsFor("metrics")]
-    private readonly record struct MetricsArguments(uint Rows, uint Slot);
+    private readonly record struct BinaryLossArguments(uint Rows, uint Slot);
 }

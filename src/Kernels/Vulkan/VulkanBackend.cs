@@ -25,7 +25,7 @@ public sealed unsafe partial class VulkanBackend : ComputeBackend
     private readonly CommandRecorder recorder;
     private readonly StagingArea staging;
     private readonly HashSet<VulkanAllocation> liveAllocations = [];
-    private readonly DispatchShape shape;
+    private DispatchShape shape;
     private bool disposed;
 
     private VulkanBackend(VulkanInstance instance, VulkanDevice device, bool mapDeviceMemory)
@@ -45,7 +45,7 @@ public sealed unsafe partial class VulkanBackend : ComputeBackend
 
     public override string Name => Backends.VulkanName;
 
-    public override IReadOnlyList<GemmAlgorithm> GemmAlgorithms { get; } = [GemmAlgorithm.Naive, GemmAlgorithm.RegisterBlocks];
+    public override IReadOnlyList<GemmAlgorithm> GemmAlgorithms { get; } = [GemmAlgorithm.Naive, GemmAlgorithm.RegisterBlocks, GemmAlgorithm.SharedMemoryRegisterBlocks];
 
     public override string DeviceDescription { get; }
 
@@ -66,6 +66,16 @@ public sealed unsafe partial class VulkanBackend : ComputeBackend
         get => recorder.CommandsPerSubmission;
         set => recorder.CommandsPerSubmission = value;
     }
+
+    /// <summary>Compute dispatches recorded so far, for the tests that hold each op to its count.</summary>
+    internal long Dispatches => recorder.Dispatches;
+
+    /// <summary>
+    /// Lowers the device's maxComputeWorkGroupCount as the ops see it, so tests reach the split of a large
+    /// grid into several dispatches with small matrices.
+    /// </summary>
+    internal void LimitWorkGroupCounts(uint maxGroupsX, uint maxGroupsY) =>
+        shape = shape with { MaxGroupsX = maxGroupsX, MaxGroupsY = maxGroupsY };
 
     /// <summary>vkQueueSubmit calls so far.</summary>
     internal int Submissions => recorder.Submissions;

@@ -1,0 +1,107 @@
+#version 450
+// C (M,N) = epilogue(alpha * op(A) (M,K) * op(B) (K,N) + beta * C) for GPUs, discrete and integrated:
+// a workgroup of X x Y threads owns a tile of C of (Y * BLOCK_ROWS) x (X * BLOCK_COLS), and walks K in
+// steps of TILE_K. Per step all its threads copy the step's slices of op(A) and op(B) into shared memory
+// together, then each thread multiplies a BLOCK_ROWS x BLOCK_COLS block of C in registers out of them:
+// each global element is loaded once per workgroup instead of once per thread, and each shared-memory
+// load feeds several multiply-adds. Two barriers per step, which is why lavapipe (where a barrier costs
+// more than the loads it saves) runs gemm_register_blocks.comp instead. Elements past the edges of
+// op(A) and op(B) are staged as zeros, so no load leaves the buffers, and outputs past the edges of C are
+// never stored. Strides, split dispatches, the epilogue and the beta-0 rule as in gemm_naive.comp; each
+// output adds its K products in order k = 0, 1, ...
+// Specialization constants: the workgroup size (0, 1), the block size (2, 3) and TILE_K (4).
+#extension GL_GOOGLE_include_directive : require
+#include "include/device_math.glsl"
+#include "include/gemm_layout.glsl"
+#include "include/epilogue.glsl"
+
+layout(local_size_x_id = 0, local_size_y_id = 1) in;
+layout(constant_id = 2) const uint BLOCK_ROWS = 4;
+layout(constant_id = 3) const uint BLOCK_COLS = 4;
+layout(constant_id = 4) const uint TILE_K = 8;
+
+const uint TILE_ROWS = gl_WorkGroupSize.y * BLOCK_ROWS;
+const uint TILE_COLS = gl_WorkGroupSize.x * BLOCK_COLS;
+const uint THREADS = gl_WorkGroupSize.x * gl_WorkGroupSize.y;
+
+layout(std430, binding = 0) readonly buffer MatrixA { float a[]; };
+layout(std430, binding = 1) readonly buffer MatrixB { float b[]; };
+layout(std430, binding = 2) buffer MatrixC { float c[]; };
+
+// Step slices, K-major: tile_a[p * TILE_ROWS + r] = op(A)(tile row r, k0 + p), likewise tile_b by column.
+shared float tile_a[TILE_K * TILE_ROWS];
+shared float tile_b[TILE_K * TILE_COLS];
+
+void main()
+{
+    uint tile_row = (gl_WorkGroupID.y + group_offset_y) * TILE_ROWS;
+    uint tile_col = (gl_WorkGroupID.x + group_offset_x) * TILE_COLS;
+    // A thread's rows are consecutive (its neighbours in x read the same element of tile_a, a
+    // broadcast); its columns are interleaved with its neighbours', so they read adjacent elements of
+    // tile_b and write adjacent elements of C.
+    uint local_row = gl_LocalInvocationID.y * BLOCK_ROWS;
+    uint local_col = gl_LocalInvocationID.x;
+
+    float sums[BLOCK_ROWS * BLOCK_COLS];
+    for (uint i = 0; i < BLOCK_ROWS * BLOCK_COLS; i++)
+    {
+        sums[i] = 0.0;
+    }
+
+    float a_values[BLOCK_ROWS];
+    float b_values[BLOCK_COLS];
+    for (uint k0 = 0; k0 < k; k0 += TILE_K)
+    {
+        for (uint i = gl_LocalInvocationIndex; i < TILE_K * TILE_ROWS; i += THREADS)
+        {
+            uint p = i / TILE_ROWS;
+            uint row = tile_row + i % TILE_ROWS;
+            tile_a[i] = row < m && k0 + p < k ? a[row * a_row_stride + (k0 + p) * a_col_stride] : 0.0;
+        }
+        for (uint i = gl_LocalInvocationIndex; i < TILE_K * TILE_COLS; i += THREADS)
+        {
+            uint p = i / TILE_COLS;
+            uint col = tile_col + i % TILE_COLS;
+            tile_b[i] = col < n && k0 + p < k ? b[(k0 + p) * b_row_stride + col * b_col_stride] : 0.0;
+        }
+        barrier();
+
+        // Past the end of K the slices hold zeros; stopping there keeps each sum's terms exactly k.
+        uint steps = min(TILE_K, k - k0);
+        for (uint p = 0; p < steps; p++)
+        {
+            for (uint r = 0; r < BLOCK_ROWS; r++)
+            {
+                a_values[r] = tile_a[p * TILE_ROWS + local_row + r];
+            }
+            for (uint q = 0; q < BLOCK_COLS; q++)
+            {
+                b_values[q] = tile_b[p * TILE_COLS + local_col + q * gl_WorkGroupSize.x];
+            }
+            for (uint r = 0; r < BLOCK_ROWS; r++)
+            {
+                for (uint q = 0; q < BLOCK_COLS; q++)
+                {
+                    sums[r * BLOCK_COLS + q] += a_values[r] * b_values[q];
+                }
+            }
+        }
+        // The next step overwrites the slices only after every thread has read them.
+        barrier();
+    }
+
+    for (uint r = 0; r < BLOCK_ROWS; r++)
+    {
+        uint row = tile_row + local_row + r;
+        for (uint q = 0; q < BLOCK_COLS; q++)
+        {
+            uint col = tile_col + local_col + q * gl_WorkGroupSize.x;
+            if (row < m && col < n)
+            {
+                uint element = row * n + col;
+                float product = alpha * sums[r * BLOCK_COLS + q];
+                c[element] = epilogue(is_zero(beta) ? product : product + beta * c[element], col);
+            }
+        }
+    }
+}

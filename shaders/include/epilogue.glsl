@@ -1,0 +1,18 @@
+// What every GEMM shader applies to an output before storing it, so a linear layer's forward
+// y = f(x W^T + bias) is one dispatch: the bias of the output's column when EPILOGUE_BIAS is 1, then
+// the activation EPILOGUE_ACTIVATION (0 none, else the Descent.Kernels.Activation member's number + 1).
+// Both are specialization constants, so a plain GEMM compiles to no epilogue at all, and a new
+// activation touches only activation_math.glsl. The bias buffer is binding 3; a GEMM without bias binds
+// a buffer it already uses there. Needs device_math.glsl.
+#include "activation_math.glsl"
+
+layout(constant_id = 5) const uint EPILOGUE_BIAS = 0;
+layout(constant_id = 6) const uint EPILOGUE_ACTIVATION = 0;
+
+layout(std430, binding = 3) readonly buffer EpilogueBias { float epilogue_bias[]; };
+
+float epilogue(float value, uint col)
+{
+    float biased = EPILOGUE_BIAS == 1 ? value + epilogue_bias[col] : value;
+    return EPILOGUE_ACTIVATION == 0 ? biased : activation_forward(EPILOGUE_ACTIVATION - 1, biased);
+}
