@@ -18,19 +18,19 @@ internal sealed unsafe class DescriptorSetCache(Vk vk, VulkanDevice device) : ID
     private readonly List<DescriptorPool> pools = [];
     private readonly Dictionary<BoundBuffers, (DescriptorSet Set, DescriptorPool Pool)> sets = [];
 
-    public DescriptorSet Get(ComputePipeline pipeline, ReadOnlySpan<BufferAccess> accesses)
+    public DescriptorSet Get(ComputePipeline pipeline, ReadOnlySpan<BufferRegion> buffers)
     {
-        var key = BoundBuffers.Of(accesses);
+        var key = BoundBuffers.Of(buffers);
         if (sets.TryGetValue(key, out var cached))
         {
             return cached.Set;
         }
         var (set, pool) = Allocate(pipeline.SetLayout);
-        var infos = stackalloc DescriptorBufferInfo[accesses.Length];
-        var writes = stackalloc WriteDescriptorSet[accesses.Length];
-        for (var i = 0; i < accesses.Length; i++)
+        var infos = stackalloc DescriptorBufferInfo[buffers.Length];
+        var writes = stackalloc WriteDescriptorSet[buffers.Length];
+        for (var i = 0; i < buffers.Length; i++)
         {
-            var region = accesses[i].Region;
+            var region = buffers[i];
             infos[i] = new DescriptorBufferInfo { Buffer = region.Allocation.Buffer, Offset = region.Offset, Range = region.Bytes };
             writes[i] = new WriteDescriptorSet
             {
@@ -42,7 +42,7 @@ internal sealed unsafe class DescriptorSetCache(Vk vk, VulkanDevice device) : ID
                 PBufferInfo = &infos[i],
             };
         }
-        vk.UpdateDescriptorSets(device.Handle, (uint)accesses.Length, writes, 0, null);
+        vk.UpdateDescriptorSets(device.Handle, (uint)buffers.Length, writes, 0, null);
         sets.Add(key, (set, pool));
         return set;
     }
@@ -132,12 +132,12 @@ internal sealed unsafe class DescriptorSetCache(Vk vk, VulkanDevice device) : ID
     /// </summary>
     private readonly record struct BoundBuffers(Binding B0, Binding B1, Binding B2, Binding B3, Binding B4)
     {
-        public static BoundBuffers Of(ReadOnlySpan<BufferAccess> accesses)
+        public static BoundBuffers Of(ReadOnlySpan<BufferRegion> buffers)
         {
             Span<Binding> bindings = stackalloc Binding[MaxBindings];
-            for (var i = 0; i < accesses.Length; i++)
+            for (var i = 0; i < buffers.Length; i++)
             {
-                var region = accesses[i].Region;
+                var region = buffers[i];
                 bindings[i] = new Binding(region.Allocation.Id, region.Offset, region.Bytes);
             }
             return new BoundBuffers(bindings[0], bindings[1], bindings[2], bindings[3], bindings[4]);

@@ -1,5 +1,3 @@
-using static Descent.Kernels.Vulkan.BufferAccess;
-
 namespace Descent.Kernels.Vulkan;
 
 public sealed partial class VulkanBackend
@@ -13,7 +11,7 @@ public sealed partial class VulkanBackend
         var input = Allocation(a);
         // No bias: binding 3 is never read, and A, already bound, fills it.
         Gemm(algorithm, GemmArguments.For(transposeA, transposeB, m, n, k, alpha, beta),
-            [Read(input), Read(Allocation(b)), Write(Allocation(c)), Read(input)], hasBias: false, NoActivation);
+            [input, Allocation(b), Allocation(c), input], hasBias: false, NoActivation);
     }
 
     /// <summary>y = f(x W^T + bias) as one GEMM dispatch, the bias and activation applied in its epilogue.</summary>
@@ -22,7 +20,7 @@ public sealed partial class VulkanBackend
     {
         var activationCode = activation is { } f ? Code(f, "activation") + 1 : NoActivation;
         Gemm(GemmAlgorithm.Auto, GemmArguments.For(false, true, rows, outputs, inputs, 1f, 0f),
-            [Read(Allocation(x)), Read(Allocation(weight)), Write(Allocation(y)), Read(Allocation(bias))], hasBias: true, activationCode);
+            [Allocation(x), Allocation(weight), Allocation(y), Allocation(bias)], hasBias: true, activationCode);
     }
 
     /// <summary>
@@ -30,7 +28,7 @@ public sealed partial class VulkanBackend
     /// over A, B, C and the bias, in that binding order. A tiled GEMM's grid larger than
     /// maxComputeWorkGroupCount is recorded as several dispatches, each told where its groups start.
     /// </summary>
-    private void Gemm(GemmAlgorithm algorithm, GemmArguments arguments, ReadOnlySpan<BufferAccess> buffers, bool hasBias,
+    private void Gemm(GemmAlgorithm algorithm, GemmArguments arguments, ReadOnlySpan<BufferRegion> buffers, bool hasBias,
         uint activationCode)
     {
         var epilogueBias = hasBias ? 1u : 0u;

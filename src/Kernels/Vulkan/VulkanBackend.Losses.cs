@@ -1,5 +1,3 @@
-using static Descent.Kernels.Vulkan.BufferAccess;
-
 namespace Descent.Kernels.Vulkan;
 
 // Each loss is one workgroup that also sums its rowStats into the metric slot, in row order
@@ -9,13 +7,13 @@ public sealed partial class VulkanBackend
     protected override void SoftmaxCrossEntropyCore(DeviceBuffer<float> logits, DeviceBuffer<int> labels,
         DeviceBuffer<float> dLogits, DeviceBuffer<float> rowStats, DeviceBuffer<float> metrics, int slot, int rows, int cols) =>
         Dispatch(Shader.Named("softmax_cross_entropy"), GridStride(),
-            [Read(Allocation(logits)), Read(Allocation(labels)), Write(Allocation(dLogits)), Write(Allocation(rowStats)), Write(Allocation(metrics))],
+            [Allocation(logits), Allocation(labels), Allocation(dLogits), Allocation(rowStats), Allocation(metrics)],
             new SoftmaxCrossEntropyArguments((uint)rows, (uint)cols, (uint)slot), 1);
 
     protected override void BinaryLossCore(BinaryLoss loss, DeviceBuffer<float> logits, DeviceBuffer<int> targets,
         DeviceBuffer<float> dLogits, DeviceBuffer<float> rowStats, DeviceBuffer<float> metrics, int slot, int rows) =>
         Dispatch(Shader.Named("binary_loss"), GridStride(Code(loss, "binary loss")),
-            [Read(Allocation(logits)), Read(Allocation(targets)), Write(Allocation(dLogits)), Write(Allocation(rowStats)), Write(Allocation(metrics))],
+            [Allocation(logits), Allocation(targets), Allocation(dLogits), Allocation(rowStats), Allocation(metrics)],
             new BinaryLossArguments((uint)rows, (uint)slot), 1);
 
     [PushConstantsFor("softmax_cross_entropy")]
