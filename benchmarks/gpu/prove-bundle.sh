@@ -17,6 +17,6 @@ unshare -m bash -euo pipefail -c '
     mount --bind "$1" "$2"
     if [ -n "$3" ]; then mount --bind /dev/null "$3"; fi
     if command -v dotnet > /dev/null && dotnet --version > /dev/null 2>&1; then echo "dotnet is still visible" >&2; exit 1; fi
-    echo "inside: dotnet hidden ($2 is empty), xz ${3:+hidden ($3)}${3:-absent}"
+    echo "inside: dotnet hidden ($2 is empty), xz $([ -n "$3" ] && echo "hidden ($3)" || echo absent)"
     OUT=$4 BACKENDS=cpu GEMM_SIZE=256 bundle/run.sh
 ' prove "$empty" "$dotnet_root" "$xz_binary" "$out"
