@@ -12,14 +12,15 @@ namespace Descent.Kernels.Vulkan;
 /// the device.
 /// <para>
 /// Barriers: the recorder remembers which buffers the commands since the last barrier read and wrote,
-/// across submissions; a dispatch writes the buffers at its shader's bindings not declared readonly. A command that reads or writes a buffer written since then (read-after-write,
-/// write-after-write), or writes one read since then (write-after-read), is preceded by one global
-/// memory barrier covering compute and transfer work; independent commands (a layer's GEMM and the next
-/// layer's unrelated fill, the updates of different parameters) run without one. A barrier's first scope
-/// is every command earlier in submission order on the queue, earlier submissions included, so a barrier
-/// recorded at the start of a command buffer orders it after the commands of the one before: a
-/// submission boundary needs nothing more. Each command buffer ends with a barrier that makes its writes
-/// visible to the host, which reads mapped memory after the fence.
+/// across submissions; a dispatch writes the buffers at its shader's bindings not declared readonly. A
+/// command that reads or writes a buffer written since then (read-after-write, write-after-write), or
+/// writes one read since then (write-after-read), is preceded by one global memory barrier covering
+/// compute and transfer work; independent commands (a layer's GEMM and the next layer's unrelated fill,
+/// the updates of different parameters) run without one. A barrier's first scope is every command
+/// earlier in submission order on the queue, earlier submissions included, so a barrier recorded at the
+/// start of a command buffer orders it after the commands of the one before: a submission boundary
+/// needs nothing more. Each command buffer ends with a barrier that makes its writes visible to the
+/// host, which reads mapped memory after the fence.
 /// </para>
 /// </summary>
 internal sealed unsafe class CommandRecorder : IDisposable

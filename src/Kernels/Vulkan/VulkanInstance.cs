@@ -100,7 +100,8 @@ internal sealed unsafe class VulkanInstance : IDisposable
             if (!InstanceExtensions(vk, ValidationLayer).Contains(ValidationFeaturesExtension))
             {
                 throw new DeviceUnavailableException(
-                    $"Vulkan validation was requested but {ValidationLayer} lacks {ValidationFeaturesExtension}: install a newer vulkan-validationlayers (or Vulkan SDK)");
+                    $"Vulkan validation was requested but {ValidationLayer} lacks {ValidationFeaturesExtension}: " +
+                    "install a newer vulkan-validationlayers (or Vulkan SDK)");
             }
             extensions.Add(ValidationFeaturesExtension);
         }
