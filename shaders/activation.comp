@@ -2,9 +2,11 @@
 // Element-wise nonlinearities over N elements, each backward written in terms of the forward output y
 // so the forward input need not be kept. ACTIVATION, the number of the Descent.Kernels.Activation
 // member: 0 ReLU, 1 sigmoid, 2 tanh.
-// DIRECTION 0, forward:  y = f(x);              binding 0 = x, 1 = y.
+// DIRECTION 0, forward:  y = f(x);              binding 0 = x, 2 = y (binding 1 unused).
 // DIRECTION 1, backward: dX = dY * f'(x) from y; binding 0 = dY, 1 = y, 2 = dX.
-// x and y (and dY and dX) may be the same buffer: each element is read before it is written.
+// Both directions write binding 2 only, so what either reads is readonly in the module as a whole, as
+// the backend and the validation layer see it (shaders/README.md). x and y (and dY and dX) may be the
+// same buffer: each element is read before it is written.
 #extension GL_GOOGLE_include_directive : require
 #include "include/device_math.glsl"
 #include "include/grid_stride.glsl"
@@ -12,9 +14,9 @@
 layout(constant_id = 1) const uint DIRECTION = 0;
 layout(constant_id = 2) const uint ACTIVATION = 0;
 
-layout(std430, binding = 0) buffer Input { float input_[]; };
-layout(std430, binding = 1) buffer Output { float y[]; };
-layout(std430, binding = 2) buffer InputGradient { float dX[]; };
+layout(std430, binding = 0) readonly buffer Input { float input_[]; };
+layout(std430, binding = 1) readonly buffer ForwardOutput { float y[]; };
+layout(std430, binding = 2) writeonly buffer Result { float result[]; };
 
 layout(push_constant) uniform Arguments
 {
@@ -47,13 +49,6 @@ void main()
 {
     for (uint i = gl_GlobalInvocationID.x; i < count; i += grid_stride())
     {
-        if (DIRECTION == 0)
-        {
-            y[i] = forward_value(input_[i]);
-        }
-        else
-        {
-            dX[i] = backward_value(input_[i], y[i]);
-        }
+        result[i] = DIRECTION == 0 ? forward_value(input_[i]) : backward_value(input_[i], y[i]);
     }
 }

@@ -1,7 +1,9 @@
 #version 450
 // Bias of a linear layer. y and dY are (B,C) row-major, bias and dBias are (C).
 // DIRECTION 0, forward:  y (B,C) += bias (C), broadcast over the rows; binding 0 = y, 1 = bias.
-// DIRECTION 1, backward: dBias (C) = beta * dBias + sum over rows of dY (B,C); binding 0 = dY, 1 = dBias.
+// DIRECTION 1, backward: dBias (C) = beta * dBias + sum over rows of dY (B,C); binding 0 = dBias, 1 = dY.
+// Both directions write binding 0 only, so binding 1 is readonly in the module as a whole, as the
+// backend and the validation layer see it (shaders/README.md).
 // One thread per column adds its rows in order, so the sum is the same on every run and every device
 // (no atomics). Beta 0 overwrites, as GEMM's does, so a stale or NaN dBias never leaks in.
 #extension GL_GOOGLE_include_directive : require
@@ -10,8 +12,8 @@
 
 layout(constant_id = 1) const uint DIRECTION = 0;
 
-layout(std430, binding = 0) buffer Rows { float rows_[]; };
-layout(std430, binding = 1) buffer Columns { float columns[]; };
+layout(std430, binding = 0) buffer Target { float target[]; };
+layout(std430, binding = 1) readonly buffer Source { float source[]; };
 
 layout(push_constant) uniform Arguments
 {
@@ -25,7 +27,7 @@ void forward_pass()
     uint count = rows * cols;
     for (uint i = gl_GlobalInvocationID.x; i < count; i += grid_stride())
     {
-        rows_[i] += columns[i % cols];
+        target[i] += source[i % cols];
     }
 }
 
@@ -36,9 +38,9 @@ void backward_pass()
         float sum = 0.0;
         for (uint row = 0; row < rows; row++)
         {
-            sum += rows_[row * cols + col];
+            sum += source[row * cols + col];
         }
-        columns[col] = is_zero(beta) ? sum : beta * columns[col] + sum;
+        target[col] = is_zero(beta) ? sum : beta * target[col] + sum;
     }
 }
 

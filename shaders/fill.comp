@@ -3,7 +3,7 @@
 #extension GL_GOOGLE_include_directive : require
 #include "include/grid_stride.glsl"
 
-layout(std430, binding = 0) buffer Target { float buffer_[]; };
+layout(std430, binding = 0) writeonly buffer Target { float buffer_[]; };
 
 layout(push_constant) uniform Arguments
 {

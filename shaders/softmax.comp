@@ -1,18 +1,20 @@
 #version 450
 // Row-wise softmax over (B,C). One thread per row, rows walked with a grid stride: C is the class
 // count, small enough that a row is one thread's work, and the row sums then run in a fixed order.
-// DIRECTION 0, forward:  y = e^(x - rowmax) / sum of e^(x - rowmax); binding 0 = x, 1 = y.
+// DIRECTION 0, forward:  y = e^(x - rowmax) / sum of e^(x - rowmax); binding 0 = x, 2 = y (1 unused).
 // DIRECTION 1, backward: dX = y * (dY - sum_j dY[j] y[j]);         binding 0 = dY, 1 = y, 2 = dX.
-// dX may be dY: each element is read before it is written.
+// Both directions write binding 2 only, so what either reads is readonly in the module as a whole, as
+// the backend and the validation layer see it (shaders/README.md). dX may be dY: each element is read
+// before it is written.
 #extension GL_GOOGLE_include_directive : require
 #include "include/device_math.glsl"
 #include "include/grid_stride.glsl"
 
 layout(constant_id = 1) const uint DIRECTION = 0;
 
-layout(std430, binding = 0) buffer Input { float input_[]; };
-layout(std430, binding = 1) buffer Output { float y[]; };
-layout(std430, binding = 2) buffer InputGradient { float dX[]; };
+layout(std430, binding = 0) readonly buffer Input { float input_[]; };
+layout(std430, binding = 1) readonly buffer ForwardOutput { float y[]; };
+layout(std430, binding = 2) buffer Result { float result[]; };
 
 layout(push_constant) uniform Arguments
 {
@@ -33,12 +35,12 @@ void forward_row(uint start)
     for (uint col = 0; col < cols; col++)
     {
         float e = exp(input_[start + col] - row_max);
-        y[start + col] = e;
+        result[start + col] = e;
         sum += e;
     }
     for (uint col = 0; col < cols; col++)
     {
-        y[start + col] /= sum;
+        result[start + col] /= sum;
     }
 }
 
@@ -51,7 +53,7 @@ void backward_row(uint start)
     }
     for (uint col = 0; col < cols; col++)
     {
-        dX[start + col] = y[start + col] * (input_[start + col] - dot_);
+        result[start + col] = y[start + col] * (input_[start + col] - dot_);
     }
 }
 

@@ -12,14 +12,15 @@ namespace Descent.Kernels.Vulkan;
 /// the device.
 /// <para>
 /// Barriers: the recorder remembers which buffers the commands since the last barrier read and wrote,
-/// across submissions. A command that reads or writes a buffer written since then (read-after-write,
-/// write-after-write), or writes one read since then (write-after-read), is preceded by one global
-/// memory barrier covering compute and transfer work; independent commands (a layer's GEMM and the next
-/// layer's unrelated fill, the updates of different parameters) run without one. A barrier's first scope
-/// is every command earlier in submission order on the queue, earlier submissions included, so a barrier
-/// recorded at the start of a command buffer orders it after the commands of the one before: a
-/// submission boundary needs nothing more. Each command buffer ends with a barrier that makes its writes
-/// visible to the host, which reads mapped memory after the fence.
+/// across submissions; a dispatch writes the buffers at its shader's bindings not declared readonly. A
+/// command that reads or writes a buffer written since then (read-after-write, write-after-write), or
+/// writes one read since then (write-after-read), is preceded by one global memory barrier covering
+/// compute and transfer work; independent commands (a layer's GEMM and the next layer's unrelated fill,
+/// the updates of different parameters) run without one. A barrier's first scope is every command
+/// earlier in submission order on the queue, earlier submissions included, so a barrier recorded at the
+/// start of a command buffer orders it after the commands of the one before: a submission boundary
+/// needs nothing more. Each command buffer ends with a barrier that makes its writes visible to the
+/// host, which reads mapped memory after the fence.
 /// </para>
 /// </summary>
 internal sealed unsafe class CommandRecorder : IDisposable
@@ -103,14 +104,16 @@ internal sealed unsafe class CommandRecorder : IDisposable
     public int RecycleWaits { get; private set; }
 
     /// <summary>
-    /// Records one dispatch of <paramref name="pipeline"/> over the bound buffers, in call order;
-    /// <paramref name="push"/> is the shader's whole push-constant block (<see cref="Shader.CheckDispatch{TPush}"/>).
+    /// Records one dispatch of <paramref name="pipeline"/> over <paramref name="buffers"/> (binding 0 first),
+    /// in call order; <paramref name="writtenBindings"/> has bit i set where binding i may be written
+    /// (<see cref="Shader.WrittenBindings"/>), and <paramref name="push"/> is the shader's whole
+    /// push-constant block (<see cref="Shader.CheckDispatch{TPush}"/>).
     /// </summary>
-    public void Dispatch<TPush>(ComputePipeline pipeline, DescriptorSet set, ReadOnlySpan<BufferAccess> accesses, in TPush push,
-        uint groupsX, uint groupsY = 1) where TPush : unmanaged
+    public void Dispatch<TPush>(ComputePipeline pipeline, DescriptorSet set, ReadOnlySpan<VulkanAllocation> buffers, uint writtenBindings,
+        in TPush push, uint groupsX, uint groupsY = 1) where TPush : unmanaged
     {
         var commands = Begin();
-        OrderAfterEarlierCommands(commands, accesses);
+        OrderAfterEarlierCommands(commands, buffers, writtenBindings);
         if (boundPipeline.Handle != pipeline.Handle.Handle)
         {
             vk.CmdBindPipeline(commands, PipelineBindPoint.Compute, pipeline.Handle);
@@ -129,7 +132,7 @@ internal sealed unsafe class CommandRecorder : IDisposable
     public void Clear(VulkanAllocation allocation)
     {
         var commands = Begin();
-        OrderAfterEarlierCommands(commands, [BufferAccess.Write(allocation)]);
+        OrderAfterEarlierCommands(commands, [allocation], written: 0b1);
         vk.CmdFillBuffer(commands, allocation.Buffer, 0, Vk.WholeSize, 0);
         Recorded();
     }
@@ -138,7 +141,7 @@ internal sealed unsafe class CommandRecorder : IDisposable
     public void Copy(VulkanAllocation source, ulong sourceOffset, VulkanAllocation destination, ulong destinationOffset, ulong bytes)
     {
         var commands = Begin();
-        OrderAfterEarlierCommands(commands, [BufferAccess.Read(source), BufferAccess.Write(destination)]);
+        OrderAfterEarlierCommands(commands, [source, destination], written: 0b10);
         var region = new BufferCopy { SrcOffset = sourceOffset, DstOffset = destinationOffset, Size = bytes };
         vk.CmdCopyBuffer(commands, source.Buffer, destination.Buffer, 1, &region);
         Recorded();
@@ -248,13 +251,14 @@ internal sealed unsafe class CommandRecorder : IDisposable
         current = (current + 1) % RingSize;
     }
 
-    private void OrderAfterEarlierCommands(CommandBuffer commands, ReadOnlySpan<BufferAccess> accesses)
+    /// <param name="written">Bit i set when the command writes <paramref name="buffers"/>[i]; it reads the others.</param>
+    private void OrderAfterEarlierCommands(CommandBuffer commands, ReadOnlySpan<VulkanAllocation> buffers, uint written)
     {
         var hazard = false;
-        foreach (var access in accesses)
+        for (var i = 0; i < buffers.Length; i++)
         {
-            var id = access.Allocation.Id;
-            hazard |= writtenSinceBarrier.Contains(id) || (access.Writes && readSinceBarrier.Contains(id));
+            var id = buffers[i].Id;
+            hazard |= writtenSinceBarrier.Contains(id) || (Writes(written, i) && readSinceBarrier.Contains(id));
         }
         if (hazard)
         {
@@ -268,9 +272,11 @@ internal sealed unsafe class CommandRecorder : IDisposable
             writtenSinceBarrier.Clear();
             readSinceBarrier.Clear();
         }
-        foreach (var access in accesses)
+        for (var i = 0; i < buffers.Length; i++)
         {
-            (access.Writes ? writtenSinceBarrier : readSinceBarrier).Add(access.Allocation.Id);
+            (Writes(written, i) ? writtenSinceBarrier : readSinceBarrier).Add(buffers[i].Id);
         }
     }
+
+    private static bool Writes(uint written, int index) => (written & (1u << index)) != 0;
 }

@@ -18,19 +18,19 @@ internal sealed unsafe class DescriptorSetCache(Vk vk, VulkanDevice device) : ID
     private readonly List<DescriptorPool> pools = [];
     private readonly Dictionary<BoundBuffers, (DescriptorSet Set, DescriptorPool Pool)> sets = [];
 
-    public DescriptorSet Get(ComputePipeline pipeline, ReadOnlySpan<BufferAccess> accesses)
+    public DescriptorSet Get(ComputePipeline pipeline, ReadOnlySpan<VulkanAllocation> buffers)
     {
-        var key = BoundBuffers.Of(accesses);
+        var key = BoundBuffers.Of(buffers);
         if (sets.TryGetValue(key, out var cached))
         {
             return cached.Set;
         }
         var (set, pool) = Allocate(pipeline.SetLayout);
-        var infos = stackalloc DescriptorBufferInfo[accesses.Length];
-        var writes = stackalloc WriteDescriptorSet[accesses.Length];
-        for (var i = 0; i < accesses.Length; i++)
+        var infos = stackalloc DescriptorBufferInfo[buffers.Length];
+        var writes = stackalloc WriteDescriptorSet[buffers.Length];
+        for (var i = 0; i < buffers.Length; i++)
         {
-            infos[i] = new DescriptorBufferInfo { Buffer = accesses[i].Allocation.Buffer, Offset = 0, Range = Vk.WholeSize };
+            infos[i] = new DescriptorBufferInfo { Buffer = buffers[i].Buffer, Offset = 0, Range = Vk.WholeSize };
             writes[i] = new WriteDescriptorSet
             {
                 SType = StructureType.WriteDescriptorSet,
@@ -41,7 +41,7 @@ internal sealed unsafe class DescriptorSetCache(Vk vk, VulkanDevice device) : ID
                 PBufferInfo = &infos[i],
             };
         }
-        vk.UpdateDescriptorSets(device.Handle, (uint)accesses.Length, writes, 0, null);
+        vk.UpdateDescriptorSets(device.Handle, (uint)buffers.Length, writes, 0, null);
         sets.Add(key, (set, pool));
         return set;
     }
@@ -131,12 +131,12 @@ internal sealed unsafe class DescriptorSetCache(Vk vk, VulkanDevice device) : ID
     /// </summary>
     private readonly record struct BoundBuffers(long B0, long B1, long B2, long B3, long B4)
     {
-        public static BoundBuffers Of(ReadOnlySpan<BufferAccess> accesses)
+        public static BoundBuffers Of(ReadOnlySpan<VulkanAllocation> buffers)
         {
             Span<long> ids = stackalloc long[MaxBindings];
-            for (var i = 0; i < accesses.Length; i++)
+            for (var i = 0; i < buffers.Length; i++)
             {
-                ids[i] = accesses[i].Allocation.Id;
+                ids[i] = buffers[i].Id;
             }
             return new BoundBuffers(ids[0], ids[1], ids[2], ids[3], ids[4]);
         }

@@ -6,8 +6,9 @@ namespace Descent.Kernels.Vulkan;
 
 /// <summary>
 /// A compute shader from shaders/, as its embedded SPIR-V ("Descent.Shaders.NAME.spv", which the project
-/// embeds by wildcard) declares it: the storage buffers it binds and its push-constant block. Nothing
-/// about a shader is listed in C#; adding one means adding its .comp and compiling it.
+/// embeds by wildcard) declares it: the storage buffers it binds, which of them it may write, and its
+/// push-constant block. Nothing about a shader is listed in C#; adding one means adding its .comp and
+/// compiling it.
 /// </summary>
 internal sealed class Shader
 {
@@ -20,7 +21,7 @@ internal sealed class Shader
     {
         Name = name;
         Code = code;
-        (Bindings, PushConstants) = SpirVReader.Read(name, code);
+        (Bindings, WrittenBindings, PushConstants) = SpirVReader.Read(name, code);
         PushConstantBytes = PushConstants.Count == 0 ? 0 : PushConstants.Max(member => member.Offset + member.Bytes);
         if (Bindings > DescriptorSetCache.MaxBindings)
         {
@@ -46,6 +47,13 @@ internal sealed class Shader
 
     /// <summary>The storage buffers it binds: bindings 0 to Bindings-1 of descriptor set 0.</summary>
     public int Bindings { get; }
+
+    /// <summary>
+    /// Bit i set when the shader may write binding i: every binding not declared readonly, whichever
+    /// specialization runs. The recorder orders commands by it, so a buffer a dispatch binds at such a
+    /// binding counts as written.
+    /// </summary>
+    public uint WrittenBindings { get; }
 
     /// <summary>The members of its push-constant block in declaration order; empty without one.</summary>
     public IReadOnlyList<PushConstantMember> PushConstants { get; }

@@ -5,10 +5,16 @@ namespace Descent.Kernels.Vulkan;
 /// <summary>One member of a shader's push-constant block: its byte offset and the C# type of the same scalar.</summary>
 internal readonly record struct PushConstantMember(int Offset, Type Type, int Bytes);
 
+/// <summary>What a shader declares, as <see cref="SpirVReader"/> reads it from its SPIR-V.</summary>
+/// <param name="Bindings">The storage buffers it binds: bindings 0 to Bindings-1 of set 0.</param>
+/// <param name="WrittenBindings">Bit i set when binding i may be written: it is not declared readonly.</param>
+/// <param name="PushConstants">The members of its push-constant block in declaration order; none without one.</param>
+internal sealed record ShaderDeclarations(int Bindings, uint WrittenBindings, PushConstantMember[] PushConstants);
+
 /// <summary>
-/// Reads from a shader's SPIR-V the storage buffers it binds and the layout of its push-constant block,
-/// so the backend builds descriptor-set and pipeline layouts from what the shader declares instead of
-/// from a list kept beside it. It reads only the few instructions that say so (SPIR-V specification,
+/// Reads from a shader's SPIR-V the storage buffers it binds, which of them it may write, and the layout
+/// of its push-constant block, so the backend builds descriptor-set and pipeline layouts, and places its
+/// barriers, from what the shader declares instead of from a list kept beside it. It reads only the few instructions that say so (SPIR-V specification,
 /// section 2.3: a 5-word header, then instructions whose first word is word count &lt;&lt; 16 | opcode), and
 /// refuses what the backend cannot bind: a binding that is not a storage buffer, a descriptor set other
 /// than 0, gaps in the binding numbers, or a push-constant member that is not a scalar.
@@ -27,6 +33,7 @@ internal static class SpirVReader
     private const int OpMemberDecorate = 72;
 
     private const uint DecorationBufferBlock = 3;
+    private const uint DecorationNonWritable = 24;
     private const uint DecorationBinding = 33;
     private const uint DecorationDescriptorSet = 34;
     private const uint DecorationOffset = 35;
@@ -36,17 +43,20 @@ internal static class SpirVReader
     private const uint StorageClassStorageBuffer = 12;
 
     /// <summary>
-    /// The number of storage buffers <paramref name="code"/> binds (bindings 0 to N-1 of set 0), and the
-    /// members of its push-constant block in declaration order (none without one).
+    /// What <paramref name="code"/> declares. A binding counts as written unless its variable, or every
+    /// member of its block, is decorated NonWritable (GLSL's readonly, which the compiler enforces): the
+    /// module as a whole, every specialization of it, as the validation layer also judges a binding.
     /// </summary>
     /// <exception cref="InvalidDataException">The code is not SPIR-V, or declares what the backend cannot bind.</exception>
-    public static (int Bindings, PushConstantMember[] PushConstants) Read(string shader, ReadOnlySpan<byte> code)
+    public static ShaderDeclarations Read(string shader, ReadOnlySpan<byte> code)
     {
         var words = Words(shader, code);
         var bindings = new Dictionary<uint, uint>();
         var descriptorSets = new Dictionary<uint, uint>();
         var bufferBlocks = new HashSet<uint>();
         var memberOffsets = new Dictionary<(uint Struct, uint Member), int>();
+        var nonWritable = new HashSet<uint>();
+        var nonWritableMembers = new HashSet<(uint Struct, uint Member)>();
         var structs = new Dictionary<uint, uint[]>();
         var pointers = new Dictionary<uint, uint>();
         var scalars = new Dictionary<uint, (Type Type, int Bytes)>();
@@ -73,8 +83,14 @@ internal static class SpirVReader
                 case OpDecorate when operands[1] == DecorationBufferBlock:
                     bufferBlocks.Add(operands[0]);
                     break;
+                case OpDecorate when operands[1] == DecorationNonWritable:
+                    nonWritable.Add(operands[0]);
+                    break;
                 case OpMemberDecorate when operands[2] == DecorationOffset:
                     memberOffsets[(operands[0], operands[1])] = (int)operands[3];
+                    break;
+                case OpMemberDecorate when operands[2] == DecorationNonWritable:
+                    nonWritableMembers.Add((operands[0], operands[1]));
                     break;
                 case OpTypeInt:
                     scalars[operands[0]] = IntegerType(shader, operands[1], signed: operands[2] == 1);
@@ -96,6 +112,7 @@ internal static class SpirVReader
 
         PushConstantMember[] pushConstants = [];
         var bound = new List<uint>();
+        var readOnly = new HashSet<uint>();
         foreach (var (id, pointerType, storageClass) in variables)
         {
             var block = pointers.GetValueOrDefault(pointerType);
@@ -118,6 +135,11 @@ internal static class SpirVReader
                     throw Unsupported(shader, $"binding {binding} is in descriptor set {descriptorSets[id]}; the backend binds set 0 only");
                 }
                 bound.Add(binding);
+                var members = structs.GetValueOrDefault(block, []);
+                if (nonWritable.Contains(id) || (members.Length > 0 && AllMembers(block, members.Length, nonWritableMembers)))
+                {
+                    readOnly.Add(binding);
+                }
             }
         }
         bound.Sort();
@@ -128,7 +150,28 @@ internal static class SpirVReader
                 throw Unsupported(shader, $"its bindings are {string.Join(", ", bound)}; the backend binds buffers 0 to N-1, each once");
             }
         }
-        return (bound.Count, pushConstants);
+        if (bound.Count > 32)
+        {
+            throw Unsupported(shader, $"it binds {bound.Count} buffers; the backend tracks at most 32 per shader");
+        }
+        var written = 0u;
+        foreach (var binding in bound)
+        {
+            written |= readOnly.Contains(binding) ? 0u : 1u << (int)binding;
+        }
+        return new ShaderDeclarations(bound.Count, written, pushConstants);
+    }
+
+    private static bool AllMembers(uint block, int count, HashSet<(uint Struct, uint Member)> decorated)
+    {
+        for (var member = 0u; member < count; member++)
+        {
+            if (!decorated.Contains((block, member)))
+            {
+                return false;
+            }
+        }
+        return true;
     }
 
     private static uint[] Words(string shader, ReadOnlySpan<byte> code)

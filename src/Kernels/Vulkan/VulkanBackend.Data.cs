@@ -1,5 +1,3 @@
-using static Descent.Kernels.Vulkan.BufferAccess;
-
 namespace Descent.Kernels.Vulkan;
 
 public sealed partial class VulkanBackend
@@ -7,8 +5,7 @@ public sealed partial class VulkanBackend
     protected override void GatherBatchCore(DeviceBuffer<byte> pixels, DeviceBuffer<int> labels, DeviceBuffer<int> order,
         int start, int count, int features, float scale, float shift, DeviceBuffer<float> inputs, DeviceBuffer<int> batchLabels) =>
         Dispatch(Shader.Named("gather_batch"), GridStride(),
-            [Read(Allocation(pixels)), Read(Allocation(labels)), Read(Allocation(order)), Write(Allocation(inputs)),
-                Write(Allocation(batchLabels))],
+            [Allocation(pixels), Allocation(labels), Allocation(order), Allocation(inputs), Allocation(batchLabels)],
             new GatherBatchArguments((uint)start, (uint)count, (uint)features, Items: pixels.Length / features, scale, shift),
             shape.GridStrideGroups((long)count * features));
 

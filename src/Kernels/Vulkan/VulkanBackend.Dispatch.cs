@@ -7,20 +7,21 @@ namespace Descent.Kernels.Vulkan;
 // pick their shader, specialization and dispatch size and record it; arguments were validated by
 // ComputeBackend, so every dispatch stays inside its buffers. Bindings follow the shader's declarations;
 // where a mode uses fewer buffers than the shader declares, a buffer the op already binds fills the
-// unused slot.
+// unused slot, which is a readonly one. Which buffers a dispatch writes comes from the shader too (its
+// bindings not declared readonly), and decides the barriers.
 public sealed partial class VulkanBackend
 {
     // Specialization constant values the shaders compare against.
     private const uint Forward = 0;
     private const uint Backward = 1;
 
-    private void Dispatch<TPush>(Shader shader, SpecializationConstants constants, ReadOnlySpan<BufferAccess> buffers, in TPush push,
+    private void Dispatch<TPush>(Shader shader, SpecializationConstants constants, ReadOnlySpan<VulkanAllocation> buffers, in TPush push,
         uint groupsX, uint groupsY = 1) where TPush : unmanaged
     {
         shader.CheckDispatch<TPush>(buffers.Length);
         var pipeline = pipelines.Get(shader, constants);
         var set = descriptorSets.Get(pipeline, buffers);
-        recorder.Dispatch(pipeline, set, buffers, push, groupsX, groupsY);
+        recorder.Dispatch(pipeline, set, buffers, shader.WrittenBindings, push, groupsX, groupsY);
     }
 
     /// <summary>Constants of a grid-stride shader: the workgroup width, then the shader's own.</summary>

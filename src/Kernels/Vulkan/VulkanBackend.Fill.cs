@@ -1,11 +1,9 @@
-using static Descent.Kernels.Vulkan.BufferAccess;
-
 namespace Descent.Kernels.Vulkan;
 
 public sealed partial class VulkanBackend
 {
     protected override void FillCore(DeviceBuffer<float> buffer, float value, int offset, int count) =>
-        Dispatch(Shader.Named("fill"), GridStride(), [Write(Allocation(buffer))],
+        Dispatch(Shader.Named("fill"), GridStride(), [Allocation(buffer)],
             new FillArguments(value, (uint)offset, (uint)count), shape.GridStrideGroups(count));
 
     [PushConstantsFor("fill")]

@@ -1,5 +1,3 @@
-using static Descent.Kernels.Vulkan.BufferAccess;
-
 namespace Descent.Kernels.Vulkan;
 
 public sealed partial class VulkanBackend
@@ -12,8 +10,7 @@ public sealed partial class VulkanBackend
         DeviceBuffer<float> a, DeviceBuffer<float> b, float beta, DeviceBuffer<float> c, GemmAlgorithm algorithm)
     {
         var arguments = GemmArguments.For(transposeA, transposeB, m, n, k, alpha, beta);
-        // C is read too unless beta is 0; declaring it written covers both.
-        ReadOnlySpan<BufferAccess> buffers = [Read(Allocation(a)), Read(Allocation(b)), Write(Allocation(c))];
+        ReadOnlySpan<VulkanAllocation> buffers = [Allocation(a), Allocation(b), Allocation(c)];
         var groupsX = ((uint)n + shape.GemmGroupX * shape.BlockCols - 1) / (shape.GemmGroupX * shape.BlockCols);
         var groupsY = ((uint)m + shape.GemmGroupY * shape.BlockRows - 1) / (shape.GemmGroupY * shape.BlockRows);
         var registerBlocks = (algorithm == GemmAlgorithm.Auto ? AutoGemm : algorithm) == GemmAlgorithm.RegisterBlocks

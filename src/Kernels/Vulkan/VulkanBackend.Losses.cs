@@ -1,5 +1,3 @@
-using static Descent.Kernels.Vulkan.BufferAccess;
-
 namespace Descent.Kernels.Vulkan;
 
 public sealed partial class VulkanBackend
@@ -8,7 +6,7 @@ public sealed partial class VulkanBackend
         DeviceBuffer<float> dLogits, DeviceBuffer<float> rowStats, DeviceBuffer<float> metrics, int slot, int rows, int cols)
     {
         Dispatch(Shader.Named("softmax_cross_entropy"), GridStride(),
-            [Read(Allocation(logits)), Read(Allocation(labels)), Write(Allocation(dLogits)), Write(Allocation(rowStats))],
+            [Allocation(logits), Allocation(labels), Allocation(dLogits), Allocation(rowStats)],
             new SoftmaxCrossEntropyArguments((uint)rows, (uint)cols), shape.GridStrideGroups(rows));
         ReduceMetrics(rowStats, metrics, slot, rows);
     }
@@ -17,14 +15,14 @@ public sealed partial class VulkanBackend
         DeviceBuffer<float> dLogits, DeviceBuffer<float> rowStats, DeviceBuffer<float> metrics, int slot, int rows)
     {
         Dispatch(Shader.Named("binary_loss"), GridStride(Code(loss, "binary loss")),
-            [Read(Allocation(logits)), Read(Allocation(targets)), Write(Allocation(dLogits)), Write(Allocation(rowStats))],
+            [Allocation(logits), Allocation(targets), Allocation(dLogits), Allocation(rowStats)],
             new BinaryLossArguments((uint)rows), shape.GridStrideGroups(rows));
         ReduceMetrics(rowStats, metrics, slot, rows);
     }
 
     /// <summary>One thread sums the loss op's rowStats into the metric slot, in row order.</summary>
     private void ReduceMetrics(DeviceBuffer<float> rowStats, DeviceBuffer<float> metrics, int slot, int rows) =>
-        Dispatch(Shader.Named("metrics"), GridStride(), [Read(Allocation(rowStats)), Write(Allocation(metrics))],
+        Dispatch(Shader.Named("metrics"), GridStride(), [Allocation(rowStats), Allocation(metrics)],
             new MetricsArguments((uint)rows, (uint)slot), 1);
 
     [PushConstantsFor("softmax_cross_entropy")]

@@ -1,5 +1,3 @@
-using static Descent.Kernels.Vulkan.BufferAccess;
-
 namespace Descent.Kernels.Vulkan;
 
 public sealed partial class VulkanBackend
@@ -7,13 +5,13 @@ public sealed partial class VulkanBackend
     protected override void SgdUpdateCore(DeviceBuffer<float> parameters, DeviceBuffer<float> gradients,
         DeviceBuffer<float> velocity, int count, float learningRate, float momentum, float weightDecay) =>
         Dispatch(Shader.Named("sgd"), GridStride(),
-            [Write(Allocation(parameters)), Read(Allocation(gradients)), Write(Allocation(velocity))],
+            [Allocation(parameters), Allocation(gradients), Allocation(velocity)],
             new SgdArguments((uint)count, learningRate, momentum, weightDecay), shape.GridStrideGroups(count));
 
     protected override void AdamWUpdateCore(DeviceBuffer<float> parameters, DeviceBuffer<float> gradients,
         DeviceBuffer<float> firstMoment, DeviceBuffer<float> secondMoment, int count, AdamWStep step) =>
         Dispatch(Shader.Named("adamw"), GridStride(),
-            [Write(Allocation(parameters)), Read(Allocation(gradients)), Write(Allocation(firstMoment)), Write(Allocation(secondMoment))],
+            [Allocation(parameters), Allocation(gradients), Allocation(firstMoment), Allocation(secondMoment)],
             new AdamWArguments((uint)count, step), shape.GridStrideGroups(count));
 
     [PushConstantsFor("sgd")]

@@ -70,6 +70,9 @@ public sealed unsafe partial class VulkanBackend : ComputeBackend
     /// <summary>Times the host waited for all submitted work (a download, a synchronize) so far.</summary>
     internal int HostWaits => recorder.HostWaits;
 
+    /// <summary>Times the host waited for an older submission to reuse its command buffer, so far.</summary>
+    internal int RecycleWaits => recorder.RecycleWaits;
+
     /// <summary>
     /// A backend on device <paramref name="deviceIndex"/> as <see cref="ListDevices"/> numbers them (0 is the
     /// preferred one: a discrete GPU, else integrated, else a CPU device such as lavapipe). With

@@ -12,6 +12,7 @@ internal sealed unsafe class VulkanInstance : IDisposable
 {
     public const string ValidationLayer = "VK_LAYER_KHRONOS_validation";
     private const string DebugUtilsExtension = "VK_EXT_debug_utils";
+    private const string ValidationFeaturesExtension = "VK_EXT_validation_features";
     private const string PortabilityEnumerationExtension = "VK_KHR_portability_enumeration";
 
     private readonly ValidationMessenger? validation;
@@ -33,7 +34,11 @@ internal sealed unsafe class VulkanInstance : IDisposable
     /// <summary>Validation warnings and errors so far; empty when validation is off.</summary>
     public IReadOnlyList<string> ValidationMessages => validation?.Messages ?? [];
 
-    /// <summary>Loads libvulkan and creates an instance, with the Khronos validation layer unless <paramref name="validation"/> is Off.</summary>
+    /// <summary>
+    /// Loads libvulkan and creates an instance, with the Khronos validation layer unless <paramref name="validation"/>
+    /// is Off, its synchronization validation included: lavapipe runs commands one after another, so a missing
+    /// barrier shows nowhere else, while a GPU would run the commands concurrently and read stale data.
+    /// </summary>
     /// <exception cref="DeviceUnavailableException">No loader, no driver, or validation asked for but not installed.</exception>
     public static VulkanInstance Create(ValidationMode validation)
     {
@@ -92,7 +97,21 @@ internal sealed unsafe class VulkanInstance : IDisposable
             }
             layers.Add(ValidationLayer);
             extensions.Add(DebugUtilsExtension);
+            if (!InstanceExtensions(vk, ValidationLayer).Contains(ValidationFeaturesExtension))
+            {
+                throw new DeviceUnavailableException(
+                    $"Vulkan validation was requested but {ValidationLayer} lacks {ValidationFeaturesExtension}: " +
+                    "install a newer vulkan-validationlayers (or Vulkan SDK)");
+            }
+            extensions.Add(ValidationFeaturesExtension);
         }
+        var synchronizationValidation = ValidationFeatureEnableEXT.SynchronizationValidationExt;
+        var features = new ValidationFeaturesEXT
+        {
+            SType = StructureType.ValidationFeaturesExt,
+            EnabledValidationFeatureCount = 1,
+            PEnabledValidationFeatures = &synchronizationValidation,
+        };
 
         var name = (byte*)SilkMarshal.StringToPtr("Descent");
         var layerNames = (byte**)SilkMarshal.StringArrayToPtr(layers);
@@ -111,6 +130,7 @@ internal sealed unsafe class VulkanInstance : IDisposable
             var info = new InstanceCreateInfo
             {
                 SType = StructureType.InstanceCreateInfo,
+                PNext = validation == ValidationMode.Off ? null : &features,
                 Flags = flags,
                 PApplicationInfo = &application,
                 EnabledLayerCount = (uint)layers.Count,
@@ -142,14 +162,24 @@ internal sealed unsafe class VulkanInstance : IDisposable
         }
     }
 
-    private static HashSet<string> InstanceExtensions(Vk vk)
+    /// <summary>The instance extensions of the loader and its drivers, or with <paramref name="layer"/> those the layer provides.</summary>
+    private static HashSet<string> InstanceExtensions(Vk vk, string? layer = null)
     {
+        var layerName = (byte*)SilkMarshal.StringToPtr(layer);
         uint count = 0;
-        VulkanCalls.Check(vk.EnumerateInstanceExtensionProperties((byte*)null, &count, null), "list instance extensions");
-        var properties = new ExtensionProperties[count];
-        fixed (ExtensionProperties* first = properties)
+        ExtensionProperties[] properties;
+        try
         {
-            VulkanCalls.Check(vk.EnumerateInstanceExtensionProperties((byte*)null, &count, first), "list instance extensions");
+            VulkanCalls.Check(vk.EnumerateInstanceExtensionProperties(layerName, &count, null), "list instance extensions");
+            properties = new ExtensionProperties[count];
+            fixed (ExtensionProperties* first = properties)
+            {
+                VulkanCalls.Check(vk.EnumerateInstanceExtensionProperties(layerName, &count, first), "list instance extensions");
+            }
+        }
+        finally
+        {
+            SilkMarshal.Free((nint)layerName);
         }
         var names = new HashSet<string>();
         for (var i = 0; i < count; i++)

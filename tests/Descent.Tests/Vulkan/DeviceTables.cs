@@ -28,7 +28,8 @@ internal static class DeviceTables
         [new(4143972352, DeviceHeap), new(7438626816, 0), new(224395264, DeviceHeap)]);
 
     /// <summary>The GTX 1650's queue families, from the same report.</summary>
-    public static readonly QueueFlags[] NvidiaGtx1650Queues = [Everything | Sparse, QueueFlags.TransferBit | Sparse, QueueFlags.ComputeBit | QueueFlags.TransferBit | Sparse];
+    public static readonly QueueFlags[] NvidiaGtx1650Queues =
+        [Everything | Sparse, QueueFlags.TransferBit | Sparse, QueueFlags.ComputeBit | QueueFlags.TransferBit | Sparse];
 
     /// <summary>
     /// NVIDIA GeForce RTX 3060 Ti, driver 561.09 (Windows), with resizable BAR: all 7.84 GiB of device

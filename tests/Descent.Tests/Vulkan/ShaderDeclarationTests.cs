@@ -58,6 +58,63 @@ public sealed class ShaderDeclarationTests
             $"{pair.Struct} is marked for shader {pair.Shader}, which is not embedded"));
     }
 
+    /// <summary>
+    /// The bindings each shader may write, in any direction: the recorder's barriers follow them, and so does
+    /// the validation layer's synchronization check, so a direction that only reads a binding another
+    /// direction writes would be taken for a writer. Every shader writes only its outputs.
+    /// </summary>
+    [Theory]
+    [InlineData("activation", new[] { 2 })]
+    [InlineData("adamw", new[] { 0, 2, 3 })]
+    [InlineData("bias", new[] { 0 })]
+    [InlineData("binary_loss", new[] { 2, 3 })]
+    [InlineData("fill", new[] { 0 })]
+    [InlineData("gather_batch", new[] { 3, 4 })]
+    [InlineData("gemm_naive", new[] { 2 })]
+    [InlineData("gemm_register_blocks", new[] { 2 })]
+    [InlineData("metrics", new[] { 1 })]
+    [InlineData("sgd", new[] { 0, 2 })]
+    [InlineData("softmax", new[] { 2 })]
+    [InlineData("softmax_cross_entropy", new[] { 2, 3 })]
+    public void Each_shader_may_write_only_its_outputs(string name, int[] outputs)
+    {
+        var shader = Shader.Named(name);
+
+        var written = Enumerable.Range(0, shader.Bindings).Where(binding => (shader.WrittenBindings & (1u << binding)) != 0);
+
+        Assert.Equal(outputs, written);
+    }
+
+    [Fact]
+    public void Every_shader_has_its_written_bindings_listed()
+    {
+        var listed = typeof(ShaderDeclarationTests).GetMethod(nameof(Each_shader_may_write_only_its_outputs))!
+            .GetCustomAttributes<InlineDataAttribute>().Select(data => (string)data.GetData(null!).Single()[0]);
+
+        Assert.Equal(Shader.Names, listed.Order(StringComparer.Ordinal));
+    }
+
+    [Fact]
+    public void A_buffer_is_read_only_when_its_variable_or_every_member_of_its_block_is_non_writable()
+    {
+        // Decoration 24 is NonWritable. Block 6 (a second struct { uint[] }, pointer 7) has no decorated
+        // member: its variable 10 (binding 0) is decorated itself, its variable 12 (binding 2) is not.
+        // Variable 11 (binding 1) is of block 3, whose only member is decorated.
+        uint[] secondBlock = [.. Instruction(30, 6, 2), .. Instruction(32, 7, 12, 6)];
+        var code = Module(
+        [
+            .. secondBlock,
+            .. Instruction(59, 7, 10, 12), .. Instruction(71, 10, 33, 0), .. Instruction(71, 10, 34, 0), .. Instruction(71, 10, 24),
+            .. StorageBuffer(id: 11, binding: 1, set: 0), .. Instruction(72, 3, 0, 24),
+            .. Instruction(59, 7, 12, 12), .. Instruction(71, 12, 33, 2), .. Instruction(71, 12, 34, 0),
+        ]);
+
+        var declarations = SpirVReader.Read("readonly", code);
+
+        Assert.Equal(3, declarations.Bindings);
+        Assert.Equal(0b100u, declarations.WrittenBindings);
+    }
+
     [Fact]
     public void A_shader_is_read_once_and_kept()
     {
