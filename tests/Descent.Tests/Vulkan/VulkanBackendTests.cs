@@ -51,6 +51,56 @@ public sealed class VulkanBackendTests
         Assert.Empty(backend.ValidationMessages);
     }
 
+    /// <summary>
+    /// The divergence check's flag, tested on the loss's bits: binary cross-entropy with target 1 is NaN at
+    /// a NaN logit and +infinity at a logit of -infinity, and finite elsewhere.
+    /// </summary>
+    [SkippableTheory]
+    [InlineData(0.25f, 0f)]
+    [InlineData(float.NaN, 1f)]
+    [InlineData(float.NegativeInfinity, 1f)]
+    public void A_loss_that_is_not_finite_raises_the_flag(float logit, float flag)
+    {
+        using var backend = VulkanAvailability.CreateValidated();
+        using var logits = backend.Allocate<float>(2);
+        using var targets = backend.Allocate<int>(2);
+        using var dLogits = backend.Allocate<float>(2);
+        using var rowStats = backend.Allocate<float>(4);
+        using var metrics = backend.Allocate<float>(MetricSlot.Width);
+        backend.Upload<float>(logits, [0.5f, logit]);
+        backend.Upload<int>(targets, [1, 1]);
+
+        backend.BinaryLossForwardBackward(BinaryLoss.BinaryCrossEntropy, logits, targets, dLogits, rowStats, metrics, 0, 2);
+        var slot = new float[MetricSlot.Width];
+        backend.Download<float>(metrics, slot);
+
+        Assert.Equal(flag, slot[MetricSlot.NonFinite]);
+        Assert.Empty(backend.ValidationMessages);
+    }
+
+    /// <summary>NaN is kept where the shaders promise it, through their bit tests: ReLU passes it on, softmax spreads it over its row.</summary>
+    [SkippableFact]
+    public void A_nan_survives_relu_and_fills_its_softmax_row()
+    {
+        using var backend = VulkanAvailability.CreateValidated();
+        using var x = backend.Allocate<float>(4);
+        using var y = backend.Allocate<float>(4);
+        backend.Upload<float>(x, [float.NaN, -1f, 2f, -0f]);
+
+        backend.ActivationForward(Activation.Relu, x, y, 4);
+        var relu = new float[4];
+        backend.Download<float>(y, relu);
+        backend.SoftmaxForward(x, y, 2, 2);
+        var softmax = new float[4];
+        backend.Download<float>(y, softmax);
+
+        Assert.True(float.IsNaN(relu[0]));
+        Assert.Equal([0f, 2f, -0f], relu[1..]);
+        Assert.True(float.IsNaN(softmax[0]) && float.IsNaN(softmax[1]), $"row 0 is {softmax[0]}, {softmax[1]}");
+        Assert.Equal(1f, softmax[2] + softmax[3], 1e-6f);
+        Assert.Empty(backend.ValidationMessages);
+    }
+
     [SkippableFact]
     public void A_transfer_larger_than_the_staging_area_goes_through_it_in_pieces()
     {
