@@ -23,6 +23,7 @@ public static class DescentApp
         var root = new RootCommand("Descent: train neural networks on any GPU, with hand-written kernels.")
         {
             TrainCommand.Create(console, error),
+            EvalCommand.Create(console, output, error),
             BaselineCommand.Create(console, error),
             DataCommand.Create(console, error),
             CheckCommand.Create(console, error),

@@ -73,6 +73,40 @@ public static class ModelWeights
         SafeTensors.Write(path, Export(backend, model), metadata);
     }
 
+    /// <summary>
+    /// A model file Descent wrote: its training spec and input normalisation (from the metadata) and its
+    /// tensors. A file without Descent's metadata, or with metadata that does not parse, is bad input.
+    /// </summary>
+    public static (TrainingSpec Spec, InputScaling Scaling, IReadOnlyList<NamedTensor> Tensors) ReadModel(string path)
+    {
+        var file = SafeTensors.Read(path);
+        if (!file.Metadata.TryGetValue(SpecKey, out var specText))
+        {
+            throw new InvalidInputException($"{path} has no {SpecKey} metadata: it was not written by descent train --save");
+        }
+        System.Text.Json.Nodes.JsonNode? json;
+        try
+        {
+            json = System.Text.Json.Nodes.JsonNode.Parse(specText);
+        }
+        catch (System.Text.Json.JsonException error)
+        {
+            throw new InvalidInputException($"{path}: its {SpecKey} metadata is not JSON ({error.Message})", error);
+        }
+        var spec = TrainingSpec.FromJson(json ?? throw new InvalidInputException($"{path}: its {SpecKey} metadata is empty"));
+        var scaling = InputScaling.UnitInterval;
+        if (file.Metadata.TryGetValue(ScaleKey, out var scale) && file.Metadata.TryGetValue(ShiftKey, out var shift))
+        {
+            if (!float.TryParse(scale, NumberStyles.Float, CultureInfo.InvariantCulture, out var scaleValue)
+                || !float.TryParse(shift, NumberStyles.Float, CultureInfo.InvariantCulture, out var shiftValue))
+            {
+                throw new InvalidInputException($"{path}: its input normalisation ({scale}, {shift}) is not two numbers");
+            }
+            scaling = new InputScaling(scaleValue, shiftValue);
+        }
+        return (spec, scaling, file.Tensors);
+    }
+
     /// <summary>The parameters in model order with their PyTorch names and shapes.</summary>
     private static List<(string Name, int[] Shape, Parameter Parameter)> Named(Sequential model)
     {

@@ -123,10 +123,16 @@ public sealed class Learner : IDisposable
         return ReadMetrics(batches, train.Count, EpochsDone);
     }
 
-    /// <summary>Loss and accuracy over the validation set, in its stored order.</summary>
-    public EpochMetrics Evaluate()
+    /// <summary>
+    /// Loss and accuracy over the validation set, in its stored order. Given a <paramref name="confusion"/>
+    /// matrix, each batch's logits and labels are also read back and counted into it: a host round trip
+    /// per batch, which training's own evaluation never asks for.
+    /// </summary>
+    public EpochMetrics Evaluate(ConfusionMatrix? confusion = null)
     {
         var batches = Batches(valid.Count, evaluationBatchSize);
+        var hostLogits = confusion is null ? null : new float[evaluationBatchSize * model.OutputWidth];
+        var hostLabels = confusion is null ? null : new int[evaluationBatchSize];
         for (var batch = 0; batch < batches; batch++)
         {
             var start = batch * evaluationBatchSize;
@@ -134,6 +140,14 @@ public sealed class Learner : IDisposable
             var logits = Forward(valid, start, rows);
             // The fused op also writes a gradient; evaluation simply does not use it.
             loss.ForwardBackward(backend, logits.Buffer, batchLabels, logitGradient.Buffer, rowStats, metrics, batch, rows, model.OutputWidth);
+            if (confusion is not null)
+            {
+                var batchLogits = hostLogits.AsSpan(0, rows * model.OutputWidth);
+                var labels = hostLabels.AsSpan(0, rows);
+                backend.Download(logits.Buffer, batchLogits);
+                backend.Download(batchLabels, labels);
+                confusion.Add(labels, batchLogits, model.OutputWidth);
+            }
         }
         return ReadMetrics(batches, valid.Count, EpochsDone);
     }

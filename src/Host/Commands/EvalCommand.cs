@@ -1,0 +1,111 @@
+using System.CommandLine;
+using System.Globalization;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using Descent.Engine.Data;
+using Descent.Engine.Models;
+using Descent.Engine.Training;
+using Descent.Kernels;
+using Spectre.Console;
+
+namespace Descent.Host.Commands;
+
+/// <summary>
+/// `descent eval MODEL`: a saved model on a dataset's test set: loss, accuracy, per-class accuracy and
+/// the confusion matrix, as tables or, with --json, as one JSON document on standard output.
+/// </summary>
+public static class EvalCommand
+{
+    public static Command Create(IAnsiConsole console, TextWriter output, TextWriter error)
+    {
+        var model = new Argument<string>("MODEL") { Description = "A .safetensors file written by descent train --save" };
+        var dataset = new Option<string?>("--dataset")
+        {
+            Description = $"Dataset to evaluate on: {string.Join(", ", DatasetName.All.Select(d => d.Name))} [default: the one it was trained on]",
+        };
+        var dataDir = new Option<string?>("--data-dir") { Description = "Folder holding the four MNIST-format IDX files" };
+        var json = new Option<bool>("--json") { Description = "Print the results as JSON instead of tables" };
+        var backend = new BackendOptions();
+        var command = new Command("eval", "Evaluate a saved model on a test set: loss, accuracy, per-class accuracy, confusion matrix")
+        {
+            model, dataset, dataDir, json,
+        };
+        backend.AddTo(command);
+        command.SetAction(async (parsed, cancellation) =>
+        {
+            var path = parsed.GetRequiredValue(model);
+            var (spec, scaling, tensors) = ModelWeights.ReadModel(path);
+            var name = DatasetName.Parse(parsed.GetValue(dataset) ?? spec.Dataset);
+            var trainedOn = DatasetName.All.FirstOrDefault(d => d.Name == spec.Dataset);
+            if (trainedOn is not null && trainedOn.Classes != name.Classes)
+            {
+                throw new InvalidInputException(
+                    $"{path} was trained on {trainedOn.Name} ({trainedOn.Classes} classes); {name.Name} has {name.Classes}");
+            }
+            var quiet = parsed.GetValue(json);
+            var location = DataLocation.FromOptions(parsed.GetValue(dataDir),
+                quiet ? null : new Progress<string>(m => error.WriteLine($"descent: {m}")));
+            var test = (await DatasetLoader.LoadAsync(name, location, cancellation)).Valid;
+
+            using var device = backend.CreateBackend(parsed, error);
+            using var run = new TrainingRun(device, spec with { Dataset = name.Name }, test, test, scaling);
+            ModelWeights.Import(device, run.Model, tensors, path);
+            var confusion = new ConfusionMatrix(name.Classes);
+            var metrics = run.Learner.Evaluate(confusion);
+
+            if (quiet)
+            {
+                output.WriteLine(Json(path, name, device, metrics, confusion).ToJsonString(new JsonSerializerOptions { WriteIndented = true }));
+            }
+            else
+            {
+                WriteTables(console, path, name, device, metrics, confusion);
+            }
+            return ExitCodes.Success;
+        });
+        return command;
+    }
+
+    private static JsonObject Json(string path, DatasetName dataset, ComputeBackend device, EpochMetrics metrics, ConfusionMatrix confusion)
+    {
+        var matrix = new JsonArray();
+        for (var actual = 0; actual < confusion.Classes; actual++)
+        {
+            matrix.Add(new JsonArray(Enumerable.Range(0, confusion.Classes).Select(p => (JsonNode)confusion[actual, p]).ToArray()));
+        }
+        return new JsonObject
+        {
+            ["model"] = path,
+            ["dataset"] = dataset.Name,
+            ["backend"] = device.Name,
+            ["items"] = metrics.Items,
+            ["loss"] = metrics.MeanLoss,
+            ["accuracy"] = metrics.Accuracy,
+            ["per_class_accuracy"] = new JsonArray(Enumerable.Range(0, confusion.Classes)
+                .Select(c => (JsonNode?)(double.IsNaN(confusion.ClassAccuracy(c)) ? null : confusion.ClassAccuracy(c))).ToArray()),
+            ["confusion"] = matrix,
+        };
+    }
+
+    private static void WriteTables(IAnsiConsole console, string path, DatasetName dataset, ComputeBackend device, EpochMetrics metrics,
+        ConfusionMatrix confusion)
+    {
+        console.WriteLine($"{path} on the {dataset.Name} test set ({metrics.Items} images), backend {device.Name}");
+        console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"loss {metrics.MeanLoss:F6}, accuracy {metrics.Accuracy:F4}"));
+        var table = new Table().AddColumn("true \\ predicted");
+        for (var predicted = 0; predicted < confusion.Classes; predicted++)
+        {
+            table.AddColumn(predicted.ToString(CultureInfo.InvariantCulture));
+        }
+        table.AddColumn("accuracy");
+        for (var actual = 0; actual < confusion.Classes; actual++)
+        {
+            var cells = new List<string> { actual.ToString(CultureInfo.InvariantCulture) };
+            cells.AddRange(Enumerable.Range(0, confusion.Classes).Select(p => confusion[actual, p].ToString(CultureInfo.InvariantCulture)));
+            var accuracy = confusion.ClassAccuracy(actual);
+            cells.Add(double.IsNaN(accuracy) ? "-" : accuracy.ToString("F4", CultureInfo.InvariantCulture));
+            table.AddRow(cells.ToArray());
+        }
+        console.Write(table);
+    }
+}

@@ -1,0 +1,90 @@
+using System.Text.Json;
+using System.Text.RegularExpressions;
+using Descent.Engine.Training;
+using Descent.Tests.Data;
+using Xunit;
+
+namespace Descent.Tests.Host;
+
+/// <summary>`descent eval MODEL`: a saved model's test-set figures agree with training's last row, and its confusion matrix with them.</summary>
+public sealed partial class EvalCommandTests : IDisposable
+{
+    private readonly TemporaryFolder folder = new();
+
+    public EvalCommandTests() => DigitFolder.Write(folder, train: 40, test: 10);
+
+    public void Dispose() => folder.Dispose();
+
+    [Fact]
+    public void Eval_reports_the_test_accuracy_training_ended_with_and_a_consistent_confusion_matrix()
+    {
+        var model = folder.File("model.safetensors");
+        var trained = CommandLine.Run("train", "--data-dir", folder.Path, "--layers", "784-16-10", "--epochs", "2", "--batch-size", "8",
+            "--save", model);
+
+        var outcome = CommandLine.Run("eval", model, "--data-dir", folder.Path, "--json");
+
+        Assert.Equal(0, outcome.ExitCode);
+        using var document = JsonDocument.Parse(outcome.Output);
+        var root = document.RootElement;
+        var accuracy = root.GetProperty("accuracy").GetDouble();
+        var lastRow = Row().Matches(trained.Output).Last();
+        Assert.Equal(double.Parse(lastRow.Groups[2].Value, System.Globalization.CultureInfo.InvariantCulture), accuracy, 4);
+        Assert.Equal(double.Parse(lastRow.Groups[1].Value, System.Globalization.CultureInfo.InvariantCulture),
+            root.GetProperty("loss").GetDouble(), 5);
+        var matrix = root.GetProperty("confusion").EnumerateArray().Select(row => row.EnumerateArray().Select(c => c.GetInt64()).ToArray()).ToArray();
+        Assert.Equal(10, matrix.Length);
+        Assert.Equal(10, matrix.Sum(row => row.Sum()));
+        Assert.Equal(accuracy, Enumerable.Range(0, 10).Sum(i => matrix[i][i]) / 10.0, 6);
+        Assert.Equal(10, root.GetProperty("items").GetInt32());
+    }
+
+    [Fact]
+    public void Eval_shows_a_table_per_class_for_a_one_output_model()
+    {
+        var model = folder.File("linear.safetensors");
+        Assert.Equal(0, CommandLine.Run("train", "--data-dir", folder.Path, "--dataset", "mnist-3-7", "--arch", "linear", "--epochs", "1",
+            "--save", model).ExitCode);
+
+        var outcome = CommandLine.Run("eval", model, "--data-dir", folder.Path);
+
+        Assert.Equal(0, outcome.ExitCode);
+        Assert.Contains("on the mnist-3-7 test set", outcome.Output);
+        Assert.Contains("true \\ predicted", outcome.Output);
+    }
+
+    [Fact]
+    public void A_file_without_descents_metadata_is_bad_input()
+    {
+        var model = folder.File("bare.safetensors");
+        File.WriteAllBytes(model, Descent.Engine.Files.SafeTensors.Encode([], new Dictionary<string, string>()));
+
+        var outcome = CommandLine.Run("eval", model, "--data-dir", folder.Path);
+
+        Assert.Equal(2, outcome.ExitCode);
+        Assert.Contains("has no descent_spec metadata", Assert.Single(outcome.ErrorLines));
+    }
+
+    [Fact]
+    public void The_confusion_matrix_counts_argmax_and_the_sign_of_a_single_logit()
+    {
+        var many = new ConfusionMatrix(3);
+        many.Add([0, 1, 2, 2], [5f, 1f, 0f, 0f, 2f, 9f, 1f, 1f, 1f, 0f, 3f, 2f], 3);
+        var single = new ConfusionMatrix(2);
+        single.Add([1, 0, 1], [0.5f, -2f, -0.1f], 1);
+
+        Assert.Equal(1, many[0, 0]);
+        Assert.Equal(1, many[1, 2]);
+        Assert.Equal(1, many[2, 0]);
+        Assert.Equal(1, many[2, 1]);
+        Assert.Equal(0.0, many.ClassAccuracy(2));
+        Assert.Equal(4, many.Total);
+        Assert.Equal(1, single[1, 1]);
+        Assert.Equal(1, single[0, 0]);
+        Assert.Equal(1, single[1, 0]);
+        Assert.Equal(0.5, single.ClassAccuracy(1));
+    }
+
+    [GeneratedRegex(@"^\s*\d+\s+\S+\s+([0-9.]+)\s+([0-9.]+)\s+[0-9.]+\s*$", RegexOptions.Multiline)]
+    private static partial Regex Row();
+}
