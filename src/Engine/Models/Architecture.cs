@@ -27,16 +27,18 @@ public sealed record Architecture(string Name, int BatchSize, float LearningRate
         All.FirstOrDefault(a => a.Name == name)
         ?? throw new InvalidInputException($"unknown architecture '{name}'; choose {string.Join(", ", All.Select(a => a.Name))}");
 
-    /// <summary>
-    /// Resolves the model and the loss together. "auto" loss means mnist_loss for one output and
-    /// cross-entropy for many; the default output width follows from the dataset and the loss.
-    /// Rules: layers start at 784; a two-class dataset ends in 1 output (mnist, bce, mse) or 2
-    /// (cross-entropy); a ten-class dataset ends in 10 with cross-entropy.
-    /// </summary>
     /// <summary>The loss name that picks the loss from the output width.</summary>
     public const string AutoLossName = "auto";
 
-    public (ModelSpec Model, LossFunction Loss) Resolve(DatasetName dataset, string? layers, Activation activation, string lossName)
+    /// <summary>
+    /// Resolves the model and the loss together. "auto" loss means mnist_loss for one output and
+    /// cross-entropy for many; the default output width follows from the dataset and the loss, the
+    /// input width from the data (<paramref name="inputFeatures"/>: 784 for MNIST's 28x28 images, but any
+    /// image size loads). Rules: layers start at the input width; a two-class dataset ends in 1 output
+    /// (mnist, bce, mse) or 2 (cross-entropy); a ten-class dataset ends in 10 with cross-entropy.
+    /// </summary>
+    public (ModelSpec Model, LossFunction Loss) Resolve(DatasetName dataset, string? layers, Activation activation, string lossName,
+        int inputFeatures = ModelSpec.ImageFeatures)
     {
         if (layers is not null && this != Mlp)
         {
@@ -49,21 +51,21 @@ public sealed record Architecture(string Name, int BatchSize, float LearningRate
         var outputs = explicitWidths?[^1] ?? (loss.SingleOutput ? 1 : dataset.Classes);
         var model = Name switch
         {
-            "linear" => ModelSpec.Linear(outputs),
-            "simple" => ModelSpec.Simple(outputs, activation),
-            _ => new ModelSpec(explicitWidths ?? [ModelSpec.ImageFeatures, DefaultHiddenWidth, outputs], activation, Layers.LinearInit.PyTorchDefault),
+            "linear" => ModelSpec.Linear(outputs, inputFeatures),
+            "simple" => ModelSpec.Simple(outputs, activation, inputFeatures),
+            _ => new ModelSpec(explicitWidths ?? [inputFeatures, DefaultHiddenWidth, outputs], activation, Layers.LinearInit.PyTorchDefault),
         };
-        CheckRules(dataset, model, loss);
+        CheckRules(dataset, model, loss, inputFeatures);
         return (model, loss);
     }
 
     private static LossFunction AutoLoss(int outputs) => outputs == 1 ? LossFunction.Mnist : LossFunction.CrossEntropy;
 
-    private static void CheckRules(DatasetName dataset, ModelSpec model, LossFunction loss)
+    private static void CheckRules(DatasetName dataset, ModelSpec model, LossFunction loss, int inputFeatures)
     {
-        if (model.Widths[0] != ModelSpec.ImageFeatures)
+        if (model.Widths[0] != inputFeatures)
         {
-            throw new InvalidInputException($"layers must start at {ModelSpec.ImageFeatures} (28x28 pixels), got {model.WidthsText}");
+            throw new InvalidInputException($"layers must start at {inputFeatures}, the pixels of one image of the data, got {model.WidthsText}");
         }
         var fits = dataset.Classes == 2
             ? (model.Outputs == 1 && loss.SingleOutput) || (model.Outputs == 2 && !loss.SingleOutput)

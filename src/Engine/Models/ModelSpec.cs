@@ -16,11 +16,11 @@ public sealed record ModelSpec(IReadOnlyList<int> Widths, Activation Activation,
     public string WidthsText => string.Join('-', Widths);
 
     /// <summary>The lesson's linear model: 784 -> outputs, no hidden layer, N(0, 1) init.</summary>
-    public static ModelSpec Linear(int outputs) => new([ImageFeatures, outputs], Activation.Relu, LinearInit.StandardNormal);
+    public static ModelSpec Linear(int outputs, int inputs = ImageFeatures) => new([inputs, outputs], Activation.Relu, LinearInit.StandardNormal);
 
     /// <summary>The lesson's simple_net: 784 -> 30 -> outputs with a nonlinearity between.</summary>
-    public static ModelSpec Simple(int outputs, Activation activation) =>
-        new([ImageFeatures, 30, outputs], activation, LinearInit.PyTorchDefault);
+    public static ModelSpec Simple(int outputs, Activation activation, int inputs = ImageFeatures) =>
+        new([inputs, 30, outputs], activation, LinearInit.PyTorchDefault);
 
     /// <summary>Any depth from a "784-128-10" string.</summary>
     public static ModelSpec FromWidths(string widths, Activation activation) =>

@@ -31,7 +31,9 @@ public static class TrainCommand
     {
         var dataset = DatasetName.Parse(settings.Dataset);
         var architecture = Architecture.Parse(settings.Arch);
-        var (modelSpec, loss) = architecture.Resolve(dataset, settings.Layers, settings.Activation, settings.Loss);
+        // Every rule but the input width is checked before any data is read; the input width follows the data.
+        var (modelSpec, loss) = architecture.Resolve(dataset, settings.Layers, settings.Activation, settings.Loss,
+            settings.Layers is { } layers ? ModelSpec.ParseWidths(layers)[0] : ModelSpec.ImageFeatures);
         var batchSize = settings.BatchSize ?? architecture.BatchSize;
         var learningRate = settings.LearningRate ?? architecture.LearningRate;
         var epochs = settings.Epochs ?? architecture.Epochs;
@@ -50,6 +52,7 @@ public static class TrainCommand
         {
             splits = ValidationSplit.HoldOut(splits.Train, fraction, settings.Seed);
         }
+        (modelSpec, loss) = architecture.Resolve(dataset, settings.Layers, settings.Activation, settings.Loss, splits.Train.Features);
 
         var spec = new TrainingSpec(dataset.Name, [1, splits.Train.ImageRows, splits.Train.ImageCols], modelSpec, loss.Name,
             new OptimizerSettings(settings.Optimizer, momentum, weightDecay),

@@ -44,7 +44,8 @@ public sealed class TrainOptions
         Architecture.All.Select(a => a.Name).ToArray());
     private readonly Option<string?> layers = new("--layers")
     {
-        Description = $"Widths for --arch mlp, like 784-256-128-10 [default: 784-{Architecture.DefaultHiddenWidth}-K]",
+        Description = $"Widths for --arch mlp, like 784-256-128-10; the first is the pixels of one image (784 for 28x28) " +
+            $"[default: N-{Architecture.DefaultHiddenWidth}-K]",
     };
     private readonly Option<string> activation = Choice("--activation", "Nonlinearity between linear layers",
         CliNames.Of(Activation.Relu), CliNames.All<Activation>());

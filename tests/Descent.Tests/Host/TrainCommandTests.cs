@@ -88,4 +88,34 @@ public sealed class TrainCommandTests : IDisposable
         var line = Assert.Single(outcome.ErrorLines);
         Assert.Matches("^descent: error: training diverged: non-finite loss at epoch 1, batch \\d+; try a lower learning rate$", line);
     }
+
+    /// <summary>Images of any size load: 12 x 12 digits train an MLP whose input width follows the data, and are recorded in the spec.</summary>
+    [Fact]
+    public void Images_of_any_size_train_with_the_input_width_following_the_data()
+    {
+        using var small = new TemporaryFolder();
+        const int side = 12, items = 30;
+        var labels = Enumerable.Range(0, items).Select(i => (byte)(i % 10)).ToArray();
+        var images = Enumerable.Range(0, items)
+            .SelectMany(i => Enumerable.Range(0, side * side).Select(p => (byte)(p / side == i % 10 ? 255 : 0))).ToArray();
+        foreach (var prefix in new[] { "train", "t10k" })
+        {
+            File.WriteAllBytes(small.File($"{prefix}-images-idx3-ubyte"), IdxBytes.Images(items, side, side, images));
+            File.WriteAllBytes(small.File($"{prefix}-labels-idx1-ubyte"), IdxBytes.Labels(labels));
+        }
+        var metrics = small.File("metrics.json");
+
+        var byDefault = CommandLine.Run("train", "--data-dir", small.Path, "--epochs", "1", "--batch-size", "8", "--metrics-out", metrics);
+        var explicitWidths = CommandLine.Run("train", "--data-dir", small.Path, "--layers", "144-16-10", "--epochs", "1", "--batch-size", "8");
+        var wrongWidth = CommandLine.Run("train", "--data-dir", small.Path, "--layers", "784-16-10", "--epochs", "1");
+
+        Assert.Equal(0, byDefault.ExitCode);
+        Assert.Contains("model 144-128-10", byDefault.Output);
+        using var document = JsonDocument.Parse(File.ReadAllText(metrics));
+        Assert.Equal([1, side, side], document.RootElement.GetProperty("spec").GetProperty("input_shape").EnumerateArray().Select(e => e.GetInt32()));
+        Assert.Equal(0, explicitWidths.ExitCode);
+        Assert.Equal(2, wrongWidth.ExitCode);
+        Assert.Equal("descent: error: layers must start at 144, the pixels of one image of the data, got 784-16-10",
+            wrongWidth.ErrorLines.Last());
+    }
 }
