@@ -10,11 +10,14 @@ public sealed record EpochRow(int Epoch, double TrainLoss, double ValidLoss, dou
 
 /// <summary>
 /// Prints training as a table of epochs: a live progress bar during each epoch on a terminal, plain
-/// lines in a pipe or a log, and only the final row with --quiet.
+/// lines in a pipe or a log, and only the final row with --quiet. The evaluation column is named for
+/// the split it measures: "test_loss" on the test set, "valid_loss" on a split held out from training.
 /// </summary>
-public sealed class EpochTable(IAnsiConsole console, bool quiet)
+public sealed class EpochTable(IAnsiConsole console, bool quiet, bool onTestSet)
 {
-    private const string HeaderLine = "epoch  train_loss  valid_loss  accuracy  seconds";
+    private string HeaderLine => onTestSet
+        ? "epoch  train_loss   test_loss  accuracy  seconds"
+        : "epoch  train_loss  valid_loss  accuracy  seconds";
 
     private bool Interactive => !quiet && console.Profile.Capabilities.Interactive;
 

@@ -65,7 +65,8 @@ public static class TrainCommand
             var activation = modelSpec.Widths.Count > 2 ? $" ({CliNames.Of(settings.Activation)})" : "";
             var optimizerName = CliNames.Of(settings.Optimizer);
             var optimizerText = settings.Optimizer == OptimizerKind.Sgd && momentum > 0 ? $"{optimizerName} momentum {Format(momentum)}" : optimizerName;
-            console.WriteLine($"{dataset.Name}: {splits.Train.Count} training, {splits.Valid.Count} validation images; " +
+            var evaluated = settings.ValidSplit is null ? "test" : "validation (held out from training)";
+            console.WriteLine($"{dataset.Name}: {splits.Train.Count} training, {splits.Valid.Count} {evaluated} images; " +
                 $"model {modelSpec.WidthsText}{activation}, loss {loss.Name}, {optimizerText} lr {Format(learningRate)}, " +
                 $"{schedule.Name} schedule, batch {batchSize}, {epochs} epochs, seed {settings.Seed}");
         }
@@ -81,7 +82,7 @@ public static class TrainCommand
             new MetricsFile.Run(DescentApp.Version, backend.Name, backend.DeviceDescription, architecture.Name), spec);
         metricsFile?.Write();
 
-        var table = new EpochTable(console, settings.Quiet);
+        var table = new EpochTable(console, settings.Quiet, onTestSet: settings.ValidSplit is null);
         table.WriteHeader();
         EpochRow? last = null;
         for (var epoch = 1; epoch <= epochs; epoch++)

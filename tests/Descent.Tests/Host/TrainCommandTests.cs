@@ -61,6 +61,8 @@ public sealed class TrainCommandTests : IDisposable
         var lines = outcome.Output.Split('\n', StringSplitOptions.RemoveEmptyEntries);
         Assert.StartsWith("backend reference: ", lines[0]);
         var header = Array.FindIndex(lines, l => l.StartsWith("epoch  train_loss", StringComparison.Ordinal));
+        Assert.Equal("epoch  train_loss   test_loss  accuracy  seconds", lines[header]);
+        Assert.Contains("10 test images", outcome.Output);
         Assert.Equal(2, lines.Length - header - 1);
         Assert.Matches(@"^\s+1\s+\d+\.\d{6}\s+\d+\.\d{6}\s+\d\.\d{4}\s+\d+\.\d{2}$", lines[header + 1]);
     }
