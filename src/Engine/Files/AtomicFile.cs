@@ -62,20 +62,6 @@ public static class AtomicFile
     }
 
     /// <summary>Replaces <paramref name="path"/> with <paramref name="contents"/>; a path that cannot be written is bad input.</summary>
-    public static void WriteAllText(string path, string contents)
-    {
-        try
-        {
-            WriteAsync(path, async (stream, cancellation) =>
-            {
-                await using var writer = new StreamWriter(stream, leaveOpen: true);
-                await writer.WriteAsync(contents.AsMemory(), cancellation);
-                return true;
-            }, CancellationToken.None).GetAwaiter().GetResult();
-        }
-        catch (Exception error) when (error is IOException or UnauthorizedAccessException)
-        {
-            throw new InvalidInputException($"cannot write {path}: {error.Message}", error);
-        }
-    }
+    public static void WriteAllText(string path, string contents) =>
+        WriteAllBytes(path, System.Text.Encoding.UTF8.GetBytes(contents));
 }
