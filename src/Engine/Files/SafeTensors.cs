@@ -153,6 +153,10 @@ public static class SafeTensors
 
     public static SafeTensorsFile Read(string path)
     {
+        if (Directory.Exists(path))
+        {
+            throw new InvalidInputException($"{path} is a folder, not a safetensors file");
+        }
         byte[] bytes;
         try
         {

@@ -46,6 +46,8 @@ public static class TrainCommand
         {
             CheckOutputPath(savePath, "--save");
         }
+        // A missing or broken --init file is refused before any data is read or device opened.
+        var initTensors = settings.Init is { } initPath ? SafeTensors.Read(initPath).Tensors : null;
         var progress = settings.Quiet ? null : new Progress<string>(message => error.WriteLine($"descent: {message}"));
         var splits = await DatasetLoader.LoadAsync(dataset, DataLocation.FromOptions(settings.DataDir, progress), cancellation);
         if (settings.ValidSplit is { } fraction)
@@ -73,9 +75,9 @@ public static class TrainCommand
 
         using var run = new TrainingRun(backend, spec, splits.Train, splits.Valid);
         var learner = run.Learner;
-        if (settings.Init is { } initPath)
+        if (initTensors is not null)
         {
-            ModelWeights.Import(backend, run.Model, SafeTensors.Read(initPath).Tensors, initPath);
+            ModelWeights.Import(backend, run.Model, initTensors, settings.Init!);
         }
 
         var metricsFile = settings.MetricsOut is null ? null : new MetricsFile(settings.MetricsOut,

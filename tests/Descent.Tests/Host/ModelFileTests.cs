@@ -102,6 +102,18 @@ public sealed partial class ModelFileTests : IDisposable
     }
 
     [Fact]
+    public void A_missing_init_file_or_a_folder_is_refused_before_any_data_is_read()
+    {
+        var missing = Train("--layers", "784-16-10", "--epochs", "0", "--init", folder.File("missing.safetensors"));
+        var aFolder = Train("--layers", "784-16-10", "--epochs", "0", "--init", folder.Path);
+
+        Assert.Equal(2, missing.ExitCode);
+        Assert.Equal(2, aFolder.ExitCode);
+        Assert.DoesNotContain("training", missing.Output);
+        Assert.Equal($"descent: error: {folder.Path} is a folder, not a safetensors file", Assert.Single(aFolder.ErrorLines));
+    }
+
+    [Fact]
     public void Save_into_a_missing_folder_is_refused_before_training()
     {
         var outcome = Train("--layers", "784-16-10", "--epochs", "1", "--save", Path.Combine(folder.Path, "missing", "model.safetensors"));
