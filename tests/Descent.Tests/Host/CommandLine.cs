@@ -1,9 +1,11 @@
+using System.Globalization;
+using System.Text.RegularExpressions;
 using Descent.Host;
 
 namespace Descent.Tests.Host;
 
 /// <summary>Runs `descent` in-process and captures what a person would see.</summary>
-public static class CommandLine
+public static partial class CommandLine
 {
     public sealed record Outcome(int ExitCode, string Output, string Error)
     {
@@ -17,4 +19,14 @@ public static class CommandLine
         var code = DescentApp.Run(args, output, error);
         return new Outcome(code, output.ToString(), error.ToString());
     }
+
+    /// <summary>The evaluation loss and accuracy of the last epoch row `descent train` printed.</summary>
+    public static (double Loss, double Accuracy) LastEvaluation(string output)
+    {
+        var row = EpochRow().Matches(output).Last();
+        return (double.Parse(row.Groups[1].Value, CultureInfo.InvariantCulture), double.Parse(row.Groups[2].Value, CultureInfo.InvariantCulture));
+    }
+
+    [GeneratedRegex(@"^\s*\d+\s+\S+\s+([0-9.]+)\s+([0-9.]+)\s+[0-9.]+\s*$", RegexOptions.Multiline)]
+    private static partial Regex EpochRow();
 }

@@ -1,7 +1,6 @@
 using System.Buffers.Binary;
 using System.Text;
 using System.Text.Json;
-using System.Text.RegularExpressions;
 using Descent.Tests.Data;
 using Xunit;
 
@@ -12,7 +11,7 @@ namespace Descent.Tests.Host;
 /// nn.Sequential (checked with a reader written here, not the production one), a model saved and loaded
 /// evaluates identically on every backend, and every kind of broken file is one line and exit 2.
 /// </summary>
-public sealed partial class ModelFileTests : IDisposable
+public sealed class ModelFileTests : IDisposable
 {
     private readonly TemporaryFolder folder = new();
 
@@ -56,8 +55,8 @@ public sealed partial class ModelFileTests : IDisposable
 
         Assert.Equal(0, trained.ExitCode);
         Assert.Equal(0, loaded.ExitCode);
-        Assert.Equal(LastValidation(trained.Output), LastValidation(loaded.Output));
-        Assert.NotEqual(LastValidation(fresh.Output), LastValidation(loaded.Output));
+        Assert.Equal(CommandLine.LastEvaluation(trained.Output), CommandLine.LastEvaluation(loaded.Output));
+        Assert.NotEqual(CommandLine.LastEvaluation(fresh.Output), CommandLine.LastEvaluation(loaded.Output));
     }
 
     [Fact]
@@ -70,8 +69,8 @@ public sealed partial class ModelFileTests : IDisposable
         var onReference = Train("--backend", "reference", "--layers", "784-16-10", "--epochs", "0", "--init", model);
 
         // The loss may differ in its last digits (float against double); the accuracy, from the predicted classes, may not.
-        Assert.Equal(LastValidation(onCpu.Output).Accuracy, LastValidation(onReference.Output).Accuracy);
-        Assert.Equal(LastValidation(onCpu.Output).Loss, LastValidation(onReference.Output).Loss, 4);
+        Assert.Equal(CommandLine.LastEvaluation(onCpu.Output).Accuracy, CommandLine.LastEvaluation(onReference.Output).Accuracy);
+        Assert.Equal(CommandLine.LastEvaluation(onCpu.Output).Loss, CommandLine.LastEvaluation(onReference.Output).Loss, 4);
     }
 
     public static TheoryData<string, string> BrokenFiles() => new()
@@ -124,16 +123,6 @@ public sealed partial class ModelFileTests : IDisposable
 
     private CommandLine.Outcome Train(params string[] args) =>
         CommandLine.Run(["train", "--data-dir", folder.Path, "--batch-size", "8", .. args]);
-
-    private static (double Loss, double Accuracy) LastValidation(string output)
-    {
-        var row = Row().Matches(output).Last();
-        return (double.Parse(row.Groups[1].Value, System.Globalization.CultureInfo.InvariantCulture),
-            double.Parse(row.Groups[2].Value, System.Globalization.CultureInfo.InvariantCulture));
-    }
-
-    [GeneratedRegex(@"^\s*\d+\s+\S+\s+([0-9.]+)\s+([0-9.]+)\s+[0-9.]+\s*$", RegexOptions.Multiline)]
-    private static partial Regex Row();
 
     /// <summary>The header and data of a safetensors file, read straight from the format's definition.</summary>
     private static (Dictionary<string, JsonElement> Header, byte[] Data) ReadIndependently(string path)
