@@ -6,25 +6,28 @@ namespace Descent.Engine.Data;
 public sealed class DatasetName
 {
     /// <summary>Full MNIST: 60000 training and 10000 test images of the digits 0-9.</summary>
-    public static readonly DatasetName Mnist = new("mnist", 10);
+    public static readonly DatasetName Mnist = new("mnist", ["0", "1", "2", "3", "4", "5", "6", "7", "8", "9"]);
 
     /// <summary>
     /// The lesson's MNIST_SAMPLE made from full MNIST: the train set's 3s and 7s (12396) to train on,
     /// the test set's 3s and 7s (2038) to validate on; label 1 for a 3, 0 for a 7.
     /// </summary>
-    public static readonly DatasetName MnistThreesAndSevens = new("mnist-3-7", 2);
+    public static readonly DatasetName MnistThreesAndSevens = new("mnist-3-7", ["7", "3"]);
 
-    private DatasetName(string name, int classes)
+    private DatasetName(string name, IReadOnlyList<string> classNames)
     {
         Name = name;
-        Classes = classes;
+        ClassNames = classNames;
     }
 
     public static IReadOnlyList<DatasetName> All { get; } = [Mnist, MnistThreesAndSevens];
 
     public string Name { get; }
 
-    public int Classes { get; }
+    public int Classes => ClassNames.Count;
+
+    /// <summary>What each label means, by label: the digit for MNIST; for mnist-3-7, label 0 is a 7 and label 1 a 3.</summary>
+    public IReadOnlyList<string> ClassNames { get; }
 
     /// <summary>The dataset called <paramref name="name"/> (case-insensitive).</summary>
     public static DatasetName Parse(string name) =>
