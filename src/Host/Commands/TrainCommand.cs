@@ -70,7 +70,7 @@ public static class TrainCommand
         {
             if (settings.EarlyStop is not null && settings.ValidSplit is null && resumed is null)
             {
-                say($"--early-stop measures on a validation split: holding out {TrainSpecBuilder.DefaultEarlyStopSplit:P0} of the training set " +
+                say($"--early-stop measures on a validation split: holding out {TrainSpecBuilder.DefaultEarlyStopSplit * 100:0}% of the training set " +
                     "(seeded); --valid-split F chooses another fraction");
             }
             if (checkpoints is not null && !validating)
