@@ -29,6 +29,9 @@ public static class DescentApp
             CheckCommand.Create(console, error),
             BenchCommand.Create(console, error),
             DevicesCommand.Create(console),
+            LessonCommand.Create(console, error),
+            LrFindCommand.Create(console, error),
+            WeightsCommand.Create(console),
         };
 
         var parsed = root.Parse(args);

@@ -7,19 +7,33 @@ namespace Descent.Engine.Models;
 /// A multi-layer perceptron described by its widths (784-H-...-K), the activation between linear
 /// layers and how the linear layers start. Builds a <see cref="Sequential"/> on a backend.
 /// </summary>
-public sealed record ModelSpec(IReadOnlyList<int> Widths, Activation Activation, LinearInit Init)
+/// <param name="Activation">
+/// The nonlinearity between linear layers, or null for none: linear layers stacked with nothing between
+/// them, which the lesson shows are no better than one.
+/// </param>
+public sealed record ModelSpec(IReadOnlyList<int> Widths, Activation? Activation, LinearInit Init)
 {
     public const int ImageFeatures = 784;
+
+    /// <summary>How specs spell the absence of an activation.</summary>
+    public const string NoActivationName = "none";
+
+    /// <summary>The activation as specs spell it: its command-line name, or "none".</summary>
+    public string ActivationName => Activation is { } activation ? CliNames.Of(activation) : NoActivationName;
+
+    /// <summary>Reads what <see cref="ActivationName"/> wrote.</summary>
+    public static Kernels.Activation? ParseActivation(string name) =>
+        name == NoActivationName ? null : CliNames.Parse<Kernels.Activation>(name, "activation");
 
     public int Outputs => Widths[^1];
 
     public string WidthsText => string.Join('-', Widths);
 
     /// <summary>The lesson's linear model: 784 -> outputs, no hidden layer, N(0, 1) init.</summary>
-    public static ModelSpec Linear(int outputs, int inputs = ImageFeatures) => new([inputs, outputs], Activation.Relu, LinearInit.StandardNormal);
+    public static ModelSpec Linear(int outputs, int inputs = ImageFeatures) => new([inputs, outputs], Kernels.Activation.Relu, LinearInit.StandardNormal);
 
     /// <summary>The lesson's simple_net: 784 -> 30 -> outputs with a nonlinearity between.</summary>
-    public static ModelSpec Simple(int outputs, Activation activation, int inputs = ImageFeatures) =>
+    public static ModelSpec Simple(int outputs, Kernels.Activation? activation, int inputs = ImageFeatures) =>
         new([inputs, 30, outputs], activation, LinearInit.PyTorchDefault);
 
     /// <summary>Any depth from a "784-128-10" string.</summary>

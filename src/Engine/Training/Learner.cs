@@ -121,16 +121,35 @@ public sealed class Learner : IDisposable
         var batches = BatchesPerEpoch;
         for (var batch = 0; batch < batches; batch++)
         {
-            var start = batch * BatchSize;
-            var rows = Math.Min(BatchSize, train.Count - start);
-            var logits = Forward(train, start, rows);
-            loss.ForwardBackward(backend, logits.Buffer, batchLabels, logitGradient.Buffer, rowStats, metrics, batch, rows, model.OutputWidth);
-            model.Backward(logitGradient, rows);
-            optimizer.Step(learningRate);
+            TrainBatch(batch, learningRate);
             batchQueued?.Invoke(batch + 1);
         }
         EpochsDone++;
         return ReadMetrics(batches, train.Count, EpochsDone);
+    }
+
+    /// <summary>
+    /// Trains the batches of the next epoch's permutation one at a time, batch b at
+    /// <paramref name="rateOfBatch"/>(b), and reads each batch's mean loss back before queuing the next: a
+    /// host round trip per step that an epoch never pays, but that the learning-rate finder needs, since it
+    /// decides from each loss whether to go on. Stops after the batch for which <paramref name="keepGoing"/>
+    /// returns false, or at the epoch's end. A non-finite loss is handed over as NaN rather than thrown: for
+    /// the finder, divergence ends the sweep. No epoch is counted as done.
+    /// </summary>
+    public void TrainBatchByBatch(Func<int, float> rateOfBatch, Func<int, double, bool> keepGoing)
+    {
+        train.Shuffle(seed, EpochsDone);
+        Span<float> slot = stackalloc float[MetricSlot.Width];
+        for (var batch = 0; batch < BatchesPerEpoch; batch++)
+        {
+            var rows = TrainBatch(batch, rateOfBatch(batch));
+            backend.Download(metrics, slot, batch * MetricSlot.Width);
+            var finite = slot[MetricSlot.NonFinite] == 0f && float.IsFinite(slot[MetricSlot.LossSum]);
+            if (!keepGoing(batch, finite ? slot[MetricSlot.LossSum] / (double)rows : double.NaN))
+            {
+                return;
+            }
+        }
     }
 
     /// <summary>
@@ -169,6 +188,18 @@ public sealed class Learner : IDisposable
         batchLabels.Dispose();
         rowStats.Dispose();
         metrics.Dispose();
+    }
+
+    /// <summary>Queues one step on batch <paramref name="batch"/> of the training order; returns its rows.</summary>
+    private int TrainBatch(int batch, float learningRate)
+    {
+        var start = batch * BatchSize;
+        var rows = Math.Min(BatchSize, train.Count - start);
+        var logits = Forward(train, start, rows);
+        loss.ForwardBackward(backend, logits.Buffer, batchLabels, logitGradient.Buffer, rowStats, metrics, batch, rows, model.OutputWidth);
+        model.Backward(logitGradient, rows);
+        optimizer.Step(learningRate);
+        return rows;
     }
 
     private Tensor Forward(DeviceDataset data, int start, int rows)

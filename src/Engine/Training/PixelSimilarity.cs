@@ -49,8 +49,8 @@ public static class PixelSimilarity
         return new BaselineResult((double)threesRight / threes, (double)sevensRight / sevens);
     }
 
-    /// <summary>The mean of every image with <paramref name="label"/>, pixels scaled to 0..1.</summary>
-    private static double[] MeanImage(ImageDataset data, int label)
+    /// <summary>The mean of every image with <paramref name="label"/>, pixels scaled to 0..1: the lesson's "ideal" digit.</summary>
+    public static double[] MeanImage(ImageDataset data, int label)
     {
         var sum = new double[data.Features];
         var count = 0;

@@ -44,7 +44,7 @@ public sealed record TrainingSpec(
         ["model"] = new JsonObject
         {
             ["widths"] = new JsonArray(Model.Widths.Select(width => (JsonNode)width).ToArray()),
-            ["activation"] = CliNames.Of(Model.Activation),
+            ["activation"] = Model.ActivationName,
             ["init"] = Model.Init.Name,
         },
         ["loss"] = Loss,
@@ -79,7 +79,7 @@ public sealed record TrainingSpec(
                 json["dataset"]!.GetValue<string>(),
                 json["input_shape"]!.AsArray().Select(size => size!.GetValue<int>()).ToArray(),
                 new ModelSpec(model["widths"]!.AsArray().Select(width => width!.GetValue<int>()).ToArray(),
-                    CliNames.Parse<Activation>(model["activation"]!.GetValue<string>(), "activation"),
+                    ModelSpec.ParseActivation(model["activation"]!.GetValue<string>()),
                     LinearInit.Parse(model["init"]!.GetValue<string>())),
                 json["loss"]!.GetValue<string>(),
                 new OptimizerSettings(CliNames.Parse<OptimizerKind>(optimizer["kind"]!.GetValue<string>(), "optimizer"),

@@ -25,15 +25,23 @@ public static class EvalCommand
         };
         var dataDir = new Option<string?>("--data-dir") { Description = "Folder holding the four MNIST-format IDX files" };
         var json = new Option<bool>("--json") { Description = "Print the results as JSON instead of tables" };
+        var plot = new Option<string?>("--plot") { Description = "Draw the confusion matrix into this PNG" };
+        var plotOptions = new Plots.PlotOptions();
         var backend = new BackendOptions();
         var command = new Command("eval", "Evaluate a saved model on a test set: loss, accuracy, per-class accuracy, confusion matrix")
         {
-            model, dataset, dataDir, json,
+            model, dataset, dataDir, json, plot, plotOptions.Size,
         };
         backend.AddTo(command);
         command.SetAction(async (parsed, cancellation) =>
         {
             var path = parsed.GetRequiredValue(model);
+            var picture = parsed.GetValue(plot);
+            var size = plotOptions.ReadSize(parsed);
+            if (picture is not null)
+            {
+                TrainCommand.CheckOutputPath(picture, "--plot");
+            }
             var (spec, scaling, tensors) = ModelWeights.ReadModel(path);
             var name = DatasetName.Parse(parsed.GetValue(dataset) ?? spec.Dataset);
             var trainedOn = DatasetName.All.FirstOrDefault(d => d.Name == spec.Dataset);
@@ -52,6 +60,12 @@ public static class EvalCommand
             ModelWeights.Import(device, run.Model, tensors, path);
             var confusion = new ConfusionMatrix(name.Classes);
             var metrics = run.Learner.Evaluate(confusion);
+            if (picture is not null)
+            {
+                var title = string.Create(CultureInfo.InvariantCulture,
+                    $"{Path.GetFileName(Path.TrimEndingDirectorySeparator(path))} on the {name.Name} test set: accuracy {metrics.Accuracy:F4}");
+                Engine.Files.AtomicFile.WriteAllBytes(picture, Plots.ConfusionChart.Png(confusion, name.ClassNames, title, size));
+            }
 
             if (quiet)
             {

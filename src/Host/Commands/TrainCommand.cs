@@ -7,6 +7,7 @@ using Descent.Engine.Files;
 using Descent.Engine.Models;
 using Descent.Engine.Optimizers;
 using Descent.Engine.Training;
+using Descent.Host.Plots;
 using Descent.Kernels;
 using Spectre.Console;
 
@@ -25,11 +26,14 @@ public static class TrainCommand
         var options = new TrainOptions();
         var command = new Command("train", "Train a model of the lesson on MNIST or its 3-vs-7 subset");
         options.AddTo(command);
-        command.SetAction((parsed, cancellation) => RunAsync(options.Read(parsed), console, error, cancellation));
+        var plot = new TrainingPlotOptions();
+        plot.AddTo(command);
+        command.SetAction((parsed, cancellation) => RunAsync(options.Read(parsed), console, error, cancellation, plot.Read(parsed)));
         return command;
     }
 
-    public static async Task<int> RunAsync(TrainSettings settings, IAnsiConsole console, TextWriter error, CancellationToken cancellation)
+    public static async Task<int> RunAsync(TrainSettings settings, IAnsiConsole console, TextWriter error, CancellationToken cancellation,
+        TrainingPlot? plot = null)
     {
         // Everything that can be refused without data is refused before any is read or a device opened.
         var resumed = settings.Resume is { } resumePath ? CheckpointFolder.Load(resumePath) : null;
@@ -50,6 +54,10 @@ public static class TrainCommand
         if (settings.Save is { } savePath)
         {
             CheckOutputPath(savePath, "--save");
+        }
+        if (plot is not null)
+        {
+            CheckOutputPath(plot.Path, "--plot");
         }
         var initTensors = settings.Init is { } initPath ? SafeTensors.Read(initPath).Tensors : null;
         var checkpointRoot = settings.Checkpoint ?? (resumed is null ? null : RootOf(resumed.Folder));
@@ -121,6 +129,7 @@ public static class TrainCommand
                 table.WriteRow(last);
                 metricsFile?.Append(last);
                 history = [.. history, last];
+                plot?.Draw($"descent train: {spec.Model.WidthsText} on {dataset.Name}", history, validating ? "valid" : "test");
                 var improved = validating && tracker.Record(epoch, evaluated.MeanLoss);
                 if (checkpoints is not null)
                 {
@@ -189,7 +198,7 @@ public static class TrainCommand
 
     private static string Describe(TrainingSpec spec, DatasetName dataset, DatasetSplits splits, int epochs, string scheduleName)
     {
-        var activation = spec.Model.Widths.Count > 2 ? $" ({CliNames.Of(spec.Model.Activation)})" : "";
+        var activation = spec.Model.Widths.Count > 2 ? $" ({spec.Model.ActivationName})" : "";
         var optimizerName = CliNames.Of(spec.Optimizer.Kind);
         var optimizerText = spec.Optimizer.Kind == OptimizerKind.Sgd && spec.Optimizer.Momentum > 0
             ? $"{optimizerName} momentum {Format(spec.Optimizer.Momentum)}"
@@ -201,7 +210,7 @@ public static class TrainCommand
     }
 
     /// <summary>Refuses, before any training, an output path whose folder is missing or that names a folder: no trained model is then lost at the end.</summary>
-    private static void CheckOutputPath(string path, string option)
+    internal static void CheckOutputPath(string path, string option)
     {
         if (string.IsNullOrWhiteSpace(path))
         {

@@ -152,7 +152,7 @@ public sealed class TrainOptions
         parsed.CommandResult.Children.OfType<System.CommandLine.Parsing.OptionResult>()
             .Where(result => !result.Implicit).Select(result => result.Option.Name).ToHashSet());
 
-    private static Option<string> Choice(string name, string description, string defaultValue, params string[] choices)
+    internal static Option<string> Choice(string name, string description, string defaultValue, params string[] choices)
     {
         var option = new Option<string>(name) { Description = description, DefaultValueFactory = _ => defaultValue };
         option.AcceptOnlyFromAmong(choices);

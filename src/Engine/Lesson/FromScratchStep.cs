@@ -1,0 +1,44 @@
+using Descent.Engine.Losses;
+using Descent.Engine.Models;
+
+namespace Descent.Engine.Lesson;
+
+/// <summary>
+/// Step 3: the linear model from scratch, xb @ weights + bias with every parameter from N(0, 1),
+/// mnist_loss, batch 256, lr 1.0: its accuracy at initialisation, after one epoch and after 20 more,
+/// and its pixel weights.
+/// </summary>
+public sealed class FromScratchStep : LessonPart
+{
+    public override string Name => "from-scratch";
+
+    public override string Title => "A linear model from scratch: N(0, 1) weights, mnist_loss, batch 256, lr 1.0";
+
+    public override IEnumerable<LessonItem> Run(LessonContext context)
+    {
+        var splits = context.Data.ThreesAndSevens;
+        var architecture = Architecture.Linear;
+        const int moreEpochs = 20;
+        var spec = context.Spec(ThreesAndSevensTraining.Dataset, splits, ModelSpec.Linear(1, splits.Train.Features), LossFunction.Mnist,
+            architecture.LearningRate, architecture.BatchSize, 1 + moreEpochs);
+        yield return new LessonNote($"{spec.Model.WidthsText}: one weight per pixel and a bias, from N(0, 1) (seed {context.Seed}); " +
+            "p = sigmoid(xb @ weights + bias); mnist_loss = mean of (1 - p where the target is 3, p where it is 7)");
+        yield return ThreesAndSevensTraining.MeasuredOn(context);
+        using var run = context.Run(spec, splits);
+        var atInit = run.Learner.Evaluate();
+        yield return LessonFigure.RandomStart($"{ThreesAndSevensTraining.Metric} at initialisation", atInit.Accuracy, Book.FromScratchAtInit);
+        var first = context.Epochs(run, 1).Single();
+        yield return LessonFigure.RandomStart($"{ThreesAndSevensTraining.Metric} after 1 epoch", first.Accuracy, Book.FromScratchAfterOneEpoch);
+        var accuracies = new List<double>();
+        foreach (var epoch in context.Epochs(run, moreEpochs))
+        {
+            accuracies.Add(epoch.Accuracy);
+        }
+        yield return new LessonSeries($"{ThreesAndSevensTraining.Metric} after each of the {moreEpochs} more epochs", accuracies, "F4");
+        yield return LessonFigure.Final($"{ThreesAndSevensTraining.Metric} after {moreEpochs} more", accuracies[^1],
+            Book.FromScratchAfterTwentyMore, context.Data.IsBooksThreesAndSevens);
+        yield return new LessonPicture("3-pixel-weights.png",
+            "the 784 pixel weights in the image's shape: where ink pushes towards a 3 (one colour) or a 7 (the other)",
+            ThreesAndSevensTraining.PixelWeights("Step 3: the linear model's pixel weights (positive: a 3, negative: a 7)", run));
+    }
+}
