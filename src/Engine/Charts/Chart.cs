@@ -19,11 +19,12 @@ public sealed record ChartSeries(string Name, IReadOnlyList<double> X, IReadOnly
     SeriesStyle Style = SeriesStyle.Line, bool OnRightAxis = false);
 
 /// <summary>
-/// Curves against one x axis, logarithmic where <paramref name="LogX"/> (a learning-rate sweep); series
-/// marked for the right axis are measured on a second y axis labelled <paramref name="RightYLabel"/>.
+/// Curves against one x axis, logarithmic where <paramref name="LogX"/> (a learning-rate sweep); the left y
+/// axis is logarithmic where <paramref name="LogY"/> (losses falling over orders of magnitude, all positive);
+/// series marked for the right axis are measured on a second y axis labelled <paramref name="RightYLabel"/>.
 /// </summary>
 public sealed record LineChart(string Title, string XLabel, string YLabel, IReadOnlyList<ChartSeries> Series,
-    bool LogX = false, string? RightYLabel = null) : Chart(Title);
+    bool LogX = false, bool LogY = false, string? RightYLabel = null) : Chart(Title);
 
 /// <summary>How heat-map values become colours.</summary>
 public enum ColourScale

@@ -49,9 +49,10 @@ public sealed class BatchSizeExperiment : LessonPart
         yield return new LessonNote($"fastest epochs: {fastest.Label}; lowest loss after {Epochs} epochs: {lowest.Label}. One step per epoch learns " +
             "little from many items; one item per step learns the most per item but pays a step per item; a mini-batch trades between them");
         yield return new LessonPicture("batch-size.png", "valid_loss against items seen for the three batch sizes",
-            new LineChart("Batch, stochastic and mini-batch gradient descent (3s and 7s, linear model)", "training items seen", "valid_loss",
+            new LineChart("Batch, stochastic and mini-batch gradient descent (3s and 7s, linear model)", "training items seen",
+                "valid_loss (log scale)",
                 variants.Select(v => new ChartSeries($"{v.Label}, batch {v.Spec.BatchSize}", v.ItemsSeen(splits.Train.Count), v.EvaluationLosses,
-                    SeriesStyle.LineAndMarkers)).ToList()));
+                    SeriesStyle.LineAndMarkers)).ToList(), LogY: true));
     }
 
     private static int Steps(int items, int batchSize) => (items + batchSize - 1) / batchSize;

@@ -1,3 +1,4 @@
+using Descent.Engine.Charts;
 using Descent.Engine.Losses;
 using Descent.Engine.Models;
 
@@ -24,7 +25,10 @@ public sealed class FromScratchStep : LessonPart
         yield return new LessonNote($"{spec.Model.WidthsText}: one weight per pixel and a bias, from N(0, 1) (seed {context.Seed}); " +
             "p = sigmoid(xb @ weights + bias); mnist_loss = mean of (1 - p where the target is 3, p where it is 7)");
         yield return ThreesAndSevensTraining.MeasuredOn(context);
+        yield return new LessonNote($"Descent shuffles the training set every epoch (seeded); the book's DataLoader(dset, batch_size=256) does not, " +
+            "so each of its epochs sees all the 3s and then all the 7s (steps 3 to 6)");
         using var run = context.Run(spec, splits);
+        var start = WeightMaps.FirstLayer("", spec, ModelWeights.Export(run.Backend, run.Model), "the model at initialisation").Panels[0];
         var atInit = run.Learner.Evaluate();
         yield return LessonFigure.RandomStart($"{ThreesAndSevensTraining.Metric} at initialisation", atInit.Accuracy, Book.FromScratchAtInit);
         var first = context.Epochs(run, 1).Single();
@@ -37,8 +41,15 @@ public sealed class FromScratchStep : LessonPart
         yield return new LessonSeries($"{ThreesAndSevensTraining.Metric} after each of the {moreEpochs} more epochs", accuracies, "F4");
         yield return LessonFigure.Final($"{ThreesAndSevensTraining.Metric} after {moreEpochs} more", accuracies[^1],
             Book.FromScratchAfterTwentyMore, context.Data.IsBooksThreesAndSevens);
+        var trained = WeightMaps.FirstLayer("", spec, ModelWeights.Export(run.Backend, run.Model), "the trained model").Panels[0];
+        var learned = trained.Values.Select((weight, pixel) => weight - start.Values[pixel]).ToArray();
         yield return new LessonPicture("3-pixel-weights.png",
-            "the 784 pixel weights in the image's shape: where ink pushes towards a 3 (one colour) or a 7 (the other)",
-            ThreesAndSevensTraining.PixelWeights("Step 3: the linear model's pixel weights (positive: a 3, negative: a 7)", run));
+            "the 784 pixel weights in the image's shape, and what training added to their N(0, 1) start: pixels that never hold ink " +
+            "keep their random start; red where ink argues for a 3, blue for a 7",
+            new HeatMapChart("Step 3: pixel weights (red: a 3, blue: a 7)",
+            [
+                trained with { Label = "weights after training" },
+                new HeatMapPanel("learned: weights minus their start", trained.Rows, trained.Cols, learned),
+            ], ColourScale.Diverging));
     }
 }

@@ -31,7 +31,7 @@ public sealed class FullMnistStep : LessonPart
             sweep = LearningRateFinder.Sweep(sweepRun.Learner, cancellation: context.Cancellation);
         }
         yield return new LessonNote(string.Create(CultureInfo.InvariantCulture,
-            $"learning-rate finder: one batch per rate from {LearningRateFinder.DefaultStartRate:G} upward, {sweep.Rates.Count} of " +
+            $"learning-rate finder: one batch per rate from {LearningRateFinder.DefaultStartRate:0e0} upward, {sweep.Rates.Count} of " +
             $"{sweep.PlannedSteps} steps ({sweep.EndingDescription}); lowest smoothed loss {sweep.MinimumLoss:F4} at lr {sweep.MinimumRate:G3}, " +
             $"so it suggests a tenth of that: {sweep.SuggestedRate:G3}"));
         yield return new LessonPicture("7-lr-finder.png", "the loss flat at tiny rates, falling, then shooting up past the minimum",

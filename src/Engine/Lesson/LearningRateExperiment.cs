@@ -53,8 +53,9 @@ public sealed class LearningRateExperiment : LessonPart
         yield return new LessonPicture("learning-rate.png",
             "valid_loss per epoch: the small rate creeping down, the good one dropping at once" +
             (notDrawn.Count > 0 ? $" ({string.Join(", ", notDrawn)} diverged in its first epoch: no point to draw)" : ""),
-            new LineChart("Learning rate too small, good, too large (3s and 7s, 784-30-1)", "epoch", "valid_loss",
+            new LineChart("Learning rate too small, good, too large (3s and 7s, 784-30-1)", "epoch", "valid_loss (log scale)",
                 drawn.Select(v => new ChartSeries(string.Create(CultureInfo.InvariantCulture, $"{v.Label}: lr {v.Spec.Schedule.LearningRate:G}"),
-                    Enumerable.Range(0, v.History.Count + 1).Select(e => (double)e).ToArray(), v.EvaluationLosses, SeriesStyle.LineAndMarkers)).ToList()));
+                    Enumerable.Range(0, v.History.Count + 1).Select(e => (double)e).ToArray(), v.EvaluationLosses, SeriesStyle.LineAndMarkers)).ToList(),
+                LogY: true));
     }
 }

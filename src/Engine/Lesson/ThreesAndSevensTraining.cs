@@ -1,6 +1,4 @@
-using Descent.Engine.Charts;
 using Descent.Engine.Data;
-using Descent.Engine.Models;
 using Descent.Engine.Training;
 
 namespace Descent.Engine.Lesson;
@@ -22,9 +20,6 @@ internal static class ThreesAndSevensTraining
     public static LessonRow Row(LessonTable table, EpochRecord epoch) =>
         new(table, null, [epoch.Epoch, epoch.TrainLoss, epoch.ValidLoss, epoch.Accuracy, epoch.Seconds]);
 
-    /// <summary>The first layer's weights of a run's model, in the shape of the images.</summary>
-    public static HeatMapChart PixelWeights(string title, TrainingRun run) =>
-        WeightMaps.FirstLayer(title, run.Spec, ModelWeights.Export(run.Backend, run.Model), "the trained model");
 
     public static DatasetName Dataset => DatasetName.MnistThreesAndSevens;
 }

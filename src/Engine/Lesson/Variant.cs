@@ -16,9 +16,6 @@ internal sealed record Variant(string Label, TrainingSpec Spec, int Parameters, 
     /// <summary>The evaluation loss before training and after each epoch.</summary>
     public double[] EvaluationLosses => [AtStart.MeanLoss, .. History.Select(epoch => epoch.ValidLoss)];
 
-    /// <summary>The accuracy before training and after each epoch.</summary>
-    public double[] Accuracies => [AtStart.Accuracy, .. History.Select(epoch => epoch.Accuracy)];
-
     /// <summary>Mean wall seconds of an epoch (its evaluation included), NaN when none finished.</summary>
     public double SecondsPerEpoch => History.Count == 0 ? double.NaN : History.Average(epoch => epoch.Seconds);
 

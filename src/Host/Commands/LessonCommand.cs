@@ -13,7 +13,7 @@ namespace Descent.Host.Commands;
 /// <summary>
 /// `descent lesson`: the book's chapter 4 step by step (or one step with --step N), and one subcommand per
 /// experiment of the seed. The steps, their numbers, the subcommands and the help all come from the
-/// engine's <see cref="Lesson"/> lists; this command only loads the data, opens the backend, and prints.
+/// engine's <see cref="LessonPlan"/> lists; this command only loads the data, opens the backend, and prints.
 /// </summary>
 public static class LessonCommand
 {
@@ -23,21 +23,21 @@ public static class LessonCommand
     public static Command Create(IAnsiConsole console, TextWriter error)
     {
         var options = new LessonOptions();
-        var step = new Option<int?>("--step") { Description = $"Run only step N: {Lesson.StepList}" };
+        var step = new Option<int?>("--step") { Description = $"Run only step N: {LessonPlan.StepList}" };
         var command = new Command("lesson",
-            $"Run the book's chapter 4 (and chapter 5's MLP) step by step, each figure beside the book's, with pictures. Steps: {Lesson.StepList}; " +
-            $"experiments: {string.Join(", ", Lesson.Experiments.Select(experiment => experiment.Name))}");
+            $"Run the book's chapter 4 (and chapter 5's MLP) step by step, each figure beside the book's, with pictures. Steps: {LessonPlan.StepList}; " +
+            $"experiments: {string.Join(", ", LessonPlan.Experiments.Select(experiment => experiment.Name))}");
         command.Options.Add(step);
         options.AddTo(command);
         command.SetAction((parsed, cancellation) =>
         {
             var chosen = parsed.GetValue(step) is { } number
-                ? [(number, Lesson.Step(number))]
-                : Lesson.Steps.Select((part, index) => (index + 1, part)).ToList();
-            return RunAsync(chosen.Select(entry => ($"Step {entry.Item1} of {Lesson.Steps.Count}", entry.Item2)).ToList(),
+                ? [(number, LessonPlan.Step(number))]
+                : LessonPlan.Steps.Select((part, index) => (index + 1, part)).ToList();
+            return RunAsync(chosen.Select(entry => ($"Step {entry.Item1} of {LessonPlan.Steps.Count}", entry.Item2)).ToList(),
                 options.Read(parsed), console, error, cancellation);
         });
-        foreach (var experiment in Lesson.Experiments)
+        foreach (var experiment in LessonPlan.Experiments)
         {
             var experimentOptions = new LessonOptions();
             var subcommand = new Command(experiment.Name, experiment.Title);

@@ -60,7 +60,8 @@ public sealed class LessonPrinter(IAnsiConsole console, string pictureFolder, Pl
         var verdict = figure.Judgement switch
         {
             Judgement.Reproduced => $"reproduced (within {LessonFigure.ReproducedWithin:0.##})",
-            Judgement.NotReproduced => $"not reproduced: more than {LessonFigure.ReproducedWithin:0.##} from the book's",
+            Judgement.NotReproduced =>
+                $"not reproduced: more than {LessonFigure.ReproducedWithin:0.##} {(figure.Difference > 0 ? "above" : "below")} the book's",
             Judgement.DependsOnRandomStart => "depends on the random start: shown, not judged",
             Judgement.InRange => "within the book's range",
             Judgement.OutOfRange => "outside the book's range",

@@ -40,7 +40,8 @@ public static class ChartRenderer
         {
             var series = chart.Series[index];
             var x = series.X.Select(value => chart.LogX ? Math.Log10(value) : value).ToArray();
-            var scatter = plot.Add.Scatter(x, series.Y.ToArray());
+            var y = series.Y.Select(value => chart.LogY && !series.OnRightAxis ? Math.Log10(value) : value).ToArray();
+            var scatter = plot.Add.Scatter(x, y);
             if (gradient is not null)
             {
                 scatter.Color = gradient.GetColor(GradientEnd * index / (chart.Series.Count - 1));
@@ -57,28 +58,58 @@ public static class ChartRenderer
         {
             plot.Axes.Right.Label.Text = rightLabel;
         }
+        // ScottPlot draws a log scale as log10 of the data, with ticks placed and labelled here in the data's units.
         if (chart.LogX)
         {
-            // ScottPlot draws log scales as log10 of the data with ticks labelled back in the data's units.
-            plot.Axes.Bottom.TickGenerator = new ScottPlot.TickGenerators.NumericAutomatic
-            {
-                MinorTickGenerator = new ScottPlot.TickGenerators.LogMinorTickGenerator(),
-                IntegerTicksOnly = true,
-                LabelFormatter = PowerOfTen,
-            };
+            SetLogTicks(plot.Axes.Bottom, chart.Series.SelectMany(series => series.X));
         }
-        plot.ShowLegend(Edge.Right);
+        else if (chart.Series.All(series => series.X.All(x => x == Math.Round(x))))
+        {
+            // Epochs and item counts: no tick between two whole numbers.
+            plot.Axes.Bottom.TickGenerator = new ScottPlot.TickGenerators.NumericAutomatic { IntegerTicksOnly = true };
+        }
+        if (chart.LogY)
+        {
+            SetLogTicks(plot.Axes.Left, chart.Series.Where(series => !series.OnRightAxis).SelectMany(series => series.Y));
+        }
+        // Below the plot, the legend takes height rather than width, so that long names leave the curves their room.
+        plot.ShowLegend(Edge.Bottom);
         return plot;
     }
 
-    /// <summary>10^exponent as a person writes it: 0.001 to 1000 in full, 1e-7 beyond.</summary>
-    private static string PowerOfTen(double exponent)
+    /// <summary>
+    /// Ticks at 1, 2 and 5 times each power of ten the data spans (at the powers of ten alone when it spans
+    /// more than three decades), on an axis that holds log10 of the data.
+    /// </summary>
+    private static void SetLogTicks(IAxis axis, IEnumerable<double> data)
     {
-        var whole = (int)Math.Round(exponent);
-        return Math.Abs(whole) <= 3
-            ? Math.Pow(10, whole).ToString("0.###", CultureInfo.InvariantCulture)
-            : string.Create(CultureInfo.InvariantCulture, $"1e{whole}");
+        var positive = data.Where(value => value > 0 && double.IsFinite(value)).ToList();
+        if (positive.Count == 0)
+        {
+            return;
+        }
+        var (low, high) = (Math.Log10(positive.Min()), Math.Log10(positive.Max()));
+        double[] multiples = high - low > 3 ? [1] : [1, 2, 5];
+        var ticks = new List<(double Position, string Label)>();
+        for (var decade = (int)Math.Floor(low); decade <= (int)Math.Ceiling(high); decade++)
+        {
+            foreach (var multiple in multiples)
+            {
+                var position = Math.Log10(multiple) + decade;
+                if (position >= low - 1e-9 && position <= high + 1e-9)
+                {
+                    ticks.Add((position, Number(multiple, decade)));
+                }
+            }
+        }
+        axis.SetTicks(ticks.Select(tick => tick.Position).ToArray(), ticks.Select(tick => tick.Label).ToArray());
     }
+
+    /// <summary>multiple x 10^decade as a person writes it: in full from 0.001 to 1000, as 2e-7 beyond.</summary>
+    private static string Number(double multiple, int decade) =>
+        Math.Abs(decade) <= 3
+            ? (multiple * Math.Pow(10, decade)).ToString("0.###", CultureInfo.InvariantCulture)
+            : string.Create(CultureInfo.InvariantCulture, $"{multiple}e{decade}");
 
     /// <summary>
     /// The panels tiled into one mosaic on one colour scale, laid out in rows and columns close to the

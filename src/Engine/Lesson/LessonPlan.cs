@@ -7,7 +7,7 @@ namespace Descent.Engine.Lesson;
 /// the seed's experiments. The `descent lesson` command, its --step choices, its subcommands and its help
 /// are all made from these two lists.
 /// </summary>
-public static class Lesson
+public static class LessonPlan
 {
     /// <summary>Step N is Steps[N - 1].</summary>
     public static IReadOnlyList<LessonPart> Steps { get; } =
