@@ -2,7 +2,7 @@ namespace Descent.Engine.Lesson;
 
 /// <summary>
 /// The book's published figures (chapter 4, 04_mnist_basics, and chapter 5's full-MNIST MLP), as
-/// docs/lesson.md records them. Accuracies are on the book's "valid" set: for 3s and 7s, the test set's.
+/// the lesson's notes record them. Accuracies are on the book's "valid" set: for 3s and 7s, the test set's.
 /// </summary>
 public static class Book
 {

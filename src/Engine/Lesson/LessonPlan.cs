@@ -3,7 +3,7 @@ using Descent.Kernels;
 namespace Descent.Engine.Lesson;
 
 /// <summary>
-/// The lesson as Descent runs it: the chapter's steps in the order and numbering of docs/lesson.md, and
+/// The lesson as Descent runs it: the chapter's steps in the chapter's order, numbered from 1, and
 /// the seed's experiments. The `descent lesson` command, its --step choices, its subcommands and its help
 /// are all made from these two lists.
 /// </summary>

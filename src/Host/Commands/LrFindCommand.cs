@@ -91,11 +91,11 @@ public static class LrFindCommand
                 if (i % every == 0 || i == sweep.Rates.Count - 1)
                 {
                     console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                        $"{sweep.Rates[i],10:G3}  {sweep.Losses[i],10:F4}  {sweep.SmoothedLosses[i],10:F4}"));
+                        $"{Format(sweep.Rates[i]),10}  {sweep.Losses[i],10:F4}  {sweep.SmoothedLosses[i],10:F4}"));
                 }
             }
             console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                $"lowest smoothed loss {sweep.MinimumLoss:F4} at lr {sweep.MinimumRate:G3}; suggested learning rate: {sweep.SuggestedRate:G3} " +
+                $"lowest smoothed loss {sweep.MinimumLoss:F4} at lr {Format(sweep.MinimumRate)}; suggested learning rate: {Format(sweep.SuggestedRate)} " +
                 $"(a tenth of the minimum's rate, as chapter 5 suggests)"));
             if (picture is not null)
             {
@@ -108,5 +108,7 @@ public static class LrFindCommand
         return command;
     }
 
-    private static string Format(double value) => value.ToString("G3", CultureInfo.InvariantCulture);
+    /// <summary>A rate as people write one: 0.0423 and 10 in full, 1e-7 and 5.34e-7 beyond.</summary>
+    private static string Format(double value) =>
+        value.ToString(value is >= 1e-3 and < 1e4 ? "G3" : "0.##e0", CultureInfo.InvariantCulture);
 }

@@ -155,7 +155,8 @@ public static class ChartRenderer
             }
         }
         var heatmap = plot.Add.Heatmap(mosaic);
-        heatmap.Extent = new CoordinateRect(0, width, 0, height);
+        // Cell (r, c) covers x from c to c + 1 and, row 0 being the top, y from height - r - 1 to height - r.
+        heatmap.CellAlignment = Alignment.LowerLeft;
         heatmap.NaNCellColor = Colors.Transparent;
         if (chart.Scale == ColourScale.Diverging)
         {

@@ -25,8 +25,10 @@ public static class ConfusionChart
         }
         var plot = new Plot();
         var heatmap = plot.Add.Heatmap(shares);
-        heatmap.Extent = new CoordinateRect(0, classes, 0, classes);
-        heatmap.Colormap = new ScottPlot.Colormaps.Blues();
+        // Cell (r, c) covers x from c to c + 1 and, row 0 being the top, y from classes - r - 1 to classes - r.
+        heatmap.CellAlignment = Alignment.LowerLeft;
+        // ScottPlot's Blues runs from dark to white: reversed, an empty cell is white and a full one dark.
+        heatmap.Colormap = new ScottPlot.Colormaps.Reversed(new ScottPlot.Colormaps.Blues());
         heatmap.ManualRange = new ScottPlot.Range(0, 1);
         plot.Add.ColorBar(heatmap);
         for (var actual = 0; actual < classes; actual++)
