@@ -173,7 +173,7 @@ public sealed class CheckpointFolder
         var statePath = Path.Combine(folder, StateFile);
         var state = CheckpointState.FromJson(File.ReadAllText(statePath), statePath);
         var (modelSpec, _, model) = ModelWeights.ReadModel(Path.Combine(folder, ModelFile));
-        if (!modelSpec.Model.Widths.SequenceEqual(state.Spec.Model.Widths) || modelSpec.Model.Activation != state.Spec.Model.Activation)
+        if (modelSpec.Model != state.Spec.Model)
         {
             throw new InvalidInputException($"{folder}: its model file and its state describe different models");
         }
