@@ -21,7 +21,7 @@ public static class TrainCommand
     public static Command Create(IAnsiConsole console, TextWriter error)
     {
         var options = new TrainOptions();
-        var command = new Command("train", "Train a model of the lesson on MNIST or its 3-vs-7 subset");
+        var command = new Command("train", $"Train a model of the lesson on {string.Join(", ", DatasetName.All.Select(d => d.Name))}");
         options.AddTo(command);
         command.SetAction((parsed, cancellation) => RunAsync(options.Read(parsed), console, error, cancellation));
         return command;
@@ -49,7 +49,7 @@ public static class TrainCommand
         // A missing or broken --init file is refused before any data is read or device opened.
         var initTensors = settings.Init is { } initPath ? SafeTensors.Read(initPath).Tensors : null;
         var progress = settings.Quiet ? null : new Progress<string>(message => error.WriteLine($"descent: {message}"));
-        var splits = await DatasetLoader.LoadAsync(dataset, DataLocation.FromOptions(settings.DataDir, progress), cancellation);
+        var splits = await DatasetLoader.LoadAsync(dataset, DataLocation.FromOptions(dataset, settings.DataDir, progress), cancellation);
         if (settings.ValidSplit is { } fraction)
         {
             splits = ValidationSplit.HoldOut(splits.Train, fraction, settings.Seed);
