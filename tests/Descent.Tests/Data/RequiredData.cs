@@ -25,7 +25,8 @@ public static class RequiredData
         }
     }
 
-    private static Exception Unavailable(DatasetFamily family, string reason) =>
+    /// <summary>What to throw when <paramref name="family"/> could not be obtained for <paramref name="reason"/>.</summary>
+    public static Exception Unavailable(DatasetFamily family, string reason) =>
         Environment.GetEnvironmentVariable("CI") == "true"
             ? new Xunit.Sdk.XunitException($"{family.Title} is required on CI (CI=true) but could not be obtained: {reason}")
             : new SkipException($"{family.Title} could not be obtained: {reason}");
