@@ -13,8 +13,6 @@ namespace Descent.Engine.Data;
 /// </summary>
 public sealed class IdxCache
 {
-    private const string ChecksumAdvice = "run 'descent data fetch --force' to replace";
-
     private readonly IReadOnlyList<IDatasetSource> _sources;
     private readonly IProgress<string>? _progress;
 
@@ -59,9 +57,11 @@ public sealed class IdxCache
         var damaged = statuses.Where(status => status.State == CachedFileState.BadChecksum).Select(status => status.Path).ToList();
         if (damaged.Count > 0 && !force)
         {
+            // A family's name is also the name of the dataset made of all its files.
+            var advice = $"run 'descent data fetch --dataset {Family.Name} --force' to replace";
             throw new InvalidInputException(damaged.Count == 1
-                ? $"{damaged[0]} fails its checksum; {ChecksumAdvice} it"
-                : $"{string.Join(", ", damaged)} fail their checksums; {ChecksumAdvice} them");
+                ? $"{damaged[0]} fails its checksum; {advice} it"
+                : $"{string.Join(", ", damaged)} fail their checksums; {advice} them");
         }
 
         var wanted = statuses.Where(status => status.State != CachedFileState.Ok).Select(status => status.File).ToList();

@@ -205,7 +205,7 @@ public sealed class IdxCacheTests : IDisposable
 
         var problem = await Assert.ThrowsAsync<InvalidInputException>(() => cache.EnsureAsync());
 
-        Assert.Equal($"{labels} fails its checksum; run 'descent data fetch --force' to replace it", problem.Message);
+        Assert.Equal($"{labels} fails its checksum; run 'descent data fetch --dataset tiny --force' to replace it", problem.Message);
         Assert.Equal(corrupted, File.ReadAllBytes(labels));
         await cache.EnsureAsync(force: true);
         Assert.Equal(TinyFamily.Files[IdxFileNames.TrainLabels], File.ReadAllBytes(labels));
@@ -265,7 +265,7 @@ public sealed class IdxCacheTests : IDisposable
 
         var problem = await Assert.ThrowsAsync<InvalidInputException>(() => cache.EnsureAsync());
 
-        Assert.Equal($"{labels} fails its checksum; run 'descent data fetch --force' to replace it", problem.Message);
+        Assert.Equal($"{labels} fails its checksum; run 'descent data fetch --dataset mnist --force' to replace it", problem.Message);
         Assert.Equal(corrupted, File.ReadAllBytes(labels));
         Assert.Equal(CachedFileState.BadChecksum, cache.Verify().Single(status => status.File.Name == IdxFileNames.TrainLabels).State);
 

@@ -71,6 +71,33 @@ public sealed class DataCommandTests : IDisposable
         Assert.Equal(IdxFileNames.All.Order(), Directory.GetFiles(Path.Combine(folder.Path, "fashion-mnist")).Select(Path.GetFileName).Order());
     }
 
+    public static TheoryData<string[], string[], string> CorruptedCaches => new()
+    {
+        { [IdxFileNames.TrainLabels], ["data", "fetch", "--dataset", "fashion-mnist"], "fails its checksum" },
+        { [IdxFileNames.TrainImages, IdxFileNames.TestLabels], ["data", "fetch", "--dataset", "fashion-mnist"], "fail their checksums" },
+        { [IdxFileNames.TestImages], ["train", "--dataset", "fashion-mnist", "--backend", "reference"], "fails its checksum" },
+    };
+
+    [Theory]
+    [MemberData(nameof(CorruptedCaches))]
+    public void A_corrupted_cached_file_is_refused_before_any_fetch_and_kept(string[] corrupted, string[] args, string verb)
+    {
+        var cached = Path.Combine(folder.Path, "fashion-mnist");
+        Directory.CreateDirectory(cached);
+        foreach (var name in corrupted)
+        {
+            File.WriteAllBytes(Path.Combine(cached, name), IdxBytes.Labels(1, 2, 3));
+        }
+
+        var outcome = DescentProcess.Run(new Dictionary<string, string> { ["DESCENT_DATA"] = folder.Path }, args);
+
+        Assert.Equal(2, outcome.ExitCode);
+        var error = outcome.ErrorLines.Single(line => line.StartsWith("descent: error: ", StringComparison.Ordinal));
+        Assert.Contains(Path.Combine(cached, corrupted[0]), error);
+        Assert.EndsWith($"{verb}; run 'descent data fetch --dataset fashion-mnist --force' to replace {(corrupted.Length == 1 ? "it" : "them")}", error);
+        Assert.All(corrupted, name => Assert.Equal(IdxBytes.Labels(1, 2, 3), File.ReadAllBytes(Path.Combine(cached, name))));
+    }
+
     public static TheoryData<string[]> CommandsReadingData => new()
     {
         { ["train", "--backend", "reference", "--epochs", "1"] },
