@@ -31,7 +31,7 @@ public sealed class DatasetName
     /// <summary>Whose files the dataset is made from, and so which cache folder and sources it uses.</summary>
     public DatasetFamily Family { get; }
 
-    /// <summary>What each label means, in label order: what a model's output i stands for.</summary>
+    /// <summary>What each label means, in label order (what a model's output i stands for): the digit for MNIST; for mnist-3-7, label 0 is a 7 and label 1 a 3.</summary>
     public IReadOnlyList<string> ClassNames { get; }
 
     public int Classes => ClassNames.Count;

@@ -77,8 +77,13 @@ public static class ModelWeights
     /// A model file Descent wrote: its training spec and input normalisation (from the metadata) and its
     /// tensors. A file without Descent's metadata, or with metadata that does not parse, is bad input.
     /// </summary>
+    /// <remarks>A folder is read as a checkpoint folder: the model of the checkpoint its "latest" file names.</remarks>
     public static (TrainingSpec Spec, InputScaling Scaling, IReadOnlyList<NamedTensor> Tensors) ReadModel(string path)
     {
+        if (Directory.Exists(path))
+        {
+            path = Checkpoints.CheckpointFolder.ModelFileOf(path);
+        }
         var file = SafeTensors.Read(path);
         if (!file.Metadata.TryGetValue(SpecKey, out var specText))
         {

@@ -21,6 +21,7 @@ public sealed record ScheduleSettings(ScheduleKind Kind, float LearningRate, int
 /// </summary>
 /// <param name="Dataset">The dataset's name as the command line spells it ("mnist", "mnist-3-7").</param>
 /// <param name="InputShape">Channels, height and width of one input, e.g. [1, 28, 28].</param>
+/// <param name="ValidSplit">The fraction of the training set held out (seeded) to validate on; null when the test set is only reported.</param>
 public sealed record TrainingSpec(
     string Dataset,
     IReadOnlyList<int> InputShape,
@@ -29,7 +30,8 @@ public sealed record TrainingSpec(
     OptimizerSettings Optimizer,
     ScheduleSettings Schedule,
     int BatchSize,
-    int Seed)
+    int Seed,
+    double? ValidSplit = null)
 {
     /// <summary>Features of one input: the product of <see cref="InputShape"/>.</summary>
     public int InputFeatures => InputShape.Aggregate(1, (product, size) => product * size);
@@ -62,6 +64,7 @@ public sealed record TrainingSpec(
         },
         ["batch_size"] = BatchSize,
         ["seed"] = Seed,
+        ["valid_split"] = ValidSplit,
     };
 
     /// <summary>Reads what <see cref="ToJson"/> wrote; anything missing or malformed is bad input.</summary>
@@ -85,7 +88,8 @@ public sealed record TrainingSpec(
                     (float)schedule["learning_rate"]!.GetValue<double>(), schedule["step_size"]!.GetValue<int>(),
                     (float)schedule["gamma"]!.GetValue<double>(), schedule["epochs"]!.GetValue<int>()),
                 json["batch_size"]!.GetValue<int>(),
-                json["seed"]!.GetValue<int>());
+                json["seed"]!.GetValue<int>(),
+                json["valid_split"]?.GetValue<double>());
         }
         catch (Exception error) when (error is NullReferenceException or InvalidOperationException or FormatException or JsonException)
         {

@@ -1,0 +1,7 @@
+using Descent.Kernels;
+
+namespace Descent.Engine.Files;
+
+/// <summary>Writing an output failed for a reason of the machine's (a full disk, an unwritable folder): exit code 3.</summary>
+public sealed class OutputFailedException(string message, Exception? inner = null)
+    : DescentException(message, FailureKind.Unavailable, inner);
