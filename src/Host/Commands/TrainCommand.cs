@@ -23,7 +23,7 @@ public static class TrainCommand
     public static Command Create(IAnsiConsole console, TextWriter error)
     {
         var options = new TrainOptions();
-        var command = new Command("train", "Train a model of the lesson on MNIST or its 3-vs-7 subset");
+        var command = new Command("train", $"Train a model of the lesson on {string.Join(", ", DatasetName.All.Select(d => d.Name))}");
         options.AddTo(command);
         command.SetAction((parsed, cancellation) => RunAsync(options.Read(parsed), console, error, cancellation));
         return command;
@@ -58,7 +58,7 @@ public static class TrainCommand
         var say = (string message) => error.WriteLine($"descent: {message}");
         var progress = settings.Quiet ? null : new Progress<string>(say);
         var dataset = builder.Dataset;
-        var splits = await DatasetLoader.LoadAsync(dataset, DataLocation.FromOptions(settings.DataDir, progress), cancellation);
+        var splits = await DatasetLoader.LoadAsync(dataset, DataLocation.FromOptions(dataset, settings.DataDir, progress), cancellation);
         if (builder.ValidSplit is { } fraction)
         {
             splits = ValidationSplit.HoldOut(splits.Train, fraction, builder.Seed);
