@@ -94,6 +94,10 @@ public static class OnnxExport
     /// </summary>
     private static List<Layer> Layers(TrainingSpec spec, string source)
     {
+        if (spec.Model.Widths.Count < 2)
+        {
+            throw new InvalidInputException($"{source}: its model's widths {spec.Model.WidthsText} name no layer");
+        }
         if (spec.InputShape.Count != 3 || spec.InputFeatures != spec.Model.Widths[0])
         {
             throw new InvalidInputException(

@@ -19,6 +19,7 @@ public static class ExportCommand
         var onnx = new Option<string>("--onnx")
         {
             Description = $"Write an ONNX graph (opset {OnnxExport.Opset}): raw pixels [N, 1, H, W] in 0..255 in, class probabilities [N, K] out",
+            HelpName = "FILE.onnx",
             Required = true,
         };
         var command = new Command("export", "Write a saved model in a format other runtimes run: ONNX") { model, onnx };
