@@ -15,7 +15,10 @@ public static class ExportCommand
 {
     public static Command Create(IAnsiConsole console)
     {
-        var model = new Argument<string>("MODEL") { Description = "A .safetensors file written by descent train --save" };
+        var model = new Argument<string>("MODEL")
+        {
+            Description = "A .safetensors file written by descent train --save, or a --checkpoint folder (its latest checkpoint)",
+        };
         var onnx = new Option<string>("--onnx")
         {
             Description = $"Write an ONNX graph (opset {OnnxExport.Opset}): raw pixels [N, 1, H, W] in 0..255 in, class probabilities [N, K] out",

@@ -40,11 +40,27 @@ public sealed class ExportCommandTests : IDisposable
     }
 
     [Fact]
-    public void A_model_file_that_is_a_folder_is_one_line_and_exit_2()
+    public void A_folder_that_holds_no_checkpoint_is_one_line_and_exit_2()
     {
         var outcome = CommandLine.Run("export", folder.Path, "--onnx", output);
 
-        AssertRefused(outcome, "is a folder, not a safetensors file");
+        AssertRefused(outcome, "holds no checkpoint");
+    }
+
+    [Fact]
+    public void A_checkpoint_folder_exports_its_latest_model()
+    {
+        var checkpoints = folder.File("runs");
+        var trained = CommandLine.Run("train", "--data-dir", folder.Path, "--backend", "cpu", "--batch-size", "8", "--layers", "784-16-10",
+            "--epochs", "2", "--quiet", "--checkpoint", checkpoints);
+        Assert.True(trained.ExitCode == 0, trained.Error);
+
+        var outcome = CommandLine.Run("export", checkpoints, "--onnx", output);
+
+        Assert.True(outcome.ExitCode == 0, outcome.Error);
+        var graph = Descent.Engine.Onnx.Protobuf.ModelProto.Parser.ParseFrom(File.ReadAllBytes(output));
+        var latest = SafeTensors.Read(Path.Combine(checkpoints, "checkpoint-2", "model.safetensors")).Tensors.Single(tensor => tensor.Name == "2.bias");
+        Assert.Equal(latest.Values, graph.Graph.Initializer.Single(tensor => tensor.Name == "2.bias").FloatData);
     }
 
     [Fact]
