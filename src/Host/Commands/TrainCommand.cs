@@ -49,7 +49,7 @@ public static class TrainCommand
         builder.CheckBeforeData();
         if (settings.Save is { } savePath)
         {
-            CheckOutputPath(savePath, "--save");
+            OutputPath.Check(savePath, "--save");
         }
         var initTensors = settings.Init is { } initPath ? SafeTensors.Read(initPath).Tensors : null;
         var checkpointRoot = settings.Checkpoint ?? (resumed is null ? null : RootOf(resumed.Folder));
@@ -198,24 +198,6 @@ public static class TrainCommand
         return $"{dataset.Name}: {splits.Train.Count} training, {splits.Valid.Count} {evaluated} images; " +
             $"model {spec.Model.WidthsText}{activation}, loss {spec.Loss}, {optimizerText} lr {Format(spec.Schedule.LearningRate)}, " +
             $"{scheduleName} schedule, batch {spec.BatchSize}, {epochs} epochs, seed {spec.Seed}";
-    }
-
-    /// <summary>Refuses, before any training, an output path whose folder is missing or that names a folder: no trained model is then lost at the end.</summary>
-    private static void CheckOutputPath(string path, string option)
-    {
-        if (string.IsNullOrWhiteSpace(path))
-        {
-            throw new InvalidInputException($"{option} needs a file name");
-        }
-        if (Directory.Exists(path))
-        {
-            throw new InvalidInputException($"{option} {path} is a folder, not a file");
-        }
-        var folder = Path.GetDirectoryName(Path.GetFullPath(path))!;
-        if (!Directory.Exists(folder))
-        {
-            throw new InvalidInputException($"{option} {path}: the folder {folder} does not exist");
-        }
     }
 
     private static string Format(float value) => value.ToString("G", CultureInfo.InvariantCulture);
