@@ -28,7 +28,7 @@ namespace Descent.Engine.Data;
 /// background to the strongest ink: the anti-aliased edges of a stroke count, JPEG ringing and paper grain
 /// do not) is scaled, keeping its aspect, to fit a box of 20/28 of the frame (20x20 in 28x28) by area
 /// averaging, which anti-aliases as MNIST's normalisation did; then shifted by whole pixels so that its
-/// centre of mass lands on the frame's centre, as MNIST's digits were.</item>
+/// centre of mass lands on the frame's centre pixel, (14, 14) in 28x28, as MNIST's digits were.</item>
 /// </list>
 /// </remarks>
 public static class PictureInput
@@ -284,13 +284,15 @@ public static class PictureInput
             {
                 var value = digit[y * digitWidth + x];
                 mass += value;
-                momentX += value * (x + 0.5);
-                momentY += value * (y + 0.5);
+                momentX += value * x;
+                momentY += value * y;
             }
         }
-        // The ink box holds a pixel at InkThreshold or more, so the digit has mass.
-        var shiftX = (int)Math.Round(width / 2.0 - momentX / mass, MidpointRounding.AwayFromZero);
-        var shiftY = (int)Math.Round(height / 2.0 - momentY / mass, MidpointRounding.AwayFromZero);
+        // The ink box holds a pixel at InkThreshold or more, so the digit has mass. The centre is pixel
+        // (W/2, H/2) counted from 0, where MNIST's centres of mass lie (14.0 on average over its test set);
+        // a shift halfway between two whole pixels goes right or down.
+        var shiftX = (int)Math.Floor(width / 2 - momentX / mass + 0.5);
+        var shiftY = (int)Math.Floor(height / 2 - momentY / mass + 0.5);
         for (var y = 0; y < digitHeight; y++)
         {
             for (var x = 0; x < digitWidth; x++)
