@@ -119,14 +119,7 @@ public static class PictureInput
         }
         var info = new SKImageInfo(width, height, SKColorType.Rgba8888, SKAlphaType.Unpremul);
         var rgba = new byte[info.BytesSize];
-        SKCodecResult result;
-        unsafe
-        {
-            fixed (byte* pixels = rgba)
-            {
-                result = codec.GetPixels(info, (IntPtr)pixels);
-            }
-        }
+        var result = codec.GetPixels(info, rgba);
         if (result != SKCodecResult.Success)
         {
             throw new InvalidInputException(
@@ -151,12 +144,11 @@ public static class PictureInput
         var border = new List<float>(2 * (width + height));
         for (var y = 0; y < height; y++)
         {
-            for (var x = 0; x < width; x++)
+            // The top and bottom rows whole, the rows between by their two ends.
+            var step = y == 0 || y == height - 1 ? 1 : Math.Max(width - 1, 1);
+            for (var x = 0; x < width; x += step)
             {
-                if (y == 0 || y == height - 1 || x == 0 || x == width - 1)
-                {
-                    border.Add(luminance[y * width + x]);
-                }
+                border.Add(luminance[y * width + x]);
             }
         }
         border.Sort();
@@ -262,10 +254,7 @@ public static class PictureInput
             for (var index = (int)Math.Floor(start); index < Math.Min(from, (int)Math.Ceiling(end)); index++)
             {
                 var overlap = Math.Min(end, index + 1) - Math.Max(start, index);
-                if (overlap > 0)
-                {
-                    coverage[output].Add((index, overlap / ratio));
-                }
+                coverage[output].Add((index, overlap / ratio));
             }
         }
         return coverage;
