@@ -89,64 +89,41 @@ public static class OnnxExport
     private sealed record ActivationLayer(int Module, Activation Activation) : Layer;
 
     /// <summary>
-    /// The spec's model as layers, numbered as <see cref="ModelWeights"/> numbers PyTorch's modules: linear
-    /// layers with the activation after each hidden one (784-128-10: 0 linear, 1 activation, 2 linear).
+    /// The spec's model as layers, each numbered by its position in the spec, which is its module index in
+    /// PyTorch's nn.Sequential and so the name of its weights (784-128-10: 0 linear, 1 activation, 2 linear).
     /// </summary>
     private static List<Layer> Layers(TrainingSpec spec, string source)
     {
-        if (spec.Model.Widths.Count < 2)
-        {
-            throw new InvalidInputException($"{source}: its model's widths {spec.Model.WidthsText} name no layer");
-        }
-        if (spec.InputShape.Count != 3 || spec.InputFeatures != spec.Model.Widths[0])
+        if (spec.InputShape.Count != 3 || spec.InputFeatures != spec.Model.Inputs)
         {
             throw new InvalidInputException(
                 $"{source}: its input shape [{string.Join(", ", spec.InputShape)}] is not channels, height and width " +
-                $"of {spec.Model.Widths[0]} pixels, the model's first width");
+                $"of {spec.Model.Inputs} pixels, the model's input width");
         }
         var layers = new List<Layer> { new FlattenLayer() };
-        var module = 0;
-        for (var i = 0; i + 1 < spec.Model.Widths.Count; i++)
+        var width = spec.Model.Inputs;
+        for (var module = 0; module < spec.Model.Layers.Count; module++)
         {
-            layers.Add(new LinearLayer(module++, spec.Model.Widths[i], spec.Model.Widths[i + 1]));
-            if (i + 2 < spec.Model.Widths.Count)
+            layers.Add(spec.Model.Layers[module] switch
             {
-                layers.Add(new ActivationLayer(module++, spec.Model.Activation));
-            }
+                LinearLayerSpec linear => new LinearLayer(module, width, linear.Width),
+                ActivationLayerSpec activation => new ActivationLayer(module, activation.Activation),
+                var other => throw new InvalidInputException($"{source}: a {other.Type} layer has no ONNX export in Descent"),
+            });
+            width = spec.Model.Layers[module].Outputs(width);
         }
         return layers;
     }
 
     /// <summary>Every weight the layers need, by name, with its shape; nothing missing, misshapen or left over.</summary>
-    private static Dictionary<string, NamedTensor> CheckTensors(List<Layer> layers, IReadOnlyList<NamedTensor> tensors, string source)
-    {
-        var byName = tensors.ToDictionary(tensor => tensor.Name);
-        var expected = layers.OfType<LinearLayer>()
+    private static Dictionary<string, NamedTensor> CheckTensors(List<Layer> layers, IReadOnlyList<NamedTensor> tensors, string source) =>
+        ModelWeights.Check(layers.OfType<LinearLayer>()
             .SelectMany(linear => new (string Name, int[] Shape)[]
             {
                 (linear.WeightName, [linear.Outputs, linear.Inputs]),
                 (linear.BiasName, [linear.Outputs]),
             })
-            .ToList();
-        foreach (var (name, shape) in expected)
-        {
-            if (!byName.TryGetValue(name, out var tensor))
-            {
-                throw new InvalidInputException($"{source} has no tensor {name} [{string.Join(", ", shape)}], which the model needs");
-            }
-            if (!tensor.Shape.SequenceEqual(shape))
-            {
-                throw new InvalidInputException(
-                    $"{source}: tensor {name} is [{string.Join(", ", tensor.Shape)}] but the model's is [{string.Join(", ", shape)}]");
-            }
-        }
-        var extra = byName.Keys.Except(expected.Select(entry => entry.Name)).FirstOrDefault();
-        if (extra is not null)
-        {
-            throw new InvalidInputException($"{source} holds tensor {extra}, which its model does not have");
-        }
-        return byName;
-    }
+            .ToList(), tensors, source, "its model");
 
     /// <summary>Appends <paramref name="layer"/>'s nodes reading <paramref name="input"/>; returns the name of what they output.</summary>
     private static string Emit(OnnxGraphBuilder graph, Layer layer, string input, Dictionary<string, NamedTensor> tensors) => layer switch

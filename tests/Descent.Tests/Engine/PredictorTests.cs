@@ -92,7 +92,9 @@ public sealed class PredictorTests : IDisposable
         var scale = double.Parse(metadata.GetProperty("input_scale").GetString()!, CultureInfo.InvariantCulture);
         var shift = double.Parse(metadata.GetProperty("input_shift").GetString()!, CultureInfo.InvariantCulture);
         using var spec = JsonDocument.Parse(metadata.GetProperty("descent_spec").GetString()!);
-        var activation = spec.RootElement.GetProperty("model").GetProperty("activation").GetString();
+        // The activation is the spec's module between the linear ones (the layer after module 0).
+        var activation = spec.RootElement.GetProperty("model").GetProperty("layers").EnumerateArray()
+            .Select(layer => layer.GetProperty("type").GetString()).FirstOrDefault(type => type != "linear");
         float[] Tensor(string name)
         {
             var offsets = header.RootElement.GetProperty(name).GetProperty("data_offsets").EnumerateArray().Select(o => o.GetInt32()).ToArray();
