@@ -48,7 +48,8 @@ public sealed class CheckpointTests : IDisposable
     [Fact]
     public void Each_epoch_writes_a_complete_checkpoint_latest_names_the_newest_and_keep_prunes_all_but_best()
     {
-        var root = folder.File("run");
+        // The folder and its missing parents are made, as for any run folder.
+        var root = Path.Combine(folder.Path, "runs", "mlp");
 
         var outcome = Train("--epochs", "4", "--valid-split", "0.2", "--checkpoint", root, "--keep", "2");
 
