@@ -24,6 +24,8 @@ public static class DescentApp
         {
             TrainCommand.Create(console, error),
             EvalCommand.Create(console, output, error),
+            ExportCommand.Create(console),
+            PredictCommand.Create(console, output, error),
             BaselineCommand.Create(console, error),
             DataCommand.Create(console, error),
             CheckCommand.Create(console, error),

@@ -34,8 +34,8 @@ public sealed class CheckpointFolder
     public string Root { get; }
 
     /// <summary>
-    /// Opens <paramref name="root"/> for writing, creating it when its parent exists, and clears what an
-    /// earlier killed run left half-built. A file in its place, or a missing parent, is bad input.
+    /// Opens <paramref name="root"/> for writing, creating it and any missing parents, and clears what an
+    /// earlier killed run left half-built. A file in its place is bad input; a folder that cannot be made is unavailable.
     /// </summary>
     public static CheckpointFolder Open(string root)
     {
@@ -46,11 +46,6 @@ public sealed class CheckpointFolder
         if (File.Exists(root))
         {
             throw new InvalidInputException($"checkpoint folder {root} is a file, not a folder");
-        }
-        var parent = Path.GetDirectoryName(Path.GetFullPath(root))!;
-        if (!Directory.Exists(parent))
-        {
-            throw new InvalidInputException($"checkpoint folder {root}: the folder {parent} does not exist");
         }
         try
         {
@@ -173,7 +168,7 @@ public sealed class CheckpointFolder
         var statePath = Path.Combine(folder, StateFile);
         var state = CheckpointState.FromJson(File.ReadAllText(statePath), statePath);
         var (modelSpec, _, model) = ModelWeights.ReadModel(Path.Combine(folder, ModelFile));
-        if (!modelSpec.Model.Widths.SequenceEqual(state.Spec.Model.Widths) || modelSpec.Model.Activation != state.Spec.Model.Activation)
+        if (modelSpec.Model != state.Spec.Model)
         {
             throw new InvalidInputException($"{folder}: its model file and its state describe different models");
         }

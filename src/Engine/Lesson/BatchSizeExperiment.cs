@@ -22,7 +22,7 @@ public sealed class BatchSizeExperiment : LessonPart
     {
         var splits = context.Data.ThreesAndSevens;
         var architecture = Architecture.Linear;
-        var model = new ModelSpec([splits.Train.Features, 1], null, LinearInit.PyTorchDefault);
+        var model = new ModelSpec(splits.Train.Features, [new LinearLayerSpec(1, LinearInit.PyTorchDefault)]);
         (string Label, int BatchSize)[] methods =
         [
             ("batch (whole set)", splits.Train.Count),

@@ -22,7 +22,7 @@ public sealed class FullMnistStep : LessonPart
         var architecture = Architecture.Mlp;
         var (model, loss) = architecture.Resolve(DatasetName.Mnist, null, Activation.Relu, Architecture.AutoLossName, splits.Train.Features);
         yield return new LessonNote($"{splits.Train.Count} training and {splits.Valid.Count} test images of ten digits; " +
-            $"{model.WidthsText} ({model.ActivationName}), loss {loss.Name} (softmax, then the negative log-likelihood of the right digit), " +
+            $"{model.LayersText}, loss {loss.Name} (softmax, then the negative log-likelihood of the right digit), " +
             $"SGD momentum {architecture.Momentum:G}, batch {architecture.BatchSize}");
         LearningRateSweep sweep;
         var sweepSpec = context.Spec(DatasetName.Mnist, splits, model, loss, architecture.LearningRate, architecture.BatchSize, 1, architecture.Momentum);

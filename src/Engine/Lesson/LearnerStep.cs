@@ -17,7 +17,7 @@ public sealed class LearnerStep : LessonPart
     {
         var splits = context.Data.ThreesAndSevens;
         var architecture = Architecture.Linear;
-        var model = new ModelSpec([splits.Train.Features, 1], null, LinearInit.PyTorchDefault);
+        var model = new ModelSpec(splits.Train.Features, [new LinearLayerSpec(1, LinearInit.PyTorchDefault)]);
         var spec = context.Spec(ThreesAndSevensTraining.Dataset, splits, model, LossFunction.Mnist, architecture.LearningRate,
             architecture.BatchSize, Epochs);
         yield return new LessonNote($"Descent's Learner (data on the device, model, optimizer, loss, metric; one epoch per call) " +

@@ -28,7 +28,7 @@ public sealed class LearningRateExperiment : LessonPart
         var splits = context.Data.ThreesAndSevens;
         var architecture = Architecture.Simple;
         var model = ModelSpec.Simple(1, Activation.LeakyRelu, splits.Train.Features);
-        yield return new LessonNote($"{model.WidthsText} ({model.ActivationName}), loss {LossFunction.BinaryCrossEntropy.Name}, " +
+        yield return new LessonNote($"{model.LayersText}, loss {LossFunction.BinaryCrossEntropy.Name}, " +
             $"SGD batch {architecture.BatchSize}, {Epochs} epochs at each rate, same seed; bce and leaky ReLU rather than mnist_loss and ReLU, " +
             "because mnist_loss cannot exceed 1 and dead ReLU units stop a large rate from blowing up: it would only stall");
         yield return ThreesAndSevensTraining.MeasuredOn(context);

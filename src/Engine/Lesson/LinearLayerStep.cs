@@ -18,7 +18,7 @@ public sealed class LinearLayerStep : LessonPart
     {
         var splits = context.Data.ThreesAndSevens;
         var architecture = Architecture.Linear;
-        var model = new ModelSpec([splits.Train.Features, 1], null, LinearInit.PyTorchDefault);
+        var model = new ModelSpec(splits.Train.Features, [new LinearLayerSpec(1, LinearInit.PyTorchDefault)]);
         var spec = context.Spec(ThreesAndSevensTraining.Dataset, splits, model, LossFunction.Mnist, architecture.LearningRate,
             architecture.BatchSize, architecture.Epochs);
         yield return new LessonNote($"{model.WidthsText} with PyTorch's default init (uniform in +-1/sqrt({splits.Train.Features})), " +

@@ -19,11 +19,13 @@ public sealed class NonlinearityExperiment : LessonPart
         var features = context.Data.Digits.Train.Features;
         var classes = context.Data.Digits.Train.Classes;
         var hidden = Architecture.DefaultHiddenWidth;
+        var init = LinearInit.PyTorchDefault;
         (string, ModelSpec)[] models =
         [
-            ($"one linear layer {features}-{classes}", new ModelSpec([features, classes], null, LinearInit.PyTorchDefault)),
-            ($"two linear layers {features}-{hidden}-{classes}, nothing between", new ModelSpec([features, hidden, classes], null, LinearInit.PyTorchDefault)),
-            ($"two linear layers {features}-{hidden}-{classes}, ReLU between", new ModelSpec([features, hidden, classes], Activation.Relu, LinearInit.PyTorchDefault)),
+            ($"one linear layer {features}-{classes}", new ModelSpec(features, [new LinearLayerSpec(classes, init)])),
+            ($"two linear layers {features}-{hidden}-{classes}, nothing between",
+                new ModelSpec(features, [new LinearLayerSpec(hidden, init), new LinearLayerSpec(classes, init)])),
+            ($"two linear layers {features}-{hidden}-{classes}, ReLU between", new ModelSpec([features, hidden, classes], Activation.Relu, init)),
         ];
         yield return new LessonNote("without an activation, W2 (W1 x + b1) + b2 = (W2 W1) x + (W2 b1 + b2): still one linear map of the pixels; " +
             "full MNIST, where a linear model stops well short of an MLP, shows it most clearly");

@@ -23,7 +23,7 @@ public sealed class SimpleNetStep : LessonPart
         var model = ModelSpec.Simple(1, Activation.Relu, splits.Train.Features);
         var spec = context.Spec(ThreesAndSevensTraining.Dataset, splits, model, LossFunction.Mnist, architecture.LearningRate,
             architecture.BatchSize, architecture.Epochs);
-        yield return new LessonNote($"{model.WidthsText} (relu), PyTorch's default init, mnist_loss, SGD lr {architecture.LearningRate:G}, " +
+        yield return new LessonNote($"{model.LayersText}, PyTorch's default init, mnist_loss, SGD lr {architecture.LearningRate:G}, " +
             $"batch {architecture.BatchSize}, {architecture.Epochs} epochs; the first and every {PrintEvery}th epoch printed, all of them drawn");
         yield return ThreesAndSevensTraining.MeasuredOn(context);
         using var run = context.Run(spec, splits);

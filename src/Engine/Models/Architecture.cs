@@ -37,7 +37,7 @@ public sealed record Architecture(string Name, int BatchSize, float LearningRate
     /// image size loads). Rules: layers start at the input width; a two-class dataset ends in 1 output
     /// (mnist, bce, mse) or 2 (cross-entropy); a ten-class dataset ends in 10 with cross-entropy.
     /// </summary>
-    public (ModelSpec Model, LossFunction Loss) Resolve(DatasetName dataset, string? layers, Activation? activation, string lossName,
+    public (ModelSpec Model, LossFunction Loss) Resolve(DatasetName dataset, string? layers, Activation activation, string lossName,
         int inputFeatures = ModelSpec.ImageFeatures)
     {
         if (layers is not null && this != Mlp)

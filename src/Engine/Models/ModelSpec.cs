@@ -1,39 +1,75 @@
+using System.Text.Json.Nodes;
 using Descent.Engine.Layers;
 using Descent.Kernels;
 
 namespace Descent.Engine.Models;
 
 /// <summary>
-/// A multi-layer perceptron described by its widths (784-H-...-K), the activation between linear
-/// layers and how the linear layers start. Builds a <see cref="Sequential"/> on a backend.
+/// A model as a list of layers (<see cref="LayerSpec"/>, in nn.Sequential's order) on inputs of
+/// <see cref="Inputs"/> features. The lesson's models and every --layers MLP are linear layers with an
+/// activation between them (784-H-...-K); <see cref="Build"/> makes a <see cref="Sequential"/> of it on a
+/// backend, each linear layer fused with the activation that follows it.
 /// </summary>
-/// <param name="Activation">
-/// The nonlinearity between linear layers, or null for none: linear layers stacked with nothing between
-/// them, which the lesson shows are no better than one.
-/// </param>
-public sealed record ModelSpec(IReadOnlyList<int> Widths, Activation? Activation, LinearInit Init)
+public sealed record ModelSpec
 {
     public const int ImageFeatures = 784;
 
-    /// <summary>How specs spell the absence of an activation.</summary>
-    public const string NoActivationName = "none";
+    public ModelSpec(int inputs, IReadOnlyList<LayerSpec> layers)
+    {
+        if (inputs <= 0)
+        {
+            throw new InvalidInputException($"a model needs a positive number of inputs, got {inputs}");
+        }
+        if (!layers.OfType<LinearLayerSpec>().Any())
+        {
+            throw new InvalidInputException("a model needs at least one linear layer");
+        }
+        if (layers.OfType<LinearLayerSpec>().Any(linear => linear.Width <= 0))
+        {
+            throw new InvalidInputException("every linear layer needs a positive width");
+        }
+        Inputs = inputs;
+        Layers = layers.ToArray();
+    }
 
-    /// <summary>The activation as specs spell it: its command-line name, or "none".</summary>
-    public string ActivationName => Activation is { } activation ? CliNames.Of(activation) : NoActivationName;
+    /// <summary>An MLP: linear layers of <paramref name="widths"/> (the first is the input) with <paramref name="activation"/> between them.</summary>
+    public ModelSpec(IReadOnlyList<int> widths, Activation activation, LinearInit init)
+        : this(widths.Count > 0 ? widths[0] : 0, MlpLayers(widths, activation, init))
+    {
+    }
 
-    /// <summary>Reads what <see cref="ActivationName"/> wrote.</summary>
-    public static Kernels.Activation? ParseActivation(string name) =>
-        name == NoActivationName ? null : CliNames.Parse<Kernels.Activation>(name, "activation");
+    public int Inputs { get; }
+
+    public IReadOnlyList<LayerSpec> Layers { get; }
+
+    /// <summary>The input width, then each linear layer's outputs: 784-128-10.</summary>
+    public IReadOnlyList<int> Widths => [Inputs, .. Layers.OfType<LinearLayerSpec>().Select(linear => linear.Width)];
 
     public int Outputs => Widths[^1];
 
     public string WidthsText => string.Join('-', Widths);
 
+    /// <summary>Every layer in order after the input width, a linear one by its width: 784-128-relu-10.</summary>
+    public string LayersText => string.Join('-', Layers.Select(layer => layer is LinearLayerSpec linear ? linear.Width.ToString(System.Globalization.CultureInfo.InvariantCulture) : layer.Type).Prepend(Inputs.ToString(System.Globalization.CultureInfo.InvariantCulture)));
+
+    /// <summary>The nonlinearity between the linear layers (ReLU where there is none, as in a linear model).</summary>
+    public Activation Activation => Layers.OfType<ActivationLayerSpec>().Select(layer => layer.Activation).FirstOrDefault(Activation.Relu);
+
+    /// <summary>Whether the model has a nonlinearity at all.</summary>
+    public bool HasActivation => Layers.OfType<ActivationLayerSpec>().Any();
+
+    /// <summary>How the first linear layer starts.</summary>
+    public LinearInit Init => Layers.OfType<LinearLayerSpec>().First().Init;
+
+    /// <summary>The same layers with every activation replaced by <paramref name="activation"/>.</summary>
+    public ModelSpec WithActivation(Activation activation) =>
+        new(Inputs, Layers.Select(layer => layer is ActivationLayerSpec ? new ActivationLayerSpec(activation) : layer).ToArray());
+
     /// <summary>The lesson's linear model: 784 -> outputs, no hidden layer, N(0, 1) init.</summary>
-    public static ModelSpec Linear(int outputs, int inputs = ImageFeatures) => new([inputs, outputs], Kernels.Activation.Relu, LinearInit.StandardNormal);
+    public static ModelSpec Linear(int outputs, int inputs = ImageFeatures) => new([inputs, outputs], Activation.Relu, LinearInit.StandardNormal);
 
     /// <summary>The lesson's simple_net: 784 -> 30 -> outputs with a nonlinearity between.</summary>
-    public static ModelSpec Simple(int outputs, Kernels.Activation? activation, int inputs = ImageFeatures) =>
+    public static ModelSpec Simple(int outputs, Activation activation, int inputs = ImageFeatures) =>
         new([inputs, 30, outputs], activation, LinearInit.PyTorchDefault);
 
     /// <summary>Any depth from a "784-128-10" string.</summary>
@@ -59,19 +95,63 @@ public sealed record ModelSpec(IReadOnlyList<int> Widths, Activation? Activation
         return widths;
     }
 
+    public JsonObject ToJson() => new()
+    {
+        ["inputs"] = Inputs,
+        ["layers"] = new JsonArray(Layers.Select(layer => (JsonNode)layer.ToJson()).ToArray()),
+    };
+
+    public static ModelSpec FromJson(JsonNode json) =>
+        new(json["inputs"]!.GetValue<int>(), json["layers"]!.AsArray().Select(layer => LayerSpec.FromJson(layer!)).ToArray());
+
     /// <summary>
-    /// Linear layers with the activation between them (none after the last: the loss takes logits).
-    /// Each hidden layer carries its activation inside, so its forward is one fused op.
+    /// The layers on <paramref name="backend"/>, seeded. A linear layer followed by an activation carries it
+    /// inside, so its forward is one fused op; an activation after anything else is a layer of its own.
     /// </summary>
     public Sequential Build(ComputeBackend backend, int seed)
     {
         var random = new Random(seed);
-        var layers = new ILayer[Widths.Count - 1];
-        for (var i = 0; i < layers.Length; i++)
+        var layers = new List<ILayer>();
+        var width = Inputs;
+        for (var i = 0; i < Layers.Count; i++)
         {
-            var hidden = i + 1 < layers.Length;
-            layers[i] = new Layers.Linear(backend, Widths[i], Widths[i + 1], Init, random, hidden ? Activation : null);
+            switch (Layers[i])
+            {
+                case LinearLayerSpec linear:
+                    var fused = i + 1 < Layers.Count && Layers[i + 1] is ActivationLayerSpec next ? next.Activation : (Activation?)null;
+                    layers.Add(new Layers.Linear(backend, width, linear.Width, linear.Init, random, fused));
+                    width = linear.Width;
+                    if (fused is not null)
+                    {
+                        i++;
+                    }
+                    break;
+                case ActivationLayerSpec activation:
+                    layers.Add(new ActivationLayer(backend, activation.Activation));
+                    break;
+                default:
+                    throw new InvalidOperationException($"no layer is built for a {Layers[i].Type} spec");
+            }
         }
-        return new Sequential(Widths[0], layers);
+        return new Sequential(Inputs, layers.ToArray());
+    }
+
+    /// <summary>Records compare their lists by content here: two specs of the same layers are the same model.</summary>
+    public bool Equals(ModelSpec? other) => other is not null && Inputs == other.Inputs && Layers.SequenceEqual(other.Layers);
+
+    public override int GetHashCode() => HashCode.Combine(Inputs, Layers.Count);
+
+    private static LayerSpec[] MlpLayers(IReadOnlyList<int> widths, Activation activation, LinearInit init)
+    {
+        var layers = new List<LayerSpec>();
+        for (var i = 1; i < widths.Count; i++)
+        {
+            layers.Add(new LinearLayerSpec(widths[i], init));
+            if (i + 1 < widths.Count)
+            {
+                layers.Add(new ActivationLayerSpec(activation));
+            }
+        }
+        return layers.ToArray();
     }
 }

@@ -41,12 +41,7 @@ public sealed record TrainingSpec(
     {
         ["dataset"] = Dataset,
         ["input_shape"] = new JsonArray(InputShape.Select(size => (JsonNode)size).ToArray()),
-        ["model"] = new JsonObject
-        {
-            ["widths"] = new JsonArray(Model.Widths.Select(width => (JsonNode)width).ToArray()),
-            ["activation"] = Model.ActivationName,
-            ["init"] = Model.Init.Name,
-        },
+        ["model"] = Model.ToJson(),
         ["loss"] = Loss,
         ["optimizer"] = new JsonObject
         {
@@ -72,15 +67,12 @@ public sealed record TrainingSpec(
     {
         try
         {
-            var model = json["model"]!;
             var optimizer = json["optimizer"]!;
             var schedule = json["schedule"]!;
             return new TrainingSpec(
                 json["dataset"]!.GetValue<string>(),
                 json["input_shape"]!.AsArray().Select(size => size!.GetValue<int>()).ToArray(),
-                new ModelSpec(model["widths"]!.AsArray().Select(width => width!.GetValue<int>()).ToArray(),
-                    ModelSpec.ParseActivation(model["activation"]!.GetValue<string>()),
-                    LinearInit.Parse(model["init"]!.GetValue<string>())),
+                ModelSpec.FromJson(json["model"]!),
                 json["loss"]!.GetValue<string>(),
                 new OptimizerSettings(CliNames.Parse<OptimizerKind>(optimizer["kind"]!.GetValue<string>(), "optimizer"),
                     (float)optimizer["momentum"]!.GetValue<double>(), (float)optimizer["weight_decay"]!.GetValue<double>()),

@@ -61,7 +61,7 @@ public static class LessonCommand
         {
             throw new OutputFailedException($"cannot make the picture folder {pictures}: {failure.Message}", failure);
         }
-        var location = DataLocation.FromOptions(settings.DataDir, new Progress<string>(message => error.WriteLine($"descent: {message}")));
+        var location = DataLocation.FromOptions(DatasetName.Mnist, settings.DataDir, new Progress<string>(message => error.WriteLine($"descent: {message}")));
         var data = new LessonData(await DatasetLoader.LoadAsync(DatasetName.Mnist, location, cancellation));
         using var backend = Backends.Create(settings.Backend, settings.Device, message => error.WriteLine($"descent: {message}"));
         var context = new LessonContext(backend, data, settings.Seed, cancellation);
@@ -96,10 +96,7 @@ public static class LessonCommand
     private sealed class LessonOptions
     {
         private readonly BackendOptions backend = new();
-        private readonly Option<string?> dataDir = new("--data-dir")
-        {
-            Description = "Folder holding the four MNIST-format IDX files [default: $DESCENT_DATA or ~/.cache/descent, fetched on first use]",
-        };
+        private readonly Option<string?> dataDir = DataDirOption.Create([DatasetName.Mnist]);
         private readonly Option<string> outDir = new("--out-dir")
         {
             Description = $"Folder the pictures go to, made if missing [default: ./{DefaultPictureFolder}]",

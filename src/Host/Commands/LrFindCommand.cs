@@ -43,7 +43,7 @@ public static class LrFindCommand
             Description = "Rates tried, one batch each (at most one epoch's batches)",
             DefaultValueFactory = _ => LearningRateFinder.DefaultSteps,
         };
-        var dataDir = new Option<string?>("--data-dir") { Description = "Folder holding the four MNIST-format IDX files" };
+        var dataDir = DataDirOption.Create(DatasetName.All);
         var plot = new Option<string?>("--plot") { Description = "Draw loss against learning rate (log axis) into this PNG" };
         var plotOptions = new PlotOptions();
         var backend = new BackendOptions();
@@ -58,7 +58,7 @@ public static class LrFindCommand
             var picture = parsed.GetValue(plot);
             if (picture is not null)
             {
-                TrainCommand.CheckOutputPath(picture, "--plot");
+                OutputPath.Check(picture, "--plot");
             }
             // The model and its defaults are `descent train`'s, built by the same builder.
             var settings = new TrainSettings(
@@ -72,7 +72,7 @@ public static class LrFindCommand
                 Given: new HashSet<string>());
             var builder = new TrainSpecBuilder(settings, saved: null);
             builder.CheckBeforeData();
-            var splits = await DatasetLoader.LoadAsync(builder.Dataset, DataLocation.FromOptions(settings.DataDir,
+            var splits = await DatasetLoader.LoadAsync(builder.Dataset, DataLocation.FromOptions(builder.Dataset, settings.DataDir,
                 new Progress<string>(message => error.WriteLine($"descent: {message}"))), cancellation);
             var spec = builder.Build([1, splits.Train.ImageRows, splits.Train.ImageCols]);
             using var device = backend.CreateBackend(parsed, error);

@@ -24,7 +24,7 @@ public static class TrainCommand
     public static Command Create(IAnsiConsole console, TextWriter error)
     {
         var options = new TrainOptions();
-        var command = new Command("train", "Train a model of the lesson on MNIST or its 3-vs-7 subset");
+        var command = new Command("train", $"Train a model of the lesson on {string.Join(", ", DatasetName.All.Select(d => d.Name))}");
         options.AddTo(command);
         var plot = new TrainingPlotOptions();
         plot.AddTo(command);
@@ -53,11 +53,11 @@ public static class TrainCommand
         builder.CheckBeforeData();
         if (settings.Save is { } savePath)
         {
-            CheckOutputPath(savePath, "--save");
+            OutputPath.Check(savePath, "--save");
         }
         if (plot is not null)
         {
-            CheckOutputPath(plot.Path, "--plot");
+            OutputPath.Check(plot.Path, "--plot");
         }
         var initTensors = settings.Init is { } initPath ? SafeTensors.Read(initPath).Tensors : null;
         var checkpointRoot = settings.Checkpoint ?? (resumed is null ? null : RootOf(resumed.Folder));
@@ -66,7 +66,7 @@ public static class TrainCommand
         var say = (string message) => error.WriteLine($"descent: {message}");
         var progress = settings.Quiet ? null : new Progress<string>(say);
         var dataset = builder.Dataset;
-        var splits = await DatasetLoader.LoadAsync(dataset, DataLocation.FromOptions(settings.DataDir, progress), cancellation);
+        var splits = await DatasetLoader.LoadAsync(dataset, DataLocation.FromOptions(dataset, settings.DataDir, progress), cancellation);
         if (builder.ValidSplit is { } fraction)
         {
             splits = ValidationSplit.HoldOut(splits.Train, fraction, builder.Seed);
@@ -198,7 +198,7 @@ public static class TrainCommand
 
     private static string Describe(TrainingSpec spec, DatasetName dataset, DatasetSplits splits, int epochs, string scheduleName)
     {
-        var activation = spec.Model.Widths.Count > 2 ? $" ({spec.Model.ActivationName})" : "";
+        var activation = spec.Model.HasActivation ? $" ({CliNames.Of(spec.Model.Activation)})" : "";
         var optimizerName = CliNames.Of(spec.Optimizer.Kind);
         var optimizerText = spec.Optimizer.Kind == OptimizerKind.Sgd && spec.Optimizer.Momentum > 0
             ? $"{optimizerName} momentum {Format(spec.Optimizer.Momentum)}"
@@ -207,24 +207,6 @@ public static class TrainCommand
         return $"{dataset.Name}: {splits.Train.Count} training, {splits.Valid.Count} {evaluated} images; " +
             $"model {spec.Model.WidthsText}{activation}, loss {spec.Loss}, {optimizerText} lr {Format(spec.Schedule.LearningRate)}, " +
             $"{scheduleName} schedule, batch {spec.BatchSize}, {epochs} epochs, seed {spec.Seed}";
-    }
-
-    /// <summary>Refuses, before any training, an output path whose folder is missing or that names a folder: no trained model is then lost at the end.</summary>
-    internal static void CheckOutputPath(string path, string option)
-    {
-        if (string.IsNullOrWhiteSpace(path))
-        {
-            throw new InvalidInputException($"{option} needs a file name");
-        }
-        if (Directory.Exists(path))
-        {
-            throw new InvalidInputException($"{option} {path} is a folder, not a file");
-        }
-        var folder = Path.GetDirectoryName(Path.GetFullPath(path))!;
-        if (!Directory.Exists(folder))
-        {
-            throw new InvalidInputException($"{option} {path}: the folder {folder} does not exist");
-        }
     }
 
     private static string Format(float value) => value.ToString("G", CultureInfo.InvariantCulture);

@@ -43,7 +43,7 @@ public sealed class TrainOptions
         Architecture.All.Select(a => $"{a.Name}: batch {a.BatchSize}, lr {a.LearningRate}, {a.Epochs} epochs" +
             (a.Momentum > 0 ? $", momentum {a.Momentum}" : "")));
 
-    private readonly Option<string> dataset = Choice("--dataset", "Dataset", "mnist", DatasetName.All.Select(d => d.Name).ToArray());
+    private readonly Option<string> dataset = Choice("--dataset", "Dataset", DatasetName.Mnist.Name, DatasetName.All.Select(d => d.Name).ToArray());
     private readonly Option<string> arch = Choice("--arch", "Model: linear (784-K), simple (784-30-K), mlp (--layers)", "mlp",
         Architecture.All.Select(a => a.Name).ToArray());
     private readonly Option<string?> layers = new("--layers")
@@ -71,10 +71,7 @@ public sealed class TrainOptions
         Description = "Hold out this fraction of the training set for validation instead of using the test set",
     };
     private readonly BackendOptions backend = new();
-    private readonly Option<string?> dataDir = new("--data-dir")
-    {
-        Description = "Folder holding the four MNIST-format IDX files (raw or .gz) [default: $DESCENT_DATA or ~/.cache/descent, fetched on first use]",
-    };
+    private readonly Option<string?> dataDir = DataDirOption.Create(DatasetName.All);
     private readonly Option<string?> metricsOut = new("--metrics-out") { Description = "Write per-epoch metrics as JSON to this file after every epoch" };
     private readonly Option<bool> quiet = new("--quiet") { Description = "Print only the final row" };
     private readonly Option<string?> save = new("--save")

@@ -42,7 +42,7 @@ public sealed class TrainSpecBuilder(TrainSettings settings, TrainingSpec? saved
     {
         var inputFeatures = checkInput
             ? inputShape.Aggregate(1, (product, size) => product * size)
-            : settings.Layers is { } layers ? ModelSpec.ParseWidths(layers)[0] : saved?.Model.Widths[0] ?? ModelSpec.ImageFeatures;
+            : settings.Layers is { } layers ? ModelSpec.ParseWidths(layers)[0] : saved?.Model.Inputs ?? ModelSpec.ImageFeatures;
         var activation = Given("--activation") || saved is null ? settings.Activation : saved.Model.Activation;
         var lossName = Given("--loss") || saved is null ? settings.Loss : saved.Loss;
         ModelSpec model;
@@ -54,7 +54,7 @@ public sealed class TrainSpecBuilder(TrainSettings settings, TrainingSpec? saved
         }
         else
         {
-            model = saved.Model with { Activation = activation };
+            model = saved.Model.WithActivation(activation);
             loss = lossName == Architecture.AutoLossName ? saved.Loss : Engine.Losses.LossFunction.Parse(lossName).Name;
         }
 
@@ -92,6 +92,11 @@ public sealed class TrainSpecBuilder(TrainSettings settings, TrainingSpec? saved
 
     private void CheckAgreesWithCheckpoint(TrainingSpec spec, TrainingSpec checkpoint)
     {
+        if (spec.Model != checkpoint.Model)
+        {
+            throw new InvalidInputException(
+                $"--resume {settings.Resume}: the checkpoint's model is {checkpoint.Model.LayersText}, but the options ask for {spec.Model.LayersText}");
+        }
         var asked = spec.ToJson();
         var had = checkpoint.ToJson();
         if (checkpoint.Schedule.Kind != ScheduleKind.Cosine)

@@ -29,7 +29,7 @@ public static class WeightsCommand
             var path = parsed.GetRequiredValue(model);
             var picture = parsed.GetRequiredValue(output);
             var size = plot.ReadSize(parsed);
-            TrainCommand.CheckOutputPath(picture, "--out");
+            OutputPath.Check(picture, "--out");
             var (spec, _, tensors) = ModelWeights.ReadModel(path);
             var chart = WeightMaps.FirstLayer($"First-layer weights of {Path.GetFileName(Path.TrimEndingDirectorySeparator(path))} " +
                 $"({spec.Model.WidthsText}): blue negative, red positive", spec, tensors, path);

@@ -48,7 +48,8 @@ public sealed class CheckpointTests : IDisposable
     [Fact]
     public void Each_epoch_writes_a_complete_checkpoint_latest_names_the_newest_and_keep_prunes_all_but_best()
     {
-        var root = folder.File("run");
+        // The folder and its missing parents are made, as for any run folder.
+        var root = Path.Combine(folder.Path, "runs", "mlp");
 
         var outcome = Train("--epochs", "4", "--valid-split", "0.2", "--checkpoint", root, "--keep", "2");
 
@@ -96,7 +97,7 @@ public sealed class CheckpointTests : IDisposable
     }
 
     [Theory]
-    [InlineData("--layers", "784-32-10", "the checkpoint's model.widths is [784,16,10], but the options ask for [784,32,10]")]
+    [InlineData("--layers", "784-32-10", "the checkpoint's model is 784-16-relu-10, but the options ask for 784-32-relu-10")]
     [InlineData("--optimizer", "adamw", "the checkpoint's optimizer.kind is sgd, but the options ask for adamw")]
     [InlineData("--dataset", "mnist-3-7", "the checkpoint's dataset is mnist, but the options ask for mnist-3-7")]
     [InlineData("--lr", "0.5", "the checkpoint's schedule.learning_rate is 0.05, but the options ask for 0.5")]

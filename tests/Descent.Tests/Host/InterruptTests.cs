@@ -60,7 +60,13 @@ public sealed partial class InterruptTests : IDisposable
         {
             using (var process = StartTraining(root))
             {
-                Thread.Sleep(TimeSpan.FromMilliseconds(300 + random.Next(2000)));
+                // One kill in four lands at any moment from the start (often before the first checkpoint);
+                // the others land while checkpoints are being written, however slowly this machine starts.
+                if (kill % 4 != 0)
+                {
+                    WaitFor(() => File.Exists(Path.Combine(root, "latest")), process);
+                }
+                Thread.Sleep(TimeSpan.FromMilliseconds(random.Next(kill % 4 == 0 ? 2000 : 400)));
                 process.Kill();
                 process.WaitForExit();
             }
@@ -76,7 +82,7 @@ public sealed partial class InterruptTests : IDisposable
             Assert.Equal(checkpoint.State.Epoch + 1, CheckpointFolder.Load(root).State.Epoch);
         }
         // Most kills must land once checkpoints are being written, or the test proves nothing.
-        Assert.True(killsAfterACheckpoint >= 10, $"only {killsAfterACheckpoint} of 20 kills came after a checkpoint");
+        Assert.True(killsAfterACheckpoint >= 15, $"only {killsAfterACheckpoint} of 20 kills came after a checkpoint");
     }
 
     private Process StartTraining(string root, params string[] extra) =>
