@@ -48,7 +48,7 @@ public sealed class LessonPrinter(IAnsiConsole console, string pictureFolder, Pl
     }
 
     /// <summary>"what   value   book b   +d   verdict": the book's figure and the difference wherever the book gives one.</summary>
-    public static string Format(LessonFigure figure)
+    private static string Format(LessonFigure figure)
     {
         var text = $"{figure.What.PadRight(FigureWidth)} {Number(figure.Value, "F4")}";
         var book = figure switch
