@@ -1,67 +1,129 @@
-using Descent.Kernels;
-
 namespace Descent.Engine.Files;
 
 /// <summary>
-/// Writes a file so that readers see the old file or the whole new one, never a part: the bytes go
-/// to a temporary name in the same folder (so the rename stays on one file system), are flushed to
-/// disk, and the temporary file is then renamed over the target.
+/// The one writer of every file Descent writes (metrics, models, benchmark results, PTX, the data cache),
+/// so that each follows <see cref="OutputPath"/>'s rules. A file is written so that readers see the old
+/// file or the whole new one, never a part: the bytes go to a temporary name in the target's folder (so
+/// the rename stays on one file system), are flushed to disk, and the temporary file is then renamed over
+/// the target, which keeps its permissions. A symbolic link is written through to its target and stays a
+/// link; a character device or a pipe is written directly; nothing else is ever replaced.
+/// <para>
+/// A path that is wrong is an <see cref="Kernels.InvalidInputException"/>; a write the machine refuses
+/// (permission, a read-only or full disk, an I/O error) is an <see cref="StorageFailureException"/>
+/// naming the path and the cause. Either way an existing file is left as it was.
+/// </para>
 /// </summary>
 public static class AtomicFile
 {
     /// <summary>
-    /// Lets <paramref name="write"/> fill a temporary file; puts it in place at <paramref name="path"/>
-    /// only when <paramref name="write"/> returns true, and otherwise leaves any existing file as it was.
+    /// Lets <paramref name="write"/> fill the output; puts a file in place at <paramref name="path"/> only when
+    /// <paramref name="write"/> returns true, and otherwise leaves any existing file as it was. (A device or
+    /// pipe receives the bytes as they are written, whatever <paramref name="write"/> then returns.)
+    /// Failures of the stream <paramref name="write"/> is given are the output's; failures of what it
+    /// reads from reach the caller as they were.
     /// </summary>
-    public static async Task<bool> WriteAsync(
-        string path, Func<Stream, CancellationToken, Task<bool>> write, CancellationToken cancellation)
+    public static Task<bool> WriteAsync(string path, Func<Stream, CancellationToken, Task<bool>> write, CancellationToken cancellation) =>
+        WriteAsync(path, write, OpenFile, cancellation);
+
+    /// <summary>As the public overload, with the files opened by <paramref name="open"/>: a test's, to fail as a full disk does.</summary>
+    internal static async Task<bool> WriteAsync(string path, Func<Stream, CancellationToken, Task<bool>> write,
+        Func<string, FileMode, Stream> open, CancellationToken cancellation)
     {
-        var folder = Path.GetDirectoryName(Path.GetFullPath(path))!;
-        var temporary = Path.Combine(folder, $".{Path.GetFileName(path)}.{Guid.NewGuid():N}.tmp");
+        var output = OutputPath.Resolve(path, option: null);
+        if (output.Kind == OutputKind.Stream)
+        {
+            await using var stream = new OutputStream(Open(open, output.Path, FileMode.Open, path), path);
+            var written = await write(stream, cancellation);
+            stream.Flush();
+            return written;
+        }
+
+        var temporary = TemporaryBeside(output.Target);
         try
         {
             bool keep;
-            await using (var stream = new FileStream(
-                             temporary, FileMode.CreateNew, FileAccess.Write, FileShare.None, 1 << 16, FileOptions.Asynchronous))
+            await using (var stream = new OutputStream(Open(open, temporary, FileMode.CreateNew, path), path))
             {
                 keep = await write(stream, cancellation);
                 if (keep)
                 {
-                    stream.Flush(flushToDisk: true);
+                    stream.FlushToDisk();
                 }
             }
-
             if (keep)
             {
-                File.Move(temporary, path, overwrite: true);
+                Replace(output.Target, temporary, path);
             }
-
             return keep;
         }
         finally
         {
-            File.Delete(temporary);
+            DeleteIfLeft(temporary);
         }
     }
 
-    /// <summary>Replaces <paramref name="path"/> with <paramref name="bytes"/>; a path that cannot be written is bad input.</summary>
-    public static void WriteAllBytes(string path, byte[] bytes)
+    /// <summary>Replaces the file <paramref name="path"/> leads to with <paramref name="bytes"/>.</summary>
+    public static void WriteAllBytes(string path, byte[] bytes) =>
+        WriteAsync(path, async (stream, cancellation) =>
+        {
+            await stream.WriteAsync(bytes, cancellation);
+            return true;
+        }, CancellationToken.None).GetAwaiter().GetResult();
+
+    /// <summary>Replaces the file <paramref name="path"/> leads to with <paramref name="contents"/> in UTF-8.</summary>
+    public static void WriteAllText(string path, string contents) => WriteAllBytes(path, System.Text.Encoding.UTF8.GetBytes(contents));
+
+    /// <summary>A fresh hidden name in <paramref name="target"/>'s folder, for the file that will replace it.</summary>
+    internal static string TemporaryBeside(string target) =>
+        Path.Combine(Path.GetDirectoryName(target)!, $".{Path.GetFileName(target)}.{Guid.NewGuid():N}.tmp");
+
+    private static Stream OpenFile(string path, FileMode mode) =>
+        mode == FileMode.CreateNew
+            // Unbuffered: every write reaches the file system at once, so a full disk fails the write that filled it.
+            ? new FileStream(path, mode, FileAccess.Write, FileShare.None, bufferSize: 0, FileOptions.Asynchronous)
+            // A device or pipe, opened without truncating and without locking: others may be writing to it too.
+            : new FileStream(path, mode, FileAccess.Write, FileShare.ReadWrite, bufferSize: 0);
+
+    /// <summary>Opens <paramref name="file"/>; a failure names <paramref name="path"/>, the output the person asked for.</summary>
+    private static Stream Open(Func<string, FileMode, Stream> open, string file, FileMode mode, string path)
     {
         try
         {
-            WriteAsync(path, async (stream, cancellation) =>
-            {
-                await stream.WriteAsync(bytes, cancellation);
-                return true;
-            }, CancellationToken.None).GetAwaiter().GetResult();
+            return open(file, mode);
         }
         catch (Exception error) when (error is IOException or UnauthorizedAccessException)
         {
-            throw new InvalidInputException($"cannot write {path}: {error.Message}", error);
+            throw StorageFailureException.Writing(path, error);
         }
     }
 
-    /// <summary>Replaces <paramref name="path"/> with <paramref name="contents"/>; a path that cannot be written is bad input.</summary>
-    public static void WriteAllText(string path, string contents) =>
-        WriteAllBytes(path, System.Text.Encoding.UTF8.GetBytes(contents));
+    /// <summary>Renames <paramref name="temporary"/> over <paramref name="target"/>, giving it the permissions of the file it replaces.</summary>
+    private static void Replace(string target, string temporary, string path)
+    {
+        try
+        {
+            if (!OperatingSystem.IsWindows() && File.Exists(target))
+            {
+                File.SetUnixFileMode(temporary, File.GetUnixFileMode(target));
+            }
+            File.Move(temporary, target, overwrite: true);
+        }
+        catch (Exception error) when (error is IOException or UnauthorizedAccessException)
+        {
+            throw StorageFailureException.Writing(path, error);
+        }
+    }
+
+    /// <summary>Deletes a temporary file that was not renamed into place.</summary>
+    private static void DeleteIfLeft(string temporary)
+    {
+        try
+        {
+            File.Delete(temporary);
+        }
+        catch (Exception error) when (error is IOException or UnauthorizedAccessException)
+        {
+            // The write's own outcome, success or the failure being reported, matters more than a stray hidden file.
+        }
+    }
 }

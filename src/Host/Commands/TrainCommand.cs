@@ -42,10 +42,8 @@ public static class TrainCommand
         TrainSettings.Check(batchSize, learningRate, epochs);
         var schedule = LearningRateSchedule.Create(settings.Schedule, learningRate, settings.StepSize, settings.Gamma, epochs);
 
-        if (settings.Save is { } savePath)
-        {
-            CheckOutputPath(savePath, "--save");
-        }
+        OutputPath.Check(settings.Save, "--save");
+        OutputPath.Check(settings.MetricsOut, "--metrics-out");
         // A missing or broken --init file is refused before any data is read or device opened.
         var initTensors = settings.Init is { } initPath ? SafeTensors.Read(initPath).Tensors : null;
         var progress = settings.Quiet ? null : new Progress<string>(message => error.WriteLine($"descent: {message}"));
@@ -114,24 +112,6 @@ public static class TrainCommand
             }
         }
         return ExitCodes.Success;
-    }
-
-    /// <summary>Refuses, before any training, an output path whose folder is missing or that names a folder: no trained model is then lost at the end.</summary>
-    private static void CheckOutputPath(string path, string option)
-    {
-        if (string.IsNullOrWhiteSpace(path))
-        {
-            throw new InvalidInputException($"{option} needs a file name");
-        }
-        if (Directory.Exists(path))
-        {
-            throw new InvalidInputException($"{option} {path} is a folder, not a file");
-        }
-        var folder = Path.GetDirectoryName(Path.GetFullPath(path))!;
-        if (!Directory.Exists(folder))
-        {
-            throw new InvalidInputException($"{option} {path}: the folder {folder} does not exist");
-        }
     }
 
     private static string Format(float value) => value.ToString("G", CultureInfo.InvariantCulture);
