@@ -57,13 +57,19 @@ public sealed class MemoryPlan
     /// <exception cref="InvalidInputException">A buffer, a batch or the whole run does not fit <paramref name="backend"/>.</exception>
     public static MemoryPlan For(ComputeBackend backend, TrainingSpec spec, ImageDataset train, ImageDataset valid)
     {
+        if (spec.BatchSize <= 0)
+        {
+            throw new InvalidInputException($"the batch size must be positive, got {spec.BatchSize}");
+        }
         var model = spec.Model.WidthsText;
-        var preferred = ShapeBatches(backend, model, spec.BatchSize, train.Count, valid.Count, spec.Model.Widths);
+        // Every per-row buffer is rows x a width: a layer's, or the row losses' 2.
+        var largestRows = LimitElements(backend, sizeof(float)) / Math.Max(spec.Model.Widths.Max(), 2);
+        var preferred = Learner.ShapeBatches(Math.Min(spec.BatchSize, train.Count), valid.Count, largestRows);
         var memory = backend.Memory;
-        var plan = Lay(backend, spec, train, valid, preferred);
+        var plan = Lay(backend, spec, train, valid, preferred, largestRows);
         if (plan.PeakBytes > memory.Bytes && preferred.Evaluation > preferred.Training)
         {
-            plan = Lay(backend, spec, train, valid, preferred with { Evaluation = preferred.Training });
+            plan = Lay(backend, spec, train, valid, preferred with { Evaluation = preferred.Training }, largestRows);
         }
         if (plan.PeakBytes > memory.Bytes)
         {
@@ -75,7 +81,9 @@ public sealed class MemoryPlan
     }
 
     /// <summary>Every buffer in the order the run allocates it, each checked against the backend's limits.</summary>
-    private static MemoryPlan Lay(ComputeBackend backend, TrainingSpec spec, ImageDataset train, ImageDataset valid, BatchShape batches)
+    /// <param name="largestRows">The most rows every per-row buffer holds within one buffer of the backend.</param>
+    private static MemoryPlan Lay(ComputeBackend backend, TrainingSpec spec, ImageDataset train, ImageDataset valid, BatchShape batches,
+        long largestRows)
     {
         var widths = spec.Model.Widths;
         var model = spec.Model.WidthsText;
@@ -110,6 +118,13 @@ public sealed class MemoryPlan
             plan.AllocateDataset("evaluation set", valid);
         }
 
+        // Within the weights' limits every single row fits (a width is at most its weight); a batch of rows may not.
+        if (batches.Training > largestRows)
+        {
+            throw new InvalidInputException(
+                $"a batch of {batches.Training} rows does not fit {backend.Name}'s largest buffer ({LimitText<float>(backend)} on " +
+                $"{backend.DeviceDescription}): the largest batch that fits is {largestRows}");
+        }
         long rows = batches.Capacity;
         for (var layer = 1; layer < widths.Count; layer++)
         {
@@ -127,28 +142,6 @@ public sealed class MemoryPlan
         var slots = Math.Max(Learner.Batches(train.Count, batches.Training), Learner.Batches(valid.Count, batches.Evaluation));
         plan.Allocate<float>("the epoch's metrics", (long)slots * MetricSlot.Width);
         return plan;
-    }
-
-    /// <summary>The learner's batches, refused when the training batch's rows do not fit one buffer at the widest layer.</summary>
-    private static BatchShape ShapeBatches(ComputeBackend backend, string model, int batchSize, int trainCount, int validCount,
-        IReadOnlyList<int> widths)
-    {
-        if (batchSize <= 0)
-        {
-            throw new InvalidInputException($"the batch size must be positive, got {batchSize}");
-        }
-        // Every per-row buffer is rows x a width: a layer's, or the row losses' 2.
-        var widest = Math.Max(widths.Max(), 2);
-        var largestRows = LimitElements(backend, sizeof(float)) / widest;
-        var training = Math.Min(batchSize, trainCount);
-        if (training > largestRows)
-        {
-            throw new InvalidInputException(largestRows == 0
-                ? $"one row of the {model} model's width {widest} is more than one {backend.Name} buffer holds ({LimitText<float>(backend)})"
-                : $"a batch of {training} rows does not fit {backend.Name}'s largest buffer ({LimitText<float>(backend)} on " +
-                  $"{backend.DeviceDescription}): the largest batch that fits is {largestRows}");
-        }
-        return Learner.ShapeBatches(training, validCount, largestRows);
     }
 
     private void AllocateDataset(string name, ImageDataset data)

@@ -40,8 +40,12 @@ public abstract class InertBackend : ComputeBackend
     /// <summary>The most <see cref="LiveBytes"/> ever was: what a device would have had to hold at once.</summary>
     public long PeakBytes { get; private set; }
 
+    /// <summary>Buffers allocated so far, released or not.</summary>
+    public int Allocations { get; private set; }
+
     protected override DeviceBuffer<T> AllocateCore<T>(int length)
     {
+        Allocations++;
         LiveBytes += (long)length * Unsafe.SizeOf<T>();
         PeakBytes = Math.Max(PeakBytes, LiveBytes);
         return new InertBuffer<T>(this, length);
