@@ -160,24 +160,55 @@ public sealed partial class IlgpuBackend : ComputeBackend
     {
         if (source.Length > 0)
         {
-            DenseView(destination).SubView(offset, source.Length).CopyFromCPU(stream, source);
+            try
+            {
+                DenseView(destination).SubView(offset, source.Length).CopyFromCPU(stream, source);
+            }
+            catch (AcceleratorException error)
+            {
+                throw DeviceFailed("copy to the device", error);
+            }
         }
     }
 
     // The copy is queued behind every op already on the stream, and waited for.
     protected override void DownloadCore<T>(DeviceBuffer<T> source, Span<T> destination, int offset)
     {
-        if (destination.Length > 0)
+        try
         {
-            DenseView(source).SubView(offset, destination.Length).CopyToCPU(stream, destination);
+            if (destination.Length > 0)
+            {
+                DenseView(source).SubView(offset, destination.Length).CopyToCPU(stream, destination);
+            }
+            else
+            {
+                stream.Synchronize();
+            }
         }
-        else
+        catch (AcceleratorException error)
         {
-            stream.Synchronize();
+            throw DeviceFailed("copy from the device", error);
         }
     }
 
-    protected override void SynchronizeCore() => stream.Synchronize();
+    protected override void SynchronizeCore()
+    {
+        try
+        {
+            stream.Synchronize();
+        }
+        catch (AcceleratorException error)
+        {
+            throw DeviceFailed("finish its work", error);
+        }
+    }
+
+    /// <summary>
+    /// A device that fails while working (a CUDA error reported when the stream is waited for: an ECC error,
+    /// a lost device) is the machine's failure, not a bug: exit 3 with the driver's words.
+    /// </summary>
+    private DeviceUnavailableException DeviceFailed(string what, AcceleratorException error) =>
+        new($"{Name} device failed to {what} ({DeviceDescription}): {error.Message}", error);
 
     protected override void DisposeCore()
     {
