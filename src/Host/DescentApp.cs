@@ -33,36 +33,47 @@ public static class DescentApp
 
         try
         {
-            // Ctrl+C cancels the command's token; the command stops between batches and the
-            // OperationCanceledException below turns into exit code 130.
+            // Ctrl+C and SIGTERM cancel the command's token; a command stops after its current batch and
+            // the OperationCanceledException below turns into exit code 130 (Ctrl+C) or 143 (SIGTERM).
             using var interrupt = new CancellationTokenSource();
-            using var signal = PosixSignalRegistration.Create(PosixSignal.SIGINT, context =>
+            var exitCode = ExitCodes.Interrupted;
+            PosixSignalRegistration Stop(PosixSignal signal, int code) => PosixSignalRegistration.Create(signal, context =>
             {
                 context.Cancel = true;
-                interrupt.Cancel();
+                if (!interrupt.IsCancellationRequested)
+                {
+                    exitCode = code;
+                    interrupt.Cancel();
+                }
             });
-            return parsed.InvokeAsync(new InvocationConfiguration
+            using var onInterrupt = Stop(PosixSignal.SIGINT, ExitCodes.Interrupted);
+            using var onTerminate = Stop(PosixSignal.SIGTERM, ExitCodes.Terminated);
+            try
             {
-                EnableDefaultExceptionHandler = false,
-                ProcessTerminationTimeout = null,
-                Output = output,
-                Error = error,
-            }, interrupt.Token).GetAwaiter().GetResult();
+                return parsed.InvokeAsync(new InvocationConfiguration
+                {
+                    EnableDefaultExceptionHandler = false,
+                    ProcessTerminationTimeout = null,
+                    Output = output,
+                    Error = error,
+                }, interrupt.Token).GetAwaiter().GetResult();
+            }
+            catch (OperationCanceledException stopped) when (interrupt.IsCancellationRequested)
+            {
+                var signal = exitCode == ExitCodes.Terminated ? "terminated" : "interrupted";
+                error.WriteLine(stopped is RunInterruptedException run ? $"descent: {signal}: {run.Message}" : $"descent: {signal}");
+                return exitCode;
+            }
         }
         catch (DescentException failure)
         {
             error.WriteLine($"descent: error: {failure.Message}");
             return ExitCodes.For(failure);
         }
-        catch (OperationCanceledException)
-        {
-            error.WriteLine("descent: error: interrupted");
-            return ExitCodes.Interrupted;
-        }
         catch (Exception failure) when (failure is IOException or UnauthorizedAccessException)
         {
             // A failed read or write that no command named is still the machine's doing, not a bug in Descent.
-            error.WriteLine($"descent: error: input/output failure: {StorageFailureException.Cause(failure)}");
+            error.WriteLine($"descent: error: input/output failure: {FailureCause.Of(failure)}");
             return ExitCodes.Unavailable;
         }
         catch (OutOfMemoryException)
@@ -87,6 +98,8 @@ public static class DescentApp
         {
             TrainCommand.Create(console, error),
             EvalCommand.Create(console, output, error),
+            ExportCommand.Create(console),
+            PredictCommand.Create(console, output, error),
             BaselineCommand.Create(console, error),
             DataCommand.Create(console, error),
             CheckCommand.Create(console, error),

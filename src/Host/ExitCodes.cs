@@ -10,7 +10,11 @@ public static class ExitCodes
     public const int BadInput = 2;
     public const int Unavailable = 3;
     public const int Diverged = 4;
+    /// <summary>Ctrl+C (SIGINT): 128 + 2, as shells report it.</summary>
     public const int Interrupted = 130;
+
+    /// <summary>SIGTERM: 128 + 15.</summary>
+    public const int Terminated = 143;
 
     /// <summary>Maps an error the engine or kernels raised on purpose to its exit code.</summary>
     public static int For(DescentException error) => error.Kind switch

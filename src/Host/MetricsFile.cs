@@ -5,12 +5,25 @@ using Descent.Engine.Training;
 
 namespace Descent.Host;
 
+/// <summary>How a run ended, as the metrics file records it; "running" until it ends.</summary>
+public enum RunEnding
+{
+    Running,
+    Completed,
+    StoppedEarly,
+    Interrupted,
+    Diverged,
+    Failed,
+}
+
 /// <summary>
-/// The --metrics-out JSON document (schema 2: the run's spec as the engine records it, then one row per
-/// epoch), rewritten atomically after every epoch so a reader never sees a half-written file and an
-/// interrupted run keeps every finished epoch.
+/// The --metrics-out JSON document (schema 2: the run's spec as the engine records it, how the run
+/// ended, then one row per epoch), rewritten atomically after every epoch and once more when the run
+/// ends, so a reader never sees a half-written file, an interrupted run keeps every finished epoch and a
+/// script can tell a finished run ("completed", "stopped-early") from a broken one ("interrupted",
+/// "diverged", "failed"; "running" if the process was killed).
 /// </summary>
-public sealed class MetricsFile(string path, MetricsFile.Run run, TrainingSpec spec)
+public sealed class MetricsFile(string path, MetricsFile.Run run, TrainingSpec spec, IEnumerable<EpochRecord>? earlierEpochs = null)
 {
     public const int Schema = 2;
 
@@ -20,16 +33,22 @@ public sealed class MetricsFile(string path, MetricsFile.Run run, TrainingSpec s
         WriteIndented = true,
     };
 
-    private readonly List<EpochRow> epochs = [];
+    private readonly List<EpochRecord> epochs = [.. earlierEpochs ?? []];
+    private RunEnding ending = RunEnding.Running;
 
     /// <summary>Where the run ran: what the spec does not say.</summary>
     public sealed record Run(string DescentVersion, string Backend, string Device, string Arch);
 
-    public sealed record EpochRow(int Epoch, double TrainLoss, double ValidLoss, double Accuracy, double Seconds);
-
-    public void Append(EpochRow row)
+    public void Append(EpochRecord row)
     {
         epochs.Add(row);
+        Write();
+    }
+
+    /// <summary>Records how the run ended and writes the document a last time.</summary>
+    public void End(RunEnding how)
+    {
+        ending = how;
         Write();
     }
 
@@ -41,6 +60,7 @@ public sealed class MetricsFile(string path, MetricsFile.Run run, TrainingSpec s
         {
             document[name] = value?.DeepClone();
         }
+        document["ended"] = Kernels.CliNames.Of(ending);
         document["spec"] = spec.ToJson();
         document["epochs"] = JsonSerializer.SerializeToNode(epochs, JsonOptions);
         AtomicFile.WriteAllText(path, document.ToJsonString(JsonOptions) + "\n");

@@ -1,4 +1,4 @@
 namespace Descent.Engine.Data;
 
-/// <summary>One cached file as <see cref="MnistCache.Verify"/> found it.</summary>
-public sealed record CachedFileStatus(MnistFile File, string Path, CachedFileState State);
+/// <summary>One cached file as <see cref="IdxCache.Verify"/> found it.</summary>
+public sealed record CachedFileStatus(DatasetFile File, string Path, CachedFileState State);

@@ -5,12 +5,16 @@ namespace Descent.Engine.Data;
 /// <summary>
 /// Where a dataset's four MNIST-format files come from: a folder someone names (the host's
 /// --data-dir), checked by structure only so that one's own data in MNIST format loads, or the
-/// checksummed cache, filled on demand. mnist-3-7 is made from the mnist files, so both datasets
-/// share one folder and nothing is downloaded twice.
+/// checksummed cache of the dataset's family, filled on demand. mnist-3-7 is made from the mnist
+/// files, so both datasets share one folder and nothing is downloaded twice.
 /// </summary>
 public abstract class DataLocation
 {
-    private const string DataRootVariable = "DESCENT_DATA";
+    /// <summary>The environment variable that moves the cache root.</summary>
+    public const string DataRootVariable = "DESCENT_DATA";
+
+    /// <summary>The rule <see cref="DefaultCacheRoot"/> follows, in words, for help texts.</summary>
+    public const string DefaultCacheRootRule = "$" + DataRootVariable + ", else ~/.cache/descent";
 
     private protected DataLocation()
     {
@@ -26,11 +30,11 @@ public abstract class DataLocation
     }
 
     /// <summary>
-    /// <paramref name="dataDir"/> when given, else the default cache with the default sources
-    /// reporting to <paramref name="progress"/>.
+    /// <paramref name="dataDir"/> when given, else the default cache of <paramref name="dataset"/>'s
+    /// family with its sources, reporting to <paramref name="progress"/>.
     /// </summary>
-    public static DataLocation FromOptions(string? dataDir, IProgress<string>? progress = null) =>
-        dataDir is null ? InCache(new MnistCache(DefaultCacheRoot(), progress: progress)) : InFolder(dataDir);
+    public static DataLocation FromOptions(DatasetName dataset, string? dataDir, IProgress<string>? progress = null) =>
+        dataDir is null ? InCache(new IdxCache(dataset.Family, DefaultCacheRoot(), progress: progress)) : InFolder(dataDir);
 
     /// <summary>
     /// A folder holding train-images-idx3-ubyte, train-labels-idx1-ubyte, t10k-images-idx3-ubyte and
@@ -39,37 +43,39 @@ public abstract class DataLocation
     public static DataLocation InFolder(string folder) => new Folder(folder);
 
     /// <summary>The checksummed cache, fetching what it lacks.</summary>
-    public static DataLocation InCache(MnistCache cache) => new Cache(cache);
+    public static DataLocation InCache(IdxCache cache) => new Cache(cache);
 
     /// <summary>The four files' paths, fetching them first where the location is a cache.</summary>
-    public abstract Task<MnistFilePaths> ResolveAsync(CancellationToken cancellation = default);
+    public abstract Task<IdxFilePaths> ResolveAsync(CancellationToken cancellation = default);
 
     private sealed class Folder(string path) : DataLocation
     {
-        public override Task<MnistFilePaths> ResolveAsync(CancellationToken cancellation = default)
+        public override Task<IdxFilePaths> ResolveAsync(CancellationToken cancellation = default)
         {
+            if (File.Exists(path))
+            {
+                throw new InvalidInputException($"data folder {path} is not a folder: name the folder that holds the four IDX files");
+            }
+
             if (!Directory.Exists(path))
             {
                 throw new InvalidInputException($"data folder {path} does not exist");
             }
 
-            var missing = MnistFile.All.Where(file => Find(file) is null).Select(file => file.Name).ToList();
+            var missing = IdxFileNames.All.Where(name => IdxFileNames.FindIn(path, name) is null).ToList();
             if (missing.Count > 0)
             {
                 throw new InvalidInputException(
                     $"data folder {path} has no {string.Join(", ", missing)} (raw, or with .gz added)");
             }
 
-            return Task.FromResult(MnistFilePaths.Of(file => Find(file)!));
+            return Task.FromResult(IdxFilePaths.Of(name => IdxFileNames.FindIn(path, name)!));
         }
-
-        private string? Find(MnistFile file) =>
-            new[] { file.Name, file.Name + ".gz" }.Select(name => Path.Combine(path, name)).FirstOrDefault(File.Exists);
     }
 
-    private sealed class Cache(MnistCache cache) : DataLocation
+    private sealed class Cache(IdxCache cache) : DataLocation
     {
-        public override Task<MnistFilePaths> ResolveAsync(CancellationToken cancellation = default) =>
+        public override Task<IdxFilePaths> ResolveAsync(CancellationToken cancellation = default) =>
             cache.EnsureAsync(cancellation: cancellation);
     }
 }

@@ -4,17 +4,17 @@ namespace Descent.Engine.Data;
 public static class DatasetLoader
 {
     /// <summary>
-    /// mnist: the 60000 training images and the 10000 test images as validation.
-    /// mnist-3-7: the 3s and 7s of each (12396 and 2038).
+    /// mnist and fashion-mnist: the 60000 training images and the 10000 test images as validation.
+    /// mnist-3-7: the 3s and 7s of mnist's (12396 and 2038).
     /// </summary>
     public static async Task<DatasetSplits> LoadAsync(
         DatasetName dataset, DataLocation location, CancellationToken cancellation = default)
     {
         var files = await location.ResolveAsync(cancellation);
-        var classes = DatasetName.Mnist.Classes;
-        var digits = new DatasetSplits(
+        var classes = dataset.Family.ClassNames.Count;
+        var whole = new DatasetSplits(
             ImageDataset.Load(files.TrainImages, files.TrainLabels, classes),
             ImageDataset.Load(files.TestImages, files.TestLabels, classes));
-        return dataset == DatasetName.MnistThreesAndSevens ? ThreesAndSevens.From(digits) : digits;
+        return dataset == DatasetName.MnistThreesAndSevens ? ThreesAndSevens.From(whole) : whole;
     }
 }

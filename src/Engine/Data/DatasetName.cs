@@ -6,25 +6,35 @@ namespace Descent.Engine.Data;
 public sealed class DatasetName
 {
     /// <summary>Full MNIST: 60000 training and 10000 test images of the digits 0-9.</summary>
-    public static readonly DatasetName Mnist = new("mnist", 10);
+    public static readonly DatasetName Mnist = new("mnist", DatasetFamily.Mnist, DatasetFamily.Mnist.ClassNames);
 
     /// <summary>
     /// The lesson's MNIST_SAMPLE made from full MNIST: the train set's 3s and 7s (12396) to train on,
     /// the test set's 3s and 7s (2038) to validate on; label 1 for a 3, 0 for a 7.
     /// </summary>
-    public static readonly DatasetName MnistThreesAndSevens = new("mnist-3-7", 2);
+    public static readonly DatasetName MnistThreesAndSevens = new("mnist-3-7", DatasetFamily.Mnist, ThreesAndSevens.ClassNames);
 
-    private DatasetName(string name, int classes)
+    /// <summary>Full Fashion-MNIST: 60000 training and 10000 test images of 10 kinds of clothing.</summary>
+    public static readonly DatasetName FashionMnist = new("fashion-mnist", DatasetFamily.FashionMnist, DatasetFamily.FashionMnist.ClassNames);
+
+    private DatasetName(string name, DatasetFamily family, IReadOnlyList<string> classNames)
     {
         Name = name;
-        Classes = classes;
+        Family = family;
+        ClassNames = classNames;
     }
 
-    public static IReadOnlyList<DatasetName> All { get; } = [Mnist, MnistThreesAndSevens];
+    public static IReadOnlyList<DatasetName> All { get; } = [Mnist, MnistThreesAndSevens, FashionMnist];
 
     public string Name { get; }
 
-    public int Classes { get; }
+    /// <summary>Whose files the dataset is made from, and so which cache folder and sources it uses.</summary>
+    public DatasetFamily Family { get; }
+
+    /// <summary>What each label means, in label order (what a model's output i stands for): the digit for MNIST; for mnist-3-7, label 0 is a 7 and label 1 a 3.</summary>
+    public IReadOnlyList<string> ClassNames { get; }
+
+    public int Classes => ClassNames.Count;
 
     /// <summary>The dataset called <paramref name="name"/> (case-insensitive).</summary>
     public static DatasetName Parse(string name) =>

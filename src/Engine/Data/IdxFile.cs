@@ -56,7 +56,8 @@ public static class IdxFile
         }
     }
 
-    private static bool StartsWithGzipMagic(FileStream file)
+    /// <summary>True when <paramref name="file"/> begins with gzip's two magic bytes; the position is left at the start.</summary>
+    internal static bool StartsWithGzipMagic(FileStream file)
     {
         Span<byte> start = stackalloc byte[2];
         var read = file.ReadAtLeast(start, start.Length, throwOnEndOfStream: false);

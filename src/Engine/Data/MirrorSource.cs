@@ -3,29 +3,26 @@ using System.IO.Compression;
 namespace Descent.Engine.Data;
 
 /// <summary>
-/// Downloads MNIST's .gz files over HTTPS from public mirrors, trying them in order. A mirror that
-/// cannot be reached at all (no DNS, no connection, no answer in time) is not asked again for the
-/// other files, so a machine without internet fails after one short try per mirror.
+/// Downloads a dataset's .gz files from public mirrors, trying them in order and saying why one failed
+/// before trying the next. A mirror that cannot be reached at all (no DNS, no connection, no answer in
+/// time) is not asked again for the other files, so a machine without internet fails after one short
+/// try per mirror.
 /// </summary>
-public sealed class MirrorSource(IReadOnlyList<Uri> mirrors, TimeSpan connectTimeout, TimeSpan fileTimeout) : IMnistSource
+public sealed class MirrorSource(IReadOnlyList<Uri> mirrors, TimeSpan connectTimeout, TimeSpan fileTimeout) : IDatasetSource
 {
-    /// <summary>The mirrors torchvision downloads MNIST from, over HTTPS.</summary>
-    public static IReadOnlyList<Uri> TorchvisionMirrors { get; } =
-    [
-        new("https://ossci-datasets.s3.amazonaws.com/mnist/"),
-        new("https://yann.lecun.com/exdb/mnist/"),
-    ];
-
-    /// <summary>torchvision's mirrors; 10 s to connect, 2 minutes to download each file.</summary>
-    public MirrorSource()
-        : this(TorchvisionMirrors, TimeSpan.FromSeconds(10), TimeSpan.FromMinutes(2))
+    /// <summary><paramref name="mirrors"/> with 10 s to connect and 2 minutes to download each file.</summary>
+    public MirrorSource(IReadOnlyList<Uri> mirrors)
+        : this(mirrors, TimeSpan.FromSeconds(10), TimeSpan.FromMinutes(2))
     {
     }
+
+    /// <summary>The folders the files are downloaded from, in the order they are tried.</summary>
+    public IReadOnlyList<Uri> Mirrors => mirrors;
 
     public string Description => "download mirrors";
 
     public async Task<string?> FetchAsync(
-        IReadOnlyList<string> fileNames, MnistFileReceiver receive, IProgress<string>? progress, CancellationToken cancellation)
+        IReadOnlyList<string> fileNames, DatasetFileReceiver receive, IProgress<string>? progress, CancellationToken cancellation)
     {
         using var handler = new SocketsHttpHandler { ConnectTimeout = connectTimeout };
         using var client = new HttpClient(handler) { Timeout = Timeout.InfiniteTimeSpan };
@@ -35,42 +32,27 @@ public sealed class MirrorSource(IReadOnlyList<Uri> mirrors, TimeSpan connectTim
         foreach (var fileName in fileNames)
         {
             var fetched = false;
-            foreach (var mirror in mirrors.Where(mirror => !unreachable.Contains(mirror)))
+            var candidates = mirrors.Where(mirror => !unreachable.Contains(mirror)).ToList();
+            for (var i = 0; i < candidates.Count && !fetched; i++)
             {
-                var url = new Uri(mirror, fileName + ".gz");
+                var url = new Uri(candidates[i], fileName + ".gz");
                 progress?.Report($"downloading {url}");
-                using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellation);
-                timeout.CancelAfter(fileTimeout);
-                try
+                var problem = await DownloadAsync(client, url, fileName, receive, cancellation);
+                if (problem is null)
                 {
-                    using var response = await client.GetAsync(url, HttpCompletionOption.ResponseHeadersRead, timeout.Token);
-                    if (!response.IsSuccessStatusCode)
-                    {
-                        problems.Add($"{url} answered HTTP {(int)response.StatusCode}");
-                        continue;
-                    }
+                    fetched = true;
+                    continue;
+                }
 
-                    await using var body = await response.Content.ReadAsStreamAsync(timeout.Token);
-                    await using var decompressed = new GZipStream(body, CompressionMode.Decompress);
-                    if (await receive(fileName, decompressed, timeout.Token))
-                    {
-                        fetched = true;
-                        break;
-                    }
-                }
-                catch (HttpRequestException e) when (e.StatusCode is null)
+                if (problem.MirrorUnreachable)
                 {
-                    unreachable.Add(mirror);
-                    problems.Add($"{url}: {e.Message}");
+                    unreachable.Add(candidates[i]);
                 }
-                catch (OperationCanceledException) when (!cancellation.IsCancellationRequested)
+
+                problems.Add($"{url}: {problem.Reason}");
+                if (i + 1 < candidates.Count)
                 {
-                    unreachable.Add(mirror);
-                    problems.Add($"{url}: no complete answer within {connectTimeout.TotalSeconds:0} s to connect and {fileTimeout.TotalSeconds:0} s to download");
-                }
-                catch (Exception e) when (e is IOException or InvalidDataException)
-                {
-                    problems.Add($"{url}: {e.Message}");
+                    progress?.Report($"mirror {url} failed: {problem.Reason}; trying {new Uri(candidates[i + 1], fileName + ".gz")}");
                 }
             }
 
@@ -79,5 +61,41 @@ public sealed class MirrorSource(IReadOnlyList<Uri> mirrors, TimeSpan connectTim
 
         // Each problem names the URL it came from, so the files not downloaded can be read from them.
         return fetchedAll ? null : problems.Count == 0 ? "no mirrors to try" : string.Join("; ", problems);
+    }
+
+    private sealed record Problem(string Reason, bool MirrorUnreachable);
+
+    /// <summary>Null once the file was handed over and accepted; else why not.</summary>
+    private async Task<Problem?> DownloadAsync(
+        HttpClient client, Uri url, string fileName, DatasetFileReceiver receive, CancellationToken cancellation)
+    {
+        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellation);
+        timeout.CancelAfter(fileTimeout);
+        try
+        {
+            using var response = await client.GetAsync(url, HttpCompletionOption.ResponseHeadersRead, timeout.Token);
+            if (!response.IsSuccessStatusCode)
+            {
+                return new Problem($"HTTP {(int)response.StatusCode}", MirrorUnreachable: false);
+            }
+
+            await using var body = await response.Content.ReadAsStreamAsync(timeout.Token);
+            await using var decompressed = new GZipStream(body, CompressionMode.Decompress);
+            return await receive(fileName, decompressed, timeout.Token) ? null : new Problem("wrong checksum", MirrorUnreachable: false);
+        }
+        catch (HttpRequestException e) when (e.StatusCode is null)
+        {
+            return new Problem(e.Message, MirrorUnreachable: true);
+        }
+        catch (OperationCanceledException) when (!cancellation.IsCancellationRequested)
+        {
+            return new Problem(
+                $"no complete answer within {connectTimeout.TotalSeconds:0} s to connect and {fileTimeout.TotalSeconds:0} s to download",
+                MirrorUnreachable: true);
+        }
+        catch (Exception e) when (e is IOException or InvalidDataException)
+        {
+            return new Problem(e.Message, MirrorUnreachable: false);
+        }
     }
 }

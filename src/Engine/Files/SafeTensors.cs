@@ -154,7 +154,7 @@ public static class SafeTensors
     /// <summary>
     /// Reads a safetensors file. A path that is empty, missing, not a regular file (a folder; a device such as
     /// /dev/zero, which would never end), larger than an array holds, or not readable by this user is bad
-    /// input; a read the machine fails (an I/O error) is a <see cref="StorageFailureException"/>.
+    /// input; a read the machine fails (an I/O error) is an <see cref="InputFailedException"/>.
     /// </summary>
     public static SafeTensorsFile Read(string path)
     {
@@ -189,11 +189,11 @@ public static class SafeTensors
         catch (Exception error) when (error is FileNotFoundException or DirectoryNotFoundException or UnauthorizedAccessException
                                           or PathTooLongException)
         {
-            throw new InvalidInputException($"cannot read {path}: {StorageFailureException.Cause(error)}", error);
+            throw new InvalidInputException($"cannot read {path}: {FailureCause.Of(error)}", error);
         }
         catch (IOException error)
         {
-            throw StorageFailureException.Reading(path, error);
+            throw InputFailedException.Reading(path, error);
         }
         return Decode(bytes, path);
     }

@@ -35,9 +35,23 @@ public static class ModelWeights
     /// </summary>
     public static void Import(ComputeBackend backend, Sequential model, IReadOnlyList<NamedTensor> tensors, string source)
     {
-        var byName = tensors.ToDictionary(tensor => tensor.Name);
         var expected = Named(model);
-        foreach (var (name, shape, parameter) in expected)
+        var byName = Check(expected.Select(entry => (entry.Name, entry.Shape)).ToList(), tensors, source, $"a {ModelText(model)} model");
+        foreach (var (name, _, parameter) in expected)
+        {
+            backend.Upload<float>(parameter.Value, byName[name].Values);
+        }
+    }
+
+    /// <summary>
+    /// <paramref name="tensors"/> by name, once every name in <paramref name="expected"/> is there with its
+    /// shape and nothing else is; any difference is bad input naming <paramref name="source"/> and the tensor.
+    /// </summary>
+    public static Dictionary<string, NamedTensor> Check(IReadOnlyList<(string Name, int[] Shape)> expected, IReadOnlyList<NamedTensor> tensors,
+        string source, string modelText)
+    {
+        var byName = tensors.ToDictionary(tensor => tensor.Name);
+        foreach (var (name, shape) in expected)
         {
             if (!byName.TryGetValue(name, out var tensor))
             {
@@ -52,12 +66,9 @@ public static class ModelWeights
         var extra = byName.Keys.Except(expected.Select(entry => entry.Name)).FirstOrDefault();
         if (extra is not null)
         {
-            throw new InvalidInputException($"{source} holds tensor {extra}, which a {ModelText(model)} model does not have");
+            throw new InvalidInputException($"{source} holds tensor {extra}, which {modelText} does not have");
         }
-        foreach (var (name, _, parameter) in expected)
-        {
-            backend.Upload<float>(parameter.Value, byName[name].Values);
-        }
+        return byName;
     }
 
     /// <summary>Writes the weights as safetensors with the spec, the input normalisation and Descent's version as metadata.</summary>
@@ -77,8 +88,13 @@ public static class ModelWeights
     /// A model file Descent wrote: its training spec and input normalisation (from the metadata) and its
     /// tensors. A file without Descent's metadata, or with metadata that does not parse, is bad input.
     /// </summary>
+    /// <remarks>A folder is read as a checkpoint folder: the model of the checkpoint its "latest" file names.</remarks>
     public static (TrainingSpec Spec, InputScaling Scaling, IReadOnlyList<NamedTensor> Tensors) ReadModel(string path)
     {
+        if (Directory.Exists(path))
+        {
+            path = Checkpoints.CheckpointFolder.ModelFileOf(path);
+        }
         var file = SafeTensors.Read(path);
         if (!file.Metadata.TryGetValue(SpecKey, out var specText))
         {

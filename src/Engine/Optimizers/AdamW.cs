@@ -8,7 +8,6 @@ public sealed class AdamW : Optimizer
 {
     private readonly DeviceBuffer<float>[] firstMoment;
     private readonly DeviceBuffer<float>[] secondMoment;
-    private int step;
 
     public AdamW(ComputeBackend backend, IReadOnlyList<Parameter> parameters, float weightDecay = 0.01f,
         float beta1 = 0.9f, float beta2 = 0.999f, float epsilon = 1e-8f)
@@ -42,13 +41,16 @@ public sealed class AdamW : Optimizer
 
     public override string Name => "adamw";
 
+    protected override IReadOnlyList<(string Name, DeviceBuffer<float>[] Buffers)> StateBuffers =>
+        [("exp_avg", firstMoment), ("exp_avg_sq", secondMoment)];
+
     public override void Step(float learningRate)
     {
         if (!float.IsFinite(learningRate))
         {
             throw new InvalidInputException($"AdamW needs a finite learning rate, got {learningRate}");
         }
-        step++;
+        var step = CountStep();
         // The bias corrections depend only on the step number: computed once per step, in double.
         var settings = new AdamWStep(learningRate, Beta1, Beta2, Epsilon, WeightDecay,
             BiasCorrection1: (float)(1.0 - Math.Pow(Beta1, step)), BiasCorrection2: (float)(1.0 - Math.Pow(Beta2, step)));

@@ -1,3 +1,4 @@
+using Descent.Engine.Files;
 using Descent.Engine.Layers;
 using Descent.Kernels;
 
@@ -33,6 +34,58 @@ public abstract class Optimizer : IDisposable
     public abstract void Step(float learningRate);
 
     public abstract void Dispose();
+
+    /// <summary>Update steps taken so far (AdamW's bias corrections depend on it; SGD keeps it for the record).</summary>
+    public long StepsTaken { get; private set; }
+
+    /// <summary>
+    /// The state that decides the next updates, read back from the device: each kind of buffer (PyTorch's
+    /// names: momentum_buffer; exp_avg and exp_avg_sq) as one tensor per update target, named "kind.target".
+    /// </summary>
+    public IReadOnlyList<NamedTensor> ExportState() =>
+        StateBuffers.SelectMany(kind => kind.Buffers.Select((buffer, target) =>
+        {
+            var values = new float[buffer.Length];
+            Backend.Download(buffer, values);
+            return new NamedTensor($"{kind.Name}.{target}", [values.Length], values);
+        })).ToList();
+
+    /// <summary>
+    /// Restores what <see cref="ExportState"/> gave and the step count; every tensor must be there with its
+    /// size and nothing else, else bad input naming <paramref name="source"/>.
+    /// </summary>
+    public void ImportState(IReadOnlyList<NamedTensor> state, long stepsTaken, string source)
+    {
+        if (stepsTaken < 0)
+        {
+            throw new InvalidInputException($"{source}: a negative step count ({stepsTaken})");
+        }
+        var byName = state.ToDictionary(tensor => tensor.Name);
+        var expected = StateBuffers.SelectMany(kind => kind.Buffers.Select((buffer, target) => ($"{kind.Name}.{target}", buffer))).ToList();
+        foreach (var (name, buffer) in expected)
+        {
+            if (!byName.TryGetValue(name, out var tensor) || tensor.Values.Length != buffer.Length)
+            {
+                throw new InvalidInputException($"{source} has no {Name} state {name} of {buffer.Length} values, which this model needs");
+            }
+        }
+        var extra = byName.Keys.Except(expected.Select(entry => entry.Item1)).FirstOrDefault();
+        if (extra is not null)
+        {
+            throw new InvalidInputException($"{source} holds optimizer state {extra}, which {Name} on this model does not have");
+        }
+        foreach (var (name, buffer) in expected)
+        {
+            Backend.Upload<float>(buffer, byName[name].Values);
+        }
+        StepsTaken = stepsTaken;
+    }
+
+    /// <summary>The state buffers by kind, one buffer per update target.</summary>
+    protected abstract IReadOnlyList<(string Name, DeviceBuffer<float>[] Buffers)> StateBuffers { get; }
+
+    /// <summary>Counts a step; returns its number, from 1.</summary>
+    protected long CountStep() => ++StepsTaken;
 
     /// <summary>One zeroed state buffer per update target.</summary>
     protected DeviceBuffer<float>[] AllocateState() =>

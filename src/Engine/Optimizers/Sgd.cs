@@ -30,8 +30,11 @@ public sealed class Sgd : Optimizer
 
     public override string Name => "sgd";
 
+    protected override IReadOnlyList<(string Name, DeviceBuffer<float>[] Buffers)> StateBuffers => [("momentum_buffer", velocity)];
+
     public override void Step(float learningRate)
     {
+        CountStep();
         for (var i = 0; i < Targets.Length; i++)
         {
             var target = Targets[i];

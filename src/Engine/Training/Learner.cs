@@ -82,6 +82,16 @@ public sealed class Learner : IDisposable
     /// <summary>Epochs trained so far.</summary>
     public int EpochsDone { get; private set; }
 
+    /// <summary>Continues after <paramref name="epochsDone"/> finished epochs, as a resumed run does: the next epoch's shuffle and rate follow from it.</summary>
+    public void Restore(int epochsDone)
+    {
+        if (epochsDone < 0)
+        {
+            throw new InvalidInputException($"a run cannot resume after {epochsDone} epochs");
+        }
+        EpochsDone = epochsDone;
+    }
+
     /// <summary>The rate the next epoch trains at.</summary>
     public float CurrentLearningRate => schedule.RateForEpoch(EpochsDone);
 

@@ -1,5 +1,6 @@
 using System.Runtime.CompilerServices;
 using Descent.Engine.Data;
+using Descent.Engine.Models;
 using Descent.Engine.Optimizers;
 using Descent.Kernels;
 
@@ -85,19 +86,19 @@ public sealed class MemoryPlan
     private static MemoryPlan Lay(ComputeBackend backend, TrainingSpec spec, ImageDataset train, ImageDataset valid, BatchShape batches,
         long largestRows)
     {
-        var widths = spec.Model.Widths;
+        var layers = spec.Model.Assembly();
         var model = spec.Model.WidthsText;
         var plan = new MemoryPlan(backend) { Batches = batches };
 
         // Each linear layer allocates its weight and bias, each a value and a gradient (Linear, Parameter)...
         var own = new List<PlannedBuffer>();
         long storeLength = 0;
-        for (var layer = 1; layer < widths.Count; layer++)
+        foreach (var (layer, number) in layers.Select((layer, index) => (layer, index + 1)).Where(pair => pair.layer.Spec is LinearLayerSpec))
         {
-            var (inputs, outputs) = (widths[layer - 1], widths[layer]);
+            var (inputs, outputs) = (layer.Inputs, layer.Outputs);
             foreach (var (name, shape, elements) in new[] { ("weight", $"{outputs} x {inputs}", (long)outputs * inputs), ("bias", $"{outputs}", outputs) })
             {
-                var what = $"layer {layer}'s {name} ({shape}) of the {model} model";
+                var what = $"layer {number}'s {name} ({shape}) of the {model} model";
                 own.Add(plan.Allocate<float>(what, elements));
                 own.Add(plan.Allocate<float>($"the gradient of {what}", elements));
                 storeLength += (elements + backend.ViewAlignment - 1) / backend.ViewAlignment * backend.ViewAlignment;
@@ -126,17 +127,18 @@ public sealed class MemoryPlan
                 $"{backend.DeviceDescription}): the largest batch that fits is {largestRows}");
         }
         long rows = batches.Capacity;
-        for (var layer = 1; layer < widths.Count; layer++)
+        // Each layer's per-row buffers, as Linear.Prepare and RowWiseLayer.Prepare size them.
+        foreach (var (layer, number) in layers.Select((layer, index) => (layer, index + 1)))
         {
-            plan.Allocate<float>($"layer {layer}'s output for {rows} rows", rows * widths[layer]);
-            plan.Allocate<float>($"layer {layer}'s input gradient for {rows} rows", rows * widths[layer - 1]);
-            if (layer + 1 < widths.Count)
+            plan.Allocate<float>($"layer {number}'s output for {rows} rows", rows * layer.Outputs);
+            plan.Allocate<float>($"layer {number}'s input gradient for {rows} rows", rows * layer.Inputs);
+            if (layer.FusedActivation is not null)
             {
-                plan.Allocate<float>($"layer {layer}'s activation gradient for {rows} rows", rows * widths[layer]);
+                plan.Allocate<float>($"layer {number}'s activation gradient for {rows} rows", rows * layer.Outputs);
             }
         }
-        plan.Allocate<float>($"the input of a batch of {rows} rows", rows * widths[0]);
-        plan.Allocate<float>($"the logit gradient of a batch of {rows} rows", rows * widths[^1]);
+        plan.Allocate<float>($"the input of a batch of {rows} rows", rows * spec.Model.Inputs);
+        plan.Allocate<float>($"the logit gradient of a batch of {rows} rows", rows * spec.Model.Outputs);
         plan.Allocate<int>($"the labels of a batch of {rows} rows", rows);
         plan.Allocate<float>($"the row losses of a batch of {rows} rows", 2 * rows);
         var slots = Math.Max(Learner.Batches(train.Count, batches.Training), Learner.Batches(valid.Count, batches.Evaluation));

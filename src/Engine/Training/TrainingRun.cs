@@ -1,6 +1,7 @@
 using Descent.Engine.Data;
 using Descent.Engine.Layers;
 using Descent.Engine.Losses;
+using Descent.Engine.Models;
 using Descent.Engine.Optimizers;
 
 namespace Descent.Engine.Training;
@@ -22,6 +23,7 @@ public sealed class TrainingRun : IDisposable
                 $"the spec's input is {string.Join('x', spec.InputShape)} ({spec.InputFeatures} features) but the data has {train.Features}");
         }
         Spec = spec;
+        Backend = backend;
         // Refuses what does not fit before the first allocation.
         Plan = MemoryPlan.For(backend, spec, train, valid);
         try
@@ -46,6 +48,8 @@ public sealed class TrainingRun : IDisposable
 
     public TrainingSpec Spec { get; }
 
+    public Kernels.ComputeBackend Backend { get; }
+
     /// <summary>Every buffer the run allocates, sized and checked against the backend before any was.</summary>
     public MemoryPlan Plan { get; }
 
@@ -58,6 +62,18 @@ public sealed class TrainingRun : IDisposable
     public LearningRateSchedule Schedule { get; } = null!;
 
     public Learner Learner { get; } = null!;
+
+    /// <summary>
+    /// Puts the run where <paramref name="checkpoint"/> left it: the weights, the optimizer's buffers and
+    /// step count, and the epochs done (which fix the next epoch's shuffle and rate). The checkpoint's spec
+    /// must be this run's, so that the result matches a run never interrupted, bit for bit.
+    /// </summary>
+    public void Restore(Checkpoints.Checkpoint checkpoint)
+    {
+        ModelWeights.Import(Backend, Model, checkpoint.Model, checkpoint.Folder);
+        Optimizer.ImportState(checkpoint.OptimizerState, checkpoint.OptimizerSteps, checkpoint.Folder);
+        Learner.Restore(checkpoint.State.Epoch);
+    }
 
     public void Dispose()
     {

@@ -21,6 +21,7 @@ public sealed record ScheduleSettings(ScheduleKind Kind, float LearningRate, int
 /// </summary>
 /// <param name="Dataset">The dataset's name as the command line spells it ("mnist", "mnist-3-7").</param>
 /// <param name="InputShape">Channels, height and width of one input, e.g. [1, 28, 28].</param>
+/// <param name="ValidSplit">The fraction of the training set held out (seeded) to validate on; null when the test set is only reported.</param>
 public sealed record TrainingSpec(
     string Dataset,
     IReadOnlyList<int> InputShape,
@@ -29,7 +30,8 @@ public sealed record TrainingSpec(
     OptimizerSettings Optimizer,
     ScheduleSettings Schedule,
     int BatchSize,
-    int Seed)
+    int Seed,
+    double? ValidSplit = null)
 {
     /// <summary>Features of one input: the product of <see cref="InputShape"/>.</summary>
     public int InputFeatures => InputShape.Aggregate(1, (product, size) => product * size);
@@ -39,12 +41,7 @@ public sealed record TrainingSpec(
     {
         ["dataset"] = Dataset,
         ["input_shape"] = new JsonArray(InputShape.Select(size => (JsonNode)size).ToArray()),
-        ["model"] = new JsonObject
-        {
-            ["widths"] = new JsonArray(Model.Widths.Select(width => (JsonNode)width).ToArray()),
-            ["activation"] = CliNames.Of(Model.Activation),
-            ["init"] = Model.Init.Name,
-        },
+        ["model"] = Model.ToJson(),
         ["loss"] = Loss,
         ["optimizer"] = new JsonObject
         {
@@ -62,6 +59,7 @@ public sealed record TrainingSpec(
         },
         ["batch_size"] = BatchSize,
         ["seed"] = Seed,
+        ["valid_split"] = ValidSplit,
     };
 
     /// <summary>Reads what <see cref="ToJson"/> wrote; anything missing or malformed is bad input.</summary>
@@ -69,15 +67,12 @@ public sealed record TrainingSpec(
     {
         try
         {
-            var model = json["model"]!;
             var optimizer = json["optimizer"]!;
             var schedule = json["schedule"]!;
             return new TrainingSpec(
                 json["dataset"]!.GetValue<string>(),
                 json["input_shape"]!.AsArray().Select(size => size!.GetValue<int>()).ToArray(),
-                new ModelSpec(model["widths"]!.AsArray().Select(width => width!.GetValue<int>()).ToArray(),
-                    CliNames.Parse<Activation>(model["activation"]!.GetValue<string>(), "activation"),
-                    LinearInit.Parse(model["init"]!.GetValue<string>())),
+                ModelSpec.FromJson(json["model"]!),
                 json["loss"]!.GetValue<string>(),
                 new OptimizerSettings(CliNames.Parse<OptimizerKind>(optimizer["kind"]!.GetValue<string>(), "optimizer"),
                     (float)optimizer["momentum"]!.GetValue<double>(), (float)optimizer["weight_decay"]!.GetValue<double>()),
@@ -85,7 +80,8 @@ public sealed record TrainingSpec(
                     (float)schedule["learning_rate"]!.GetValue<double>(), schedule["step_size"]!.GetValue<int>(),
                     (float)schedule["gamma"]!.GetValue<double>(), schedule["epochs"]!.GetValue<int>()),
                 json["batch_size"]!.GetValue<int>(),
-                json["seed"]!.GetValue<int>());
+                json["seed"]!.GetValue<int>(),
+                json["valid_split"]?.GetValue<double>());
         }
         catch (Exception error) when (error is NullReferenceException or InvalidOperationException or FormatException or JsonException)
         {

@@ -19,16 +19,17 @@ public static class BaselineCommand
         };
         var distance = new Option<string>("--distance") { Description = "Distance to the ideal digits", DefaultValueFactory = _ => "l1" };
         distance.AcceptOnlyFromAmong("l1", "l2");
-        var dataDir = new Option<string?>("--data-dir") { Description = "Folder holding the four MNIST-format IDX files" };
+        var dataDir = DataDirOption.Create([DatasetName.MnistThreesAndSevens]);
         var command = new Command("baseline", "Pixel-similarity baseline: accuracy on 3s, on 7s and their mean") { dataset, distance, dataDir };
         command.SetAction(async (parsed, cancellation) =>
         {
             var name = DatasetName.Parse(parsed.GetRequiredValue(dataset));
             if (name != DatasetName.MnistThreesAndSevens)
             {
-                throw new InvalidInputException($"the baseline compares 3s with 7s: use --dataset {DatasetName.MnistThreesAndSevens.Name}");
+                throw new InvalidInputException(
+                    $"the baseline compares ideal 3s and 7s, so it runs on {DatasetName.MnistThreesAndSevens.Name} only, not on {name.Name}");
             }
-            var location = DataLocation.FromOptions(parsed.GetValue(dataDir), new Progress<string>(m => error.WriteLine($"descent: {m}")));
+            var location = DataLocation.FromOptions(name, parsed.GetValue(dataDir), new Progress<string>(m => error.WriteLine($"descent: {m}")));
             var splits = await DatasetLoader.LoadAsync(name, location, cancellation);
             var kind = parsed.GetRequiredValue(distance) == "l2" ? PixelDistance.L2 : PixelDistance.L1;
             var result = PixelSimilarity.Evaluate(splits, kind);

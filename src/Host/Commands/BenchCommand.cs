@@ -32,7 +32,7 @@ public static class BenchCommand
             Description = "Epochs timed per backend, after one untimed warm-up epoch",
             DefaultValueFactory = _ => defaults.TimedEpochs,
         };
-        var dataDir = new Option<string?>("--data-dir") { Description = "Folder holding the four MNIST-format IDX files" };
+        var dataDir = DataDirOption.Create([DatasetName.Mnist]);
         var command = new Command("bench", "Time MNIST training epochs (plain SGD, lr 0.1) on each backend present")
         {
             output, layers, batchSize, epochs, dataDir,
@@ -54,7 +54,7 @@ public static class BenchCommand
                 throw new InvalidInputException("--batch-size and --epochs must be 1 or more");
             }
             var names = targets.Names(parsed);
-            var location = DataLocation.FromOptions(parsed.GetValue(dataDir), new Progress<string>(m => error.WriteLine($"descent: {m}")));
+            var location = DataLocation.FromOptions(DatasetName.Mnist, parsed.GetValue(dataDir), new Progress<string>(m => error.WriteLine($"descent: {m}")));
             var train = (await DatasetLoader.LoadAsync(DatasetName.Mnist, location, cancellation)).Train;
             return Execute(console, names, parsed.GetValue(targets.Device), train, config, parsed.GetValue(output), cancellation);
         });

@@ -5,34 +5,42 @@ using Spectre.Console;
 
 namespace Descent.Host.Commands;
 
-/// <summary>`descent data fetch|verify`: fill or check the checksummed MNIST cache.</summary>
+/// <summary>`descent data fetch|verify`: fill or check a dataset family's checksummed cache.</summary>
 public static class DataCommand
 {
     public static Command Create(IAnsiConsole console, TextWriter error)
     {
-        var command = new Command("data", "Fetch or verify the cached datasets ($DESCENT_DATA or ~/.cache/descent)");
+        var command = new Command("data", $"Fetch or verify the cached datasets: {DataDirOption.DefaultFolders(DatasetName.All)}");
         command.Subcommands.Add(Fetch(console, error));
         command.Subcommands.Add(Verify(console));
         return command;
     }
 
-    private static Option<string> DatasetOption() => new("--dataset")
+    private static Option<string> DatasetOption()
     {
-        Description = "Dataset (mnist-3-7 is made from the mnist files)",
-        DefaultValueFactory = _ => DatasetName.Mnist.Name,
-    };
+        var option = new Option<string>("--dataset")
+        {
+            Description = "Dataset whose files to fetch or verify (mnist-3-7 is made from the mnist files)",
+            DefaultValueFactory = _ => DatasetName.Mnist.Name,
+        };
+        option.AcceptOnlyFromAmong(DatasetName.All.Select(dataset => dataset.Name).ToArray());
+        return option;
+    }
 
     private static Command Fetch(IAnsiConsole console, TextWriter error)
     {
         var dataset = DatasetOption();
         var force = new Option<bool>("--force") { Description = "Replace files that are missing or fail their checksum" };
-        var command = new Command("fetch", "Download the dataset's files into the cache, checking each one's SHA-256") { dataset, force };
+        var command = new Command("fetch", "Fetch the dataset's files into the cache from its sources in order, checking each one's SHA-256")
+        {
+            dataset, force,
+        };
         command.SetAction(async (parsed, cancellation) =>
         {
-            DatasetName.Parse(parsed.GetRequiredValue(dataset));
-            var cache = new MnistCache(DataLocation.DefaultCacheRoot(), progress: new Progress<string>(m => error.WriteLine($"descent: {m}")));
+            var family = DatasetName.Parse(parsed.GetRequiredValue(dataset)).Family;
+            var cache = new IdxCache(family, DataLocation.DefaultCacheRoot(), progress: new Progress<string>(m => error.WriteLine($"descent: {m}")));
             await cache.EnsureAsync(parsed.GetValue(force), cancellation);
-            console.WriteLine($"{cache.Folder}: all {MnistFile.All.Count} files present and verified");
+            console.WriteLine($"{cache.Folder}: all {family.Files.Count} {family.Title} files present and verified");
             return ExitCodes.Success;
         });
         return command;
@@ -44,9 +52,8 @@ public static class DataCommand
         var command = new Command("verify", "Check the cached files against their SHA-256") { dataset };
         command.SetAction(parsed =>
         {
-            DatasetName.Parse(parsed.GetRequiredValue(dataset));
-            var cache = new MnistCache(DataLocation.DefaultCacheRoot());
-            var statuses = cache.Verify();
+            var name = DatasetName.Parse(parsed.GetRequiredValue(dataset));
+            var statuses = new IdxCache(name.Family, DataLocation.DefaultCacheRoot()).Verify();
             foreach (var status in statuses)
             {
                 console.WriteLine($"{status.File.Name,-24} {status.State.ToString().ToLowerInvariant(),-12} {status.Path}");
@@ -54,7 +61,8 @@ public static class DataCommand
             var bad = statuses.Count(s => s.State != CachedFileState.Ok);
             if (bad > 0)
             {
-                throw new InvalidInputException($"{bad} of {statuses.Count} cached files are missing or fail their checksum; run 'descent data fetch --force'");
+                throw new InvalidInputException(
+                    $"{bad} of {statuses.Count} cached files are missing or fail their checksum; run 'descent data fetch --dataset {name.Name} --force'");
             }
             return ExitCodes.Success;
         });

@@ -5,9 +5,6 @@ using Spectre.Console;
 
 namespace Descent.Host.Commands;
 
-/// <summary>One finished epoch as printed and saved.</summary>
-public sealed record EpochRow(int Epoch, double TrainLoss, double ValidLoss, double Accuracy, double Seconds);
-
 /// <summary>
 /// Prints training as a table of epochs: a live progress bar during each epoch on a terminal, plain
 /// lines in a pipe or a log, and only the final row with --quiet. The evaluation column is named for
@@ -29,7 +26,7 @@ public sealed class EpochTable(IAnsiConsole console, bool quiet, bool onTestSet)
         }
     }
 
-    public void WriteRow(EpochRow row)
+    public void WriteRow(EpochRecord row)
     {
         if (!quiet)
         {
@@ -38,7 +35,7 @@ public sealed class EpochTable(IAnsiConsole console, bool quiet, bool onTestSet)
     }
 
     /// <summary>With --quiet the final row is all that is printed.</summary>
-    public void WriteFinal(EpochRow row)
+    public void WriteFinal(EpochRecord row)
     {
         if (quiet)
         {
@@ -77,6 +74,6 @@ public sealed class EpochTable(IAnsiConsole console, bool quiet, bool onTestSet)
         return result;
     }
 
-    private static string Format(EpochRow row) => string.Format(CultureInfo.InvariantCulture,
+    private static string Format(EpochRecord row) => string.Format(CultureInfo.InvariantCulture,
         "{0,5}  {1,10:F6}  {2,10:F6}  {3,8:F4}  {4,7:F2}", row.Epoch, row.TrainLoss, row.ValidLoss, row.Accuracy, row.Seconds);
 }

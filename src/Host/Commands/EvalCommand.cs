@@ -23,7 +23,7 @@ public static class EvalCommand
         {
             Description = $"Dataset to evaluate on: {string.Join(", ", DatasetName.All.Select(d => d.Name))} [default: the one it was trained on]",
         };
-        var dataDir = new Option<string?>("--data-dir") { Description = "Folder holding the four MNIST-format IDX files" };
+        var dataDir = DataDirOption.Create(DatasetName.All);
         var json = new Option<bool>("--json") { Description = "Print the results as JSON instead of tables" };
         var backend = new BackendOptions();
         var command = new Command("eval", "Evaluate a saved model on a test set: loss, accuracy, per-class accuracy, confusion matrix")
@@ -43,7 +43,7 @@ public static class EvalCommand
                     $"{path} was trained on {trainedOn.Name} ({trainedOn.Classes} classes); {name.Name} has {name.Classes}");
             }
             var quiet = parsed.GetValue(json);
-            var location = DataLocation.FromOptions(parsed.GetValue(dataDir),
+            var location = DataLocation.FromOptions(name, parsed.GetValue(dataDir),
                 quiet ? null : new Progress<string>(m => error.WriteLine($"descent: {m}")));
             var test = (await DatasetLoader.LoadAsync(name, location, cancellation)).Valid;
 
@@ -77,6 +77,7 @@ public static class EvalCommand
         {
             ["model"] = path,
             ["dataset"] = dataset.Name,
+            ["classes"] = new JsonArray(dataset.ClassNames.Select(name => (JsonNode)name).ToArray()),
             ["backend"] = device.Name,
             ["items"] = metrics.Items,
             ["loss"] = metrics.MeanLoss,
@@ -93,14 +94,14 @@ public static class EvalCommand
         console.WriteLine($"{path} on the {dataset.Name} test set ({metrics.Items} images), backend {device.Name}");
         console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"loss {metrics.MeanLoss:F6}, accuracy {metrics.Accuracy:F4}"));
         var table = new Table().AddColumn("true \\ predicted");
-        for (var predicted = 0; predicted < confusion.Classes; predicted++)
+        foreach (var name in dataset.ClassNames)
         {
-            table.AddColumn(predicted.ToString(CultureInfo.InvariantCulture));
+            table.AddColumn(Markup.Escape(name));
         }
         table.AddColumn("accuracy");
         for (var actual = 0; actual < confusion.Classes; actual++)
         {
-            var cells = new List<string> { actual.ToString(CultureInfo.InvariantCulture) };
+            var cells = new List<string> { Markup.Escape(dataset.ClassNames[actual]) };
             cells.AddRange(Enumerable.Range(0, confusion.Classes).Select(p => confusion[actual, p].ToString(CultureInfo.InvariantCulture)));
             var accuracy = confusion.ClassAccuracy(actual);
             cells.Add(double.IsNaN(accuracy) ? "-" : accuracy.ToString("F4", CultureInfo.InvariantCulture));

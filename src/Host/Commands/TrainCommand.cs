@@ -1,6 +1,7 @@
 using System.CommandLine;
 using System.Diagnostics;
 using System.Globalization;
+using Descent.Engine.Checkpoints;
 using Descent.Engine.Data;
 using Descent.Engine.Files;
 using Descent.Engine.Models;
@@ -12,16 +13,17 @@ using Spectre.Console;
 namespace Descent.Host.Commands;
 
 /// <summary>
-/// `descent train`: resolves the options into a model, a loss, an optimizer and data, then runs the
-/// epoch loop, printing one row per epoch and writing --metrics-out after each. The training itself
-/// is the engine's <see cref="Learner"/>.
+/// `descent train`: resolves the options (or a checkpoint's spec, on --resume) into a training spec, then
+/// runs the epoch loop, printing one row per epoch, writing --metrics-out and a checkpoint after each,
+/// keeping the best by validation loss and stopping early when asked. The training itself is the
+/// engine's <see cref="TrainingRun"/>; an interrupt stops it after the current batch.
 /// </summary>
 public static class TrainCommand
 {
     public static Command Create(IAnsiConsole console, TextWriter error)
     {
         var options = new TrainOptions();
-        var command = new Command("train", "Train a model of the lesson on MNIST or its 3-vs-7 subset");
+        var command = new Command("train", $"Train a model of the lesson on {string.Join(", ", DatasetName.All.Select(d => d.Name))}");
         options.AddTo(command);
         command.SetAction((parsed, cancellation) => RunAsync(options.Read(parsed), console, error, cancellation));
         return command;
@@ -29,90 +31,194 @@ public static class TrainCommand
 
     public static async Task<int> RunAsync(TrainSettings settings, IAnsiConsole console, TextWriter error, CancellationToken cancellation)
     {
-        var dataset = DatasetName.Parse(settings.Dataset);
-        var architecture = Architecture.Parse(settings.Arch);
-        // Every rule but the input width is checked before any data is read; the input width follows the data.
-        var (modelSpec, loss) = architecture.Resolve(dataset, settings.Layers, settings.Activation, settings.Loss,
-            settings.Layers is { } layers ? ModelSpec.ParseWidths(layers)[0] : ModelSpec.ImageFeatures);
-        var batchSize = settings.BatchSize ?? architecture.BatchSize;
-        var learningRate = settings.LearningRate ?? architecture.LearningRate;
-        var epochs = settings.Epochs ?? architecture.Epochs;
-        var momentum = settings.Momentum ?? (settings.Optimizer == OptimizerKind.Sgd ? architecture.Momentum : 0f);
-        var weightDecay = settings.WeightDecay ?? OptimizerFactory.DefaultWeightDecay(settings.Optimizer);
-        TrainSettings.Check(batchSize, learningRate, epochs);
-        var schedule = LearningRateSchedule.Create(settings.Schedule, learningRate, settings.StepSize, settings.Gamma, epochs);
-
+        // Everything that can be refused without data is refused before any is read or a device opened.
+        var resumed = settings.Resume is { } resumePath ? CheckpointFolder.Load(resumePath) : null;
+        if (resumed is not null && settings.Init is not null)
+        {
+            throw new InvalidInputException("--init and --resume both say where the weights come from: give one");
+        }
+        if (settings.Keep < 0)
+        {
+            throw new InvalidInputException($"--keep must be 0 (keep all) or more, got {settings.Keep}");
+        }
+        if (settings.EarlyStop is <= 0)
+        {
+            throw new InvalidInputException($"--early-stop must be 1 or more epochs, got {settings.EarlyStop}");
+        }
+        var builder = new TrainSpecBuilder(settings, resumed?.State.Spec);
+        builder.CheckBeforeData();
         OutputPath.Check(settings.Save, "--save");
         OutputPath.Check(settings.MetricsOut, "--metrics-out");
-        // A missing or broken --init file is refused before any data is read or device opened.
         var initTensors = settings.Init is { } initPath ? SafeTensors.Read(initPath).Tensors : null;
-        var progress = settings.Quiet ? null : new Progress<string>(message => error.WriteLine($"descent: {message}"));
-        var splits = await DatasetLoader.LoadAsync(dataset, DataLocation.FromOptions(settings.DataDir, progress), cancellation);
-        if (settings.ValidSplit is { } fraction)
-        {
-            splits = ValidationSplit.HoldOut(splits.Train, fraction, settings.Seed);
-        }
-        (modelSpec, loss) = architecture.Resolve(dataset, settings.Layers, settings.Activation, settings.Loss, splits.Train.Features);
+        var checkpointRoot = settings.Checkpoint ?? (resumed is null ? null : RootOf(resumed.Folder));
+        var checkpoints = checkpointRoot is null ? null : CheckpointFolder.Open(checkpointRoot);
 
-        var spec = new TrainingSpec(dataset.Name, [1, splits.Train.ImageRows, splits.Train.ImageCols], modelSpec, loss.Name,
-            new OptimizerSettings(settings.Optimizer, momentum, weightDecay),
-            new ScheduleSettings(settings.Schedule, learningRate, settings.StepSize, settings.Gamma, Math.Max(epochs, 1)),
-            batchSize, settings.Seed);
-        using var backend = Backends.Create(settings.Backend, settings.Device, message => error.WriteLine($"descent: {message}"));
+        var say = (string message) => error.WriteLine($"descent: {message}");
+        var progress = settings.Quiet ? null : new Progress<string>(say);
+        var dataset = builder.Dataset;
+        var splits = await DatasetLoader.LoadAsync(dataset, DataLocation.FromOptions(dataset, settings.DataDir, progress), cancellation);
+        if (builder.ValidSplit is { } fraction)
+        {
+            splits = ValidationSplit.HoldOut(splits.Train, fraction, builder.Seed);
+        }
+        var spec = builder.Build([1, splits.Train.ImageRows, splits.Train.ImageCols]);
+        var epochs = builder.Epochs;
+        var validating = spec.ValidSplit is not null;
         if (!settings.Quiet)
         {
-            console.WriteLine($"backend {backend.Name}: {backend.DeviceDescription}");
-            var activation = modelSpec.Widths.Count > 2 ? $" ({CliNames.Of(settings.Activation)})" : "";
-            var optimizerName = CliNames.Of(settings.Optimizer);
-            var optimizerText = settings.Optimizer == OptimizerKind.Sgd && momentum > 0 ? $"{optimizerName} momentum {Format(momentum)}" : optimizerName;
-            var evaluated = settings.ValidSplit is null ? "test" : "validation (held out from training)";
-            console.WriteLine($"{dataset.Name}: {splits.Train.Count} training, {splits.Valid.Count} {evaluated} images; " +
-                $"model {modelSpec.WidthsText}{activation}, loss {loss.Name}, {optimizerText} lr {Format(learningRate)}, " +
-                $"{schedule.Name} schedule, batch {batchSize}, {epochs} epochs, seed {settings.Seed}");
+            if (settings.EarlyStop is not null && settings.ValidSplit is null && resumed is null)
+            {
+                say($"--early-stop measures on a validation split: holding out {TrainSpecBuilder.DefaultEarlyStopSplit * 100:0}% of the training set " +
+                    "(seeded); --valid-split F chooses another fraction");
+            }
+            if (checkpoints is not null && !validating)
+            {
+                say("--checkpoint without a validation split writes no best/ (the test set is never used to choose); add --valid-split F for one");
+            }
         }
 
+        using var backend = Backends.Create(settings.Backend, settings.Device, say);
         using var run = new TrainingRun(backend, spec, splits.Train, splits.Valid);
         var learner = run.Learner;
         if (initTensors is not null)
         {
             ModelWeights.Import(backend, run.Model, initTensors, settings.Init!);
         }
-
-        var metricsFile = settings.MetricsOut is null ? null : new MetricsFile(settings.MetricsOut,
-            new MetricsFile.Run(DescentApp.Version, backend.Name, backend.DeviceDescription, architecture.Name), spec);
-        metricsFile?.Write();
-
-        var table = new EpochTable(console, settings.Quiet, onTestSet: settings.ValidSplit is null);
-        table.WriteHeader();
-        EpochRow? last = null;
-        for (var epoch = 1; epoch <= epochs; epoch++)
+        if (resumed is not null)
         {
-            var clock = Stopwatch.StartNew();
-            var trained = table.ShowProgress(epoch, epochs, learner.BatchesPerEpoch, learner.BatchSize, cancellation,
-                report => learner.TrainEpoch(report));
-            var evaluated = learner.Evaluate();
-            last = new EpochRow(epoch, trained.MeanLoss, evaluated.MeanLoss, evaluated.Accuracy, clock.Elapsed.TotalSeconds);
-            table.WriteRow(last);
-            metricsFile?.Append(new MetricsFile.EpochRow(last.Epoch, last.TrainLoss, last.ValidLoss, last.Accuracy, last.Seconds));
+            run.Restore(resumed);
         }
-
-        if (epochs == 0)
+        if (!settings.Quiet)
         {
-            var evaluated = learner.Evaluate();
-            last = new EpochRow(0, double.NaN, evaluated.MeanLoss, evaluated.Accuracy, 0);
-            table.WriteRow(last);
-        }
-        table.WriteFinal(last!);
-        if (settings.Save is { } path)
-        {
-            ModelWeights.Save(path, backend, run.Model, spec, learner.Scaling, DescentApp.Version);
-            if (!settings.Quiet)
+            console.WriteLine($"backend {backend.Name}: {backend.DeviceDescription}");
+            console.WriteLine(Describe(spec, dataset, splits, epochs, run.Schedule.Name));
+            if (resumed is not null)
             {
-                console.WriteLine($"saved the weights to {path}");
+                console.WriteLine($"resuming from {resumed.Folder} after epoch {resumed.State.Epoch}");
             }
         }
-        return ExitCodes.Success;
+
+        var history = resumed?.State.History ?? [];
+        var metricsFile = settings.MetricsOut is null ? null : new MetricsFile(settings.MetricsOut,
+            new MetricsFile.Run(DescentApp.Version, backend.Name, backend.DeviceDescription, settings.Arch), spec, history);
+        metricsFile?.Write();
+        var tracker = new BestTracker(resumed?.State);
+        var table = new EpochTable(console, settings.Quiet, onTestSet: !validating);
+        table.WriteHeader();
+        var ending = RunEnding.Failed;
+        try
+        {
+            var last = history.Count > 0 ? history[^1] : null;
+            for (var epoch = learner.EpochsDone + 1; epoch <= epochs; epoch++)
+            {
+                var clock = Stopwatch.StartNew();
+                var trained = table.ShowProgress(epoch, epochs, learner.BatchesPerEpoch, learner.BatchSize, cancellation,
+                    report => learner.TrainEpoch(report));
+                var evaluated = learner.Evaluate();
+                last = new EpochRecord(epoch, trained.MeanLoss, evaluated.MeanLoss, evaluated.Accuracy, clock.Elapsed.TotalSeconds);
+                table.WriteRow(last);
+                metricsFile?.Append(last);
+                history = [.. history, last];
+                var improved = validating && tracker.Record(epoch, evaluated.MeanLoss);
+                if (checkpoints is not null)
+                {
+                    var state = new CheckpointState(epoch, (long)epoch * learner.BatchesPerEpoch, learner.CurrentLearningRate, spec,
+                        learner.Scaling, tracker.BestLoss, tracker.BestEpoch, tracker.EpochsWithoutImprovement, DescentApp.Version, history);
+                    checkpoints.Write(run, state);
+                    if (improved)
+                    {
+                        checkpoints.MarkBest(epoch);
+                    }
+                    if (settings.Keep > 0)
+                    {
+                        checkpoints.KeepNewest(settings.Keep, epoch);
+                    }
+                }
+                if (settings.EarlyStop is { } patience && tracker.EpochsWithoutImprovement >= patience)
+                {
+                    say($"stopping early: no lower validation loss for {patience} epochs (best {tracker.BestLoss:F6} at epoch {tracker.BestEpoch})");
+                    ending = RunEnding.StoppedEarly;
+                    break;
+                }
+            }
+
+            if (last is null)
+            {
+                var evaluated = learner.Evaluate();
+                last = new EpochRecord(0, double.NaN, evaluated.MeanLoss, evaluated.Accuracy, 0);
+                table.WriteRow(last);
+            }
+            table.WriteFinal(last);
+            if (settings.Save is { } path)
+            {
+                ModelWeights.Save(path, backend, run.Model, spec, learner.Scaling, DescentApp.Version);
+                if (!settings.Quiet)
+                {
+                    console.WriteLine($"saved the weights to {path}");
+                }
+            }
+            if (ending != RunEnding.StoppedEarly)
+            {
+                ending = RunEnding.Completed;
+            }
+            return ExitCodes.Success;
+        }
+        catch (OperationCanceledException) when (cancellation.IsCancellationRequested)
+        {
+            ending = RunEnding.Interrupted;
+            var kept = checkpoints is not null && learner.EpochsDone > 0
+                ? $"; {checkpoints.PathOf(learner.EpochsDone)} holds the last finished epoch: resume with --resume {checkpoints.Root}"
+                : "";
+            throw new RunInterruptedException($"stopped during epoch {learner.EpochsDone + 1}{kept}");
+        }
+        catch (DivergedException)
+        {
+            ending = RunEnding.Diverged;
+            throw;
+        }
+        finally
+        {
+            metricsFile?.End(ending);
+        }
+    }
+
+    /// <summary>The root a checkpoint lies in: resuming from DIR or from DIR/checkpoint-N writes on into DIR.</summary>
+    private static string RootOf(string checkpointFolder) => Path.GetDirectoryName(Path.GetFullPath(checkpointFolder))!;
+
+    private static string Describe(TrainingSpec spec, DatasetName dataset, DatasetSplits splits, int epochs, string scheduleName)
+    {
+        var activation = spec.Model.HasActivation ? $" ({CliNames.Of(spec.Model.Activation)})" : "";
+        var optimizerName = CliNames.Of(spec.Optimizer.Kind);
+        var optimizerText = spec.Optimizer.Kind == OptimizerKind.Sgd && spec.Optimizer.Momentum > 0
+            ? $"{optimizerName} momentum {Format(spec.Optimizer.Momentum)}"
+            : optimizerName;
+        var evaluated = spec.ValidSplit is null ? "test" : "validation (held out from training)";
+        return $"{dataset.Name}: {splits.Train.Count} training, {splits.Valid.Count} {evaluated} images; " +
+            $"model {spec.Model.WidthsText}{activation}, loss {spec.Loss}, {optimizerText} lr {Format(spec.Schedule.LearningRate)}, " +
+            $"{scheduleName} schedule, batch {spec.BatchSize}, {epochs} epochs, seed {spec.Seed}";
     }
 
     private static string Format(float value) => value.ToString("G", CultureInfo.InvariantCulture);
+
+    /// <summary>The lowest validation loss so far, its epoch, and the epochs since it; carried across a resume by the checkpoint.</summary>
+    private sealed class BestTracker(CheckpointState? resumed)
+    {
+        public double? BestLoss { get; private set; } = resumed?.BestValidLoss;
+
+        public int BestEpoch { get; private set; } = resumed?.BestEpoch ?? 0;
+
+        public int EpochsWithoutImprovement { get; private set; } = resumed?.EpochsWithoutImprovement ?? 0;
+
+        /// <summary>Records an epoch's validation loss; true when it is the best so far.</summary>
+        public bool Record(int epoch, double loss)
+        {
+            if (BestLoss is null || loss < BestLoss)
+            {
+                (BestLoss, BestEpoch, EpochsWithoutImprovement) = (loss, epoch, 0);
+                return true;
+            }
+            EpochsWithoutImprovement++;
+            return false;
+        }
+    }
 }

@@ -12,8 +12,12 @@ public sealed record TrainSettings(
     string Dataset, string Arch, string? Layers, Activation Activation, string Loss,
     int? Epochs, int? BatchSize, float? LearningRate, OptimizerKind Optimizer, float? Momentum, float? WeightDecay,
     ScheduleKind Schedule, int StepSize, float Gamma, int Seed, double? ValidSplit,
-    string Backend, int Device, string? DataDir, string? MetricsOut, bool Quiet, string? Save, string? Init)
+    string Backend, int Device, string? DataDir, string? MetricsOut, bool Quiet, string? Save, string? Init,
+    string? Checkpoint, int Keep, string? Resume, int? EarlyStop, IReadOnlySet<string> Given)
 {
+    /// <summary>Whether the option <paramref name="name"/> (like "--lr") was on the command line, not left to its default.</summary>
+    public bool WasGiven(string name) => Given.Contains(name);
+
     /// <summary>Checks the values that are only known once the architecture's defaults are filled in.</summary>
     public static void Check(int batchSize, float learningRate, int epochs)
     {
@@ -39,7 +43,7 @@ public sealed class TrainOptions
         Architecture.All.Select(a => $"{a.Name}: batch {a.BatchSize}, lr {a.LearningRate}, {a.Epochs} epochs" +
             (a.Momentum > 0 ? $", momentum {a.Momentum}" : "")));
 
-    private readonly Option<string> dataset = Choice("--dataset", "Dataset", "mnist", DatasetName.All.Select(d => d.Name).ToArray());
+    private readonly Option<string> dataset = Choice("--dataset", "Dataset", DatasetName.Mnist.Name, DatasetName.All.Select(d => d.Name).ToArray());
     private readonly Option<string> arch = Choice("--arch", "Model: linear (784-K), simple (784-30-K), mlp (--layers)", "mlp",
         Architecture.All.Select(a => a.Name).ToArray());
     private readonly Option<string?> layers = new("--layers")
@@ -67,10 +71,7 @@ public sealed class TrainOptions
         Description = "Hold out this fraction of the training set for validation instead of using the test set",
     };
     private readonly BackendOptions backend = new();
-    private readonly Option<string?> dataDir = new("--data-dir")
-    {
-        Description = "Folder holding the four MNIST-format IDX files (raw or .gz) [default: $DESCENT_DATA or ~/.cache/descent, fetched on first use]",
-    };
+    private readonly Option<string?> dataDir = DataDirOption.Create(DatasetName.All);
     private readonly Option<string?> metricsOut = new("--metrics-out") { Description = "Write per-epoch metrics as JSON to this file after every epoch" };
     private readonly Option<bool> quiet = new("--quiet") { Description = "Print only the final row" };
     private readonly Option<string?> save = new("--save")
@@ -78,6 +79,24 @@ public sealed class TrainOptions
         Description = "Write the trained weights to this .safetensors file (PyTorch nn.Sequential names; the spec in its metadata)",
     };
     private readonly Option<string?> init = new("--init") { Description = "Start from the weights in this .safetensors file instead of a random init" };
+    private readonly Option<string?> checkpoint = new("--checkpoint")
+    {
+        Description = "After each epoch N write DIR/checkpoint-N (weights, optimizer state, progress) and point DIR/latest at it; " +
+            "DIR/best keeps the lowest validation loss (needs --valid-split) [default with --resume: the resumed folder]",
+    };
+    private readonly Option<int> keep = new("--keep")
+    {
+        Description = "Keep only the newest K checkpoints (best/ is always kept); 0 keeps all",
+        DefaultValueFactory = _ => 0,
+    };
+    private readonly Option<string?> resume = new("--resume")
+    {
+        Description = "Continue the run in this checkpoint folder from its latest checkpoint; options not given come from it",
+    };
+    private readonly Option<int?> earlyStop = new("--early-stop")
+    {
+        Description = "Stop after N epochs without a lower validation loss (holds out 10% of the training set unless --valid-split)",
+    };
 
     public void AddTo(Command command)
     {
@@ -93,6 +112,10 @@ public sealed class TrainOptions
         command.Options.Add(quiet);
         command.Options.Add(save);
         command.Options.Add(init);
+        command.Options.Add(checkpoint);
+        command.Options.Add(keep);
+        command.Options.Add(resume);
+        command.Options.Add(earlyStop);
     }
 
     public TrainSettings Read(ParseResult parsed) => new(
@@ -118,7 +141,13 @@ public sealed class TrainOptions
         parsed.GetValue(metricsOut),
         parsed.GetValue(quiet),
         parsed.GetValue(save),
-        parsed.GetValue(init));
+        parsed.GetValue(init),
+        parsed.GetValue(checkpoint),
+        parsed.GetValue(keep),
+        parsed.GetValue(resume),
+        parsed.GetValue(earlyStop),
+        parsed.CommandResult.Children.OfType<System.CommandLine.Parsing.OptionResult>()
+            .Where(result => !result.Implicit).Select(result => result.Option.Name).ToHashSet());
 
     private static Option<string> Choice(string name, string description, string defaultValue, params string[] choices)
     {

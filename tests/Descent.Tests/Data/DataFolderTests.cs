@@ -59,6 +59,30 @@ public sealed class DataFolderTests : IDisposable
         Assert.Equal($"data folder {missing} does not exist", problem.Message);
     }
 
+    [Theory]
+    [InlineData("a regular file")]
+    [InlineData("a gzipped IDX file")]
+    public async Task A_file_named_as_the_folder_is_not_a_folder(string kind)
+    {
+        WriteOwnDataset();
+        var file = kind == "a regular file" ? _folder.File("notes.txt") : _folder.File("t10k-labels-idx1-ubyte.gz");
+        File.WriteAllText(_folder.File("notes.txt"), "not a folder");
+
+        var problem = await Assert.ThrowsAsync<InvalidInputException>(() => DataLocation.InFolder(file).ResolveAsync());
+
+        Assert.Equal($"data folder {file} is not a folder: name the folder that holds the four IDX files", problem.Message);
+    }
+
+    [SkippableFact]
+    public async Task A_device_named_as_the_folder_is_not_a_folder()
+    {
+        Skip.IfNot(File.Exists("/dev/null"), "no /dev/null here");
+
+        var problem = await Assert.ThrowsAsync<InvalidInputException>(() => DataLocation.InFolder("/dev/null").ResolveAsync());
+
+        Assert.StartsWith("data folder /dev/null is not a folder", problem.Message);
+    }
+
     // Tiny 2 x 2 images; the training images are raw, the test files gzipped, to mix both forms.
     private void WriteOwnDataset()
     {

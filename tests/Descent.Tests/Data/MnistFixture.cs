@@ -1,5 +1,4 @@
 using Descent.Engine.Data;
-using Xunit;
 
 namespace Descent.Tests.Data;
 
@@ -20,34 +19,16 @@ public static class MnistFixture
     public static async Task<DatasetSplits> ThreesAndSevensAsync() => (await RequireAsync()).ThreesAndSevens;
 
     /// <summary>The cache holding the four verified files.</summary>
-    public static async Task<MnistCache> CacheAsync() => (await RequireAsync()).Cache;
+    public static async Task<IdxCache> CacheAsync() => (await RequireAsync()).Cache;
 
-    /// <summary>
-    /// What to throw when real MNIST is out of reach for <paramref name="reason"/>: a skip, or on CI a failure.
-    /// </summary>
-    public static Exception Unavailable(string reason) =>
-        Environment.GetEnvironmentVariable("CI") == "true"
-            ? new Xunit.Sdk.XunitException($"MNIST is required on CI (CI=true) but could not be obtained: {reason}")
-            : new SkipException($"MNIST could not be obtained: {reason}");
-
-    private static async Task<Loaded> RequireAsync()
-    {
-        try
-        {
-            return await Data.Value;
-        }
-        catch (DataUnavailableException e)
-        {
-            throw Unavailable(e.Message);
-        }
-    }
+    private static Task<Loaded> RequireAsync() => RequiredData.ObtainAsync(DatasetFamily.Mnist, () => Data.Value);
 
     private static async Task<Loaded> LoadAsync()
     {
-        var cache = new MnistCache(DataLocation.DefaultCacheRoot());
+        var cache = new IdxCache(DatasetFamily.Mnist, DataLocation.DefaultCacheRoot());
         var digits = await DatasetLoader.LoadAsync(DatasetName.Mnist, DataLocation.InCache(cache));
         return new Loaded(digits, ThreesAndSevens.From(digits), cache);
     }
 
-    private sealed record Loaded(DatasetSplits Digits, DatasetSplits ThreesAndSevens, MnistCache Cache);
+    private sealed record Loaded(DatasetSplits Digits, DatasetSplits ThreesAndSevens, IdxCache Cache);
 }

@@ -35,6 +35,23 @@ public sealed class MemoryPlanTests
         Assert.Equal(run.Learner.BatchSize, run.Plan.Batches.Training);
     }
 
+    /// <summary>Activations that no linear layer takes in are layers of their own, with buffers of their own.</summary>
+    [Fact]
+    public void The_plan_counts_activations_that_are_layers_of_their_own()
+    {
+        using var backend = InertBackend.Create();
+        var init = LinearInit.PyTorchDefault;
+        var model = new ModelSpec(784, [new ActivationLayerSpec(Activation.Relu), new LinearLayerSpec(16, init),
+            new ActivationLayerSpec(Activation.Tanh), new ActivationLayerSpec(Activation.Sigmoid), new LinearLayerSpec(10, init)]);
+        var spec = Spec("784-16-10", "sgd", 32) with { Model = model };
+
+        using var run = new TrainingRun(backend, spec, Images(100), Images(50));
+
+        Assert.Equal(run.Plan.PeakBytes, backend.PeakBytes);
+        Assert.Equal(run.Plan.Buffers.Count, backend.Allocations);
+        Assert.Equal(4, run.Model.Layers.Count);
+    }
+
     [Theory]
     [InlineData("784-32-10", "sgd", 64)]
     [InlineData("784-512-512-10", "adamw", 16)]

@@ -28,7 +28,10 @@ public sealed class TrainingSpecTests
         Assert.Equal(Spec.Model.Activation, read.Model.Activation);
         Assert.Same(Spec.Model.Init, read.Model.Init);
         Assert.Equal(Spec with { InputShape = read.InputShape, Model = read.Model }, read);
-        Assert.Equal("leaky-relu", json["model"]!["activation"]!.GetValue<string>());
+        Assert.Equal(Spec.Model, read.Model);
+        Assert.Equal(["linear", "leaky-relu", "linear"], json["model"]!["layers"]!.AsArray().Select(layer => layer!["type"]!.GetValue<string>()));
+        Assert.Equal(30, json["model"]!["layers"]![0]!["outputs"]!.GetValue<int>());
+        Assert.Equal("standard-normal", json["model"]!["layers"]![0]!["init"]!.GetValue<string>());
         Assert.Equal("adamw", json["optimizer"]!["kind"]!.GetValue<string>());
         Assert.Equal(0.05, json["schedule"]!["learning_rate"]!.GetValue<double>());
         Assert.Equal(784, Spec.InputFeatures);
@@ -49,9 +52,26 @@ public sealed class TrainingSpecTests
     public void A_spec_with_an_unknown_activation_is_bad_input()
     {
         var json = Spec.ToJson();
-        json["model"]!["activation"] = "swish";
+        json["model"]!["layers"]![1]!["type"] = "swish";
 
         var error = Assert.Throws<InvalidInputException>(() => TrainingSpec.FromJson(json));
         Assert.Contains("unknown activation 'swish'", error.Message);
+    }
+
+    [Fact]
+    public void A_model_spec_builds_its_layers_in_order_fusing_each_activation_into_the_linear_layer_before_it()
+    {
+        var spec = new ModelSpec(12, [new LinearLayerSpec(8, LinearInit.PyTorchDefault), new ActivationLayerSpec(Activation.Tanh),
+            new LinearLayerSpec(4, LinearInit.StandardNormal), new ActivationLayerSpec(Activation.Sigmoid), new LinearLayerSpec(2, LinearInit.PyTorchDefault)]);
+        using var backend = new Descent.Kernels.Reference.ReferenceBackend();
+
+        using var model = spec.Build(backend, seed: 1);
+
+        Assert.Equal([12, 8, 4, 2], spec.Widths);
+        var linears = model.Layers.Cast<Linear>().ToList();
+        Assert.Equal([Activation.Tanh, Activation.Sigmoid, (Activation?)null], linears.Select(linear => linear.Activation));
+        Assert.Equal([8, 4, 2], linears.Select(linear => linear.Outputs));
+        Assert.Equal(spec, ModelSpec.FromJson(JsonNode.Parse(spec.ToJson().ToJsonString())!));
+        Assert.NotEqual(spec, spec.WithActivation(Activation.Relu));
     }
 }

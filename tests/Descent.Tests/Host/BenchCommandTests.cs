@@ -38,7 +38,8 @@ public sealed class BenchCommandTests : IDisposable
         Assert.False(string.IsNullOrEmpty(root.GetProperty("descent_version").GetString()));
         Assert.True(root.GetProperty("machine").GetProperty("logical_processors").GetInt32() > 0);
         var spec = root.GetProperty("spec");
-        Assert.Equal([784, 128, 10], spec.GetProperty("model").GetProperty("widths").EnumerateArray().Select(e => e.GetInt32()));
+        Assert.Equal([128, 10], spec.GetProperty("model").GetProperty("layers").EnumerateArray()
+            .Where(l => l.GetProperty("type").GetString() == "linear").Select(l => l.GetProperty("outputs").GetInt32()));
         Assert.Equal(16, spec.GetProperty("batch_size").GetInt32());
         Assert.Equal(0.1, spec.GetProperty("schedule").GetProperty("learning_rate").GetDouble());
         Assert.Equal("sgd", spec.GetProperty("optimizer").GetProperty("kind").GetString());

@@ -13,6 +13,20 @@ public static class DescentProcess
 
     public static CommandLine.Outcome Run(IReadOnlyDictionary<string, string> environment, TimeSpan limit, params string[] args)
     {
+        using var process = Start(environment, args);
+        var output = process.StandardOutput.ReadToEndAsync();
+        var error = process.StandardError.ReadToEndAsync();
+        if (!process.WaitForExit(limit))
+        {
+            process.Kill(entireProcessTree: true);
+            throw new TimeoutException($"descent {string.Join(' ', args)} ran over {limit.TotalMinutes} minutes");
+        }
+        return new CommandLine.Outcome(process.ExitCode, output.Result, error.Result);
+    }
+
+    /// <summary>Starts `descent` with its output and error redirected, for a test that signals or kills it while it runs.</summary>
+    public static Process Start(IReadOnlyDictionary<string, string> environment, params string[] args)
+    {
         var start = new ProcessStartInfo("dotnet")
         {
             RedirectStandardOutput = true,
@@ -28,15 +42,7 @@ public static class DescentProcess
         {
             start.Environment[name] = value;
         }
-        using var process = Process.Start(start) ?? throw new InvalidOperationException("dotnet did not start");
-        var output = process.StandardOutput.ReadToEndAsync();
-        var error = process.StandardError.ReadToEndAsync();
-        if (!process.WaitForExit(limit))
-        {
-            process.Kill(entireProcessTree: true);
-            throw new TimeoutException($"descent {string.Join(' ', args)} ran over {limit.TotalMinutes} minutes");
-        }
-        return new CommandLine.Outcome(process.ExitCode, output.Result, error.Result);
+        return Process.Start(start) ?? throw new InvalidOperationException("dotnet did not start");
     }
 
     /// <summary>descent.dll as the Host project built it, in the configuration the tests were built in.</summary>

@@ -51,6 +51,36 @@ public sealed class EvalCommandTests : IDisposable
         Assert.Contains("true \\ predicted", outcome.Output);
     }
 
+    public static TheoryData<string, string[], string[]> ClassNames => new()
+    {
+        { "mnist", ["--layers", "784-16-10"], ["0", "1", "2", "3", "4", "5", "6", "7", "8", "9"] },
+        { "mnist-3-7", ["--arch", "linear"], ["7", "3"] },
+        { "fashion-mnist", ["--layers", "784-16-10"],
+            ["T-shirt/top", "Trouser", "Pullover", "Dress", "Coat", "Sandal", "Shirt", "Sneaker", "Bag", "Ankle boot"] },
+    };
+
+    [Theory]
+    [MemberData(nameof(ClassNames))]
+    public void Eval_names_the_classes_in_its_json_and_its_table(string dataset, string[] model, string[] classes)
+    {
+        var path = folder.File($"{dataset}.safetensors");
+        Assert.Equal(0, CommandLine.Run(["train", "--data-dir", folder.Path, "--dataset", dataset, .. model, "--epochs", "1",
+            "--backend", "reference", "--save", path]).ExitCode);
+
+        var json = CommandLine.Run("eval", path, "--data-dir", folder.Path, "--backend", "reference", "--json");
+        var table = CommandLine.Run("eval", path, "--data-dir", folder.Path, "--backend", "reference");
+
+        Assert.Equal(0, json.ExitCode);
+        using var document = JsonDocument.Parse(json.Output);
+        Assert.Equal(classes, document.RootElement.GetProperty("classes").EnumerateArray().Select(c => c.GetString()));
+        Assert.Equal(classes.Length, document.RootElement.GetProperty("confusion").GetArrayLength());
+        Assert.Equal(0, table.ExitCode);
+        var rows = table.Output.Split('\n').Select(row => row.Split('│', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries)).ToList();
+        var header = rows.Single(cells => cells.Length > 0 && cells[0] == "true \\ predicted");
+        Assert.Equal([.. classes, "accuracy"], header[1..]);
+        Assert.Equal(classes, rows.Where(cells => cells.Length == classes.Length + 2 && cells[0] != header[0]).Select(cells => cells[0]));
+    }
+
     [Fact]
     public void A_file_without_descents_metadata_is_bad_input()
     {

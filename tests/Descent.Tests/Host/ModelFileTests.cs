@@ -35,7 +35,8 @@ public sealed class ModelFileTests : IDisposable
         Assert.Equal((16 * 784 + 16 + 10 * 16 + 10) * 4, data.Length);
         var metadata = header["__metadata__"];
         using var spec = JsonDocument.Parse(metadata.GetProperty("descent_spec").GetString()!);
-        Assert.Equal([784, 16, 10], spec.RootElement.GetProperty("model").GetProperty("widths").EnumerateArray().Select(e => e.GetInt32()));
+        Assert.Equal([16, 10], spec.RootElement.GetProperty("model").GetProperty("layers").EnumerateArray()
+            .Where(l => l.GetProperty("type").GetString() == "linear").Select(l => l.GetProperty("outputs").GetInt32()));
         Assert.Equal(1f / 255f, float.Parse(metadata.GetProperty("input_scale").GetString()!, System.Globalization.CultureInfo.InvariantCulture));
         Assert.False(string.IsNullOrEmpty(metadata.GetProperty("descent_version").GetString()));
         Assert.Empty(Directory.GetFiles(folder.Path, "*.tmp"));

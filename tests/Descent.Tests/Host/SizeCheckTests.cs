@@ -70,7 +70,7 @@ public sealed class SizeCheckTests : IDisposable
             "--epochs", "0", "--quiet", "--save", saved).ExitCode);
         var file = SafeTensors.Read(saved);
         var spec = JsonNode.Parse(file.Metadata[ModelWeights.SpecKey])!;
-        spec["model"]!["widths"] = new JsonArray(784, 3000000, 10);
+        spec["model"]!["layers"]![0]!["outputs"] = 3000000;
         var metadata = new Dictionary<string, string>(file.Metadata) { [ModelWeights.SpecKey] = spec.ToJsonString() };
         var crafted = folder.File("crafted.safetensors");
         SafeTensors.Write(crafted, file.Tensors, metadata);

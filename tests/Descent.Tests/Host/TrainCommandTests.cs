@@ -30,8 +30,9 @@ public sealed class TrainCommandTests : IDisposable
         var spec = root.GetProperty("spec");
         Assert.Equal("mnist", spec.GetProperty("dataset").GetString());
         Assert.Equal([1, 28, 28], spec.GetProperty("input_shape").EnumerateArray().Select(e => e.GetInt32()));
-        Assert.Equal([784, 16, 10], spec.GetProperty("model").GetProperty("widths").EnumerateArray().Select(e => e.GetInt32()));
-        Assert.Equal("relu", spec.GetProperty("model").GetProperty("activation").GetString());
+        Assert.Equal([16, 10], spec.GetProperty("model").GetProperty("layers").EnumerateArray()
+            .Where(l => l.GetProperty("type").GetString() == "linear").Select(l => l.GetProperty("outputs").GetInt32()));
+        Assert.Equal("relu", spec.GetProperty("model").GetProperty("layers")[1].GetProperty("type").GetString());
         Assert.Equal("cross-entropy", spec.GetProperty("loss").GetString());
         Assert.Equal("sgd", spec.GetProperty("optimizer").GetProperty("kind").GetString());
         Assert.Equal(0.9, spec.GetProperty("optimizer").GetProperty("momentum").GetDouble());

@@ -1,0 +1,88 @@
+using System.Globalization;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using Descent.Engine.Training;
+using Descent.Kernels;
+
+namespace Descent.Engine.Checkpoints;
+
+/// <summary>
+/// What a checkpoint's state.json holds beside the weights and the optimizer's buffers: where training
+/// stands (epochs finished, global step, the rate the next epoch trains at), the spec that decides
+/// everything else, the input normalisation, the best validation loss so far (for best/ and early
+/// stopping) and the finished epochs' figures.
+/// </summary>
+public sealed record CheckpointState(
+    int Epoch,
+    long GlobalStep,
+    float NextLearningRate,
+    TrainingSpec Spec,
+    InputScaling Scaling,
+    double? BestValidLoss,
+    int BestEpoch,
+    int EpochsWithoutImprovement,
+    string DescentVersion,
+    IReadOnlyList<EpochRecord> History)
+{
+    public const int Schema = 1;
+
+    public JsonObject ToJson() => new()
+    {
+        ["schema"] = Schema,
+        ["epoch"] = Epoch,
+        ["global_step"] = GlobalStep,
+        ["next_learning_rate"] = double.Parse(NextLearningRate.ToString("R", CultureInfo.InvariantCulture), CultureInfo.InvariantCulture),
+        ["input_scale"] = Scaling.Scale.ToString("R", CultureInfo.InvariantCulture),
+        ["input_shift"] = Scaling.Shift.ToString("R", CultureInfo.InvariantCulture),
+        ["best_valid_loss"] = BestValidLoss,
+        ["best_epoch"] = BestEpoch,
+        ["epochs_without_improvement"] = EpochsWithoutImprovement,
+        ["descent_version"] = DescentVersion,
+        ["spec"] = Spec.ToJson(),
+        ["history"] = new JsonArray(History.Select(row => (JsonNode)new JsonObject
+        {
+            ["epoch"] = row.Epoch,
+            ["train_loss"] = Finite(row.TrainLoss),
+            ["valid_loss"] = Finite(row.ValidLoss),
+            ["accuracy"] = Finite(row.Accuracy),
+            ["seconds"] = Finite(row.Seconds),
+        }).ToArray()),
+    };
+
+    /// <summary>Reads what <see cref="ToJson"/> wrote; anything missing or malformed is bad input naming <paramref name="source"/>.</summary>
+    public static CheckpointState FromJson(string text, string source)
+    {
+        try
+        {
+            var json = JsonNode.Parse(text) ?? throw new InvalidInputException($"{source} is empty");
+            if (json["schema"]?.GetValue<int>() != Schema)
+            {
+                throw new InvalidInputException($"{source} is not a checkpoint state of schema {Schema}");
+            }
+            return new CheckpointState(
+                json["epoch"]!.GetValue<int>(),
+                json["global_step"]!.GetValue<long>(),
+                (float)json["next_learning_rate"]!.GetValue<double>(),
+                TrainingSpec.FromJson(json["spec"]!),
+                new InputScaling(ParseFloat(json["input_scale"]!.GetValue<string>()), ParseFloat(json["input_shift"]!.GetValue<string>())),
+                json["best_valid_loss"]?.GetValue<double>(),
+                json["best_epoch"]!.GetValue<int>(),
+                json["epochs_without_improvement"]!.GetValue<int>(),
+                json["descent_version"]!.GetValue<string>(),
+                json["history"]!.AsArray().Select(row => new EpochRecord(
+                    row!["epoch"]!.GetValue<int>(), Number(row["train_loss"]), Number(row["valid_loss"]),
+                    Number(row["accuracy"]), Number(row["seconds"]))).ToList());
+        }
+        catch (Exception error) when (error is NullReferenceException or InvalidOperationException or FormatException or JsonException)
+        {
+            throw new InvalidInputException($"{source} is not a readable checkpoint state: {error.Message}", error);
+        }
+    }
+
+    private static float ParseFloat(string text) => float.Parse(text, NumberStyles.Float, CultureInfo.InvariantCulture);
+
+    private static JsonNode? Finite(double value) => double.IsFinite(value) ? value : null;
+
+    /// <summary>NaN is written as null (JSON has no NaN): an epoch 0 row has no training loss.</summary>
+    private static double Number(JsonNode? node) => node is null ? double.NaN : node.GetValue<double>();
+}

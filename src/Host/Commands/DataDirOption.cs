@@ -1,0 +1,27 @@
+using System.CommandLine;
+using Descent.Engine.Data;
+
+namespace Descent.Host.Commands;
+
+/// <summary>
+/// The --data-dir option of every command that reads a dataset. Its help names the folders used
+/// without it, as the cache computes them on this machine, so the text cannot drift from the code.
+/// </summary>
+public static class DataDirOption
+{
+    /// <param name="datasets">The datasets the command reads, whose default folders the help lists.</param>
+    public static Option<string?> Create(IReadOnlyList<DatasetName> datasets) => new("--data-dir")
+    {
+        Description = "Folder holding the four MNIST-format IDX files (raw or .gz), checked by structure only " +
+                      $"[default: the checksummed cache, filled on first use: {DefaultFolders(datasets)}]",
+    };
+
+    /// <summary>"&lt;folder&gt; for &lt;datasets&gt;" for each family among <paramref name="datasets"/>, and the rule for the root.</summary>
+    public static string DefaultFolders(IReadOnlyList<DatasetName> datasets)
+    {
+        var root = DataLocation.DefaultCacheRoot();
+        var folders = datasets.GroupBy(dataset => dataset.Family)
+            .Select(family => $"{IdxCache.FolderFor(root, family.Key)} for {string.Join(" and ", family.Select(dataset => dataset.Name))}");
+        return $"{string.Join(", ", folders)} (root: {DataLocation.DefaultCacheRootRule})";
+    }
+}

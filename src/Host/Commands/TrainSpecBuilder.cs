@@ -1,0 +1,132 @@
+using System.Text.Json.Nodes;
+using Descent.Engine.Data;
+using Descent.Engine.Models;
+using Descent.Engine.Optimizers;
+using Descent.Engine.Training;
+using Descent.Kernels;
+
+namespace Descent.Host.Commands;
+
+/// <summary>
+/// Turns `descent train`'s options into the run's <see cref="TrainingSpec"/>. A fresh run fills what was
+/// not given from the architecture's defaults; a resumed run fills it from the checkpoint's spec, and
+/// an option that contradicts the checkpoint (another model, dataset, loss, optimizer, ...) is bad usage
+/// naming the difference. Only --epochs may move, to train further, except under a schedule planned over
+/// the epochs (cosine).
+/// </summary>
+public sealed class TrainSpecBuilder(TrainSettings settings, TrainingSpec? saved)
+{
+    /// <summary>The dataset: as given, else the checkpoint's, else the option's default.</summary>
+    public DatasetName Dataset { get; } = DatasetName.Parse(saved is not null && !settings.WasGiven("--dataset") ? saved.Dataset : settings.Dataset);
+
+    /// <summary>The architecture the options name (its defaults apply to a fresh run only).</summary>
+    public Architecture Architecture { get; } = Architecture.Parse(settings.Arch);
+
+    /// <summary>The validation split: as given, else the checkpoint's, else 10% when early stopping needs one.</summary>
+    public double? ValidSplit =>
+        settings.ValidSplit ?? (saved is not null ? saved.ValidSplit : settings.EarlyStop is not null ? DefaultEarlyStopSplit : null);
+
+    /// <summary>The seed: as given, else the checkpoint's, else the option's default.</summary>
+    public int Seed => Pick("--seed", settings.Seed, s => s.Seed);
+
+    /// <summary>What --early-stop holds out when no --valid-split is given.</summary>
+    public const double DefaultEarlyStopSplit = 0.1;
+
+    /// <summary>Checks every rule that does not need the data (the input width follows the data), before any is read.</summary>
+    public void CheckBeforeData() => Build([1, 28, 28], checkInput: false);
+
+    /// <summary>The spec for data of <paramref name="inputShape"/> ([channels, height, width]).</summary>
+    public TrainingSpec Build(int[] inputShape) => Build(inputShape, checkInput: true);
+
+    private TrainingSpec Build(int[] inputShape, bool checkInput)
+    {
+        var inputFeatures = checkInput
+            ? inputShape.Aggregate(1, (product, size) => product * size)
+            : settings.Layers is { } layers ? ModelSpec.ParseWidths(layers)[0] : saved?.Model.Inputs ?? ModelSpec.ImageFeatures;
+        var activation = Given("--activation") || saved is null ? settings.Activation : saved.Model.Activation;
+        var lossName = Given("--loss") || saved is null ? settings.Loss : saved.Loss;
+        ModelSpec model;
+        string loss;
+        if (saved is null || Given("--arch") || Given("--layers"))
+        {
+            var resolved = Architecture.Resolve(Dataset, settings.Layers, activation, lossName, inputFeatures);
+            (model, loss) = (resolved.Model, resolved.Loss.Name);
+        }
+        else
+        {
+            model = saved.Model.WithActivation(activation);
+            loss = lossName == Architecture.AutoLossName ? saved.Loss : Engine.Losses.LossFunction.Parse(lossName).Name;
+        }
+
+        var optimizerKind = Pick("--optimizer", settings.Optimizer, s => s.Optimizer.Kind);
+        var batchSize = Pick("--batch-size", settings.BatchSize ?? Architecture.BatchSize, s => s.BatchSize);
+        var learningRate = Pick("--lr", settings.LearningRate ?? Architecture.LearningRate, s => s.Schedule.LearningRate);
+        var epochs = Pick("--epochs", settings.Epochs ?? Architecture.Epochs, s => s.Schedule.Epochs);
+        var momentum = Pick("--momentum",
+            settings.Momentum ?? (optimizerKind == OptimizerKind.Sgd ? Architecture.Momentum : 0f), s => s.Optimizer.Momentum);
+        var weightDecay = Pick("--weight-decay", settings.WeightDecay ?? OptimizerFactory.DefaultWeightDecay(optimizerKind),
+            s => s.Optimizer.WeightDecay);
+        TrainSettings.Check(batchSize, learningRate, epochs);
+        var schedule = new ScheduleSettings(Pick("--schedule", settings.Schedule, s => s.Schedule.Kind), learningRate,
+            Pick("--step-size", settings.StepSize, s => s.Schedule.StepSize), Pick("--gamma", settings.Gamma, s => s.Schedule.Gamma),
+            Math.Max(epochs, 1));
+        // Built once here so that a bad schedule setting is refused before any data is read.
+        LearningRateSchedule.Create(schedule.Kind, schedule.LearningRate, schedule.StepSize, schedule.Gamma, schedule.Epochs);
+        var spec = new TrainingSpec(Dataset.Name, checkInput ? inputShape : saved?.InputShape.ToArray() ?? inputShape, model, loss,
+            new OptimizerSettings(optimizerKind, momentum, weightDecay), schedule, batchSize, Seed, ValidSplit);
+        if (saved is not null)
+        {
+            CheckAgreesWithCheckpoint(spec, saved);
+        }
+        return spec;
+    }
+
+    /// <summary>The number of epochs the run trains to: the option, else the checkpoint's plan, else the architecture's default.</summary>
+    public int Epochs => settings.Epochs ?? (saved is not null ? saved.Schedule.Epochs : Architecture.Epochs);
+
+    private bool Given(string option) => settings.WasGiven(option);
+
+    /// <summary>The option's value when given (or when there is no checkpoint), else the checkpoint's.</summary>
+    private T Pick<T>(string option, T fromOptions, Func<TrainingSpec, T> fromCheckpoint) =>
+        saved is null || Given(option) ? fromOptions : fromCheckpoint(saved);
+
+    private void CheckAgreesWithCheckpoint(TrainingSpec spec, TrainingSpec checkpoint)
+    {
+        if (spec.Model != checkpoint.Model)
+        {
+            throw new InvalidInputException(
+                $"--resume {settings.Resume}: the checkpoint's model is {checkpoint.Model.LayersText}, but the options ask for {spec.Model.LayersText}");
+        }
+        var asked = spec.ToJson();
+        var had = checkpoint.ToJson();
+        if (checkpoint.Schedule.Kind != ScheduleKind.Cosine)
+        {
+            // Only a cosine schedule is planned over the epochs; the others may train on further.
+            asked["schedule"]!["epochs"] = had["schedule"]!["epochs"]!.DeepClone();
+        }
+        var difference = FirstDifference(had, asked, "");
+        if (difference is not null)
+        {
+            throw new InvalidInputException(
+                $"--resume {settings.Resume}: the checkpoint's {difference.Value.Path} is {difference.Value.Had}, but the options ask for {difference.Value.Asked}");
+        }
+    }
+
+    private static (string Path, string Had, string Asked)? FirstDifference(JsonNode? had, JsonNode? asked, string path)
+    {
+        if (had is JsonObject hadObject && asked is JsonObject askedObject)
+        {
+            foreach (var (key, value) in hadObject)
+            {
+                if (FirstDifference(value, askedObject[key], path.Length == 0 ? key : $"{path}.{key}") is { } found)
+                {
+                    return found;
+                }
+            }
+            return null;
+        }
+        var hadText = had?.ToJsonString() ?? "none";
+        var askedText = asked?.ToJsonString() ?? "none";
+        return hadText == askedText ? null : (path, hadText.Replace("\"", ""), askedText.Replace("\"", ""));
+    }
+}

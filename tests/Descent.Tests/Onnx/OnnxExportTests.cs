@@ -1,0 +1,173 @@
+using Descent.Engine.Models;
+using Descent.Engine.Onnx;
+using Descent.Engine.Onnx.Protobuf;
+using Descent.Kernels;
+using Descent.Tests.Data;
+using Descent.Tests.Host;
+using Xunit;
+using Xunit.Abstractions;
+
+namespace Descent.Tests.Onnx;
+
+/// <summary>
+/// `descent export --onnx` end to end: a model trained and saved through the command line, exported, and
+/// run by ONNX Runtime on raw pixels gives the classes and, within 1e-5, the probabilities that Descent's
+/// own <see cref="Predictor"/> gives; the graph is opset 17 with input [N, 1, 28, 28] and runs any batch size.
+/// </summary>
+public sealed class OnnxExportTests(ITestOutputHelper log) : IDisposable
+{
+    private const int Images = 1000;
+    private const float Tolerance = 1e-5f;
+
+    private readonly TemporaryFolder folder = new();
+
+    public void Dispose() => folder.Dispose();
+
+    /// <summary>
+    /// One model of each kind the exporter writes: every activation, one and two hidden layers, and a one-output
+    /// model. Each trains just long enough to classify most images correctly (the linear model from N(0, 1) needs ten epochs).
+    /// </summary>
+    public static TheoryData<string, string[]> Models() => new()
+    {
+        { "mnist", ["--layers", "784-64-10", "--epochs", "1"] },
+        { "mnist-3-7", ["--arch", "linear", "--epochs", "10"] },
+        { "mnist", ["--layers", "784-32-10", "--activation", "sigmoid", "--epochs", "1"] },
+        { "mnist", ["--layers", "784-32-16-10", "--activation", "tanh", "--epochs", "1"] },
+        { "mnist", ["--layers", "784-32-10", "--activation", "leaky-relu", "--epochs", "1"] },
+    };
+
+    [SkippableTheory]
+    [MemberData(nameof(Models))]
+    public async Task Onnx_runtime_predicts_what_descent_predicts_on_1000_test_images(string dataset, string[] options)
+    {
+        var test = dataset == "mnist-3-7" ? (await MnistFixture.ThreesAndSevensAsync()).Valid : (await MnistFixture.DigitsAsync()).Valid;
+        var (model, onnx) = TrainAndExport(["--dataset", dataset, .. options]);
+        var pixels = test.Pixels.AsSpan(0, Images * test.Features);
+
+        var (descent, outputs) = DescentProbabilities(model, pixels, Images);
+        using var runtime = new OnnxRuntimeModel(onnx);
+        var (probabilities, shape) = runtime.Run(pixels, Images, [1, test.ImageRows, test.ImageCols]);
+
+        Assert.Equal([Images, outputs], shape);
+        var disagreements = Enumerable.Range(0, Images)
+            .Count(image => PredictedClass(descent, image, outputs) != PredictedClass(probabilities, image, outputs));
+        var largestDifference = descent.Zip(probabilities, (expected, actual) => Math.Abs(expected - actual)).Max();
+        var correct = Enumerable.Range(0, Images).Count(image => PredictedClass(probabilities, image, outputs) == test.Labels[image]);
+        log.WriteLine($"{string.Join(' ', options)}: {correct} of {Images} correct, {disagreements} disagreements, largest difference {largestDifference:E2}");
+        Assert.Equal(0, disagreements);
+        Assert.True(largestDifference <= Tolerance, $"probabilities differ by up to {largestDifference:E2}, more than {Tolerance:E0}");
+        // Agreement means something only if the model learnt.
+        Assert.True(correct > 0.8 * Images, $"the exported model classifies only {correct} of {Images} test images correctly");
+    }
+
+    [Fact]
+    public void The_graph_is_opset_17_from_pixels_n_1_28_28_through_descents_layers_to_probabilities_n_k()
+    {
+        var (model, onnx) = TrainOnDigitFolder("--layers", "784-16-10");
+
+        var graph = ModelProto.Parser.ParseFrom(File.ReadAllBytes(onnx));
+
+        Assert.Equal(8, graph.IrVersion);
+        var opset = Assert.Single(graph.OpsetImport);
+        Assert.Equal(("", 17L), (opset.Domain, opset.Version));
+        Assert.Equal("descent", graph.ProducerName);
+        var input = Assert.Single(graph.Graph.Input);
+        Assert.Equal(OnnxExport.InputName, input.Name);
+        Assert.Equal(["N", "1", "28", "28"], input.Type.TensorType.Shape.Dim.Select(Text));
+        var output = Assert.Single(graph.Graph.Output);
+        Assert.Equal(OnnxExport.OutputName, output.Name);
+        Assert.Equal(["N", "10"], output.Type.TensorType.Shape.Dim.Select(Text));
+        Assert.Equal(["Mul", "Add", "Flatten", "Gemm", "Relu", "Gemm", "Softmax"], graph.Graph.Node.Select(node => node.OpType));
+        Assert.Equal(["input_scale", "input_shift", "0.weight", "0.bias", "2.weight", "2.bias"], graph.Graph.Initializer.Select(tensor => tensor.Name));
+        var metadata = graph.MetadataProps.ToDictionary(entry => entry.Key, entry => entry.Value);
+        var (spec, scaling, _) = ModelWeights.ReadModel(model);
+        Assert.Equal(spec.ToJson().ToJsonString(), metadata[ModelWeights.SpecKey]);
+        Assert.Equal(scaling.Scale, float.Parse(metadata[ModelWeights.ScaleKey], System.Globalization.CultureInfo.InvariantCulture));
+    }
+
+    [Theory]
+    [InlineData(1)]
+    [InlineData(1000)]
+    public void Onnx_runtime_takes_any_batch_size_and_sees_a_symbolic_batch_dimension(int rows)
+    {
+        var (model, onnx) = TrainOnDigitFolder("--layers", "784-16-10");
+        var pixels = new byte[rows * 784];
+        new Random(rows).NextBytes(pixels);
+
+        using var runtime = new OnnxRuntimeModel(onnx);
+        var (probabilities, shape) = runtime.Run(pixels, rows, [1, 28, 28]);
+        var (descent, _) = DescentProbabilities(model, pixels, rows);
+
+        var input = runtime.Session.InputMetadata[OnnxExport.InputName];
+        Assert.Equal([-1, 1, 28, 28], input.Dimensions);
+        Assert.Equal(OnnxExport.BatchSymbol, input.SymbolicDimensions[0]);
+        Assert.Equal([rows, 10L], shape);
+        Assert.All(descent.Zip(probabilities), pair => Assert.True(Math.Abs(pair.First - pair.Second) <= Tolerance,
+            $"Descent gives {pair.First}, ONNX Runtime {pair.Second}"));
+    }
+
+    [Fact]
+    public void A_one_output_model_gives_n_by_1_the_probability_of_label_1()
+    {
+        using var data = new TemporaryFolder();
+        DigitFolder.Write(data, train: 40, test: 10);
+        var (model, onnx) = TrainAndExport(["--data-dir", data.Path, "--batch-size", "8", "--epochs", "1",
+            "--dataset", "mnist-3-7", "--arch", "linear"]);
+
+        var graph = ModelProto.Parser.ParseFrom(File.ReadAllBytes(onnx));
+        using var runtime = new OnnxRuntimeModel(onnx);
+        var pixels = new byte[3 * 784];
+        new Random(3).NextBytes(pixels);
+        var (probabilities, shape) = runtime.Run(pixels, 3, [1, 28, 28]);
+
+        Assert.Equal(["Mul", "Add", "Flatten", "Gemm", "Sigmoid"], graph.Graph.Node.Select(node => node.OpType));
+        Assert.Equal([3L, 1], shape);
+        Assert.Equal(DescentProbabilities(model, pixels, 3).Probabilities, probabilities, (expected, actual) => Math.Abs(expected - actual) <= Tolerance);
+    }
+
+    private (string Model, string Onnx) TrainOnDigitFolder(params string[] options)
+    {
+        DigitFolder.Write(folder, train: 40, test: 10);
+        return TrainAndExport(["--data-dir", folder.Path, "--batch-size", "8", "--epochs", "1", .. options]);
+    }
+
+    /// <summary>Trains on the cpu backend, saves, and exports, all through the command line, as a person would.</summary>
+    private (string Model, string Onnx) TrainAndExport(string[] trainOptions)
+    {
+        var model = folder.File("model.safetensors");
+        var onnx = folder.File("model.onnx");
+        var trained = CommandLine.Run(["train", "--backend", "cpu", "--quiet", "--save", model, .. trainOptions]);
+        Assert.True(trained.ExitCode == 0, trained.Error);
+        var exported = CommandLine.Run("export", model, "--onnx", onnx);
+        Assert.True(exported.ExitCode == 0, exported.Error);
+        Assert.Contains($"wrote {onnx}", exported.Output);
+        return (model, onnx);
+    }
+
+    private static (float[] Probabilities, int Outputs) DescentProbabilities(string model, ReadOnlySpan<byte> pixels, int rows)
+    {
+        var (spec, scaling, tensors) = ModelWeights.ReadModel(model);
+        using var backend = Backends.Create(Backends.CpuName);
+        using var predictor = new Predictor(backend, spec, scaling, tensors, model);
+        return (predictor.Probabilities(pixels, rows), predictor.Outputs);
+    }
+
+    /// <summary>The class a row of probabilities picks: label 1 when a one-output model says more than a half, else the most probable.</summary>
+    private static int PredictedClass(float[] probabilities, int image, int outputs)
+    {
+        var row = probabilities.AsSpan(image * outputs, outputs);
+        if (outputs == 1)
+        {
+            return row[0] > 0.5f ? 1 : 0;
+        }
+        var best = 0;
+        for (var k = 1; k < outputs; k++)
+        {
+            best = row[k] > row[best] ? k : best;
+        }
+        return best;
+    }
+
+    private static string Text(TensorShapeProto.Types.Dimension dimension) =>
+        dimension.HasDimParam ? dimension.DimParam : dimension.DimValue.ToString(System.Globalization.CultureInfo.InvariantCulture);
+}
