@@ -78,7 +78,7 @@ public static class NumericOptions
 
     private static T? Parse<T>(ArgumentResult result, string name, string takes, TryParse<T> tryParse) where T : struct
     {
-        var text = result.Tokens.Count == 1 ? result.Tokens[0].Value : string.Join(' ', result.Tokens.Select(token => token.Value));
+        var text = string.Join(' ', result.Tokens.Select(token => token.Value));
         if (tryParse(text, out var value))
         {
             return value;
