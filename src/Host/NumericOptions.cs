@@ -29,8 +29,8 @@ public static class NumericOptions
         }
     }
 
-    /// <summary>What an option of <paramref name="type"/> takes, in words; null for a type that is not a number.</summary>
-    public static string? Takes(Type type) => (Nullable.GetUnderlyingType(type) ?? type) switch
+    /// <summary>What an option of <paramref name="type"/> takes, in words (each value, for a list); null for a type that is not a number.</summary>
+    public static string? Takes(Type type) => (Nullable.GetUnderlyingType(type) ?? type.GetElementType() ?? type) switch
     {
         var t when t == typeof(int) => IntegerRange<int>(),
         var t when t == typeof(long) => IntegerRange<long>(),
@@ -73,7 +73,28 @@ public static class NumericOptions
             case Argument<T?> argument:
                 argument.CustomParser = result => Parse(result, argument.Name, takes, tryParse);
                 break;
+            case Option<T[]> option:
+                option.CustomParser = result => ParseEach(result, option.Name, takes, tryParse);
+                break;
+            case Argument<T[]> argument:
+                argument.CustomParser = result => ParseEach(result, argument.Name, takes, tryParse);
+                break;
         }
+    }
+
+    /// <summary>Each value of an option given more than once (--index 3 --index 5); the first that is not one is the error.</summary>
+    private static T[] ParseEach<T>(ArgumentResult result, string name, string takes, TryParse<T> tryParse) where T : struct
+    {
+        var values = new T[result.Tokens.Count];
+        for (var i = 0; i < values.Length; i++)
+        {
+            if (!tryParse(result.Tokens[i].Value, out values[i]))
+            {
+                result.AddError($"{name} takes {takes}, not '{result.Tokens[i].Value}'");
+                return [];
+            }
+        }
+        return values;
     }
 
     private static T? Parse<T>(ArgumentResult result, string name, string takes, TryParse<T> tryParse) where T : struct

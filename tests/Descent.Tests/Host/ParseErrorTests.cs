@@ -32,6 +32,8 @@ public sealed class ParseErrorTests
     [InlineData($"--epochs {Integer}, not 'five'", "bench", "--epochs", "five")]
     [InlineData($"--device {Integer}, not '1e3'", "check", "--device", "1e3")]
     [InlineData($"--device {Integer}, not '-'", "eval", "model.safetensors", "--device", "-")]
+    [InlineData($"--index {Integer}, not 'x'", "predict", "model.safetensors", "--index", "3", "--index", "x")]
+    [InlineData($"--top {Integer}, not 'all'", "predict", "model.safetensors", "picture.png", "--top", "all")]
     public void A_value_an_option_cannot_take_says_what_it_takes(string expected, params string[] args)
     {
         var line = CommandLine.AssertOneLineError(CommandLine.Run(args), 2, expected);
@@ -85,6 +87,7 @@ public sealed class ParseErrorTests
         Assert.Contains("train --seed", found);
         Assert.Contains("bench gemm --size", found);
         Assert.Contains("eval --device", found);
+        Assert.Contains("predict --index", found);
     }
 
     [Theory]
