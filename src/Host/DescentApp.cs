@@ -1,6 +1,7 @@
 using System.CommandLine;
 using System.Reflection;
 using System.Runtime.InteropServices;
+using Descent.Engine.Files;
 using Descent.Host.Commands;
 using Descent.Kernels;
 using Spectre.Console;
@@ -19,24 +20,7 @@ public static class DescentApp
 
     public static int Run(string[] args, TextWriter output, TextWriter error)
     {
-        var console = CreateConsole(output);
-        var root = new RootCommand("Descent: train neural networks on any GPU, with hand-written kernels.")
-        {
-            TrainCommand.Create(console, error),
-            EvalCommand.Create(console, output, error),
-            ExportCommand.Create(console),
-            PredictCommand.Create(console, output, error),
-            BaselineCommand.Create(console, error),
-            DataCommand.Create(console, error),
-            CheckCommand.Create(console, error),
-            BenchCommand.Create(console, error),
-            DevicesCommand.Create(console),
-            LessonCommand.Create(console, error),
-            LrFindCommand.Create(console, error),
-            WeightsCommand.Create(console),
-        };
-
-        var parsed = root.Parse(args);
+        var parsed = CreateCommands(CreateConsole(output), output, error).Parse(args);
         if (parsed.Errors.Count > 0)
         {
             // The parser's messages may span lines (lists of choices): fold each onto one line.
@@ -86,12 +70,47 @@ public static class DescentApp
             error.WriteLine($"descent: error: {failure.Message}");
             return ExitCodes.For(failure);
         }
+        catch (Exception failure) when (failure is IOException or UnauthorizedAccessException)
+        {
+            // A failed read or write that no command named is still the machine's doing, not a bug in Descent.
+            error.WriteLine($"descent: error: input/output failure: {FailureCause.Of(failure)}");
+            return ExitCodes.Unavailable;
+        }
+        catch (OutOfMemoryException)
+        {
+            // Sizes are checked against the memory there is before allocating; running out after is the machine's doing.
+            error.WriteLine("descent: error: out of memory: the machine could not give Descent the memory it needed; " +
+                "free some, or use a smaller model or --batch-size");
+            return ExitCodes.Unavailable;
+        }
         catch (Exception failure)
         {
             // Anything unplanned is still one line; the type name helps a bug report.
             error.WriteLine($"descent: error: internal failure ({failure.GetType().Name}): {failure.Message}");
             return ExitCodes.InternalFailure;
         }
+    }
+
+    /// <summary>Every command of `descent`, with parsers that say what each numeric option takes.</summary>
+    internal static RootCommand CreateCommands(IAnsiConsole console, TextWriter output, TextWriter error)
+    {
+        var root = new RootCommand("Descent: train neural networks on any GPU, with hand-written kernels.")
+        {
+            TrainCommand.Create(console, error),
+            EvalCommand.Create(console, output, error),
+            ExportCommand.Create(console),
+            PredictCommand.Create(console, output, error),
+            BaselineCommand.Create(console, error),
+            DataCommand.Create(console, error),
+            CheckCommand.Create(console, error),
+            BenchCommand.Create(console, error),
+            DevicesCommand.Create(console),
+            LessonCommand.Create(console, error),
+            LrFindCommand.Create(console, error),
+            WeightsCommand.Create(console),
+        };
+        NumericOptions.Describe(root);
+        return root;
     }
 
     /// <summary>A Spectre console over the given writer: colours and live widgets only on a real terminal.</summary>

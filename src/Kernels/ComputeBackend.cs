@@ -33,6 +33,15 @@ public abstract class ComputeBackend : IDisposable
     public virtual long MaxBufferBytes => long.MaxValue;
 
     /// <summary>
+    /// The most elements one buffer may hold: lengths are ints, and a backend whose buffers are .NET
+    /// arrays holds a little fewer (<see cref="Array.MaxLength"/>).
+    /// </summary>
+    public virtual int MaxBufferElements => int.MaxValue;
+
+    /// <summary>The memory this device's buffers can take in all, read when asked (a machine's available memory changes).</summary>
+    public abstract MemoryCapacity Memory { get; }
+
+    /// <summary>
     /// The GEMM kernels this backend has, each of which <see cref="Gemm"/> runs when asked by name;
     /// every backend has <see cref="GemmAlgorithm.Naive"/>. <see cref="GemmAlgorithm.Auto"/> is not listed.
     /// </summary>
@@ -51,6 +60,10 @@ public abstract class ComputeBackend : IDisposable
         if (length <= 0)
         {
             throw new InvalidInputException($"a buffer needs at least one element, got {length}");
+        }
+        if (length > MaxBufferElements)
+        {
+            throw new InvalidInputException($"a buffer of {length} elements is more than one {Name} buffer holds ({MaxBufferElements})");
         }
         return AllocateCore<T>(length);
     }

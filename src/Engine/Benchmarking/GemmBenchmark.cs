@@ -51,18 +51,30 @@ public static class GemmBenchmark
         return results;
     }
 
-    /// <summary>Refuses, before allocating, a size out of range or a matrix the device cannot hold in one buffer.</summary>
+    /// <summary>
+    /// Refuses, before allocating, a size out of range, a matrix the device cannot hold in one buffer, or
+    /// three matrices (A, B and C) its memory cannot hold.
+    /// </summary>
     public static void CheckSize(ComputeBackend backend, int size)
     {
         if (size is < 1 or > MaxSize)
         {
             throw new InvalidInputException($"--size must be 1 to {MaxSize}, got {size}");
         }
-        var bytes = (long)size * size * sizeof(float);
-        if (bytes > backend.MaxBufferBytes)
+        var elements = (long)size * size;
+        var bytes = elements * sizeof(float);
+        if (bytes > backend.MaxBufferBytes || elements > backend.MaxBufferElements)
         {
             throw new InvalidInputException(
-                $"a {size} x {size} matrix takes {bytes} bytes, more than the {backend.MaxBufferBytes} one buffer of {backend.Name} may hold");
+                $"a {size} x {size} matrix takes {MemoryCapacity.Format(bytes)}, more than one {backend.Name} buffer holds " +
+                $"({MemoryCapacity.Format(Math.Min(backend.MaxBufferBytes, (double)backend.MaxBufferElements * sizeof(float)))})");
+        }
+        var memory = backend.Memory;
+        if (3 * bytes > memory.Bytes)
+        {
+            throw new InvalidInputException(
+                $"three {size} x {size} matrices need {MemoryCapacity.Format(3 * bytes)}; {backend.Name} has {MemoryCapacity.Format(memory.Bytes)} " +
+                $"({memory.Where}): use a smaller --size");
         }
     }
 

@@ -151,20 +151,49 @@ public static class SafeTensors
         AtomicFile.WriteAllBytes(path, bytes);
     }
 
+    /// <summary>
+    /// Reads a safetensors file. A path that is empty, missing, not a regular file (a folder; a device such as
+    /// /dev/zero, which would never end), larger than an array holds, or not readable by this user is bad
+    /// input; a read the machine fails (an I/O error) is an <see cref="InputFailedException"/>.
+    /// </summary>
     public static SafeTensorsFile Read(string path)
     {
-        if (Directory.Exists(path))
+        if (string.IsNullOrWhiteSpace(path))
         {
-            throw new InvalidInputException($"{path} is a folder, not a safetensors file");
+            throw new InvalidInputException("a model file needs a name, got an empty one");
+        }
+        FileKind kind;
+        try
+        {
+            kind = FileKinds.Of(Path.GetFullPath(path));
+        }
+        catch (PathLookupException error)
+        {
+            throw new InvalidInputException($"cannot read {path}: {error.Message}", error);
+        }
+        switch (kind)
+        {
+            case FileKind.Folder:
+                throw new InvalidInputException($"{path} is a folder, not a safetensors file");
+            case FileKind.CharacterDevice or FileKind.BlockDevice or FileKind.Pipe or FileKind.Socket:
+                throw new InvalidInputException($"{path} is a device, pipe or socket, not a safetensors file");
+            case FileKind.RegularFile when new FileInfo(path).Length is var length && length > Array.MaxLength:
+                throw new InvalidInputException(
+                    $"{path} is {length} bytes, more than a model file Descent reads may be ({Array.MaxLength})");
         }
         byte[] bytes;
         try
         {
             bytes = File.ReadAllBytes(path);
         }
-        catch (Exception error) when (error is IOException or UnauthorizedAccessException)
+        catch (Exception error) when (error is FileNotFoundException or DirectoryNotFoundException or UnauthorizedAccessException
+                                          or PathTooLongException)
         {
-            throw new InvalidInputException($"cannot read {path}: {error.Message}", error);
+            throw new InvalidInputException($"cannot read {path}: {FailureCause.Of(error)}", error);
+        }
+        catch (IOException error)
+        {
+            throw InputFailedException.Reading(path, error);
         }
         return Decode(bytes, path);
     }

@@ -4,6 +4,9 @@ using Descent.Kernels;
 
 namespace Descent.Engine.Models;
 
+/// <summary>One layer as <see cref="ModelSpec.Build"/> makes it: its spec, its widths, and for a linear layer the activation fused into it.</summary>
+public sealed record AssembledLayer(LayerSpec Spec, int Inputs, int Outputs, Activation? FusedActivation);
+
 /// <summary>
 /// A model as a list of layers (<see cref="LayerSpec"/>, in nn.Sequential's order) on inputs of
 /// <see cref="Inputs"/> features. The lesson's models and every --layers MLP are linear layers with an
@@ -105,13 +108,28 @@ public sealed record ModelSpec
         new(json["inputs"]!.GetValue<int>(), json["layers"]!.AsArray().Select(layer => LayerSpec.FromJson(layer!)).ToArray());
 
     /// <summary>
-    /// The layers on <paramref name="backend"/>, seeded. A linear layer followed by an activation carries it
-    /// inside, so its forward is one fused op; an activation after anything else is a layer of its own.
+    /// The layers on <paramref name="backend"/>, seeded, as <see cref="Assembly"/> lays them out.
     /// </summary>
     public Sequential Build(ComputeBackend backend, int seed)
     {
         var random = new Random(seed);
-        var layers = new List<ILayer>();
+        var layers = Assembly().Select(layer => layer.Spec switch
+        {
+            LinearLayerSpec linear => (ILayer)new Layers.Linear(backend, layer.Inputs, layer.Outputs, linear.Init, random, layer.FusedActivation),
+            ActivationLayerSpec activation => new ActivationLayer(backend, activation.Activation),
+            _ => throw new InvalidOperationException($"no layer is built for a {layer.Spec.Type} spec"),
+        });
+        return new Sequential(Inputs, layers.ToArray());
+    }
+
+    /// <summary>
+    /// The layers <see cref="Build"/> makes, in order, with their widths: a linear layer followed by an
+    /// activation carries it inside (its forward is one fused op); an activation after anything else is a
+    /// layer of its own. What a run's memory is planned from, before anything is built.
+    /// </summary>
+    public IReadOnlyList<AssembledLayer> Assembly()
+    {
+        var assembled = new List<AssembledLayer>();
         var width = Inputs;
         for (var i = 0; i < Layers.Count; i++)
         {
@@ -119,21 +137,19 @@ public sealed record ModelSpec
             {
                 case LinearLayerSpec linear:
                     var fused = i + 1 < Layers.Count && Layers[i + 1] is ActivationLayerSpec next ? next.Activation : (Activation?)null;
-                    layers.Add(new Layers.Linear(backend, width, linear.Width, linear.Init, random, fused));
+                    assembled.Add(new AssembledLayer(linear, width, linear.Width, fused));
                     width = linear.Width;
                     if (fused is not null)
                     {
                         i++;
                     }
                     break;
-                case ActivationLayerSpec activation:
-                    layers.Add(new ActivationLayer(backend, activation.Activation));
-                    break;
                 default:
-                    throw new InvalidOperationException($"no layer is built for a {Layers[i].Type} spec");
+                    assembled.Add(new AssembledLayer(Layers[i], width, width, null));
+                    break;
             }
         }
-        return new Sequential(Inputs, layers.ToArray());
+        return assembled;
     }
 
     /// <summary>Records compare their lists by content here: two specs of the same layers are the same model.</summary>

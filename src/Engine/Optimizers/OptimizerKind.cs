@@ -23,6 +23,17 @@ public static class OptimizerFactory
         _ => throw new InvalidInputException($"unknown optimizer {kind}"),
     };
 
+    /// <summary>
+    /// The state buffers a kind keeps, each as long as the parameters: SGD's velocity (allocated with or
+    /// without momentum), AdamW's two moments. What a run's memory is planned with, before allocating.
+    /// </summary>
+    public static int StateBuffers(OptimizerKind kind) => kind switch
+    {
+        OptimizerKind.Sgd => 1,
+        OptimizerKind.AdamW => 2,
+        _ => throw new InvalidInputException($"unknown optimizer {kind}"),
+    };
+
     /// <param name="momentum">SGD's momentum; AdamW has none and ignores it.</param>
     public static Optimizer Create(OptimizerKind kind, ComputeBackend backend, IReadOnlyList<Parameter> parameters, float momentum,
         float weightDecay) => kind switch

@@ -10,7 +10,8 @@ namespace Descent.Engine.Training;
 /// Trains a model one epoch at a time and evaluates it, all on the device. A step gathers its batch,
 /// runs forward, the fused loss and gradient, backward and the optimizer update, and writes its loss
 /// and correct count into its own slot of an epoch buffer; the buffer is read back once per epoch.
-/// Every buffer is sized here, so a step allocates nothing. The epoch loop belongs to the caller.
+/// Every buffer is sized here, so a step allocates nothing; <see cref="MemoryPlan"/> sized them first, to
+/// refuse what does not fit before any is allocated. The epoch loop belongs to the caller.
 /// </summary>
 public sealed class Learner : IDisposable
 {
@@ -32,13 +33,9 @@ public sealed class Learner : IDisposable
     private readonly float[] hostMetrics;
 
     public Learner(ComputeBackend backend, Sequential model, LossFunction loss, Optimizer optimizer,
-        LearningRateSchedule schedule, DeviceDataset train, DeviceDataset valid, int batchSize, int seed,
+        LearningRateSchedule schedule, DeviceDataset train, DeviceDataset valid, BatchShape batches, int seed,
         InputScaling? scaling = null)
     {
-        if (batchSize <= 0)
-        {
-            throw new InvalidInputException($"the batch size must be positive, got {batchSize}");
-        }
         if (model.InputWidth != train.Features || model.InputWidth != valid.Features)
         {
             throw new InvalidInputException($"the model takes {model.InputWidth} inputs but the data has {train.Features} features");
@@ -52,17 +49,9 @@ public sealed class Learner : IDisposable
         this.valid = valid;
         this.scaling = scaling ?? InputScaling.UnitInterval;
         this.seed = seed;
-        BatchSize = Math.Min(batchSize, train.Count);
-        var largestFittingBatch = LargestFittingBatch(backend, model);
-        if (BatchSize > largestFittingBatch)
-        {
-            throw new InvalidInputException(
-                $"a batch of {BatchSize} rows does not fit {backend.Name}'s largest buffer ({backend.MaxBufferBytes / (1024 * 1024)} MiB " +
-                $"on {backend.DeviceDescription}): the largest batch that fits is {largestFittingBatch}");
-        }
-        // Evaluation needs no gradients, so it takes batches at least as large as training's, where they fit.
-        evaluationBatchSize = (int)Math.Min(Math.Min(Math.Max(BatchSize, 1024), valid.Count), largestFittingBatch);
-        var capacity = Math.Max(BatchSize, evaluationBatchSize);
+        BatchSize = batches.Training;
+        evaluationBatchSize = batches.Evaluation;
+        var capacity = batches.Capacity;
 
         model.Prepare(capacity);
         input = new Tensor(backend, capacity, model.InputWidth);
@@ -79,18 +68,14 @@ public sealed class Learner : IDisposable
     /// <summary>How the pixels' bytes become the model's inputs: x = byte * Scale + Shift.</summary>
     public InputScaling Scaling => scaling;
 
-    /// <summary>The most rows whose widest activation (input or any layer's output) fits one device buffer.</summary>
-    private static long LargestFittingBatch(ComputeBackend backend, Sequential model)
-    {
-        var width = model.InputWidth;
-        var widest = width;
-        foreach (var layer in model.Layers)
-        {
-            width = layer.OutputWidth(width);
-            widest = Math.Max(widest, width);
-        }
-        return backend.MaxBufferBytes / (sizeof(float) * (long)widest);
-    }
+    /// <summary>
+    /// The batches of a run that trains on <paramref name="trainingRows"/> rows a step (at most the
+    /// training set) and evaluates <paramref name="validCount"/> items, with at most <paramref name="largestRows"/>
+    /// rows fitting one buffer. Evaluation needs no gradients, so it takes batches at least as large as
+    /// training's, where they fit.
+    /// </summary>
+    public static BatchShape ShapeBatches(int trainingRows, int validCount, long largestRows) =>
+        new(trainingRows, (int)Math.Min(Math.Min(Math.Max(trainingRows, 1024), validCount), largestRows));
 
     public int BatchesPerEpoch => Batches(train.Count, BatchSize);
 
@@ -229,5 +214,6 @@ public sealed class Learner : IDisposable
         return new EpochMetrics(lossSum / items, correct / items, items);
     }
 
-    private static int Batches(int items, int batchSize) => (items + batchSize - 1) / batchSize;
+    /// <summary>Batches of at most <paramref name="batchSize"/> rows that cover <paramref name="items"/>.</summary>
+    public static int Batches(int items, int batchSize) => (items + batchSize - 1) / batchSize;
 }

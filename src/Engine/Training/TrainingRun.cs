@@ -24,6 +24,8 @@ public sealed class TrainingRun : IDisposable
         }
         Spec = spec;
         Backend = backend;
+        // Refuses what does not fit before the first allocation.
+        Plan = MemoryPlan.For(backend, spec, train, valid);
         try
         {
             Model = Own(spec.Model.Build(backend, spec.Seed));
@@ -34,7 +36,7 @@ public sealed class TrainingRun : IDisposable
                 spec.Schedule.Gamma, spec.Schedule.Epochs);
             var trainOnDevice = Own(new DeviceDataset(backend, train));
             var validOnDevice = ReferenceEquals(train, valid) ? trainOnDevice : Own(new DeviceDataset(backend, valid));
-            Learner = Own(new Learner(backend, Model, Loss, Optimizer, Schedule, trainOnDevice, validOnDevice, spec.BatchSize, spec.Seed,
+            Learner = Own(new Learner(backend, Model, Loss, Optimizer, Schedule, trainOnDevice, validOnDevice, Plan.Batches, spec.Seed,
                 scaling));
         }
         catch
@@ -47,6 +49,9 @@ public sealed class TrainingRun : IDisposable
     public TrainingSpec Spec { get; }
 
     public Kernels.ComputeBackend Backend { get; }
+
+    /// <summary>Every buffer the run allocates, sized and checked against the backend before any was.</summary>
+    public MemoryPlan Plan { get; }
 
     public Sequential Model { get; } = null!;
 

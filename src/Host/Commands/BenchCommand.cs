@@ -41,6 +41,8 @@ public static class BenchCommand
         command.Subcommands.Add(BenchGemmCommand.Create(console));
         command.SetAction(async (parsed, cancellation) =>
         {
+            // Before any data is read or epoch timed: results that cannot be written are not worth the wait.
+            OutputPath.Check(parsed.GetValue(output), "--out");
             var config = defaults with
             {
                 Layers = parsed.GetRequiredValue(layers),

@@ -34,6 +34,8 @@ public static class BenchGemmCommand
         command.SetAction(parsed =>
         {
             var outputPath = parsed.GetValue(output);
+            // Before any kernel is timed: results that cannot be written are not worth the wait.
+            OutputPath.Check(outputPath, "--out");
             if (!(parsed.GetValue(seconds) is > 0 and <= 600))
             {
                 throw new InvalidInputException($"--seconds must be above 0 and at most 600, got {parsed.GetValue(seconds)}");

@@ -1,5 +1,6 @@
 using System.CommandLine;
 using System.Globalization;
+using Descent.Engine.Files;
 using Descent.Kernels;
 using Descent.Kernels.Conformance;
 using Descent.Kernels.Ilgpu;
@@ -88,23 +89,15 @@ public static class CheckCommand
         return failed == 0 ? ExitCodes.Success : ExitCodes.Unavailable;
     }
 
-    /// <summary>Compiles every ILGPU kernel to PTX (no GPU needed) into <paramref name="folder"/>; a folder that cannot be written is bad input.</summary>
+    /// <summary>Compiles every ILGPU kernel to PTX (no GPU needed) into <paramref name="folder"/>, created if missing: NAME.ptx each.</summary>
     private static int WritePtx(IAnsiConsole console, string folder)
     {
-        if (string.IsNullOrWhiteSpace(folder) || File.Exists(folder))
+        OutputPath.CreateFolder(folder, "--ptx-out");
+        foreach (var kernel in IlgpuKernelCatalog.Kernels)
         {
-            throw new InvalidInputException($"--ptx-out needs a folder, got '{folder}'");
+            AtomicFile.WriteAllText(Path.Combine(folder, kernel.Name + ".ptx"), PtxCompiler.Compile(kernel));
         }
-        IReadOnlyList<string> written;
-        try
-        {
-            written = PtxCompiler.WriteAll(folder);
-        }
-        catch (Exception error) when (error is IOException or UnauthorizedAccessException)
-        {
-            throw new InvalidInputException($"cannot write PTX into {folder}: {error.Message}", error);
-        }
-        console.WriteLine($"wrote the PTX of {written.Count} ILGPU kernels (SM 90) to {folder}");
+        console.WriteLine($"wrote the PTX of {IlgpuKernelCatalog.Kernels.Count} ILGPU kernels (SM 90) to {folder}");
         return ExitCodes.Success;
     }
 

@@ -2,6 +2,7 @@ using System.CommandLine;
 using System.Globalization;
 using System.Text.Json;
 using System.Text.Json.Nodes;
+using Descent.Engine.Files;
 using Descent.Engine.Data;
 using Descent.Engine.Models;
 using Descent.Engine.Training;

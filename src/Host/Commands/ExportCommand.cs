@@ -1,5 +1,6 @@
 using System.CommandLine;
 using System.Globalization;
+using Descent.Engine.Files;
 using Descent.Engine.Models;
 using Descent.Engine.Onnx;
 using Descent.Kernels;

@@ -51,10 +51,8 @@ public static class TrainCommand
         }
         var builder = new TrainSpecBuilder(settings, resumed?.State.Spec);
         builder.CheckBeforeData();
-        if (settings.Save is { } savePath)
-        {
-            OutputPath.Check(savePath, "--save");
-        }
+        OutputPath.Check(settings.Save, "--save");
+        OutputPath.Check(settings.MetricsOut, "--metrics-out");
         if (plot is not null)
         {
             OutputPath.Check(plot.Path, "--plot");

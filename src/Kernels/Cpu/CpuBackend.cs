@@ -60,6 +60,11 @@ public sealed unsafe partial class CpuBackend : ComputeBackend
 
     public override IReadOnlyList<GemmAlgorithm> GemmAlgorithms { get; } = [GemmAlgorithm.Naive, GemmAlgorithm.CacheBlocked];
 
+    public override int MaxBufferElements => CpuBuffer<byte>.MaxLength;
+
+    /// <summary>Buffers are arrays in this process: they take the machine's memory.</summary>
+    public override MemoryCapacity Memory => MemoryCapacity.Host();
+
     /// <summary>The processor's name as the operating system reports it (Linux), else its architecture.</summary>
     public static string ProcessorName()
     {

@@ -14,6 +14,9 @@ internal sealed unsafe class CpuBuffer<T> : DeviceBuffer<T> where T : unmanaged
 {
     private const int CacheLine = 64;
 
+    /// <summary>The most elements a buffer holds: an array's limit less the line it is over-allocated by.</summary>
+    public static int MaxLength => Array.MaxLength - CacheLine;
+
     private readonly T[] storage;
     private readonly int start;
 

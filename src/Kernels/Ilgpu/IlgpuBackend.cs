@@ -34,7 +34,11 @@ public sealed partial class IlgpuBackend : ComputeBackend
     private readonly Accelerator accelerator;
     private readonly AcceleratorStream stream;
 
-    private IlgpuBackend(Context context, Accelerator accelerator, string name, string description, IlgpuLaunchShape shape)
+    /// <summary>A GPU's memory; null for the CPU accelerator, whose buffers take the machine's memory.</summary>
+    private readonly MemoryCapacity? gpuMemory;
+
+    private IlgpuBackend(Context context, Accelerator accelerator, string name, string description, IlgpuLaunchShape shape,
+        MemoryCapacity? gpuMemory = null)
     {
         this.context = context;
         this.accelerator = accelerator;
@@ -42,6 +46,7 @@ public sealed partial class IlgpuBackend : ComputeBackend
         DeviceDescription = description;
         stream = accelerator.DefaultStream;
         Shape = shape;
+        this.gpuMemory = gpuMemory;
     }
 
     /// <summary>How this backend launches, chosen per device: a parameter, so that the CPU accelerator can run a GPU's shapes.</summary>
@@ -59,6 +64,8 @@ public sealed partial class IlgpuBackend : ComputeBackend
         [GemmAlgorithm.Naive, GemmAlgorithm.SharedMemoryTiles, GemmAlgorithm.SharedMemoryRegisterBlocks];
 
     public override string DeviceDescription { get; }
+
+    public override MemoryCapacity Memory => gpuMemory ?? MemoryCapacity.Host();
 
     /// <summary>True when ILGPU finds at least one CUDA device.</summary>
     public static bool CudaAvailable => IlgpuDevices.CudaDevices.Count > 0;
@@ -120,7 +127,8 @@ public sealed partial class IlgpuBackend : ComputeBackend
             var accelerator = context.CreateCudaAccelerator(deviceIndex);
             var description = $"{accelerator.Name}, {accelerator.MemorySize / (1024.0 * 1024 * 1024):F1} GiB";
             return new IlgpuBackend(context, accelerator, CudaName, description,
-                IlgpuLaunchShape.ForGpu(accelerator.NumMultiprocessors * accelerator.MaxNumThreadsPerMultiprocessor));
+                IlgpuLaunchShape.ForGpu(accelerator.NumMultiprocessors * accelerator.MaxNumThreadsPerMultiprocessor),
+                new MemoryCapacity(accelerator.MemorySize, $"{accelerator.Name}'s memory"));
         }
         catch (Exception e) when (e is AcceleratorException or NotSupportedException)
         {
@@ -152,24 +160,55 @@ public sealed partial class IlgpuBackend : ComputeBackend
     {
         if (source.Length > 0)
         {
-            Memory(destination).SubView(offset, source.Length).CopyFromCPU(stream, source);
+            try
+            {
+                DenseView(destination).SubView(offset, source.Length).CopyFromCPU(stream, source);
+            }
+            catch (AcceleratorException error)
+            {
+                throw DeviceFailed("copy to the device", error);
+            }
         }
     }
 
     // The copy is queued behind every op already on the stream, and waited for.
     protected override void DownloadCore<T>(DeviceBuffer<T> source, Span<T> destination, int offset)
     {
-        if (destination.Length > 0)
+        try
         {
-            Memory(source).SubView(offset, destination.Length).CopyToCPU(stream, destination);
+            if (destination.Length > 0)
+            {
+                DenseView(source).SubView(offset, destination.Length).CopyToCPU(stream, destination);
+            }
+            else
+            {
+                stream.Synchronize();
+            }
         }
-        else
+        catch (AcceleratorException error)
         {
-            stream.Synchronize();
+            throw DeviceFailed("copy from the device", error);
         }
     }
 
-    protected override void SynchronizeCore() => stream.Synchronize();
+    protected override void SynchronizeCore()
+    {
+        try
+        {
+            stream.Synchronize();
+        }
+        catch (AcceleratorException error)
+        {
+            throw DeviceFailed("finish its work", error);
+        }
+    }
+
+    /// <summary>
+    /// A device that fails while working (a CUDA error reported when the stream is waited for: an ECC error,
+    /// a lost device) is the machine's failure, not a bug: exit 3 with the driver's words.
+    /// </summary>
+    private DeviceUnavailableException DeviceFailed(string what, AcceleratorException error) =>
+        new($"{Name} device failed to {what} ({DeviceDescription}): {error.Message}", error);
 
     protected override void DisposeCore()
     {
@@ -185,6 +224,6 @@ public sealed partial class IlgpuBackend : ComputeBackend
     private static ArrayView<T> View<T>(DeviceBuffer<T> buffer) where T : unmanaged =>
         buffer.IsView ? ((IlgpuBuffer<T>)buffer.Root).View.SubView(buffer.Offset, buffer.Length) : ((IlgpuBuffer<T>)buffer).View;
 
-    private static ArrayView1D<T, Stride1D.Dense> Memory<T>(DeviceBuffer<T> buffer) where T : unmanaged =>
+    private static ArrayView1D<T, Stride1D.Dense> DenseView<T>(DeviceBuffer<T> buffer) where T : unmanaged =>
         ((IlgpuBuffer<T>)buffer.Root).DenseView.SubView(buffer.Offset, buffer.Length);
 }

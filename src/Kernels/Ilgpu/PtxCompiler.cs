@@ -25,18 +25,4 @@ public static class PtxCompiler
             : EntryPointDescription.FromImplicitlyGroupedKernel(kernel.Method);
         return ((PTXCompiledKernel)backend.Compile(entryPoint, new KernelSpecialization())).PTXAssembly;
     }
-
-    /// <summary>Writes NAME.ptx for every kernel into <paramref name="folder"/> (created if missing); returns the paths.</summary>
-    public static IReadOnlyList<string> WriteAll(string folder)
-    {
-        Directory.CreateDirectory(folder);
-        var written = new List<string>();
-        foreach (var kernel in IlgpuKernelCatalog.Kernels)
-        {
-            var path = Path.Combine(folder, kernel.Name + ".ptx");
-            File.WriteAllText(path, Compile(kernel));
-            written.Add(path);
-        }
-        return written;
-    }
 }

@@ -18,6 +18,12 @@ public class ReferenceBackend : ComputeBackend
     /// <summary>One plain loop in double.</summary>
     public override IReadOnlyList<GemmAlgorithm> GemmAlgorithms { get; } = [GemmAlgorithm.Naive];
 
+    /// <summary>A buffer is one .NET array.</summary>
+    public override int MaxBufferElements => Array.MaxLength;
+
+    /// <summary>Buffers are arrays in this process: they take the machine's memory.</summary>
+    public override MemoryCapacity Memory => MemoryCapacity.Host();
+
     /// <summary>The host memory behind a buffer of this backend (a view's part of its root), for subclasses that alter an op's result.</summary>
     protected static Span<T> HostElements<T>(DeviceBuffer<T> buffer) where T : unmanaged =>
         ((ReferenceBuffer<T>)buffer.Root).Elements.AsSpan(buffer.Offset, buffer.Length);

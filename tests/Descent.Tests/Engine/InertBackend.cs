@@ -1,5 +1,6 @@
 using System.Reflection;
 using System.Reflection.Emit;
+using System.Runtime.CompilerServices;
 using Descent.Kernels;
 
 namespace Descent.Tests.Engine;
@@ -24,7 +25,31 @@ public abstract class InertBackend : ComputeBackend
 
     public override IReadOnlyList<GemmAlgorithm> GemmAlgorithms { get; } = [GemmAlgorithm.Naive];
 
-    protected override DeviceBuffer<T> AllocateCore<T>(int length) => new InertBuffer<T>(this, length);
+    /// <summary>Unlimited unless a test gives it a size, to see what does not fit refused.</summary>
+    public MemoryCapacity Capacity { get; set; } = new(long.MaxValue, "no device");
+
+    public override MemoryCapacity Memory => Capacity;
+
+    public long BufferBytesLimit { get; set; } = long.MaxValue;
+
+    public override long MaxBufferBytes => BufferBytesLimit;
+
+    /// <summary>Bytes of the buffers allocated and not yet released (views own nothing).</summary>
+    public long LiveBytes { get; private set; }
+
+    /// <summary>The most <see cref="LiveBytes"/> ever was: what a device would have had to hold at once.</summary>
+    public long PeakBytes { get; private set; }
+
+    /// <summary>Buffers allocated so far, released or not.</summary>
+    public int Allocations { get; private set; }
+
+    protected override DeviceBuffer<T> AllocateCore<T>(int length)
+    {
+        Allocations++;
+        LiveBytes += (long)length * Unsafe.SizeOf<T>();
+        PeakBytes = Math.Max(PeakBytes, LiveBytes);
+        return new InertBuffer<T>(this, length);
+    }
 
     protected override void UploadCore<T>(DeviceBuffer<T> destination, ReadOnlySpan<T> source, int offset)
     {
@@ -63,10 +88,8 @@ public abstract class InertBackend : ComputeBackend
         return type.CreateType();
     }
 
-    private sealed class InertBuffer<T>(ComputeBackend owner, int length) : DeviceBuffer<T>(owner, length) where T : unmanaged
+    private sealed class InertBuffer<T>(InertBackend owner, int length) : DeviceBuffer<T>(owner, length) where T : unmanaged
     {
-        protected override void Release()
-        {
-        }
+        protected override void Release() => owner.LiveBytes -= (long)Length * Unsafe.SizeOf<T>();
     }
 }

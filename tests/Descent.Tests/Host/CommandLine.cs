@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Text.RegularExpressions;
 using Descent.Host;
+using Xunit;
 
 namespace Descent.Tests.Host;
 
@@ -18,6 +19,20 @@ public static partial class CommandLine
         var error = new StringWriter();
         var code = DescentApp.Run(args, output, error);
         return new Outcome(code, output.ToString(), error.ToString());
+    }
+
+    /// <summary>
+    /// Asserts what every failure looks like: the exit code, one line `descent: error: ...` on stderr
+    /// holding <paramref name="expected"/> (progress lines aside), and no stack trace.
+    /// </summary>
+    public static string AssertOneLineError(Outcome outcome, int exitCode, string expected)
+    {
+        Assert.Equal(exitCode, outcome.ExitCode);
+        var line = Assert.Single(outcome.ErrorLines, l => !l.StartsWith("descent: checking", StringComparison.Ordinal));
+        Assert.StartsWith("descent: error: ", line);
+        Assert.Contains(expected, line, StringComparison.OrdinalIgnoreCase);
+        Assert.DoesNotContain("   at ", outcome.Error);
+        return line;
     }
 
     /// <summary>The evaluation loss and accuracy of the last epoch row `descent train` printed.</summary>

@@ -30,7 +30,7 @@ public sealed class CommandLineErrorTests : IDisposable
         { "--layers applies to --arch mlp", ["--arch", "simple", "--layers", "784-10"] },
         { "'sgdx'", ["--optimizer", "sgdx"] },
         { "'--warp'", ["--warp"] },
-        { "cannot parse", ["--epochs", "many"] },
+        { "--epochs takes an integer from", ["--epochs", "many"] },
     };
 
     [Theory]
@@ -41,7 +41,7 @@ public sealed class CommandLineErrorTests : IDisposable
         string[] backend = options.Contains("--backend") ? [] : ["--backend", "reference"];
         var outcome = CommandLine.Run(["train", "--data-dir", folder.Path, "--quiet", .. backend, .. options]);
 
-        AssertOneLineError(outcome, 2, expected);
+        CommandLine.AssertOneLineError(outcome, 2, expected);
     }
 
     [Fact]
@@ -52,7 +52,7 @@ public sealed class CommandLineErrorTests : IDisposable
         var bytes = File.ReadAllBytes(path);
         File.WriteAllBytes(path, bytes[..^10]);
 
-        AssertOneLineError(Train(), 2, "train-images-idx3-ubyte");
+        CommandLine.AssertOneLineError(Train(), 2, "train-images-idx3-ubyte");
     }
 
     [Fact]
@@ -61,7 +61,7 @@ public sealed class CommandLineErrorTests : IDisposable
         WriteDataset(train: 4, test: 2);
         File.WriteAllBytes(folder.File("t10k-labels-idx1-ubyte"), IdxBytes.File(0x00000803, [2], [1, 2]));
 
-        AssertOneLineError(Train(), 2, "t10k-labels-idx1-ubyte");
+        CommandLine.AssertOneLineError(Train(), 2, "t10k-labels-idx1-ubyte");
     }
 
     [Fact]
@@ -70,7 +70,7 @@ public sealed class CommandLineErrorTests : IDisposable
         WriteDataset(train: 4, test: 2);
         File.WriteAllBytes(folder.File("train-labels-idx1-ubyte"), IdxBytes.Labels(1, 2, 3));
 
-        AssertOneLineError(Train(), 2, "train");
+        CommandLine.AssertOneLineError(Train(), 2, "train");
     }
 
     [Fact]
@@ -79,7 +79,7 @@ public sealed class CommandLineErrorTests : IDisposable
         WriteDataset(train: 4, test: 2);
         File.WriteAllBytes(folder.File("t10k-labels-idx1-ubyte"), IdxBytes.Labels(3, 12));
 
-        AssertOneLineError(Train(), 2, "12");
+        CommandLine.AssertOneLineError(Train(), 2, "12");
     }
 
     [Fact]
@@ -88,7 +88,7 @@ public sealed class CommandLineErrorTests : IDisposable
         WriteDataset(train: 4, test: 2);
         File.WriteAllBytes(folder.File("t10k-images-idx3-ubyte"), IdxBytes.File(0x00000803, [2, 28, 29], new byte[2 * Pixels]));
 
-        AssertOneLineError(Train(), 2, "t10k-images-idx3-ubyte");
+        CommandLine.AssertOneLineError(Train(), 2, "t10k-images-idx3-ubyte");
     }
 
     [Fact]
@@ -97,39 +97,30 @@ public sealed class CommandLineErrorTests : IDisposable
         WriteDataset(train: 4, test: 2);
         File.WriteAllBytes(folder.File("train-labels-idx1-ubyte"), []);
 
-        AssertOneLineError(Train(), 2, "train-labels-idx1-ubyte");
+        CommandLine.AssertOneLineError(Train(), 2, "train-labels-idx1-ubyte");
     }
 
     [Fact]
     public void A_missing_data_folder_is_bad_input()
     {
-        AssertOneLineError(CommandLine.Run("train", "--data-dir", folder.File("nowhere"), "--backend", "reference"), 2, "does not exist");
+        CommandLine.AssertOneLineError(CommandLine.Run("train", "--data-dir", folder.File("nowhere"), "--backend", "reference"), 2, "does not exist");
     }
 
     [Fact]
     public void A_device_index_that_does_not_exist_is_unavailable()
     {
         WriteDataset(train: 4, test: 2);
-        AssertOneLineError(CommandLine.Run("train", "--data-dir", folder.Path, "--backend", "reference", "--device", "7"), 3, "--device 7");
+        CommandLine.AssertOneLineError(CommandLine.Run("train", "--data-dir", folder.Path, "--backend", "reference", "--device", "7"), 3, "--device 7");
     }
 
     [Fact]
     public void No_command_is_bad_usage()
     {
-        AssertOneLineError(CommandLine.Run(), 2, "command");
+        CommandLine.AssertOneLineError(CommandLine.Run(), 2, "command");
     }
 
     private CommandLine.Outcome Train() =>
         CommandLine.Run("train", "--data-dir", folder.Path, "--backend", "reference", "--epochs", "1", "--quiet");
-
-    private static void AssertOneLineError(CommandLine.Outcome outcome, int exitCode, string expected)
-    {
-        Assert.Equal(exitCode, outcome.ExitCode);
-        var line = Assert.Single(outcome.ErrorLines, l => !l.StartsWith("descent: checking", StringComparison.Ordinal));
-        Assert.StartsWith("descent: error: ", line);
-        Assert.Contains(expected, line, StringComparison.OrdinalIgnoreCase);
-        Assert.DoesNotContain("   at ", outcome.Error);
-    }
 
     private void WriteDataset(int train, int test) => DigitFolder.Write(folder, train, test);
 }

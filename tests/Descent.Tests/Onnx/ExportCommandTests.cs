@@ -124,7 +124,7 @@ public sealed class ExportCommandTests : IDisposable
     }
 
     [SkippableFact]
-    public void An_output_folder_that_cannot_be_written_is_one_line_and_exit_2()
+    public void An_output_folder_that_cannot_be_written_is_one_line_and_exit_3()
     {
         if (OperatingSystem.IsWindows())
         {
@@ -140,7 +140,7 @@ public sealed class ExportCommandTests : IDisposable
 
             var outcome = CommandLine.Run("export", model, "--onnx", target);
 
-            Assert.Equal(2, outcome.ExitCode);
+            Assert.Equal(3, outcome.ExitCode);
             Assert.Contains($"cannot write {target}", Assert.Single(outcome.ErrorLines));
             Assert.Equal(Existing, File.ReadAllBytes(target));
         }

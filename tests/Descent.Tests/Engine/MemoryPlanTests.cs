@@ -1,0 +1,156 @@
+using Descent.Engine.Benchmarking;
+using Descent.Engine.Data;
+using Descent.Engine.Layers;
+using Descent.Engine.Losses;
+using Descent.Engine.Models;
+using Descent.Engine.Optimizers;
+using Descent.Engine.Training;
+using Descent.Kernels;
+using Xunit;
+
+namespace Descent.Tests.Engine;
+
+/// <summary>
+/// A run's memory is planned in 64 bits before its first allocation: the plan is what the run then
+/// allocates, byte for byte at its peak, and what does not fit is refused with nothing allocated.
+/// </summary>
+public sealed class MemoryPlanTests
+{
+    [Theory]
+    [InlineData("784-10", "sgd", 64, 100, 100)]
+    [InlineData("784-32-16-10", "sgd", 64, 1000, 300)]
+    [InlineData("784-32-16-10", "adamw", 7, 50, 2000)]
+    [InlineData("784-2000-10", "sgd", 16, 40, 40)]
+    [InlineData("784-8-10", "adamw", 500, 3000, 0)]
+    public void The_plan_is_what_the_run_allocates(string layers, string optimizer, int batchSize, int trainItems, int validItems)
+    {
+        using var backend = InertBackend.Create();
+        var train = Images(trainItems);
+        var valid = validItems == 0 ? train : Images(validItems);
+
+        using var run = new TrainingRun(backend, Spec(layers, optimizer, batchSize), train, valid);
+
+        Assert.Equal(run.Plan.PeakBytes, backend.PeakBytes);
+        Assert.Equal(run.Plan.Buffers.Count, backend.Allocations);
+        Assert.Equal(run.Learner.BatchSize, run.Plan.Batches.Training);
+    }
+
+    /// <summary>Activations that no linear layer takes in are layers of their own, with buffers of their own.</summary>
+    [Fact]
+    public void The_plan_counts_activations_that_are_layers_of_their_own()
+    {
+        using var backend = InertBackend.Create();
+        var init = LinearInit.PyTorchDefault;
+        var model = new ModelSpec(784, [new ActivationLayerSpec(Activation.Relu), new LinearLayerSpec(16, init),
+            new ActivationLayerSpec(Activation.Tanh), new ActivationLayerSpec(Activation.Sigmoid), new LinearLayerSpec(10, init)]);
+        var spec = Spec("784-16-10", "sgd", 32) with { Model = model };
+
+        using var run = new TrainingRun(backend, spec, Images(100), Images(50));
+
+        Assert.Equal(run.Plan.PeakBytes, backend.PeakBytes);
+        Assert.Equal(run.Plan.Buffers.Count, backend.Allocations);
+        Assert.Equal(4, run.Model.Layers.Count);
+    }
+
+    [Theory]
+    [InlineData("784-32-10", "sgd", 64)]
+    [InlineData("784-512-512-10", "adamw", 16)]
+    [InlineData("784-4000-10", "sgd", 1)]
+    public void A_run_beyond_the_device_memory_is_refused_with_nothing_allocated(string layers, string optimizer, int batchSize)
+    {
+        using var measure = InertBackend.Create();
+        using (new TrainingRun(measure, Spec(layers, optimizer, batchSize), Images(200), Images(100)))
+        {
+        }
+        using var backend = InertBackend.Create();
+        backend.Capacity = new MemoryCapacity(measure.PeakBytes / 2, "test memory");
+
+        var error = Assert.Throws<InvalidInputException>(() => new TrainingRun(backend, Spec(layers, optimizer, batchSize), Images(200), Images(100)));
+
+        Assert.Contains($"training the {layers} model with batch {batchSize} needs", error.Message);
+        Assert.Contains($"of memory; inert has {MemoryCapacity.Format(measure.PeakBytes / 2)} (test memory)", error.Message);
+        Assert.Equal(0, backend.Allocations);
+    }
+
+    [Fact]
+    public void Evaluation_batches_shrink_to_training_batches_where_only_those_fit()
+    {
+        using var measure = InertBackend.Create();
+        var preferred = new TrainingRun(measure, Spec("784-256-10", "sgd", 16), Images(2000), Images(2000));
+        Assert.Equal(1024, preferred.Plan.Batches.Evaluation);
+        preferred.Dispose();
+        using var backend = InertBackend.Create();
+        backend.Capacity = new MemoryCapacity(measure.PeakBytes - 1, "test memory");
+
+        using var run = new TrainingRun(backend, Spec("784-256-10", "sgd", 16), Images(2000), Images(2000));
+
+        Assert.Equal(new BatchShape(16, 16), run.Plan.Batches);
+        Assert.True(backend.PeakBytes < measure.PeakBytes);
+    }
+
+    /// <summary>The pixels, a byte each, fit one buffer; a batch of them as floats, four bytes each, does not.</summary>
+    [Theory]
+    [InlineData(64 * 1024, 80, 64, 20)]
+    [InlineData(1024 * 1024, 1300, 1000, 334)]
+    [InlineData(4 * 784 * 100, 400, 128, 100)]
+    public void A_batch_beyond_one_buffer_is_refused_naming_the_largest_that_fits(long bufferBytes, int items, int batchSize, int largest)
+    {
+        using var backend = InertBackend.Create();
+        backend.BufferBytesLimit = bufferBytes;
+        var data = Images(items);
+
+        var error = Assert.Throws<InvalidInputException>(() => new TrainingRun(backend, Spec("784-16-10", "sgd", batchSize), data, data));
+
+        Assert.Contains($"a batch of {batchSize} rows does not fit inert's largest buffer", error.Message);
+        Assert.EndsWith($"the largest batch that fits is {largest}", error.Message);
+        Assert.Equal(0, backend.Allocations);
+    }
+
+    [Theory]
+    [InlineData("784-3000000-10", "layer 1's weight (3000000 x 784) of the 784-3000000-10 model would take 2352000000 floats (8.8 GiB)")]
+    [InlineData("784-64-2147483647-10", "layer 2's weight (2147483647 x 64) of the 784-64-2147483647-10 model would take 137438953408 floats")]
+    [InlineData("784-46341-46341-10", "layer 2's weight (46341 x 46341) of the 784-46341-46341-10 model would take 2147488281 floats")]
+    [InlineData("784-16000-16000-10", "the parameters of the 784-16000-16000-10 model would take 268736016 floats (1.0 GiB)")]
+    public void A_buffer_beyond_the_backend_limit_is_refused_in_64_bit_arithmetic(string layers, string expected)
+    {
+        using var backend = InertBackend.Create();
+        backend.BufferBytesLimit = 1L << 30;
+
+        var error = Assert.Throws<InvalidInputException>(() => new TrainingRun(backend, Spec(layers, "sgd", 8), Images(10), Images(10)));
+
+        Assert.StartsWith(expected, error.Message);
+        Assert.EndsWith("more than one inert buffer holds (1.0 GiB)", error.Message);
+        Assert.Equal(0, backend.Allocations);
+    }
+
+    [Theory]
+    [InlineData(16384, 1L << 30, long.MaxValue, "three 16384 x 16384 matrices need 3.0 GiB; inert has 1.0 GiB (test memory)")]
+    [InlineData(8192, long.MaxValue, 128L << 20, "a 8192 x 8192 matrix takes 256.0 MiB, more than one inert buffer holds (128.0 MiB)")]
+    public void A_gemm_benchmark_beyond_the_device_is_refused_before_allocating(int size, long memory, long bufferBytes, string expected)
+    {
+        using var backend = InertBackend.Create();
+        backend.Capacity = new MemoryCapacity(memory, "test memory");
+        backend.BufferBytesLimit = bufferBytes;
+
+        var error = Assert.Throws<InvalidInputException>(() => GemmBenchmark.Run(backend, size, TimeSpan.FromSeconds(1)));
+
+        Assert.StartsWith(expected, error.Message);
+        Assert.Equal(0, backend.Allocations);
+    }
+
+    [Fact]
+    public void The_machine_memory_is_positive_and_at_most_what_the_runtime_may_use()
+    {
+        var host = MemoryCapacity.Host();
+
+        Assert.InRange(host.Bytes, 1, GC.GetGCMemoryInfo().TotalAvailableMemoryBytes);
+        Assert.Equal("the machine's available memory", host.Where);
+    }
+
+    private static TrainingSpec Spec(string layers, string optimizer, int batchSize) =>
+        new("test", [1, 28, 28], ModelSpec.FromWidths(layers, Activation.Relu), LossFunction.CrossEntropy.Name,
+            new OptimizerSettings(CliNames.Parse<OptimizerKind>(optimizer, "optimizer"), 0.9f, 0f),
+            new ScheduleSettings(ScheduleKind.Constant, 0.1f, 1, 1f, 1), batchSize, Seed: 1);
+
+    private static ImageDataset Images(int items) => new(new byte[items * 784], new int[items], 28, 28, 10);
+}
