@@ -189,7 +189,7 @@ public static class TrainCommand
 
     private static string Describe(TrainingSpec spec, DatasetName dataset, DatasetSplits splits, int epochs, string scheduleName)
     {
-        var activation = spec.Model.HasActivation ? $" ({CliNames.Of(spec.Model.Activation)})" : "";
+        var activation = spec.Model.HasActivation && spec.Model.IsMlp ? $" ({CliNames.Of(spec.Model.Activation)})" : "";
         var optimizerName = CliNames.Of(spec.Optimizer.Kind);
         var optimizerText = spec.Optimizer.Kind == OptimizerKind.Sgd && spec.Optimizer.Momentum > 0
             ? $"{optimizerName} momentum {Format(spec.Optimizer.Momentum)}"
