@@ -10,8 +10,8 @@ namespace Descent.Host.Commands;
 /// <summary>What `descent train` was asked for; null means "the architecture's default".</summary>
 public sealed record TrainSettings(
     string Dataset, string Arch, string? Layers, Activation Activation, string Loss,
-    int? Epochs, int? BatchSize, float? LearningRate, OptimizerKind Optimizer, float? Momentum, float? WeightDecay,
-    ScheduleKind Schedule, int StepSize, float Gamma, int Seed, double? ValidSplit,
+    int? Epochs, int? BatchSize, float? LearningRate, OptimizerKind? Optimizer, float? Momentum, float? WeightDecay,
+    ScheduleKind? Schedule, int? StepSize, float? Gamma, int Seed, double? ValidSplit,
     string Backend, int Device, string? DataDir, string? MetricsOut, bool Quiet, string? Save, string? Init,
     string? Checkpoint, int Keep, string? Resume, int? EarlyStop, IReadOnlySet<string> Given)
 {
@@ -62,13 +62,13 @@ public sealed class TrainOptions
     private readonly Option<int?> epochs = new("--epochs") { Description = $"Epochs to train [default per arch: {ArchDefaults}]" };
     private readonly Option<int?> batchSize = new("--batch-size") { Description = "Items per step, 1 (pure SGD) up to the whole set [default per arch]" };
     private readonly Option<float?> learningRate = new("--lr") { Description = "Learning rate [default per arch]" };
-    private readonly Option<string> optimizer = Choice("--optimizer", "Optimizer [default per arch: adadelta for cnn, else sgd]", CliNames.Of(OptimizerKind.Sgd), CliNames.All<OptimizerKind>());
+    private readonly Option<string> optimizer = Choice("--optimizer", "Optimizer [default per arch: adadelta for cnn, else sgd]", null, CliNames.All<OptimizerKind>());
     private readonly Option<float?> momentum = new("--momentum") { Description = "SGD momentum [default: 0.9 for mlp, else 0]" };
     private readonly Option<float?> weightDecay = new("--weight-decay") { Description = "Weight decay [default: 0 for sgd and adadelta, 0.01 for adamw]" };
-    private readonly Option<string> schedule = Choice("--schedule", "Learning-rate schedule [default per arch: step for cnn, else constant]", CliNames.Of(ScheduleKind.Constant),
+    private readonly Option<string> schedule = Choice("--schedule", "Learning-rate schedule [default per arch: step for cnn, else constant]", null,
         CliNames.All<ScheduleKind>());
-    private readonly Option<int> stepSize = new("--step-size") { Description = "Epochs between decays for --schedule step [default per arch: 1 for cnn, else 10]", DefaultValueFactory = _ => 10 };
-    private readonly Option<float> gamma = new("--gamma") { Description = "Decay factor for --schedule step [default per arch: 0.7 for cnn, else 0.1]", DefaultValueFactory = _ => 0.1f };
+    private readonly Option<int?> stepSize = new("--step-size") { Description = "Epochs between decays for --schedule step [default per arch: 1 for cnn, else 10]" };
+    private readonly Option<float?> gamma = new("--gamma") { Description = "Decay factor for --schedule step [default per arch: 0.7 for cnn, else 0.1]" };
     private readonly Option<int> seed = new("--seed") { Description = "Seed for initialisation and shuffling", DefaultValueFactory = _ => 42 };
     private readonly Option<double?> validSplit = new("--valid-split")
     {
@@ -131,10 +131,10 @@ public sealed class TrainOptions
         parsed.GetValue(epochs),
         parsed.GetValue(batchSize),
         parsed.GetValue(learningRate),
-        CliNames.Parse<OptimizerKind>(parsed.GetRequiredValue(optimizer), "optimizer"),
+        parsed.GetValue(optimizer) is { } optimizerName ? CliNames.Parse<OptimizerKind>(optimizerName, "optimizer") : null,
         parsed.GetValue(momentum),
         parsed.GetValue(weightDecay),
-        CliNames.Parse<ScheduleKind>(parsed.GetRequiredValue(schedule), "schedule"),
+        parsed.GetValue(schedule) is { } scheduleName ? CliNames.Parse<ScheduleKind>(scheduleName, "schedule") : null,
         parsed.GetValue(stepSize),
         parsed.GetValue(gamma),
         parsed.GetValue(seed),
@@ -153,9 +153,14 @@ public sealed class TrainOptions
         parsed.CommandResult.Children.OfType<System.CommandLine.Parsing.OptionResult>()
             .Where(result => !result.Implicit).Select(result => result.Option.Name).ToHashSet());
 
-    private static Option<string> Choice(string name, string description, string defaultValue, params string[] choices)
+    /// <summary>An option of fixed choices; without <paramref name="defaultValue"/> its default is the architecture's, which its description gives.</summary>
+    private static Option<string> Choice(string name, string description, string? defaultValue, params string[] choices)
     {
-        var option = new Option<string>(name) { Description = description, DefaultValueFactory = _ => defaultValue };
+        var option = new Option<string>(name) { Description = description };
+        if (defaultValue is not null)
+        {
+            option.DefaultValueFactory = _ => defaultValue;
+        }
         option.AcceptOnlyFromAmong(choices);
         return option;
     }

@@ -56,7 +56,7 @@ public sealed class TrainSpecBuilder(TrainSettings settings, TrainingSpec? saved
             loss = lossName == Architecture.AutoLossName ? saved.Loss : Engine.Losses.LossFunction.Parse(lossName).Name;
         }
 
-        var optimizerKind = Pick("--optimizer", Given("--optimizer") ? settings.Optimizer : Architecture.Optimizer, s => s.Optimizer.Kind);
+        var optimizerKind = Pick("--optimizer", settings.Optimizer ?? Architecture.Optimizer, s => s.Optimizer.Kind);
         var batchSize = Pick("--batch-size", settings.BatchSize ?? Architecture.BatchSize, s => s.BatchSize);
         var learningRate = Pick("--lr", settings.LearningRate ?? Architecture.LearningRate, s => s.Schedule.LearningRate);
         var epochs = Pick("--epochs", settings.Epochs ?? Architecture.Epochs, s => s.Schedule.Epochs);
@@ -66,9 +66,9 @@ public sealed class TrainSpecBuilder(TrainSettings settings, TrainingSpec? saved
             s => s.Optimizer.WeightDecay);
         TrainSettings.Check(batchSize, learningRate, epochs);
         var schedule = new ScheduleSettings(
-            Pick("--schedule", Given("--schedule") ? settings.Schedule : Architecture.Schedule, s => s.Schedule.Kind), learningRate,
-            Pick("--step-size", Given("--step-size") ? settings.StepSize : Architecture.StepSize, s => s.Schedule.StepSize),
-            Pick("--gamma", Given("--gamma") ? settings.Gamma : Architecture.Gamma, s => s.Schedule.Gamma),
+            Pick("--schedule", settings.Schedule ?? Architecture.Schedule, s => s.Schedule.Kind), learningRate,
+            Pick("--step-size", settings.StepSize ?? Architecture.StepSize, s => s.Schedule.StepSize),
+            Pick("--gamma", settings.Gamma ?? Architecture.Gamma, s => s.Schedule.Gamma),
             Math.Max(epochs, 1));
         // Built once here so that a bad schedule setting is refused before any data is read.
         LearningRateSchedule.Create(schedule.Kind, schedule.LearningRate, schedule.StepSize, schedule.Gamma, schedule.Epochs);
