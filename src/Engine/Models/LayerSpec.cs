@@ -52,10 +52,15 @@ public abstract record LayerSpec
             MaxPool2dLayerSpec.TypeName => new MaxPool2dLayerSpec(json["kernel"]!.GetValue<int>(), json["stride"]!.GetValue<int>()),
             DropoutLayerSpec.TypeName => new DropoutLayerSpec((float)json["p"]!.GetValue<double>()),
             FlattenLayerSpec.TypeName => new FlattenLayerSpec(),
-            _ => new ActivationLayerSpec(CliNames.Parse<Activation>(type, "layer type")),
+            _ when CliNames.All<Activation>().Contains(type) => new ActivationLayerSpec(CliNames.Parse<Activation>(type, "activation")),
+            _ => throw new InvalidInputException(
+                $"unknown layer type '{type}'; choose {string.Join(", ", KnownTypes)} or an activation ({string.Join(", ", CliNames.All<Activation>())})"),
         };
         return json["name"] is { } name ? layer with { Name = name.GetValue<string>() } : layer;
     }
+
+    private static readonly string[] KnownTypes =
+        [LinearLayerSpec.TypeName, Conv2dLayerSpec.TypeName, MaxPool2dLayerSpec.TypeName, DropoutLayerSpec.TypeName, FlattenLayerSpec.TypeName];
 
     /// <summary>The fields of the JSON form after "type".</summary>
     protected abstract IEnumerable<(string Key, JsonNode? Value)> Settings();
