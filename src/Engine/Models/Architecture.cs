@@ -1,6 +1,7 @@
 using Descent.Engine.Data;
 using Descent.Engine.Losses;
 using Descent.Engine.Optimizers;
+using Descent.Engine.Training;
 using Descent.Kernels;
 
 namespace Descent.Engine.Models;
@@ -9,9 +10,20 @@ namespace Descent.Engine.Models;
 /// The model families `descent train --arch` offers, each with its training defaults (the lesson's, or
 /// PyTorch's MNIST example's for the CNN), and the rules that tie a model's output width to the dataset and the loss.
 /// </summary>
+/// <param name="StandardizeInputs">
+/// Whether inputs are standardised with MNIST's mean and standard deviation (0.1307, 0.3081), as PyTorch's example
+/// normalises them, rather than scaled to 0..1 as the lesson does.
+/// </param>
 public sealed record Architecture(string Name, int BatchSize, float LearningRate, int Epochs, float Momentum, string Summary,
-    OptimizerKind Optimizer = OptimizerKind.Sgd, ScheduleKind Schedule = ScheduleKind.Constant, int StepSize = 10, float Gamma = 0.1f)
+    OptimizerKind Optimizer = OptimizerKind.Sgd, ScheduleKind Schedule = ScheduleKind.Constant, int StepSize = 10, float Gamma = 0.1f,
+    bool StandardizeInputs = false)
 {
+    /// <summary>MNIST's pixel mean and standard deviation on 0..1, the figures of PyTorch's example's transforms.Normalize.</summary>
+    public static readonly InputScaling MnistStandardized = InputScaling.Standardized(0.1307f, 0.3081f);
+
+    /// <summary>How a fresh run of this family turns pixels into inputs (a resumed run keeps its checkpoint's).</summary>
+    public InputScaling Scaling => StandardizeInputs ? MnistStandardized : InputScaling.UnitInterval;
+
     /// <summary>784 -> outputs, N(0, 1) init: the lesson's from-scratch model (batch 256, lr 1.0, 20 epochs).</summary>
     public static readonly Architecture Linear = new("linear", 256, 1.0f, 20, 0f, "784-1 (two classes) or 784-10, no hidden layer");
 
@@ -23,11 +35,11 @@ public sealed record Architecture(string Name, int BatchSize, float LearningRate
 
     /// <summary>
     /// PyTorch's examples/mnist net and recipe: two 3x3 convolutions, max-pooling, dropout, two linear layers;
-    /// batch 64, Adadelta at lr 1.0 decayed by 0.7 every epoch, 3 epochs.
+    /// inputs standardised, batch 64, Adadelta at lr 1.0 decayed by 0.7 every epoch, 3 epochs.
     /// </summary>
     public static readonly Architecture Cnn = new("cnn", 64, 1.0f, 3, 0f,
         "PyTorch's MNIST example: conv32k3-relu-conv64k3-relu-maxpool2-dropout0.25-flatten-128-relu-dropout0.5-K, or --layers",
-        OptimizerKind.Adadelta, ScheduleKind.Step, StepSize: 1, Gamma: 0.7f);
+        OptimizerKind.Adadelta, ScheduleKind.Step, StepSize: 1, Gamma: 0.7f, StandardizeInputs: true);
 
     public static IReadOnlyList<Architecture> All { get; } = [Linear, Simple, Mlp, Cnn];
 

@@ -80,7 +80,8 @@ public static class TrainCommand
         }
 
         using var backend = Backends.Create(settings.Backend, settings.Device, say);
-        using var run = new TrainingRun(backend, spec, splits.Train, splits.Valid);
+        // A resumed run goes on with its checkpoint's input normalisation; a fresh one takes its architecture's.
+        using var run = new TrainingRun(backend, spec, splits.Train, splits.Valid, resumed?.State.Scaling ?? builder.Architecture.Scaling);
         var learner = run.Learner;
         if (initTensors is not null)
         {

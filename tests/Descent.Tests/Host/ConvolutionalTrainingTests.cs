@@ -40,6 +40,9 @@ public sealed class ConvolutionalTrainingTests : IDisposable
             file.Tensors.Select(tensor => tensor.Name));
         Assert.Equal([32, 1, 3, 3], file.Tensors[0].Shape);
         Assert.Equal([128, 9216], file.Tensors[4].Shape);
+        // The example's transforms.Normalize((0.1307,), (0.3081,)): x = (pixel / 255 - 0.1307) / 0.3081.
+        Assert.Equal(-0.1307 / 0.3081, double.Parse(file.Metadata["input_shift"], System.Globalization.CultureInfo.InvariantCulture), 5);
+        Assert.Equal(1 / (255 * 0.3081), double.Parse(file.Metadata["input_scale"], System.Globalization.CultureInfo.InvariantCulture), 7);
     }
 
     [Fact]
