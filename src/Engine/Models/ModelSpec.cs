@@ -118,29 +118,6 @@ public sealed record ModelSpec
         new LinearLayerSpec(outputs, LinearInit.PyTorchDefault) { Name = "fc2" },
     ]);
 
-    /// <summary>Any depth from a "784-128-10" string.</summary>
-    public static ModelSpec FromWidths(string widths, Activation activation) =>
-        new(ParseWidths(widths), activation, LinearInit.PyTorchDefault);
-
-    public static int[] ParseWidths(string text)
-    {
-        var parts = text.Split('-');
-        var widths = new int[parts.Length];
-        for (var i = 0; i < parts.Length; i++)
-        {
-            if (!int.TryParse(parts[i], System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out widths[i])
-                || widths[i] <= 0)
-            {
-                throw new InvalidInputException($"--layers takes positive widths joined by '-', like 784-128-10; '{parts[i]}' in '{text}' is not one");
-            }
-        }
-        if (widths.Length < 2)
-        {
-            throw new InvalidInputException($"--layers needs at least an input and an output width, got '{text}'");
-        }
-        return widths;
-    }
-
     /// <summary>What --help and errors say of the --layers grammar.</summary>
     public const string LayersGrammar =
         "INPUT-LAYER-...-LAYER joined by '-': INPUT is a width (784) or CxHxW (1x28x28); a LAYER is a width (a linear layer), " +
