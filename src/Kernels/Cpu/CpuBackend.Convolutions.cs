@@ -78,6 +78,7 @@ internal unsafe struct ChannelSumKernel(float* dY, float* dBias, int batch, int 
 /// <summary>
 /// Max-pooling over whole planes (image, channel): each output the maximum of its window read in
 /// row-major order, replaced only by a strictly greater value or by a first NaN, so ties go to the first.
+/// 2x2 windows at stride 2 go eight at a time through AVX2.
 /// </summary>
 internal unsafe struct MaxPoolForwardKernel(float* x, float* y, int* argmax, Pool2dShape shape) : IRangeKernel
 {
@@ -87,13 +88,23 @@ internal unsafe struct MaxPoolForwardKernel(float* x, float* y, int* argmax, Poo
         var (outHeight, outWidth, width, kernel, stride) = (shape.OutHeight, shape.OutWidth, shape.Width, shape.Kernel, shape.Stride);
         var plane = (long)shape.Height * width;
         var outPlane = (long)outHeight * outWidth;
+        var pairs = kernel == 2 && stride == 2 && Avx2.IsSupported;
         for (var image = start; image < end; image++)
         {
             var input = x + image * plane;
             var output = image * outPlane;
             for (var p = 0; p < outHeight; p++)
             {
-                for (var q = 0; q < outWidth; q++)
+                var q = 0;
+                if (pairs)
+                {
+                    for (; q + Vector256<float>.Count <= outWidth; q += Vector256<float>.Count)
+                    {
+                        PairWindows(input, 2 * p * width + 2 * q, width, y + output, argmax + output);
+                        output += Vector256<float>.Count;
+                    }
+                }
+                for (; q < outWidth; q++)
                 {
                     var best = p * stride * width + q * stride;
                     var max = input[best];
@@ -115,6 +126,48 @@ internal unsafe struct MaxPoolForwardKernel(float* x, float* y, int* argmax, Poo
                 }
             }
         }
+    }
+
+    /// <summary>
+    /// Eight 2x2 windows side by side (the CNN's pooling), in vectors: the window's four values in
+    /// row-major order are the even and odd columns of two rows, each taken over the maximum so far
+    /// when strictly greater or a first NaN, as the scalar loop does.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void PairWindows(float* input, int first, int width, float* y, int* argmax)
+    {
+        var (top0, top1) = Deinterleave(input + first);
+        var (bottom0, bottom1) = Deinterleave(input + first + width);
+        var index = Vector256.Create(first) + Vector256.Create(0, 2, 4, 6, 8, 10, 12, 14);
+        var max = top0;
+        var best = index;
+        Take(top1, index + Vector256.Create(1), ref max, ref best);
+        Take(bottom0, index + Vector256.Create(width), ref max, ref best);
+        Take(bottom1, index + Vector256.Create(width + 1), ref max, ref best);
+        max.Store(y);
+        best.Store(argmax);
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void Take(Vector256<float> candidate, Vector256<int> index, ref Vector256<float> max, ref Vector256<int> best)
+    {
+        var isNaN = ~Vector256.Equals(candidate, candidate);
+        var maxIsNumber = Vector256.Equals(max, max);
+        var better = Vector256.GreaterThan(candidate, max) | (isNaN & maxIsNumber);
+        max = Vector256.ConditionalSelect(better, candidate, max);
+        best = Vector256.ConditionalSelect(better.AsInt32(), index, best);
+    }
+
+    /// <summary>The 8 even-indexed and the 8 odd-indexed of 16 consecutive floats, each in order.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static (Vector256<float> Even, Vector256<float> Odd) Deinterleave(float* source)
+    {
+        var low = Avx.LoadVector256(source);
+        var high = Avx.LoadVector256(source + 8);
+        // Shuffle works per 128-bit lane, giving elements 0 2 8 10 4 6 12 14; swapping the middle 64-bit pairs restores the order.
+        var even = Avx2.Permute4x64(Avx.Shuffle(low, high, 0b10_00_10_00).AsDouble(), 0b11_01_10_00).AsSingle();
+        var odd = Avx2.Permute4x64(Avx.Shuffle(low, high, 0b11_01_11_01).AsDouble(), 0b11_01_10_00).AsSingle();
+        return (even, odd);
     }
 }
 
@@ -162,6 +215,10 @@ internal unsafe struct DropoutKernel(float* input, float* output, DropoutStep st
         var multiplier1 = Vector256.Create((ulong)Multiplier1);
         var stepNumber = Vector256.Create((ulong)step.Step);
         var i = start;
+        if (Avx512F.IsSupported)
+        {
+            i = EightAtOnce(start, end, scale);
+        }
         for (; i + 4 <= end; i += 4)
         {
             var c0 = Vector256.Create((ulong)(uint)i, (ulong)(uint)(i + 1), (ulong)(uint)(i + 2), (ulong)(uint)(i + 3));
@@ -193,6 +250,50 @@ internal unsafe struct DropoutKernel(float* input, float* output, DropoutStep st
         {
             output[i] = DropoutMask.Keep((uint)i, step) ? input[i] * scale : 0f;
         }
+    }
+
+    /// <summary>
+    /// Elements from <paramref name="start"/> eight at a time in AVX-512 (the same rounds in 64-bit
+    /// lanes, twice as wide), the mask applied in a vector; returns where it stopped.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private readonly int EightAtOnce(int start, int end, float scale)
+    {
+        var threshold = Vector512.Create((long)Math.Ceiling(step.Probability * 16777216.0));
+        var low = Vector512.Create(0xFFFFFFFFUL);
+        var multiplier0 = Vector512.Create((ulong)Multiplier0).AsUInt32();
+        var multiplier1 = Vector512.Create((ulong)Multiplier1).AsUInt32();
+        var stepNumber = Vector512.Create((ulong)step.Step);
+        var lanes = Vector512.Create(0UL, 1, 2, 3, 4, 5, 6, 7);
+        var scales = Vector256.Create(scale);
+        var i = start;
+        for (; i + 8 <= end; i += 8)
+        {
+            // (uint)(i + lane): the element index wraps as DropoutMask's uint counter does.
+            var c0 = (Vector512.Create((ulong)(uint)i) + lanes) & low;
+            var c1 = stepNumber;
+            var c2 = Vector512<ulong>.Zero;
+            var c3 = Vector512<ulong>.Zero;
+            uint k0 = step.Seed, k1 = step.Stream;
+            for (var round = 0; round < 10; round++)
+            {
+                var product0 = Avx512F.Multiply(multiplier0, c0.AsUInt32());
+                var product1 = Avx512F.Multiply(multiplier1, c2.AsUInt32());
+                var next0 = Vector512.ShiftRightLogical(product1, 32) ^ c1 ^ Vector512.Create((ulong)k0);
+                var next2 = Vector512.ShiftRightLogical(product0, 32) ^ c3 ^ Vector512.Create((ulong)k1);
+                c1 = product1 & low;
+                c3 = product0 & low;
+                c0 = next0;
+                c2 = next2;
+                k0 += KeyStep0;
+                k1 += KeyStep1;
+            }
+            var kept = Vector512.GreaterThanOrEqual(Vector512.ShiftRightLogical(c0, 8).AsInt64(), threshold);
+            // Each 64-bit lane of the mask, all ones or all zeros, narrowed to the 32-bit lane of its element.
+            var mask = Avx512F.ConvertToVector256Int32(kept).AsSingle();
+            Vector256.ConditionalSelect(mask, Vector256.Load(input + i) * scales, Vector256<float>.Zero).Store(output + i);
+        }
+        return i;
     }
 
     /// <summary>

@@ -43,11 +43,14 @@ internal static unsafe class Im2Col
                             new Span<float>(destination, outWidth).Clear();
                             continue;
                         }
-                        new Span<float>(destination, first).Clear();
+                        if (first > 0)
+                        {
+                            new Span<float>(destination, first).Clear();
+                        }
                         var source = plane + (long)h * width - padding + s;
                         if (stride == 1)
                         {
-                            new ReadOnlySpan<float>(source + first, end - first).CopyTo(new Span<float>(destination + first, end - first));
+                            Copy(source + first, destination + first, end - first);
                         }
                         else
                         {
@@ -56,7 +59,10 @@ internal static unsafe class Im2Col
                                 destination[q] = source[q * stride];
                             }
                         }
-                        new Span<float>(destination + end, outWidth - end).Clear();
+                        if (end < outWidth)
+                        {
+                            new Span<float>(destination + end, outWidth - end).Clear();
+                        }
                     }
                     row += (long)outHeight * outWidth;
                 }
@@ -120,7 +126,26 @@ internal static unsafe class Im2Col
         return (first, end);
     }
 
+    /// <summary>
+    /// destination[i] = source[i] for i in [0, count): a run as long as an output row (tens of floats),
+    /// where a call to a general memory copy costs more than the copy.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void Copy(float* source, float* destination, int count)
+    {
+        var i = 0;
+        for (; i + Vector256<float>.Count <= count; i += Vector256<float>.Count)
+        {
+            Vector256.Load(source + i).Store(destination + i);
+        }
+        for (; i < count; i++)
+        {
+            destination[i] = source[i];
+        }
+    }
+
     /// <summary>destination[i] += source[i] for i in [0, count).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static void Add(float* source, float* destination, int count)
     {
         var i = 0;
