@@ -12,14 +12,14 @@ namespace Descent.Benchmarks;
 /// and whether a 512-bit FMA issues once or twice per cycle differs between cores.
 /// <para>
 /// A ceiling must not be limited by the benchmark itself. Each core needs latency x pipes FMAs in
-/// flight: 4 cycles x 2 pipes = 8 on Zen 4 and Zen 5, 4 x 2 on Intel server cores, more where a
-/// core has more pipes or a longer latency. Twelve chains, as here before, proved too few (a 2-vCPU
-/// Zen 5 read 255 GFLOP/s while its SGEMM reached 281), so there are now
-/// <see cref="Chains512"/> for 512-bit vectors, with 32 registers to hold them, and
-/// <see cref="Chains256"/> for 256-bit ones, which fit AVX2's 16 registers beside the two constants.
-/// The threads run truly at once (see <see cref="OnEveryCore"/>), and the rate shown is the best
-/// iteration's as well as the mean's: other load can only slow a run down, so the fastest is the
-/// closest to the ceiling.
+/// flight: 4 cycles x 2 pipes = 8 on Zen 4 and Zen 5 and on Intel server cores, more where a core has
+/// more pipes or a longer latency. <see cref="Chains512"/> chains of 512-bit vectors (32 registers
+/// hold them) and <see cref="Chains256"/> of 256-bit ones (AVX2's 16 registers hold them beside the two
+/// constants) leave a margin over that; on the 2-vCPU Zen 5 here one thread reached the same rate,
+/// about 206 GFLOP/s in 512-bit vectors, with 12, 16 or 24 chains. What did read low (255 GFLOP/s
+/// for two cores while SGEMM reached 281) was the threads: see <see cref="OnEveryCore"/>. And the
+/// rate shown is the best iteration's as well as the mean's: other load can only slow a run down,
+/// so the fastest is the closest to the ceiling.
 /// </para>
 /// </summary>
 [Config(typeof(PeakConfig))]
