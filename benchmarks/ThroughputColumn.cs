@@ -10,7 +10,11 @@ namespace Descent.Benchmarks;
 /// time, e.g. GFLOP/s or GB/s. Work comes from the benchmark case (its shape parameters and method);
 /// a case without a defined amount of work shows "-".
 /// </summary>
-public sealed class ThroughputColumn(string header, string legend, Func<BenchmarkCase, double?> workPerInvocation) : IColumn
+/// <remarks>
+/// With <paramref name="best"/>, the rate of the fastest iteration instead of the mean: for a ceiling
+/// such as the peak FLOP rate, which other load on the machine can only lower.
+/// </remarks>
+public sealed class ThroughputColumn(string header, string legend, Func<BenchmarkCase, double?> workPerInvocation, bool best = false) : IColumn
 {
     public string Id => nameof(ThroughputColumn) + header;
 
@@ -32,6 +36,10 @@ public sealed class ThroughputColumn(string header, string legend, Func<Benchmar
     public static ThroughputColumn Gflops(Func<BenchmarkCase, double?> flops) =>
         new("GFLOP/s", "Floating-point operations (a multiply-add is two) per second, in units of 10^9", flops);
 
+    /// <summary>Floating-point operations per invocation over the fastest iteration's time, shown in GFLOP/s.</summary>
+    public static ThroughputColumn BestGflops(Func<BenchmarkCase, double?> flops) =>
+        new("best GFLOP/s", "Floating-point operations per second in the fastest iteration, in units of 10^9", flops, best: true);
+
     /// <summary>Bytes read plus bytes written per invocation, shown in GB/s.</summary>
     public static ThroughputColumn Gigabytes(Func<BenchmarkCase, double?> bytes) =>
         new("GB/s", "Bytes read plus bytes written per second, in units of 10^9", bytes);
@@ -42,12 +50,13 @@ public sealed class ThroughputColumn(string header, string legend, Func<Benchmar
     {
         var report = summary[benchmarkCase];
         var work = workPerInvocation(benchmarkCase);
-        if (work is not { } amount || report?.ResultStatistics is not { } statistics || statistics.Mean <= 0)
+        var nanoseconds = report?.ResultStatistics is { } statistics ? (best ? statistics.Min : statistics.Mean) : 0;
+        if (work is not { } amount || nanoseconds <= 0)
         {
             return "-";
         }
-        // Mean is in nanoseconds, so work per nanosecond is already in units of 10^9 per second.
-        return (amount / statistics.Mean).ToString("F2", CultureInfo.InvariantCulture);
+        // Times are in nanoseconds, so work per nanosecond is already in units of 10^9 per second.
+        return (amount / nanoseconds).ToString("F2", CultureInfo.InvariantCulture);
     }
 
     public bool IsDefault(Summary summary, BenchmarkCase benchmarkCase) => false;

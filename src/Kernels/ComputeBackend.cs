@@ -16,7 +16,7 @@ namespace Descent.Kernels;
 /// Storage is row-major. Shape legend: M, N, K are GEMM sizes (C is M x N, the inner size is K);
 /// B is the rows of a batch; C the columns (features or classes) of a row.
 /// </summary>
-public abstract class ComputeBackend : IDisposable
+public abstract partial class ComputeBackend : IDisposable
 {
     private bool disposed;
 

@@ -38,6 +38,9 @@ public sealed class Linear : ILayer
     /// <summary>The activation fused into the layer, or null.</summary>
     public Activation? Activation { get; }
 
+    /// <summary>The module's name in PyTorch's model (fc1, or its nn.Sequential index), which prefixes its parameters' names; null when built alone.</summary>
+    public string? ModuleName { get; init; }
+
     public Parameter Weight => weight;
 
     public Parameter Bias => bias;

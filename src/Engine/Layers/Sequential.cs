@@ -8,6 +8,7 @@ public sealed class Sequential : IDisposable
 {
     private readonly ILayer[] layers;
     private readonly Parameter[] parameters;
+    private readonly Dropout[] dropouts;
 
     public Sequential(int inputWidth, params ILayer[] layers)
     {
@@ -28,6 +29,7 @@ public sealed class Sequential : IDisposable
         }
         OutputWidth = width;
         parameters = layers.SelectMany(l => l.Parameters).ToArray();
+        dropouts = layers.OfType<Dropout>().ToArray();
         if (parameters.Length > 0)
         {
             Store = ParameterStore.Pack(parameters[0].Value.Owner, parameters);
@@ -55,6 +57,27 @@ public sealed class Sequential : IDisposable
         {
             layer.Prepare(maxRows, width);
             width = layer.OutputWidth(width);
+        }
+    }
+
+    /// <summary>
+    /// Puts the model in training mode for global step <paramref name="step"/> (from 0 over the whole run):
+    /// its dropout layers draw that step's masks. A plain assignment per dropout layer, no device work.
+    /// </summary>
+    public void TrainAt(long step)
+    {
+        foreach (var dropout in dropouts)
+        {
+            dropout.TrainAt(step);
+        }
+    }
+
+    /// <summary>Puts the model in evaluation mode, where dropout passes its input on; a model starts in it.</summary>
+    public void Evaluate()
+    {
+        foreach (var dropout in dropouts)
+        {
+            dropout.Evaluate();
         }
     }
 

@@ -20,7 +20,8 @@ public sealed class FullMnistStep : LessonPart
     {
         var splits = context.Data.Digits;
         var architecture = Architecture.Mlp;
-        var (model, loss) = architecture.Resolve(DatasetName.Mnist, null, Activation.Relu, Architecture.AutoLossName, splits.Train.Features);
+        var (model, loss) = architecture.Resolve(DatasetName.Mnist, null, Activation.Relu, activationGiven: false, Architecture.AutoLossName,
+            new FeatureShape(1, splits.Train.ImageRows, splits.Train.ImageCols));
         yield return new LessonNote($"{splits.Train.Count} training and {splits.Valid.Count} test images of ten digits; " +
             $"{model.LayersText}, loss {loss.Name} (softmax, then the negative log-likelihood of the right digit), " +
             $"SGD momentum {architecture.Momentum:G}, batch {architecture.BatchSize}");

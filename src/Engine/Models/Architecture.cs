@@ -1,15 +1,29 @@
 using Descent.Engine.Data;
 using Descent.Engine.Losses;
+using Descent.Engine.Optimizers;
+using Descent.Engine.Training;
 using Descent.Kernels;
 
 namespace Descent.Engine.Models;
 
 /// <summary>
-/// The model families `descent train --arch` offers, each with the lesson's training defaults, and
-/// the rules that tie a model's output width to the dataset and the loss.
+/// The model families `descent train --arch` offers, each with its training defaults (the lesson's, or
+/// PyTorch's MNIST example's for the CNN), and the rules that tie a model's output width to the dataset and the loss.
 /// </summary>
-public sealed record Architecture(string Name, int BatchSize, float LearningRate, int Epochs, float Momentum, string Summary)
+/// <param name="StandardizeInputs">
+/// Whether inputs are standardised with MNIST's mean and standard deviation (0.1307, 0.3081), as PyTorch's example
+/// normalises them, rather than scaled to 0..1 as the lesson does.
+/// </param>
+public sealed record Architecture(string Name, int BatchSize, float LearningRate, int Epochs, float Momentum, string Summary,
+    OptimizerKind Optimizer = OptimizerKind.Sgd, ScheduleKind Schedule = ScheduleKind.Constant, int StepSize = 10, float Gamma = 0.1f,
+    bool StandardizeInputs = false)
 {
+    /// <summary>MNIST's pixel mean and standard deviation on 0..1, the figures of PyTorch's example's transforms.Normalize.</summary>
+    public static readonly InputScaling MnistStandardized = InputScaling.Standardized(0.1307f, 0.3081f);
+
+    /// <summary>How a fresh run of this family turns pixels into inputs (a resumed run keeps its checkpoint's).</summary>
+    public InputScaling Scaling => StandardizeInputs ? MnistStandardized : InputScaling.UnitInterval;
+
     /// <summary>784 -> outputs, N(0, 1) init: the lesson's from-scratch model (batch 256, lr 1.0, 20 epochs).</summary>
     public static readonly Architecture Linear = new("linear", 256, 1.0f, 20, 0f, "784-1 (two classes) or 784-10, no hidden layer");
 
@@ -19,7 +33,15 @@ public sealed record Architecture(string Name, int BatchSize, float LearningRate
     /// <summary>Any widths from --layers; by default 784-128-K with SGD and momentum, which passes 0.97 on MNIST in a few epochs.</summary>
     public static readonly Architecture Mlp = new("mlp", 128, 0.05f, 5, 0.9f, "--layers, default 784-128-K");
 
-    public static IReadOnlyList<Architecture> All { get; } = [Linear, Simple, Mlp];
+    /// <summary>
+    /// PyTorch's examples/mnist net and recipe: two 3x3 convolutions, max-pooling, dropout, two linear layers;
+    /// inputs standardised, batch 64, Adadelta at lr 1.0 decayed by 0.7 every epoch, 3 epochs.
+    /// </summary>
+    public static readonly Architecture Cnn = new("cnn", 64, 1.0f, 3, 0f,
+        "PyTorch's MNIST example: conv32k3-relu-conv64k3-relu-maxpool2-dropout0.25-flatten-128-relu-dropout0.5-K, or --layers",
+        OptimizerKind.Adadelta, ScheduleKind.Step, StepSize: 1, Gamma: 0.7f, StandardizeInputs: true);
+
+    public static IReadOnlyList<Architecture> All { get; } = [Linear, Simple, Mlp, Cnn];
 
     public const int DefaultHiddenWidth = 128;
 
@@ -27,46 +49,67 @@ public sealed record Architecture(string Name, int BatchSize, float LearningRate
         All.FirstOrDefault(a => a.Name == name)
         ?? throw new InvalidInputException($"unknown architecture '{name}'; choose {string.Join(", ", All.Select(a => a.Name))}");
 
+    /// <summary>Whether --layers may replace the family's model: the MLP's and the CNN's (whose recipe then trains the layers given).</summary>
+    public bool TakesLayers => this == Mlp || this == Cnn;
+
     /// <summary>The loss name that picks the loss from the output width.</summary>
     public const string AutoLossName = "auto";
 
     /// <summary>
     /// Resolves the model and the loss together. "auto" loss means mnist_loss for one output and
     /// cross-entropy for many; the default output width follows from the dataset and the loss, the
-    /// input width from the data (<paramref name="inputFeatures"/>: 784 for MNIST's 28x28 images, but any
-    /// image size loads). Rules: layers start at the input width; a two-class dataset ends in 1 output
-    /// (mnist, bce, mse) or 2 (cross-entropy); a ten-class dataset ends in 10 with cross-entropy.
+    /// input from the data (<paramref name="input"/>: 1x28x28 for MNIST's images, but any image size loads;
+    /// null before the data is read, when the layers' own input stands unchecked). Rules: layers start at the
+    /// data's input (its pixels for a model on rows, its shape for one on images); a two-class dataset ends
+    /// in 1 output (mnist, bce, mse) or 2 (cross-entropy); a ten-class dataset ends in 10 with cross-entropy.
     /// </summary>
-    public (ModelSpec Model, LossFunction Loss) Resolve(DatasetName dataset, string? layers, Activation activation, string lossName,
-        int inputFeatures = ModelSpec.ImageFeatures)
+    /// <param name="activationGiven">Whether --activation was given: bad usage with layers that name their activations.</param>
+    public (ModelSpec Model, LossFunction Loss) Resolve(DatasetName dataset, string? layers, Activation activation, bool activationGiven,
+        string lossName, FeatureShape? input)
     {
-        if (layers is not null && this != Mlp)
+        if (layers is not null && !TakesLayers)
         {
-            throw new InvalidInputException($"--layers applies to --arch mlp, not to --arch {Name}");
+            throw new InvalidInputException($"--layers applies to --arch mlp or cnn, not to --arch {Name}");
         }
-        var explicitWidths = layers is null ? null : ModelSpec.ParseWidths(layers);
+        var explicitModel = layers is null ? null : ModelSpec.Parse(layers, activation, activationGiven);
+        var image = input ?? explicitModel?.InputShape ?? new FeatureShape(1, 28, 28);
         var loss = lossName == AutoLossName
-            ? AutoLoss(explicitWidths?[^1] ?? (dataset.Classes == 2 ? 1 : dataset.Classes))
+            ? AutoLoss(explicitModel?.Outputs ?? (dataset.Classes == 2 ? 1 : dataset.Classes))
             : LossFunction.Parse(lossName);
-        var outputs = explicitWidths?[^1] ?? (loss.SingleOutput ? 1 : dataset.Classes);
-        var model = Name switch
+        var outputs = explicitModel?.Outputs ?? (loss.SingleOutput ? 1 : dataset.Classes);
+        var features = (int)image.Features;
+        if (this == Cnn && explicitModel is null && activationGiven)
         {
-            "linear" => ModelSpec.Linear(outputs, inputFeatures),
-            "simple" => ModelSpec.Simple(outputs, activation, inputFeatures),
-            _ => new ModelSpec(explicitWidths ?? [inputFeatures, DefaultHiddenWidth, outputs], activation, Layers.LinearInit.PyTorchDefault),
+            throw new InvalidInputException("--arch cnn is PyTorch's example net with its ReLUs: --activation applies with --layers only");
+        }
+        var model = explicitModel ?? Name switch
+        {
+            "linear" => ModelSpec.Linear(outputs, features),
+            "simple" => ModelSpec.Simple(outputs, activation, features),
+            "cnn" => ModelSpec.Cnn(image, outputs),
+            _ => new ModelSpec([features, DefaultHiddenWidth, outputs], activation, Layers.LinearInit.PyTorchDefault),
         };
-        CheckRules(dataset, model, loss, inputFeatures);
+        if (input is { } data)
+        {
+            CheckInput(model, data);
+        }
+        CheckOutputs(dataset, model, loss);
         return (model, loss);
+    }
+
+    private static void CheckInput(ModelSpec model, FeatureShape data)
+    {
+        if (model.InputShape.IsFlat ? model.Inputs != data.Features : model.InputShape != data)
+        {
+            var expected = model.InputShape.IsFlat ? $"{data.Features}, the pixels of one image of the data" : $"{data}, the shape of one image of the data";
+            throw new InvalidInputException($"layers must start at {expected}, got {model.WidthsText}");
+        }
     }
 
     private static LossFunction AutoLoss(int outputs) => outputs == 1 ? LossFunction.Mnist : LossFunction.CrossEntropy;
 
-    private static void CheckRules(DatasetName dataset, ModelSpec model, LossFunction loss, int inputFeatures)
+    private static void CheckOutputs(DatasetName dataset, ModelSpec model, LossFunction loss)
     {
-        if (model.Widths[0] != inputFeatures)
-        {
-            throw new InvalidInputException($"layers must start at {inputFeatures}, the pixels of one image of the data, got {model.WidthsText}");
-        }
         var fits = dataset.Classes == 2
             ? (model.Outputs == 1 && loss.SingleOutput) || (model.Outputs == 2 && !loss.SingleOutput)
             : model.Outputs == dataset.Classes && !loss.SingleOutput;

@@ -7,11 +7,12 @@ using Descent.Kernels;
 namespace Descent.Engine.Models;
 
 /// <summary>
-/// A model's weights as named tensors, named and shaped as PyTorch names those of an nn.Sequential of
-/// nn.Linear and activation modules: a linear layer at module index i gives "i.weight" [out, in] and
-/// "i.bias" [out], and a hidden layer's activation is the module after it (784-128-10: 0.weight,
-/// 0.bias, 2.weight, 2.bias). So `safetensors.torch.load_file` gives a plain state dict that loads into
-/// the same nn.Sequential, and back.
+/// A model's weights as named tensors, named and shaped as PyTorch names those of an nn.Sequential: a
+/// linear layer at module index i gives "i.weight" [out, in] and "i.bias" [out], a convolution "i.weight"
+/// [out, in, kh, kw] and "i.bias" [out], and a hidden layer's activation is the module after it
+/// (784-128-10: 0.weight, 0.bias, 2.weight, 2.bias). A model whose spec names its modules (--arch cnn:
+/// conv1, conv2, fc1, fc2) uses those names instead. So `safetensors.torch.load_file` gives a plain state
+/// dict that loads into the same PyTorch model, and back.
 /// </summary>
 public static class ModelWeights
 {
@@ -133,10 +134,17 @@ public static class ModelWeights
             switch (layer)
             {
                 case Layers.Linear linear:
-                    named.Add(($"{module}.weight", [linear.Outputs, linear.Inputs], linear.Weight));
-                    named.Add(($"{module}.bias", [linear.Outputs], linear.Bias));
+                    var linearName = linear.ModuleName ?? module.ToString(CultureInfo.InvariantCulture);
+                    named.Add(($"{linearName}.weight", [linear.Outputs, linear.Inputs], linear.Weight));
+                    named.Add(($"{linearName}.bias", [linear.Outputs], linear.Bias));
                     // A fused activation is its own module in PyTorch's Sequential.
                     module += linear.Activation is null ? 1 : 2;
+                    break;
+                case Conv2d conv:
+                    var convName = conv.ModuleName ?? module.ToString(CultureInfo.InvariantCulture);
+                    named.Add(($"{convName}.weight", conv.WeightShape, conv.Weight));
+                    named.Add(($"{convName}.bias", [conv.Shape.OutChannels], conv.Bias));
+                    module += conv.Activation is null ? 1 : 2;
                     break;
                 case { Parameters.Count: 0 }:
                     module++;
@@ -148,6 +156,7 @@ public static class ModelWeights
         return named;
     }
 
-    private static string ModelText(Sequential model) =>
-        string.Join('-', model.Layers.OfType<Layers.Linear>().Select(linear => linear.Inputs).Append(model.OutputWidth));
+    private static string ModelText(Sequential model) => model.Layers.Any(layer => layer is not (Layers.Linear or ActivationLayer))
+        ? $"{model.InputWidth}-input {string.Join(", ", model.Layers.Select(layer => layer.GetType().Name))}"
+        : string.Join('-', model.Layers.OfType<Layers.Linear>().Select(linear => linear.Inputs).Append(model.OutputWidth));
 }

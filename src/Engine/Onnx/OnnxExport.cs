@@ -74,73 +74,115 @@ public static class OnnxExport
     /// <summary>One step of the model as the exporter writes it; each kind emits its own nodes in <see cref="Emit"/>.</summary>
     private abstract record Layer;
 
-    /// <summary>[N, C, H, W] -> [N, C*H*W]: where images become rows of features.</summary>
-    private sealed record FlattenLayer : Layer;
+    /// <summary>[N, C, H, W] -> [N, C*H*W]: where images become rows of features (an MLP's first step, or a spec's flatten).</summary>
+    private sealed record FlattenLayer(string NodeName) : Layer;
 
-    /// <summary>[N, in] -> [N, out], y = x W^T + b: PyTorch's nn.Linear at index <paramref name="Module"/> of the nn.Sequential.</summary>
-    private sealed record LinearLayer(int Module, int Inputs, int Outputs) : Layer
+    /// <summary>A layer with a weight and a bias under its module's name: "fc1.weight", or "0.weight" in an nn.Sequential.</summary>
+    private abstract record WeightedLayer(string Module, int[] WeightShape, int Outputs) : Layer
     {
         public string WeightName => $"{Module}.weight";
 
         public string BiasName => $"{Module}.bias";
     }
 
+    /// <summary>[N, in] -> [N, out], y = x W^T + b: PyTorch's nn.Linear.</summary>
+    private sealed record LinearLayer(string Module, int Inputs, int Outputs) : WeightedLayer(Module, [Outputs, Inputs], Outputs);
+
+    /// <summary>[N, C, H, W] -> [N, K, P, Q]: PyTorch's nn.Conv2d.</summary>
+    private sealed record ConvLayer(string Module, Conv2dLayerSpec Conv, int InChannels)
+        : WeightedLayer(Module, [Conv.OutChannels, InChannels, Conv.Kernel, Conv.Kernel], Conv.OutChannels);
+
+    /// <summary>[N, C, H, W] -> [N, C, P, Q]: PyTorch's nn.MaxPool2d.</summary>
+    private sealed record MaxPoolLayer(string Module, MaxPool2dLayerSpec Pool) : Layer;
+
     /// <summary>An elementwise nonlinearity, its own module in PyTorch's nn.Sequential.</summary>
     private sealed record ActivationLayer(int Module, Activation Activation) : Layer;
 
     /// <summary>
     /// The spec's model as layers, each numbered by its position in the spec, which is its module index in
-    /// PyTorch's nn.Sequential and so the name of its weights (784-128-10: 0 linear, 1 activation, 2 linear).
+    /// PyTorch's nn.Sequential and so the name of its weights (784-128-10: 0 linear, 1 activation, 2 linear)
+    /// unless the spec names the module (fc1). Dropout is the identity at inference and emits nothing.
     /// </summary>
     private static List<Layer> Layers(TrainingSpec spec, string source)
     {
-        if (spec.InputShape.Count != 3 || spec.InputFeatures != spec.Model.Inputs)
+        var model = spec.Model;
+        if (spec.InputShape.Count != 3 || spec.InputFeatures != model.Inputs
+            || (!model.InputShape.IsFlat && !spec.InputShape.SequenceEqual([model.InputShape.Channels, model.InputShape.Height, model.InputShape.Width])))
         {
             throw new InvalidInputException(
                 $"{source}: its input shape [{string.Join(", ", spec.InputShape)}] is not channels, height and width " +
-                $"of {spec.Model.Inputs} pixels, the model's input width");
+                $"of the model's input {model.InputShape}");
         }
-        var layers = new List<Layer> { new FlattenLayer() };
-        var width = spec.Model.Inputs;
-        for (var module = 0; module < spec.Model.Layers.Count; module++)
+        // A model on rows of features reads the images flattened; a model on images flattens where its spec says.
+        var layers = new List<Layer>();
+        if (model.InputShape.IsFlat)
         {
-            layers.Add(spec.Model.Layers[module] switch
+            layers.Add(new FlattenLayer("flatten"));
+        }
+        for (var module = 0; module < model.Layers.Count; module++)
+        {
+            var input = model.Shapes[module];
+            var name = model.Layers[module].Name ?? module.ToString(CultureInfo.InvariantCulture);
+            switch (model.Layers[module])
             {
-                LinearLayerSpec linear => new LinearLayer(module, width, linear.Width),
-                ActivationLayerSpec activation => new ActivationLayer(module, activation.Activation),
-                var other => throw new InvalidInputException($"{source}: a {other.Type} layer has no ONNX export in Descent"),
-            });
-            width = spec.Model.Layers[module].Outputs(width);
+                case LinearLayerSpec linear:
+                    layers.Add(new LinearLayer(name, (int)input.Features, linear.Width));
+                    break;
+                case Conv2dLayerSpec conv:
+                    layers.Add(new ConvLayer(name, conv, input.Channels));
+                    break;
+                case MaxPool2dLayerSpec pool:
+                    layers.Add(new MaxPoolLayer(name, pool));
+                    break;
+                case FlattenLayerSpec:
+                    layers.Add(new FlattenLayer(name));
+                    break;
+                case ActivationLayerSpec activation:
+                    layers.Add(new ActivationLayer(module, activation.Activation));
+                    break;
+                case DropoutLayerSpec:
+                    break;
+                case var other:
+                    throw new InvalidInputException($"{source}: a {other.Type} layer has no ONNX export in Descent");
+            }
         }
         return layers;
     }
 
     /// <summary>Every weight the layers need, by name, with its shape; nothing missing, misshapen or left over.</summary>
     private static Dictionary<string, NamedTensor> CheckTensors(List<Layer> layers, IReadOnlyList<NamedTensor> tensors, string source) =>
-        ModelWeights.Check(layers.OfType<LinearLayer>()
-            .SelectMany(linear => new (string Name, int[] Shape)[]
+        ModelWeights.Check(layers.OfType<WeightedLayer>()
+            .SelectMany(layer => new (string Name, int[] Shape)[]
             {
-                (linear.WeightName, [linear.Outputs, linear.Inputs]),
-                (linear.BiasName, [linear.Outputs]),
+                (layer.WeightName, layer.WeightShape),
+                (layer.BiasName, [layer.Outputs]),
             })
             .ToList(), tensors, source, "its model");
 
     /// <summary>Appends <paramref name="layer"/>'s nodes reading <paramref name="input"/>; returns the name of what they output.</summary>
     private static string Emit(OnnxGraphBuilder graph, Layer layer, string input, Dictionary<string, NamedTensor> tensors) => layer switch
     {
-        FlattenLayer => graph.AddNode("Flatten", "flatten", [input], "features", IntAttribute("axis", 1)),
-        LinearLayer linear => graph.AddNode("Gemm", linear.Module.ToString(CultureInfo.InvariantCulture),
-            [
-                input,
-                graph.AddConstant(linear.WeightName, tensors[linear.WeightName].Shape, tensors[linear.WeightName].Values),
-                graph.AddConstant(linear.BiasName, tensors[linear.BiasName].Shape, tensors[linear.BiasName].Values),
-            ],
-            $"{linear.Module}.output",
+        FlattenLayer flatten => graph.AddNode("Flatten", flatten.NodeName, [input], $"{flatten.NodeName}.output", IntAttribute("axis", 1)),
+        LinearLayer linear => graph.AddNode("Gemm", linear.Module, WeightedInputs(graph, linear, input, tensors), $"{linear.Module}.output",
             // The weight is stored [out, in] as PyTorch stores it; Gemm transposes it.
             IntAttribute("transB", 1)),
+        ConvLayer conv => graph.AddNode("Conv", conv.Module, WeightedInputs(graph, conv, input, tensors), $"{conv.Module}.output",
+            IntsAttribute("kernel_shape", conv.Conv.Kernel, conv.Conv.Kernel),
+            IntsAttribute("strides", conv.Conv.Stride, conv.Conv.Stride),
+            IntsAttribute("pads", conv.Conv.Padding, conv.Conv.Padding, conv.Conv.Padding, conv.Conv.Padding)),
+        MaxPoolLayer pool => graph.AddNode("MaxPool", pool.Module, [input], $"{pool.Module}.output",
+            IntsAttribute("kernel_shape", pool.Pool.Kernel, pool.Pool.Kernel),
+            IntsAttribute("strides", pool.Pool.Stride, pool.Pool.Stride)),
         ActivationLayer activation => EmitActivation(graph, activation, input),
         _ => throw new ArgumentOutOfRangeException(nameof(layer), layer, "a layer kind the exporter does not know"),
     };
+
+    private static string[] WeightedInputs(OnnxGraphBuilder graph, WeightedLayer layer, string input, Dictionary<string, NamedTensor> tensors) =>
+    [
+        input,
+        graph.AddConstant(layer.WeightName, tensors[layer.WeightName].Shape, tensors[layer.WeightName].Values),
+        graph.AddConstant(layer.BiasName, tensors[layer.BiasName].Shape, tensors[layer.BiasName].Values),
+    ];
 
     private static string EmitActivation(OnnxGraphBuilder graph, ActivationLayer layer, string input)
     {

@@ -40,6 +40,13 @@ internal sealed class OnnxGraphBuilder(string name)
     public static AttributeProto IntAttribute(string attributeName, long value) =>
         new() { Name = attributeName, Type = AttributeProto.Types.AttributeType.Int, I = value };
 
+    public static AttributeProto IntsAttribute(string attributeName, params long[] values)
+    {
+        var attribute = new AttributeProto { Name = attributeName, Type = AttributeProto.Types.AttributeType.Ints };
+        attribute.Ints.AddRange(values);
+        return attribute;
+    }
+
     public static AttributeProto FloatAttribute(string attributeName, float value) =>
         new() { Name = attributeName, Type = AttributeProto.Types.AttributeType.Float, F = value };
 

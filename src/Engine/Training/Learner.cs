@@ -147,6 +147,7 @@ public sealed class Learner : IDisposable
         var batches = Batches(valid.Count, evaluationBatchSize);
         var hostLogits = confusion is null ? null : new float[evaluationBatchSize * model.OutputWidth];
         var hostLabels = confusion is null ? null : new int[evaluationBatchSize];
+        model.Evaluate();
         for (var batch = 0; batch < batches; batch++)
         {
             var start = batch * evaluationBatchSize;
@@ -180,6 +181,8 @@ public sealed class Learner : IDisposable
     {
         var start = batch * BatchSize;
         var rows = Math.Min(BatchSize, train.Count - start);
+        // Dropout's masks follow the global step, which a resumed optimizer restores: resume stays exact.
+        model.TrainAt(optimizer.StepsTaken);
         var logits = Forward(train, start, rows);
         loss.ForwardBackward(backend, logits.Buffer, batchLabels, logitGradient.Buffer, rowStats, metrics, batch, rows, model.OutputWidth);
         model.Backward(logitGradient, rows);

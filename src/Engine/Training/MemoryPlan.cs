@@ -90,13 +90,15 @@ public sealed class MemoryPlan
         var model = spec.Model.WidthsText;
         var plan = new MemoryPlan(backend) { Batches = batches };
 
-        // Each linear layer allocates its weight and bias, each a value and a gradient (Linear, Parameter)...
+        // Each linear or convolutional layer allocates its weight and bias, each a value and a gradient (Parameter)...
         var own = new List<PlannedBuffer>();
         long storeLength = 0;
-        foreach (var (layer, number) in layers.Select((layer, index) => (layer, index + 1)).Where(pair => pair.layer.Spec is LinearLayerSpec))
+        foreach (var (layer, number) in layers.Select((layer, index) => (layer, index + 1)).Where(pair => pair.layer.BiasElements > 0))
         {
-            var (inputs, outputs) = (layer.Inputs, layer.Outputs);
-            foreach (var (name, shape, elements) in new[] { ("weight", $"{outputs} x {inputs}", (long)outputs * inputs), ("bias", $"{outputs}", outputs) })
+            foreach (var (name, shape, elements) in new[]
+                     {
+                         ("weight", layer.WeightShape, layer.WeightElements), ("bias", $"{layer.BiasElements}", (long)layer.BiasElements),
+                     })
             {
                 var what = $"layer {number}'s {name} ({shape}) of the {model} model";
                 own.Add(plan.Allocate<float>(what, elements));

@@ -14,28 +14,32 @@ namespace Descent.Host.Commands;
 
 /// <summary>
 /// `descent bench`: times whole MNIST training epochs (784-128-10, batch 128, plain SGD lr 0.1 by
-/// default: the libtorch peer's configuration) on each fast backend present, or on the one named,
-/// prints seconds per epoch and images per second, and optionally writes them as JSON (schema 1).
+/// default; with --arch cnn PyTorch's example CNN, batch 64, plain SGD lr 0.05, dropout on: the libtorch
+/// peer's configurations) on each fast backend present, or on the one named, prints seconds per epoch and
+/// images per second, and optionally writes them as JSON.
 /// ILGPU's CPU accelerator (about 30 s an epoch) and the reference run only when named.
 /// </summary>
 public static class BenchCommand
 {
     public static Command Create(IAnsiConsole console, TextWriter error)
     {
-        var defaults = BenchmarkConfig.Default;
         var targets = new BenchTargets();
         var output = new Option<string?>("--out") { Description = "Write the results as JSON to this file" };
-        var layers = new Option<string>("--layers") { Description = "MLP widths", DefaultValueFactory = _ => defaults.Layers };
-        var batchSize = new Option<int>("--batch-size") { Description = "Images per step", DefaultValueFactory = _ => defaults.BatchSize };
-        var epochs = new Option<int>("--epochs")
+        var arch = new Option<string>("--arch")
         {
-            Description = "Epochs timed per backend, after one untimed warm-up epoch",
-            DefaultValueFactory = _ => defaults.TimedEpochs,
+            Description = "Model and settings: " + string.Join("; ", BenchmarkConfig.ByArch.Select(entry =>
+                string.Create(CultureInfo.InvariantCulture,
+                    $"{entry.Key}: {entry.Value.Layers}, batch {entry.Value.BatchSize}, sgd lr {entry.Value.LearningRate}, {entry.Value.TimedEpochs} timed"))),
+            DefaultValueFactory = _ => Engine.Models.Architecture.Mlp.Name,
         };
+        arch.AcceptOnlyFromAmong([.. BenchmarkConfig.ByArch.Keys]);
+        var layers = new Option<string?>("--layers") { Description = "Layers in train's --layers grammar [default per arch]" };
+        var batchSize = new Option<int?>("--batch-size") { Description = "Images per step [default per arch]" };
+        var epochs = new Option<int?>("--epochs") { Description = "Epochs timed per backend, after one untimed warm-up epoch [default per arch]" };
         var dataDir = DataDirOption.Create([DatasetName.Mnist]);
-        var command = new Command("bench", "Time MNIST training epochs (plain SGD, lr 0.1) on each backend present")
+        var command = new Command("bench", "Time MNIST training epochs (plain SGD) of the MLP or, with --arch cnn, the CNN on each backend present")
         {
-            output, layers, batchSize, epochs, dataDir,
+            output, arch, layers, batchSize, epochs, dataDir,
         };
         targets.AddTo(command);
         command.Subcommands.Add(BenchGemmCommand.Create(console));
@@ -43,16 +47,19 @@ public static class BenchCommand
         {
             // Before any data is read or epoch timed: results that cannot be written are not worth the wait.
             OutputPath.Check(parsed.GetValue(output), "--out");
+            var defaults = BenchmarkConfig.ByArch[parsed.GetRequiredValue(arch)];
             var config = defaults with
             {
-                Layers = parsed.GetRequiredValue(layers),
-                BatchSize = parsed.GetValue(batchSize),
-                TimedEpochs = parsed.GetValue(epochs),
+                Layers = parsed.GetValue(layers) ?? defaults.Layers,
+                BatchSize = parsed.GetValue(batchSize) ?? defaults.BatchSize,
+                TimedEpochs = parsed.GetValue(epochs) ?? defaults.TimedEpochs,
             };
             if (config.BatchSize <= 0 || config.TimedEpochs <= 0)
             {
                 throw new InvalidInputException("--batch-size and --epochs must be 1 or more");
             }
+            // The layers are checked before the data is read: a typo costs no download.
+            _ = config.Model;
             var names = targets.Names(parsed);
             var location = DataLocation.FromOptions(DatasetName.Mnist, parsed.GetValue(dataDir), new Progress<string>(m => error.WriteLine($"descent: {m}")));
             var train = (await DatasetLoader.LoadAsync(DatasetName.Mnist, location, cancellation)).Train;
@@ -68,7 +75,7 @@ public static class BenchCommand
             RuntimeInformation.FrameworkDescription);
         console.WriteLine($"machine: {machine.Processor}, {machine.LogicalProcessors} logical processors, {machine.Os}, {machine.Runtime}");
         console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-            $"mnist {config.Layers} (relu), batch {config.BatchSize}, sgd lr {config.LearningRate}, {train.Count} images, " +
+            $"mnist {config.Model.WidthsText}{(config.Model.IsMlp ? " (relu)" : "")}, batch {config.BatchSize}, sgd lr {config.LearningRate}, {train.Count} images, " +
             $"1 warm-up epoch then {config.TimedEpochs} timed"));
 
         var results = new List<BenchmarkResult>();

@@ -42,7 +42,7 @@ public static class ExportCommand
             OnnxExport.Write(onnxPath, graph);
             var bytes = new FileInfo(onnxPath).Length;
             // A model without hidden layers has no activation to name.
-            var layers = spec.Model.Widths.Count > 2 ? $"{spec.Model.WidthsText} {CliNames.Of(spec.Model.Activation)}" : spec.Model.WidthsText;
+            var layers = spec.Model.Widths.Count > 2 && spec.Model.IsMlp ? $"{spec.Model.WidthsText} {CliNames.Of(spec.Model.Activation)}" : spec.Model.WidthsText;
             console.WriteLine(string.Create(CultureInfo.InvariantCulture,
                 $"wrote {onnxPath} ({bytes / 1024.0:F1} KiB, ONNX opset {OnnxExport.Opset}): {layers} model, " +
                 $"{OnnxExport.InputName} [N, {string.Join(", ", spec.InputShape)}] -> {OnnxExport.OutputName} [N, {spec.Model.Outputs}]"));

@@ -86,7 +86,8 @@ public static class TrainCommand
         }
 
         using var backend = Backends.Create(settings.Backend, settings.Device, say);
-        using var run = new TrainingRun(backend, spec, splits.Train, splits.Valid);
+        // A resumed run goes on with its checkpoint's input normalisation; a fresh one takes its architecture's.
+        using var run = new TrainingRun(backend, spec, splits.Train, splits.Valid, resumed?.State.Scaling ?? builder.Architecture.Scaling);
         var learner = run.Learner;
         if (initTensors is not null)
         {
@@ -196,7 +197,7 @@ public static class TrainCommand
 
     private static string Describe(TrainingSpec spec, DatasetName dataset, DatasetSplits splits, int epochs, string scheduleName)
     {
-        var activation = spec.Model.HasActivation ? $" ({CliNames.Of(spec.Model.Activation)})" : "";
+        var activation = spec.Model.HasActivation && spec.Model.IsMlp ? $" ({CliNames.Of(spec.Model.Activation)})" : "";
         var optimizerName = CliNames.Of(spec.Optimizer.Kind);
         var optimizerText = spec.Optimizer.Kind == OptimizerKind.Sgd && spec.Optimizer.Momentum > 0
             ? $"{optimizerName} momentum {Format(spec.Optimizer.Momentum)}"

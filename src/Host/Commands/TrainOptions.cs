@@ -10,8 +10,8 @@ namespace Descent.Host.Commands;
 /// <summary>What `descent train` was asked for; null means "the architecture's default".</summary>
 public sealed record TrainSettings(
     string Dataset, string Arch, string? Layers, Activation Activation, string Loss,
-    int? Epochs, int? BatchSize, float? LearningRate, OptimizerKind Optimizer, float? Momentum, float? WeightDecay,
-    ScheduleKind Schedule, int StepSize, float Gamma, int Seed, double? ValidSplit,
+    int? Epochs, int? BatchSize, float? LearningRate, OptimizerKind? Optimizer, float? Momentum, float? WeightDecay,
+    ScheduleKind? Schedule, int? StepSize, float? Gamma, int Seed, double? ValidSplit,
     string Backend, int Device, string? DataDir, string? MetricsOut, bool Quiet, string? Save, string? Init,
     string? Checkpoint, int Keep, string? Resume, int? EarlyStop, IReadOnlySet<string> Given)
 {
@@ -41,30 +41,34 @@ public sealed class TrainOptions
 {
     private static readonly string ArchDefaults = string.Join("; ",
         Architecture.All.Select(a => $"{a.Name}: batch {a.BatchSize}, lr {a.LearningRate}, {a.Epochs} epochs" +
-            (a.Momentum > 0 ? $", momentum {a.Momentum}" : "")));
+            (a.Momentum > 0 ? $", momentum {a.Momentum}" : "") +
+            (a.Optimizer != OptimizerKind.Sgd ? $", {CliNames.Of(a.Optimizer)}" : "") +
+            (a.Schedule == ScheduleKind.Step ? $", step schedule every {a.StepSize} epoch(s) by {a.Gamma}" : "")));
 
     private readonly Option<string> dataset = Choice("--dataset", "Dataset", DatasetName.Mnist.Name, DatasetName.All.Select(d => d.Name).ToArray());
-    private readonly Option<string> arch = Choice("--arch", "Model: linear (784-K), simple (784-30-K), mlp (--layers)", "mlp",
+    private readonly Option<string> arch = Choice("--arch",
+        "Model: linear (784-K), simple (784-30-K), mlp (--layers), cnn (PyTorch's MNIST example net, or the conv net of --layers)", "mlp",
         Architecture.All.Select(a => a.Name).ToArray());
     private readonly Option<string?> layers = new("--layers")
     {
-        Description = $"Widths for --arch mlp, like 784-256-128-10; the first is the pixels of one image (784 for 28x28) " +
-            $"[default: N-{Architecture.DefaultHiddenWidth}-K]",
+        Description = $"Layers for --arch mlp or cnn, like 784-256-128-10 or " +
+            "1x28x28-conv32k3-relu-conv64k3-relu-maxpool2-dropout0.25-flatten-128-relu-dropout0.5-10: " +
+            $"{ModelSpec.LayersGrammar} [default: N-{Architecture.DefaultHiddenWidth}-K for mlp]",
     };
-    private readonly Option<string> activation = Choice("--activation", "Nonlinearity between linear layers",
+    private readonly Option<string> activation = Choice("--activation", "Nonlinearity between linear layers (not with --layers that name their activations)",
         CliNames.Of(Activation.Relu), CliNames.All<Activation>());
     private readonly Option<string> loss = Choice("--loss", "Loss; auto = mnist for one output, cross-entropy for many",
         Architecture.AutoLossName, [Architecture.AutoLossName, .. LossFunction.All.Select(l => l.Name)]);
     private readonly Option<int?> epochs = new("--epochs") { Description = $"Epochs to train [default per arch: {ArchDefaults}]" };
     private readonly Option<int?> batchSize = new("--batch-size") { Description = "Items per step, 1 (pure SGD) up to the whole set [default per arch]" };
     private readonly Option<float?> learningRate = new("--lr") { Description = "Learning rate [default per arch]" };
-    private readonly Option<string> optimizer = Choice("--optimizer", "Optimizer", CliNames.Of(OptimizerKind.Sgd), CliNames.All<OptimizerKind>());
+    private readonly Option<string> optimizer = Choice("--optimizer", "Optimizer [default per arch: adadelta for cnn, else sgd]", null, CliNames.All<OptimizerKind>());
     private readonly Option<float?> momentum = new("--momentum") { Description = "SGD momentum [default: 0.9 for mlp, else 0]" };
-    private readonly Option<float?> weightDecay = new("--weight-decay") { Description = "Weight decay [default: 0 for sgd, 0.01 for adamw]" };
-    private readonly Option<string> schedule = Choice("--schedule", "Learning-rate schedule", CliNames.Of(ScheduleKind.Constant),
+    private readonly Option<float?> weightDecay = new("--weight-decay") { Description = "Weight decay [default: 0 for sgd and adadelta, 0.01 for adamw]" };
+    private readonly Option<string> schedule = Choice("--schedule", "Learning-rate schedule [default per arch: step for cnn, else constant]", null,
         CliNames.All<ScheduleKind>());
-    private readonly Option<int> stepSize = new("--step-size") { Description = "Epochs between decays for --schedule step", DefaultValueFactory = _ => 10 };
-    private readonly Option<float> gamma = new("--gamma") { Description = "Decay factor for --schedule step", DefaultValueFactory = _ => 0.1f };
+    private readonly Option<int?> stepSize = new("--step-size") { Description = "Epochs between decays for --schedule step [default per arch: 1 for cnn, else 10]" };
+    private readonly Option<float?> gamma = new("--gamma") { Description = "Decay factor for --schedule step [default per arch: 0.7 for cnn, else 0.1]" };
     private readonly Option<int> seed = new("--seed") { Description = "Seed for initialisation and shuffling", DefaultValueFactory = _ => 42 };
     private readonly Option<double?> validSplit = new("--valid-split")
     {
@@ -127,10 +131,10 @@ public sealed class TrainOptions
         parsed.GetValue(epochs),
         parsed.GetValue(batchSize),
         parsed.GetValue(learningRate),
-        CliNames.Parse<OptimizerKind>(parsed.GetRequiredValue(optimizer), "optimizer"),
+        parsed.GetValue(optimizer) is { } optimizerName ? CliNames.Parse<OptimizerKind>(optimizerName, "optimizer") : null,
         parsed.GetValue(momentum),
         parsed.GetValue(weightDecay),
-        CliNames.Parse<ScheduleKind>(parsed.GetRequiredValue(schedule), "schedule"),
+        parsed.GetValue(schedule) is { } scheduleName ? CliNames.Parse<ScheduleKind>(scheduleName, "schedule") : null,
         parsed.GetValue(stepSize),
         parsed.GetValue(gamma),
         parsed.GetValue(seed),
@@ -149,9 +153,14 @@ public sealed class TrainOptions
         parsed.CommandResult.Children.OfType<System.CommandLine.Parsing.OptionResult>()
             .Where(result => !result.Implicit).Select(result => result.Option.Name).ToHashSet());
 
-    internal static Option<string> Choice(string name, string description, string defaultValue, params string[] choices)
+    /// <summary>An option of fixed choices; without <paramref name="defaultValue"/> its default is the architecture's, which its description gives.</summary>
+    internal static Option<string> Choice(string name, string description, string? defaultValue, params string[] choices)
     {
-        var option = new Option<string>(name) { Description = description, DefaultValueFactory = _ => defaultValue };
+        var option = new Option<string>(name) { Description = description };
+        if (defaultValue is not null)
+        {
+            option.DefaultValueFactory = _ => defaultValue;
+        }
         option.AcceptOnlyFromAmong(choices);
         return option;
     }

@@ -40,25 +40,23 @@ public sealed class TrainSpecBuilder(TrainSettings settings, TrainingSpec? saved
 
     private TrainingSpec Build(int[] inputShape, bool checkInput)
     {
-        var inputFeatures = checkInput
-            ? inputShape.Aggregate(1, (product, size) => product * size)
-            : settings.Layers is { } layers ? ModelSpec.ParseWidths(layers)[0] : saved?.Model.Inputs ?? ModelSpec.ImageFeatures;
         var activation = Given("--activation") || saved is null ? settings.Activation : saved.Model.Activation;
         var lossName = Given("--loss") || saved is null ? settings.Loss : saved.Loss;
         ModelSpec model;
         string loss;
         if (saved is null || Given("--arch") || Given("--layers"))
         {
-            var resolved = Architecture.Resolve(Dataset, settings.Layers, activation, lossName, inputFeatures);
+            var resolved = Architecture.Resolve(Dataset, settings.Layers, activation, Given("--activation"), lossName,
+                checkInput ? new FeatureShape(inputShape[0], inputShape[1], inputShape[2]) : null);
             (model, loss) = (resolved.Model, resolved.Loss.Name);
         }
         else
         {
-            model = saved.Model.WithActivation(activation);
+            model = Given("--activation") ? saved.Model.WithActivation(activation) : saved.Model;
             loss = lossName == Architecture.AutoLossName ? saved.Loss : Engine.Losses.LossFunction.Parse(lossName).Name;
         }
 
-        var optimizerKind = Pick("--optimizer", settings.Optimizer, s => s.Optimizer.Kind);
+        var optimizerKind = Pick("--optimizer", settings.Optimizer ?? Architecture.Optimizer, s => s.Optimizer.Kind);
         var batchSize = Pick("--batch-size", settings.BatchSize ?? Architecture.BatchSize, s => s.BatchSize);
         var learningRate = Pick("--lr", settings.LearningRate ?? Architecture.LearningRate, s => s.Schedule.LearningRate);
         var epochs = Pick("--epochs", settings.Epochs ?? Architecture.Epochs, s => s.Schedule.Epochs);
@@ -67,8 +65,10 @@ public sealed class TrainSpecBuilder(TrainSettings settings, TrainingSpec? saved
         var weightDecay = Pick("--weight-decay", settings.WeightDecay ?? OptimizerFactory.DefaultWeightDecay(optimizerKind),
             s => s.Optimizer.WeightDecay);
         TrainSettings.Check(batchSize, learningRate, epochs);
-        var schedule = new ScheduleSettings(Pick("--schedule", settings.Schedule, s => s.Schedule.Kind), learningRate,
-            Pick("--step-size", settings.StepSize, s => s.Schedule.StepSize), Pick("--gamma", settings.Gamma, s => s.Schedule.Gamma),
+        var schedule = new ScheduleSettings(
+            Pick("--schedule", settings.Schedule ?? Architecture.Schedule, s => s.Schedule.Kind), learningRate,
+            Pick("--step-size", settings.StepSize ?? Architecture.StepSize, s => s.Schedule.StepSize),
+            Pick("--gamma", settings.Gamma ?? Architecture.Gamma, s => s.Schedule.Gamma),
             Math.Max(epochs, 1));
         // Built once here so that a bad schedule setting is refused before any data is read.
         LearningRateSchedule.Create(schedule.Kind, schedule.LearningRate, schedule.StepSize, schedule.Gamma, schedule.Epochs);

@@ -31,12 +31,15 @@ public sealed class AllocationTests
     [InlineData("inert", "adamw", "mnist", 1)]
     [InlineData("cpu", "sgd", "cross-entropy", 10)]
     [InlineData("cpu", "adamw", "mnist", 1)]
-    public void Steady_state_epochs_allocate_nothing(string backendName, string optimizerName, string lossName, int outputs)
+    [InlineData("cpu", "adadelta", "cross-entropy", 10, "1x28x28-conv4k3s2-relu-maxpool2-dropout0.25-flatten-16-relu-dropout0.5-10")]
+    public void Steady_state_epochs_allocate_nothing(string backendName, string optimizerName, string lossName, int outputs, string? layers = null)
     {
         const int items = 1000;
         using ComputeBackend backend = backendName == "cpu" ? new CpuBackend() : InertBackend.Create();
         var kind = CliNames.Parse<OptimizerKind>(optimizerName, "optimizer");
-        var spec = new TrainingSpec("test", [1, 28, 28], new ModelSpec([784, 32, 16, outputs], Activation.Tanh, LinearInit.PyTorchDefault),
+        var spec = new TrainingSpec("test", [1, 28, 28], layers is null
+                ? new ModelSpec([784, 32, 16, outputs], Activation.Tanh, LinearInit.PyTorchDefault)
+                : ModelSpec.Parse(layers, Activation.Relu, activationGiven: false),
             lossName, new OptimizerSettings(kind, kind == OptimizerKind.Sgd ? 0.9f : 0f, kind == OptimizerKind.Sgd ? 1e-4f : 0.01f),
             new ScheduleSettings(ScheduleKind.Cosine, 0.1f, 1, 1f, 10), BatchSize: 64, Seed: 5);
         var data = new ImageDataset(new byte[items * 784], new int[items], 28, 28, Math.Max(outputs, 2));

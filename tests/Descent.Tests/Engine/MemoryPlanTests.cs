@@ -148,7 +148,7 @@ public sealed class MemoryPlanTests
     }
 
     private static TrainingSpec Spec(string layers, string optimizer, int batchSize) =>
-        new("test", [1, 28, 28], ModelSpec.FromWidths(layers, Activation.Relu), LossFunction.CrossEntropy.Name,
+        new("test", [1, 28, 28], ModelSpec.Parse(layers, Activation.Relu, activationGiven: true), LossFunction.CrossEntropy.Name,
             new OptimizerSettings(CliNames.Parse<OptimizerKind>(optimizer, "optimizer"), 0.9f, 0f),
             new ScheduleSettings(ScheduleKind.Constant, 0.1f, 1, 1f, 1), batchSize, Seed: 1);
 

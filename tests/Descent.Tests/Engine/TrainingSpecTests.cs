@@ -55,7 +55,7 @@ public sealed class TrainingSpecTests
         json["model"]!["layers"]![1]!["type"] = "swish";
 
         var error = Assert.Throws<InvalidInputException>(() => TrainingSpec.FromJson(json));
-        Assert.Contains("unknown activation 'swish'", error.Message);
+        Assert.Contains("unknown layer type 'swish'", error.Message);
     }
 
     [Fact]

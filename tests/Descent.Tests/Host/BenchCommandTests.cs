@@ -54,6 +54,35 @@ public sealed class BenchCommandTests : IDisposable
         Assert.Empty(Directory.GetFiles(folder.Path, "*.tmp"));
     }
 
+    /// <summary>The libtorch peer's CNN setting: PyTorch's example net with dropout on, batch 64, plain SGD lr 0.05, one timed epoch.</summary>
+    [Fact]
+    public void Bench_arch_cnn_times_the_example_net_with_plain_sgd_at_batch_64()
+    {
+        var output = folder.File("bench.json");
+
+        var outcome = CommandLine.Run("bench", "--data-dir", folder.Path, "--backend", "cpu", "--arch", "cnn", "--out", output);
+
+        Assert.True(outcome.ExitCode == 0, outcome.Error);
+        Assert.Contains("mnist 1x28x28-conv32k3-relu-conv64k3-relu-maxpool2-dropout0.25-flatten-128-relu-dropout0.5-10, batch 64, sgd lr 0.05", outcome.Output);
+        using var document = JsonDocument.Parse(File.ReadAllText(output));
+        var spec = document.RootElement.GetProperty("spec");
+        Assert.Equal(["conv2d", "relu", "conv2d", "relu", "maxpool2d", "dropout", "flatten", "linear", "relu", "dropout", "linear"],
+            spec.GetProperty("model").GetProperty("layers").EnumerateArray().Select(l => l.GetProperty("type").GetString()));
+        Assert.Equal(64, spec.GetProperty("batch_size").GetInt32());
+        Assert.Equal(0.05, spec.GetProperty("schedule").GetProperty("learning_rate").GetDouble());
+        Assert.Equal("sgd", spec.GetProperty("optimizer").GetProperty("kind").GetString());
+        Assert.Equal(1, Assert.Single(document.RootElement.GetProperty("results").EnumerateArray()).GetProperty("epochs_timed").GetInt32());
+    }
+
+    [Fact]
+    public void Bench_layers_in_the_train_grammar_are_checked_before_the_data_is_read()
+    {
+        var outcome = CommandLine.Run("bench", "--data-dir", folder.File("missing"), "--backend", "cpu", "--layers", "1x28x28-conv4k3-10");
+
+        Assert.Equal(2, outcome.ExitCode);
+        Assert.Contains("put flatten before it", outcome.Error);
+    }
+
     [Fact]
     public void Zero_epochs_is_bad_input()
     {

@@ -26,7 +26,7 @@ public sealed class LearningRateFinderTests
     public void Rates_grow_geometrically_from_start_to_end_and_the_suggestion_is_a_tenth_of_the_minimums_rate()
     {
         using var backend = new CpuBackend();
-        using var harness = new TrainingHarness(backend, Digits(), ModelSpec.FromWidths("784-16-10", Activation.Relu), LossFunction.CrossEntropy,
+        using var harness = new TrainingHarness(backend, Digits(), ModelSpec.Parse("784-16-10", Activation.Relu, activationGiven: true), LossFunction.CrossEntropy,
             0.1f, 4, seed: 3);
 
         var sweep = LearningRateFinder.Sweep(harness.Learner, 1e-5, 1e-1, steps: 9);
@@ -46,7 +46,7 @@ public sealed class LearningRateFinderTests
     public void A_sweep_stops_once_the_loss_diverges_and_never_takes_more_than_an_epoch()
     {
         using var backend = new CpuBackend();
-        using var harness = new TrainingHarness(backend, Digits(), ModelSpec.FromWidths("784-16-10", Activation.LeakyRelu),
+        using var harness = new TrainingHarness(backend, Digits(), ModelSpec.Parse("784-16-10", Activation.LeakyRelu, activationGiven: true),
             LossFunction.CrossEntropy, 0.1f, 2, seed: 3);
 
         var sweep = LearningRateFinder.Sweep(harness.Learner, 1e-2, 1e30, steps: 1000);
@@ -64,7 +64,7 @@ public sealed class LearningRateFinderTests
     public void A_sweep_that_cannot_sweep_is_bad_input(double start, double end, int steps)
     {
         using var backend = new CpuBackend();
-        using var harness = new TrainingHarness(backend, Digits(), ModelSpec.FromWidths("784-16-10", Activation.Relu), LossFunction.CrossEntropy,
+        using var harness = new TrainingHarness(backend, Digits(), ModelSpec.Parse("784-16-10", Activation.Relu, activationGiven: true), LossFunction.CrossEntropy,
             0.1f, 4, seed: 3);
 
         Assert.Throws<InvalidInputException>(() => LearningRateFinder.Sweep(harness.Learner, start, end, steps));

@@ -125,18 +125,76 @@ public sealed class OnnxExportTests(ITestOutputHelper log) : IDisposable
         Assert.Equal(DescentProbabilities(model, pixels, 3).Probabilities, probabilities, (expected, actual) => Math.Abs(expected - actual) <= Tolerance);
     }
 
+    /// <summary>
+    /// A conv net of every new layer (padding, stride, pooling, dropout twice, flatten), trained a little on the
+    /// reference backend: ONNX Runtime's Conv, MaxPool and Flatten give Descent's probabilities, dropout vanishes.
+    /// </summary>
+    [Fact]
+    public void A_conv_net_exports_conv_maxpool_and_flatten_and_onnx_runtime_agrees_with_descent()
+    {
+        DigitFolder.Write(folder, train: 40, test: 10);
+        var (model, onnx) = TrainAndExport(["--data-dir", folder.Path, "--batch-size", "8", "--epochs", "1",
+            "--layers", "1x28x28-conv4k3p1-relu-maxpool2-dropout0.25-conv3k3s2-flatten-12-relu-dropout0.5-10"], Backends.ReferenceName);
+        const int Rows = 3;
+        var pixels = new byte[Rows * 784];
+        new Random(5).NextBytes(pixels);
+
+        var graph = ModelProto.Parser.ParseFrom(File.ReadAllBytes(onnx));
+        using var runtime = new OnnxRuntimeModel(onnx);
+        var (probabilities, shape) = runtime.Run(pixels, Rows, [1, 28, 28]);
+        var (descent, _) = DescentProbabilities(model, pixels, Rows, Backends.ReferenceName);
+
+        Assert.Equal(["Mul", "Add", "Conv", "Relu", "MaxPool", "Conv", "Flatten", "Gemm", "Relu", "Gemm", "Softmax"],
+            graph.Graph.Node.Select(node => node.OpType));
+        Assert.Equal(["input_scale", "input_shift", "0.weight", "0.bias", "4.weight", "4.bias", "6.weight", "6.bias", "9.weight", "9.bias"],
+            graph.Graph.Initializer.Select(tensor => tensor.Name));
+        Assert.Equal([Rows, 10L], shape);
+        Assert.All(descent.Zip(probabilities), pair => Assert.True(Math.Abs(pair.First - pair.Second) <= Tolerance,
+            $"Descent gives {pair.First}, ONNX Runtime {pair.Second}"));
+    }
+
+    /// <summary>The MNIST example's net keeps the example's names in the graph, and ONNX Runtime agrees with Descent on it.</summary>
+    [Fact]
+    public void The_mnist_example_net_exports_under_conv1_conv2_fc1_fc2()
+    {
+        using var backend = Backends.Create(Backends.CpuName);
+        var spec = new Descent.Engine.Training.TrainingSpec("mnist", [1, 28, 28], ModelSpec.Cnn(new FeatureShape(1, 28, 28), 10), "cross-entropy",
+            new(Descent.Engine.Optimizers.OptimizerKind.Adadelta, 0f, 0f), new(Descent.Engine.Optimizers.ScheduleKind.Step, 1f, 1, 0.7f, 3), 64, 42);
+        var model = folder.File("cnn.safetensors");
+        using (var built = spec.Model.Build(backend, spec.Seed))
+        {
+            ModelWeights.Save(model, backend, built, spec, Descent.Engine.Training.InputScaling.UnitInterval, "test");
+        }
+        var onnx = folder.File("cnn.onnx");
+        var (savedSpec, scaling, tensors) = ModelWeights.ReadModel(model);
+        OnnxExport.Write(onnx, OnnxExport.Build(savedSpec, scaling, tensors, "test", model));
+        const int Rows = 2;
+        var pixels = new byte[Rows * 784];
+        new Random(6).NextBytes(pixels);
+
+        var graph = ModelProto.Parser.ParseFrom(File.ReadAllBytes(onnx));
+        using var runtime = new OnnxRuntimeModel(onnx);
+        var (probabilities, _) = runtime.Run(pixels, Rows, [1, 28, 28]);
+        var (descent, _) = DescentProbabilities(model, pixels, Rows);
+
+        Assert.Equal(["input_scale", "input_shift", "conv1.weight", "conv1.bias", "conv2.weight", "conv2.bias", "fc1.weight", "fc1.bias",
+            "fc2.weight", "fc2.bias"], graph.Graph.Initializer.Select(tensor => tensor.Name));
+        Assert.All(descent.Zip(probabilities), pair => Assert.True(Math.Abs(pair.First - pair.Second) <= Tolerance,
+            $"Descent gives {pair.First}, ONNX Runtime {pair.Second}"));
+    }
+
     private (string Model, string Onnx) TrainOnDigitFolder(params string[] options)
     {
         DigitFolder.Write(folder, train: 40, test: 10);
         return TrainAndExport(["--data-dir", folder.Path, "--batch-size", "8", "--epochs", "1", .. options]);
     }
 
-    /// <summary>Trains on the cpu backend, saves, and exports, all through the command line, as a person would.</summary>
-    private (string Model, string Onnx) TrainAndExport(string[] trainOptions)
+    /// <summary>Trains on <paramref name="backend"/>, saves, and exports, all through the command line, as a person would.</summary>
+    private (string Model, string Onnx) TrainAndExport(string[] trainOptions, string backend = Backends.CpuName)
     {
         var model = folder.File("model.safetensors");
         var onnx = folder.File("model.onnx");
-        var trained = CommandLine.Run(["train", "--backend", "cpu", "--quiet", "--save", model, .. trainOptions]);
+        var trained = CommandLine.Run(["train", "--backend", backend, "--quiet", "--save", model, .. trainOptions]);
         Assert.True(trained.ExitCode == 0, trained.Error);
         var exported = CommandLine.Run("export", model, "--onnx", onnx);
         Assert.True(exported.ExitCode == 0, exported.Error);
@@ -144,10 +202,11 @@ public sealed class OnnxExportTests(ITestOutputHelper log) : IDisposable
         return (model, onnx);
     }
 
-    private static (float[] Probabilities, int Outputs) DescentProbabilities(string model, ReadOnlySpan<byte> pixels, int rows)
+    private static (float[] Probabilities, int Outputs) DescentProbabilities(string model, ReadOnlySpan<byte> pixels, int rows,
+        string backendName = Backends.CpuName)
     {
         var (spec, scaling, tensors) = ModelWeights.ReadModel(model);
-        using var backend = Backends.Create(Backends.CpuName);
+        using var backend = Backends.Create(backendName);
         using var predictor = new Predictor(backend, spec, scaling, tensors, model);
         return (predictor.Probabilities(pixels, rows), predictor.Outputs);
     }
