@@ -143,6 +143,45 @@ public sealed class IlgpuLaunchCountTests : IDisposable
             backend.GatherBatch(pixels, labels, order, 3, Rows, Inputs, 1f / 255, 0f, inputs, batchLabels)));
     }
 
+    /// <summary>
+    /// A convolution is a GEMM between two layout changes: im2col (or dY to channels-last), the GEMM, the transpose
+    /// back (or col2im); the weight gradient adds the bias sums. Fixed counts, whatever the shape below the scratch limit.
+    /// </summary>
+    [Fact]
+    public void ConvolutionsAreAGemmAndTheirLayoutChanges()
+    {
+        var shape = new Conv2dShape(Batch: 3, InChannels: 2, Height: 6, Width: 5, OutChannels: 4, KernelHeight: 3, KernelWidth: 2,
+            Stride: 1, Padding: 1);
+        using var x = backend.Allocate<float>((int)shape.InputLength);
+        using var weight = backend.Allocate<float>((int)shape.WeightLength);
+        using var bias = backend.Allocate<float>(shape.OutChannels);
+        using var y = backend.Allocate<float>((int)shape.OutputLength);
+
+        Assert.Equal(3, LaunchesOf(() => backend.Conv2dForward(x, weight, bias, y, shape, Activation.Relu)));
+        Assert.Equal(3, LaunchesOf(() => backend.Conv2dBackwardInput(y, weight, x, shape)));
+        Assert.Equal(4, LaunchesOf(() => backend.Conv2dBackwardWeight(y, x, weight, bias, shape)));
+    }
+
+    [Fact]
+    public void PoolingDropoutAndAdadeltaAreOneLaunchEach()
+    {
+        var pool = new Pool2dShape(Batch: 2, Channels: 3, Height: 6, Width: 6, Kernel: 2, Stride: 2);
+        using var x = backend.Allocate<float>((int)pool.InputLength);
+        using var y = backend.Allocate<float>((int)pool.OutputLength);
+        using var argmax = backend.Allocate<int>((int)pool.OutputLength);
+        var step = new DropoutStep(0.25f, 1, 0, 3);
+        var count = (int)pool.InputLength;
+        using var gradients = backend.Allocate<float>(count);
+        using var square = backend.Allocate<float>(count);
+        using var delta = backend.Allocate<float>(count);
+
+        Assert.Equal(1, LaunchesOf(() => backend.MaxPool2dForward(x, y, argmax, pool)));
+        Assert.Equal(1, LaunchesOf(() => backend.MaxPool2dBackward(y, argmax, x, pool)));
+        Assert.Equal(1, LaunchesOf(() => backend.DropoutForward(x, x, count, step)));
+        Assert.Equal(1, LaunchesOf(() => backend.DropoutBackward(x, x, count, step)));
+        Assert.Equal(1, LaunchesOf(() => backend.AdadeltaUpdate(x, gradients, square, delta, count, new AdadeltaStep(1f, 0.9f, 1e-6f, 0f))));
+    }
+
     /// <summary>Launches queued by <paramref name="op"/>, which it must also have run to the end without failing.</summary>
     private long LaunchesOf(Action op)
     {
