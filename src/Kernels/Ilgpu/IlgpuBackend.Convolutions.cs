@@ -14,7 +14,8 @@ namespace Descent.Kernels.Ilgpu;
 // The GEMMs read and write the channels-last layout (N*P*Q, K), so y and dY pass through one transposing
 // kernel each way. The column matrix and the channels-last matrix live in two scratch buffers of the
 // backend, grown to the largest shape seen and then reused: ops run in queue order on one stream, so every
-// op and layer can share them, and a training step of fixed shapes allocates nothing.
+// op and layer can share them, and a training step of fixed shapes allocates nothing. A third scratch holds
+// the partial products of the weight gradient's GEMM when a GPU splits its long K.
 public sealed partial class IlgpuBackend
 {
     /// <summary>
@@ -25,12 +26,23 @@ public sealed partial class IlgpuBackend
 
     private MemoryBuffer1D<float, Stride1D.Dense>? columnScratch;
     private MemoryBuffer1D<float, Stride1D.Dense>? channelsLastScratch;
+    private MemoryBuffer1D<float, Stride1D.Dense>? splitScratch;
+
+    /// <summary>
+    /// The fewest groups a split weight-gradient GEMM aims for: a floor under the device's count, which also
+    /// makes the GPU-shaped CPU accelerator (a device of one multiprocessor) split, so its check runs the split.
+    /// </summary>
+    private const int MinSplitGroups = 8;
+
+    /// <summary>The fewest steps along K (of the GEMM's depth) a chunk of a split GEMM takes, so its arithmetic outweighs writing its partial.</summary>
+    private const int MinStepsPerSplit = 4;
 
     private Action<Index1D, ArrayView<float>, ArrayView<float>, Conv2dShape, int>? launchImageToColumns;
     private Action<Index1D, ArrayView<float>, ArrayView<float>, Conv2dShape, int>? launchColumnsToImage;
     private Action<Index1D, ArrayView<float>, ArrayView<float>, int, int, int, int>? launchChannelsToLast;
     private Action<Index1D, ArrayView<float>, ArrayView<float>, int, int, int, int>? launchChannelsToFirst;
     private Action<KernelConfig, ArrayView<float>, ArrayView<float>, int, int, int, float>? launchConvolutionBiasBackward;
+    private Action<Index1D, ArrayView<float>, ArrayView<float>, int, int, float, int>? launchSumSplits;
     private Action<Index1D, ArrayView<float>, ArrayView<float>, ArrayView<int>, Pool2dShape, int>? launchMaxPoolForward;
     private Action<Index1D, ArrayView<float>, ArrayView<int>, ArrayView<float>, Pool2dShape, int>? launchMaxPoolBackward;
     private Action<Index1D, ArrayView<float>, ArrayView<float>, int, DropoutStep, float, int>? launchDropout;
@@ -90,8 +102,8 @@ public sealed partial class IlgpuBackend
             var dYSlice = SampleView(dY, first, part.OutputLength / part.Batch, part.Batch);
             var channelsLast = ChannelsToLast(dYSlice, part);
             var columns = ImageToColumns(SampleView(x, first, part.InputLength / part.Batch, part.Batch), part);
-            LaunchGemm(new GemmLayout(true, false, part.OutChannels, ColumnWidth(part), ChannelsLastRows(part)), channelsLast, columns,
-                View(dWeight), 1f, beta, View(dWeight).SubView(0, 0), NoActivation, GemmAlgorithm.Auto);
+            LaunchWeightGradientGemm(new GemmLayout(true, false, part.OutChannels, ColumnWidth(part), ChannelsLastRows(part)), channelsLast,
+                columns, View(dWeight), beta);
             launchConvolutionBiasBackward ??= accelerator.LoadStreamKernel<ArrayView<float>, ArrayView<float>, int, int, int, float>(
                 ConvolutionBiasBackwardKernel);
             // A group per output channel; the loss group's width, the shape's one-group reduction.
@@ -99,6 +111,68 @@ public sealed partial class IlgpuBackend
             Launches++;
             launchConvolutionBiasBackward(new KernelConfig(part.OutChannels, group, SharedMemoryConfig.RequestDynamic<float>(group)),
                 dYSlice, View(dBias), part.Batch, part.OutChannels, part.OutHeight * part.OutWidth, beta);
+        }
+    }
+
+    /// <summary>
+    /// dW = dY^T columns + beta dW, the GEMM with a long K (N*P*Q) and few outputs. On the register-blocks GEMM
+    /// (a GPU) K is split into chunks that fill the device, written to the split scratch and then summed in chunk
+    /// order: two launches, a fixed order. Elsewhere one GEMM launch.
+    /// </summary>
+    private void LaunchWeightGradientGemm(GemmLayout layout, ArrayView<float> channelsLast, ArrayView<float> columns,
+        ArrayView<float> dWeight, float beta)
+    {
+        var splits = WeightGradientSplits(layout);
+        if (splits == 1)
+        {
+            LaunchGemm(layout, channelsLast, columns, dWeight, 1f, beta, dWeight.SubView(0, 0), NoActivation, GemmAlgorithm.Auto);
+            return;
+        }
+        var outputs = layout.M * layout.N;
+        var partials = Scratch(ref splitScratch, (long)splits * outputs);
+        LaunchRegisterBlockGemm(layout, channelsLast, columns, partials, 1f, 0f, dWeight.SubView(0, 0), NoActivation, splits);
+        launchSumSplits ??= accelerator.LoadAutoGroupedStreamKernel<Index1D, ArrayView<float>, ArrayView<float>, int, int, float, int>(
+            SumSplitsKernel);
+        var threads = Threads(outputs);
+        Launches++;
+        launchSumSplits(threads, partials, dWeight, outputs, splits, beta, threads);
+    }
+
+    /// <summary>
+    /// Chunks of K for a weight gradient: 1 unless the GEMM is the register-blocks one; then enough to give the
+    /// device's groups work (at least <see cref="MinSplitGroups"/>), each chunk at least
+    /// <see cref="MinStepsPerSplit"/> steps deep. The example net's second convolution at batch 64 on an H200
+    /// (1056 groups of 256 threads fill it; 3 blocks of C; 2304 steps of 16) gets 352 chunks of 7 steps.
+    /// </summary>
+    private int WeightGradientSplits(GemmLayout layout)
+    {
+        if (Shape.AutoGemm != GemmAlgorithm.SharedMemoryRegisterBlocks)
+        {
+            return 1;
+        }
+        var (side, tile) = RegisterBlockSides();
+        var blocks = (layout.M + tile - 1) / tile * ((layout.N + tile - 1) / tile);
+        var groupsToFill = Math.Max(MinSplitGroups, Shape.GridStrideThreads / (side * side));
+        var steps = (layout.K + Shape.RegisterBlockDepth - 1) / Shape.RegisterBlockDepth;
+        return Math.Clamp((groupsToFill + blocks - 1) / blocks, 1, Math.Max(1, steps / MinStepsPerSplit));
+    }
+
+    /// <summary>
+    /// c[i] = beta * c[i] + the sum over z = 0, 1, ... of partials[z * count + i]: the chunks of a split GEMM added
+    /// in order; beta 0 never reads c.
+    /// </summary>
+    [IlgpuKernel]
+    internal static void SumSplitsKernel(Index1D index, ArrayView<float> partials, ArrayView<float> c, int count, int splits, float beta,
+        int stride)
+    {
+        for (long i = index; i < count; i += stride)
+        {
+            var total = 0f;
+            for (var split = 0; split < splits; split++)
+            {
+                total += partials[split * (long)count + i];
+            }
+            c[i] = beta == 0f ? total : beta * c[i] + total;
         }
     }
 

@@ -162,6 +162,49 @@ public sealed class IlgpuLaunchCountTests : IDisposable
         Assert.Equal(4, LaunchesOf(() => backend.Conv2dBackwardWeight(y, x, weight, bias, shape)));
     }
 
+    /// <summary>
+    /// On a GPU's shape a weight gradient with a long K and one block of C splits K (the GEMM, then the sum of its
+    /// chunks: five launches), and gives the numbers the unsplit GEMM of the CPU accelerator's shape gives. The
+    /// conformance suite's GPU-shaped check runs the same path, bounds-checked, in a process of its own first.
+    /// </summary>
+    [Fact]
+    public void OnAGpuShapeTheWeightGradientSplitsItsLongSum()
+    {
+        var shape = new Conv2dShape(Batch: 1, InChannels: 1, Height: 28, Width: 28, OutChannels: 4, KernelHeight: 3, KernelWidth: 3,
+            Stride: 1, Padding: 0);
+        using var gpuShaped = IlgpuBackend.CreateCpu(gpuShaped: true);
+        var x = Enumerable.Range(0, (int)shape.InputLength).Select(i => MathF.Sin(i * 0.7f)).ToArray();
+        var dY = Enumerable.Range(0, (int)shape.OutputLength).Select(i => MathF.Cos(i * 0.3f)).ToArray();
+
+        var (split, splitLaunches) = WeightGradient(gpuShaped, shape, x, dY);
+        var (whole, wholeLaunches) = WeightGradient(backend, shape, x, dY);
+
+        Assert.Equal(5, splitLaunches);
+        Assert.Equal(4, wholeLaunches);
+        for (var i = 0; i < whole.Length; i++)
+        {
+            Assert.True(MathF.Abs(whole[i] - split[i]) <= 1e-4f * (1f + MathF.Abs(whole[i])), $"element {i}: {whole[i]} against {split[i]}");
+        }
+    }
+
+    /// <summary>dW then dBias of one convolution on <paramref name="on"/>, and the launches the op took.</summary>
+    private static (float[] Values, long Launches) WeightGradient(IlgpuBackend on, Conv2dShape shape, float[] x, float[] dY)
+    {
+        using var xBuffer = on.Allocate<float>(x.Length);
+        using var dYBuffer = on.Allocate<float>(dY.Length);
+        using var dWeight = on.Allocate<float>((int)shape.WeightLength);
+        using var dBias = on.Allocate<float>(shape.OutChannels);
+        on.Upload<float>(xBuffer, x);
+        on.Upload<float>(dYBuffer, dY);
+        var before = on.Launches;
+        on.Conv2dBackwardWeight(dYBuffer, xBuffer, dWeight, dBias, shape);
+        var launches = on.Launches - before;
+        var values = new float[shape.WeightLength + shape.OutChannels];
+        on.Download<float>(dWeight, values.AsSpan(0, (int)shape.WeightLength));
+        on.Download<float>(dBias, values.AsSpan((int)shape.WeightLength));
+        return (values, launches);
+    }
+
     [Fact]
     public void PoolingDropoutAndAdadeltaAreOneLaunchEach()
     {
