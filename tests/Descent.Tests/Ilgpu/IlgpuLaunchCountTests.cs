@@ -8,8 +8,9 @@ namespace Descent.Tests.Ilgpu;
 /// Launches per op, read from the backend's launch counter: on a GPU each launch costs microseconds whatever
 /// its work, and a training step's ops are small, so a 784-128-10 step is held to 11 launches. Every op a
 /// step runs is one launch: the linear forward with its bias and activation, a loss with its metric slot,
-/// each GEMM of the backward, the bias and activation backwards, the optimizer, the batch gather.
-/// (The whole step is counted with the engine.)
+/// each GEMM of the backward, the bias and activation backwards, the optimizer, the batch gather. A convolution
+/// is its GEMM and the layout changes around it (three or four launches, five when a GPU splits the weight
+/// gradient); pooling, dropout and Adadelta are one launch each. (The whole step is counted with the engine.)
 /// </summary>
 public sealed class IlgpuLaunchCountTests : IDisposable
 {
