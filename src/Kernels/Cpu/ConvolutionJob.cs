@@ -11,7 +11,8 @@ namespace Descent.Kernels.Cpu;
 /// input gradient dCols (CRS x PQ) = W^T dY, scattered back by <see cref="Im2Col.Raise"/>;
 /// weight gradient dW (K x CRS) += dY cols^T, summed per fixed chunk of images into a partial, and the
 /// partials summed in chunk order. Chunks depend on the batch alone, so the bits do not depend on
-/// the thread count, nor on scheduling.
+/// the thread count, nor on scheduling. With fewer images than threads, each image's GEMM is split
+/// across the pool instead (the GEMM's bits do not depend on its split either).
 /// <para>
 /// Scratch (a column matrix per thread, the weight partials) grows to the largest shape seen and is
 /// kept, so a training step allocates nothing after its first.
@@ -37,6 +38,7 @@ internal sealed unsafe class ConvolutionJob(WorkerPool pool, ICacheBlockedGemm g
     private float* dWeight;
     private int chunks;
     private int work;
+    private bool splitEachGemm;
 
     private enum Pass
     {
@@ -93,14 +95,17 @@ internal sealed unsafe class ConvolutionJob(WorkerPool pool, ICacheBlockedGemm g
                 buffer.Reserve(length);
             }
         }
-        if (items < 2 || pool.Threads == 1)
-        {
-            Execute(0, items, 0);
-        }
-        else
+        if (items >= pool.Threads)
         {
             work = items;
             pool.Run(this);
+        }
+        else
+        {
+            // Too few images to go round (a prediction, one image): one at a time, each GEMM split across the pool.
+            splitEachGemm = true;
+            Execute(0, items, 0);
+            splitEachGemm = false;
         }
         // The pointers are the finished op's; none may be read by mistake in a later one.
         x = weight = bias = y = dY = dX = dWeight = null;
@@ -124,7 +129,7 @@ internal sealed unsafe class ConvolutionJob(WorkerPool pool, ICacheBlockedGemm g
                 {
                     var image = x + item * imageLength;
                     var b = Lower(image, cols);
-                    gemm.MultiplyOnThread(new GemmProblem(false, false, k, pq, crs, weight, b,
+                    Multiply(new GemmProblem(false, false, k, pq, crs, weight, b,
                         new GemmOutput(y + item * outputLength, 1f, 0f, null, activation, rowBias: bias)), thread);
                     break;
                 }
@@ -132,7 +137,7 @@ internal sealed unsafe class ConvolutionJob(WorkerPool pool, ICacheBlockedGemm g
                 {
                     var gradient = dX + item * imageLength;
                     var target = Im2Col.IsIdentity(shape) ? gradient : cols;
-                    gemm.MultiplyOnThread(new GemmProblem(true, false, crs, pq, k, weight, dY + item * outputLength,
+                    Multiply(new GemmProblem(true, false, crs, pq, k, weight, dY + item * outputLength,
                         new GemmOutput(target, 1f, 0f, null, null)), thread);
                     if (target != gradient)
                     {
@@ -148,12 +153,25 @@ internal sealed unsafe class ConvolutionJob(WorkerPool pool, ICacheBlockedGemm g
                     for (var n = first; n < last; n++)
                     {
                         var b = Lower(x + n * imageLength, cols);
-                        gemm.MultiplyOnThread(new GemmProblem(false, true, k, crs, pq, dY + n * outputLength, b,
+                        Multiply(new GemmProblem(false, true, k, crs, pq, dY + n * outputLength, b,
                             new GemmOutput(target, 1f, n == first ? 0f : 1f, null, null)), thread);
                     }
                     break;
                 }
             }
+        }
+    }
+
+    /// <summary>One image's GEMM: on this thread alone, or across the pool when the images are too few to share out.</summary>
+    private void Multiply(in GemmProblem problem, int thread)
+    {
+        if (splitEachGemm)
+        {
+            gemm.Multiply(problem);
+        }
+        else
+        {
+            gemm.MultiplyOnThread(problem, thread);
         }
     }
 

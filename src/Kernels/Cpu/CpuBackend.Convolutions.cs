@@ -1,5 +1,6 @@
 using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics;
+using System.Runtime.Intrinsics.X86;
 
 namespace Descent.Kernels.Cpu;
 
@@ -101,11 +102,11 @@ internal unsafe struct MaxPoolForwardKernel(float* x, float* y, int* argmax, Poo
                         var rowStart = (p * stride + r) * width + q * stride;
                         for (var s = 0; s < kernel; s++)
                         {
+                            // Selects rather than branches: on real activations the winner is unpredictable.
                             var value = input[rowStart + s];
-                            if (value > max || (float.IsNaN(value) && !float.IsNaN(max)))
-                            {
-                                (best, max) = (rowStart + s, value);
-                            }
+                            var better = value > max | (float.IsNaN(value) & !float.IsNaN(max));
+                            best = better ? rowStart + s : best;
+                            max = better ? value : max;
                         }
                     }
                     y[output] = max;
@@ -155,7 +156,7 @@ internal unsafe struct DropoutKernel(float* input, float* output, DropoutStep st
     public readonly void Execute(int start, int end)
     {
         var scale = step.KeptScale;
-        var threshold = Vector256.Create((ulong)Math.Ceiling(step.Probability * 16777216.0));
+        var threshold = Vector256.Create((long)Math.Ceiling(step.Probability * 16777216.0));
         var low = Vector256.Create(0xFFFFFFFFUL);
         var multiplier0 = Vector256.Create((ulong)Multiplier0);
         var multiplier1 = Vector256.Create((ulong)Multiplier1);
@@ -170,9 +171,8 @@ internal unsafe struct DropoutKernel(float* input, float* output, DropoutStep st
             uint k0 = step.Seed, k1 = step.Stream;
             for (var round = 0; round < 10; round++)
             {
-                // Each lane's word is below 2^32, so the 64-bit product is the full 32 x 32 product.
-                var product0 = multiplier0 * c0;
-                var product1 = multiplier1 * c2;
+                var product0 = Multiply(multiplier0, c0);
+                var product1 = Multiply(multiplier1, c2);
                 var next0 = Vector256.ShiftRightLogical(product1, 32) ^ c1 ^ Vector256.Create((ulong)k0);
                 var next2 = Vector256.ShiftRightLogical(product0, 32) ^ c3 ^ Vector256.Create((ulong)k1);
                 c1 = product1 & low;
@@ -182,7 +182,8 @@ internal unsafe struct DropoutKernel(float* input, float* output, DropoutStep st
                 k0 += KeyStep0;
                 k1 += KeyStep1;
             }
-            var kept = Vector256.GreaterThanOrEqual(Vector256.ShiftRightLogical(c0, 8), threshold).ExtractMostSignificantBits();
+            // Both sides are below 2^24: a signed compare, which AVX2 has, is the unsigned one.
+            var kept = Vector256.GreaterThanOrEqual(Vector256.ShiftRightLogical(c0, 8).AsInt64(), threshold).ExtractMostSignificantBits();
             for (var lane = 0; lane < 4; lane++)
             {
                 output[i + lane] = (kept & (1u << lane)) != 0 ? input[i + lane] * scale : 0f;
@@ -193,6 +194,14 @@ internal unsafe struct DropoutKernel(float* input, float* output, DropoutStep st
             output[i] = DropoutMask.Keep((uint)i, step) ? input[i] * scale : 0f;
         }
     }
+
+    /// <summary>
+    /// The full 64-bit products of lanes below 2^32: one vpmuludq where AVX2 is present (a general
+    /// 64-bit multiply is several instructions, or a slow one).
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector256<ulong> Multiply(Vector256<ulong> left, Vector256<ulong> right) =>
+        Avx2.IsSupported ? Avx2.Multiply(left.AsUInt32(), right.AsUInt32()) : left * right;
 }
 
 /// <summary>
