@@ -48,21 +48,8 @@ public sealed partial class IlgpuBackend
         switch (algorithm == GemmAlgorithm.Auto ? Shape.AutoGemm : algorithm)
         {
             case GemmAlgorithm.SharedMemoryRegisterBlocks:
-            {
-                launchGemmSharedMemoryRegisterBlocks ??= accelerator.LoadStreamKernel<ArrayView<float>, ArrayView<float>,
-                    ArrayView<float>, GemmLayout, float, float, ArrayView<float>, int, int>(GemmSharedMemoryRegisterBlocksKernel);
-                // Whole 8 x 8 blocks per thread, whatever the shape asks for.
-                var side = Shape.RegisterBlockTile / RegisterRow.Width;
-                var tile = side * RegisterRow.Width;
-                var depth = Shape.RegisterBlockDepth;
-                var config = new KernelConfig(
-                    new Index2D((layout.M + tile - 1) / tile, (layout.N + tile - 1) / tile),
-                    new Index2D(side, side),
-                    SharedMemoryConfig.RequestDynamic<float>(4 * depth * RegisterBlockTilePitch(tile, depth)));
-                Launches++;
-                launchGemmSharedMemoryRegisterBlocks(config, a, b, c, layout, alpha, beta, bias, activation, depth);
+                LaunchRegisterBlockGemm(layout, a, b, c, alpha, beta, bias, activation, splits: 1);
                 break;
-            }
             case GemmAlgorithm.SharedMemoryTiles:
             {
                 launchGemmSharedMemoryTiles ??= accelerator.LoadStreamKernel<ArrayView<float>, ArrayView<float>, ArrayView<float>,
@@ -87,6 +74,40 @@ public sealed partial class IlgpuBackend
             }
         }
     }
+
+    /// <summary>
+    /// One launch of the register-blocks GEMM. With <paramref name="splits"/> above 1 it splits K into that many
+    /// chunks, a layer of groups each (grid z), and chunk z writes its partial product, with the epilogue, to
+    /// c[z M N ..]: for a product with few blocks of C and a long K (a convolution's weight gradient: 64 x 288
+    /// outputs, K = 36864), whose few groups would otherwise leave most of a GPU idle. The caller then sums the partials.
+    /// </summary>
+    private void LaunchRegisterBlockGemm(GemmLayout layout, ArrayView<float> a, ArrayView<float> b, ArrayView<float> c, float alpha,
+        float beta, ArrayView<float> bias, int activation, int splits)
+    {
+        launchGemmSharedMemoryRegisterBlocks ??= accelerator.LoadStreamKernel<ArrayView<float>, ArrayView<float>,
+            ArrayView<float>, GemmLayout, float, float, ArrayView<float>, int, int>(GemmSharedMemoryRegisterBlocksKernel);
+        var (side, tile) = RegisterBlockSides();
+        var depth = Shape.RegisterBlockDepth;
+        var config = new KernelConfig(
+            new Index3D((layout.M + tile - 1) / tile, (layout.N + tile - 1) / tile, splits),
+            new Index3D(side, side, 1),
+            SharedMemoryConfig.RequestDynamic<float>(4 * depth * RegisterBlockTilePitch(tile, depth)));
+        Launches++;
+        launchGemmSharedMemoryRegisterBlocks(config, a, b, c, layout, alpha, beta, bias, activation, depth);
+    }
+
+    /// <summary>The register-blocks GEMM's group side S and block side 8S: whole 8 x 8 blocks per thread, whatever the shape asks for.</summary>
+    private (int Side, int Tile) RegisterBlockSides()
+    {
+        var side = Shape.RegisterBlockTile / RegisterRow.Width;
+        return (side, side * RegisterRow.Width);
+    }
+
+    /// <summary>
+    /// How far along K each of <paramref name="splits"/> chunks of a split register-blocks GEMM reaches: whole steps
+    /// of <paramref name="depth"/>. The last chunks may be short or empty (an empty one writes zeros).
+    /// </summary>
+    private static int SplitChunk(int k, int depth, int splits) => ((k + depth - 1) / depth + splits - 1) / splits * depth;
 
     /// <summary>
     /// <see cref="GemmAlgorithm.Naive"/>: one dot product per output element; threads walk the M*N
@@ -202,9 +223,10 @@ public sealed partial class IlgpuBackend
     /// Tiles are stored k-major (element (i, k) at k * pitch + i), so each k's 8 values are one strided row.
     /// </para>
     /// <para>
-    /// Launch: groups of (S, S) threads, x along the columns; grid (ceil(M/8S), ceil(N/8S)), row blocks in
+    /// Launch: groups of (S, S) threads, x along the columns; grid (ceil(M/8S), ceil(N/8S), splits), row blocks in
     /// x as for shared-memory tiles; dynamic shared memory of 4 D <see cref="RegisterBlockTilePitch"/> floats
-    /// (two pairs of tiles: 32.5 KiB on a GPU).
+    /// (two pairs of tiles: 32.5 KiB on a GPU). With one split (grid z of 1) the groups add the whole of K; with
+    /// more, see <see cref="LaunchRegisterBlockGemm"/>.
     /// </para>
     /// </summary>
     [IlgpuKernel(ExplicitlyGrouped = true)]
@@ -231,31 +253,37 @@ public sealed partial class IlgpuBackend
         var inside = rowBase + ty < layout.M && colBase + tx < layout.N;
         var aStaging = new TileStaging(thread, threads, tile, depth, alongK: layout.AColStride == 1);
         var bStaging = new TileStaging(thread, threads, tile, depth, alongK: layout.BRowStride == 1);
+        // This group's chunk of K, and its block of c: all of K and c itself unless K is split (grid z).
+        var chunk = Grid.DimZ == 1 ? layout.K : SplitChunk(layout.K, depth, Grid.DimZ);
+        var kStart = Grid.IdxZ * chunk;
+        var kEnd = Math.Min(layout.K, kStart + chunk);
+        var output = c.SubView((long)Grid.IdxZ * layout.M * layout.N, (long)layout.M * layout.N);
 
-        StageTile(aStaging, a, rowBase, layout.M, layout.ARowStride, 0, layout.K, layout.AColStride, shared.SubView(0, tileFloats), pitch);
-        StageTile(bStaging, b, colBase, layout.N, layout.BColStride, 0, layout.K, layout.BRowStride, shared.SubView(tileFloats, tileFloats),
+        StageTile(aStaging, a, rowBase, layout.M, layout.ARowStride, kStart, kEnd, layout.AColStride, shared.SubView(0, tileFloats),
             pitch);
+        StageTile(bStaging, b, colBase, layout.N, layout.BColStride, kStart, kEnd, layout.BRowStride,
+            shared.SubView(tileFloats, tileFloats), pitch);
         Group.Barrier();
 
         RegisterRow c0 = default, c1 = default, c2 = default, c3 = default, c4 = default, c5 = default, c6 = default, c7 = default;
         var current = 0;
-        for (var kBase = 0; kBase < layout.K; kBase += depth)
+        for (var kBase = kStart; kBase < kEnd; kBase += depth)
         {
             // The other pair was last read in the previous step, which every thread finished before the
             // barrier that ended it, so it may be overwritten now.
             var next = 2 * tileFloats - current;
             var nextK = kBase + depth;
-            if (nextK < layout.K)
+            if (nextK < kEnd)
             {
-                StageTile(aStaging, a, rowBase, layout.M, layout.ARowStride, nextK, layout.K, layout.AColStride,
+                StageTile(aStaging, a, rowBase, layout.M, layout.ARowStride, nextK, kEnd, layout.AColStride,
                     shared.SubView(next, tileFloats), pitch);
-                StageTile(bStaging, b, colBase, layout.N, layout.BColStride, nextK, layout.K, layout.BRowStride,
+                StageTile(bStaging, b, colBase, layout.N, layout.BColStride, nextK, kEnd, layout.BRowStride,
                     shared.SubView(next + tileFloats, tileFloats), pitch);
             }
 
-            // The last step stops at K rather than adding the tiles' zero padding: the sums stay those of
-            // k = 0 .. K-1 exactly.
-            var steps = inside ? Math.Min(depth, layout.K - kBase) : 0;
+            // The last step stops at the chunk's end rather than adding the tiles' zero padding: the sums stay
+            // those of k = kStart .. kEnd-1 exactly.
+            var steps = inside ? Math.Min(depth, kEnd - kBase) : 0;
             for (var k = 0; k < steps; k++)
             {
                 var aValues = RegisterRow.Load(shared, current + k * pitch + ty, side);
@@ -291,8 +319,8 @@ public sealed partial class IlgpuBackend
             };
             for (var j = 0; j < RegisterRow.Width; j++)
             {
-                StoreGemmOutput(RegisterRow.Element(sums, j), rowBase + ty + i * side, colBase + tx + j * side, layout, c, alpha, beta,
-                    bias, activation);
+                StoreGemmOutput(RegisterRow.Element(sums, j), rowBase + ty + i * side, colBase + tx + j * side, layout, output, alpha,
+                    beta, bias, activation);
             }
         }
     }

@@ -25,7 +25,8 @@ namespace Descent.Kernels.Ilgpu;
 /// </param>
 /// <param name="LossGroup">
 /// Threads of the one group a loss launches: they take the rows in turn, meet at a barrier, and then the
-/// first of them sums the batch in row order. 256 on a GPU; one per core on the CPU accelerator.
+/// first of them sums the batch in row order. 256 on a GPU; one per core on the CPU accelerator. A
+/// convolution's bias gradient reduces each channel with a group of the same width.
 /// </param>
 /// <param name="AutoGemm">
 /// The GEMM that Auto runs: shared-memory register blocks on GPUs; naive on the CPU accelerator run for

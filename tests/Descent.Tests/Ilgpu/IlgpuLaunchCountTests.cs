@@ -8,8 +8,9 @@ namespace Descent.Tests.Ilgpu;
 /// Launches per op, read from the backend's launch counter: on a GPU each launch costs microseconds whatever
 /// its work, and a training step's ops are small, so a 784-128-10 step is held to 11 launches. Every op a
 /// step runs is one launch: the linear forward with its bias and activation, a loss with its metric slot,
-/// each GEMM of the backward, the bias and activation backwards, the optimizer, the batch gather.
-/// (The whole step is counted with the engine.)
+/// each GEMM of the backward, the bias and activation backwards, the optimizer, the batch gather. A convolution
+/// is its GEMM and the layout changes around it (three or four launches, five when a GPU splits the weight
+/// gradient); pooling, dropout and Adadelta are one launch each. (The whole step is counted with the engine.)
 /// </summary>
 public sealed class IlgpuLaunchCountTests : IDisposable
 {
@@ -141,6 +142,88 @@ public sealed class IlgpuLaunchCountTests : IDisposable
 
         Assert.Equal(1, LaunchesOf(() =>
             backend.GatherBatch(pixels, labels, order, 3, Rows, Inputs, 1f / 255, 0f, inputs, batchLabels)));
+    }
+
+    /// <summary>
+    /// A convolution is a GEMM between two layout changes: im2col (or dY to channels-last), the GEMM, the transpose
+    /// back (or col2im); the weight gradient adds the bias sums. Fixed counts, whatever the shape below the scratch limit.
+    /// </summary>
+    [Fact]
+    public void ConvolutionsAreAGemmAndTheirLayoutChanges()
+    {
+        var shape = new Conv2dShape(Batch: 3, InChannels: 2, Height: 6, Width: 5, OutChannels: 4, KernelHeight: 3, KernelWidth: 2,
+            Stride: 1, Padding: 1);
+        using var x = backend.Allocate<float>((int)shape.InputLength);
+        using var weight = backend.Allocate<float>((int)shape.WeightLength);
+        using var bias = backend.Allocate<float>(shape.OutChannels);
+        using var y = backend.Allocate<float>((int)shape.OutputLength);
+
+        Assert.Equal(3, LaunchesOf(() => backend.Conv2dForward(x, weight, bias, y, shape, Activation.Relu)));
+        Assert.Equal(3, LaunchesOf(() => backend.Conv2dBackwardInput(y, weight, x, shape)));
+        Assert.Equal(4, LaunchesOf(() => backend.Conv2dBackwardWeight(y, x, weight, bias, shape)));
+    }
+
+    /// <summary>
+    /// On a GPU's shape a weight gradient with a long K and one block of C splits K (the GEMM, then the sum of its
+    /// chunks: five launches), and gives the numbers the unsplit GEMM of the CPU accelerator's shape gives. The
+    /// conformance suite's GPU-shaped check runs the same path, bounds-checked, in a process of its own first.
+    /// </summary>
+    [Fact]
+    public void OnAGpuShapeTheWeightGradientSplitsItsLongSum()
+    {
+        var shape = new Conv2dShape(Batch: 1, InChannels: 1, Height: 28, Width: 28, OutChannels: 4, KernelHeight: 3, KernelWidth: 3,
+            Stride: 1, Padding: 0);
+        using var gpuShaped = IlgpuBackend.CreateCpu(gpuShaped: true);
+        var x = Enumerable.Range(0, (int)shape.InputLength).Select(i => MathF.Sin(i * 0.7f)).ToArray();
+        var dY = Enumerable.Range(0, (int)shape.OutputLength).Select(i => MathF.Cos(i * 0.3f)).ToArray();
+
+        var (split, splitLaunches) = WeightGradient(gpuShaped, shape, x, dY);
+        var (whole, wholeLaunches) = WeightGradient(backend, shape, x, dY);
+
+        Assert.Equal(5, splitLaunches);
+        Assert.Equal(4, wholeLaunches);
+        for (var i = 0; i < whole.Length; i++)
+        {
+            Assert.True(MathF.Abs(whole[i] - split[i]) <= 1e-4f * (1f + MathF.Abs(whole[i])), $"element {i}: {whole[i]} against {split[i]}");
+        }
+    }
+
+    /// <summary>dW then dBias of one convolution on <paramref name="on"/>, and the launches the op took.</summary>
+    private static (float[] Values, long Launches) WeightGradient(IlgpuBackend on, Conv2dShape shape, float[] x, float[] dY)
+    {
+        using var xBuffer = on.Allocate<float>(x.Length);
+        using var dYBuffer = on.Allocate<float>(dY.Length);
+        using var dWeight = on.Allocate<float>((int)shape.WeightLength);
+        using var dBias = on.Allocate<float>(shape.OutChannels);
+        on.Upload<float>(xBuffer, x);
+        on.Upload<float>(dYBuffer, dY);
+        var before = on.Launches;
+        on.Conv2dBackwardWeight(dYBuffer, xBuffer, dWeight, dBias, shape);
+        var launches = on.Launches - before;
+        var values = new float[shape.WeightLength + shape.OutChannels];
+        on.Download<float>(dWeight, values.AsSpan(0, (int)shape.WeightLength));
+        on.Download<float>(dBias, values.AsSpan((int)shape.WeightLength));
+        return (values, launches);
+    }
+
+    [Fact]
+    public void PoolingDropoutAndAdadeltaAreOneLaunchEach()
+    {
+        var pool = new Pool2dShape(Batch: 2, Channels: 3, Height: 6, Width: 6, Kernel: 2, Stride: 2);
+        using var x = backend.Allocate<float>((int)pool.InputLength);
+        using var y = backend.Allocate<float>((int)pool.OutputLength);
+        using var argmax = backend.Allocate<int>((int)pool.OutputLength);
+        var step = new DropoutStep(0.25f, 1, 0, 3);
+        var count = (int)pool.InputLength;
+        using var gradients = backend.Allocate<float>(count);
+        using var square = backend.Allocate<float>(count);
+        using var delta = backend.Allocate<float>(count);
+
+        Assert.Equal(1, LaunchesOf(() => backend.MaxPool2dForward(x, y, argmax, pool)));
+        Assert.Equal(1, LaunchesOf(() => backend.MaxPool2dBackward(y, argmax, x, pool)));
+        Assert.Equal(1, LaunchesOf(() => backend.DropoutForward(x, x, count, step)));
+        Assert.Equal(1, LaunchesOf(() => backend.DropoutBackward(x, x, count, step)));
+        Assert.Equal(1, LaunchesOf(() => backend.AdadeltaUpdate(x, gradients, square, delta, count, new AdadeltaStep(1f, 0.9f, 1e-6f, 0f))));
     }
 
     /// <summary>Launches queued by <paramref name="op"/>, which it must also have run to the end without failing.</summary>

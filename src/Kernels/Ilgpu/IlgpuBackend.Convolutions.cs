@@ -1,0 +1,585 @@
+using ILGPU;
+using ILGPU.Algorithms;
+using ILGPU.Runtime;
+
+namespace Descent.Kernels.Ilgpu;
+
+// The ops of convolutional nets. Tensors are NCHW: x and dX (N,C,H,W), weight and dWeight (K,C,R,S),
+// bias and dBias (K), y and dY (N,K,P,Q); pooling's argmax is (N,C,P,Q).
+// A convolution is a GEMM over the whole batch, run by the GEMM kernels of IlgpuBackend.Gemm.cs:
+//   y      (N*P*Q, K)     = columns (N*P*Q, C*R*S) * weight^T, bias and activation in the GEMM's epilogue;
+//   dCols  (N*P*Q, C*R*S) = dY (N*P*Q, K) * weight (K, C*R*S), then gathered into dX;
+//   dW     (K, C*R*S)     = dY^T (K, N*P*Q) * columns (N*P*Q, C*R*S); dBias sums each channel of dY, a group per channel.
+// columns is im2col's matrix: row (n, p, q) holds the R*S window of every input channel that output reads.
+// The GEMMs read and write the channels-last layout (N*P*Q, K), so y and dY pass through one transposing
+// kernel each way. The column matrix and the channels-last matrix live in two scratch buffers of the
+// backend, grown to the largest shape seen and then reused: ops run in queue order on one stream, so every
+// op and layer can share them, and a training step of fixed shapes allocates nothing. A third scratch holds
+// the partial products of the weight gradient's GEMM when a GPU splits its long K.
+public sealed partial class IlgpuBackend
+{
+    /// <summary>
+    /// The most floats a convolution's scratch matrix may hold (1 GiB by default): a larger batch is convolved in
+    /// slices of whole samples, which also keeps every GEMM index inside an int. Settable so tests can slice small batches.
+    /// </summary>
+    internal long MaxColumnElements { get; set; } = 1L << 28;
+
+    private MemoryBuffer1D<float, Stride1D.Dense>? columnScratch;
+    private MemoryBuffer1D<float, Stride1D.Dense>? channelsLastScratch;
+    private MemoryBuffer1D<float, Stride1D.Dense>? splitScratch;
+
+    /// <summary>
+    /// The fewest groups a split weight-gradient GEMM aims for: a floor under the device's count, which also
+    /// makes the GPU-shaped CPU accelerator (a device of one multiprocessor) split, so its check runs the split.
+    /// </summary>
+    private const int MinSplitGroups = 8;
+
+    /// <summary>The fewest steps along K (of the GEMM's depth) a chunk of a split GEMM takes, so its arithmetic outweighs writing its partial.</summary>
+    private const int MinStepsPerSplit = 4;
+
+    private Action<Index1D, ArrayView<float>, ArrayView<float>, Conv2dShape, int>? launchImageToColumns;
+    private Action<Index1D, ArrayView<float>, ArrayView<float>, Conv2dShape, int>? launchColumnsToImage;
+    private Action<Index1D, ArrayView<float>, ArrayView<float>, int, int, int, int>? launchChannelsToLast;
+    private Action<Index1D, ArrayView<float>, ArrayView<float>, int, int, int, int>? launchChannelsToFirst;
+    private Action<KernelConfig, ArrayView<float>, ArrayView<float>, int, int, int, float>? launchConvolutionBiasBackward;
+    private Action<Index1D, ArrayView<float>, ArrayView<float>, int, int, float, int>? launchSumSplits;
+    private Action<Index1D, ArrayView<float>, ArrayView<float>, ArrayView<int>, Pool2dShape, int>? launchMaxPoolForward;
+    private Action<Index1D, ArrayView<float>, ArrayView<int>, ArrayView<float>, Pool2dShape, int>? launchMaxPoolBackward;
+    private Action<Index1D, ArrayView<float>, ArrayView<float>, int, DropoutStep, float, int>? launchDropout;
+    private Action<Index1D, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, int, AdadeltaStep, int>? launchAdadelta;
+
+    // ---------------------------------------------------------------- convolution
+
+    /// <summary>Per slice of the batch: im2col, the GEMM with bias and activation, the transpose into y. Three launches.</summary>
+    protected override void Conv2dForwardCore(DeviceBuffer<float> x, DeviceBuffer<float> weight, DeviceBuffer<float> bias,
+        DeviceBuffer<float> y, Conv2dShape shape, Activation? activation)
+    {
+        var kind = activation is { } f ? ActivationKind(f) : NoActivation;
+        var slice = SamplesPerSlice(shape);
+        for (var first = 0; first < shape.Batch; first += slice)
+        {
+            var part = shape with { Batch = Math.Min(slice, shape.Batch - first) };
+            var columns = ImageToColumns(SampleView(x, first, part.InputLength / part.Batch, part.Batch), part);
+            var channelsLast = ChannelsLastScratch(part);
+            LaunchGemm(new GemmLayout(false, true, ChannelsLastRows(part), part.OutChannels, ColumnWidth(part)), columns, View(weight),
+                channelsLast, 1f, 0f, View(bias), kind, GemmAlgorithm.Auto);
+            LaunchChannelsToFirst(channelsLast, SampleView(y, first, part.OutputLength / part.Batch, part.Batch), part);
+        }
+    }
+
+    /// <summary>Per slice of the batch: dY to channels-last, the GEMM into the column scratch, the gather into dX. Three launches.</summary>
+    protected override void Conv2dBackwardInputCore(DeviceBuffer<float> dY, DeviceBuffer<float> weight, DeviceBuffer<float> dX,
+        Conv2dShape shape)
+    {
+        var slice = SamplesPerSlice(shape);
+        for (var first = 0; first < shape.Batch; first += slice)
+        {
+            var part = shape with { Batch = Math.Min(slice, shape.Batch - first) };
+            var channelsLast = ChannelsToLast(SampleView(dY, first, part.OutputLength / part.Batch, part.Batch), part);
+            var columns = ColumnScratch(part);
+            LaunchGemm(new GemmLayout(false, false, ChannelsLastRows(part), ColumnWidth(part), part.OutChannels), channelsLast,
+                View(weight), columns, 1f, 0f, View(weight).SubView(0, 0), NoActivation, GemmAlgorithm.Auto);
+            launchColumnsToImage ??= accelerator.LoadAutoGroupedStreamKernel<Index1D, ArrayView<float>, ArrayView<float>, Conv2dShape,
+                int>(ColumnsToImageKernel);
+            var threads = Threads(part.InputLength);
+            Launches++;
+            launchColumnsToImage(threads, columns, SampleView(dX, first, part.InputLength / part.Batch, part.Batch), part, threads);
+        }
+    }
+
+    /// <summary>
+    /// Per slice of the batch: dY to channels-last, im2col of x, the GEMM into dW and the channel sums into dBias:
+    /// four launches. Later slices add onto the first (beta 1), so the sums run over the samples in order.
+    /// </summary>
+    protected override void Conv2dBackwardWeightCore(DeviceBuffer<float> dY, DeviceBuffer<float> x, DeviceBuffer<float> dWeight,
+        DeviceBuffer<float> dBias, Conv2dShape shape)
+    {
+        var slice = SamplesPerSlice(shape);
+        for (var first = 0; first < shape.Batch; first += slice)
+        {
+            var part = shape with { Batch = Math.Min(slice, shape.Batch - first) };
+            var beta = first == 0 ? 0f : 1f;
+            var dYSlice = SampleView(dY, first, part.OutputLength / part.Batch, part.Batch);
+            var channelsLast = ChannelsToLast(dYSlice, part);
+            var columns = ImageToColumns(SampleView(x, first, part.InputLength / part.Batch, part.Batch), part);
+            LaunchWeightGradientGemm(new GemmLayout(true, false, part.OutChannels, ColumnWidth(part), ChannelsLastRows(part)), channelsLast,
+                columns, View(dWeight), beta);
+            launchConvolutionBiasBackward ??= accelerator.LoadStreamKernel<ArrayView<float>, ArrayView<float>, int, int, int, float>(
+                ConvolutionBiasBackwardKernel);
+            // A group per output channel; the loss group's width, the shape's one-group reduction.
+            var group = Shape.LossGroup;
+            Launches++;
+            launchConvolutionBiasBackward(new KernelConfig(part.OutChannels, group, SharedMemoryConfig.RequestDynamic<float>(group)),
+                dYSlice, View(dBias), part.Batch, part.OutChannels, part.OutHeight * part.OutWidth, beta);
+        }
+    }
+
+    /// <summary>
+    /// dW = dY^T columns + beta dW, the GEMM with a long K (N*P*Q) and few outputs. On the register-blocks GEMM
+    /// (a GPU) K is split into chunks that fill the device, written to the split scratch and then summed in chunk
+    /// order: two launches, a fixed order. Elsewhere one GEMM launch.
+    /// </summary>
+    private void LaunchWeightGradientGemm(GemmLayout layout, ArrayView<float> channelsLast, ArrayView<float> columns,
+        ArrayView<float> dWeight, float beta)
+    {
+        var splits = WeightGradientSplits(layout);
+        if (splits == 1)
+        {
+            LaunchGemm(layout, channelsLast, columns, dWeight, 1f, beta, dWeight.SubView(0, 0), NoActivation, GemmAlgorithm.Auto);
+            return;
+        }
+        var outputs = layout.M * layout.N;
+        var partials = Scratch(ref splitScratch, (long)splits * outputs);
+        LaunchRegisterBlockGemm(layout, channelsLast, columns, partials, 1f, 0f, dWeight.SubView(0, 0), NoActivation, splits);
+        launchSumSplits ??= accelerator.LoadAutoGroupedStreamKernel<Index1D, ArrayView<float>, ArrayView<float>, int, int, float, int>(
+            SumSplitsKernel);
+        var threads = Threads(outputs);
+        Launches++;
+        launchSumSplits(threads, partials, dWeight, outputs, splits, beta, threads);
+    }
+
+    /// <summary>
+    /// Chunks of K for a weight gradient: 1 unless the GEMM is the register-blocks one; then enough to give the
+    /// device's groups work (at least <see cref="MinSplitGroups"/>), each chunk at least
+    /// <see cref="MinStepsPerSplit"/> steps deep. The example net's second convolution at batch 64 on an H200
+    /// (1056 groups of 256 threads fill it; 3 blocks of C; 2304 steps of 16) gets 352 chunks of 7 steps.
+    /// </summary>
+    private int WeightGradientSplits(GemmLayout layout)
+    {
+        if (Shape.AutoGemm != GemmAlgorithm.SharedMemoryRegisterBlocks)
+        {
+            return 1;
+        }
+        var (side, tile) = RegisterBlockSides();
+        var blocks = (layout.M + tile - 1) / tile * ((layout.N + tile - 1) / tile);
+        var groupsToFill = Math.Max(MinSplitGroups, Shape.GridStrideThreads / (side * side));
+        var steps = (layout.K + Shape.RegisterBlockDepth - 1) / Shape.RegisterBlockDepth;
+        return Math.Clamp((groupsToFill + blocks - 1) / blocks, 1, Math.Max(1, steps / MinStepsPerSplit));
+    }
+
+    /// <summary>
+    /// c[i] = beta * c[i] + the sum over z = 0, 1, ... of partials[z * count + i]: the chunks of a split GEMM added
+    /// in order; beta 0 never reads c.
+    /// </summary>
+    [IlgpuKernel]
+    internal static void SumSplitsKernel(Index1D index, ArrayView<float> partials, ArrayView<float> c, int count, int splits, float beta,
+        int stride)
+    {
+        for (long i = index; i < count; i += stride)
+        {
+            var total = 0f;
+            for (var split = 0; split < splits; split++)
+            {
+                total += partials[split * (long)count + i];
+            }
+            c[i] = beta == 0f ? total : beta * c[i] + total;
+        }
+    }
+
+    /// <summary>
+    /// dBias[k] = beta * dBias[k] + the sum of dY (N,K,P,Q) over n, p, q: one group per channel k. Thread t adds
+    /// elements t, t + T, ... of the channel's N*P*Q in order, the first thread then adds the T partial sums in
+    /// order: a fixed order for a given group width, and no atomics. A GPU reduces the N*P*Q values (36864 for
+    /// the example net's second convolution at batch 64) with a group of threads rather than one thread's chain
+    /// of dependent loads.
+    /// </summary>
+    [IlgpuKernel(ExplicitlyGrouped = true)]
+    internal static void ConvolutionBiasBackwardKernel(ArrayView<float> dY, ArrayView<float> dBias, int batch, int channels,
+        int spatial, float beta)
+    {
+        var partials = SharedMemory.GetDynamic<float>();
+        var channel = Grid.IdxX;
+        var count = batch * spatial;
+        var sum = 0f;
+        for (var element = Group.IdxX; element < count; element += Group.DimX)
+        {
+            sum += dY[(element / spatial * channels + channel) * spatial + element % spatial];
+        }
+        partials[Group.IdxX] = sum;
+        Group.Barrier();
+        if (!Group.IsFirstThread)
+        {
+            return;
+        }
+        var total = 0f;
+        for (var thread = 0; thread < Group.DimX; thread++)
+        {
+            total += partials[thread];
+        }
+        dBias[channel] = beta == 0f ? total : beta * dBias[channel] + total;
+    }
+
+    /// <summary>
+    /// Samples per slice: the whole batch unless its column matrix would pass <see cref="MaxColumnElements"/>.
+    /// </summary>
+    /// <exception cref="InvalidInputException">One sample's column matrix alone is larger than that.</exception>
+    private int SamplesPerSlice(Conv2dShape shape)
+    {
+        var perSample = (long)shape.OutHeight * shape.OutWidth * Math.Max(ColumnWidth(shape), shape.OutChannels);
+        return perSample <= MaxColumnElements
+            ? (int)Math.Min(shape.Batch, MaxColumnElements / perSample)
+            : throw new InvalidInputException(
+                $"convolution {shape} needs {perSample} floats of im2col scratch per sample, more than the {MaxColumnElements} allowed");
+    }
+
+    /// <summary>The GEMMs' rows: one per output position of every sample, N*P*Q.</summary>
+    private static int ChannelsLastRows(Conv2dShape shape) => shape.Batch * shape.OutHeight * shape.OutWidth;
+
+    /// <summary>The column matrix's width, C*R*S: the GEMMs' depth in the forward pass.</summary>
+    private static int ColumnWidth(Conv2dShape shape) => shape.InChannels * shape.KernelHeight * shape.KernelWidth;
+
+    /// <summary>Samples [first, first + count) of a batch tensor of <paramref name="sampleLength"/> floats per sample.</summary>
+    private static ArrayView<float> SampleView(DeviceBuffer<float> buffer, int first, long sampleLength, int count) =>
+        View(buffer).SubView(first * sampleLength, count * sampleLength);
+
+    /// <summary>im2col of <paramref name="x"/> into the column scratch: one launch.</summary>
+    private ArrayView<float> ImageToColumns(ArrayView<float> x, Conv2dShape shape)
+    {
+        var columns = ColumnScratch(shape);
+        launchImageToColumns ??= accelerator.LoadAutoGroupedStreamKernel<Index1D, ArrayView<float>, ArrayView<float>, Conv2dShape,
+            int>(ImageToColumnsKernel);
+        var threads = Threads(columns.Length);
+        Launches++;
+        launchImageToColumns(threads, x, columns, shape, threads);
+        return columns;
+    }
+
+    /// <summary>An output-shaped tensor (N,K,P,Q) into the channels-last scratch (N*P*Q, K): one launch.</summary>
+    private ArrayView<float> ChannelsToLast(ArrayView<float> source, Conv2dShape shape)
+    {
+        var channelsLast = ChannelsLastScratch(shape);
+        launchChannelsToLast ??= accelerator.LoadAutoGroupedStreamKernel<Index1D, ArrayView<float>, ArrayView<float>, int, int, int,
+            int>(ChannelsToLastKernel);
+        var threads = Threads(channelsLast.Length);
+        Launches++;
+        launchChannelsToLast(threads, source, channelsLast, shape.Batch, shape.OutChannels, shape.OutHeight * shape.OutWidth, threads);
+        return channelsLast;
+    }
+
+    /// <summary>The channels-last scratch (N*P*Q, K) into an output-shaped tensor (N,K,P,Q): one launch.</summary>
+    private void LaunchChannelsToFirst(ArrayView<float> channelsLast, ArrayView<float> destination, Conv2dShape shape)
+    {
+        launchChannelsToFirst ??= accelerator.LoadAutoGroupedStreamKernel<Index1D, ArrayView<float>, ArrayView<float>, int, int, int,
+            int>(ChannelsToFirstKernel);
+        var threads = Threads(destination.Length);
+        Launches++;
+        launchChannelsToFirst(threads, channelsLast, destination, shape.Batch, shape.OutChannels, shape.OutHeight * shape.OutWidth,
+            threads);
+    }
+
+    private ArrayView<float> ColumnScratch(Conv2dShape shape) =>
+        Scratch(ref columnScratch, (long)ChannelsLastRows(shape) * ColumnWidth(shape));
+
+    private ArrayView<float> ChannelsLastScratch(Conv2dShape shape) =>
+        Scratch(ref channelsLastScratch, (long)ChannelsLastRows(shape) * shape.OutChannels);
+
+    /// <summary>
+    /// The first <paramref name="length"/> floats of a scratch buffer, which is replaced by a larger one when it is
+    /// too small. Kernels already queued may still use the old one, so the stream is drained before it is freed;
+    /// that happens only when a larger shape first comes, never in a training step's steady state.
+    /// </summary>
+    private ArrayView<float> Scratch(ref MemoryBuffer1D<float, Stride1D.Dense>? scratch, long length)
+    {
+        if (scratch is null || scratch.Length < length)
+        {
+            if (scratch is not null)
+            {
+                stream.Synchronize();
+                scratch.Dispose();
+                scratch = null;
+            }
+            try
+            {
+                scratch = accelerator.Allocate1D<float>(length);
+            }
+            catch (Exception e) when (e is AcceleratorException or OutOfMemoryException)
+            {
+                throw new DeviceUnavailableException($"{Name} cannot allocate {length} floats of convolution scratch: {e.Message}", e);
+            }
+        }
+        return ((ArrayView<float>)scratch.View).SubView(0, length);
+    }
+
+    /// <summary>
+    /// im2col: columns (N*P*Q, C*R*S)[(n, p, q), (c, r, s)] = x[n, c, p*stride - pad + r, q*stride - pad + s], 0 outside x.
+    /// Threads walk the column matrix in storage order, so neighbouring threads write neighbouring floats.
+    /// </summary>
+    [IlgpuKernel]
+    internal static void ImageToColumnsKernel(Index1D index, ArrayView<float> x, ArrayView<float> columns, Conv2dShape shape,
+        int stride)
+    {
+        var outHeight = shape.OutHeight;
+        var outWidth = shape.OutWidth;
+        var window = shape.KernelHeight * shape.KernelWidth;
+        var width = shape.InChannels * window;
+        var count = columns.Length;
+        for (long i = index; i < count; i += stride)
+        {
+            // i < the scratch's length, which SamplesPerSlice keeps inside an int.
+            var element = (int)i;
+            var row = element / width;
+            var column = element % width;
+            var q = row % outWidth;
+            var p = row / outWidth % outHeight;
+            var n = row / (outWidth * outHeight);
+            var c = column / window;
+            var r = column % window / shape.KernelWidth;
+            var s = column % shape.KernelWidth;
+            var h = p * shape.Stride - shape.Padding + r;
+            var w = q * shape.Stride - shape.Padding + s;
+            var inside = h >= 0 && h < shape.Height && w >= 0 && w < shape.Width;
+            // Never index outside x, not even in a branch the compiler might turn into a select.
+            var source = inside ? ((n * shape.InChannels + c) * shape.Height + h) * shape.Width + w : 0;
+            columns[element] = inside ? x[source] : 0f;
+        }
+    }
+
+    /// <summary>
+    /// col2im as a gather: dX[n, c, h, w] = the sum, over the kernel offsets (r, s) in order, of
+    /// dColumns[(n, p, q), (c, r, s)] for the outputs (p, q) that read (h, w) through (r, s). Each thread writes its
+    /// own element of dX: no atomics, and the same sum in the same order on every run.
+    /// </summary>
+    [IlgpuKernel]
+    internal static void ColumnsToImageKernel(Index1D index, ArrayView<float> columns, ArrayView<float> dX, Conv2dShape shape,
+        int stride)
+    {
+        var outHeight = shape.OutHeight;
+        var outWidth = shape.OutWidth;
+        var window = shape.KernelHeight * shape.KernelWidth;
+        var width = shape.InChannels * window;
+        var count = dX.Length;
+        for (long i = index; i < count; i += stride)
+        {
+            var element = (int)i;
+            var w = element % shape.Width;
+            var h = element / shape.Width % shape.Height;
+            var c = element / (shape.Width * shape.Height) % shape.InChannels;
+            var n = element / (shape.Width * shape.Height * shape.InChannels);
+            var sum = 0f;
+            for (var r = 0; r < shape.KernelHeight; r++)
+            {
+                // Output row p reads input row h through r when p * stride - pad + r == h.
+                var rowOffset = h + shape.Padding - r;
+                var p = rowOffset / shape.Stride;
+                if (rowOffset < 0 || rowOffset % shape.Stride != 0 || p >= outHeight)
+                {
+                    continue;
+                }
+                for (var s = 0; s < shape.KernelWidth; s++)
+                {
+                    var columnOffset = w + shape.Padding - s;
+                    var q = columnOffset / shape.Stride;
+                    if (columnOffset < 0 || columnOffset % shape.Stride != 0 || q >= outWidth)
+                    {
+                        continue;
+                    }
+                    sum += columns[((n * outHeight + p) * outWidth + q) * width + c * window + r * shape.KernelWidth + s];
+                }
+            }
+            dX[element] = sum;
+        }
+    }
+
+    /// <summary>destination (N, S, C)[n, s, c] = source (N, C, S)[n, c, s]; threads walk the destination in storage order.</summary>
+    [IlgpuKernel]
+    internal static void ChannelsToLastKernel(Index1D index, ArrayView<float> source, ArrayView<float> destination, int batch,
+        int channels, int spatial, int stride)
+    {
+        long count = (long)batch * channels * spatial;
+        for (long i = index; i < count; i += stride)
+        {
+            var element = (int)i;
+            var c = element % channels;
+            var s = element / channels % spatial;
+            var n = element / (channels * spatial);
+            destination[element] = source[(n * channels + c) * spatial + s];
+        }
+    }
+
+    /// <summary>destination (N, C, S)[n, c, s] = source (N, S, C)[n, s, c]; threads walk the destination in storage order.</summary>
+    [IlgpuKernel]
+    internal static void ChannelsToFirstKernel(Index1D index, ArrayView<float> source, ArrayView<float> destination, int batch,
+        int channels, int spatial, int stride)
+    {
+        long count = (long)batch * channels * spatial;
+        for (long i = index; i < count; i += stride)
+        {
+            var element = (int)i;
+            var s = element % spatial;
+            var c = element / spatial % channels;
+            var n = element / (channels * spatial);
+            destination[element] = source[(n * spatial + s) * channels + c];
+        }
+    }
+
+    // ---------------------------------------------------------------- pooling
+
+    protected override void MaxPool2dForwardCore(DeviceBuffer<float> x, DeviceBuffer<float> y, DeviceBuffer<int> argmax,
+        Pool2dShape shape)
+    {
+        launchMaxPoolForward ??= accelerator.LoadAutoGroupedStreamKernel<Index1D, ArrayView<float>, ArrayView<float>, ArrayView<int>,
+            Pool2dShape, int>(MaxPoolForwardKernel);
+        var threads = Threads(shape.OutputLength);
+        Launches++;
+        launchMaxPoolForward(threads, View(x), View(y), View(argmax), shape, threads);
+    }
+
+    protected override void MaxPool2dBackwardCore(DeviceBuffer<float> dY, DeviceBuffer<int> argmax, DeviceBuffer<float> dX,
+        Pool2dShape shape)
+    {
+        launchMaxPoolBackward ??= accelerator.LoadAutoGroupedStreamKernel<Index1D, ArrayView<float>, ArrayView<int>, ArrayView<float>,
+            Pool2dShape, int>(MaxPoolBackwardKernel);
+        var threads = Threads(shape.InputLength);
+        Launches++;
+        launchMaxPoolBackward(threads, View(dY), View(argmax), View(dX), shape, threads);
+    }
+
+    /// <summary>
+    /// One output per thread: the maximum of its window, scanned in row-major order so the first of equal values
+    /// stays, and the first NaN replaces any number and then stays; argmax is its index h * W + w in the plane.
+    /// </summary>
+    [IlgpuKernel]
+    internal static void MaxPoolForwardKernel(Index1D index, ArrayView<float> x, ArrayView<float> y, ArrayView<int> argmax,
+        Pool2dShape shape, int stride)
+    {
+        var outHeight = shape.OutHeight;
+        var outWidth = shape.OutWidth;
+        var count = y.Length;
+        for (long i = index; i < count; i += stride)
+        {
+            var element = (int)i;
+            var q = element % outWidth;
+            var p = element / outWidth % outHeight;
+            var plane = element / (outWidth * outHeight);
+            var planeStart = plane * shape.Height * shape.Width;
+            var best = p * shape.Stride * shape.Width + q * shape.Stride;
+            var bestValue = x[planeStart + best];
+            for (var r = 0; r < shape.Kernel; r++)
+            {
+                for (var s = 0; s < shape.Kernel; s++)
+                {
+                    var candidate = (p * shape.Stride + r) * shape.Width + q * shape.Stride + s;
+                    var value = x[planeStart + candidate];
+                    if (value > bestValue || (XMath.IsNaN(value) && !XMath.IsNaN(bestValue)))
+                    {
+                        best = candidate;
+                        bestValue = value;
+                    }
+                }
+            }
+            y[element] = bestValue;
+            argmax[element] = best;
+        }
+    }
+
+    /// <summary>
+    /// One input element per thread, gathering rather than scattering: dX[n, c, h, w] = the sum, over the windows
+    /// that cover (h, w) in row-major order, of dY where that window's argmax is (h, w). No atomics; a fixed order.
+    /// </summary>
+    [IlgpuKernel]
+    internal static void MaxPoolBackwardKernel(Index1D index, ArrayView<float> dY, ArrayView<int> argmax, ArrayView<float> dX,
+        Pool2dShape shape, int stride)
+    {
+        var outHeight = shape.OutHeight;
+        var outWidth = shape.OutWidth;
+        var count = dX.Length;
+        for (long i = index; i < count; i += stride)
+        {
+            var element = (int)i;
+            var position = element % (shape.Height * shape.Width);
+            var plane = element / (shape.Height * shape.Width);
+            var h = position / shape.Width;
+            var w = position % shape.Width;
+            // Window p covers rows p * stride .. p * stride + kernel - 1.
+            var firstRow = h < shape.Kernel ? 0 : (h - shape.Kernel) / shape.Stride + 1;
+            var lastRow = Math.Min(h / shape.Stride, outHeight - 1);
+            var firstColumn = w < shape.Kernel ? 0 : (w - shape.Kernel) / shape.Stride + 1;
+            var lastColumn = Math.Min(w / shape.Stride, outWidth - 1);
+            var sum = 0f;
+            for (var p = firstRow; p <= lastRow; p++)
+            {
+                for (var q = firstColumn; q <= lastColumn; q++)
+                {
+                    var output = (plane * outHeight + p) * outWidth + q;
+                    if (argmax[output] == position)
+                    {
+                        sum += dY[output];
+                    }
+                }
+            }
+            dX[element] = sum;
+        }
+    }
+
+    // ---------------------------------------------------------------- dropout
+
+    protected override void DropoutForwardCore(DeviceBuffer<float> x, DeviceBuffer<float> y, int count, DropoutStep step) =>
+        LaunchDropout(View(x), View(y), count, step);
+
+    protected override void DropoutBackwardCore(DeviceBuffer<float> dY, DeviceBuffer<float> dX, int count, DropoutStep step) =>
+        LaunchDropout(View(dY), View(dX), count, step);
+
+    /// <summary>Dropout's forward and backward are one map, output = mask * scale * input: one kernel serves both.</summary>
+    private void LaunchDropout(ArrayView<float> input, ArrayView<float> output, int count, DropoutStep step)
+    {
+        launchDropout ??= accelerator.LoadAutoGroupedStreamKernel<Index1D, ArrayView<float>, ArrayView<float>, int, DropoutStep, float,
+            int>(DropoutKernel);
+        var threads = Threads(count);
+        Launches++;
+        // The scale is computed here, in double as DropoutStep defines it: double math has no place in a kernel.
+        launchDropout(threads, input, output, count, step, step.KeptScale, threads);
+    }
+
+    /// <summary>
+    /// output[i] = input[i] * keptScale where <see cref="DropoutMask.Keep"/>(i, step), else 0: the mask is recomputed
+    /// from the element's index, by the generator the other backends hold theirs to. output may be input.
+    /// </summary>
+    [IlgpuKernel]
+    internal static void DropoutKernel(Index1D index, ArrayView<float> input, ArrayView<float> output, int count, DropoutStep step,
+        float keptScale, int stride)
+    {
+        for (long i = index; i < count; i += stride)
+        {
+            output[i] = Keeps((uint)i, step) ? input[i] * keptScale : 0f;
+        }
+    }
+
+    /// <summary>
+    /// <see cref="DropoutMask.Keep"/> on the device, the same bits: it converts the top 24 bits of
+    /// <see cref="DropoutMask.FirstWord"/> to float from an int, which PTX does in one float instruction, where
+    /// <see cref="DropoutMask.Uniform"/>'s conversion from a uint goes through double (C# converts an unsigned
+    /// integer via double in IL). Exact either way: 24 bits fit a float.
+    /// </summary>
+    private static bool Keeps(uint element, DropoutStep step) =>
+        (int)(DropoutMask.FirstWord(element, step.Step, step.Seed, step.Stream) >> 8) * (1f / 16777216f) >= step.Probability;
+
+    // ---------------------------------------------------------------- Adadelta
+
+    protected override void AdadeltaUpdateCore(DeviceBuffer<float> parameters, DeviceBuffer<float> gradients,
+        DeviceBuffer<float> squareAverage, DeviceBuffer<float> deltaAverage, int count, AdadeltaStep step)
+    {
+        launchAdadelta ??= accelerator.LoadAutoGroupedStreamKernel<Index1D, ArrayView<float>, ArrayView<float>, ArrayView<float>,
+            ArrayView<float>, int, AdadeltaStep, int>(AdadeltaKernel);
+        var threads = Threads(count);
+        Launches++;
+        launchAdadelta(threads, View(parameters), View(gradients), View(squareAverage), View(deltaAverage), count, step, threads);
+    }
+
+    /// <summary>Adadelta, PyTorch's form, as <see cref="AdadeltaStep"/> writes it, one element per iteration.</summary>
+    [IlgpuKernel]
+    internal static void AdadeltaKernel(Index1D index, ArrayView<float> parameters, ArrayView<float> gradients,
+        ArrayView<float> squareAverage, ArrayView<float> deltaAverage, int count, AdadeltaStep step, int stride)
+    {
+        for (long i = index; i < count; i += stride)
+        {
+            var param = parameters[i];
+            var g = gradients[i] + step.WeightDecay * param;
+            var square = step.Rho * squareAverage[i] + (1f - step.Rho) * g * g;
+            var deltaAverageBefore = deltaAverage[i];
+            var delta = MathF.Sqrt(deltaAverageBefore + step.Epsilon) / MathF.Sqrt(square + step.Epsilon) * g;
+            squareAverage[i] = square;
+            deltaAverage[i] = step.Rho * deltaAverageBefore + (1f - step.Rho) * delta * delta;
+            parameters[i] = param - step.LearningRate * delta;
+        }
+    }
+}
