@@ -21,6 +21,14 @@ internal static class DeterminismCases
         yield return Twice("determinism binary losses", nameof(ComputeBackend.BinaryLossForwardBackward), BinaryLosses);
         yield return Twice("determinism sgd", nameof(ComputeBackend.SgdUpdate), Sgd);
         yield return Twice("determinism adamw", nameof(ComputeBackend.AdamWUpdate), AdamW);
+        yield return Twice("determinism conv forward", nameof(ComputeBackend.Conv2dForward),
+            backend => [("y", ConvolutionCases.ForwardOnBackend(backend, ConvolutionCases.Large, Activation.Relu))]);
+        yield return Twice("determinism conv backward input", nameof(ComputeBackend.Conv2dBackwardInput),
+            backend => [("dX", ConvolutionCases.BackwardInputOnBackend(backend, ConvolutionCases.Large))]);
+        yield return Twice("determinism conv backward weight", nameof(ComputeBackend.Conv2dBackwardWeight), ConvBackwardWeight);
+        yield return Twice("determinism maxpool", nameof(ComputeBackend.MaxPool2dForward), MaxPool);
+        yield return Twice("determinism dropout", nameof(ComputeBackend.DropoutForward), Dropout);
+        yield return Twice("determinism adadelta", nameof(ComputeBackend.AdadeltaUpdate), Adadelta);
     }
 
     /// <summary>Runs <paramref name="outputs"/> twice and requires every named output to match bit for bit.</summary>
@@ -115,5 +123,39 @@ internal static class DeterminismCases
         yield return ("parameters", finalParameters);
         yield return ("first moment", firstMoment);
         yield return ("second moment", secondMoment);
+    }
+
+    private static IEnumerable<(string, float[])> ConvBackwardWeight(ComputeBackend backend)
+    {
+        var (dWeight, dBias) = ConvolutionCases.BackwardWeightOnBackend(backend, ConvolutionCases.Large);
+        yield return ("dW", dWeight);
+        yield return ("dBias", dBias);
+    }
+
+    /// <summary>The forward (its argmax as floats) and the backward, whose overlapping windows sum.</summary>
+    private static IEnumerable<(string, float[])> MaxPool(ComputeBackend backend)
+    {
+        var shape = PoolingCases.Large;
+        var (y, argmax) = PoolingCases.ForwardOnBackend(backend, shape,
+            SeededInputs.Uniform(SeededInputs.NewGenerator(), (int)shape.InputLength, -1, 1));
+        yield return ("y", y);
+        yield return ("argmax", Array.ConvertAll(argmax, index => (float)index));
+        yield return ("overlapping dX", PoolingCases.BackwardOnBackend(backend, PoolingCases.Shapes[1]));
+    }
+
+    private static IEnumerable<(string, float[])> Dropout(ComputeBackend backend)
+    {
+        var (count, step) = (DropoutCases.Counts[^1], DropoutCases.Steps[0]);
+        yield return ("y", DropoutCases.OnBackend(backend, count, step, backward: false, inPlace: false));
+        yield return ("dX", DropoutCases.OnBackend(backend, count, step, backward: true, inPlace: false));
+    }
+
+    private static IEnumerable<(string, float[])> Adadelta(ComputeBackend backend)
+    {
+        var (parameters, gradients) = OptimizerCases.Inputs();
+        var (finalParameters, squareAverage, deltaAverage) = OptimizerCases.AdadeltaOnBackend(backend, parameters, gradients, weightDecay: 0.01f);
+        yield return ("parameters", finalParameters);
+        yield return ("square average", squareAverage);
+        yield return ("delta average", deltaAverage);
     }
 }

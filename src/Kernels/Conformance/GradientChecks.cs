@@ -48,6 +48,137 @@ internal static class GradientChecks
             var name = $"grad {LossCases.Label(loss)} loss";
             yield return new(name, nameof(ComputeBackend.BinaryLossForwardBackward), backend => BinaryLossGradient(backend, name, loss));
         }
+        foreach (var shape in ConvolutionShapes)
+        {
+            foreach (var which in Enum.GetValues<LinearGradient>())
+            {
+                var name = $"grad conv {GradientLabel(which)} {ConvolutionCases.Label(shape)}";
+                var op = which == LinearGradient.Inputs ? nameof(ComputeBackend.Conv2dBackwardInput) : nameof(ComputeBackend.Conv2dBackwardWeight);
+                yield return new(name, op, backend => Convolution(backend, name, shape, which));
+            }
+        }
+        foreach (var shape in PoolingShapes)
+        {
+            var name = $"grad maxpool {PoolingCases.Label(shape)}";
+            yield return new(name, nameof(ComputeBackend.MaxPool2dBackward), backend => MaxPoolGradient(backend, name, shape));
+        }
+        yield return new("grad dropout", nameof(ComputeBackend.DropoutBackward), backend => DropoutGradient(backend, "grad dropout"));
+    }
+
+    // Small convolutions and poolings: padding and stride 2, none and stride 1, overlapping and tiling windows.
+    private static readonly Conv2dShape[] ConvolutionShapes =
+    [
+        new(Batch: 2, InChannels: 2, Height: 5, Width: 6, OutChannels: 3, KernelHeight: 3, KernelWidth: 3, Stride: 2, Padding: 1),
+        new(Batch: 1, InChannels: 3, Height: 6, Width: 5, OutChannels: 2, KernelHeight: 3, KernelWidth: 3, Stride: 1, Padding: 0),
+    ];
+
+    private static readonly Pool2dShape[] PoolingShapes =
+    [
+        new(Batch: 2, Channels: 2, Height: 7, Width: 5, Kernel: 3, Stride: 2),
+        new(Batch: 1, Channels: 3, Height: 4, Width: 6, Kernel: 2, Stride: 2),
+    ];
+
+    private static string GradientLabel(LinearGradient which) => which switch
+    {
+        LinearGradient.Inputs => "dX",
+        LinearGradient.Weights => "dW",
+        _ => "dBias",
+    };
+
+    /// <summary>
+    /// Y = conv(X, W) + b and L = sum(G .* Y) for a fixed G, so dY = G: the backend's input gradient and
+    /// weight and bias gradients from G against central differences of the reference forward.
+    /// </summary>
+    private static ConformanceResult Convolution(ComputeBackend backend, string name, Conv2dShape shape, LinearGradient which)
+    {
+        var (x, w, b, g) = ConvolutionCases.Inputs(shape);
+        var (wideX, wideW, wideB, wideG) = (Precision.Widen(x), Precision.Widen(w), Precision.Widen(b), Precision.Widen(g));
+
+        double Loss(double[] inputs, double[] weights, double[] bias)
+        {
+            var y = new double[shape.OutputLength];
+            ReferenceMath.Conv2dForward(y, inputs, weights, bias, shape, activation: null);
+            return Dot(wideG, y);
+        }
+
+        using var scope = new BufferScope(backend);
+        var gBuffer = scope.Upload(g);
+        var dX = scope.Allocate<float>((int)shape.InputLength);
+        var dW = scope.Allocate<float>((int)shape.WeightLength);
+        var dBias = scope.Allocate<float>(shape.OutChannels);
+        var (got, expected) = which switch
+        {
+            LinearGradient.Inputs => (Run(() => backend.Conv2dBackwardInput(gBuffer, scope.Upload(w), dX, shape), dX),
+                FiniteDifferences.Gradient(wideX, point => Loss(point, wideW, wideB))),
+            LinearGradient.Weights => (Run(() => backend.Conv2dBackwardWeight(gBuffer, scope.Upload(x), dW, dBias, shape), dW),
+                FiniteDifferences.Gradient(wideW, point => Loss(wideX, point, wideB))),
+            _ => (Run(() => backend.Conv2dBackwardWeight(gBuffer, scope.Upload(x), dW, dBias, shape), dBias),
+                FiniteDifferences.Gradient(wideB, point => Loss(wideX, wideW, point))),
+        };
+        var comparison = new Comparison();
+        comparison.Close(GradientLabel(which), got, expected, Tolerances.FiniteDifference(1));
+        return comparison.Result(name);
+
+        float[] Run(Action op, DeviceBuffer<float> result)
+        {
+            op();
+            return scope.Download(result);
+        }
+    }
+
+    /// <summary>
+    /// L = sum(G .* maxpool(x)); the backend runs its forward, then its backward from its own argmax.
+    /// x is a shuffled 0.01, 0.02, ...: every window's maximum stands 100 finite-difference steps clear
+    /// of the runner-up, so no probe changes which element wins.
+    /// </summary>
+    private static ConformanceResult MaxPoolGradient(ComputeBackend backend, string name, Pool2dShape shape)
+    {
+        var count = (int)shape.InputLength;
+        var random = SeededInputs.NewGenerator();
+        var x = Array.ConvertAll(SeededInputs.Permutation(random, count), index => (index - count / 2) * 0.01f);
+        var g = SeededInputs.Uniform(random, (int)shape.OutputLength, -1, 1);
+        var wideG = Precision.Widen(g);
+
+        using var scope = new BufferScope(backend);
+        var y = scope.Allocate<float>((int)shape.OutputLength);
+        var argmax = scope.Allocate<int>((int)shape.OutputLength);
+        var dX = scope.Allocate<float>(count);
+        backend.MaxPool2dForward(scope.Upload(x), y, argmax, shape);
+        backend.MaxPool2dBackward(scope.Upload(g), argmax, dX, shape);
+
+        var expected = FiniteDifferences.Gradient(Precision.Widen(x), point =>
+        {
+            var output = new double[shape.OutputLength];
+            ReferenceMath.MaxPool2dForward(output, new int[shape.OutputLength], point, shape);
+            return Dot(wideG, output);
+        });
+        var comparison = new Comparison();
+        comparison.Close("dX", scope.Download(dX), expected, Tolerances.FiniteDifference(1));
+        return comparison.Result(name);
+    }
+
+    /// <summary>L = sum(G .* dropout(x)) for one step's mask: dX must be G scaled where kept and 0 where dropped.</summary>
+    private static ConformanceResult DropoutGradient(ComputeBackend backend, string name)
+    {
+        var step = DropoutCases.Steps[0];
+        var random = SeededInputs.NewGenerator();
+        var x = SeededInputs.Uniform(random, ActivationCount, -1, 1);
+        var g = SeededInputs.Uniform(random, ActivationCount, -1, 1);
+        var wideG = Precision.Widen(g);
+
+        using var scope = new BufferScope(backend);
+        var dX = scope.Allocate<float>(ActivationCount);
+        backend.DropoutBackward(scope.Upload(g), dX, ActivationCount, step);
+
+        var expected = FiniteDifferences.Gradient(Precision.Widen(x), point =>
+        {
+            var output = new double[ActivationCount];
+            ReferenceMath.Dropout(output, point, ActivationCount, step);
+            return Dot(wideG, output);
+        });
+        var comparison = new Comparison();
+        comparison.Close("dX", scope.Download(dX), expected, Tolerances.FiniteDifference(1));
+        return comparison.Result(name);
     }
 
     /// <summary>

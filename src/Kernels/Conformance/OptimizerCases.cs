@@ -3,7 +3,7 @@ using Descent.Kernels.Reference;
 namespace Descent.Kernels.Conformance;
 
 /// <summary>
-/// SGD (plain, with momentum, with weight decay, with both) and AdamW against the reference, over a
+/// SGD (plain, with momentum, with weight decay, with both), AdamW and Adadelta against the reference, over a
 /// few steps with fresh gradients each step, starting as the engine does from zeroed state buffers.
 /// </summary>
 internal static class OptimizerCases
@@ -36,7 +36,15 @@ internal static class OptimizerCases
             var name = FormattableString.Invariant($"adamw weight decay {weightDecay}");
             yield return new(name, nameof(ComputeBackend.AdamWUpdate), backend => AdamWCase(backend, name, weightDecay));
         }
+        foreach (var weightDecay in new[] { 0f, 0.01f })
+        {
+            var name = FormattableString.Invariant($"adadelta weight decay {weightDecay}");
+            yield return new(name, nameof(ComputeBackend.AdadeltaUpdate), backend => AdadeltaCase(backend, name, weightDecay));
+        }
     }
+
+    /// <summary>Adadelta at the CNN's recipe: PyTorch's rho and eps, learning rate 1.</summary>
+    public static AdadeltaStep Adadelta(float weightDecay) => new(LearningRate: 1f, Rho: 0.9f, Epsilon: 1e-6f, WeightDecay: weightDecay);
 
     /// <summary>Parameters in [-1, 1] and one gradient array in [-1, 1] per step.</summary>
     public static (float[] Parameters, float[][] Gradients) Inputs()
@@ -84,6 +92,23 @@ internal static class OptimizerCases
         return (scope.Download(parameterBuffer), scope.Download(firstMoment), scope.Download(secondMoment));
     }
 
+    /// <summary>Runs every step on the backend; returns the parameters and both running averages after the last.</summary>
+    public static (float[] Parameters, float[] SquareAverage, float[] DeltaAverage) AdadeltaOnBackend(ComputeBackend backend,
+        float[] parameters, float[][] gradients, float weightDecay)
+    {
+        using var scope = new BufferScope(backend);
+        var parameterBuffer = scope.Upload(parameters);
+        var squareAverage = scope.Upload(new float[Count]);
+        var deltaAverage = scope.Upload(new float[Count]);
+        var gradientBuffer = scope.Allocate<float>(Count);
+        foreach (var stepGradients in gradients)
+        {
+            backend.Upload<float>(gradientBuffer, stepGradients);
+            backend.AdadeltaUpdate(parameterBuffer, gradientBuffer, squareAverage, deltaAverage, Count, Adadelta(weightDecay));
+        }
+        return (scope.Download(parameterBuffer), scope.Download(squareAverage), scope.Download(deltaAverage));
+    }
+
     private static ConformanceResult Sgd(ComputeBackend backend, string name, float momentum, float weightDecay)
     {
         var (parameters, gradients) = Inputs();
@@ -121,6 +146,30 @@ internal static class OptimizerCases
         // The second moment is about (1 - beta2) g^2, near 1e-3 and below: its absolute floor scales down with it.
         comparison.Close("second moment", got.SecondMoment, expectedSecondMoment,
             Tolerances.Elementwise with { Absolute = Tolerances.Elementwise.Absolute * 1e-3 });
+        return comparison.Result(name);
+    }
+
+    private static ConformanceResult AdadeltaCase(ComputeBackend backend, string name, float weightDecay)
+    {
+        var (parameters, gradients) = Inputs();
+        var got = AdadeltaOnBackend(backend, parameters, gradients, weightDecay);
+
+        var expectedParameters = Precision.Widen(parameters);
+        var expectedSquareAverage = new double[Count];
+        var expectedDeltaAverage = new double[Count];
+        foreach (var stepGradients in gradients)
+        {
+            ReferenceMath.AdadeltaUpdate(expectedParameters, expectedSquareAverage, expectedDeltaAverage, Precision.Widen(stepGradients),
+                Count, Adadelta(weightDecay));
+        }
+        var comparison = new Comparison();
+        comparison.Close("parameters", got.Parameters, expectedParameters, Tolerances.Elementwise);
+        // The square average is about (1 - rho) g^2, near 0.1 and below; the delta average about (1 - rho) eps g^2 / (g^2 + eps),
+        // near 1e-7: the absolute floors scale down with them.
+        comparison.Close("square average", got.SquareAverage, expectedSquareAverage,
+            Tolerances.Elementwise with { Absolute = Tolerances.Elementwise.Absolute * 1e-3 });
+        comparison.Close("delta average", got.DeltaAverage, expectedDeltaAverage,
+            Tolerances.Elementwise with { Absolute = Tolerances.Elementwise.Absolute * 1e-8 });
         return comparison.Result(name);
     }
 }

@@ -9,7 +9,7 @@ namespace Descent.Kernels.Reference;
 /// conformance suite catch it.
 /// </para>
 /// </summary>
-public class ReferenceBackend : ComputeBackend
+public partial class ReferenceBackend : ComputeBackend
 {
     public override string Name => "reference";
 

@@ -12,7 +12,7 @@ namespace Descent.Kernels.Reference;
 /// Storage is row-major. Shape legend: M, N, K are GEMM sizes (C is M x N, the inner size is K);
 /// B is the rows of a batch; C the columns (features or classes) of a row; N an element count.
 /// </summary>
-public static class ReferenceMath
+public static partial class ReferenceMath
 {
     // ---------------------------------------------------------------- memory
 
