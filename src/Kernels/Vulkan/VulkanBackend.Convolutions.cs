@@ -10,8 +10,9 @@ public sealed partial class VulkanBackend
     /// The most bytes a convolution's scratch buffer grows to (or the device's largest storage buffer where
     /// that is smaller); a batch whose matrices need more is done in chunks of images. 64 MiB holds a whole
     /// batch of 64 of the MNIST net's second convolution (42 MiB of columns), so its GEMMs stay large.
+    /// Tests lower it to reach the chunks with small shapes.
     /// </summary>
-    private const long ScratchBytesLimit = 64L << 20;
+    internal long ScratchBytesLimit { get; set; } = 64L << 20;
 
     /// <summary>Scratch buffers that grew past them: freed at the next host wait, when no recorded command can still use them.</summary>
     private readonly List<VulkanAllocation> retiredScratch = [];

@@ -1,0 +1,111 @@
+using Descent.Kernels;
+using Descent.Kernels.Conformance;
+using Descent.Kernels.Reference;
+using Xunit;
+
+namespace Descent.Tests.Vulkan;
+
+/// <summary>
+/// What the Vulkan convolution does beyond the conformance suite: batches whose column matrices exceed its
+/// scratch buffer are done in chunks of images with the same results, the scratch buffer grows without a
+/// host wait, and the dispatches a convolution costs.
+/// </summary>
+public sealed class VulkanConvolutionTests
+{
+    /// <summary>Three images, so chunks of one leave each op three rounds of im2col, GEMM and a final step.</summary>
+    private static readonly Conv2dShape Shape = new(Batch: 3, InChannels: 2, Height: 7, Width: 6, OutChannels: 3,
+        KernelHeight: 3, KernelWidth: 3, Stride: 1, Padding: 1);
+
+    /// <summary>
+    /// Each output element adds the same terms in the same order whatever the chunks (the weight gradient adds
+    /// the images' products one after another either way), so y, dX and dW match bit for bit; dBias groups its
+    /// terms by chunk, so it only matches closely.
+    /// </summary>
+    [SkippableFact]
+    public void A_batch_larger_than_the_scratch_buffer_is_done_one_image_at_a_time_with_the_same_results()
+    {
+        using var whole = VulkanAvailability.CreateValidated();
+        using var chunked = VulkanAvailability.CreateValidated();
+        var columnBytesPerImage = (long)Shape.InChannels * Shape.KernelHeight * Shape.KernelWidth * Shape.OutHeight * Shape.OutWidth * sizeof(float);
+        chunked.ScratchBytesLimit = columnBytesPerImage;
+
+        var (wholeDWeight, wholeDBias) = ConvolutionCases.BackwardWeightOnBackend(whole, Shape);
+        var (chunkedDWeight, chunkedDBias) = ConvolutionCases.BackwardWeightOnBackend(chunked, Shape);
+
+        Assert.Equal(ConvolutionCases.ForwardOnBackend(whole, Shape, Activation.Tanh), ConvolutionCases.ForwardOnBackend(chunked, Shape, Activation.Tanh));
+        Assert.Equal(ConvolutionCases.BackwardInputOnBackend(whole, Shape), ConvolutionCases.BackwardInputOnBackend(chunked, Shape));
+        Assert.Equal(wholeDWeight, chunkedDWeight);
+        Assert.Equal(wholeDBias.Length, chunkedDBias.Length);
+        for (var k = 0; k < wholeDBias.Length; k++)
+        {
+            Assert.Equal(wholeDBias[k], chunkedDBias[k], 1e-5f);
+        }
+        Assert.Empty(whole.ValidationMessages);
+        Assert.Empty(chunked.ValidationMessages);
+    }
+
+    /// <summary>A larger convolution after a smaller one grows the scratch buffer; the outgrown one waits for the next host wait to go.</summary>
+    [SkippableFact]
+    public void Growing_the_scratch_buffer_waits_for_nothing_and_keeps_the_earlier_results()
+    {
+        using var backend = VulkanAvailability.CreateValidated();
+        var small = Shape with { Batch = 1 };
+        var (x, weight, bias, _) = ConvolutionCases.Inputs(Shape);
+        using var input = backend.Allocate<float>((int)Shape.InputLength);
+        using var weights = backend.Allocate<float>((int)Shape.WeightLength);
+        using var biases = backend.Allocate<float>(Shape.OutChannels);
+        using var smallOutput = backend.Allocate<float>((int)small.OutputLength);
+        using var output = backend.Allocate<float>((int)Shape.OutputLength);
+        backend.Upload<float>(input, x);
+        backend.Upload<float>(weights, weight);
+        backend.Upload<float>(biases, bias);
+        backend.Synchronize();
+        var hostWaits = backend.HostWaits;
+
+        backend.Conv2dForward(backend.Slice(input, 0, (int)small.InputLength), weights, biases, smallOutput, small, activation: null);
+        backend.Conv2dForward(input, weights, biases, output, Shape, activation: null);
+
+        Assert.Equal(hostWaits, backend.HostWaits);
+        var got = new float[Shape.OutputLength];
+        backend.Download<float>(output, got);
+        var gotSmall = new float[small.OutputLength];
+        backend.Download<float>(smallOutput, gotSmall);
+        using var reference = new ReferenceBackend();
+        var expected = ConvolutionCases.ForwardOnBackend(reference, Shape, activation: null);
+        var tolerance = ConvolutionCases.ForwardTolerance(Shape);
+        for (var i = 0; i < expected.Length; i++)
+        {
+            Assert.True(Math.Abs(got[i] - expected[i]) <= tolerance.BoundFor(expected[i]), $"y[{i}] = {got[i]}, expected {expected[i]}");
+        }
+        Assert.Equal(got.AsSpan(0, gotSmall.Length).ToArray(), gotSmall);
+        Assert.Empty(backend.ValidationMessages);
+    }
+
+    /// <summary>Forward: im2col and one batched GEMM (bias and activation in its epilogue); input gradient: GEMM and col2im; weight gradient: im2col, GEMM and the sum.</summary>
+    [SkippableFact]
+    public void A_convolution_of_one_chunk_is_two_dispatches_and_each_gradient_two_or_three()
+    {
+        using var backend = VulkanAvailability.CreateValidated();
+        using var x = backend.Allocate<float>((int)Shape.InputLength);
+        using var weight = backend.Allocate<float>((int)Shape.WeightLength);
+        using var bias = backend.Allocate<float>(Shape.OutChannels);
+        using var y = backend.Allocate<float>((int)Shape.OutputLength);
+        using var dX = backend.Allocate<float>((int)Shape.InputLength);
+        using var dWeight = backend.Allocate<float>((int)Shape.WeightLength);
+        using var dBias = backend.Allocate<float>(Shape.OutChannels);
+
+        var before = backend.Dispatches;
+        backend.Conv2dForward(x, weight, bias, y, Shape, Activation.Relu);
+        var forward = backend.Dispatches - before;
+        before = backend.Dispatches;
+        backend.Conv2dBackwardInput(y, weight, dX, Shape);
+        var inputGradient = backend.Dispatches - before;
+        before = backend.Dispatches;
+        backend.Conv2dBackwardWeight(y, x, dWeight, dBias, Shape);
+        var weightGradient = backend.Dispatches - before;
+        backend.Synchronize();
+
+        Assert.Equal((2, 2, 3), (forward, inputGradient, weightGradient));
+        Assert.Empty(backend.ValidationMessages);
+    }
+}
