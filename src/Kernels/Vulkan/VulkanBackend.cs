@@ -77,6 +77,12 @@ public sealed unsafe partial class VulkanBackend : ComputeBackend
     internal void LimitWorkGroupCounts(uint maxGroupsX, uint maxGroupsY) =>
         shape = shape with { MaxGroupsX = maxGroupsX, MaxGroupsY = maxGroupsY };
 
+    /// <summary>
+    /// Makes <see cref="GemmAlgorithm.Auto"/> mean <paramref name="algorithm"/>, so tests run the GEMM a GPU would
+    /// choose (shared memory) inside the ops built on it, convolutions, on lavapipe.
+    /// </summary>
+    internal void UseAutoGemm(GemmAlgorithm algorithm) => shape = shape with { AutoGemm = algorithm };
+
     /// <summary>vkQueueSubmit calls so far.</summary>
     internal int Submissions => recorder.Submissions;
 

@@ -44,6 +44,38 @@ public sealed class VulkanConvolutionTests
         Assert.Empty(chunked.ValidationMessages);
     }
 
+    /// <summary>
+    /// The convolution's batched GEMM in each shader (a GPU's Auto is the shared-memory one, lavapipe's the
+    /// register blocks), in one dispatch per product grid and split into one group per dispatch.
+    /// </summary>
+    [SkippableTheory]
+    [InlineData(GemmAlgorithm.Naive, false)]
+    [InlineData(GemmAlgorithm.RegisterBlocks, false)]
+    [InlineData(GemmAlgorithm.RegisterBlocks, true)]
+    [InlineData(GemmAlgorithm.SharedMemoryRegisterBlocks, false)]
+    [InlineData(GemmAlgorithm.SharedMemoryRegisterBlocks, true)]
+    public void Each_gemm_shader_convolves_as_the_reference_does(GemmAlgorithm algorithm, bool oneGroupPerDispatch)
+    {
+        using var backend = VulkanAvailability.CreateValidated();
+        using var reference = new ReferenceBackend();
+        backend.UseAutoGemm(algorithm);
+        if (oneGroupPerDispatch)
+        {
+            backend.LimitWorkGroupCounts(1, 1);
+        }
+        var shape = ConvolutionCases.Large;
+
+        AssertClose("y", ConvolutionCases.ForwardOnBackend(backend, shape, Activation.Sigmoid),
+            ConvolutionCases.ForwardOnBackend(reference, shape, Activation.Sigmoid), ConvolutionCases.ForwardTolerance(shape));
+        AssertClose("dX", ConvolutionCases.BackwardInputOnBackend(backend, shape), ConvolutionCases.BackwardInputOnBackend(reference, shape),
+            ConvolutionCases.InputTolerance(shape));
+        var (dWeight, dBias) = ConvolutionCases.BackwardWeightOnBackend(backend, shape);
+        var (expectedWeight, expectedBias) = ConvolutionCases.BackwardWeightOnBackend(reference, shape);
+        AssertClose("dW", dWeight, expectedWeight, ConvolutionCases.WeightTolerance(shape));
+        AssertClose("dBias", dBias, expectedBias, ConvolutionCases.WeightTolerance(shape));
+        Assert.Empty(backend.ValidationMessages);
+    }
+
     /// <summary>A larger convolution after a smaller one grows the scratch buffer; the outgrown one waits for the next host wait to go.</summary>
     [SkippableFact]
     public void Growing_the_scratch_buffer_waits_for_nothing_and_keeps_the_earlier_results()
@@ -71,12 +103,7 @@ public sealed class VulkanConvolutionTests
         var gotSmall = new float[small.OutputLength];
         backend.Download<float>(smallOutput, gotSmall);
         using var reference = new ReferenceBackend();
-        var expected = ConvolutionCases.ForwardOnBackend(reference, Shape, activation: null);
-        var tolerance = ConvolutionCases.ForwardTolerance(Shape);
-        for (var i = 0; i < expected.Length; i++)
-        {
-            Assert.True(Math.Abs(got[i] - expected[i]) <= tolerance.BoundFor(expected[i]), $"y[{i}] = {got[i]}, expected {expected[i]}");
-        }
+        AssertClose("y", got, ConvolutionCases.ForwardOnBackend(reference, Shape, activation: null), ConvolutionCases.ForwardTolerance(Shape));
         Assert.Equal(got.AsSpan(0, gotSmall.Length).ToArray(), gotSmall);
         Assert.Empty(backend.ValidationMessages);
     }
@@ -107,5 +134,15 @@ public sealed class VulkanConvolutionTests
 
         Assert.Equal((2, 2, 3), (forward, inputGradient, weightGradient));
         Assert.Empty(backend.ValidationMessages);
+    }
+
+    /// <summary>Within the conformance tolerance of the reference backend's result (computed in double, rounded to float).</summary>
+    private static void AssertClose(string what, float[] got, float[] expected, Tolerance tolerance)
+    {
+        Assert.Equal(expected.Length, got.Length);
+        for (var i = 0; i < expected.Length; i++)
+        {
+            Assert.True(Math.Abs(got[i] - (double)expected[i]) <= tolerance.BoundFor(expected[i]), $"{what}[{i}] = {got[i]}, expected {expected[i]}");
+        }
     }
 }
