@@ -2,8 +2,10 @@
 // geometry of Descent.Kernels.Conv2dShape, and which images of the batch one dispatch covers. A batch
 // whose column matrices would not fit the backend's scratch buffer is done in chunks of images.
 // An image's column matrix is (C*KH*KW, P*Q): row (c, r, s), column (p, q) holds
-// x[c, p*stride - padding + r, q*stride - padding + s], zero outside the input. The scratch buffer
-// holds the chunk's matrices one after another, image first_image at 0.
+// x[c, p*stride - padding + r, q*stride - padding + s], zero outside the input. With ones_row 1 (the
+// weight gradient's) im2col appends a row of ones, so the GEMM dY_n columns_n^T also sums dY_n over the
+// positions: the bias gradient, in its last column. The scratch buffer holds the chunk's matrices one
+// after another, image first_image at 0.
 layout(push_constant) uniform ConvLayout
 {
     uint first_image;
@@ -17,4 +19,5 @@ layout(push_constant) uniform ConvLayout
     uint padding;
     uint out_height;
     uint out_width;
+    uint ones_row;
 };

@@ -46,7 +46,7 @@ public sealed partial class VulkanBackend
         for (var first = 0; first < convolution.Batch; first += chunk)
         {
             var images = Math.Min(chunk, convolution.Batch - first);
-            Im2col(x, columns, convolution, first, images);
+            Im2col(x, columns, convolution, first, images, onesRow: false);
             var product = GemmArguments.For(false, false, (int)k, (int)pq, (int)crs, 1f, 0f) with
             {
                 BBatchStride = crs * pq,
@@ -74,44 +74,48 @@ public sealed partial class VulkanBackend
             };
             // No bias: binding 3 is never read, and W, already bound, fills it.
             Gemm(GemmAlgorithm.Auto, product, [weight, dY, columns, weight], NoBias, NoActivation, (uint)images);
-            Dispatch(Shader.Named("conv2d_col2im"), GridStride(), [columns, dX], ConvColumnArguments.For(convolution, first, images),
+            Dispatch(Shader.Named("conv2d_col2im"), GridStride(), [columns, dX], ConvColumnArguments.For(convolution, first, images, onesRow: false),
                 shape.GridStrideGroups((long)images * convolution.InChannels * convolution.Height * convolution.Width));
         }
     }
 
     /// <summary>
-    /// Per chunk: im2col, partials_n (K,CRS) = dY_n (K,PQ) columns_n^T (PQ,CRS), then conv2d_weight_sum adds the
-    /// partials over the images into dW and dY over images and positions into dBias (overwriting for the first chunk).
+    /// Per chunk: im2col with a row of ones, partials_n (K,CRS+1) = dY_n (K,PQ) [columns_n; ones]^T (PQ,CRS+1), whose
+    /// last column is dY_n summed over the positions, then conv2d_weight_sum adds the partials over the images into
+    /// dW and dBias (overwriting them for the first chunk). Every sum is spread over the GEMM's threads: no thread
+    /// walks a whole channel of dY.
     /// </summary>
     private void ConvolutionBackwardWeight(BufferRegion dY, BufferRegion x, BufferRegion dWeight, BufferRegion dBias, Conv2dShape convolution)
     {
         var (k, crs, pq) = GemmSizes(convolution);
-        var chunk = ImagesPerChunk(convolution.Batch, (long)crs * pq + (long)k * crs);
-        var columns = Scratch(ref columnScratch, (long)chunk * crs * pq);
-        var partials = Scratch(ref partialScratch, (long)chunk * k * crs);
+        var rowLength = crs + 1;
+        var chunk = ImagesPerChunk(convolution.Batch, (long)rowLength * pq + (long)k * rowLength);
+        var columns = Scratch(ref columnScratch, (long)chunk * rowLength * pq);
+        var partials = Scratch(ref partialScratch, (long)chunk * k * rowLength);
         for (var first = 0; first < convolution.Batch; first += chunk)
         {
             var images = Math.Min(chunk, convolution.Batch - first);
-            Im2col(x, columns, convolution, first, images);
-            var product = GemmArguments.For(false, true, (int)k, (int)crs, (int)pq, 1f, 0f) with
+            Im2col(x, columns, convolution, first, images, onesRow: true);
+            var product = GemmArguments.For(false, true, (int)k, (int)rowLength, (int)pq, 1f, 0f) with
             {
                 AOffset = (uint)first * k * pq,
                 ABatchStride = k * pq,
-                BBatchStride = crs * pq,
-                CBatchStride = k * crs,
+                BBatchStride = rowLength * pq,
+                CBatchStride = k * rowLength,
             };
             Gemm(GemmAlgorithm.Auto, product, [dY, columns, partials, dY], NoBias, NoActivation, (uint)images);
-            Dispatch(Shader.Named("conv2d_weight_sum"), GridStride(), [partials, dY, dWeight, dBias],
-                new WeightSumArguments((uint)first, (uint)images, Weights: k * crs, OutChannels: k, Plane: pq, Accumulate: first > 0 ? 1u : 0u),
-                shape.GridStrideGroups((long)k * crs + k));
+            Dispatch(Shader.Named("conv2d_weight_sum"), GridStride(), [partials, dWeight, dBias],
+                new WeightSumArguments((uint)images, OutChannels: k, RowLength: rowLength, Accumulate: first > 0 ? 1u : 0u),
+                shape.GridStrideGroups((long)k * rowLength));
         }
     }
 
-    private void Im2col(BufferRegion x, BufferRegion columns, Conv2dShape convolution, int first, int images)
+    private void Im2col(BufferRegion x, BufferRegion columns, Conv2dShape convolution, int first, int images, bool onesRow)
     {
+        var arguments = ConvColumnArguments.For(convolution, first, images, onesRow);
         var (_, crs, pq) = GemmSizes(convolution);
-        Dispatch(Shader.Named("conv2d_im2col"), GridStride(), [x, columns], ConvColumnArguments.For(convolution, first, images),
-            shape.GridStrideGroups((long)images * crs * pq));
+        Dispatch(Shader.Named("conv2d_im2col"), GridStride(), [x, columns], arguments,
+            shape.GridStrideGroups((long)images * (crs + arguments.OnesRow) * pq));
     }
 
     /// <summary>K, CRS and PQ: the GEMM sizes of one image. Conv2dShape keeps every tensor under 2^31 elements, so they fit.</summary>
@@ -159,20 +163,20 @@ public sealed partial class VulkanBackend
         retiredScratch.Clear();
     }
 
-    /// <summary>A convolution's geometry and the images (first, count) of one chunk.</summary>
+    /// <summary>A convolution's geometry, the images (first, count) of one chunk, and whether im2col appends a row of ones (1).</summary>
     [PushConstantsFor("conv2d_im2col", "conv2d_col2im")]
     private readonly record struct ConvColumnArguments(uint FirstImage, uint Images, uint Channels, uint Height, uint Width,
-        uint KernelHeight, uint KernelWidth, uint Stride, uint Padding, uint OutHeight, uint OutWidth)
+        uint KernelHeight, uint KernelWidth, uint Stride, uint Padding, uint OutHeight, uint OutWidth, uint OnesRow)
     {
-        public static ConvColumnArguments For(Conv2dShape convolution, int first, int images) => new(
+        public static ConvColumnArguments For(Conv2dShape convolution, int first, int images, bool onesRow) => new(
             (uint)first, (uint)images, (uint)convolution.InChannels, (uint)convolution.Height, (uint)convolution.Width,
             (uint)convolution.KernelHeight, (uint)convolution.KernelWidth, (uint)convolution.Stride, (uint)convolution.Padding,
-            (uint)convolution.OutHeight, (uint)convolution.OutWidth);
+            (uint)convolution.OutHeight, (uint)convolution.OutWidth, onesRow ? 1u : 0u);
     }
 
-    /// <summary>One chunk's images, dW's element count (K*CRS), K, PQ, and whether to add to earlier chunks' sums (1) or overwrite (0).</summary>
+    /// <summary>One chunk's images, K, a partial product's row length (CRS + 1), and whether to add to earlier chunks' sums (1) or overwrite (0).</summary>
     [PushConstantsFor("conv2d_weight_sum")]
-    private readonly record struct WeightSumArguments(uint FirstImage, uint Images, uint Weights, uint OutChannels, uint Plane, uint Accumulate);
+    private readonly record struct WeightSumArguments(uint Images, uint OutChannels, uint RowLength, uint Accumulate);
 
     // ---------------------------------------------------------------- pooling
 
