@@ -35,6 +35,7 @@ public sealed unsafe partial class CpuBackend : ComputeBackend
 
     private readonly WorkerPool pool;
     private readonly ICacheBlockedGemm gemm;
+    private readonly ConvolutionJob convolution;
 
     /// <param name="threads">Threads that run each op, the caller included; by default one per logical processor.</param>
     /// <param name="allowAvx512">
@@ -51,6 +52,7 @@ public sealed unsafe partial class CpuBackend : ComputeBackend
         gemm = allowAvx512 && Vector512.IsHardwareAccelerated
             ? new CacheBlockedGemm<MicroKernel8x32>(pool)
             : new CacheBlockedGemm<MicroKernel6x16>(pool);
+        convolution = new ConvolutionJob(pool, gemm);
         DeviceDescription = $"{ProcessorName()}, {pool.Threads} threads, {gemm.Description}";
     }
 
@@ -94,11 +96,12 @@ public sealed unsafe partial class CpuBackend : ComputeBackend
 
     // ---------------------------------------------------------------- lifetime
 
-    // Buffers are pinned managed arrays that the collector reclaims; the workers and GEMM scratch are ours.
+    // Buffers are pinned managed arrays that the collector reclaims; the workers, GEMM and convolution scratch are ours.
     protected override void DisposeCore()
     {
         pool.Dispose();
         gemm.Dispose();
+        convolution.Dispose();
     }
 
     /// <summary>

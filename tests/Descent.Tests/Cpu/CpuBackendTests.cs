@@ -5,7 +5,10 @@ using Xunit;
 
 namespace Descent.Tests.Cpu;
 
-/// <summary>What the conformance suite does not cover: the thread count, the fused linear forward, and the choice of backend.</summary>
+/// <summary>
+/// What the conformance suite does not cover: the thread count, the fused linear forward, the choice of
+/// backend, and the convolutional ops' steady state, which allocates nothing.
+/// </summary>
 public sealed class CpuBackendTests
 {
     [Fact]
@@ -97,6 +100,57 @@ public sealed class CpuBackendTests
         Assert.All(Download(backend, values), value => Assert.True(value >= 0));
     }
 
+    [Theory]
+    [InlineData(5)]
+    [InlineData(1)]
+    public void Convolutions_give_the_same_bits_on_every_thread_count(int batch)
+    {
+        // Images are shared out (5 over 2 or 3 threads, weight partials in chunks fixed by the batch),
+        // or, one image, its GEMMs split: either way the thread count must not change a bit.
+        var shape = new Conv2dShape(batch, 6, 11, 9, 40, 3, 3, 1, 1);
+        var results = new[] { 1, 2, 3 }.Select(threads =>
+        {
+            using var backend = new CpuBackend(threads);
+            return ConvolutionOutputs(backend, shape);
+        }).ToList();
+
+        Assert.Equal(results[0], results[1]);
+        Assert.Equal(results[0], results[2]);
+    }
+
+    [Fact]
+    public void The_convolutional_ops_allocate_nothing_after_their_first_call()
+    {
+        using var backend = new CpuBackend(2);
+        var shape = new Conv2dShape(8, 4, 12, 12, 16, 3, 3, 1, 0);
+        var pooling = new Pool2dShape(8, 16, 10, 10, 2, 2);
+        var buffers = Enumerable.Range(0, 8).Select(_ => backend.Allocate<float>((int)shape.OutputLength + (int)shape.InputLength)).ToList();
+        var argmax = backend.Allocate<int>((int)pooling.OutputLength);
+        var (x, w, b, y, dY, dX, dW, dB) = (buffers[0], buffers[1], buffers[2], buffers[3], buffers[4], buffers[5], buffers[6], buffers[7]);
+        void Step()
+        {
+            backend.Conv2dForward(x, w, b, y, shape, Activation.Relu);
+            backend.MaxPool2dForward(y, x, argmax, pooling);
+            backend.DropoutForward(x, x, 1000, new DropoutStep(0.25f, 1, 2, 3));
+            backend.DropoutBackward(dX, dX, 1000, new DropoutStep(0.25f, 1, 2, 3));
+            backend.MaxPool2dBackward(dX, argmax, dY, pooling);
+            backend.Conv2dBackwardInput(dY, w, dX, shape);
+            backend.Conv2dBackwardWeight(dY, x, dW, dB, shape);
+            backend.AdadeltaUpdate(w, dW, dX, dY, (int)shape.WeightLength, new AdadeltaStep(1f, 0.9f, 1e-6f, 0f));
+        }
+
+        Step();
+        var before = GC.GetAllocatedBytesForCurrentThread();
+        Step();
+
+        Assert.Equal(0, GC.GetAllocatedBytesForCurrentThread() - before);
+        foreach (var buffer in buffers)
+        {
+            buffer.Dispose();
+        }
+        argmax.Dispose();
+    }
+
     [Fact]
     public void Zero_threads_is_bad_input()
     {
@@ -126,5 +180,22 @@ public sealed class CpuBackendTests
         var values = new float[buffer.Length];
         backend.Download<float>(buffer, values);
         return values;
+    }
+
+    /// <summary>The forward, the input gradient and the weight and bias gradients, one after another, from seeded inputs.</summary>
+    private static float[] ConvolutionOutputs(ComputeBackend backend, Conv2dShape shape)
+    {
+        using var x = Upload(backend, (int)shape.InputLength, 1);
+        using var w = Upload(backend, (int)shape.WeightLength, 2);
+        using var b = Upload(backend, shape.OutChannels, 3);
+        using var dY = Upload(backend, (int)shape.OutputLength, 4);
+        using var y = backend.Allocate<float>((int)shape.OutputLength);
+        using var dX = backend.Allocate<float>((int)shape.InputLength);
+        using var dW = backend.Allocate<float>((int)shape.WeightLength);
+        using var dB = backend.Allocate<float>(shape.OutChannels);
+        backend.Conv2dForward(x, w, b, y, shape, Activation.Tanh);
+        backend.Conv2dBackwardInput(dY, w, dX, shape);
+        backend.Conv2dBackwardWeight(dY, x, dW, dB, shape);
+        return [.. Download(backend, y), .. Download(backend, dX), .. Download(backend, dW), .. Download(backend, dB)];
     }
 }

@@ -61,13 +61,16 @@ internal sealed unsafe class CacheBlockedGemm<TKernel> : ICacheBlockedGemm, IPar
         problem = call;
         if ((long)call.M * call.N * call.K < SerialBelow || pool.Threads == 1)
         {
-            Compute(0, RowPanels(call.M), 0, ColumnPanels(call.N), scratch[0]);
+            Compute(call, 0, RowPanels(call.M), 0, ColumnPanels(call.N), scratch[0]);
         }
         else
         {
             pool.Run(this);
         }
     }
+
+    public void MultiplyOnThread(in GemmProblem call, int thread) =>
+        Compute(call, 0, RowPanels(call.M), 0, ColumnPanels(call.N), scratch[thread]);
 
     public void Dispose()
     {
@@ -83,15 +86,15 @@ internal sealed unsafe class CacheBlockedGemm<TKernel> : ICacheBlockedGemm, IPar
         var columnPanels = ColumnPanels(problem.N);
         if (columnPanels >= parts)
         {
-            Compute(0, rowPanels, Slice(columnPanels, part, parts), Slice(columnPanels, part + 1, parts), scratch[part]);
+            Compute(problem, 0, rowPanels, Slice(columnPanels, part, parts), Slice(columnPanels, part + 1, parts), scratch[part]);
         }
         else if (rowPanels >= parts)
         {
-            Compute(Slice(rowPanels, part, parts), Slice(rowPanels, part + 1, parts), 0, columnPanels, scratch[part]);
+            Compute(problem, Slice(rowPanels, part, parts), Slice(rowPanels, part + 1, parts), 0, columnPanels, scratch[part]);
         }
         else if (part < columnPanels)
         {
-            Compute(0, rowPanels, part, part + 1, scratch[part]);
+            Compute(problem, 0, rowPanels, part, part + 1, scratch[part]);
         }
     }
 
@@ -103,7 +106,8 @@ internal sealed unsafe class CacheBlockedGemm<TKernel> : ICacheBlockedGemm, IPar
 
     /// <summary>C over row panels [rowPanelStart, rowPanelEnd) and column panels [columnPanelStart, columnPanelEnd).</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private void Compute(int rowPanelStart, int rowPanelEnd, int columnPanelStart, int columnPanelEnd, ThreadScratch buffers)
+    private static void Compute(in GemmProblem problem, int rowPanelStart, int rowPanelEnd, int columnPanelStart, int columnPanelEnd,
+        ThreadScratch buffers)
     {
         var mr = TKernel.Rows;
         var nr = TKernel.Columns;

@@ -5,7 +5,7 @@ namespace Descent.Kernels.Cpu.Gemm;
 
 /// <summary>
 /// Moves one register tile into C while it is hot: scales it by alpha, adds beta * C (first block of K)
-/// or the partial sum already in C (later blocks), and on the last block of K adds the bias and
+/// or the partial sum already in C (later blocks), and on the last block of K adds the bias (or row bias) and
 /// applies the activation. So the fused linear forward touches each output element once more, not
 /// three times (GEMM, bias add, activation as separate passes over memory).
 /// </summary>
@@ -44,12 +44,15 @@ internal static unsafe class GemmEpilogue
         var readOld = !firstStep || beta != 0f;
         var oldScale = firstStep ? beta : 1f;
         var bias = lastStep ? output.Bias : null;
+        var rowBias = lastStep ? output.RowBias : null;
         var alphaVector = Vector256.Create(alpha);
         var oldScaleVector = Vector256.Create(oldScale);
         for (var r = 0; r < rows; r++)
         {
             var source = tile + r * tileStride;
             var destination = output.C + (long)(row + r) * ldc + column;
+            var rowBiasValue = rowBias != null ? rowBias[row + r] : 0f;
+            var rowBiasVector = Vector256.Create(rowBiasValue);
             var j = 0;
             for (; j + Vector256<float>.Count <= cols; j += Vector256<float>.Count)
             {
@@ -61,6 +64,10 @@ internal static unsafe class GemmEpilogue
                 if (bias != null)
                 {
                     value += Vector256.Load(bias + column + j);
+                }
+                if (rowBias != null)
+                {
+                    value += rowBiasVector;
                 }
                 TActivation.Forward(value).Store(destination + j);
             }
@@ -74,6 +81,10 @@ internal static unsafe class GemmEpilogue
                 if (bias != null)
                 {
                     value += bias[column + j];
+                }
+                if (rowBias != null)
+                {
+                    value += rowBiasValue;
                 }
                 destination[j] = TActivation.Forward(value);
             }

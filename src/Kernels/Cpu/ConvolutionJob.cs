@@ -1,0 +1,240 @@
+using System.Runtime.InteropServices;
+using Descent.Kernels.Cpu.Gemm;
+
+namespace Descent.Kernels.Cpu;
+
+/// <summary>
+/// The convolution and its two gradients as one GEMM per image through the cache-blocked SGEMM, the
+/// images split across the pool: each thread lowers its images with <see cref="Im2Col"/> into its own
+/// column matrix and multiplies on its own, so no thread waits for another. Per image:
+/// forward Y (K x PQ) = f(W (K x CRS) cols (CRS x PQ) + bias per row), fused in the GEMM's store;
+/// input gradient dCols (CRS x PQ) = W^T dY, scattered back by <see cref="Im2Col.Raise"/>;
+/// weight gradient dW (K x CRS) += dY cols^T, summed per fixed chunk of images into a partial, and the
+/// partials summed in chunk order. Chunks depend on the batch alone, so the bits do not depend on
+/// the thread count, nor on scheduling. With fewer images than threads, each image's GEMM is split
+/// across the pool instead (the GEMM's bits do not depend on its split either).
+/// <para>
+/// Scratch (a column matrix per thread, the weight partials) grows to the largest shape seen and is
+/// kept, so a training step allocates nothing after its first.
+/// </para>
+/// </summary>
+internal sealed unsafe class ConvolutionJob(WorkerPool pool, ICacheBlockedGemm gemm) : IParallelJob, IDisposable
+{
+    /// <summary>At most this many weight-gradient partials: enough chunks to keep every thread of a small machine busy.</summary>
+    private const int MaxWeightChunks = 8;
+
+    private readonly ScratchBuffer[] columns = Enumerable.Range(0, pool.Threads).Select(_ => new ScratchBuffer()).ToArray();
+    private readonly ScratchBuffer partials = new();
+
+    private Pass pass;
+    private Conv2dShape shape;
+    private Activation? activation;
+    private float* x;
+    private float* weight;
+    private float* bias;
+    private float* y;
+    private float* dY;
+    private float* dX;
+    private float* dWeight;
+    private int chunks;
+    private int work;
+    private bool splitEachGemm;
+
+    private enum Pass
+    {
+        Forward,
+        BackwardInput,
+        BackwardWeight,
+    }
+
+    public void Forward(float* input, float* weights, float* biases, float* output, in Conv2dShape convolution, Activation? function)
+    {
+        x = input;
+        weight = weights;
+        bias = biases;
+        y = output;
+        activation = function;
+        Run(Pass.Forward, convolution, convolution.Batch);
+    }
+
+    public void BackwardInput(float* outputGradient, float* weights, float* inputGradient, in Conv2dShape convolution)
+    {
+        dY = outputGradient;
+        weight = weights;
+        dX = inputGradient;
+        Run(Pass.BackwardInput, convolution, convolution.Batch);
+    }
+
+    /// <summary>dW only; the bias gradient is a separate, simpler sum.</summary>
+    public void BackwardWeight(float* outputGradient, float* input, float* weightGradient, in Conv2dShape convolution)
+    {
+        dY = outputGradient;
+        x = input;
+        dWeight = weightGradient;
+        chunks = Math.Min(convolution.Batch, MaxWeightChunks);
+        if (chunks > 1)
+        {
+            partials.Reserve(chunks * convolution.WeightLength);
+        }
+        Run(Pass.BackwardWeight, convolution, chunks);
+        if (chunks > 1)
+        {
+            pool.Run(new ChunkSumKernel(partials.Pointer, chunks, (int)convolution.WeightLength, weightGradient),
+                (int)convolution.WeightLength, 16, 1 << 16);
+        }
+    }
+
+    private void Run(Pass which, in Conv2dShape convolution, int items)
+    {
+        (pass, shape) = (which, convolution);
+        if (!Im2Col.IsIdentity(convolution) || which == Pass.BackwardInput)
+        {
+            var length = Im2Col.Length(convolution);
+            foreach (var buffer in columns)
+            {
+                buffer.Reserve(length);
+            }
+        }
+        if (items >= pool.Threads)
+        {
+            work = items;
+            pool.Run(this);
+        }
+        else
+        {
+            // Too few images to go round (a prediction, one image): one at a time, each GEMM split across the pool.
+            splitEachGemm = true;
+            Execute(0, items, 0);
+            splitEachGemm = false;
+        }
+        // The pointers are the finished op's; none may be read by mistake in a later one.
+        x = weight = bias = y = dY = dX = dWeight = null;
+    }
+
+    void IParallelJob.Run(int part, int parts) =>
+        Execute((int)((long)work * part / parts), (int)((long)work * (part + 1) / parts), part);
+
+    /// <summary>Items [start, end) (images, or weight chunks) on pool thread <paramref name="thread"/>.</summary>
+    private void Execute(int start, int end, int thread)
+    {
+        var cols = columns[thread].Pointer;
+        var (k, crs, pq) = (shape.OutChannels, shape.InChannels * shape.KernelHeight * shape.KernelWidth, shape.OutHeight * shape.OutWidth);
+        var imageLength = (long)shape.InChannels * shape.Height * shape.Width;
+        var outputLength = (long)k * pq;
+        for (var item = start; item < end; item++)
+        {
+            switch (pass)
+            {
+                case Pass.Forward:
+                {
+                    var image = x + item * imageLength;
+                    var b = Lower(image, cols);
+                    Multiply(new GemmProblem(false, false, k, pq, crs, weight, b,
+                        new GemmOutput(y + item * outputLength, 1f, 0f, null, activation, rowBias: bias)), thread);
+                    break;
+                }
+                case Pass.BackwardInput:
+                {
+                    var gradient = dX + item * imageLength;
+                    var target = Im2Col.IsIdentity(shape) ? gradient : cols;
+                    Multiply(new GemmProblem(true, false, crs, pq, k, weight, dY + item * outputLength,
+                        new GemmOutput(target, 1f, 0f, null, null)), thread);
+                    if (target != gradient)
+                    {
+                        Im2Col.Raise(shape, cols, gradient);
+                    }
+                    break;
+                }
+                case Pass.BackwardWeight:
+                {
+                    var first = (int)((long)shape.Batch * item / chunks);
+                    var last = (int)((long)shape.Batch * (item + 1) / chunks);
+                    var target = chunks > 1 ? partials.Pointer + item * shape.WeightLength : dWeight;
+                    for (var n = first; n < last; n++)
+                    {
+                        var b = Lower(x + n * imageLength, cols);
+                        Multiply(new GemmProblem(false, true, k, crs, pq, dY + n * outputLength, b,
+                            new GemmOutput(target, 1f, n == first ? 0f : 1f, null, null)), thread);
+                    }
+                    break;
+                }
+            }
+        }
+    }
+
+    /// <summary>One image's GEMM: on this thread alone, or across the pool when the images are too few to share out.</summary>
+    private void Multiply(in GemmProblem problem, int thread)
+    {
+        if (splitEachGemm)
+        {
+            gemm.Multiply(problem);
+        }
+        else
+        {
+            gemm.MultiplyOnThread(problem, thread);
+        }
+    }
+
+    /// <summary>The image's column matrix: the image itself when lowering is the identity, else <paramref name="cols"/> filled.</summary>
+    private float* Lower(float* image, float* cols)
+    {
+        if (Im2Col.IsIdentity(shape))
+        {
+            return image;
+        }
+        Im2Col.Lower(shape, image, cols);
+        return cols;
+    }
+
+    public void Dispose()
+    {
+        foreach (var buffer in columns)
+        {
+            buffer.Dispose();
+        }
+        partials.Dispose();
+    }
+
+    /// <summary>weightGradient[i] = the sum of the chunk partials' element i, in chunk order.</summary>
+    private readonly struct ChunkSumKernel(float* partials, int chunks, int length, float* weightGradient) : IRangeKernel
+    {
+        public void Execute(int start, int end)
+        {
+            for (var i = start; i < end; i++)
+            {
+                var sum = partials[i];
+                for (var chunk = 1; chunk < chunks; chunk++)
+                {
+                    sum += partials[(long)chunk * length + i];
+                }
+                weightGradient[i] = sum;
+            }
+        }
+    }
+
+    /// <summary>Native, 64-byte aligned floats that grow to the largest size asked for and are kept.</summary>
+    private sealed class ScratchBuffer : IDisposable
+    {
+        private long capacity;
+
+        public float* Pointer { get; private set; }
+
+        public void Reserve(long floats)
+        {
+            if (floats <= capacity)
+            {
+                return;
+            }
+            NativeMemory.AlignedFree(Pointer);
+            Pointer = (float*)NativeMemory.AlignedAlloc((nuint)(floats * sizeof(float)), 64);
+            capacity = floats;
+        }
+
+        public void Dispose()
+        {
+            NativeMemory.AlignedFree(Pointer);
+            Pointer = null;
+            capacity = 0;
+        }
+    }
+}
