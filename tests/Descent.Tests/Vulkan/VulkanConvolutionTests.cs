@@ -104,6 +104,78 @@ public sealed class VulkanConvolutionTests
         Assert.Empty(backend.ValidationMessages);
     }
 
+    /// <summary>
+    /// A small convolutional net's step (two convolutions of different sizes, so the scratch buffer grows during the
+    /// first step, max-pooling, dropout, all the gradients, Adadelta) records without allocating once warm, and the host
+    /// waits once per step, where the step asks it to.
+    /// </summary>
+    [SkippableFact]
+    public void A_steady_state_step_of_the_convolutional_ops_allocates_nothing_and_waits_once()
+    {
+        using var backend = VulkanAvailability.CreateValidated();
+        var first = new Conv2dShape(Batch: 2, InChannels: 1, Height: 10, Width: 10, OutChannels: 4, KernelHeight: 3, KernelWidth: 3, Stride: 1, Padding: 0);
+        var second = new Conv2dShape(Batch: 2, InChannels: 4, Height: 8, Width: 8, OutChannels: 8, KernelHeight: 3, KernelWidth: 3, Stride: 1, Padding: 1);
+        var pool = new Pool2dShape(Batch: 2, Channels: 8, Height: 8, Width: 8, Kernel: 2, Stride: 2);
+        using var x = backend.Allocate<float>((int)first.InputLength);
+        using var hidden = backend.Allocate<float>((int)first.OutputLength);
+        using var dHidden = backend.Allocate<float>((int)first.OutputLength);
+        using var features = backend.Allocate<float>((int)second.OutputLength);
+        using var pooled = backend.Allocate<float>((int)pool.OutputLength);
+        using var argmax = backend.Allocate<int>((int)pool.OutputLength);
+        using var dFeatures = backend.Allocate<float>((int)second.OutputLength);
+        using var dX = backend.Allocate<float>((int)first.InputLength);
+        // The weights and biases of both convolutions as aligned views of one parameter buffer and one gradient buffer.
+        int[] lengths = [(int)first.WeightLength, first.OutChannels, (int)second.WeightLength, second.OutChannels];
+        var offsets = new int[lengths.Length];
+        var parameterCount = 0;
+        for (var i = 0; i < lengths.Length; i++)
+        {
+            offsets[i] = parameterCount;
+            parameterCount += (lengths[i] + backend.ViewAlignment - 1) / backend.ViewAlignment * backend.ViewAlignment;
+        }
+        using var parameters = backend.Allocate<float>(parameterCount);
+        using var gradients = backend.Allocate<float>(parameterCount);
+        using var squareAverage = backend.Allocate<float>(parameterCount);
+        using var deltaAverage = backend.Allocate<float>(parameterCount);
+        var views = new DeviceBuffer<float>[2 * lengths.Length];
+        for (var i = 0; i < lengths.Length; i++)
+        {
+            views[i] = backend.Slice(parameters, offsets[i], lengths[i]);
+            views[i + lengths.Length] = backend.Slice(gradients, offsets[i], lengths[i]);
+        }
+        var step = 0u;
+
+        void Step()
+        {
+            var dropout = new DropoutStep(0.25f, Seed: 5, Stream: 1, Step: step++);
+            backend.Conv2dForward(x, views[0], views[1], hidden, first, Activation.Relu);
+            backend.Conv2dForward(hidden, views[2], views[3], features, second, Activation.Relu);
+            backend.MaxPool2dForward(features, pooled, argmax, pool);
+            backend.DropoutForward(pooled, pooled, (int)pool.OutputLength, dropout);
+            backend.DropoutBackward(pooled, pooled, (int)pool.OutputLength, dropout);
+            backend.MaxPool2dBackward(pooled, argmax, dFeatures, pool);
+            backend.Conv2dBackwardWeight(dFeatures, hidden, views[6], views[7], second);
+            backend.Conv2dBackwardInput(dFeatures, views[2], dHidden, second);
+            backend.Conv2dBackwardWeight(dHidden, x, views[4], views[5], first);
+            backend.Conv2dBackwardInput(dHidden, views[0], dX, first);
+            backend.AdadeltaUpdate(parameters, gradients, squareAverage, deltaAverage, parameterCount, new AdadeltaStep(1f, 0.9f, 1e-6f, 0f));
+            backend.Synchronize();
+        }
+
+        Step();
+        var hostWaits = backend.HostWaits;
+        var before = GC.GetAllocatedBytesForCurrentThread();
+        for (var i = 0; i < 10; i++)
+        {
+            Step();
+        }
+        var allocated = GC.GetAllocatedBytesForCurrentThread() - before;
+
+        Assert.True(allocated == 0, $"ten steps allocated {allocated} bytes");
+        Assert.Equal(10, backend.HostWaits - hostWaits);
+        Assert.Empty(backend.ValidationMessages);
+    }
+
     /// <summary>Forward: im2col and one batched GEMM (bias and activation in its epilogue); input gradient: GEMM and col2im; weight gradient: im2col, GEMM and the sum.</summary>
     [SkippableFact]
     public void A_convolution_of_one_chunk_is_two_dispatches_and_each_gradient_two_or_three()
