@@ -41,7 +41,7 @@ public sealed partial class VulkanBackend
         uint activationCode)
     {
         var (k, crs, pq) = GemmSizes(convolution);
-        var chunk = ImagesPerChunk(convolution.Batch, (long)crs * pq);
+        var chunk = ImagesPerChunk(convolution, (long)crs * pq);
         var columns = Scratch(ref columnScratch, (long)chunk * crs * pq);
         for (var first = 0; first < convolution.Batch; first += chunk)
         {
@@ -61,7 +61,7 @@ public sealed partial class VulkanBackend
     private void ConvolutionBackwardInput(BufferRegion dY, BufferRegion weight, BufferRegion dX, Conv2dShape convolution)
     {
         var (k, crs, pq) = GemmSizes(convolution);
-        var chunk = ImagesPerChunk(convolution.Batch, (long)crs * pq);
+        var chunk = ImagesPerChunk(convolution, (long)crs * pq);
         var columns = Scratch(ref columnScratch, (long)chunk * crs * pq);
         for (var first = 0; first < convolution.Batch; first += chunk)
         {
@@ -89,7 +89,7 @@ public sealed partial class VulkanBackend
     {
         var (k, crs, pq) = GemmSizes(convolution);
         var rowLength = crs + 1;
-        var chunk = ImagesPerChunk(convolution.Batch, (long)rowLength * pq + (long)k * rowLength);
+        var chunk = ImagesPerChunk(convolution, (long)rowLength * pq + (long)k * rowLength);
         var columns = Scratch(ref columnScratch, (long)chunk * rowLength * pq);
         var partials = Scratch(ref partialScratch, (long)chunk * k * rowLength);
         for (var first = 0; first < convolution.Batch; first += chunk)
@@ -127,10 +127,17 @@ public sealed partial class VulkanBackend
     /// How many images one chunk takes so that its scratch (<paramref name="floatsPerImage"/> each) stays within
     /// <see cref="ScratchBytesLimit"/>: at least one, at most the batch and the products one dispatch runs along z.
     /// </summary>
-    private int ImagesPerChunk(int batch, long floatsPerImage)
+    /// <exception cref="InvalidInputException">One image's matrices exceed the largest buffer the device can bind.</exception>
+    private int ImagesPerChunk(Conv2dShape convolution, long floatsPerImage)
     {
+        if (floatsPerImage * sizeof(float) > MaxBufferBytes)
+        {
+            throw new InvalidInputException(
+                $"convolution {convolution} needs {floatsPerImage * sizeof(float) / (1024.0 * 1024):F1} MiB of column matrices per image, " +
+                $"more than this device's largest storage buffer ({MaxBufferBytes / (1024.0 * 1024):F0} MiB)");
+        }
         var limit = Math.Min(ScratchBytesLimit, MaxBufferBytes) / sizeof(float);
-        return (int)Math.Clamp(limit / floatsPerImage, 1, Math.Min(batch, shape.MaxGroupsZ));
+        return (int)Math.Clamp(limit / floatsPerImage, 1, Math.Min(convolution.Batch, shape.MaxGroupsZ));
     }
 
     /// <summary>
