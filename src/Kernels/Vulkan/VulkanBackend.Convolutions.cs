@@ -14,7 +14,7 @@ public sealed partial class VulkanBackend
     /// </summary>
     internal long ScratchBytesLimit { get; set; } = 64L << 20;
 
-    /// <summary>Scratch buffers that grew past them: freed at the next host wait, when no recorded command can still use them.</summary>
+    /// <summary>Scratch buffers a larger one replaced: freed at the next host wait, when no recorded command can still use them.</summary>
     private readonly List<VulkanAllocation> retiredScratch = [];
 
     /// <summary>Column matrices of a chunk of images; grows to the largest chunk asked for, then is reused every step.</summary>
