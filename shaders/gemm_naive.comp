@@ -16,6 +16,9 @@ layout(std430, binding = 2) buffer MatrixC { float c[]; };
 
 void main()
 {
+    uint a0 = a_base();
+    uint b0 = b_base();
+    uint c0 = c_base();
     uint outputs = m * n;
     for (uint element = gl_GlobalInvocationID.x; element < outputs; element += grid_stride())
     {
@@ -24,8 +27,8 @@ void main()
         float sum = 0.0;
         for (uint p = 0; p < k; p++)
         {
-            sum += a[row * a_row_stride + p * a_col_stride] * b[p * b_row_stride + col * b_col_stride];
+            sum += a[a0 + row * a_row_stride + p * a_col_stride] * b[b0 + p * b_row_stride + col * b_col_stride];
         }
-        c[element] = epilogue(is_zero(beta) ? alpha * sum : alpha * sum + beta * c[element], col);
+        c[c0 + element] = epilogue(is_zero(beta) ? alpha * sum : alpha * sum + beta * c[c0 + element], row, col);
     }
 }

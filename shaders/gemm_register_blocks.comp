@@ -37,6 +37,9 @@ void main()
     {
         return;
     }
+    uint a0 = a_base();
+    uint b0 = b_base();
+    uint c0 = c_base();
 
     float sums[BLOCK_ROWS * BLOCK_COLS];
     for (uint i = 0; i < BLOCK_ROWS * BLOCK_COLS; i++)
@@ -62,11 +65,11 @@ void main()
     {
         for (uint r = 0; r < BLOCK_ROWS; r++)
         {
-            a_values[r] = a[rows[r] * a_row_stride + p * a_col_stride];
+            a_values[r] = a[a0 + rows[r] * a_row_stride + p * a_col_stride];
         }
         for (uint q = 0; q < BLOCK_COLS; q++)
         {
-            b_values[q] = b[p * b_row_stride + cols[q] * b_col_stride];
+            b_values[q] = b[b0 + p * b_row_stride + cols[q] * b_col_stride];
         }
         for (uint r = 0; r < BLOCK_ROWS; r++)
         {
@@ -85,9 +88,9 @@ void main()
             uint col = column_of(q);
             if (row < m && col < n)
             {
-                uint element = row * n + col;
+                uint element = c0 + row * n + col;
                 float product = alpha * sums[r * BLOCK_COLS + q];
-                c[element] = epilogue(is_zero(beta) ? product : product + beta * c[element], col);
+                c[element] = epilogue(is_zero(beta) ? product : product + beta * c[element], row, col);
             }
         }
     }

@@ -41,6 +41,9 @@ void main()
     // tile_b and write adjacent elements of C.
     uint local_row = gl_LocalInvocationID.y * BLOCK_ROWS;
     uint local_col = gl_LocalInvocationID.x;
+    uint a0 = a_base();
+    uint b0 = b_base();
+    uint c0 = c_base();
 
     float sums[BLOCK_ROWS * BLOCK_COLS];
     for (uint i = 0; i < BLOCK_ROWS * BLOCK_COLS; i++)
@@ -56,13 +59,13 @@ void main()
         {
             uint p = i / TILE_ROWS;
             uint row = tile_row + i % TILE_ROWS;
-            tile_a[i] = row < m && k0 + p < k ? a[row * a_row_stride + (k0 + p) * a_col_stride] : 0.0;
+            tile_a[i] = row < m && k0 + p < k ? a[a0 + row * a_row_stride + (k0 + p) * a_col_stride] : 0.0;
         }
         for (uint i = gl_LocalInvocationIndex; i < TILE_K * TILE_COLS; i += THREADS)
         {
             uint p = i / TILE_COLS;
             uint col = tile_col + i % TILE_COLS;
-            tile_b[i] = col < n && k0 + p < k ? b[(k0 + p) * b_row_stride + col * b_col_stride] : 0.0;
+            tile_b[i] = col < n && k0 + p < k ? b[b0 + (k0 + p) * b_row_stride + col * b_col_stride] : 0.0;
         }
         barrier();
 
@@ -98,9 +101,9 @@ void main()
             uint col = tile_col + local_col + q * gl_WorkGroupSize.x;
             if (row < m && col < n)
             {
-                uint element = row * n + col;
+                uint element = c0 + row * n + col;
                 float product = alpha * sums[r * BLOCK_COLS + q];
-                c[element] = epilogue(is_zero(beta) ? product : product + beta * c[element], col);
+                c[element] = epilogue(is_zero(beta) ? product : product + beta * c[element], row, col);
             }
         }
     }

@@ -3,6 +3,9 @@
 // add group_offset to gl_WorkGroupID: a grid larger than maxComputeWorkGroupCount is recorded as
 // several dispatches, each starting where the last ended. The grid-stride naive shader covers any size
 // in one dispatch and is sent zero offsets.
+// A batched GEMM (a convolution's, one product per image) runs its products along gl_WorkGroupID.z:
+// product z reads A from a_offset + z * a_batch_stride (likewise B) and writes C from
+// c_offset + z * c_batch_stride. A single GEMM is sent zeros and one group in z.
 layout(push_constant) uniform Layout
 {
     uint m;
@@ -16,4 +19,26 @@ layout(push_constant) uniform Layout
     float beta;
     uint group_offset_x;
     uint group_offset_y;
+    uint a_offset;
+    uint b_offset;
+    uint c_offset;
+    uint a_batch_stride;
+    uint b_batch_stride;
+    uint c_batch_stride;
 };
+
+// Where this workgroup's product starts in each buffer.
+uint a_base()
+{
+    return a_offset + gl_WorkGroupID.z * a_batch_stride;
+}
+
+uint b_base()
+{
+    return b_offset + gl_WorkGroupID.z * b_batch_stride;
+}
+
+uint c_base()
+{
+    return c_offset + gl_WorkGroupID.z * c_batch_stride;
+}

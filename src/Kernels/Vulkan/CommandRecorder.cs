@@ -113,7 +113,7 @@ internal sealed unsafe class CommandRecorder : IDisposable
     /// push-constant block (<see cref="Shader.CheckDispatch{TPush}"/>).
     /// </summary>
     public void Dispatch<TPush>(ComputePipeline pipeline, DescriptorSet set, ReadOnlySpan<BufferRegion> buffers, uint writtenBindings,
-        in TPush push, uint groupsX, uint groupsY = 1) where TPush : unmanaged
+        in TPush push, uint groupsX, uint groupsY = 1, uint groupsZ = 1) where TPush : unmanaged
     {
         var commands = Begin();
         OrderAfterEarlierCommands(commands, buffers, writtenBindings);
@@ -127,7 +127,7 @@ internal sealed unsafe class CommandRecorder : IDisposable
         {
             vk.CmdPushConstants(commands, pipeline.Layout, ShaderStageFlags.ComputeBit, 0, (uint)sizeof(TPush), data);
         }
-        vk.CmdDispatch(commands, groupsX, groupsY, 1);
+        vk.CmdDispatch(commands, groupsX, groupsY, groupsZ);
         Dispatches++;
         Recorded();
     }

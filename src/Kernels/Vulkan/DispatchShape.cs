@@ -8,10 +8,11 @@ namespace Descent.Kernels.Vulkan;
 /// <see cref="MaxGroups"/> groups. The tiled GEMMs (gemm_register_blocks.comp,
 /// gemm_shared_register_blocks.comp) run GroupX x GroupY threads, each computing a BlockRows x BlockCols
 /// block of C; the shared-memory one stages TileK steps of K at a time. A tiled GEMM's grid beyond
-/// MaxGroupsX x MaxGroupsY is split into several dispatches.
+/// MaxGroupsX x MaxGroupsY is split into several dispatches. A batched GEMM (a convolution's) runs its
+/// products along z, at most MaxGroupsZ in one dispatch.
 /// </summary>
 internal sealed unsafe record DispatchShape(uint WorkgroupWidth, uint MaxGroups, uint GemmGroupX, uint GemmGroupY, uint BlockRows,
-    uint BlockCols, uint TileK, uint MaxGroupsX, uint MaxGroupsY, GemmAlgorithm AutoGemm)
+    uint BlockCols, uint TileK, uint MaxGroupsX, uint MaxGroupsY, uint MaxGroupsZ, GemmAlgorithm AutoGemm)
 {
     /// <summary>
     /// 64-wide groups suit every vendor's SIMD width (8 on lavapipe, 32 NVIDIA, 64 AMD). 4096 groups of 64
@@ -36,6 +37,7 @@ internal sealed unsafe record DispatchShape(uint WorkgroupWidth, uint MaxGroups,
             TileK: 8,
             MaxGroupsX: limits.MaxComputeWorkGroupCount[0],
             MaxGroupsY: limits.MaxComputeWorkGroupCount[1],
+            MaxGroupsZ: limits.MaxComputeWorkGroupCount[2],
             AutoGemm: gpu ? GemmAlgorithm.SharedMemoryRegisterBlocks : GemmAlgorithm.RegisterBlocks);
     }
 

@@ -16,12 +16,12 @@ public sealed partial class VulkanBackend
     private const uint Backward = 1;
 
     private void Dispatch<TPush>(Shader shader, SpecializationConstants constants, ReadOnlySpan<BufferRegion> buffers, in TPush push,
-        uint groupsX, uint groupsY = 1) where TPush : unmanaged
+        uint groupsX, uint groupsY = 1, uint groupsZ = 1) where TPush : unmanaged
     {
         shader.CheckDispatch<TPush>(buffers.Length);
         var pipeline = pipelines.Get(shader, constants);
         var set = descriptorSets.Get(pipeline, buffers);
-        recorder.Dispatch(pipeline, set, buffers, shader.WrittenBindings, push, groupsX, groupsY);
+        recorder.Dispatch(pipeline, set, buffers, shader.WrittenBindings, push, groupsX, groupsY, groupsZ);
     }
 
     /// <summary>Constants of a grid-stride shader: the workgroup width, then the shader's own.</summary>

@@ -82,6 +82,12 @@ public sealed unsafe partial class VulkanBackend : ComputeBackend
     internal void LimitWorkGroupCounts(uint maxGroupsX, uint maxGroupsY) =>
         shape = shape with { MaxGroupsX = maxGroupsX, MaxGroupsY = maxGroupsY };
 
+    /// <summary>
+    /// Makes <see cref="GemmAlgorithm.Auto"/> mean <paramref name="algorithm"/>, so tests run the GEMM a GPU would
+    /// choose (shared memory) inside the ops built on it, convolutions, on lavapipe.
+    /// </summary>
+    internal void UseAutoGemm(GemmAlgorithm algorithm) => shape = shape with { AutoGemm = algorithm };
+
     /// <summary>vkQueueSubmit calls so far.</summary>
     internal int Submissions => recorder.Submissions;
 
@@ -201,7 +207,7 @@ public sealed unsafe partial class VulkanBackend : ComputeBackend
         var sourceOffset = region.Offset + (ulong)offset * (ulong)sizeof(T);
         if (bytes.Length == 0 || origin.Mapped != null)
         {
-            recorder.Finish();
+            WaitForDevice();
             new ReadOnlySpan<byte>((byte*)origin.Mapped + sourceOffset, bytes.Length).CopyTo(bytes);
             return;
         }
@@ -210,13 +216,20 @@ public sealed unsafe partial class VulkanBackend : ComputeBackend
             var piece = bytes.Slice(done, (int)Math.Min((ulong)(bytes.Length - done), StagingArea.MaxBytes));
             var space = staging.Reserve((ulong)piece.Length);
             recorder.Copy(origin, sourceOffset + (ulong)done, space.Buffer, space.Offset, (ulong)piece.Length);
-            recorder.Finish();
+            WaitForDevice();
             new ReadOnlySpan<byte>(space.Mapped, piece.Length).CopyTo(piece);
             done += piece.Length;
         }
     }
 
-    protected override void SynchronizeCore() => recorder.Finish();
+    protected override void SynchronizeCore() => WaitForDevice();
+
+    /// <summary>Waits for everything recorded; with the device idle, buffers kept only for pending commands can go.</summary>
+    private void WaitForDevice()
+    {
+        recorder.Finish();
+        FreeRetiredScratch();
+    }
 
     /// <summary>Frees a buffer's memory, first finishing any recorded command that may use it.</summary>
     internal void Free(VulkanAllocation allocation)

@@ -1,0 +1,32 @@
+#version 450
+// Dropout, forward and backward alike: target[i] = source[i] * kept_scale where the mask keeps element
+// i, else 0 (y from x, or dX from dY; target may be source). The mask is DropoutMask's: Philox4x32-10
+// (include/philox.glsl) at counter (i, step) and key (seed, stream) keeps i when its uniform number
+// (word >> 8) * 2^-24 is at least the probability p. The host sends keep_threshold = ceil(p * 2^24), so
+// the test is on integers, (word >> 8) >= keep_threshold, the same decision with no float comparison a
+// driver could reorder.
+#extension GL_GOOGLE_include_directive : require
+#include "include/grid_stride.glsl"
+#include "include/philox.glsl"
+
+layout(std430, binding = 0) readonly buffer Source { float source[]; };
+layout(std430, binding = 1) buffer Target { float target[]; };
+
+layout(push_constant) uniform Arguments
+{
+    uint count;
+    uint keep_threshold;
+    float kept_scale;
+    uint seed;
+    uint stream;
+    uint step_number;
+};
+
+void main()
+{
+    for (uint i = gl_GlobalInvocationID.x; i < count; i += grid_stride())
+    {
+        bool keep = (philox_first_word(i, step_number, seed, stream) >> 8) >= keep_threshold;
+        target[i] = keep ? source[i] * kept_scale : 0.0;
+    }
+}

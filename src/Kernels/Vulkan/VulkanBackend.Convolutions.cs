@@ -1,0 +1,241 @@
+namespace Descent.Kernels.Vulkan;
+
+// A convolution is GEMMs over column matrices (shaders/include/conv_layout.glsl): each image's (C*KH*KW, P*Q)
+// matrix is built in a scratch buffer (im2col), and one batched GEMM dispatch multiplies every image of a
+// chunk at once, its products along z. Letters: N images, C input channels, K output channels, KH x KW the
+// kernel, P x Q the output plane; CRS = C*KH*KW, PQ = P*Q.
+public sealed partial class VulkanBackend
+{
+    /// <summary>
+    /// The most bytes a convolution's scratch buffer grows to (or the device's largest storage buffer where
+    /// that is smaller); a batch whose matrices need more is done in chunks of images. 64 MiB holds a whole
+    /// batch of 64 of the MNIST net's second convolution (42 MiB of columns), so its GEMMs stay large.
+    /// Tests lower it to reach the chunks with small shapes.
+    /// </summary>
+    internal long ScratchBytesLimit { get; set; } = 64L << 20;
+
+    /// <summary>Scratch buffers a larger one replaced: freed at the next host wait, when no recorded command can still use them.</summary>
+    private readonly List<VulkanAllocation> retiredScratch = [];
+
+    /// <summary>Column matrices of a chunk of images; grows to the largest chunk asked for, then is reused every step.</summary>
+    private VulkanAllocation? columnScratch;
+
+    /// <summary>The weight gradient's per-image products of a chunk, summed by conv2d_weight_sum; grows like the columns.</summary>
+    private VulkanAllocation? partialScratch;
+
+    protected override void Conv2dForwardCore(DeviceBuffer<float> x, DeviceBuffer<float> weight, DeviceBuffer<float> bias,
+        DeviceBuffer<float> y, Conv2dShape shape, Activation? activation) =>
+        ConvolutionForward(Allocation(x), Allocation(weight), Allocation(bias), Allocation(y), shape,
+            activation is { } f ? Code(f, "activation") + 1 : NoActivation);
+
+    protected override void Conv2dBackwardInputCore(DeviceBuffer<float> dY, DeviceBuffer<float> weight, DeviceBuffer<float> dX,
+        Conv2dShape shape) =>
+        ConvolutionBackwardInput(Allocation(dY), Allocation(weight), Allocation(dX), shape);
+
+    protected override void Conv2dBackwardWeightCore(DeviceBuffer<float> dY, DeviceBuffer<float> x, DeviceBuffer<float> dWeight,
+        DeviceBuffer<float> dBias, Conv2dShape shape) =>
+        ConvolutionBackwardWeight(Allocation(dY), Allocation(x), Allocation(dWeight), Allocation(dBias), shape);
+
+    /// <summary>Per chunk: im2col, then y_n (K,PQ) = f(W (K,CRS) columns_n (CRS,PQ) + bias[k]), the bias and activation in the GEMM's epilogue.</summary>
+    private void ConvolutionForward(BufferRegion x, BufferRegion weight, BufferRegion bias, BufferRegion y, Conv2dShape convolution,
+        uint activationCode)
+    {
+        var (k, crs, pq) = GemmSizes(convolution);
+        var chunk = ImagesPerChunk(convolution, (long)crs * pq);
+        var columns = Scratch(ref columnScratch, (long)chunk * crs * pq);
+        for (var first = 0; first < convolution.Batch; first += chunk)
+        {
+            var images = Math.Min(chunk, convolution.Batch - first);
+            Im2col(x, columns, convolution, first, images, onesRow: false);
+            var product = GemmArguments.For(false, false, (int)k, (int)pq, (int)crs, 1f, 0f) with
+            {
+                BBatchStride = crs * pq,
+                COffset = (uint)first * k * pq,
+                CBatchStride = k * pq,
+            };
+            Gemm(GemmAlgorithm.Auto, product, [weight, columns, y, bias], BiasByRow, activationCode, (uint)images);
+        }
+    }
+
+    /// <summary>Per chunk: columns_n (CRS,PQ) = W^T (CRS,K) dY_n (K,PQ), then col2im gathers each dX element's entries.</summary>
+    private void ConvolutionBackwardInput(BufferRegion dY, BufferRegion weight, BufferRegion dX, Conv2dShape convolution)
+    {
+        var (k, crs, pq) = GemmSizes(convolution);
+        var chunk = ImagesPerChunk(convolution, (long)crs * pq);
+        var columns = Scratch(ref columnScratch, (long)chunk * crs * pq);
+        for (var first = 0; first < convolution.Batch; first += chunk)
+        {
+            var images = Math.Min(chunk, convolution.Batch - first);
+            var product = GemmArguments.For(true, false, (int)crs, (int)pq, (int)k, 1f, 0f) with
+            {
+                BOffset = (uint)first * k * pq,
+                BBatchStride = k * pq,
+                CBatchStride = crs * pq,
+            };
+            // No bias: binding 3 is never read, and W, already bound, fills it.
+            Gemm(GemmAlgorithm.Auto, product, [weight, dY, columns, weight], NoBias, NoActivation, (uint)images);
+            Dispatch(Shader.Named("conv2d_col2im"), GridStride(), [columns, dX], ConvColumnArguments.For(convolution, first, images, onesRow: false),
+                shape.GridStrideGroups((long)images * convolution.InChannels * convolution.Height * convolution.Width));
+        }
+    }
+
+    /// <summary>
+    /// Per chunk: im2col with a row of ones, partials_n (K,CRS+1) = dY_n (K,PQ) [columns_n; ones]^T (PQ,CRS+1), whose
+    /// last column is dY_n summed over the positions, then conv2d_weight_sum adds the partials over the images into
+    /// dW and dBias (overwriting them for the first chunk). Every sum is spread over the GEMM's threads: no thread
+    /// walks a whole channel of dY.
+    /// </summary>
+    private void ConvolutionBackwardWeight(BufferRegion dY, BufferRegion x, BufferRegion dWeight, BufferRegion dBias, Conv2dShape convolution)
+    {
+        var (k, crs, pq) = GemmSizes(convolution);
+        var rowLength = crs + 1;
+        var chunk = ImagesPerChunk(convolution, (long)rowLength * pq + (long)k * rowLength);
+        var columns = Scratch(ref columnScratch, (long)chunk * rowLength * pq);
+        var partials = Scratch(ref partialScratch, (long)chunk * k * rowLength);
+        for (var first = 0; first < convolution.Batch; first += chunk)
+        {
+            var images = Math.Min(chunk, convolution.Batch - first);
+            Im2col(x, columns, convolution, first, images, onesRow: true);
+            var product = GemmArguments.For(false, true, (int)k, (int)rowLength, (int)pq, 1f, 0f) with
+            {
+                AOffset = (uint)first * k * pq,
+                ABatchStride = k * pq,
+                BBatchStride = rowLength * pq,
+                CBatchStride = k * rowLength,
+            };
+            Gemm(GemmAlgorithm.Auto, product, [dY, columns, partials, dY], NoBias, NoActivation, (uint)images);
+            Dispatch(Shader.Named("conv2d_weight_sum"), GridStride(), [partials, dWeight, dBias],
+                new WeightSumArguments((uint)images, OutChannels: k, RowLength: rowLength, Accumulate: first > 0 ? 1u : 0u),
+                shape.GridStrideGroups((long)k * rowLength));
+        }
+    }
+
+    private void Im2col(BufferRegion x, BufferRegion columns, Conv2dShape convolution, int first, int images, bool onesRow)
+    {
+        var arguments = ConvColumnArguments.For(convolution, first, images, onesRow);
+        var (_, crs, pq) = GemmSizes(convolution);
+        Dispatch(Shader.Named("conv2d_im2col"), GridStride(), [x, columns], arguments,
+            shape.GridStrideGroups((long)images * (crs + arguments.OnesRow) * pq));
+    }
+
+    /// <summary>K, CRS and PQ: the GEMM sizes of one image. Conv2dShape keeps every tensor under 2^31 elements, so they fit.</summary>
+    private static (uint K, uint Crs, uint Pq) GemmSizes(Conv2dShape convolution) =>
+        ((uint)convolution.OutChannels, (uint)(convolution.InChannels * convolution.KernelHeight * convolution.KernelWidth),
+            (uint)(convolution.OutHeight * convolution.OutWidth));
+
+    /// <summary>
+    /// How many images one chunk takes so that its scratch (<paramref name="floatsPerImage"/> each) stays within
+    /// <see cref="ScratchBytesLimit"/>: at least one, at most the batch and the products one dispatch runs along z.
+    /// </summary>
+    /// <exception cref="InvalidInputException">One image's matrices exceed the largest buffer the device can bind.</exception>
+    private int ImagesPerChunk(Conv2dShape convolution, long floatsPerImage)
+    {
+        if (floatsPerImage * sizeof(float) > MaxBufferBytes)
+        {
+            throw new InvalidInputException(
+                $"convolution {convolution} needs {floatsPerImage * sizeof(float) / (1024.0 * 1024):F1} MiB of column matrices per image, " +
+                $"more than this device's largest storage buffer ({MaxBufferBytes / (1024.0 * 1024):F0} MiB)");
+        }
+        var limit = Math.Min(ScratchBytesLimit, MaxBufferBytes) / sizeof(float);
+        return (int)Math.Clamp(limit / floatsPerImage, 1, Math.Min(convolution.Batch, shape.MaxGroupsZ));
+    }
+
+    /// <summary>
+    /// All of <paramref name="scratch"/>, first grown to <paramref name="floats"/> if it is smaller. A training step
+    /// asks for the same sizes every time, so only its first step allocates; the outgrown buffer may still be
+    /// in recorded commands, so it is freed at the next host wait rather than now.
+    /// </summary>
+    private BufferRegion Scratch(ref VulkanAllocation? scratch, long floats)
+    {
+        var bytes = floats * sizeof(float);
+        if (scratch is null || (long)scratch.Bytes < bytes)
+        {
+            if (scratch is not null)
+            {
+                retiredScratch.Add(scratch);
+            }
+            scratch = memory.CreateStorage(bytes);
+            liveAllocations.Add(scratch);
+        }
+        return new BufferRegion(scratch, 0, scratch.Bytes);
+    }
+
+    /// <summary>Frees the outgrown scratch buffers; call only when no recorded command is pending.</summary>
+    private void FreeRetiredScratch()
+    {
+        foreach (var allocation in retiredScratch)
+        {
+            Free(allocation);
+        }
+        retiredScratch.Clear();
+    }
+
+    /// <summary>A convolution's geometry, the images (first, count) of one chunk, and whether im2col appends a row of ones (1).</summary>
+    [PushConstantsFor("conv2d_im2col", "conv2d_col2im")]
+    private readonly record struct ConvColumnArguments(uint FirstImage, uint Images, uint Channels, uint Height, uint Width,
+        uint KernelHeight, uint KernelWidth, uint Stride, uint Padding, uint OutHeight, uint OutWidth, uint OnesRow)
+    {
+        public static ConvColumnArguments For(Conv2dShape convolution, int first, int images, bool onesRow) => new(
+            (uint)first, (uint)images, (uint)convolution.InChannels, (uint)convolution.Height, (uint)convolution.Width,
+            (uint)convolution.KernelHeight, (uint)convolution.KernelWidth, (uint)convolution.Stride, (uint)convolution.Padding,
+            (uint)convolution.OutHeight, (uint)convolution.OutWidth, onesRow ? 1u : 0u);
+    }
+
+    /// <summary>One chunk's images, K, a partial product's row length (CRS + 1), and whether to add to earlier chunks' sums (1) or overwrite (0).</summary>
+    [PushConstantsFor("conv2d_weight_sum")]
+    private readonly record struct WeightSumArguments(uint Images, uint OutChannels, uint RowLength, uint Accumulate);
+
+    // ---------------------------------------------------------------- pooling
+
+    protected override void MaxPool2dForwardCore(DeviceBuffer<float> x, DeviceBuffer<float> y, DeviceBuffer<int> argmax, Pool2dShape shape) =>
+        Dispatch(Shader.Named("maxpool_forward"), GridStride(), [Allocation(x), Allocation(y), Allocation(argmax)],
+            PoolArguments.For(shape), this.shape.GridStrideGroups(shape.OutputLength));
+
+    protected override void MaxPool2dBackwardCore(DeviceBuffer<float> dY, DeviceBuffer<int> argmax, DeviceBuffer<float> dX, Pool2dShape shape) =>
+        Dispatch(Shader.Named("maxpool_backward"), GridStride(), [Allocation(dY), Allocation(argmax), Allocation(dX)],
+            PoolArguments.For(shape), this.shape.GridStrideGroups(shape.InputLength));
+
+    /// <summary>Pool2dShape as the shaders take it, with Planes = Batch * Channels.</summary>
+    [PushConstantsFor("maxpool_forward", "maxpool_backward")]
+    private readonly record struct PoolArguments(uint Planes, uint Height, uint Width, uint Kernel, uint Stride, uint OutHeight, uint OutWidth)
+    {
+        public static PoolArguments For(Pool2dShape pooling) => new((uint)(pooling.Batch * pooling.Channels), (uint)pooling.Height,
+            (uint)pooling.Width, (uint)pooling.Kernel, (uint)pooling.Stride, (uint)pooling.OutHeight, (uint)pooling.OutWidth);
+    }
+
+    // ---------------------------------------------------------------- dropout
+
+    protected override void DropoutForwardCore(DeviceBuffer<float> x, DeviceBuffer<float> y, int count, DropoutStep step) =>
+        Dropout(x, y, count, step);
+
+    protected override void DropoutBackwardCore(DeviceBuffer<float> dY, DeviceBuffer<float> dX, int count, DropoutStep step) =>
+        Dropout(dY, dX, count, step);
+
+    /// <summary>target = source * KeptScale where the mask keeps an element, else 0: forward and backward are the same shader.</summary>
+    private void Dropout(DeviceBuffer<float> source, DeviceBuffer<float> target, int count, DropoutStep step) =>
+        Dispatch(Shader.Named("dropout"), GridStride(), [Allocation(source), Allocation(target)], DropoutArguments.For(count, step),
+            shape.GridStrideGroups(count));
+
+    [PushConstantsFor("dropout")]
+    private readonly record struct DropoutArguments(uint Count, uint KeepThreshold, float KeptScale, uint Seed, uint Stream, uint Step)
+    {
+        /// <summary>
+        /// DropoutMask keeps element i when (word >> 8) * 2^-24 >= p, that is when (word >> 8) >= ceil(p * 2^24): the
+        /// threshold the shader compares integers with. p * 2^24 is exact in double (p is a float), so the two agree for every word.
+        /// </summary>
+        public static DropoutArguments For(int count, DropoutStep step) => new((uint)count,
+            KeepThreshold: (uint)Math.Ceiling(step.Probability * 16777216.0), step.KeptScale, step.Seed, step.Stream, step.Step);
+    }
+
+    // ---------------------------------------------------------------- Adadelta
+
+    protected override void AdadeltaUpdateCore(DeviceBuffer<float> parameters, DeviceBuffer<float> gradients, DeviceBuffer<float> squareAverage,
+        DeviceBuffer<float> deltaAverage, int count, AdadeltaStep step) =>
+        Dispatch(Shader.Named("adadelta"), GridStride(),
+            [Allocation(parameters), Allocation(gradients), Allocation(squareAverage), Allocation(deltaAverage)],
+            new AdadeltaArguments((uint)count, step), shape.GridStrideGroups(count));
+
+    /// <summary>The step's fields follow the count in their declaration order, as adadelta.comp lists them.</summary>
+    [PushConstantsFor("adadelta")]
+    private readonly record struct AdadeltaArguments(uint Count, AdadeltaStep Step);
+}
