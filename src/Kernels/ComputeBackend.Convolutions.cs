@@ -127,32 +127,25 @@ public abstract partial class ComputeBackend
 
     // ---------------------------------------------------------------- implementation hooks
 
-    protected virtual void Conv2dForwardCore(DeviceBuffer<float> x, DeviceBuffer<float> weight, DeviceBuffer<float> bias,
-        DeviceBuffer<float> y, Conv2dShape shape, Activation? activation) => throw NotYet(nameof(Conv2dForward));
+    protected abstract void Conv2dForwardCore(DeviceBuffer<float> x, DeviceBuffer<float> weight, DeviceBuffer<float> bias,
+        DeviceBuffer<float> y, Conv2dShape shape, Activation? activation);
 
-    protected virtual void Conv2dBackwardInputCore(DeviceBuffer<float> dY, DeviceBuffer<float> weight, DeviceBuffer<float> dX,
-        Conv2dShape shape) => throw NotYet(nameof(Conv2dBackwardInput));
+    protected abstract void Conv2dBackwardInputCore(DeviceBuffer<float> dY, DeviceBuffer<float> weight, DeviceBuffer<float> dX,
+        Conv2dShape shape);
 
-    protected virtual void Conv2dBackwardWeightCore(DeviceBuffer<float> dY, DeviceBuffer<float> x, DeviceBuffer<float> dWeight,
-        DeviceBuffer<float> dBias, Conv2dShape shape) => throw NotYet(nameof(Conv2dBackwardWeight));
+    protected abstract void Conv2dBackwardWeightCore(DeviceBuffer<float> dY, DeviceBuffer<float> x, DeviceBuffer<float> dWeight,
+        DeviceBuffer<float> dBias, Conv2dShape shape);
 
-    protected virtual void MaxPool2dForwardCore(DeviceBuffer<float> x, DeviceBuffer<float> y, DeviceBuffer<int> argmax, Pool2dShape shape) =>
-        throw NotYet(nameof(MaxPool2dForward));
+    protected abstract void MaxPool2dForwardCore(DeviceBuffer<float> x, DeviceBuffer<float> y, DeviceBuffer<int> argmax, Pool2dShape shape);
 
-    protected virtual void MaxPool2dBackwardCore(DeviceBuffer<float> dY, DeviceBuffer<int> argmax, DeviceBuffer<float> dX, Pool2dShape shape) =>
-        throw NotYet(nameof(MaxPool2dBackward));
+    protected abstract void MaxPool2dBackwardCore(DeviceBuffer<float> dY, DeviceBuffer<int> argmax, DeviceBuffer<float> dX, Pool2dShape shape);
 
-    protected virtual void DropoutForwardCore(DeviceBuffer<float> x, DeviceBuffer<float> y, int count, DropoutStep step) =>
-        throw NotYet(nameof(DropoutForward));
+    protected abstract void DropoutForwardCore(DeviceBuffer<float> x, DeviceBuffer<float> y, int count, DropoutStep step);
 
-    protected virtual void DropoutBackwardCore(DeviceBuffer<float> dY, DeviceBuffer<float> dX, int count, DropoutStep step) =>
-        throw NotYet(nameof(DropoutBackward));
+    protected abstract void DropoutBackwardCore(DeviceBuffer<float> dY, DeviceBuffer<float> dX, int count, DropoutStep step);
 
-    protected virtual void AdadeltaUpdateCore(DeviceBuffer<float> parameters, DeviceBuffer<float> gradients, DeviceBuffer<float> squareAverage,
-        DeviceBuffer<float> deltaAverage, int count, AdadeltaStep step) => throw NotYet(nameof(AdadeltaUpdate));
-
-    // TEMPORARY while the backends are written in parallel: every hook above becomes abstract before this lands.
-    private NotSupportedException NotYet(string op) => new($"{op} is not yet implemented on backend {Name}");
+    protected abstract void AdadeltaUpdateCore(DeviceBuffer<float> parameters, DeviceBuffer<float> gradients, DeviceBuffer<float> squareAverage,
+        DeviceBuffer<float> deltaAverage, int count, AdadeltaStep step);
 
     private static void CheckConv(Conv2dShape shape)
     {

@@ -6,7 +6,7 @@ namespace Descent.Kernels;
 /// on any device in any order, with no state to carry: resume stays exact. The counter is
 /// (element, step, 0, 0) and the key (seed, stream); the first output word's top 24 bits make a uniform
 /// number in [0, 1) exactly representable in float. The ILGPU kernels call this code; the GLSL port
-/// (shaders/philox.glsl) is held to it bit for bit by the conformance suite.
+/// (shaders/include/philox.glsl) is held to it bit for bit by the conformance suite.
 /// </summary>
 public static class DropoutMask
 {
