@@ -19,8 +19,18 @@ public static class DropoutMask
     public static bool Keep(uint element, DropoutStep step) => Uniform(element, step.Step, step.Seed, step.Stream) >= step.Probability;
 
     /// <summary>A uniform number in [0, 1), a multiple of 2^-24, for one counter and key.</summary>
+    /// <remarks>
+    /// The top 24 bits go to float through int: exact either way, but C# converts an unsigned integer via
+    /// double, which would put double arithmetic into the ILGPU kernels that call this code.
+    /// </remarks>
     public static float Uniform(uint element, uint stepNumber, uint seed, uint stream) =>
-        (FirstWord(element, stepNumber, seed, stream) >> 8) * (1f / 16777216f);
+        (int)(FirstWord(element, stepNumber, seed, stream) >> 8) * (1f / 16777216f);
+
+    /// <summary>
+    /// The same test on integers, for vector and shader code: an element is kept when the top 24 bits of
+    /// <see cref="FirstWord"/> are at least this (uniform * 2^24 and p * 2^24 are exact, so the tests agree).
+    /// </summary>
+    public static uint KeepThreshold(float probability) => (uint)Math.Ceiling(probability * 16777216.0);
 
     /// <summary>The first word of Philox4x32-10 at counter (element, stepNumber, 0, 0) and key (seed, stream).</summary>
     public static uint FirstWord(uint element, uint stepNumber, uint seed, uint stream)

@@ -209,7 +209,7 @@ internal unsafe struct DropoutKernel(float* input, float* output, DropoutStep st
     public readonly void Execute(int start, int end)
     {
         var scale = step.KeptScale;
-        var threshold = Vector256.Create((long)Math.Ceiling(step.Probability * 16777216.0));
+        var threshold = Vector256.Create((long)DropoutMask.KeepThreshold(step.Probability));
         var low = Vector256.Create(0xFFFFFFFFUL);
         var multiplier0 = Vector256.Create((ulong)Multiplier0);
         var multiplier1 = Vector256.Create((ulong)Multiplier1);
@@ -259,7 +259,7 @@ internal unsafe struct DropoutKernel(float* input, float* output, DropoutStep st
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private readonly int EightAtOnce(int start, int end, float scale)
     {
-        var threshold = Vector512.Create((long)Math.Ceiling(step.Probability * 16777216.0));
+        var threshold = Vector512.Create((long)DropoutMask.KeepThreshold(step.Probability));
         var low = Vector512.Create(0xFFFFFFFFUL);
         var multiplier0 = Vector512.Create((ulong)Multiplier0).AsUInt32();
         var multiplier1 = Vector512.Create((ulong)Multiplier1).AsUInt32();

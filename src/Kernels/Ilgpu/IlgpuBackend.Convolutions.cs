@@ -540,18 +540,9 @@ public sealed partial class IlgpuBackend
     {
         for (long i = index; i < count; i += stride)
         {
-            output[i] = Keeps((uint)i, step) ? input[i] * keptScale : 0f;
+            output[i] = DropoutMask.Keep((uint)i, step) ? input[i] * keptScale : 0f;
         }
     }
-
-    /// <summary>
-    /// <see cref="DropoutMask.Keep"/> on the device, the same bits: it converts the top 24 bits of
-    /// <see cref="DropoutMask.FirstWord"/> to float from an int, which PTX does in one float instruction, where
-    /// <see cref="DropoutMask.Uniform"/>'s conversion from a uint goes through double (C# converts an unsigned
-    /// integer via double in IL). Exact either way: 24 bits fit a float.
-    /// </summary>
-    private static bool Keeps(uint element, DropoutStep step) =>
-        (int)(DropoutMask.FirstWord(element, step.Step, step.Seed, step.Stream) >> 8) * (1f / 16777216f) >= step.Probability;
 
     // ---------------------------------------------------------------- Adadelta
 

@@ -224,7 +224,7 @@ public sealed partial class VulkanBackend
         /// threshold the shader compares integers with. p * 2^24 is exact in double (p is a float), so the two agree for every word.
         /// </summary>
         public static DropoutArguments For(int count, DropoutStep step) => new((uint)count,
-            KeepThreshold: (uint)Math.Ceiling(step.Probability * 16777216.0), step.KeptScale, step.Seed, step.Stream, step.Step);
+            KeepThreshold: DropoutMask.KeepThreshold(step.Probability), step.KeptScale, step.Seed, step.Stream, step.Step);
     }
 
     // ---------------------------------------------------------------- Adadelta
