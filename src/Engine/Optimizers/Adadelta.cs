@@ -15,10 +15,7 @@ public sealed class Adadelta : Optimizer
     public Adadelta(ComputeBackend backend, IReadOnlyList<Parameter> parameters, float weightDecay = 0f, float rho = 0.9f, float epsilon = 1e-6f)
         : base(backend, parameters)
     {
-        if (weightDecay < 0f || !float.IsFinite(weightDecay))
-        {
-            throw new InvalidInputException($"weight decay must be 0 or more, got {weightDecay}");
-        }
+        CheckWeightDecay(weightDecay);
         if (!(rho >= 0f && rho <= 1f) || !(epsilon > 0f) || !float.IsFinite(epsilon))
         {
             throw new InvalidInputException($"Adadelta needs rho in [0, 1] and a positive epsilon; got rho {rho}, epsilon {epsilon}");

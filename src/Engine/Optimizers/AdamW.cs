@@ -13,10 +13,7 @@ public sealed class AdamW : Optimizer
         float beta1 = 0.9f, float beta2 = 0.999f, float epsilon = 1e-8f)
         : base(backend, parameters)
     {
-        if (weightDecay < 0f || !float.IsFinite(weightDecay))
-        {
-            throw new InvalidInputException($"weight decay must be 0 or more, got {weightDecay}");
-        }
+        CheckWeightDecay(weightDecay);
         // Betas of 1 would make the bias corrections 0 and every update a division by zero.
         if (!(beta1 >= 0f && beta1 < 1f) || !(beta2 >= 0f && beta2 < 1f) || !(epsilon > 0f))
         {

@@ -84,6 +84,15 @@ public abstract class Optimizer : IDisposable
     /// <summary>The state buffers by kind, one buffer per update target.</summary>
     protected abstract IReadOnlyList<(string Name, DeviceBuffer<float>[] Buffers)> StateBuffers { get; }
 
+    /// <summary>Every optimizer's rule for its weight decay: a finite number, 0 or more.</summary>
+    protected static void CheckWeightDecay(float weightDecay)
+    {
+        if (weightDecay < 0f || !float.IsFinite(weightDecay))
+        {
+            throw new InvalidInputException($"weight decay must be 0 or more, got {weightDecay}");
+        }
+    }
+
     /// <summary>Counts a step; returns its number, from 1.</summary>
     protected long CountStep() => ++StepsTaken;
 

@@ -15,10 +15,7 @@ public sealed class Sgd : Optimizer
         {
             throw new InvalidInputException($"momentum must be in [0, 1), got {momentum}");
         }
-        if (weightDecay < 0f || !float.IsFinite(weightDecay))
-        {
-            throw new InvalidInputException($"weight decay must be 0 or more, got {weightDecay}");
-        }
+        CheckWeightDecay(weightDecay);
         Momentum = momentum;
         WeightDecay = weightDecay;
         velocity = AllocateState();
