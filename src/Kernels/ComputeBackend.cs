@@ -237,6 +237,29 @@ public abstract partial class ComputeBackend : IDisposable
         ActivationBackwardCore(activation, dY, y, dX, count);
     }
 
+    // ---------------------------------------------------------------- add
+
+    /// <summary>
+    /// y[i] = a[i] + b[i] for the first <paramref name="count"/> elements (a residual connection's sum, a
+    /// gradient's accumulation). y may be the same buffer or view as a, as b, or both: each element is read
+    /// before it is written. A y that overlaps a or b only in part is refused, since no backend can promise
+    /// an order between elements.
+    /// </summary>
+    [BackendOp]
+    public void Add(DeviceBuffer<float> a, DeviceBuffer<float> b, DeviceBuffer<float> y, int count)
+    {
+        CheckPositive(count, "count");
+        CheckBuffer(a, nameof(a));
+        CheckBuffer(b, nameof(b));
+        CheckBuffer(y, nameof(y));
+        CheckLength(a, count, "a");
+        CheckLength(b, count, "b");
+        CheckLength(y, count, "y");
+        CheckSameOrApart(a, y, count, "Add", "a", "y");
+        CheckSameOrApart(b, y, count, "Add", "b", "y");
+        AddCore(a, b, y, count);
+    }
+
     // ---------------------------------------------------------------- softmax
 
     /// <summary>Forward: y[B, C] = softmax of each row of x[B, C], computed after subtracting the row max.</summary>
@@ -410,6 +433,8 @@ public abstract partial class ComputeBackend : IDisposable
     protected abstract void ActivationBackwardCore(Activation activation, DeviceBuffer<float> dY, DeviceBuffer<float> y,
         DeviceBuffer<float> dX, int count);
 
+    protected abstract void AddCore(DeviceBuffer<float> a, DeviceBuffer<float> b, DeviceBuffer<float> y, int count);
+
     protected abstract void SoftmaxForwardCore(DeviceBuffer<float> x, DeviceBuffer<float> y, int rows, int cols);
 
     protected abstract void SoftmaxBackwardCore(DeviceBuffer<float> dY, DeviceBuffer<float> y, DeviceBuffer<float> dX, int rows, int cols);
@@ -506,6 +531,25 @@ public abstract partial class ComputeBackend : IDisposable
         if (buffer.Length < (long)rows * cols)
         {
             throw new InvalidInputException($"{name} ({rows} x {cols}) needs {(long)rows * cols} elements but its buffer holds {buffer.Length}");
+        }
+    }
+
+    /// <summary>
+    /// An element-wise op may write its output over an input element for element, but not shifted: the
+    /// first <paramref name="count"/> elements of each must be the same memory or no common memory.
+    /// </summary>
+    private static void CheckSameOrApart(DeviceBuffer<float> input, DeviceBuffer<float> output, int count, string op,
+        string inputName, string outputName)
+    {
+        if (!ReferenceEquals(input.Root, output.Root) || input.Offset == output.Offset)
+        {
+            return;
+        }
+        var apart = (long)input.Offset + count <= output.Offset || (long)output.Offset + count <= input.Offset;
+        if (!apart)
+        {
+            throw new InvalidInputException(
+                $"{op} writes {outputName} over part of {inputName}: they must be the same elements or separate ones");
         }
     }
 

@@ -3,8 +3,9 @@ using Descent.Kernels.Reference;
 namespace Descent.Kernels.Conformance;
 
 /// <summary>
-/// Bias add and bias backward, and each activation forward, backward and in place, against the
-/// reference, on sizes that no vector width or work-group size divides.
+/// Element-wise add (into a separate buffer, over either input, over both, and between views), bias add
+/// and bias backward, and each activation forward, backward and in place, against the reference, on sizes
+/// that no vector width or work-group size divides.
 /// </summary>
 internal static class ElementwiseCases
 {
@@ -12,8 +13,30 @@ internal static class ElementwiseCases
 
     private static readonly int[] ActivationSizes = [1, 37 * 53];
 
+    private static readonly int[] AddSizes = [1, 7, 37 * 53];
+
+    private const float ViewGuard = -7.25f;
+
+    /// <summary>Which buffer an add writes: a new one, or one of its inputs.</summary>
+    private enum AddTarget
+    {
+        Separate,
+        OverA,
+        OverB,
+        OverBoth,
+    }
+
     public static IEnumerable<ConformanceCase> Create()
     {
+        foreach (var count in AddSizes)
+        {
+            foreach (var target in Enum.GetValues<AddTarget>())
+            {
+                var addName = $"add {AddLabel(target)} {count}";
+                yield return new(addName, nameof(ComputeBackend.Add), backend => Add(backend, addName, count, target));
+            }
+        }
+        yield return new("add views of one buffer", nameof(ComputeBackend.Add), AddViews);
         foreach (var (rows, cols) in BiasShapes)
         {
             var addName = $"bias add {rows}x{cols}";
@@ -41,6 +64,81 @@ internal static class ElementwiseCases
             yield return new(inPlaceName, nameof(ComputeBackend.ActivationForward),
                 backend => ActivationInPlace(backend, inPlaceName, activation, 37 * 53));
         }
+    }
+
+    private static string AddLabel(AddTarget target) => target switch
+    {
+        AddTarget.Separate => "into y",
+        AddTarget.OverA => "over a",
+        AddTarget.OverB => "over b",
+        _ => "over a and b",
+    };
+
+    /// <summary>y = a + b with y a buffer of its own, or a, or b, or a and b one buffer (y = 2a).</summary>
+    private static ConformanceResult Add(ComputeBackend backend, string name, int count, AddTarget target)
+    {
+        var random = SeededInputs.NewGenerator();
+        var a = SeededInputs.Uniform(random, count, -1, 1);
+        var b = target == AddTarget.OverBoth ? a : SeededInputs.Uniform(random, count, -1, 1);
+
+        using var scope = new BufferScope(backend);
+        var aBuffer = scope.Upload(a);
+        var bBuffer = target == AddTarget.OverBoth ? aBuffer : scope.Upload(b);
+        var yBuffer = target switch
+        {
+            AddTarget.Separate => scope.Allocate<float>(count),
+            AddTarget.OverB => bBuffer,
+            _ => aBuffer,
+        };
+        backend.Add(aBuffer, bBuffer, yBuffer, count);
+
+        var expected = new double[count];
+        ReferenceMath.Add(expected, Precision.Widen(a), Precision.Widen(b), count);
+        var comparison = new Comparison();
+        comparison.Close("y", scope.Download(yBuffer), expected, Tolerances.Elementwise);
+        if (target == AddTarget.Separate)
+        {
+            comparison.Exact("a, read only", scope.Download(aBuffer), a);
+            comparison.Exact("b, read only", scope.Download(bBuffer), b);
+        }
+        return comparison.Result(name);
+    }
+
+    /// <summary>
+    /// Three views of one guarded buffer, at aligned offsets, with odd lengths: y = a + b into the third,
+    /// then a += b in place through the views. Only the views' elements may change.
+    /// </summary>
+    private static ConformanceResult AddViews(ComputeBackend backend)
+    {
+        const string name = "add views of one buffer";
+        const int count = 37;
+        var alignment = backend.ViewAlignment;
+        var stride = (count + alignment - 1) / alignment * alignment + alignment;
+        var random = SeededInputs.NewGenerator();
+        var a = SeededInputs.Uniform(random, count, -1, 1);
+        var b = SeededInputs.Uniform(random, count, -1, 1);
+
+        using var scope = new BufferScope(backend);
+        var whole = scope.Upload(SeededInputs.Repeat(ViewGuard, 3 * stride + alignment));
+        var aView = backend.Slice(whole, alignment, count);
+        var bView = backend.Slice(whole, alignment + stride, count);
+        var yView = backend.Slice(whole, alignment + 2 * stride, count);
+        backend.Upload<float>(aView, a);
+        backend.Upload<float>(bView, b);
+        backend.Add(aView, bView, yView, count);
+        backend.Add(aView, bView, aView, count);
+
+        var expected = new double[count];
+        ReferenceMath.Add(expected, Precision.Widen(a), Precision.Widen(b), count);
+        var all = scope.Download(whole);
+        var comparison = new Comparison();
+        comparison.Close("y", all.AsSpan(alignment + 2 * stride, count), expected, Tolerances.Elementwise);
+        comparison.Close("a after a += b", all.AsSpan(alignment, count), expected, Tolerances.Elementwise);
+        comparison.Exact("b, read only", all.AsSpan(alignment + stride, count), b);
+        var viewStarts = new[] { alignment, alignment + stride, alignment + 2 * stride };
+        var around = all.Where((_, i) => !viewStarts.Any(start => i >= start && i < start + count)).ToArray();
+        comparison.Exact("around the views", around, SeededInputs.Repeat(ViewGuard, around.Length));
+        return comparison.Result(name);
     }
 
     private static ConformanceResult BiasAdd(ComputeBackend backend, string name, int rows, int cols)

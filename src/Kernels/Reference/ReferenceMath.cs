@@ -127,6 +127,17 @@ public static partial class ReferenceMath
         }
     }
 
+    // ---------------------------------------------------------------- add
+
+    /// <summary>y (N) = a (N) + b (N); y may be a or b.</summary>
+    public static void Add(double[] y, double[] a, double[] b, int count)
+    {
+        for (var i = 0; i < count; i++)
+        {
+            y[i] = a[i] + b[i];
+        }
+    }
+
     // ---------------------------------------------------------------- softmax
 
     /// <summary>Forward: y (B,C) = softmax of each row of x (B,C), after subtracting the row max so no exp overflows.</summary>

@@ -55,6 +55,33 @@ public sealed class UndersizedBufferTests : IDisposable
     }
 
     [Fact]
+    public void Add_rejects_a_count_beyond_any_of_its_buffers()
+    {
+        using var a = backend.Allocate<float>(10);
+        using var shortB = backend.Allocate<float>(9);
+
+        Assert.Throws<InvalidInputException>(() => backend.Add(a, shortB, a, 10));
+        Assert.Throws<InvalidInputException>(() => backend.Add(shortB, a, a, 10));
+        Assert.Throws<InvalidInputException>(() => backend.Add(a, a, shortB, 10));
+        Assert.Throws<InvalidInputException>(() => backend.Add(a, a, a, 0));
+    }
+
+    [Fact]
+    public void Add_writes_over_an_input_exactly_or_apart_but_not_over_part_of_one()
+    {
+        using var buffer = backend.Allocate<float>(64);
+        var first = backend.Slice(buffer, 0, 32);
+        var second = backend.Slice(buffer, 16, 32);
+        var third = backend.Slice(buffer, 32, 32);
+
+        Assert.Throws<InvalidInputException>(() => backend.Add(first, third, second, 20));
+        Assert.Throws<InvalidInputException>(() => backend.Add(third, first, second, 20));
+        backend.Add(first, second, first, 16);
+        backend.Add(first, third, third, 32);
+        backend.Add(first, second, backend.Slice(buffer, 0, 16), 16);
+    }
+
+    [Fact]
     public void Softmax_rejects_an_output_one_element_short()
     {
         using var x = backend.Allocate<float>(20);

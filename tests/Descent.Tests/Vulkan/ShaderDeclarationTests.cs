@@ -65,6 +65,7 @@ public sealed class ShaderDeclarationTests
     /// </summary>
     [Theory]
     [InlineData("activation", new[] { 2 })]
+    [InlineData("add", new[] { 2 })]
     [InlineData("adadelta", new[] { 0, 2, 3 })]
     [InlineData("adamw", new[] { 0, 2, 3 })]
     [InlineData("bias", new[] { 0 })]
