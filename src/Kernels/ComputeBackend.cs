@@ -65,8 +65,15 @@ public abstract partial class ComputeBackend : IDisposable
         {
             throw new InvalidInputException($"a buffer of {length} elements is more than one {Name} buffer holds ({MaxBufferElements})");
         }
+        AllocationObserver?.Invoke(typeof(T), length);
         return AllocateCore<T>(length);
     }
+
+    /// <summary>
+    /// Told of every <see cref="Allocate{T}"/> request (element type and count) before it is made: how a test
+    /// holds a memory plan to what a run really asks of a backend.
+    /// </summary>
+    public Action<Type, int>? AllocationObserver { get; set; }
 
     /// <summary>
     /// Where a view may start, in elements: every <see cref="Slice{T}"/> offset is a multiple of it. 16

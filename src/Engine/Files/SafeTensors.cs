@@ -6,8 +6,24 @@ using Descent.Kernels;
 
 namespace Descent.Engine.Files;
 
-/// <summary>One named float32 tensor of a safetensors file: its shape and its elements in row-major order.</summary>
-public sealed record NamedTensor(string Name, IReadOnlyList<int> Shape, float[] Values);
+/// <summary>
+/// One named tensor of a safetensors file: its shape and its elements in row-major order, float32 in
+/// <see cref="Values"/>, or int64 (a counter such as batch normalisation's num_batches_tracked) in
+/// <see cref="Integers"/> with <see cref="Values"/> empty.
+/// </summary>
+public sealed record NamedTensor(string Name, IReadOnlyList<int> Shape, float[] Values)
+{
+    /// <summary>An int64 tensor's elements; null for a float32 tensor.</summary>
+    public long[]? Integers { get; init; }
+
+    /// <summary>The safetensors dtype: "F32" or "I64".</summary>
+    public string DType => Integers is null ? "F32" : "I64";
+
+    /// <summary>Elements of either type.</summary>
+    public int Count => Integers?.Length ?? Values.Length;
+
+    public static NamedTensor OfIntegers(string name, IReadOnlyList<int> shape, long[] integers) => new(name, shape, []) { Integers = integers };
+}
 
 /// <summary>What a safetensors file holds: its tensors in file order and its string metadata.</summary>
 public sealed record SafeTensorsFile(IReadOnlyList<NamedTensor> Tensors, IReadOnlyDictionary<string, string> Metadata);
@@ -16,7 +32,7 @@ public sealed record SafeTensorsFile(IReadOnlyList<NamedTensor> Tensors, IReadOn
 /// The safetensors format, as PyTorch and Hugging Face read it: an 8-byte little-endian header length,
 /// a JSON header (each tensor's dtype, shape and [begin, end) byte offsets into the data that follows,
 /// plus string "__metadata__"), padded with spaces to a multiple of 8 bytes, then the raw little-endian
-/// data. Descent writes and reads float32 ("F32") only. Reading trusts nothing: every size, offset and
+/// data. Descent writes and reads float32 ("F32") and int64 ("I64"). Reading trusts nothing: every size, offset and
 /// dtype is checked against the file before anything is allocated.
 /// </summary>
 public static class SafeTensors
@@ -46,14 +62,14 @@ public static class SafeTensors
             {
                 throw new InvalidInputException($"a safetensors file cannot hold two tensors named '{tensor.Name}'");
             }
-            if (tensor.Shape.Aggregate(1L, (product, size) => product * size) != tensor.Values.Length)
+            if (tensor.Shape.Aggregate(1L, (product, size) => product * size) != tensor.Count)
             {
-                throw new InvalidInputException($"tensor {tensor.Name} has {tensor.Values.Length} values, not its shape's {string.Join('x', tensor.Shape)}");
+                throw new InvalidInputException($"tensor {tensor.Name} has {tensor.Count} values, not its shape's {string.Join('x', tensor.Shape)}");
             }
-            var bytes = (long)tensor.Values.Length * sizeof(float);
+            var bytes = (long)tensor.Count * ElementBytes(tensor.DType);
             header[tensor.Name] = new JsonObject
             {
-                ["dtype"] = "F32",
+                ["dtype"] = tensor.DType,
                 ["shape"] = new JsonArray(tensor.Shape.Select(size => (JsonNode)size).ToArray()),
                 ["data_offsets"] = new JsonArray(offset, offset + bytes),
             };
@@ -72,6 +88,11 @@ public static class SafeTensors
             {
                 BinaryPrimitives.WriteSingleLittleEndian(data, value);
                 data = data[sizeof(float)..];
+            }
+            foreach (var integer in tensor.Integers ?? [])
+            {
+                BinaryPrimitives.WriteInt64LittleEndian(data, integer);
+                data = data[sizeof(long)..];
             }
         }
         return file;
@@ -100,7 +121,7 @@ public static class SafeTensors
         }
         var data = file[(8 + (int)headerLength)..];
         var metadata = new Dictionary<string, string>();
-        var entries = new List<(string Name, int[] Shape, long Begin, long End)>();
+        var entries = new List<(string Name, string DType, int[] Shape, long Begin, long End)>();
         foreach (var (name, node) in header)
         {
             if (name == MetadataKey)
@@ -131,10 +152,20 @@ public static class SafeTensors
             throw Bad(source, $"its data is {data.Length} bytes but its tensors cover {expected}");
         }
         var tensors = new List<NamedTensor>(entries.Count);
-        foreach (var (name, shape, begin, end) in entries)
+        foreach (var (name, dtype, shape, begin, end) in entries)
         {
-            var values = new float[(end - begin) / sizeof(float)];
             var bytes = data.Slice((int)begin, (int)(end - begin));
+            if (dtype == "I64")
+            {
+                var integers = new long[bytes.Length / sizeof(long)];
+                for (var i = 0; i < integers.Length; i++)
+                {
+                    integers[i] = BinaryPrimitives.ReadInt64LittleEndian(bytes[(i * sizeof(long))..]);
+                }
+                tensors.Add(NamedTensor.OfIntegers(name, shape, integers));
+                continue;
+            }
+            var values = new float[bytes.Length / sizeof(float)];
             for (var i = 0; i < values.Length; i++)
             {
                 values[i] = BinaryPrimitives.ReadSingleLittleEndian(bytes[(i * sizeof(float))..]);
@@ -198,15 +229,17 @@ public static class SafeTensors
         return Decode(bytes, path);
     }
 
-    private static (string, int[], long, long) ReadEntry(string name, JsonNode? node, int dataLength, string source)
+    private static int ElementBytes(string dtype) => dtype == "I64" ? sizeof(long) : sizeof(float);
+
+    private static (string, string, int[], long, long) ReadEntry(string name, JsonNode? node, int dataLength, string source)
     {
         try
         {
             var entry = node!.AsObject();
             var dtype = entry["dtype"]!.GetValue<string>();
-            if (dtype != "F32")
+            if (dtype is not ("F32" or "I64"))
             {
-                throw Bad(source, $"tensor {name} is {dtype}; Descent reads F32 only");
+                throw Bad(source, $"tensor {name} is {dtype}; Descent reads F32 and I64 only");
             }
             var shape = entry["shape"]!.AsArray().Select(size => size!.GetValue<int>()).ToArray();
             var offsets = entry["data_offsets"]!.AsArray().Select(offset => offset!.GetValue<long>()).ToArray();
@@ -215,11 +248,11 @@ public static class SafeTensors
                 throw Bad(source, $"tensor {name} has shape [{string.Join(", ", shape)}] and offsets [{string.Join(", ", offsets)}] outside its {dataLength} data bytes");
             }
             var elements = shape.Aggregate(1L, (product, size) => product * size);
-            if (elements * sizeof(float) != offsets[1] - offsets[0])
+            if (elements * ElementBytes(dtype) != offsets[1] - offsets[0])
             {
-                throw Bad(source, $"tensor {name} of shape [{string.Join(", ", shape)}] needs {elements * sizeof(float)} bytes but its offsets span {offsets[1] - offsets[0]}");
+                throw Bad(source, $"tensor {name} of shape [{string.Join(", ", shape)}] needs {elements * ElementBytes(dtype)} bytes but its offsets span {offsets[1] - offsets[0]}");
             }
-            return (name, shape, offsets[0], offsets[1]);
+            return (name, dtype, shape, offsets[0], offsets[1]);
         }
         catch (Exception error) when (error is NullReferenceException or InvalidOperationException or FormatException)
         {

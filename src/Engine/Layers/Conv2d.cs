@@ -1,13 +1,82 @@
+using System.Globalization;
+using System.Text.Json.Nodes;
+using System.Text.RegularExpressions;
+using Descent.Engine.Models;
+using Descent.Engine.Onnx;
 using Descent.Engine.Tensors;
 using Descent.Kernels;
+using static Descent.Engine.Onnx.OnnxGraphBuilder;
 
 namespace Descent.Engine.Layers;
 
 /// <summary>
+/// PyTorch's nn.Conv2d(in, <paramref name="OutChannels"/>, <paramref name="Kernel"/>, <paramref name="Stride"/>,
+/// <paramref name="Padding"/>): square kernel, weights [out, in, k, k] and a bias, started as PyTorch starts them,
+/// uniform in +-1/sqrt(C*R*S) (kaiming-uniform with a = sqrt(5) comes to that bound).
+/// </summary>
+public sealed partial record Conv2dLayerSpec(int OutChannels, int Kernel, int Stride = 1, int Padding = 0) : LayerSpec
+{
+    public const string TypeName = "conv2d";
+
+    public static readonly LayerKind Kind = new([TypeName],
+        "convNkK[sS][pP], a convolution of N output channels, KxK kernel, stride S, padding P (conv32k3)",
+        (token, _) => TokenPattern().Match(token) is { Success: true } conv
+            && PositiveInt(conv.Groups[1].Value) is { } channels && PositiveInt(conv.Groups[2].Value) is { } kernel
+            && (conv.Groups[3].Success ? PositiveInt(conv.Groups[3].Value) : 1) is { } stride
+            && (conv.Groups[4].Success ? NonNegativeInt(conv.Groups[4].Value) : 0) is { } padding
+                ? new Conv2dLayerSpec(channels, kernel, stride, padding)
+                : null,
+        json => new Conv2dLayerSpec(IntField(json, "out_channels"), IntField(json, "kernel"), IntField(json, "stride"), IntField(json, "padding")));
+
+    public override string Type => TypeName;
+
+    public override string Token => string.Create(CultureInfo.InvariantCulture,
+        $"conv{OutChannels}k{Kernel}{(Stride != 1 ? $"s{Stride}" : "")}{(Padding != 0 ? $"p{Padding}" : "")}");
+
+    /// <summary>The convolution of a batch of <paramref name="rows"/> inputs of <paramref name="input"/>.</summary>
+    public Conv2dShape Shape(FeatureShape input, int rows) =>
+        new(rows, input.Channels, input.Height, input.Width, OutChannels, Kernel, Kernel, Stride, Padding);
+
+    public override FeatureShape OutputShape(FeatureShape input)
+    {
+        var shape = Shape(input, 1);
+        return shape.Problem is { } problem
+            ? throw new InvalidInputException($"{Token} cannot take a {input} input: {problem}")
+            : new FeatureShape(OutChannels, shape.OutHeight, shape.OutWidth);
+    }
+
+    public override IReadOnlyList<TensorDeclaration> Tensors(FeatureShape input)
+    {
+        var fanIn = input.Channels * Kernel * Kernel;
+        return
+        [
+            TensorDeclaration.Parameter("weight", [OutChannels, input.Channels, Kernel, Kernel],
+                random => LinearInit.PyTorchDefault.Weights(fanIn, OutChannels, random)),
+            TensorDeclaration.Parameter("bias", [OutChannels], random => LinearInit.PyTorchDefault.Biases(fanIn, OutChannels, random)),
+        ];
+    }
+
+    public override bool FusesActivation => true;
+
+    public override ILayer Build(LayerBuild build) =>
+        new Conv2d(build.Backend, Shape(build.Input, 1), build.Parameter("weight"), build.Parameter("bias"), build.Fused);
+
+    public override string EmitOnnx(Onnx.OnnxEmit emit) => emit.Graph.AddNode("Conv", emit.NodeName,
+        [emit.Input, emit.Tensor("weight"), emit.Tensor("bias")], emit.OutputName,
+        IntsAttribute("kernel_shape", Kernel, Kernel),
+        IntsAttribute("strides", Stride, Stride),
+        IntsAttribute("pads", Padding, Padding, Padding, Padding));
+
+    protected override IEnumerable<(string, JsonNode?)> Settings() =>
+        [("out_channels", OutChannels), ("kernel", Kernel), ("stride", Stride), ("padding", Padding)];
+
+    [GeneratedRegex(@"^conv(\d+)k(\d+)(?:s(\d+))?(?:p(\d+))?$")]
+    private static partial Regex TokenPattern();
+}
+
+/// <summary>
 /// Y = f(conv(X, W) + b), PyTorch's nn.Conv2d in NCHW: X is (B, C*H*W), W is (K, C, R, S), b is (K), Y is
-/// (B, K*P*Q), with f an optional activation fused into the layer as <see cref="Linear"/> fuses one. The
-/// weights and biases start as PyTorch starts them, uniform in +-1/sqrt(C*R*S) (kaiming-uniform with
-/// a = sqrt(5) comes to that bound).
+/// (B, K*P*Q), with f an optional activation fused into the layer as <see cref="Linear"/> fuses one.
 /// </summary>
 public sealed class Conv2d : ILayer
 {
@@ -19,7 +88,7 @@ public sealed class Conv2d : ILayer
     private Tensor? savedInput;
 
     /// <param name="shape">The convolution of one item (its Batch is ignored: each call takes its own).</param>
-    public Conv2d(ComputeBackend backend, Conv2dShape shape, Random random, Activation? activation = null)
+    public Conv2d(ComputeBackend backend, Conv2dShape shape, Parameter weight, Parameter bias, Activation? activation)
     {
         item = shape with { Batch = 1 };
         if (item.Problem is { } problem)
@@ -28,11 +97,8 @@ public sealed class Conv2d : ILayer
         }
         this.backend = backend;
         Activation = activation;
-        var fanIn = item.InChannels * item.KernelHeight * item.KernelWidth;
-        Weight = new Parameter(backend, $"weight {item.OutChannels}x{item.InChannels}x{item.KernelHeight}x{item.KernelWidth}",
-            LinearInit.PyTorchDefault.Weights(fanIn, item.OutChannels, random));
-        Bias = new Parameter(backend, $"bias {item.OutChannels}", LinearInit.PyTorchDefault.Biases(fanIn, item.OutChannels, random));
-        Parameters = [Weight, Bias];
+        Weight = weight;
+        Bias = bias;
     }
 
     /// <summary>The convolution of one item: channels, sizes, kernel, stride and padding.</summary>
@@ -41,38 +107,24 @@ public sealed class Conv2d : ILayer
     /// <summary>The activation fused into the layer, or null.</summary>
     public Activation? Activation { get; }
 
-    /// <summary>The module's name in PyTorch's model (conv1, or its nn.Sequential index), which prefixes its parameters' names.</summary>
-    public string? ModuleName { get; init; }
-
     public Parameter Weight { get; }
 
     public Parameter Bias { get; }
 
-    /// <summary>The shape PyTorch gives the weight: [out, in, kh, kw].</summary>
-    public int[] WeightShape => [item.OutChannels, item.InChannels, item.KernelHeight, item.KernelWidth];
-
-    public int InputWidth => (int)item.InputLength;
-
-    public IReadOnlyList<Parameter> Parameters { get; }
-
-    public int OutputWidth(int inputWidth) => (int)item.OutputLength;
-
-    public void Prepare(int maxRows, int inputWidth)
+    public void Prepare(int maxRows)
     {
-        output?.Dispose();
-        inputGradient?.Dispose();
-        preActivationGradient?.Dispose();
-        output = new Tensor(backend, maxRows, OutputWidth(inputWidth));
-        inputGradient = new Tensor(backend, maxRows, InputWidth);
-        preActivationGradient = Activation is null ? null : new Tensor(backend, maxRows, OutputWidth(inputWidth));
+        DisposeBuffers();
+        output = new Tensor(backend, maxRows, (int)item.OutputLength);
+        inputGradient = new Tensor(backend, maxRows, (int)item.InputLength);
+        preActivationGradient = Activation is null ? null : new Tensor(backend, maxRows, (int)item.OutputLength);
     }
 
-    public Tensor Forward(Tensor input, int rows)
+    public Tensor Forward(ReadOnlySpan<Tensor> inputs, int rows)
     {
         var y = output ?? throw NotPrepared();
-        savedInput = input;
+        savedInput = inputs[0];
         // Y (B, K, P, Q) = f(conv(X (B, C, H, W), W (K, C, R, S)) + b)
-        backend.Conv2dForward(input.Buffer, Weight.Value, Bias.Value, y.Buffer, item with { Batch = rows }, Activation);
+        backend.Conv2dForward(savedInput.Buffer, Weight.Value, Bias.Value, y.Buffer, item with { Batch = rows }, Activation);
         return y;
     }
 
@@ -100,10 +152,10 @@ public sealed class Conv2d : ILayer
         return dx;
     }
 
-    public void Dispose()
+    public void Dispose() => DisposeBuffers();
+
+    private void DisposeBuffers()
     {
-        Weight.Dispose();
-        Bias.Dispose();
         output?.Dispose();
         inputGradient?.Dispose();
         preActivationGradient?.Dispose();

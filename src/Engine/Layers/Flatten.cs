@@ -1,24 +1,45 @@
+using System.Text.Json.Nodes;
+using Descent.Engine.Models;
+using Descent.Engine.Onnx;
 using Descent.Engine.Tensors;
+using static Descent.Engine.Onnx.OnnxGraphBuilder;
 
 namespace Descent.Engine.Layers;
 
+/// <summary>PyTorch's nn.Flatten(): an image becomes a row of its channels x height x width features, a view of the same data.</summary>
+public sealed record FlattenLayerSpec : LayerSpec
+{
+    public const string TypeName = "flatten";
+
+    public static readonly LayerKind Kind = new([TypeName], "flatten, an image to a row of its features",
+        (token, _) => token == TypeName ? new FlattenLayerSpec() : null,
+        _ => new FlattenLayerSpec());
+
+    public override string Type => TypeName;
+
+    public override string Token => TypeName;
+
+    public override FeatureShape OutputShape(FeatureShape input) => FeatureShape.Flat(checked((int)input.Features));
+
+    public override ILayer Build(LayerBuild build) => new Flatten();
+
+    public override string EmitOnnx(OnnxEmit emit) =>
+        emit.Graph.AddNode("Flatten", emit.NodeName, [emit.Input], emit.OutputName, IntAttribute("axis", 1));
+
+    protected override IEnumerable<(string, JsonNode?)> Settings() => [];
+}
+
 /// <summary>
-/// PyTorch's nn.Flatten: an image (C, H, W) becomes a row of C*H*W features. A batch is already rows of
-/// features in NCHW order, so this is a view: forward and backward hand their tensor on, copying nothing.
+/// A batch is already rows of features in NCHW order, so flattening is a view: forward and backward hand
+/// their tensor on, copying nothing.
 /// </summary>
 public sealed class Flatten : ILayer
 {
-    public int InputWidth => 0;
-
-    public IReadOnlyList<Parameter> Parameters { get; } = [];
-
-    public int OutputWidth(int inputWidth) => inputWidth;
-
-    public void Prepare(int maxRows, int inputWidth)
+    public void Prepare(int maxRows)
     {
     }
 
-    public Tensor Forward(Tensor input, int rows) => input;
+    public Tensor Forward(ReadOnlySpan<Tensor> inputs, int rows) => inputs[0];
 
     public Tensor? Backward(Tensor outputGradient, int rows, bool needInputGradient) => needInputGradient ? outputGradient : null;
 

@@ -3,28 +3,26 @@ using Descent.Engine.Tensors;
 namespace Descent.Engine.Layers;
 
 /// <summary>
-/// One layer: forward and backward side by side. A layer owns its output and input-gradient
-/// tensors, sized once by <see cref="Prepare"/> for the largest batch, and remembers what its
-/// backward needs from the forward (its input or its output).
+/// The runtime of one node of a model: forward and backward side by side. A layer owns its output and
+/// input-gradient tensors, sized once by <see cref="Prepare"/> for the largest batch, and remembers what
+/// its backward needs from the forward. A layer of several inputs is a sum of them (a residual join), so
+/// the one gradient its backward returns is every input's.
 /// </summary>
 public interface ILayer : IDisposable
 {
-    /// <summary>Columns of the input; 0 where any width is accepted (element-wise layers).</summary>
-    int InputWidth { get; }
+    /// <summary>Allocates the layer's buffers for batches of up to <paramref name="maxRows"/> rows.</summary>
+    void Prepare(int maxRows);
 
-    int OutputWidth(int inputWidth);
-
-    IReadOnlyList<Parameter> Parameters { get; }
-
-    /// <summary>Allocates the layer's buffers for batches of up to <paramref name="maxRows"/> rows of <paramref name="inputWidth"/> columns.</summary>
-    void Prepare(int maxRows, int inputWidth);
-
-    /// <summary>Y = f(X) over the first <paramref name="rows"/> rows; returns the layer's own output tensor.</summary>
-    Tensor Forward(Tensor input, int rows);
+    /// <summary>Y = f(inputs) over the first <paramref name="rows"/> rows; returns the layer's own output tensor (or its input, for a view).</summary>
+    Tensor Forward(ReadOnlySpan<Tensor> inputs, int rows);
 
     /// <summary>
-    /// Given dY, accumulates the parameter gradients and, when <paramref name="needInputGradient"/>,
-    /// returns dX (the first layer of a model skips it); otherwise returns null.
+    /// Given dY, writes the parameter gradients (overwriting them: each parameter is used once per step) and,
+    /// when <paramref name="needInputGradient"/>, returns dX (layers that read only the model's input skip it);
+    /// otherwise returns null.
     /// </summary>
     Tensor? Backward(Tensor outputGradient, int rows, bool needInputGradient);
+
+    /// <summary>The forward of a layer of one input.</summary>
+    Tensor Forward(Tensor input, int rows) => Forward([input], rows);
 }

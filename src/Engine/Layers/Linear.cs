@@ -1,7 +1,50 @@
+using System.Globalization;
+using System.Text.Json.Nodes;
+using Descent.Engine.Models;
+using Descent.Engine.Onnx;
 using Descent.Engine.Tensors;
 using Descent.Kernels;
 
 namespace Descent.Engine.Layers;
+
+/// <summary>A fully connected layer, PyTorch's nn.Linear: <paramref name="Width"/> outputs, weights started by <paramref name="Init"/>.</summary>
+public sealed record LinearLayerSpec(int Width, LinearInit Init) : LayerSpec
+{
+    public const string TypeName = "linear";
+
+    public static readonly LayerKind Kind = new([TypeName], "N, a linear layer of N outputs (128)",
+        (token, _) => PositiveInt(token) is { } width ? new LinearLayerSpec(width, LinearInit.PyTorchDefault) : null,
+        json => new LinearLayerSpec(IntField(json, "outputs"), LinearInit.Parse(StringField(json, "init"))));
+
+    public override string Type => TypeName;
+
+    public override string Token => Width.ToString(CultureInfo.InvariantCulture);
+
+    public override FeatureShape OutputShape(FeatureShape input) => input.IsFlat
+        ? FeatureShape.Flat(Width)
+        : throw new InvalidInputException($"a linear layer takes a row of features, not a {input} image: put flatten before it");
+
+    public override IReadOnlyList<TensorDeclaration> Tensors(FeatureShape input)
+    {
+        var inputs = (int)input.Features;
+        return
+        [
+            TensorDeclaration.Parameter("weight", [Width, inputs], random => Init.Weights(inputs, Width, random)),
+            TensorDeclaration.Parameter("bias", [Width], random => Init.Biases(inputs, Width, random)),
+        ];
+    }
+
+    public override bool FusesActivation => true;
+
+    public override ILayer Build(LayerBuild build) =>
+        new Linear(build.Backend, build.Parameter("weight"), build.Parameter("bias"), (int)build.Input.Features, Width, build.Fused);
+
+    // Y = X W^T + b; the weight is stored [out, in] as PyTorch stores it, so Gemm transposes it.
+    public override string EmitOnnx(OnnxEmit emit) => emit.Graph.AddNode("Gemm", emit.NodeName,
+        [emit.Input, emit.Tensor("weight"), emit.Tensor("bias")], emit.OutputName, Onnx.OnnxGraphBuilder.IntAttribute("transB", 1));
+
+    protected override IEnumerable<(string, JsonNode?)> Settings() => [("outputs", Width), ("init", Init.Name)];
+}
 
 /// <summary>
 /// Y = f(X W^T + b), PyTorch's layout: X is (B, in), W is (out, in), b is (out), Y is (B, out), with f
@@ -12,23 +55,30 @@ namespace Descent.Engine.Layers;
 public sealed class Linear : ILayer
 {
     private readonly ComputeBackend backend;
-    private readonly Parameter weight;
-    private readonly Parameter bias;
+    private readonly bool ownsParameters;
     private Tensor? output;
     private Tensor? inputGradient;
     private Tensor? preActivationGradient;
     private Tensor? savedInput;
 
-    /// <param name="activation">Applied to the output inside the layer, or null for none (a model's last layer, whose logits go to the loss).</param>
-    public Linear(ComputeBackend backend, int inputs, int outputs, LinearInit init, Random random, Activation? activation = null)
+    /// <summary>A layer over parameters a model allocated.</summary>
+    public Linear(ComputeBackend backend, Parameter weight, Parameter bias, int inputs, int outputs, Activation? activation)
     {
         this.backend = backend;
+        Weight = weight;
+        Bias = bias;
         Inputs = inputs;
         Outputs = outputs;
         Activation = activation;
-        weight = new Parameter(backend, $"weight {outputs}x{inputs}", init.Weights(inputs, outputs, random));
-        bias = new Parameter(backend, $"bias {outputs}", init.Biases(inputs, outputs, random));
-        Parameters = [weight, bias];
+    }
+
+    /// <summary>A layer alone, with parameters of its own started by <paramref name="init"/>.</summary>
+    /// <param name="activation">Applied to the output inside the layer, or null for none (a model's last layer, whose logits go to the loss).</param>
+    public Linear(ComputeBackend backend, int inputs, int outputs, LinearInit init, Random random, Activation? activation = null)
+        : this(backend, new Parameter(backend, "weight", init.Weights(inputs, outputs, random)),
+            new Parameter(backend, "bias", init.Biases(inputs, outputs, random)), inputs, outputs, activation)
+    {
+        ownsParameters = true;
     }
 
     public int Inputs { get; }
@@ -38,35 +88,26 @@ public sealed class Linear : ILayer
     /// <summary>The activation fused into the layer, or null.</summary>
     public Activation? Activation { get; }
 
-    /// <summary>The module's name in PyTorch's model (fc1, or its nn.Sequential index), which prefixes its parameters' names; null when built alone.</summary>
-    public string? ModuleName { get; init; }
+    public Parameter Weight { get; }
 
-    public Parameter Weight => weight;
+    public Parameter Bias { get; }
 
-    public Parameter Bias => bias;
+    public IReadOnlyList<Parameter> Parameters => [Weight, Bias];
 
-    public int InputWidth => Inputs;
-
-    public IReadOnlyList<Parameter> Parameters { get; }
-
-    public int OutputWidth(int inputWidth) => Outputs;
-
-    public void Prepare(int maxRows, int inputWidth)
+    public void Prepare(int maxRows)
     {
-        output?.Dispose();
-        inputGradient?.Dispose();
-        preActivationGradient?.Dispose();
+        DisposeBuffers();
         output = new Tensor(backend, maxRows, Outputs);
         inputGradient = new Tensor(backend, maxRows, Inputs);
         preActivationGradient = Activation is null ? null : new Tensor(backend, maxRows, Outputs);
     }
 
-    public Tensor Forward(Tensor input, int rows)
+    public Tensor Forward(ReadOnlySpan<Tensor> inputs, int rows)
     {
         var y = output ?? throw NotPrepared();
-        savedInput = input;
+        savedInput = inputs[0];
         // Y (B, out) = f(X (B, in) * W^T (in, out) + b)
-        backend.LinearForward(input.Buffer, weight.Value, bias.Value, y.Buffer, rows, Inputs, Outputs, Activation);
+        backend.LinearForward(savedInput.Buffer, Weight.Value, Bias.Value, y.Buffer, rows, Inputs, Outputs, Activation);
         return y;
     }
 
@@ -83,23 +124,31 @@ public sealed class Linear : ILayer
         }
         // dW (out, in) = dY^T (out, B) * X (B, in), written with beta 0: each parameter is used once per
         // step, so its gradient is overwritten rather than zero-filled first (one launch fewer per parameter).
-        backend.Gemm(true, false, Outputs, Inputs, rows, 1f, outputGradient.Buffer, x.Buffer, 0f, weight.Gradient);
+        backend.Gemm(true, false, Outputs, Inputs, rows, 1f, outputGradient.Buffer, x.Buffer, 0f, Weight.Gradient);
         // db (out) = column sums of dY
-        backend.BiasBackward(outputGradient.Buffer, bias.Gradient, rows, Outputs, 0f);
+        backend.BiasBackward(outputGradient.Buffer, Bias.Gradient, rows, Outputs, 0f);
         if (!needInputGradient)
         {
             return null;
         }
         var dx = inputGradient ?? throw NotPrepared();
         // dX (B, in) = dY (B, out) * W (out, in)
-        backend.Gemm(false, false, rows, Inputs, Outputs, 1f, outputGradient.Buffer, weight.Value, 0f, dx.Buffer);
+        backend.Gemm(false, false, rows, Inputs, Outputs, 1f, outputGradient.Buffer, Weight.Value, 0f, dx.Buffer);
         return dx;
     }
 
     public void Dispose()
     {
-        weight.Dispose();
-        bias.Dispose();
+        DisposeBuffers();
+        if (ownsParameters)
+        {
+            Weight.Dispose();
+            Bias.Dispose();
+        }
+    }
+
+    private void DisposeBuffers()
+    {
         output?.Dispose();
         inputGradient?.Dispose();
         preActivationGradient?.Dispose();

@@ -1,7 +1,56 @@
+using System.Globalization;
+using System.Text.Json.Nodes;
+using System.Text.RegularExpressions;
+using Descent.Engine.Models;
+using Descent.Engine.Onnx;
 using Descent.Engine.Tensors;
 using Descent.Kernels;
+using static Descent.Engine.Onnx.OnnxGraphBuilder;
 
 namespace Descent.Engine.Layers;
+
+/// <summary>PyTorch's nn.MaxPool2d(<paramref name="Kernel"/>, <paramref name="Stride"/>): square windows, no padding.</summary>
+public sealed partial record MaxPool2dLayerSpec(int Kernel, int Stride) : LayerSpec
+{
+    public const string TypeName = "maxpool2d";
+
+    public static readonly LayerKind Kind = new([TypeName], "maxpoolK[sS], max-pooling over KxK windows at stride S (default K)",
+        (token, _) => TokenPattern().Match(token) is { Success: true } pool && PositiveInt(pool.Groups[1].Value) is { } window
+            && (pool.Groups[2].Success ? PositiveInt(pool.Groups[2].Value) : window) is { } stride
+                ? new MaxPool2dLayerSpec(window, stride)
+                : null,
+        json => new MaxPool2dLayerSpec(IntField(json, "kernel"), IntField(json, "stride")));
+
+    /// <summary>PyTorch's default stride: the window's size, so windows do not overlap.</summary>
+    public MaxPool2dLayerSpec(int kernel) : this(kernel, kernel)
+    {
+    }
+
+    public override string Type => TypeName;
+
+    public override string Token => string.Create(CultureInfo.InvariantCulture, $"maxpool{Kernel}{(Stride != Kernel ? $"s{Stride}" : "")}");
+
+    public Pool2dShape Shape(FeatureShape input, int rows) => new(rows, input.Channels, input.Height, input.Width, Kernel, Stride);
+
+    public override FeatureShape OutputShape(FeatureShape input)
+    {
+        var shape = Shape(input, 1);
+        return shape.Problem is { } problem
+            ? throw new InvalidInputException($"{Token} cannot take a {input} input: {problem}")
+            : new FeatureShape(input.Channels, shape.OutHeight, shape.OutWidth);
+    }
+
+    public override ILayer Build(LayerBuild build) => new MaxPool2d(build.Backend, Shape(build.Input, 1));
+
+    public override string EmitOnnx(OnnxEmit emit) => emit.Graph.AddNode("MaxPool", emit.NodeName, [emit.Input], emit.OutputName,
+        IntsAttribute("kernel_shape", Kernel, Kernel),
+        IntsAttribute("strides", Stride, Stride));
+
+    protected override IEnumerable<(string, JsonNode?)> Settings() => [("kernel", Kernel), ("stride", Stride)];
+
+    [GeneratedRegex(@"^maxpool(\d+)(?:s(\d+))?$")]
+    private static partial Regex TokenPattern();
+}
 
 /// <summary>
 /// PyTorch's nn.MaxPool2d over NCHW rows: X is (B, C*H*W), Y is (B, C*P*Q). The forward records where each
@@ -17,29 +66,23 @@ public sealed class MaxPool2d(ComputeBackend backend, Pool2dShape shape) : ILaye
     /// <summary>The pooling of one item: channels, sizes, window and stride.</summary>
     public Pool2dShape Shape => item;
 
-    public int InputWidth => (int)item.InputLength;
-
-    public IReadOnlyList<Parameter> Parameters { get; } = [];
-
-    public int OutputWidth(int inputWidth) => (int)item.OutputLength;
-
-    public void Prepare(int maxRows, int inputWidth)
+    public void Prepare(int maxRows)
     {
         if (item.Problem is { } problem)
         {
             throw new InvalidInputException($"pooling {item} is not valid: {problem}");
         }
         Dispose();
-        output = new Tensor(backend, maxRows, OutputWidth(inputWidth));
-        inputGradient = new Tensor(backend, maxRows, InputWidth);
-        argmax = backend.Allocate<int>(checked(maxRows * OutputWidth(inputWidth)));
+        output = new Tensor(backend, maxRows, (int)item.OutputLength);
+        inputGradient = new Tensor(backend, maxRows, (int)item.InputLength);
+        argmax = backend.Allocate<int>(checked(maxRows * (int)item.OutputLength));
     }
 
-    public Tensor Forward(Tensor input, int rows)
+    public Tensor Forward(ReadOnlySpan<Tensor> inputs, int rows)
     {
         var y = output ?? throw NotPrepared();
         // Y (B, C, P, Q) = the maximum of each window of X (B, C, H, W); argmax: where in its plane
-        backend.MaxPool2dForward(input.Buffer, y.Buffer, argmax!, item with { Batch = rows });
+        backend.MaxPool2dForward(inputs[0].Buffer, y.Buffer, argmax!, item with { Batch = rows });
         return y;
     }
 

@@ -6,15 +6,18 @@ namespace Descent.Engine.Layers;
 /// Every parameter of a model in one buffer of values and one of gradients, each parameter a view at
 /// an aligned offset (<see cref="ComputeBackend.ViewAlignment"/>): so an optimizer updates them all with
 /// one launch over the whole buffer, where one launch per parameter would cost a GPU a launch each.
-/// The gaps the alignment leaves are zeros that stay zero: their gradient is never written, and every
-/// optimizer maps a zero parameter with a zero gradient and zero state to zero.
+/// The store is allocated first and each parameter's initial values are uploaded straight into its view,
+/// so a parameter is allocated once, in its final place. The gaps the alignment leaves are zeros that stay
+/// zero: their gradient is never written, and every optimizer maps a zero parameter with a zero gradient
+/// and zero state to zero.
 /// </summary>
 public sealed class ParameterStore : IDisposable
 {
-    private ParameterStore(ComputeBackend backend, Parameter[] parameters, DeviceBuffer<float> values, DeviceBuffer<float> gradients)
+    private readonly List<Parameter> parameters = [];
+
+    private ParameterStore(ComputeBackend backend, DeviceBuffer<float> values, DeviceBuffer<float> gradients)
     {
         Backend = backend;
-        Parameters = parameters;
         Values = values;
         Gradients = gradients;
     }
@@ -22,7 +25,7 @@ public sealed class ParameterStore : IDisposable
     public ComputeBackend Backend { get; }
 
     /// <summary>The parameters in the order they lie in the buffers.</summary>
-    public IReadOnlyList<Parameter> Parameters { get; }
+    public IReadOnlyList<Parameter> Parameters => parameters;
 
     public DeviceBuffer<float> Values { get; }
 
@@ -31,43 +34,40 @@ public sealed class ParameterStore : IDisposable
     /// <summary>Elements of each buffer, the gaps included: what an optimizer's update covers.</summary>
     public int Length => Values.Length;
 
+    /// <summary>Elements a store of parameters of <paramref name="counts"/> elements takes on <paramref name="backend"/>, gaps included.</summary>
+    public static long LengthFor(ComputeBackend backend, IEnumerable<int> counts) =>
+        counts.Sum(count => (count + (long)backend.ViewAlignment - 1) / backend.ViewAlignment * backend.ViewAlignment);
+
     /// <summary>
-    /// Moves <paramref name="parameters"/> into one store: their current values are copied in (a
-    /// download each, once, when a model is built), their own buffers released, and from then on their
-    /// <see cref="Parameter.Value"/> and <see cref="Parameter.Gradient"/> are views of the store's buffers.
+    /// A store for parameters named <paramref name="names"/> with the given initial values, allocated once: each
+    /// parameter's values are uploaded into its view.
     /// </summary>
-    public static ParameterStore Pack(ComputeBackend backend, IReadOnlyList<Parameter> parameters)
+    public static ParameterStore Create(ComputeBackend backend, IReadOnlyList<(string Name, float[] Initial)> initial)
     {
-        if (parameters.Count == 0)
+        if (initial.Count == 0)
         {
             throw new InvalidInputException("a parameter store needs at least one parameter");
         }
-        var alignment = backend.ViewAlignment;
-        var offsets = new int[parameters.Count];
-        long length = 0;
-        for (var i = 0; i < parameters.Count; i++)
+        var length = LengthFor(backend, initial.Select(parameter => parameter.Initial.Length));
+        if (length > int.MaxValue)
         {
-            offsets[i] = (int)length;
-            length += (parameters[i].Count + alignment - 1) / alignment * alignment;
-            if (length > int.MaxValue)
-            {
-                throw new InvalidInputException($"the model's parameters need {length} elements, more than one buffer holds ({int.MaxValue})");
-            }
+            throw new InvalidInputException($"the model's parameters need {length} elements, more than one buffer holds ({int.MaxValue})");
         }
-        var values = backend.Allocate<float>((int)length);
-        var gradients = backend.Allocate<float>((int)length);
-        var store = new ParameterStore(backend, parameters.ToArray(), values, gradients);
-        for (var i = 0; i < parameters.Count; i++)
+        var store = new ParameterStore(backend, backend.Allocate<float>((int)length), backend.Allocate<float>((int)length));
+        var offset = 0;
+        foreach (var (name, values) in initial)
         {
-            parameters[i].MoveInto(store, backend.Slice(values, offsets[i], parameters[i].Count),
-                backend.Slice(gradients, offsets[i], parameters[i].Count));
+            var value = backend.Slice(store.Values, offset, values.Length);
+            backend.Upload<float>(value, values);
+            store.parameters.Add(new Parameter(store, name, value, backend.Slice(store.Gradients, offset, values.Length)));
+            offset += (values.Length + backend.ViewAlignment - 1) / backend.ViewAlignment * backend.ViewAlignment;
         }
         return store;
     }
 
     /// <summary>
     /// The store that holds exactly <paramref name="parameters"/>, in its order, or null when they were
-    /// not packed together: then an optimizer updates them one by one.
+    /// not stored together: then an optimizer updates them one by one.
     /// </summary>
     public static ParameterStore? Holding(IReadOnlyList<Parameter> parameters)
     {

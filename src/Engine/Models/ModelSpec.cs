@@ -5,18 +5,11 @@ using Descent.Kernels;
 namespace Descent.Engine.Models;
 
 /// <summary>
-/// One layer as <see cref="ModelSpec.Build"/> makes it: its spec and module index, its widths in features, the
-/// activation fused into a linear or convolutional layer, and its weight and bias sizes (0 for a layer without).
-/// </summary>
-public sealed record AssembledLayer(LayerSpec Spec, int Module, int Inputs, int Outputs, Activation? FusedActivation,
-    long WeightElements, string WeightShape, int BiasElements);
-
-/// <summary>
 /// A model as a list of layers (<see cref="LayerSpec"/>, in nn.Sequential's order) on inputs of
 /// <see cref="InputShape"/>. The lesson's models and every --layers MLP are linear layers with an
 /// activation between them (784-H-...-K) on a row of features; a convolutional net takes images
-/// (1x28x28-conv32k3-relu-...). <see cref="Build"/> makes a <see cref="Sequential"/> of it on a backend,
-/// each linear or convolutional layer fused with the activation that follows it.
+/// (1x28x28-conv32k3-relu-...); a residual block is one layer holding others. <see cref="Graph"/> expands the
+/// list into the model's graph and <see cref="Build"/> makes a <see cref="Network"/> of it on a backend.
 /// </summary>
 public sealed record ModelSpec
 {
@@ -48,6 +41,7 @@ public sealed record ModelSpec
             throw new InvalidInputException($"a model ends in a row of outputs, not a {shapes[^1]} image: put flatten and a linear layer last");
         }
         Shapes = shapes;
+        Graph = ModelGraph.Of(inputShape, Layers);
     }
 
     public ModelSpec(int inputs, IReadOnlyList<LayerSpec> layers) : this(FeatureShape.Flat(inputs), layers)
@@ -70,6 +64,9 @@ public sealed record ModelSpec
 
     /// <summary>The input's shape, then each layer's output shape.</summary>
     public IReadOnlyList<FeatureShape> Shapes { get; }
+
+    /// <summary>The model as a graph of layers: what is built, named, saved, exported and planned.</summary>
+    public ModelGraph Graph { get; }
 
     /// <summary>The input width, then each linear layer's outputs: 784-128-10.</summary>
     public IReadOnlyList<int> Widths => [Inputs, .. Layers.OfType<LinearLayerSpec>().Select(linear => linear.Width)];
@@ -125,12 +122,11 @@ public sealed record ModelSpec
         new LinearLayerSpec(outputs, LinearInit.PyTorchDefault) { Name = "fc2" },
     ]);
 
-    /// <summary>What --help and errors say of the --layers grammar.</summary>
-    public const string LayersGrammar =
-        "INPUT-LAYER-...-LAYER joined by '-': INPUT is a width (784) or CxHxW (1x28x28); a LAYER is a width (a linear layer), " +
-        "convNkK[sS][pP] (N output channels, KxK kernel, stride S, padding P), maxpoolK[sS], dropoutP, flatten, or an activation " +
-        "(relu, sigmoid, tanh, leaky-relu). Without activation tokens --activation follows every convolution and hidden linear layer; " +
-        "with them the list is taken as written (and --activation is not given).";
+    /// <summary>What --help and errors say of the --layers grammar, from every kind's own description.</summary>
+    public static string LayersGrammar { get; } =
+        "INPUT-LAYER-...-LAYER joined by '-': INPUT is a width (784) or CxHxW (1x28x28); a LAYER is " +
+        string.Join("; ", LayerKinds.Grammar) + ". Without activation tokens --activation follows every convolution and hidden linear " +
+        "layer; with them the list is taken as written (and --activation is not given).";
 
     /// <summary>
     /// A model from --layers (<see cref="LayersGrammar"/>): 784-128-10 is the MLP with <paramref name="activation"/>
@@ -139,14 +135,15 @@ public sealed record ModelSpec
     /// </summary>
     public static ModelSpec Parse(string text, Activation activation, bool activationGiven)
     {
-        var tokens = Tokens(text);
+        var tokens = Tokens(text, text);
         if (tokens.Count < 2)
         {
             throw new InvalidInputException($"--layers needs at least an input and an output layer, got '{text}'");
         }
         var input = ParseInput(tokens[0], text);
         var layers = tokens.Skip(1).Select(token => ParseLayer(token, text)).ToList();
-        var explicitActivations = layers.Any(layer => layer is ActivationLayerSpec);
+        var explicitActivations = text.Split('-', '(', ')', '+').Any(token => CliNames.All<Activation>().Contains(token))
+            || layers.Any(layer => layer is ActivationLayerSpec);
         if (explicitActivations && activationGiven)
         {
             throw new InvalidInputException(
@@ -162,14 +159,37 @@ public sealed record ModelSpec
         return new ModelSpec(input, layers);
     }
 
-    private static List<string> Tokens(string text)
+    /// <summary>
+    /// The '-'-joined tokens of <paramref name="text"/>, a block's parenthesised layers kept whole in its token;
+    /// activation names that hold '-' themselves (leaky-relu) are rejoined.
+    /// </summary>
+    private static List<string> Tokens(string text, string whole)
     {
-        // Activation names may hold '-' themselves (leaky-relu): rejoin the pieces that spell one.
-        var pieces = text.Split('-');
-        var tokens = new List<string>();
-        for (var i = 0; i < pieces.Length; i++)
+        var pieces = new List<string>();
+        var depth = 0;
+        var start = 0;
+        for (var i = 0; i <= text.Length; i++)
         {
-            if (i + 1 < pieces.Length && CliNames.All<Activation>().Contains($"{pieces[i]}-{pieces[i + 1]}"))
+            if (i == text.Length || (text[i] == '-' && depth == 0))
+            {
+                pieces.Add(text[start..i]);
+                start = i + 1;
+                continue;
+            }
+            depth += text[i] switch { '(' => 1, ')' => -1, _ => 0 };
+            if (depth < 0)
+            {
+                throw new InvalidInputException($"--layers '{whole}' closes a parenthesis it never opened");
+            }
+        }
+        if (depth != 0)
+        {
+            throw new InvalidInputException($"--layers '{whole}' opens a parenthesis it never closes");
+        }
+        var tokens = new List<string>();
+        for (var i = 0; i < pieces.Count; i++)
+        {
+            if (i + 1 < pieces.Count && CliNames.All<Activation>().Contains($"{pieces[i]}-{pieces[i + 1]}"))
             {
                 tokens.Add($"{pieces[i]}-{pieces[++i]}");
             }
@@ -193,44 +213,9 @@ public sealed record ModelSpec
         return sizes.Length == 1 ? FeatureShape.Flat(parsed[0]!.Value) : new FeatureShape(parsed[0]!.Value, parsed[1]!.Value, parsed[2]!.Value);
     }
 
-    private static readonly System.Text.RegularExpressions.Regex ConvToken = new(@"^conv(\d+)k(\d+)(?:s(\d+))?(?:p(\d+))?$");
-    private static readonly System.Text.RegularExpressions.Regex PoolToken = new(@"^maxpool(\d+)(?:s(\d+))?$");
-    private static readonly System.Text.RegularExpressions.Regex DropoutToken = new(@"^dropout(0?\.\d+|0)$");
-
-    private static LayerSpec ParseLayer(string token, string text)
-    {
-        if (PositiveInt(token) is { } width)
-        {
-            return new LinearLayerSpec(width, LinearInit.PyTorchDefault);
-        }
-        if (token == FlattenLayerSpec.TypeName)
-        {
-            return new FlattenLayerSpec();
-        }
-        if (CliNames.All<Activation>().Contains(token))
-        {
-            return new ActivationLayerSpec(CliNames.Parse<Activation>(token, "activation"));
-        }
-        if (ConvToken.Match(token) is { Success: true } conv
-            && PositiveInt(conv.Groups[1].Value) is { } channels && PositiveInt(conv.Groups[2].Value) is { } kernel
-            && (conv.Groups[3].Success ? PositiveInt(conv.Groups[3].Value) : 1) is { } stride
-            && (conv.Groups[4].Success ? NonNegativeInt(conv.Groups[4].Value) : 0) is { } padding)
-        {
-            return new Conv2dLayerSpec(channels, kernel, stride, padding);
-        }
-        if (PoolToken.Match(token) is { Success: true } pool && PositiveInt(pool.Groups[1].Value) is { } window
-            && (pool.Groups[2].Success ? PositiveInt(pool.Groups[2].Value) : window) is { } poolStride)
-        {
-            return new MaxPool2dLayerSpec(window, poolStride);
-        }
-        if (DropoutToken.Match(token) is { Success: true } dropout)
-        {
-            return new DropoutLayerSpec(float.Parse(dropout.Groups[1].Value, System.Globalization.CultureInfo.InvariantCulture));
-        }
-        throw new InvalidInputException(
-            $"'{token}' in --layers '{text}' is not a layer: give a width (128), convNkK[sS][pP] (conv32k3), maxpoolK[sS] (maxpool2), " +
-            $"dropoutP (dropout0.25), flatten or an activation ({string.Join(", ", CliNames.All<Activation>())})");
-    }
+    private static LayerSpec ParseLayer(string token, string text) =>
+        LayerKinds.ParseToken(token, inner => Tokens(inner, text).Select(innerToken => ParseLayer(innerToken, text)).ToArray())
+        ?? throw new InvalidInputException($"'{token}' in --layers '{text}' is not a layer: give {string.Join("; ", LayerKinds.Grammar)}");
 
     private static int? PositiveInt(string text) => NonNegativeInt(text) is > 0 and var value ? value : null;
 
@@ -251,7 +236,7 @@ public sealed record ModelSpec
 
     public static ModelSpec FromJson(JsonNode json)
     {
-        var layers = json["layers"]!.AsArray().Select(layer => LayerSpec.FromJson(layer!)).ToArray();
+        var layers = LayerKinds.ListFromJson(json["layers"], "a model spec");
         if (json["input_shape"] is not JsonArray shape)
         {
             return new(json["inputs"]!.GetValue<int>(), layers);
@@ -267,65 +252,11 @@ public sealed record ModelSpec
     }
 
     /// <summary>
-    /// The layers on <paramref name="backend"/>, seeded. A linear or convolutional layer followed by an
-    /// activation carries it inside, so its forward is one fused op; an activation after anything else is a
-    /// layer of its own. Each dropout layer draws its masks from the seed and its module index.
+    /// The model on <paramref name="backend"/>, seeded: its graph's layers, parameters in one store and state.
+    /// A linear or convolutional layer followed by an activation carries it inside, so its forward is one fused
+    /// op; each dropout layer draws its masks from the seed and its own stream.
     /// </summary>
-    public Sequential Build(ComputeBackend backend, int seed)
-    {
-        var random = new Random(seed);
-        var layers = new List<ILayer>();
-        foreach (var layer in Assembly())
-        {
-            var input = Shapes[layer.Module];
-            var moduleName = layer.Spec.Name ?? layer.Module.ToString(System.Globalization.CultureInfo.InvariantCulture);
-            layers.Add(layer.Spec switch
-            {
-                LinearLayerSpec linear => new Layers.Linear(backend, (int)input.Features, linear.Width, linear.Init, random, layer.FusedActivation)
-                {
-                    ModuleName = moduleName,
-                },
-                Conv2dLayerSpec conv => new Conv2d(backend, conv.Shape(input, 1), random, layer.FusedActivation) { ModuleName = moduleName },
-                ActivationLayerSpec activation => new ActivationLayer(backend, activation.Activation),
-                MaxPool2dLayerSpec pool => new MaxPool2d(backend, pool.Shape(input, 1)),
-                DropoutLayerSpec dropout => new Dropout(backend, dropout.Probability, unchecked((uint)seed), (uint)layer.Module),
-                FlattenLayerSpec => new Flatten(),
-                _ => throw new InvalidOperationException($"no layer is built for a {layer.Spec.Type} spec"),
-            });
-        }
-        return new Sequential(Inputs, layers.ToArray());
-    }
-
-    /// <summary>
-    /// The layers <see cref="Build"/> makes, in order, with their module index, their widths in features and
-    /// their parameters' sizes: a linear or convolutional layer followed by an activation carries it inside
-    /// (its forward is one fused op); an activation after anything else is a layer of its own. What a run's
-    /// memory is planned from, before anything is built.
-    /// </summary>
-    public IReadOnlyList<AssembledLayer> Assembly()
-    {
-        var assembled = new List<AssembledLayer>();
-        for (var i = 0; i < Layers.Count; i++)
-        {
-            var input = Shapes[i];
-            var fused = i + 1 < Layers.Count && Layers[i + 1] is ActivationLayerSpec next && Layers[i] is LinearLayerSpec or Conv2dLayerSpec
-                ? next.Activation
-                : (Activation?)null;
-            var (weight, weightShape, bias) = Layers[i] switch
-            {
-                LinearLayerSpec linear => ((long)linear.Width * input.Features, $"{linear.Width} x {input.Features}", linear.Width),
-                Conv2dLayerSpec conv => (conv.Shape(input, 1).WeightLength,
-                    $"{conv.OutChannels} x {input.Channels} x {conv.Kernel} x {conv.Kernel}", conv.OutChannels),
-                _ => (0L, "", 0),
-            };
-            assembled.Add(new AssembledLayer(Layers[i], i, (int)input.Features, (int)Shapes[i + 1].Features, fused, weight, weightShape, bias));
-            if (fused is not null)
-            {
-                i++;
-            }
-        }
-        return assembled;
-    }
+    public Network Build(ComputeBackend backend, int seed) => new(backend, Graph, seed);
 
     /// <summary>Records compare their lists by content here: two specs of the same layers are the same model.</summary>
     public bool Equals(ModelSpec? other) => other is not null && InputShape == other.InputShape && Layers.SequenceEqual(other.Layers);

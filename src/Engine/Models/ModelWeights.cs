@@ -7,12 +7,14 @@ using Descent.Kernels;
 namespace Descent.Engine.Models;
 
 /// <summary>
-/// A model's weights as named tensors, named and shaped as PyTorch names those of an nn.Sequential: a
-/// linear layer at module index i gives "i.weight" [out, in] and "i.bias" [out], a convolution "i.weight"
-/// [out, in, kh, kw] and "i.bias" [out], and a hidden layer's activation is the module after it
-/// (784-128-10: 0.weight, 0.bias, 2.weight, 2.bias). A model whose spec names its modules (--arch cnn:
-/// conv1, conv2, fc1, fc2) uses those names instead. So `safetensors.torch.load_file` gives a plain state
-/// dict that loads into the same PyTorch model, and back.
+/// A model's tensors under the names PyTorch gives them: each node of the model's graph declares its tensors
+/// within its module (<see cref="LayerSpec.Tensors"/>), and its module path prefixes them. A stack is an
+/// nn.Sequential: a linear layer at index i gives "i.weight" [out, in] and "i.bias" [out], and a hidden layer's
+/// activation is the module after it (784-128-10: 0.weight, 0.bias, 2.weight, 2.bias). A model whose spec names
+/// its modules (--arch cnn: conv1, conv2, fc1, fc2) uses those names; a residual block at index i holds its
+/// layers under "i.body.j" and "i.shortcut.j". So `safetensors.torch.load_file` gives a plain state dict that
+/// loads into the same PyTorch module tree, and back. State that is saved but not trained is saved with the
+/// parameters, in its own element type.
 /// </summary>
 public static class ModelWeights
 {
@@ -21,38 +23,60 @@ public static class ModelWeights
     public const string ScaleKey = "input_scale";
     public const string ShiftKey = "input_shift";
 
-    /// <summary>Every parameter of <paramref name="model"/> under its PyTorch name, read back from the device.</summary>
-    public static IReadOnlyList<NamedTensor> Export(ComputeBackend backend, Sequential model) =>
-        Named(model).Select(entry =>
-        {
-            var values = new float[entry.Parameter.Count];
-            backend.Download(entry.Parameter.Value, values);
-            return new NamedTensor(entry.Name, entry.Shape, values);
-        }).ToList();
-
-    /// <summary>
-    /// Loads <paramref name="tensors"/> into <paramref name="model"/>'s parameters: every name the model
-    /// has must be there with its shape, and nothing else; any difference is bad input naming it.
-    /// </summary>
-    public static void Import(ComputeBackend backend, Sequential model, IReadOnlyList<NamedTensor> tensors, string source)
+    /// <summary>Every tensor of <paramref name="model"/> (parameters and state) under its PyTorch name, read back from the device.</summary>
+    public static IReadOnlyList<NamedTensor> Export(ComputeBackend backend, Network model)
     {
-        var expected = Named(model);
-        var byName = Check(expected.Select(entry => (entry.Name, entry.Shape)).ToList(), tensors, source, $"a {ModelText(model)} model");
-        foreach (var (name, _, parameter) in expected)
+        var byName = model.Parameters.ToDictionary(parameter => parameter.Name);
+        var states = model.State.ToDictionary(state => state.Name);
+        return model.Graph.Tensors.Select(entry =>
         {
-            backend.Upload<float>(parameter.Value, byName[name].Values);
-        }
+            if (entry.Tensor.Element == TensorElement.Int64)
+            {
+                return NamedTensor.OfIntegers(entry.Name, entry.Tensor.Shape, (long[])states[entry.Name].Counters!.Clone());
+            }
+            var values = new float[entry.Tensor.Count];
+            backend.Download(entry.Tensor.Role == TensorRole.Parameter ? byName[entry.Name].Value : states[entry.Name].Values!, values);
+            return new NamedTensor(entry.Name, entry.Tensor.Shape, values);
+        }).ToList();
     }
 
     /// <summary>
-    /// <paramref name="tensors"/> by name, once every name in <paramref name="expected"/> is there with its
-    /// shape and nothing else is; any difference is bad input naming <paramref name="source"/> and the tensor.
+    /// Loads <paramref name="tensors"/> into <paramref name="model"/>'s parameters and state: every name the
+    /// model has must be there with its shape and element type, and nothing else; any difference is bad input naming it.
     /// </summary>
-    public static Dictionary<string, NamedTensor> Check(IReadOnlyList<(string Name, int[] Shape)> expected, IReadOnlyList<NamedTensor> tensors,
-        string source, string modelText)
+    public static void Import(ComputeBackend backend, Network model, IReadOnlyList<NamedTensor> tensors, string source)
+    {
+        var byName = Check(Expected(model.Graph), tensors, source, $"a {ModelText(model.Graph)} model");
+        foreach (var parameter in model.Parameters)
+        {
+            backend.Upload<float>(parameter.Value, byName[parameter.Name].Values);
+        }
+        foreach (var state in model.State)
+        {
+            if (state.Counters is { } counters)
+            {
+                byName[state.Name].Integers!.CopyTo(counters, 0);
+            }
+            else
+            {
+                backend.Upload<float>(state.Values!, byName[state.Name].Values);
+            }
+        }
+    }
+
+    /// <summary>Every tensor a model of <paramref name="graph"/> holds: its name, shape and safetensors dtype.</summary>
+    public static IReadOnlyList<(string Name, int[] Shape, string DType)> Expected(ModelGraph graph) =>
+        graph.Tensors.Select(entry => (entry.Name, entry.Tensor.Shape, entry.Tensor.Element == TensorElement.Int64 ? "I64" : "F32")).ToList();
+
+    /// <summary>
+    /// <paramref name="tensors"/> by name, once every name in <paramref name="expected"/> is there with its
+    /// shape and element type and nothing else is; any difference is bad input naming <paramref name="source"/> and the tensor.
+    /// </summary>
+    public static Dictionary<string, NamedTensor> Check(IReadOnlyList<(string Name, int[] Shape, string DType)> expected,
+        IReadOnlyList<NamedTensor> tensors, string source, string modelText)
     {
         var byName = tensors.ToDictionary(tensor => tensor.Name);
-        foreach (var (name, shape) in expected)
+        foreach (var (name, shape, dtype) in expected)
         {
             if (!byName.TryGetValue(name, out var tensor))
             {
@@ -62,6 +86,10 @@ public static class ModelWeights
             {
                 throw new InvalidInputException(
                     $"{source}: tensor {name} is [{string.Join(", ", tensor.Shape)}] but the model's is [{string.Join(", ", shape)}]");
+            }
+            if (tensor.DType != dtype)
+            {
+                throw new InvalidInputException($"{source}: tensor {name} is {tensor.DType} but the model's is {dtype}");
             }
         }
         var extra = byName.Keys.Except(expected.Select(entry => entry.Name)).FirstOrDefault();
@@ -73,7 +101,7 @@ public static class ModelWeights
     }
 
     /// <summary>Writes the weights as safetensors with the spec, the input normalisation and Descent's version as metadata.</summary>
-    public static void Save(string path, ComputeBackend backend, Sequential model, TrainingSpec spec, InputScaling scaling, string version)
+    public static void Save(string path, ComputeBackend backend, Network model, TrainingSpec spec, InputScaling scaling, string version)
     {
         var metadata = new Dictionary<string, string>
         {
@@ -124,39 +152,7 @@ public static class ModelWeights
         return (spec, scaling, file.Tensors);
     }
 
-    /// <summary>The parameters in model order with their PyTorch names and shapes.</summary>
-    private static List<(string Name, int[] Shape, Parameter Parameter)> Named(Sequential model)
-    {
-        var named = new List<(string, int[], Parameter)>();
-        var module = 0;
-        foreach (var layer in model.Layers)
-        {
-            switch (layer)
-            {
-                case Layers.Linear linear:
-                    var linearName = linear.ModuleName ?? module.ToString(CultureInfo.InvariantCulture);
-                    named.Add(($"{linearName}.weight", [linear.Outputs, linear.Inputs], linear.Weight));
-                    named.Add(($"{linearName}.bias", [linear.Outputs], linear.Bias));
-                    // A fused activation is its own module in PyTorch's Sequential.
-                    module += linear.Activation is null ? 1 : 2;
-                    break;
-                case Conv2d conv:
-                    var convName = conv.ModuleName ?? module.ToString(CultureInfo.InvariantCulture);
-                    named.Add(($"{convName}.weight", conv.WeightShape, conv.Weight));
-                    named.Add(($"{convName}.bias", [conv.Shape.OutChannels], conv.Bias));
-                    module += conv.Activation is null ? 1 : 2;
-                    break;
-                case { Parameters.Count: 0 }:
-                    module++;
-                    break;
-                default:
-                    throw new InvalidInputException($"a {layer.GetType().Name} layer has no PyTorch name for its parameters");
-            }
-        }
-        return named;
-    }
-
-    private static string ModelText(Sequential model) => model.Layers.Any(layer => layer is not (Layers.Linear or ActivationLayer))
-        ? $"{model.InputWidth}-input {string.Join(", ", model.Layers.Select(layer => layer.GetType().Name))}"
-        : string.Join('-', model.Layers.OfType<Layers.Linear>().Select(linear => linear.Inputs).Append(model.OutputWidth));
+    private static string ModelText(ModelGraph graph) => graph.Nodes.Any(node => node.Spec is not (LinearLayerSpec or ActivationLayerSpec))
+        ? $"{graph.Input}-input {string.Join("-", graph.Nodes.Select(node => node.Spec.Token))}"
+        : string.Join('-', graph.Nodes.Where(node => node.Spec is LinearLayerSpec).Select(node => node.InputShape.Features).Append(graph.Output.Shape.Features));
 }

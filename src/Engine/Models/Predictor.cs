@@ -16,7 +16,7 @@ namespace Descent.Engine.Models;
 public sealed class Predictor : IDisposable
 {
     private readonly ComputeBackend backend;
-    private readonly Sequential model;
+    private readonly Network model;
     private readonly InputScaling scaling;
     private readonly Tensor input;
     private readonly float[] hostInput;

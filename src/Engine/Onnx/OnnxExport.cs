@@ -1,5 +1,6 @@
 using System.Globalization;
 using Descent.Engine.Files;
+using Descent.Engine.Layers;
 using Descent.Engine.Models;
 using Descent.Engine.Onnx.Protobuf;
 using Descent.Engine.Training;
@@ -28,18 +29,33 @@ public static class OnnxExport
     /// <summary>The graph for a model file's contents; a model the exporter cannot express, or tensors that do not fit it, are bad input.</summary>
     public static ModelProto Build(TrainingSpec spec, InputScaling scaling, IReadOnlyList<NamedTensor> tensors, string version, string source)
     {
-        var layers = Layers(spec, source);
-        var byName = CheckTensors(layers, tensors, source);
+        CheckInput(spec, source);
+        var modelGraph = spec.Model.Graph;
+        var byName = ModelWeights.Check(ModelWeights.Expected(modelGraph), tensors, source, "its model");
 
         var graph = new OnnxGraphBuilder("descent");
         var batch = Dimension.Symbolic(BatchSymbol);
         graph.AddInput(InputName, [batch, .. spec.InputShape.Select(size => Dimension.Fixed(size))]);
         var scaled = graph.AddNode("Mul", "scale", [InputName, graph.AddConstant("input_scale", [], [scaling.Scale])], "scaled");
         var values = graph.AddNode("Add", "shift", [scaled, graph.AddConstant("input_shift", [], [scaling.Shift])], "normalised");
-        foreach (var layer in layers)
+        // A model on rows of features reads the images flattened; a model on images flattens where its spec says.
+        if (spec.Model.InputShape.IsFlat)
         {
-            values = Emit(graph, layer, values, byName);
+            values = graph.AddNode("Flatten", "flatten", [values], "flatten.output", IntAttribute("axis", 1));
         }
+        var outputs = new string[modelGraph.Nodes.Count + 1];
+        outputs[0] = values;
+        foreach (var node in modelGraph.Nodes)
+        {
+            var inputs = node.Inputs.Select(input => outputs[input.Node + 1]).ToArray();
+            var output = node.Spec.EmitOnnx(new OnnxEmit(graph, node, inputs, byName));
+            if (node.Fused is { } fused)
+            {
+                output = ActivationLayerSpec.Emit(graph, fused.Activation, fused.Module, output, $"{fused.Module}.output");
+            }
+            outputs[node.Index + 1] = output;
+        }
+        values = outputs[modelGraph.Output.Node + 1];
         // The loss took logits; a runtime's caller wants what Predictor gives: probabilities.
         if (spec.Model.Outputs == 1)
         {
@@ -71,39 +87,8 @@ public static class OnnxExport
     /// <summary>Writes <paramref name="model"/> to <paramref name="path"/> atomically: an existing file is replaced whole or not at all.</summary>
     public static void Write(string path, ModelProto model) => AtomicFile.WriteAllBytes(path, model.ToByteArray());
 
-    /// <summary>One step of the model as the exporter writes it; each kind emits its own nodes in <see cref="Emit"/>.</summary>
-    private abstract record Layer;
-
-    /// <summary>[N, C, H, W] -> [N, C*H*W]: where images become rows of features (an MLP's first step, or a spec's flatten).</summary>
-    private sealed record FlattenLayer(string NodeName) : Layer;
-
-    /// <summary>A layer with a weight and a bias under its module's name: "fc1.weight", or "0.weight" in an nn.Sequential.</summary>
-    private abstract record WeightedLayer(string Module, int[] WeightShape, int Outputs) : Layer
-    {
-        public string WeightName => $"{Module}.weight";
-
-        public string BiasName => $"{Module}.bias";
-    }
-
-    /// <summary>[N, in] -> [N, out], y = x W^T + b: PyTorch's nn.Linear.</summary>
-    private sealed record LinearLayer(string Module, int Inputs, int Outputs) : WeightedLayer(Module, [Outputs, Inputs], Outputs);
-
-    /// <summary>[N, C, H, W] -> [N, K, P, Q]: PyTorch's nn.Conv2d.</summary>
-    private sealed record ConvLayer(string Module, Conv2dLayerSpec Conv, int InChannels)
-        : WeightedLayer(Module, [Conv.OutChannels, InChannels, Conv.Kernel, Conv.Kernel], Conv.OutChannels);
-
-    /// <summary>[N, C, H, W] -> [N, C, P, Q]: PyTorch's nn.MaxPool2d.</summary>
-    private sealed record MaxPoolLayer(string Module, MaxPool2dLayerSpec Pool) : Layer;
-
-    /// <summary>An elementwise nonlinearity, its own module in PyTorch's nn.Sequential.</summary>
-    private sealed record ActivationLayer(int Module, Activation Activation) : Layer;
-
-    /// <summary>
-    /// The spec's model as layers, each numbered by its position in the spec, which is its module index in
-    /// PyTorch's nn.Sequential and so the name of its weights (784-128-10: 0 linear, 1 activation, 2 linear)
-    /// unless the spec names the module (fc1). Dropout is the identity at inference and emits nothing.
-    /// </summary>
-    private static List<Layer> Layers(TrainingSpec spec, string source)
+    /// <summary>The spec's input shape must be the model's: channels, height and width of one image.</summary>
+    private static void CheckInput(TrainingSpec spec, string source)
     {
         var model = spec.Model;
         if (spec.InputShape.Count != 3 || spec.InputFeatures != model.Inputs
@@ -113,90 +98,6 @@ public static class OnnxExport
                 $"{source}: its input shape [{string.Join(", ", spec.InputShape)}] is not channels, height and width " +
                 $"of the model's input {model.InputShape}");
         }
-        // A model on rows of features reads the images flattened; a model on images flattens where its spec says.
-        var layers = new List<Layer>();
-        if (model.InputShape.IsFlat)
-        {
-            layers.Add(new FlattenLayer("flatten"));
-        }
-        for (var module = 0; module < model.Layers.Count; module++)
-        {
-            var input = model.Shapes[module];
-            var name = model.Layers[module].Name ?? module.ToString(CultureInfo.InvariantCulture);
-            switch (model.Layers[module])
-            {
-                case LinearLayerSpec linear:
-                    layers.Add(new LinearLayer(name, (int)input.Features, linear.Width));
-                    break;
-                case Conv2dLayerSpec conv:
-                    layers.Add(new ConvLayer(name, conv, input.Channels));
-                    break;
-                case MaxPool2dLayerSpec pool:
-                    layers.Add(new MaxPoolLayer(name, pool));
-                    break;
-                case FlattenLayerSpec:
-                    layers.Add(new FlattenLayer(name));
-                    break;
-                case ActivationLayerSpec activation:
-                    layers.Add(new ActivationLayer(module, activation.Activation));
-                    break;
-                case DropoutLayerSpec:
-                    break;
-                case var other:
-                    throw new InvalidInputException($"{source}: a {other.Type} layer has no ONNX export in Descent");
-            }
-        }
-        return layers;
-    }
-
-    /// <summary>Every weight the layers need, by name, with its shape; nothing missing, misshapen or left over.</summary>
-    private static Dictionary<string, NamedTensor> CheckTensors(List<Layer> layers, IReadOnlyList<NamedTensor> tensors, string source) =>
-        ModelWeights.Check(layers.OfType<WeightedLayer>()
-            .SelectMany(layer => new (string Name, int[] Shape)[]
-            {
-                (layer.WeightName, layer.WeightShape),
-                (layer.BiasName, [layer.Outputs]),
-            })
-            .ToList(), tensors, source, "its model");
-
-    /// <summary>Appends <paramref name="layer"/>'s nodes reading <paramref name="input"/>; returns the name of what they output.</summary>
-    private static string Emit(OnnxGraphBuilder graph, Layer layer, string input, Dictionary<string, NamedTensor> tensors) => layer switch
-    {
-        FlattenLayer flatten => graph.AddNode("Flatten", flatten.NodeName, [input], $"{flatten.NodeName}.output", IntAttribute("axis", 1)),
-        LinearLayer linear => graph.AddNode("Gemm", linear.Module, WeightedInputs(graph, linear, input, tensors), $"{linear.Module}.output",
-            // The weight is stored [out, in] as PyTorch stores it; Gemm transposes it.
-            IntAttribute("transB", 1)),
-        ConvLayer conv => graph.AddNode("Conv", conv.Module, WeightedInputs(graph, conv, input, tensors), $"{conv.Module}.output",
-            IntsAttribute("kernel_shape", conv.Conv.Kernel, conv.Conv.Kernel),
-            IntsAttribute("strides", conv.Conv.Stride, conv.Conv.Stride),
-            IntsAttribute("pads", conv.Conv.Padding, conv.Conv.Padding, conv.Conv.Padding, conv.Conv.Padding)),
-        MaxPoolLayer pool => graph.AddNode("MaxPool", pool.Module, [input], $"{pool.Module}.output",
-            IntsAttribute("kernel_shape", pool.Pool.Kernel, pool.Pool.Kernel),
-            IntsAttribute("strides", pool.Pool.Stride, pool.Pool.Stride)),
-        ActivationLayer activation => EmitActivation(graph, activation, input),
-        _ => throw new ArgumentOutOfRangeException(nameof(layer), layer, "a layer kind the exporter does not know"),
-    };
-
-    private static string[] WeightedInputs(OnnxGraphBuilder graph, WeightedLayer layer, string input, Dictionary<string, NamedTensor> tensors) =>
-    [
-        input,
-        graph.AddConstant(layer.WeightName, tensors[layer.WeightName].Shape, tensors[layer.WeightName].Values),
-        graph.AddConstant(layer.BiasName, tensors[layer.BiasName].Shape, tensors[layer.BiasName].Values),
-    ];
-
-    private static string EmitActivation(OnnxGraphBuilder graph, ActivationLayer layer, string input)
-    {
-        var nodeName = layer.Module.ToString(CultureInfo.InvariantCulture);
-        var output = $"{layer.Module}.output";
-        return layer.Activation switch
-        {
-            Activation.Relu => graph.AddNode("Relu", nodeName, [input], output),
-            Activation.Sigmoid => graph.AddNode("Sigmoid", nodeName, [input], output),
-            Activation.Tanh => graph.AddNode("Tanh", nodeName, [input], output),
-            // Every backend's leaky ReLU uses PyTorch's default negative slope.
-            Activation.LeakyRelu => graph.AddNode("LeakyRelu", nodeName, [input], output, FloatAttribute("alpha", 0.01f)),
-            _ => throw new InvalidInputException($"the activation {CliNames.Of(layer.Activation)} has no ONNX operator in Descent's exporter"),
-        };
     }
 
     private static StringStringEntryProto Metadata(string key, string value) => new() { Key = key, Value = value };

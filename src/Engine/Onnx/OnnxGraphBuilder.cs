@@ -6,7 +6,7 @@ namespace Descent.Engine.Onnx;
 /// Appends nodes, constants and typed inputs and outputs to an ONNX graph, so that the exporter's code
 /// reads as the graph it writes rather than as protobuf plumbing. Every tensor is float32.
 /// </summary>
-internal sealed class OnnxGraphBuilder(string name)
+public sealed class OnnxGraphBuilder(string name)
 {
     public GraphProto Graph { get; } = new() { Name = name };
 

@@ -16,7 +16,7 @@ namespace Descent.Engine.Training;
 public sealed class Learner : IDisposable
 {
     private readonly ComputeBackend backend;
-    private readonly Sequential model;
+    private readonly Network model;
     private readonly LossFunction loss;
     private readonly Optimizer optimizer;
     private readonly LearningRateSchedule schedule;
@@ -32,7 +32,7 @@ public sealed class Learner : IDisposable
     private readonly DeviceBuffer<float> metrics;
     private readonly float[] hostMetrics;
 
-    public Learner(ComputeBackend backend, Sequential model, LossFunction loss, Optimizer optimizer,
+    public Learner(ComputeBackend backend, Network model, LossFunction loss, Optimizer optimizer,
         LearningRateSchedule schedule, DeviceDataset train, DeviceDataset valid, BatchShape batches, int seed,
         InputScaling? scaling = null)
     {
@@ -165,6 +165,19 @@ public sealed class Learner : IDisposable
             }
         }
         return ReadMetrics(batches, valid.Count, EpochsDone);
+    }
+
+    /// <summary>
+    /// One training step and one evaluation batch, reading nothing back: what the memory plan runs against a
+    /// counting backend to see every buffer and scratch a run asks for.
+    /// </summary>
+    internal void RunOneStepOfEach()
+    {
+        TrainBatch(0, schedule.RateForEpoch(EpochsDone));
+        model.Evaluate();
+        var rows = Math.Min(evaluationBatchSize, valid.Count);
+        var logits = Forward(valid, 0, rows);
+        loss.ForwardBackward(backend, logits.Buffer, batchLabels, logitGradient.Buffer, rowStats, metrics, 0, rows, model.OutputWidth);
     }
 
     public void Dispose()

@@ -16,6 +16,18 @@ public sealed class TrainingRun : IDisposable
     private readonly List<IDisposable> owned = [];
 
     public TrainingRun(Kernels.ComputeBackend backend, TrainingSpec spec, ImageDataset train, ImageDataset valid, InputScaling? scaling = null)
+        : this(backend, spec, train, valid, null, scaling)
+    {
+    }
+
+    /// <summary>A run with the batches a plan chose, built against the plan's counting backend (so it plans nothing itself).</summary>
+    internal TrainingRun(Kernels.ComputeBackend backend, TrainingSpec spec, ImageDataset train, ImageDataset valid, BatchShape batches)
+        : this(backend, spec, train, valid, batches, null)
+    {
+    }
+
+    private TrainingRun(Kernels.ComputeBackend backend, TrainingSpec spec, ImageDataset train, ImageDataset valid, BatchShape? plannedBatches,
+        InputScaling? scaling)
     {
         if (train.Features != spec.InputFeatures || valid.Features != spec.InputFeatures)
         {
@@ -25,7 +37,9 @@ public sealed class TrainingRun : IDisposable
         Spec = spec;
         Backend = backend;
         // Refuses what does not fit before the first allocation.
-        Plan = MemoryPlan.For(backend, spec, train, valid);
+        // The plan's own run against its counting backend is not planned again (it is the plan being made).
+        Plan = plannedBatches is null ? MemoryPlan.For(backend, spec, train, valid) : null!;
+        var batches = plannedBatches ?? Plan.Batches;
         try
         {
             Model = Own(spec.Model.Build(backend, spec.Seed));
@@ -36,7 +50,7 @@ public sealed class TrainingRun : IDisposable
                 spec.Schedule.Gamma, spec.Schedule.Epochs);
             var trainOnDevice = Own(new DeviceDataset(backend, train));
             var validOnDevice = ReferenceEquals(train, valid) ? trainOnDevice : Own(new DeviceDataset(backend, valid));
-            Learner = Own(new Learner(backend, Model, Loss, Optimizer, Schedule, trainOnDevice, validOnDevice, Plan.Batches, spec.Seed,
+            Learner = Own(new Learner(backend, Model, Loss, Optimizer, Schedule, trainOnDevice, validOnDevice, batches, spec.Seed,
                 scaling));
         }
         catch
@@ -53,7 +67,7 @@ public sealed class TrainingRun : IDisposable
     /// <summary>Every buffer the run allocates, sized and checked against the backend before any was.</summary>
     public MemoryPlan Plan { get; }
 
-    public Sequential Model { get; } = null!;
+    public Network Model { get; } = null!;
 
     public LossFunction Loss { get; } = null!;
 

@@ -21,11 +21,17 @@ public sealed class ConvolutionalModelTests
     /// <summary>Every kind of layer, small enough for a finite difference per parameter; tanh, so no kink sits near a probe.</summary>
     private const string TinyNet = "2x6x6-conv3k3p1-tanh-maxpool2-dropout0.3-conv4k2-flatten-5-tanh-dropout0.2-3";
 
-    [Fact]
-    public void Every_parameter_gradient_matches_finite_differences_of_the_model_loss()
+    /// <summary>Residual blocks, with the identity and with a strided projection, reading values that two nodes read.</summary>
+    private const string TinyResidualNet =
+        "2x6x6-conv3k3p1-tanh-res(conv3k3p1-tanh-conv3k3p1)-tanh-res(conv4k3s2p1-tanh-conv4k3p1+conv4k1s2)-tanh-flatten-3";
+
+    [Theory]
+    [InlineData(TinyNet)]
+    [InlineData(TinyResidualNet)]
+    public void Every_parameter_gradient_matches_finite_differences_of_the_model_loss(string layers)
     {
         using var backend = new ReferenceBackend();
-        var spec = ModelSpec.Parse(TinyNet, Activation.Relu, activationGiven: false);
+        var spec = ModelSpec.Parse(layers, Activation.Relu, activationGiven: false);
         using var model = spec.Build(backend, seed: 5);
         model.Prepare(Rows);
         var random = new Random(11);
@@ -161,7 +167,7 @@ public sealed class ConvolutionalModelTests
         Assert.Equal(3, adadelta.StepsTaken);
     }
 
-    private static double Loss(ComputeBackend backend, Sequential model, Tensor input, double[] r, int outputs)
+    private static double Loss(ComputeBackend backend, Network model, Tensor input, double[] r, int outputs)
     {
         var y = Read(backend, model.Forward(input, Rows).Buffer, Rows * outputs);
         return y.Select((value, i) => value * r[i]).Sum();

@@ -1,4 +1,5 @@
 using Descent.Engine.Layers;
+using Descent.Engine.Models;
 using Descent.Engine.Tensors;
 using Descent.Kernels;
 using Descent.Kernels.Reference;
@@ -7,8 +8,8 @@ using Xunit;
 namespace Descent.Tests.Engine;
 
 /// <summary>
-/// The layers wire the ops the right way round: a Linear - Tanh - Linear - Softmax stack on the
-/// reference backend against the same network written as plain loops, forward and backward.
+/// The layers wire the ops the right way round: a Linear - Tanh - Linear stack and residual blocks on the
+/// reference backend against the same networks written as plain loops (and finite differences), forward and backward.
 /// </summary>
 public sealed class LayerTests
 {
@@ -21,10 +22,12 @@ public sealed class LayerTests
     public void Forward_and_backward_match_plain_loops()
     {
         using var backend = new ReferenceBackend();
-        var random = new Random(9);
-        var first = new Linear(backend, Inputs, Hidden, LinearInit.PyTorchDefault, random);
-        var second = new Linear(backend, Hidden, Outputs, LinearInit.StandardNormal, random);
-        using var model = new Sequential(Inputs, first, new ActivationLayer(backend, Activation.Tanh), second, new SoftmaxLayer(backend));
+        var spec = new ModelSpec(Inputs,
+        [
+            new LinearLayerSpec(Hidden, LinearInit.PyTorchDefault), new ActivationLayerSpec(Activation.Tanh),
+            new LinearLayerSpec(Outputs, LinearInit.StandardNormal),
+        ]);
+        using var model = spec.Build(backend, 9);
         model.Prepare(maxRows: 8);
         var x = Values(Rows * Inputs, 1);
         var dy = Values(Rows * Outputs, 2);
@@ -32,8 +35,8 @@ public sealed class LayerTests
         using var outputGradient = new Tensor(backend, 8, Outputs);
         backend.Upload<float>(input.Buffer, x);
         backend.Upload<float>(outputGradient.Buffer, dy);
-        var (w1, b1, w2, b2) = (Read(backend, first.Weight.Value), Read(backend, first.Bias.Value),
-            Read(backend, second.Weight.Value), Read(backend, second.Bias.Value));
+        var (w1, b1, w2, b2) = (Value(backend, model, "0.weight"), Value(backend, model, "0.bias"),
+            Value(backend, model, "2.weight"), Value(backend, model, "2.bias"));
 
         var y = Read(backend, model.Forward(input, Rows).Buffer, Rows * Outputs);
         // Gradients are overwritten by the backward pass, never accumulated: stale NaNs must not survive it.
@@ -46,62 +49,93 @@ public sealed class LayerTests
         // The same network by hand, in double.
         var h = Affine(Array.ConvertAll(x, v => (double)v), w1, b1, Inputs, Hidden).Select(Math.Tanh).ToArray();
         var z = Affine(h, w2, b2, Hidden, Outputs);
-        var p = new double[z.Length];
-        for (var r = 0; r < Rows; r++)
-        {
-            var row = z.AsSpan(r * Outputs, Outputs);
-            var max = row.ToArray().Max();
-            var sum = row.ToArray().Sum(v => Math.Exp(v - max));
-            for (var o = 0; o < Outputs; o++)
-            {
-                p[r * Outputs + o] = Math.Exp(row[o] - max) / sum;
-            }
-        }
-        var dz = new double[z.Length];
-        for (var r = 0; r < Rows; r++)
-        {
-            var dot = 0.0;
-            for (var o = 0; o < Outputs; o++)
-            {
-                dot += dy[r * Outputs + o] * p[r * Outputs + o];
-            }
-            for (var o = 0; o < Outputs; o++)
-            {
-                dz[r * Outputs + o] = p[r * Outputs + o] * (dy[r * Outputs + o] - dot);
-            }
-        }
-        var dw2 = new double[Outputs * Hidden];
-        var dh = new double[Rows * Hidden];
-        for (var r = 0; r < Rows; r++)
-        {
-            for (var o = 0; o < Outputs; o++)
-            {
-                for (var j = 0; j < Hidden; j++)
-                {
-                    dw2[o * Hidden + j] += dz[r * Outputs + o] * h[r * Hidden + j];
-                    dh[r * Hidden + j] += dz[r * Outputs + o] * w2[o * Hidden + j];
-                }
-            }
-        }
+        var dh = Backward(Array.ConvertAll(dy, v => (double)v), h, w2, Hidden, Outputs, out var dw2, out _);
         var da = dh.Select((g, i) => g * (1 - h[i] * h[i])).ToArray();
-        var dw1 = new double[Hidden * Inputs];
-        var db1 = new double[Hidden];
-        for (var r = 0; r < Rows; r++)
-        {
-            for (var j = 0; j < Hidden; j++)
-            {
-                db1[j] += da[r * Hidden + j];
-                for (var i = 0; i < Inputs; i++)
-                {
-                    dw1[j * Inputs + i] += da[r * Hidden + j] * x[r * Inputs + i];
-                }
-            }
-        }
+        Backward(da, Array.ConvertAll(x, v => (double)v), w1, Inputs, Hidden, out var dw1, out var db1);
 
-        AssertClose(p, y);
-        AssertClose(dw2, Read(backend, second.Weight.Gradient));
-        AssertClose(dw1, Read(backend, first.Weight.Gradient));
-        AssertClose(db1, Read(backend, first.Bias.Gradient));
+        AssertClose(z, y);
+        AssertClose(dw2, Gradient(backend, model, "2.weight"));
+        AssertClose(dw1, Gradient(backend, model, "0.weight"));
+        AssertClose(db1, Gradient(backend, model, "0.bias"));
+    }
+
+    [Fact]
+    public void A_residual_block_adds_its_input_and_hands_the_summed_gradient_back()
+    {
+        using var backend = new ReferenceBackend();
+        // 5-res(5-tanh-5)-3: y = W3 (x + W2 tanh(W1 x + b1) + b2) + b3, with x read twice.
+        var spec = ModelSpec.Parse("5-res(5-tanh-5)-3", Activation.Relu, activationGiven: false);
+        using var model = spec.Build(backend, 3);
+        model.Prepare(Rows);
+        var x = Values(Rows * Inputs, 7);
+        var dy = Values(Rows * Outputs, 8);
+        using var input = new Tensor(backend, Rows, Inputs);
+        using var outputGradient = new Tensor(backend, Rows, Outputs);
+        backend.Upload<float>(input.Buffer, x);
+        backend.Upload<float>(outputGradient.Buffer, dy);
+        Assert.Equal(["0.body.0.weight", "0.body.0.bias", "0.body.2.weight", "0.body.2.bias", "1.weight", "1.bias"],
+            model.Parameters.Select(parameter => parameter.Name));
+        var (w1, b1, w2, b2, w3, b3) = (Value(backend, model, "0.body.0.weight"), Value(backend, model, "0.body.0.bias"),
+            Value(backend, model, "0.body.2.weight"), Value(backend, model, "0.body.2.bias"), Value(backend, model, "1.weight"), Value(backend, model, "1.bias"));
+
+        var y = Read(backend, model.Forward(input, Rows).Buffer, Rows * Outputs);
+        model.Backward(outputGradient, Rows);
+
+        var xd = Array.ConvertAll(x, v => (double)v);
+        var h = Affine(xd, w1, b1, Inputs, Inputs).Select(Math.Tanh).ToArray();
+        var f = Affine(h, w2, b2, Inputs, Inputs);
+        var r = f.Select((value, i) => value + xd[i]).ToArray();
+        var z = Affine(r, w3, b3, Inputs, Outputs);
+        var dr = Backward(Array.ConvertAll(dy, v => (double)v), r, w3, Inputs, Outputs, out var dw3, out var db3);
+        var dh = Backward(dr, h, w2, Inputs, Inputs, out var dw2, out var db2);
+        var da = dh.Select((g, i) => g * (1 - h[i] * h[i])).ToArray();
+        Backward(da, xd, w1, Inputs, Inputs, out var dw1, out var db1);
+
+        AssertClose(z, y);
+        AssertClose(dw3, Gradient(backend, model, "1.weight"));
+        AssertClose(db3, Gradient(backend, model, "1.bias"));
+        AssertClose(dw2, Gradient(backend, model, "0.body.2.weight"));
+        AssertClose(db2, Gradient(backend, model, "0.body.2.bias"));
+        AssertClose(dw1, Gradient(backend, model, "0.body.0.weight"));
+        AssertClose(db1, Gradient(backend, model, "0.body.0.bias"));
+    }
+
+    [Fact]
+    public void A_value_read_by_two_residual_blocks_receives_the_sum_of_their_gradients()
+    {
+        using var backend = new ReferenceBackend();
+        // Two identity-shortcut blocks in a row: the first block's output is read by the second's body and its shortcut.
+        var spec = ModelSpec.Parse("5-res(5-tanh-5)-res(5-tanh-5)-3", Activation.Relu, activationGiven: false);
+        using var model = spec.Build(backend, 5);
+        model.Prepare(Rows);
+        using var input = new Tensor(backend, Rows, Inputs);
+        using var outputGradient = new Tensor(backend, Rows, Outputs);
+        var x = Values(Rows * Inputs, 11);
+        var dy = Values(Rows * Outputs, 12);
+        backend.Upload<float>(input.Buffer, x);
+        backend.Upload<float>(outputGradient.Buffer, dy);
+        model.Forward(input, Rows);
+        model.Backward(outputGradient, Rows);
+        var analytic = Gradient(backend, model, "0.body.0.weight");
+
+        // Central differences of L = sum(dy * y) in double-checked float: the first block's first weight.
+        var weight = model.Parameters.Single(parameter => parameter.Name == "0.body.0.weight");
+        var values = Read(backend, weight.Value);
+        foreach (var index in new[] { 0, 7, 18 })
+        {
+            double LossAt(float shift)
+            {
+                var shifted = (float[])values.Clone();
+                shifted[index] += shift;
+                backend.Upload<float>(weight.Value, shifted);
+                var output = Read(backend, model.Forward(input, Rows).Buffer, Rows * Outputs);
+                return output.Select((v, i) => (double)v * dy[i]).Sum();
+            }
+            const float step = 1e-2f;
+            var numeric = (LossAt(step) - LossAt(-step)) / (2 * step);
+            Assert.True(Math.Abs(numeric - analytic[index]) <= 2e-3 + 2e-3 * Math.Abs(numeric),
+                $"weight {index}: finite differences {numeric}, backward {analytic[index]}");
+        }
     }
 
     [Theory]
@@ -112,41 +146,60 @@ public sealed class LayerTests
     {
         using var backend = new ReferenceBackend();
         var fused = new Linear(backend, Inputs, Hidden, LinearInit.PyTorchDefault, new Random(4), activation);
-        var plain = new Linear(backend, Inputs, Hidden, LinearInit.PyTorchDefault, new Random(4));
-        using var fusedModel = new Sequential(Inputs, fused);
-        using var plainModel = new Sequential(Inputs, plain, new ActivationLayer(backend, activation));
+        using var plain = new Linear(backend, Inputs, Hidden, LinearInit.PyTorchDefault, new Random(4));
+        using var activationLayer = new ActivationLayer(backend, activation, Hidden);
         using var input = new Tensor(backend, Rows, Inputs);
         using var outputGradient = new Tensor(backend, Rows, Hidden);
         backend.Upload<float>(input.Buffer, Values(Rows * Inputs, 5));
         backend.Upload<float>(outputGradient.Buffer, Values(Rows * Hidden, 6));
+        fused.Prepare(Rows);
+        plain.Prepare(Rows);
+        activationLayer.Prepare(Rows);
 
-        float[][] Run(Sequential model, Linear linear)
-        {
-            model.Prepare(Rows);
-            var y = Read(backend, model.Forward(input, Rows).Buffer, Rows * Hidden);
-            model.Backward(outputGradient, Rows);
-            return [y, Read(backend, linear.Weight.Gradient), Read(backend, linear.Bias.Gradient)];
-        }
+        var fusedY = Read(backend, ((ILayer)fused).Forward(input, Rows).Buffer, Rows * Hidden);
+        fused.Backward(outputGradient, Rows, needInputGradient: false);
+        var plainY = Read(backend, ((ILayer)activationLayer).Forward(((ILayer)plain).Forward(input, Rows), Rows).Buffer, Rows * Hidden);
+        plain.Backward(activationLayer.Backward(outputGradient, Rows, needInputGradient: true)!, Rows, needInputGradient: false);
 
-        var fusedResults = Run(fusedModel, fused);
-        var plainResults = Run(plainModel, plain);
-
-        for (var i = 0; i < fusedResults.Length; i++)
-        {
-            Assert.Equal(plainResults[i], fusedResults[i]);
-        }
+        Assert.Equal(plainY, fusedY);
+        Assert.Equal(Read(backend, plain.Weight.Gradient), Read(backend, fused.Weight.Gradient));
+        Assert.Equal(Read(backend, plain.Bias.Gradient), Read(backend, fused.Bias.Gradient));
+        fused.Dispose();
     }
 
     [Fact]
     public void Widths_that_do_not_chain_are_bad_input()
     {
-        using var backend = new ReferenceBackend();
-        var random = new Random(1);
-
-        var error = Assert.Throws<InvalidInputException>(() => new Sequential(784,
-            new Linear(backend, 784, 30, LinearInit.PyTorchDefault, random), new Linear(backend, 31, 1, LinearInit.PyTorchDefault, random)));
-        Assert.Contains("expects 31 inputs but receives 30", error.Message);
+        var error = Assert.Throws<InvalidInputException>(() => ModelSpec.Parse("784-res(30-relu-30)-10", Activation.Relu, activationGiven: false));
+        Assert.Contains("adds a 30 body to a 784 shortcut", error.Message);
     }
+
+    /// <summary>dX of Y = X W^T + b for dY, with dW and db.</summary>
+    private static double[] Backward(double[] dy, double[] x, float[] w, int inputs, int outputs, out double[] dw, out double[] db)
+    {
+        dw = new double[outputs * inputs];
+        db = new double[outputs];
+        var dx = new double[Rows * inputs];
+        for (var r = 0; r < Rows; r++)
+        {
+            for (var o = 0; o < outputs; o++)
+            {
+                db[o] += dy[r * outputs + o];
+                for (var i = 0; i < inputs; i++)
+                {
+                    dw[o * inputs + i] += dy[r * outputs + o] * x[r * inputs + i];
+                    dx[r * inputs + i] += dy[r * outputs + o] * w[o * inputs + i];
+                }
+            }
+        }
+        return dx;
+    }
+
+    private static float[] Value(ComputeBackend backend, Network model, string name) =>
+        Read(backend, model.Parameters.Single(parameter => parameter.Name == name).Value);
+
+    private static float[] Gradient(ComputeBackend backend, Network model, string name) =>
+        Read(backend, model.Parameters.Single(parameter => parameter.Name == name).Gradient);
 
     private static double[] Affine(IReadOnlyList<double> x, float[] w, float[] b, int inputs, int outputs)
     {

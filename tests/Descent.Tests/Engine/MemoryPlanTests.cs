@@ -6,6 +6,7 @@ using Descent.Engine.Models;
 using Descent.Engine.Optimizers;
 using Descent.Engine.Training;
 using Descent.Kernels;
+using Descent.Kernels.Planning;
 using Xunit;
 
 namespace Descent.Tests.Engine;
@@ -22,17 +23,48 @@ public sealed class MemoryPlanTests
     [InlineData("784-32-16-10", "adamw", 7, 50, 2000)]
     [InlineData("784-2000-10", "sgd", 16, 40, 40)]
     [InlineData("784-8-10", "adamw", 500, 3000, 0)]
+    [InlineData(Cnn, "adadelta", 8, 40, 30)]
+    [InlineData(PaddedPoolingNet, "sgd", 5, 30, 20)]
+    [InlineData(ResidualNet, "adamw", 6, 20, 20)]
     public void The_plan_is_what_the_run_allocates(string layers, string optimizer, int batchSize, int trainItems, int validItems)
     {
         using var backend = InertBackend.Create();
+        var requests = Record(backend);
         var train = Images(trainItems);
         var valid = validItems == 0 ? train : Images(validItems);
 
         using var run = new TrainingRun(backend, Spec(layers, optimizer, batchSize), train, valid);
+        run.Learner.TrainEpoch();
+        run.Learner.Evaluate();
 
+        Assert.Equal(run.Plan.Requests, requests);
         Assert.Equal(run.Plan.PeakBytes, backend.PeakBytes);
-        Assert.Equal(run.Plan.Buffers.Count, backend.Allocations);
         Assert.Equal(run.Learner.BatchSize, run.Plan.Batches.Training);
+    }
+
+    /// <summary>
+    /// On every backend, the plan's ordered requests are what building the run, a training epoch and an evaluation
+    /// ask of it (so a step allocates nothing), for MLPs, the CNN, a conv net with pooling and padding and a residual net.
+    /// </summary>
+    [SkippableTheory]
+    [InlineData("reference")]
+    [InlineData("cpu")]
+    [InlineData("ilgpu-cpu")]
+    [InlineData("vulkan")]
+    public void The_plan_is_what_the_run_asks_of_every_backend(string backendName)
+    {
+        using var backend = backendName == "vulkan" ? Vulkan.VulkanAvailability.CreateValidated() : Backends.Create(backendName);
+        foreach (var (layers, optimizer) in new[] { ("784-16-10", "sgd"), (Cnn, "adadelta"), (PaddedPoolingNet, "sgd"), (ResidualNet, "adamw") })
+        {
+            var requests = Record(backend);
+            var data = Images(6);
+            using var run = new TrainingRun(backend, Spec(layers, optimizer, 4), data, data);
+            run.Learner.TrainEpoch();
+            run.Learner.Evaluate();
+
+            Assert.Equal(run.Plan.Requests, requests);
+            backend.AllocationObserver = null;
+        }
     }
 
     /// <summary>Activations that no linear layer takes in are layers of their own, with buffers of their own.</summary>
@@ -40,6 +72,7 @@ public sealed class MemoryPlanTests
     public void The_plan_counts_activations_that_are_layers_of_their_own()
     {
         using var backend = InertBackend.Create();
+        var requests = Record(backend);
         var init = LinearInit.PyTorchDefault;
         var model = new ModelSpec(784, [new ActivationLayerSpec(Activation.Relu), new LinearLayerSpec(16, init),
             new ActivationLayerSpec(Activation.Tanh), new ActivationLayerSpec(Activation.Sigmoid), new LinearLayerSpec(10, init)]);
@@ -48,8 +81,40 @@ public sealed class MemoryPlanTests
         using var run = new TrainingRun(backend, spec, Images(100), Images(50));
 
         Assert.Equal(run.Plan.PeakBytes, backend.PeakBytes);
-        Assert.Equal(run.Plan.Buffers.Count, backend.Allocations);
+        Assert.Equal(run.Plan.Requests, requests);
         Assert.Equal(4, run.Model.Layers.Count);
+    }
+
+    /// <summary>
+    /// The CNN's conv2 output is 36,864 floats a row: on a device of 128 MiB buffers (lavapipe's), evaluation batches
+    /// of 1024 rows would not fit one, so they shrink to the 910 rows that do, and the run fits.
+    /// </summary>
+    [Fact]
+    public void Evaluation_batches_shrink_to_what_every_layer_allows_in_one_buffer()
+    {
+        using var backend = InertBackend.Create();
+        backend.BufferBytesLimit = 128L << 20;
+
+        using var run = new TrainingRun(backend, Spec(Cnn, "adadelta", 64), Images(2000), Images(2000));
+
+        Assert.Equal(new BatchShape(64, (int)((128L << 20) / 4 / 36864)), run.Plan.Batches);
+    }
+
+    /// <summary>A conv net whose training batch just exceeds the device's memory is refused by the plan, naming the sizes, with nothing allocated.</summary>
+    [Fact]
+    public void A_conv_net_whose_batch_just_exceeds_memory_is_refused_before_any_allocation()
+    {
+        using var measure = InertBackend.Create();
+        using (new TrainingRun(measure, Spec(PaddedPoolingNet, "sgd", 20), Images(100), Images(20)))
+        {
+        }
+        using var backend = InertBackend.Create();
+        backend.Capacity = new MemoryCapacity(measure.PeakBytes - 1, "test memory");
+
+        var error = Assert.Throws<InvalidInputException>(() => new TrainingRun(backend, Spec(PaddedPoolingNet, "sgd", 20), Images(100), Images(20)));
+
+        Assert.Contains($"model with batch 20 needs {MemoryCapacity.Format(measure.PeakBytes)} of memory; inert has", error.Message);
+        Assert.Equal(0, backend.Allocations);
     }
 
     [Theory]
@@ -102,14 +167,15 @@ public sealed class MemoryPlanTests
         var error = Assert.Throws<InvalidInputException>(() => new TrainingRun(backend, Spec("784-16-10", "sgd", batchSize), data, data));
 
         Assert.Contains($"a batch of {batchSize} rows does not fit inert's largest buffer", error.Message);
+        Assert.Contains("a layer of the 784-16-10 model of 784 features a row", error.Message);
         Assert.EndsWith($"the largest batch that fits is {largest}", error.Message);
         Assert.Equal(0, backend.Allocations);
     }
 
     [Theory]
-    [InlineData("784-3000000-10", "layer 1's weight (3000000 x 784) of the 784-3000000-10 model would take 2352000000 floats (8.8 GiB)")]
-    [InlineData("784-64-2147483647-10", "layer 2's weight (2147483647 x 64) of the 784-64-2147483647-10 model would take 137438953408 floats")]
-    [InlineData("784-46341-46341-10", "layer 2's weight (46341 x 46341) of the 784-46341-46341-10 model would take 2147488281 floats")]
+    [InlineData("784-3000000-10", "tensor 0.weight [3000000, 784] of the 784-3000000-10 model would take 2352000000 floats (8.8 GiB)")]
+    [InlineData("784-64-2147483647-10", "tensor 2.weight [2147483647, 64] of the 784-64-2147483647-10 model would take 137438953408 floats")]
+    [InlineData("784-46341-46341-10", "tensor 2.weight [46341, 46341] of the 784-46341-46341-10 model would take 2147488281 floats")]
     [InlineData("784-16000-16000-10", "the parameters of the 784-16000-16000-10 model would take 268736016 floats (1.0 GiB)")]
     public void A_buffer_beyond_the_backend_limit_is_refused_in_64_bit_arithmetic(string layers, string expected)
     {
@@ -147,8 +213,22 @@ public sealed class MemoryPlanTests
         Assert.Equal("the machine's available memory", host.Where);
     }
 
+    private const string Cnn = "1x28x28-conv32k3-relu-conv64k3-relu-maxpool2-dropout0.25-flatten-128-relu-dropout0.5-10";
+
+    private const string PaddedPoolingNet = "1x28x28-conv8k5s2p2-relu-maxpool3s2-conv16k3p1-relu-maxpool2-flatten-10";
+
+    private const string ResidualNet = "1x28x28-conv8k3s2p1-relu-res(conv8k3p1-relu-conv8k3p1)-relu-res(conv16k3s2p1-relu-conv16k3p1+conv16k1s2)-relu-flatten-10";
+
+    /// <summary>Every allocation <paramref name="backend"/> is asked for from now on, in order.</summary>
+    private static List<AllocationRequest> Record(ComputeBackend backend)
+    {
+        var requests = new List<AllocationRequest>();
+        backend.AllocationObserver = (type, count) => requests.Add(new AllocationRequest(type, count));
+        return requests;
+    }
+
     private static TrainingSpec Spec(string layers, string optimizer, int batchSize) =>
-        new("test", [1, 28, 28], ModelSpec.Parse(layers, Activation.Relu, activationGiven: true), LossFunction.CrossEntropy.Name,
+        new("test", [1, 28, 28], ModelSpec.Parse(layers, Activation.Relu, activationGiven: !layers.Contains("relu")), LossFunction.CrossEntropy.Name,
             new OptimizerSettings(CliNames.Parse<OptimizerKind>(optimizer, "optimizer"), 0.9f, 0f),
             new ScheduleSettings(ScheduleKind.Constant, 0.1f, 1, 1f, 1), batchSize, Seed: 1);
 

@@ -1,4 +1,5 @@
 using Descent.Engine.Layers;
+using Descent.Engine.Models;
 using Descent.Engine.Optimizers;
 using Descent.Kernels;
 using Descent.Kernels.Reference;
@@ -57,20 +58,21 @@ public sealed class OptimizerTests
     }
 
     [Fact]
-    public void A_model_packs_its_parameters_in_one_store_keeping_their_values()
+    public void A_model_starts_its_parameters_in_one_store_as_their_declarations_draw_them()
     {
         using var backend = new ReferenceBackend();
-        var first = new Linear(backend, 5, 3, LinearInit.PyTorchDefault, new Random(2), Activation.Relu);
-        var second = new Linear(backend, 3, 2, LinearInit.PyTorchDefault, new Random(3));
-        var before = first.Parameters.Concat(second.Parameters).Select(p => Read(backend, p.Value)).ToList();
+        var spec = TwoLayers();
+        var random = new Random(2);
+        var drawn = spec.Graph.Tensors.Select(entry => entry.Tensor.Initial(random)).ToList();
 
-        using var model = new Sequential(5, first, second);
+        using var model = spec.Build(backend, 2);
 
         var store = Assert.IsType<ParameterStore>(model.Store);
         Assert.Same(store, ParameterStore.Holding(model.Parameters));
         Assert.All(model.Parameters, p => Assert.Same(store.Values, p.Value.Root));
         Assert.All(model.Parameters, p => Assert.Equal(0, p.Value.Offset % backend.ViewAlignment));
-        Assert.Equal(before, model.Parameters.Select(p => Read(backend, p.Value)));
+        Assert.Equal(drawn, model.Parameters.Select(p => Read(backend, p.Value)));
+        Assert.Equal(["0.weight", "0.bias", "2.weight", "2.bias"], model.Parameters.Select(p => p.Name));
         Assert.Null(ParameterStore.Holding(model.Parameters.Take(2).ToList()));
     }
 
@@ -78,8 +80,7 @@ public sealed class OptimizerTests
     public void One_update_launch_covers_every_parameter_of_a_model_for_sgd_and_adamw()
     {
         using var backend = new CountingUpdates();
-        using var model = new Sequential(5, new Linear(backend, 5, 3, LinearInit.PyTorchDefault, new Random(2), Activation.Relu),
-            new Linear(backend, 3, 2, LinearInit.PyTorchDefault, new Random(3)));
+        using var model = TwoLayers().Build(backend, 2);
         using var sgd = new Sgd(backend, model.Parameters, momentum: 0.9f);
         using var adamW = new AdamW(backend, model.Parameters);
 
@@ -89,6 +90,9 @@ public sealed class OptimizerTests
         Assert.Equal(1, backend.SgdUpdates);
         Assert.Equal(1, backend.AdamWUpdates);
     }
+
+    private static ModelSpec TwoLayers() => new(5,
+        [new LinearLayerSpec(3, LinearInit.PyTorchDefault), new ActivationLayerSpec(Activation.Relu), new LinearLayerSpec(2, LinearInit.PyTorchDefault)]);
 
     private static float[] Read(ComputeBackend backend, DeviceBuffer<float> buffer)
     {

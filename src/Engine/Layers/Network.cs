@@ -1,0 +1,192 @@
+using Descent.Engine.Models;
+using Descent.Engine.Tensors;
+using Descent.Kernels;
+
+namespace Descent.Engine.Layers;
+
+/// <summary>
+/// A model's graph on a backend: every node's runtime layer, its parameters in one store (allocated first,
+/// each parameter started in its final place) and its state. The forward runs the nodes in graph order; the
+/// backward in reverse, and a value read by several nodes receives the sum of their gradients, added in
+/// a fixed order (the readers' reverse graph order) so that results are bit-reproducible.
+/// </summary>
+public sealed class Network : IDisposable
+{
+    private readonly ComputeBackend backend;
+    private readonly ILayer[] layers;
+    private readonly Tensor[][] nodeInputs;
+    private readonly int[] readers;
+    private readonly int[][] inputSlots;
+    private readonly bool[] needsInputGradient;
+    private readonly Tensor?[] pending;
+    private readonly int[] sumsUsed;
+    private Tensor[][] gradientSums;
+    private readonly List<StateTensor> state = [];
+
+    public Network(ComputeBackend backend, ModelGraph graph, int seed)
+    {
+        this.backend = backend;
+        Graph = graph;
+        var random = new Random(seed);
+        // Every tensor's initial values, drawn in declaration order from the one seeded generator.
+        var initial = graph.Nodes.SelectMany(node => node.Tensors).Select(entry => (entry.Name, entry.Tensor, Values: entry.Tensor.Initial(random))).ToList();
+        var parameters = initial.Where(entry => entry.Tensor.Role == TensorRole.Parameter).Select(entry => (entry.Name, entry.Values)).ToList();
+        layers = new ILayer[graph.Nodes.Count];
+        try
+        {
+            Store = parameters.Count > 0 ? ParameterStore.Create(backend, parameters) : null;
+            foreach (var entry in initial.Where(entry => entry.Tensor.Role == TensorRole.State))
+            {
+                state.Add(new StateTensor(backend, entry.Name, entry.Tensor, entry.Values));
+            }
+            foreach (var node in graph.Nodes)
+            {
+                var prefix = $"{node.Module}.";
+                layers[node.Index] = node.Spec.Build(new LayerBuild(backend, node, Parameters, state.Where(s => s.Name.StartsWith(prefix, StringComparison.Ordinal)
+                    && !s.Name[prefix.Length..].Contains('.')).ToArray(), Mode, seed));
+            }
+        }
+        catch
+        {
+            Dispose();
+            throw;
+        }
+        nodeInputs = graph.Nodes.Select(node => new Tensor[node.Inputs.Count]).ToArray();
+        // Arrays, not the graph's lists, for the step: walking an IReadOnlyList allocates an enumerator.
+        inputSlots = graph.Nodes.Select(node => node.Inputs.Select(input => input.Node + 1).ToArray()).ToArray();
+        // Nobody needs the gradient of the model's input: the data.
+        needsInputGradient = graph.Nodes.Select(node => node.Inputs.Any(input => input.Node != GraphValue.InputNode)).ToArray();
+        readers = graph.ReaderCounts();
+        pending = new Tensor?[graph.Nodes.Count + 1];
+        sumsUsed = new int[graph.Nodes.Count + 1];
+        gradientSums = [];
+    }
+
+    public ModelGraph Graph { get; }
+
+    /// <summary>Training or evaluation, read by every layer.</summary>
+    public ModelMode Mode { get; } = new();
+
+    /// <summary>The one buffer pair every parameter lives in (null for a model without parameters).</summary>
+    public ParameterStore? Store { get; }
+
+    public IReadOnlyList<Parameter> Parameters => Store?.Parameters ?? [];
+
+    /// <summary>Every state tensor (saved, not trained), in declaration order.</summary>
+    public IReadOnlyList<StateTensor> State => state;
+
+    /// <summary>The runtime layers, in graph order.</summary>
+    public IReadOnlyList<ILayer> Layers => layers;
+
+    public int InputWidth => (int)Graph.Input.Features;
+
+    public int OutputWidth => (int)Graph.Output.Shape.Features;
+
+    public int ParameterCount => Parameters.Sum(p => p.Count);
+
+    /// <summary>
+    /// Sizes every layer's buffers for batches of up to <paramref name="maxRows"/> rows, and one gradient sum
+    /// for each further reader of a value that several nodes read.
+    /// </summary>
+    public void Prepare(int maxRows)
+    {
+        foreach (var layer in layers)
+        {
+            layer.Prepare(maxRows);
+        }
+        DisposeSums();
+        // The model's input (slot 0) takes no gradient, so it needs no sums.
+        gradientSums = readers.Select((count, value) => Enumerable.Range(0, value == 0 ? 0 : Math.Max(count - 1, 0))
+            .Select(_ => new Tensor(backend, maxRows, (int)ValueShape(value - 1).Features)).ToArray()).ToArray();
+    }
+
+    /// <summary>Puts the model in training mode for global step <paramref name="step"/> (from 0 over the whole run): dropout draws that step's masks.</summary>
+    public void TrainAt(long step) => Mode.TrainAt(step);
+
+    /// <summary>Puts the model in evaluation mode, where dropout passes its input on; a model starts in it.</summary>
+    public void Evaluate() => Mode.Evaluate();
+
+    public Tensor Forward(Tensor input, int rows)
+    {
+        var values = pending;
+        values[0] = input;
+        for (var index = 0; index < layers.Length; index++)
+        {
+            var inputs = nodeInputs[index];
+            var slots = inputSlots[index];
+            for (var i = 0; i < inputs.Length; i++)
+            {
+                inputs[i] = values[slots[i]]!;
+            }
+            values[index + 1] = layers[index].Forward(inputs, rows);
+        }
+        var output = values[Graph.Output.Node + 1]!;
+        Array.Clear(values);
+        return output;
+    }
+
+    /// <summary>Backpropagates dLoss/dOutput through every node, writing parameter gradients.</summary>
+    public void Backward(Tensor outputGradient, int rows)
+    {
+        Array.Clear(pending);
+        Array.Clear(sumsUsed);
+        pending[Graph.Output.Node + 1] = outputGradient;
+        for (var index = layers.Length - 1; index >= 0; index--)
+        {
+            if (pending[index + 1] is not { } gradient)
+            {
+                continue;
+            }
+            var inputGradient = layers[index].Backward(gradient, rows, needsInputGradient[index]);
+            if (inputGradient is null)
+            {
+                continue;
+            }
+            foreach (var slot in inputSlots[index])
+            {
+                if (slot != 0)
+                {
+                    Accumulate(slot, inputGradient, rows);
+                }
+            }
+        }
+        Array.Clear(pending);
+    }
+
+    public void Dispose()
+    {
+        foreach (var layer in layers)
+        {
+            layer?.Dispose();
+        }
+        foreach (var tensor in state)
+        {
+            tensor.Dispose();
+        }
+        DisposeSums();
+        Store?.Dispose();
+    }
+
+    private void Accumulate(int slot, Tensor gradient, int rows)
+    {
+        if (pending[slot] is not { } earlier)
+        {
+            pending[slot] = gradient;
+            return;
+        }
+        var sum = gradientSums[slot][sumsUsed[slot]++];
+        backend.Add(earlier.Buffer, gradient.Buffer, sum.Buffer, rows * sum.Columns);
+        pending[slot] = sum;
+    }
+
+    private FeatureShape ValueShape(int node) => node == GraphValue.InputNode ? Graph.Input : Graph.Nodes[node].OutputShape;
+
+    private void DisposeSums()
+    {
+        foreach (var tensor in gradientSums.SelectMany(sums => sums))
+        {
+            tensor.Dispose();
+        }
+        gradientSums = [];
+    }
+}

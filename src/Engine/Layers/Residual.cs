@@ -1,0 +1,99 @@
+using System.Text.Json.Nodes;
+using Descent.Engine.Models;
+using Descent.Engine.Onnx;
+using Descent.Kernels;
+
+namespace Descent.Engine.Layers;
+
+/// <summary>
+/// A residual block, y = f(x) + x, or with a projection y = f(x) + g(x): <paramref name="Body"/> is f and
+/// <paramref name="Shortcut"/> is g (empty for the identity). It is made of other layers: it expands into
+/// their nodes and an add (<see cref="AddLayerSpec"/>), so it needs no op, runtime or ONNX node of its own.
+/// Named as PyTorch names a module with two nn.Sequential children `body` and `shortcut`: the block at index
+/// 2 holds "2.body.0.weight", "2.shortcut.0.weight", ...
+/// </summary>
+public sealed record ResidualLayerSpec(IReadOnlyList<LayerSpec> Body, IReadOnlyList<LayerSpec> Shortcut) : LayerSpec
+{
+    public const string TypeName = "residual";
+
+    public static readonly LayerKind Kind = new([TypeName],
+        "res(LAYERS) or res(LAYERS+LAYERS), a residual block y = f(x) + x, or f(x) + g(x) with a projection g " +
+        "(res(conv16k3p1-relu-conv16k3p1); quote it in a shell)",
+        (token, parseLayers) => Parse(token, parseLayers),
+        json => new ResidualLayerSpec(LayerKinds.ListFromJson(json["body"], "a residual block's body"),
+            json["shortcut"] is null ? [] : LayerKinds.ListFromJson(json["shortcut"], "a residual block's shortcut")));
+
+    public override string Type => TypeName;
+
+    public override string Token => Shortcut.Count == 0
+        ? $"res({Joined(Body)})"
+        : $"res({Joined(Body)}+{Joined(Shortcut)})";
+
+    public override FeatureShape OutputShape(FeatureShape input)
+    {
+        if (Body.Count == 0)
+        {
+            throw new InvalidInputException("a residual block needs at least one layer in its body");
+        }
+        var body = Body.Aggregate(input, (shape, layer) => layer.OutputShape(shape));
+        var shortcut = Shortcut.Aggregate(input, (shape, layer) => layer.OutputShape(shape));
+        return body == shortcut
+            ? body
+            : throw new InvalidInputException(
+                $"{Token} adds a {body} body to a {shortcut} shortcut: the two must have one shape (a projection such as conv{body.Channels}k1s2 matches them)");
+    }
+
+    public override GraphValue Expand(GraphBuilder graph, GraphValue input, string module, FusedActivation? fused)
+    {
+        OutputShape(input.Shape);
+        var body = graph.AddSequence(Body, input, $"{module}.body.");
+        var shortcut = Shortcut.Count == 0 ? input : graph.AddSequence(Shortcut, input, $"{module}.shortcut.");
+        return graph.AddNode(new AddLayerSpec(), [body, shortcut], module, fused);
+    }
+
+    public override ILayer Build(LayerBuild build) => throw new InvalidOperationException("a residual block expands into other layers");
+
+    public override string EmitOnnx(OnnxEmit emit) => throw new InvalidOperationException("a residual block expands into other layers");
+
+    /// <summary>Records compare lists by reference; two blocks of the same layers are the same block.</summary>
+    public bool Equals(ResidualLayerSpec? other) =>
+        other is not null && Name == other.Name && Body.SequenceEqual(other.Body) && Shortcut.SequenceEqual(other.Shortcut);
+
+    public override int GetHashCode() => HashCode.Combine(Body.Count, Shortcut.Count, Name);
+
+    protected override IEnumerable<(string, JsonNode?)> Settings() =>
+    [
+        ("body", new JsonArray(Body.Select(layer => (JsonNode)layer.ToJson()).ToArray())),
+        ("shortcut", new JsonArray(Shortcut.Select(layer => (JsonNode)layer.ToJson()).ToArray())),
+    ];
+
+    private static string Joined(IReadOnlyList<LayerSpec> layers) => string.Join('-', layers.Select(layer => layer.Token));
+
+    private static ResidualLayerSpec? Parse(string token, LayerTokenParser parseLayers)
+    {
+        if (!token.StartsWith("res(", StringComparison.Ordinal) || !token.EndsWith(')'))
+        {
+            return null;
+        }
+        var inside = token[4..^1];
+        var split = TopLevelPlus(inside);
+        return split < 0
+            ? new ResidualLayerSpec(parseLayers(inside), [])
+            : new ResidualLayerSpec(parseLayers(inside[..split]), parseLayers(inside[(split + 1)..]));
+    }
+
+    /// <summary>Where the '+' between body and shortcut stands, outside any nested block; -1 when there is none.</summary>
+    private static int TopLevelPlus(string text)
+    {
+        var depth = 0;
+        for (var i = 0; i < text.Length; i++)
+        {
+            depth += text[i] switch { '(' => 1, ')' => -1, _ => 0 };
+            if (text[i] == '+' && depth == 0)
+            {
+                return i;
+            }
+        }
+        return -1;
+    }
+}
