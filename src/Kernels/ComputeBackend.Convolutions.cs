@@ -57,6 +57,22 @@ public abstract partial class ComputeBackend
         Conv2dBackwardWeightCore(dY, x, dWeight, dBias, shape);
     }
 
+    /// <summary>
+    /// The scratch this backend allocates for itself to run <paramref name="pass"/> on <paramref name="shape"/>,
+    /// one entry per slot, a pure function of the two: the backend sizes its own scratch from it, so a memory
+    /// plan that asks sees every byte a run takes. None by default (a backend that needs no scratch).
+    /// </summary>
+    public IReadOnlyList<ScratchNeed> ConvolutionScratch(ConvolutionPass pass, Conv2dShape shape)
+    {
+        ThrowIfDisposed();
+        CheckConv(shape);
+        if (!Enum.IsDefined(pass))
+        {
+            throw new InvalidInputException($"unknown convolution pass {pass}");
+        }
+        return ConvolutionScratchCore(pass, shape);
+    }
+
     // ---------------------------------------------------------------- pooling
 
     /// <summary>
@@ -135,6 +151,9 @@ public abstract partial class ComputeBackend
 
     protected abstract void Conv2dBackwardWeightCore(DeviceBuffer<float> dY, DeviceBuffer<float> x, DeviceBuffer<float> dWeight,
         DeviceBuffer<float> dBias, Conv2dShape shape);
+
+    /// <summary>What <see cref="ConvolutionScratch"/> answers, for a valid shape and pass.</summary>
+    protected virtual IReadOnlyList<ScratchNeed> ConvolutionScratchCore(ConvolutionPass pass, Conv2dShape shape) => [];
 
     protected abstract void MaxPool2dForwardCore(DeviceBuffer<float> x, DeviceBuffer<float> y, DeviceBuffer<int> argmax, Pool2dShape shape);
 

@@ -24,6 +24,41 @@ public sealed unsafe partial class CpuBackend
             shape.OutChannels, 1, SerialRowsBelow);
     }
 
+    /// <summary>Each thread's column matrix in a slot of its own, then the weight gradient's chunk partials, as ConvolutionJob reserves them.</summary>
+    protected override IReadOnlyList<ScratchNeed> ConvolutionScratchCore(ConvolutionPass pass, Conv2dShape shape)
+    {
+        var sizes = ConvolutionJob.Scratch(pass, shape);
+        var needs = new List<ScratchNeed>();
+        if (sizes.ColumnsPerThread > 0)
+        {
+            for (var thread = 0; thread < convolution.Threads; thread++)
+            {
+                needs.Add(new ScratchNeed(ColumnSlot(thread), typeof(float), sizes.ColumnsPerThread));
+            }
+        }
+        if (sizes.Partials > 0)
+        {
+            needs.Add(new ScratchNeed(PartialSlot, typeof(float), sizes.Partials));
+        }
+        return needs;
+    }
+
+    /// <summary>The convolution scratch this backend holds now, slot by slot, at its allocated size.</summary>
+    internal IReadOnlyList<ScratchNeed> HeldScratch
+    {
+        get
+        {
+            var (columnsPerThread, partials) = convolution.Held;
+            var held = columnsPerThread.Select((floats, thread) => new ScratchNeed(ColumnSlot(thread), typeof(float), floats))
+                .Append(new ScratchNeed(PartialSlot, typeof(float), partials));
+            return held.Where(need => need.Elements > 0).ToList();
+        }
+    }
+
+    private const string PartialSlot = "weight partials";
+
+    private static string ColumnSlot(int thread) => $"columns of thread {thread}";
+
     // ---------------------------------------------------------------- pooling
 
     protected override void MaxPool2dForwardCore(DeviceBuffer<float> x, DeviceBuffer<float> y, DeviceBuffer<int> argmax, Pool2dShape shape) =>

@@ -15,7 +15,9 @@ namespace Descent.Kernels.Ilgpu;
 // kernel each way. The column matrix and the channels-last matrix live in two scratch buffers of the
 // backend, grown to the largest shape seen and then reused: ops run in queue order on one stream, so every
 // op and layer can share them, and a training step of fixed shapes allocates nothing. A third scratch holds
-// the partial products of the weight gradient's GEMM when a GPU splits its long K.
+// the partial products of the weight gradient's GEMM when a GPU splits its long K. Each op grows its
+// scratch to what ConvolutionScratch declares for it before it launches, and every launch takes its part
+// of that, so the declaration a memory plan reads is what the backend allocates.
 public sealed partial class IlgpuBackend
 {
     /// <summary>
@@ -27,6 +29,10 @@ public sealed partial class IlgpuBackend
     private MemoryBuffer1D<float, Stride1D.Dense>? columnScratch;
     private MemoryBuffer1D<float, Stride1D.Dense>? channelsLastScratch;
     private MemoryBuffer1D<float, Stride1D.Dense>? splitScratch;
+
+    private const string ColumnSlot = "columns";
+    private const string ChannelsLastSlot = "channels-last";
+    private const string SplitSlot = "split partials";
 
     /// <summary>
     /// The fewest groups a split weight-gradient GEMM aims for: a floor under the device's count, which also
@@ -55,6 +61,7 @@ public sealed partial class IlgpuBackend
         DeviceBuffer<float> y, Conv2dShape shape, Activation? activation)
     {
         var kind = activation is { } f ? ActivationKind(f) : NoActivation;
+        ReserveConvolutionScratch(ConvolutionPass.Forward, shape);
         var slice = SamplesPerSlice(shape);
         for (var first = 0; first < shape.Batch; first += slice)
         {
@@ -71,6 +78,7 @@ public sealed partial class IlgpuBackend
     protected override void Conv2dBackwardInputCore(DeviceBuffer<float> dY, DeviceBuffer<float> weight, DeviceBuffer<float> dX,
         Conv2dShape shape)
     {
+        ReserveConvolutionScratch(ConvolutionPass.BackwardInput, shape);
         var slice = SamplesPerSlice(shape);
         for (var first = 0; first < shape.Batch; first += slice)
         {
@@ -94,6 +102,7 @@ public sealed partial class IlgpuBackend
     protected override void Conv2dBackwardWeightCore(DeviceBuffer<float> dY, DeviceBuffer<float> x, DeviceBuffer<float> dWeight,
         DeviceBuffer<float> dBias, Conv2dShape shape)
     {
+        ReserveConvolutionScratch(ConvolutionPass.BackwardWeight, shape);
         var slice = SamplesPerSlice(shape);
         for (var first = 0; first < shape.Batch; first += slice)
         {
@@ -129,7 +138,7 @@ public sealed partial class IlgpuBackend
             return;
         }
         var outputs = layout.M * layout.N;
-        var partials = Scratch(ref splitScratch, (long)splits * outputs);
+        var partials = ScratchPart(splitScratch, (long)splits * outputs);
         LaunchRegisterBlockGemm(layout, channelsLast, columns, partials, 1f, 0f, dWeight.SubView(0, 0), NoActivation, splits);
         launchSumSplits ??= accelerator.LoadAutoGroupedStreamKernel<Index1D, ArrayView<float>, ArrayView<float>, int, int, float, int>(
             SumSplitsKernel);
@@ -268,19 +277,84 @@ public sealed partial class IlgpuBackend
     }
 
     private ArrayView<float> ColumnScratch(Conv2dShape shape) =>
-        Scratch(ref columnScratch, (long)ChannelsLastRows(shape) * ColumnWidth(shape));
+        ScratchPart(columnScratch, (long)ChannelsLastRows(shape) * ColumnWidth(shape));
 
     private ArrayView<float> ChannelsLastScratch(Conv2dShape shape) =>
-        Scratch(ref channelsLastScratch, (long)ChannelsLastRows(shape) * shape.OutChannels);
+        ScratchPart(channelsLastScratch, (long)ChannelsLastRows(shape) * shape.OutChannels);
+
+    /// <summary>The floats of each scratch slot one pass over a shape needs (0: the slot is not used).</summary>
+    private readonly record struct ConvolutionScratchSizes(long Columns, long ChannelsLast, long SplitPartials);
 
     /// <summary>
-    /// The first <paramref name="length"/> floats of a scratch buffer, which is replaced by a larger one when it is
-    /// too small. Kernels already queued may still use the old one, so the stream is drained before it is freed;
-    /// that happens only when a larger shape first comes, never in a training step's steady state.
+    /// What a pass needs: the column and channels-last matrices of the batch's first slice (the largest), and for
+    /// the weight gradient the split GEMM's partials when it splits. Allocates nothing: every op calls it.
     /// </summary>
-    private ArrayView<float> Scratch(ref MemoryBuffer1D<float, Stride1D.Dense>? scratch, long length)
+    private ConvolutionScratchSizes ScratchSizes(ConvolutionPass pass, Conv2dShape shape)
     {
-        if (scratch is null || scratch.Length < length)
+        var part = shape with { Batch = SamplesPerSlice(shape) };
+        var rows = (long)ChannelsLastRows(part);
+        var splitPartials = 0L;
+        if (pass == ConvolutionPass.BackwardWeight)
+        {
+            var layout = new GemmLayout(true, false, part.OutChannels, ColumnWidth(part), ChannelsLastRows(part));
+            var splits = WeightGradientSplits(layout);
+            splitPartials = splits > 1 ? (long)splits * layout.M * layout.N : 0;
+        }
+        return new ConvolutionScratchSizes(rows * ColumnWidth(part), rows * part.OutChannels, splitPartials);
+    }
+
+    protected override IReadOnlyList<ScratchNeed> ConvolutionScratchCore(ConvolutionPass pass, Conv2dShape shape)
+    {
+        var sizes = ScratchSizes(pass, shape);
+        var needs = new List<ScratchNeed>
+        {
+            new(ColumnSlot, typeof(float), sizes.Columns),
+            new(ChannelsLastSlot, typeof(float), sizes.ChannelsLast),
+        };
+        if (sizes.SplitPartials > 0)
+        {
+            needs.Add(new ScratchNeed(SplitSlot, typeof(float), sizes.SplitPartials));
+        }
+        return needs;
+    }
+
+    /// <summary>The scratch buffers this backend holds now, one per slot it has used, at their allocated size.</summary>
+    internal IReadOnlyList<ScratchNeed> HeldScratch =>
+        new (string Slot, MemoryBuffer1D<float, Stride1D.Dense>? Buffer)[]
+            {
+                (ColumnSlot, columnScratch), (ChannelsLastSlot, channelsLastScratch), (SplitSlot, splitScratch),
+            }
+            .Where(slot => slot.Buffer is not null)
+            .Select(slot => new ScratchNeed(slot.Slot, typeof(float), slot.Buffer!.Length))
+            .ToList();
+
+    /// <summary>Grows every scratch buffer to what <see cref="ScratchSizes"/> declares for the pass, before any launch.</summary>
+    private void ReserveConvolutionScratch(ConvolutionPass pass, Conv2dShape shape)
+    {
+        var sizes = ScratchSizes(pass, shape);
+        Grow(ref columnScratch, sizes.Columns);
+        Grow(ref channelsLastScratch, sizes.ChannelsLast);
+        Grow(ref splitScratch, sizes.SplitPartials);
+    }
+
+    /// <summary>
+    /// The first <paramref name="length"/> floats of a scratch buffer that <see cref="ReserveConvolutionScratch"/>
+    /// grew: a launch asking for more than its pass declared is a bug in the declaration.
+    /// </summary>
+    private static ArrayView<float> ScratchPart(MemoryBuffer1D<float, Stride1D.Dense>? scratch, long length) =>
+        scratch is not null && scratch.Length >= length
+            ? ((ArrayView<float>)scratch.View).SubView(0, length)
+            : throw new InvalidOperationException(
+                $"a convolution uses {length} floats of scratch, more than its declaration reserved ({scratch?.Length ?? 0})");
+
+    /// <summary>
+    /// Replaces a scratch buffer by one of <paramref name="length"/> floats when it is smaller (0: leave it). Kernels
+    /// already queued may still use the old one, so the stream is drained before it is freed; that happens only
+    /// when a larger shape first comes, never in a training step's steady state.
+    /// </summary>
+    private void Grow(ref MemoryBuffer1D<float, Stride1D.Dense>? scratch, long length)
+    {
+        if (length > 0 && (scratch is null || scratch.Length < length))
         {
             if (scratch is not null)
             {
@@ -297,7 +371,6 @@ public sealed partial class IlgpuBackend
                 throw new DeviceUnavailableException($"{Name} cannot allocate {length} floats of convolution scratch: {e.Message}", e);
             }
         }
-        return ((ArrayView<float>)scratch.View).SubView(0, length);
     }
 
     /// <summary>

@@ -41,8 +41,9 @@ public sealed partial class VulkanBackend
         uint activationCode)
     {
         var (k, crs, pq) = GemmSizes(convolution);
-        var chunk = ImagesPerChunk(convolution, (long)crs * pq);
-        var columns = Scratch(ref columnScratch, (long)chunk * crs * pq);
+        var sizes = ScratchSizes(ConvolutionPass.Forward, convolution);
+        var chunk = sizes.ImagesPerChunk;
+        var columns = Scratch(ref columnScratch, sizes.Columns);
         for (var first = 0; first < convolution.Batch; first += chunk)
         {
             var images = Math.Min(chunk, convolution.Batch - first);
@@ -61,8 +62,9 @@ public sealed partial class VulkanBackend
     private void ConvolutionBackwardInput(BufferRegion dY, BufferRegion weight, BufferRegion dX, Conv2dShape convolution)
     {
         var (k, crs, pq) = GemmSizes(convolution);
-        var chunk = ImagesPerChunk(convolution, (long)crs * pq);
-        var columns = Scratch(ref columnScratch, (long)chunk * crs * pq);
+        var sizes = ScratchSizes(ConvolutionPass.BackwardInput, convolution);
+        var chunk = sizes.ImagesPerChunk;
+        var columns = Scratch(ref columnScratch, sizes.Columns);
         for (var first = 0; first < convolution.Batch; first += chunk)
         {
             var images = Math.Min(chunk, convolution.Batch - first);
@@ -89,9 +91,10 @@ public sealed partial class VulkanBackend
     {
         var (k, crs, pq) = GemmSizes(convolution);
         var rowLength = crs + 1;
-        var chunk = ImagesPerChunk(convolution, (long)rowLength * pq + (long)k * rowLength);
-        var columns = Scratch(ref columnScratch, (long)chunk * rowLength * pq);
-        var partials = Scratch(ref partialScratch, (long)chunk * k * rowLength);
+        var sizes = ScratchSizes(ConvolutionPass.BackwardWeight, convolution);
+        var chunk = sizes.ImagesPerChunk;
+        var columns = Scratch(ref columnScratch, sizes.Columns);
+        var partials = Scratch(ref partialScratch, sizes.Partials);
         for (var first = 0; first < convolution.Batch; first += chunk)
         {
             var images = Math.Min(chunk, convolution.Batch - first);
@@ -122,6 +125,47 @@ public sealed partial class VulkanBackend
     private static (uint K, uint Crs, uint Pq) GemmSizes(Conv2dShape convolution) =>
         ((uint)convolution.OutChannels, (uint)(convolution.InChannels * convolution.KernelHeight * convolution.KernelWidth),
             (uint)(convolution.OutHeight * convolution.OutWidth));
+
+    private const string ColumnSlot = "columns";
+    private const string PartialSlot = "weight partials";
+
+    /// <summary>Images per chunk, and the floats of column matrices and of weight partials (0: unused) a pass needs.</summary>
+    private readonly record struct ConvolutionScratchSizes(int ImagesPerChunk, long Columns, long Partials);
+
+    /// <summary>
+    /// What a pass over a shape needs: a chunk's column matrices (with the row of ones for the weight gradient),
+    /// and the weight gradient's per-image partials. Allocates nothing: every op calls it.
+    /// </summary>
+    private ConvolutionScratchSizes ScratchSizes(ConvolutionPass pass, Conv2dShape convolution)
+    {
+        var (k, crs, pq) = GemmSizes(convolution);
+        if (pass != ConvolutionPass.BackwardWeight)
+        {
+            var chunk = ImagesPerChunk(convolution, (long)crs * pq);
+            return new ConvolutionScratchSizes(chunk, (long)chunk * crs * pq, 0);
+        }
+        var rowLength = crs + 1;
+        var weightChunk = ImagesPerChunk(convolution, (long)rowLength * pq + (long)k * rowLength);
+        return new ConvolutionScratchSizes(weightChunk, (long)weightChunk * rowLength * pq, (long)weightChunk * k * rowLength);
+    }
+
+    protected override IReadOnlyList<ScratchNeed> ConvolutionScratchCore(ConvolutionPass pass, Conv2dShape shape)
+    {
+        var sizes = ScratchSizes(pass, shape);
+        var needs = new List<ScratchNeed> { new(ColumnSlot, typeof(float), sizes.Columns) };
+        if (sizes.Partials > 0)
+        {
+            needs.Add(new ScratchNeed(PartialSlot, typeof(float), sizes.Partials));
+        }
+        return needs;
+    }
+
+    /// <summary>The scratch buffers this backend holds now (outgrown ones waiting to be freed aside), at their allocated size.</summary>
+    internal IReadOnlyList<ScratchNeed> HeldScratch =>
+        new (string Slot, VulkanAllocation? Allocation)[] { (ColumnSlot, columnScratch), (PartialSlot, partialScratch) }
+            .Where(slot => slot.Allocation is not null)
+            .Select(slot => new ScratchNeed(slot.Slot, typeof(float), (long)slot.Allocation!.Bytes / sizeof(float)))
+            .ToList();
 
     /// <summary>
     /// How many images one chunk takes so that its scratch (<paramref name="floatsPerImage"/> each) stays within
