@@ -1,11 +1,10 @@
 using ILGPU;
-using ILGPU.Algorithms;
 using ILGPU.Runtime;
 
 namespace Descent.Kernels.Ilgpu;
 
-// The ops of convolutional nets. Tensors are NCHW: x and dX (N,C,H,W), weight and dWeight (K,C,R,S),
-// bias and dBias (K), y and dY (N,K,P,Q); pooling's argmax is (N,C,P,Q).
+// Convolution and its two gradients. Tensors are NCHW: x and dX (N,C,H,W), weight and dWeight (K,C,R,S),
+// bias and dBias (K), y and dY (N,K,P,Q).
 // A convolution is a GEMM over the whole batch, run by the GEMM kernels of IlgpuBackend.Gemm.cs:
 //   y      (N*P*Q, K)     = columns (N*P*Q, C*R*S) * weight^T, bias and activation in the GEMM's epilogue;
 //   dCols  (N*P*Q, C*R*S) = dY (N*P*Q, K) * weight (K, C*R*S), then gathered into dX;
@@ -49,10 +48,6 @@ public sealed partial class IlgpuBackend
     private Action<Index1D, ArrayView<float>, ArrayView<float>, int, int, int, int>? launchChannelsToFirst;
     private Action<KernelConfig, ArrayView<float>, ArrayView<float>, int, int, int, float>? launchConvolutionBiasBackward;
     private Action<Index1D, ArrayView<float>, ArrayView<float>, int, int, float, int>? launchSumSplits;
-    private Action<Index1D, ArrayView<float>, ArrayView<float>, ArrayView<int>, Pool2dShape, int>? launchMaxPoolForward;
-    private Action<Index1D, ArrayView<float>, ArrayView<int>, ArrayView<float>, Pool2dShape, int>? launchMaxPoolBackward;
-    private Action<Index1D, ArrayView<float>, ArrayView<float>, int, DropoutStep, float, int>? launchDropout;
-    private Action<Index1D, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, int, AdadeltaStep, int>? launchAdadelta;
 
     // ---------------------------------------------------------------- convolution
 
@@ -482,168 +477,6 @@ public sealed partial class IlgpuBackend
             var c = element / spatial % channels;
             var n = element / (channels * spatial);
             destination[element] = source[(n * spatial + s) * channels + c];
-        }
-    }
-
-    // ---------------------------------------------------------------- pooling
-
-    protected override void MaxPool2dForwardCore(DeviceBuffer<float> x, DeviceBuffer<float> y, DeviceBuffer<int> argmax,
-        Pool2dShape shape)
-    {
-        launchMaxPoolForward ??= accelerator.LoadAutoGroupedStreamKernel<Index1D, ArrayView<float>, ArrayView<float>, ArrayView<int>,
-            Pool2dShape, int>(MaxPoolForwardKernel);
-        var threads = Threads(shape.OutputLength);
-        Launches++;
-        launchMaxPoolForward(threads, View(x), View(y), View(argmax), shape, threads);
-    }
-
-    protected override void MaxPool2dBackwardCore(DeviceBuffer<float> dY, DeviceBuffer<int> argmax, DeviceBuffer<float> dX,
-        Pool2dShape shape)
-    {
-        launchMaxPoolBackward ??= accelerator.LoadAutoGroupedStreamKernel<Index1D, ArrayView<float>, ArrayView<int>, ArrayView<float>,
-            Pool2dShape, int>(MaxPoolBackwardKernel);
-        var threads = Threads(shape.InputLength);
-        Launches++;
-        launchMaxPoolBackward(threads, View(dY), View(argmax), View(dX), shape, threads);
-    }
-
-    /// <summary>
-    /// One output per thread: the maximum of its window, scanned in row-major order so the first of equal values
-    /// stays, and the first NaN replaces any number and then stays; argmax is its index h * W + w in the plane.
-    /// </summary>
-    [IlgpuKernel]
-    internal static void MaxPoolForwardKernel(Index1D index, ArrayView<float> x, ArrayView<float> y, ArrayView<int> argmax,
-        Pool2dShape shape, int stride)
-    {
-        var outHeight = shape.OutHeight;
-        var outWidth = shape.OutWidth;
-        var count = y.Length;
-        for (long i = index; i < count; i += stride)
-        {
-            var element = (int)i;
-            var q = element % outWidth;
-            var p = element / outWidth % outHeight;
-            var plane = element / (outWidth * outHeight);
-            var planeStart = plane * shape.Height * shape.Width;
-            var best = p * shape.Stride * shape.Width + q * shape.Stride;
-            var bestValue = x[planeStart + best];
-            for (var r = 0; r < shape.Kernel; r++)
-            {
-                for (var s = 0; s < shape.Kernel; s++)
-                {
-                    var candidate = (p * shape.Stride + r) * shape.Width + q * shape.Stride + s;
-                    var value = x[planeStart + candidate];
-                    if (value > bestValue || (XMath.IsNaN(value) && !XMath.IsNaN(bestValue)))
-                    {
-                        best = candidate;
-                        bestValue = value;
-                    }
-                }
-            }
-            y[element] = bestValue;
-            argmax[element] = best;
-        }
-    }
-
-    /// <summary>
-    /// One input element per thread, gathering rather than scattering: dX[n, c, h, w] = the sum, over the windows
-    /// that cover (h, w) in row-major order, of dY where that window's argmax is (h, w). No atomics; a fixed order.
-    /// </summary>
-    [IlgpuKernel]
-    internal static void MaxPoolBackwardKernel(Index1D index, ArrayView<float> dY, ArrayView<int> argmax, ArrayView<float> dX,
-        Pool2dShape shape, int stride)
-    {
-        var outHeight = shape.OutHeight;
-        var outWidth = shape.OutWidth;
-        var count = dX.Length;
-        for (long i = index; i < count; i += stride)
-        {
-            var element = (int)i;
-            var position = element % (shape.Height * shape.Width);
-            var plane = element / (shape.Height * shape.Width);
-            var h = position / shape.Width;
-            var w = position % shape.Width;
-            // Window p covers rows p * stride .. p * stride + kernel - 1.
-            var firstRow = h < shape.Kernel ? 0 : (h - shape.Kernel) / shape.Stride + 1;
-            var lastRow = Math.Min(h / shape.Stride, outHeight - 1);
-            var firstColumn = w < shape.Kernel ? 0 : (w - shape.Kernel) / shape.Stride + 1;
-            var lastColumn = Math.Min(w / shape.Stride, outWidth - 1);
-            var sum = 0f;
-            for (var p = firstRow; p <= lastRow; p++)
-            {
-                for (var q = firstColumn; q <= lastColumn; q++)
-                {
-                    var output = (plane * outHeight + p) * outWidth + q;
-                    if (argmax[output] == position)
-                    {
-                        sum += dY[output];
-                    }
-                }
-            }
-            dX[element] = sum;
-        }
-    }
-
-    // ---------------------------------------------------------------- dropout
-
-    protected override void DropoutForwardCore(DeviceBuffer<float> x, DeviceBuffer<float> y, int count, DropoutStep step) =>
-        LaunchDropout(View(x), View(y), count, step);
-
-    protected override void DropoutBackwardCore(DeviceBuffer<float> dY, DeviceBuffer<float> dX, int count, DropoutStep step) =>
-        LaunchDropout(View(dY), View(dX), count, step);
-
-    /// <summary>Dropout's forward and backward are one map, output = mask * scale * input: one kernel serves both.</summary>
-    private void LaunchDropout(ArrayView<float> input, ArrayView<float> output, int count, DropoutStep step)
-    {
-        launchDropout ??= accelerator.LoadAutoGroupedStreamKernel<Index1D, ArrayView<float>, ArrayView<float>, int, DropoutStep, float,
-            int>(DropoutKernel);
-        var threads = Threads(count);
-        Launches++;
-        // The scale is computed here, in double as DropoutStep defines it: double math has no place in a kernel.
-        launchDropout(threads, input, output, count, step, step.KeptScale, threads);
-    }
-
-    /// <summary>
-    /// output[i] = input[i] * keptScale where <see cref="DropoutMask.Keep"/>(i, step), else 0: the mask is recomputed
-    /// from the element's index, by the generator the other backends hold theirs to. output may be input.
-    /// </summary>
-    [IlgpuKernel]
-    internal static void DropoutKernel(Index1D index, ArrayView<float> input, ArrayView<float> output, int count, DropoutStep step,
-        float keptScale, int stride)
-    {
-        for (long i = index; i < count; i += stride)
-        {
-            output[i] = DropoutMask.Keep((uint)i, step) ? input[i] * keptScale : 0f;
-        }
-    }
-
-    // ---------------------------------------------------------------- Adadelta
-
-    protected override void AdadeltaUpdateCore(DeviceBuffer<float> parameters, DeviceBuffer<float> gradients,
-        DeviceBuffer<float> squareAverage, DeviceBuffer<float> deltaAverage, int count, AdadeltaStep step)
-    {
-        launchAdadelta ??= accelerator.LoadAutoGroupedStreamKernel<Index1D, ArrayView<float>, ArrayView<float>, ArrayView<float>,
-            ArrayView<float>, int, AdadeltaStep, int>(AdadeltaKernel);
-        var threads = Threads(count);
-        Launches++;
-        launchAdadelta(threads, View(parameters), View(gradients), View(squareAverage), View(deltaAverage), count, step, threads);
-    }
-
-    /// <summary>Adadelta, PyTorch's form, as <see cref="AdadeltaStep"/> writes it, one element per iteration.</summary>
-    [IlgpuKernel]
-    internal static void AdadeltaKernel(Index1D index, ArrayView<float> parameters, ArrayView<float> gradients,
-        ArrayView<float> squareAverage, ArrayView<float> deltaAverage, int count, AdadeltaStep step, int stride)
-    {
-        for (long i = index; i < count; i += stride)
-        {
-            var param = parameters[i];
-            var g = gradients[i] + step.WeightDecay * param;
-            var square = step.Rho * squareAverage[i] + (1f - step.Rho) * g * g;
-            var deltaAverageBefore = deltaAverage[i];
-            var delta = MathF.Sqrt(deltaAverageBefore + step.Epsilon) / MathF.Sqrt(square + step.Epsilon) * g;
-            squareAverage[i] = square;
-            deltaAverage[i] = step.Rho * deltaAverageBefore + (1f - step.Rho) * delta * delta;
-            parameters[i] = param - step.LearningRate * delta;
         }
     }
 }
