@@ -1,9 +1,8 @@
 namespace Descent.Kernels;
 
 /// <summary>
-/// The ops of convolutional nets: 2-D convolution and its two gradients, max-pooling and its gradient,
-/// dropout and its gradient, and the Adadelta update. Each output is overwritten (never accumulated into),
-/// and each op is deterministic: no float atomics, sums in a fixed order.
+/// 2-D convolution and its two gradients, and the scratch a backend declares for them. Each output is
+/// overwritten (never accumulated into), and each op is deterministic: no float atomics, sums in a fixed order.
 /// </summary>
 public abstract partial class ComputeBackend
 {
@@ -57,72 +56,20 @@ public abstract partial class ComputeBackend
         Conv2dBackwardWeightCore(dY, x, dWeight, dBias, shape);
     }
 
-    // ---------------------------------------------------------------- pooling
-
     /// <summary>
-    /// y[n, c, p, q] = the maximum of x over the window at (p*stride, q*stride); argmax[n, c, p, q] = the
-    /// index h * Width + w of that maximum in its input plane, the first in row-major order on ties (NaN wins).
+    /// The scratch this backend allocates for itself to run <paramref name="pass"/> on <paramref name="shape"/>,
+    /// one entry per slot, a pure function of the two: the backend sizes its own scratch from it, so a memory
+    /// plan that asks sees every byte a run takes. None by default (a backend that needs no scratch).
     /// </summary>
-    [BackendOp]
-    public void MaxPool2dForward(DeviceBuffer<float> x, DeviceBuffer<float> y, DeviceBuffer<int> argmax, Pool2dShape shape)
+    public IReadOnlyList<ScratchNeed> ConvolutionScratch(ConvolutionPass pass, Conv2dShape shape)
     {
-        CheckPool(shape);
-        CheckTensor(x, shape.InputLength, nameof(x));
-        CheckTensor(y, shape.OutputLength, nameof(y));
-        CheckTensor(argmax, shape.OutputLength, nameof(argmax));
-        CheckDistinct(x, y, "MaxPool2dForward", "x", "y");
-        MaxPool2dForwardCore(x, y, argmax, shape);
-    }
-
-    /// <summary>dX[n, c, h, w] = sum of dY[n, c, p, q] over the windows whose argmax is (h, w); zero elsewhere.</summary>
-    [BackendOp]
-    public void MaxPool2dBackward(DeviceBuffer<float> dY, DeviceBuffer<int> argmax, DeviceBuffer<float> dX, Pool2dShape shape)
-    {
-        CheckPool(shape);
-        CheckTensor(dY, shape.OutputLength, nameof(dY));
-        CheckTensor(argmax, shape.OutputLength, nameof(argmax));
-        CheckTensor(dX, shape.InputLength, nameof(dX));
-        CheckDistinct(dY, dX, "MaxPool2dBackward", "dY", "dX");
-        MaxPool2dBackwardCore(dY, argmax, dX, shape);
-    }
-
-    // ---------------------------------------------------------------- dropout
-
-    /// <summary>y[i] = x[i] * step.KeptScale where <see cref="DropoutMask.Keep"/>(i, step), else 0. y may be x.</summary>
-    [BackendOp]
-    public void DropoutForward(DeviceBuffer<float> x, DeviceBuffer<float> y, int count, DropoutStep step)
-    {
-        CheckPositive(count, "count");
-        CheckTensor(x, count, nameof(x));
-        CheckTensor(y, count, nameof(y));
-        CheckDropout(step);
-        DropoutForwardCore(x, y, count, step);
-    }
-
-    /// <summary>dX[i] = dY[i] * step.KeptScale where the same mask keeps i, else 0. dX may be dY.</summary>
-    [BackendOp]
-    public void DropoutBackward(DeviceBuffer<float> dY, DeviceBuffer<float> dX, int count, DropoutStep step)
-    {
-        CheckPositive(count, "count");
-        CheckTensor(dY, count, nameof(dY));
-        CheckTensor(dX, count, nameof(dX));
-        CheckDropout(step);
-        DropoutBackwardCore(dY, dX, count, step);
-    }
-
-    // ---------------------------------------------------------------- Adadelta
-
-    /// <summary>Adadelta in place, as <see cref="AdadeltaStep"/> writes it; both state buffers start at zero.</summary>
-    [BackendOp]
-    public void AdadeltaUpdate(DeviceBuffer<float> parameters, DeviceBuffer<float> gradients, DeviceBuffer<float> squareAverage,
-        DeviceBuffer<float> deltaAverage, int count, AdadeltaStep step)
-    {
-        CheckPositive(count, "count");
-        CheckTensor(parameters, count, nameof(parameters));
-        CheckTensor(gradients, count, nameof(gradients));
-        CheckTensor(squareAverage, count, nameof(squareAverage));
-        CheckTensor(deltaAverage, count, nameof(deltaAverage));
-        AdadeltaUpdateCore(parameters, gradients, squareAverage, deltaAverage, count, step);
+        ThrowIfDisposed();
+        CheckConv(shape);
+        if (!Enum.IsDefined(pass))
+        {
+            throw new InvalidInputException($"unknown convolution pass {pass}");
+        }
+        return ConvolutionScratchCore(pass, shape);
     }
 
     // ---------------------------------------------------------------- implementation hooks
@@ -136,38 +83,14 @@ public abstract partial class ComputeBackend
     protected abstract void Conv2dBackwardWeightCore(DeviceBuffer<float> dY, DeviceBuffer<float> x, DeviceBuffer<float> dWeight,
         DeviceBuffer<float> dBias, Conv2dShape shape);
 
-    protected abstract void MaxPool2dForwardCore(DeviceBuffer<float> x, DeviceBuffer<float> y, DeviceBuffer<int> argmax, Pool2dShape shape);
-
-    protected abstract void MaxPool2dBackwardCore(DeviceBuffer<float> dY, DeviceBuffer<int> argmax, DeviceBuffer<float> dX, Pool2dShape shape);
-
-    protected abstract void DropoutForwardCore(DeviceBuffer<float> x, DeviceBuffer<float> y, int count, DropoutStep step);
-
-    protected abstract void DropoutBackwardCore(DeviceBuffer<float> dY, DeviceBuffer<float> dX, int count, DropoutStep step);
-
-    protected abstract void AdadeltaUpdateCore(DeviceBuffer<float> parameters, DeviceBuffer<float> gradients, DeviceBuffer<float> squareAverage,
-        DeviceBuffer<float> deltaAverage, int count, AdadeltaStep step);
+    /// <summary>What <see cref="ConvolutionScratch"/> answers, for a valid shape and pass.</summary>
+    protected virtual IReadOnlyList<ScratchNeed> ConvolutionScratchCore(ConvolutionPass pass, Conv2dShape shape) => [];
 
     private static void CheckConv(Conv2dShape shape)
     {
         if (shape.Problem is { } problem)
         {
             throw new InvalidInputException($"convolution {shape} is not valid: {problem}");
-        }
-    }
-
-    private static void CheckPool(Pool2dShape shape)
-    {
-        if (shape.Problem is { } problem)
-        {
-            throw new InvalidInputException($"pooling {shape} is not valid: {problem}");
-        }
-    }
-
-    private static void CheckDropout(DropoutStep step)
-    {
-        if (!(step.Probability >= 0f && step.Probability < 1f))
-        {
-            throw new InvalidInputException($"a dropout probability must be in [0, 1), got {step.Probability}");
         }
     }
 

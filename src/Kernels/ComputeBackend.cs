@@ -288,90 +288,6 @@ public abstract partial class ComputeBackend : IDisposable
         SoftmaxBackwardCore(dY, y, dX, rows, cols);
     }
 
-    // ---------------------------------------------------------------- losses
-
-    /// <summary>
-    /// Softmax + cross-entropy fused, forward and backward in one pass over logits[B, C] with
-    /// integer labels[B] in [0, C):
-    /// rowStats[b] = -log softmax(logits[b])[label], rowStats[B + b] = 1 if argmax == label else 0,
-    /// dLogits[b, c] = (p[b, c] - onehot[b, c]) / B;
-    /// then metrics[slot * <see cref="MetricSlot.Width"/> ..] = (sum of row losses, correct count,
-    /// non-finite flag), summed in row order. A label outside [0, C) gives that row a NaN loss, so the
-    /// batch is flagged non-finite; that row's gradient is unspecified.
-    /// </summary>
-    [BackendOp]
-    public void SoftmaxCrossEntropy(DeviceBuffer<float> logits, DeviceBuffer<int> labels, DeviceBuffer<float> dLogits,
-        DeviceBuffer<float> rowStats, DeviceBuffer<float> metrics, int slot, int rows, int cols)
-    {
-        CheckMatrix(logits, rows, cols, nameof(logits));
-        CheckMatrix(dLogits, rows, cols, nameof(dLogits));
-        CheckBuffer(labels, nameof(labels));
-        CheckLength(labels, rows, "labels (B)");
-        CheckLossOutputs(rowStats, metrics, slot, rows);
-        SoftmaxCrossEntropyCore(logits, labels, dLogits, rowStats, metrics, slot, rows, cols);
-    }
-
-    /// <summary>
-    /// A two-class loss over logits[B] (one output per row) with targets[B] in {0, 1}, the sigmoid
-    /// applied inside: rowStats[b] = loss of row b, rowStats[B + b] = 1 if correct else 0,
-    /// dLogits[b] = d(mean loss)/d logit = dloss/dz / B; then the metric slot as for
-    /// <see cref="SoftmaxCrossEntropy"/>. A target outside {0, 1} gives that row a NaN loss, so the
-    /// batch is flagged non-finite; that row's gradient and correct flag are unspecified.
-    /// </summary>
-    [BackendOp]
-    public void BinaryLossForwardBackward(BinaryLoss loss, DeviceBuffer<float> logits, DeviceBuffer<int> targets,
-        DeviceBuffer<float> dLogits, DeviceBuffer<float> rowStats, DeviceBuffer<float> metrics, int slot, int rows)
-    {
-        CheckMatrix(logits, rows, 1, nameof(logits));
-        CheckMatrix(dLogits, rows, 1, nameof(dLogits));
-        CheckBuffer(targets, nameof(targets));
-        CheckLength(targets, rows, "targets (B)");
-        CheckLossOutputs(rowStats, metrics, slot, rows);
-        BinaryLossCore(loss, logits, targets, dLogits, rowStats, metrics, slot, rows);
-    }
-
-    // ---------------------------------------------------------------- optimizers
-
-    /// <summary>
-    /// SGD in place, PyTorch's form: g = grad + weightDecay * param; velocity = momentum * velocity + g;
-    /// param -= learningRate * velocity (with momentum 0 this is plain SGD).
-    /// </summary>
-    [BackendOp]
-    public void SgdUpdate(DeviceBuffer<float> parameters, DeviceBuffer<float> gradients, DeviceBuffer<float> velocity,
-        int count, float learningRate, float momentum, float weightDecay)
-    {
-        CheckPositive(count, "count");
-        CheckBuffer(parameters, nameof(parameters));
-        CheckBuffer(gradients, nameof(gradients));
-        CheckBuffer(velocity, nameof(velocity));
-        CheckLength(parameters, count, "parameters");
-        CheckLength(gradients, count, "gradients");
-        CheckLength(velocity, count, "velocity");
-        SgdUpdateCore(parameters, gradients, velocity, count, learningRate, momentum, weightDecay);
-    }
-
-    /// <summary>
-    /// AdamW in place (decoupled weight decay): param -= lr * wd * param;
-    /// m = b1 m + (1 - b1) g; v = b2 v + (1 - b2) g^2;
-    /// param -= lr * (m / biasCorrection1) / (sqrt(v / biasCorrection2) + eps), with the step's values
-    /// as the optimizer gives them.
-    /// </summary>
-    [BackendOp]
-    public void AdamWUpdate(DeviceBuffer<float> parameters, DeviceBuffer<float> gradients,
-        DeviceBuffer<float> firstMoment, DeviceBuffer<float> secondMoment, int count, AdamWStep step)
-    {
-        CheckPositive(count, "count");
-        CheckBuffer(parameters, nameof(parameters));
-        CheckBuffer(gradients, nameof(gradients));
-        CheckBuffer(firstMoment, nameof(firstMoment));
-        CheckBuffer(secondMoment, nameof(secondMoment));
-        CheckLength(parameters, count, "parameters");
-        CheckLength(gradients, count, "gradients");
-        CheckLength(firstMoment, count, "firstMoment");
-        CheckLength(secondMoment, count, "secondMoment");
-        AdamWUpdateCore(parameters, gradients, firstMoment, secondMoment, count, step);
-    }
-
     // ---------------------------------------------------------------- data
 
     /// <summary>
@@ -445,18 +361,6 @@ public abstract partial class ComputeBackend : IDisposable
     protected abstract void SoftmaxForwardCore(DeviceBuffer<float> x, DeviceBuffer<float> y, int rows, int cols);
 
     protected abstract void SoftmaxBackwardCore(DeviceBuffer<float> dY, DeviceBuffer<float> y, DeviceBuffer<float> dX, int rows, int cols);
-
-    protected abstract void SoftmaxCrossEntropyCore(DeviceBuffer<float> logits, DeviceBuffer<int> labels, DeviceBuffer<float> dLogits,
-        DeviceBuffer<float> rowStats, DeviceBuffer<float> metrics, int slot, int rows, int cols);
-
-    protected abstract void BinaryLossCore(BinaryLoss loss, DeviceBuffer<float> logits, DeviceBuffer<int> targets,
-        DeviceBuffer<float> dLogits, DeviceBuffer<float> rowStats, DeviceBuffer<float> metrics, int slot, int rows);
-
-    protected abstract void SgdUpdateCore(DeviceBuffer<float> parameters, DeviceBuffer<float> gradients, DeviceBuffer<float> velocity,
-        int count, float learningRate, float momentum, float weightDecay);
-
-    protected abstract void AdamWUpdateCore(DeviceBuffer<float> parameters, DeviceBuffer<float> gradients,
-        DeviceBuffer<float> firstMoment, DeviceBuffer<float> secondMoment, int count, AdamWStep step);
 
     protected abstract void GatherBatchCore(DeviceBuffer<byte> pixels, DeviceBuffer<int> labels, DeviceBuffer<int> order, int start,
         int count, int features, float scale, float shift, DeviceBuffer<float> inputs, DeviceBuffer<int> batchLabels);
@@ -557,18 +461,6 @@ public abstract partial class ComputeBackend : IDisposable
         {
             throw new InvalidInputException(
                 $"{op} writes {outputName} over part of {inputName}: they must be the same elements or separate ones");
-        }
-    }
-
-    private void CheckLossOutputs(DeviceBuffer<float> rowStats, DeviceBuffer<float> metrics, int slot, int rows)
-    {
-        CheckBuffer(rowStats, nameof(rowStats));
-        CheckBuffer(metrics, nameof(metrics));
-        CheckLength(rowStats, 2L * rows, "rowStats (2 x B)");
-        if (slot < 0 || ((long)slot + 1) * MetricSlot.Width > metrics.Length)
-        {
-            throw new InvalidInputException(
-                $"metric slot {slot} lies outside a buffer of {metrics.Length / MetricSlot.Width} slots");
         }
     }
 }

@@ -63,10 +63,3 @@ public readonly record struct DropoutStep(float Probability, uint Seed, uint Str
     /// <summary>The scale of a kept element, computed once in double and rounded, the same on every backend.</summary>
     public float KeptScale => (float)(1.0 / (1.0 - Probability));
 }
-
-/// <summary>
-/// What the Adadelta update needs for one step, PyTorch's form: g = grad + weightDecay * param;
-/// squareAverage = rho * squareAverage + (1 - rho) * g^2; delta = sqrt(deltaAverage + eps) / sqrt(squareAverage + eps) * g;
-/// deltaAverage = rho * deltaAverage + (1 - rho) * delta^2; param -= learningRate * delta.
-/// </summary>
-public readonly record struct AdadeltaStep(float LearningRate, float Rho, float Epsilon, float WeightDecay);

@@ -15,7 +15,8 @@ namespace Descent.Kernels.Cpu;
 /// across the pool instead (the GEMM's bits do not depend on its split either).
 /// <para>
 /// Scratch (a column matrix per thread, the weight partials) grows to the largest shape seen and is
-/// kept, so a training step allocates nothing after its first.
+/// kept, so a training step allocates nothing after its first. Each pass reserves exactly what
+/// <see cref="Scratch"/> declares for it, which is what the backend reports to a memory plan.
 /// </para>
 /// </summary>
 internal sealed unsafe class ConvolutionJob(WorkerPool pool, ICacheBlockedGemm gemm) : IParallelJob, IDisposable
@@ -26,7 +27,7 @@ internal sealed unsafe class ConvolutionJob(WorkerPool pool, ICacheBlockedGemm g
     private readonly ScratchBuffer[] columns = Enumerable.Range(0, pool.Threads).Select(_ => new ScratchBuffer()).ToArray();
     private readonly ScratchBuffer partials = new();
 
-    private Pass pass;
+    private ConvolutionPass pass;
     private Conv2dShape shape;
     private Activation? activation;
     private float* x;
@@ -40,12 +41,26 @@ internal sealed unsafe class ConvolutionJob(WorkerPool pool, ICacheBlockedGemm g
     private int work;
     private bool splitEachGemm;
 
-    private enum Pass
+    /// <summary>The floats of each thread's column matrix and of the weight partials one pass needs (0: unused).</summary>
+    public readonly record struct ScratchSizes(long ColumnsPerThread, long Partials);
+
+    /// <summary>Threads that each hold a column matrix.</summary>
+    public int Threads => columns.Length;
+
+    /// <summary>
+    /// What a pass over a shape reserves: a column matrix per thread unless lowering is the identity (the input
+    /// gradient always lowers into one), and for the weight gradient a partial per chunk when there are several.
+    /// </summary>
+    public static ScratchSizes Scratch(ConvolutionPass pass, in Conv2dShape convolution)
     {
-        Forward,
-        BackwardInput,
-        BackwardWeight,
+        var columnsPerThread = !Im2Col.IsIdentity(convolution) || pass == ConvolutionPass.BackwardInput ? Im2Col.Length(convolution) : 0;
+        var chunks = WeightChunks(convolution);
+        var partials = pass == ConvolutionPass.BackwardWeight && chunks > 1 ? chunks * convolution.WeightLength : 0;
+        return new ScratchSizes(columnsPerThread, partials);
     }
+
+    /// <summary>The floats each scratch buffer holds now: every thread's column matrix, in thread order, then the partials.</summary>
+    public (long[] ColumnsPerThread, long Partials) Held => (columns.Select(buffer => buffer.Capacity).ToArray(), partials.Capacity);
 
     public void Forward(float* input, float* weights, float* biases, float* output, in Conv2dShape convolution, Activation? function)
     {
@@ -54,7 +69,7 @@ internal sealed unsafe class ConvolutionJob(WorkerPool pool, ICacheBlockedGemm g
         bias = biases;
         y = output;
         activation = function;
-        Run(Pass.Forward, convolution, convolution.Batch);
+        Run(ConvolutionPass.Forward, convolution, convolution.Batch);
     }
 
     public void BackwardInput(float* outputGradient, float* weights, float* inputGradient, in Conv2dShape convolution)
@@ -62,7 +77,7 @@ internal sealed unsafe class ConvolutionJob(WorkerPool pool, ICacheBlockedGemm g
         dY = outputGradient;
         weight = weights;
         dX = inputGradient;
-        Run(Pass.BackwardInput, convolution, convolution.Batch);
+        Run(ConvolutionPass.BackwardInput, convolution, convolution.Batch);
     }
 
     /// <summary>dW only; the bias gradient is a separate, simpler sum.</summary>
@@ -71,12 +86,8 @@ internal sealed unsafe class ConvolutionJob(WorkerPool pool, ICacheBlockedGemm g
         dY = outputGradient;
         x = input;
         dWeight = weightGradient;
-        chunks = Math.Min(convolution.Batch, MaxWeightChunks);
-        if (chunks > 1)
-        {
-            partials.Reserve(chunks * convolution.WeightLength);
-        }
-        Run(Pass.BackwardWeight, convolution, chunks);
+        chunks = WeightChunks(convolution);
+        Run(ConvolutionPass.BackwardWeight, convolution, chunks);
         if (chunks > 1)
         {
             pool.Run(new ChunkSumKernel(partials.Pointer, chunks, (int)convolution.WeightLength, weightGradient),
@@ -84,17 +95,17 @@ internal sealed unsafe class ConvolutionJob(WorkerPool pool, ICacheBlockedGemm g
         }
     }
 
-    private void Run(Pass which, in Conv2dShape convolution, int items)
+    private static int WeightChunks(in Conv2dShape convolution) => Math.Min(convolution.Batch, MaxWeightChunks);
+
+    private void Run(ConvolutionPass which, in Conv2dShape convolution, int items)
     {
         (pass, shape) = (which, convolution);
-        if (!Im2Col.IsIdentity(convolution) || which == Pass.BackwardInput)
+        var scratch = Scratch(which, convolution);
+        foreach (var buffer in columns)
         {
-            var length = Im2Col.Length(convolution);
-            foreach (var buffer in columns)
-            {
-                buffer.Reserve(length);
-            }
+            buffer.Reserve(scratch.ColumnsPerThread);
         }
+        partials.Reserve(scratch.Partials);
         if (items >= pool.Threads)
         {
             work = items;
@@ -125,7 +136,7 @@ internal sealed unsafe class ConvolutionJob(WorkerPool pool, ICacheBlockedGemm g
         {
             switch (pass)
             {
-                case Pass.Forward:
+                case ConvolutionPass.Forward:
                 {
                     var image = x + item * imageLength;
                     var b = Lower(image, cols);
@@ -133,7 +144,7 @@ internal sealed unsafe class ConvolutionJob(WorkerPool pool, ICacheBlockedGemm g
                         new GemmOutput(y + item * outputLength, 1f, 0f, null, activation, rowBias: bias)), thread);
                     break;
                 }
-                case Pass.BackwardInput:
+                case ConvolutionPass.BackwardInput:
                 {
                     var gradient = dX + item * imageLength;
                     var target = Im2Col.IsIdentity(shape) ? gradient : cols;
@@ -145,7 +156,7 @@ internal sealed unsafe class ConvolutionJob(WorkerPool pool, ICacheBlockedGemm g
                     }
                     break;
                 }
-                case Pass.BackwardWeight:
+                case ConvolutionPass.BackwardWeight:
                 {
                     var first = (int)((long)shape.Batch * item / chunks);
                     var last = (int)((long)shape.Batch * (item + 1) / chunks);
@@ -215,26 +226,27 @@ internal sealed unsafe class ConvolutionJob(WorkerPool pool, ICacheBlockedGemm g
     /// <summary>Native, 64-byte aligned floats that grow to the largest size asked for and are kept.</summary>
     private sealed class ScratchBuffer : IDisposable
     {
-        private long capacity;
-
         public float* Pointer { get; private set; }
+
+        /// <summary>The floats allocated now.</summary>
+        public long Capacity { get; private set; }
 
         public void Reserve(long floats)
         {
-            if (floats <= capacity)
+            if (floats <= Capacity)
             {
                 return;
             }
             NativeMemory.AlignedFree(Pointer);
             Pointer = (float*)NativeMemory.AlignedAlloc((nuint)(floats * sizeof(float)), 64);
-            capacity = floats;
+            Capacity = floats;
         }
 
         public void Dispose()
         {
             NativeMemory.AlignedFree(Pointer);
             Pointer = null;
-            capacity = 0;
+            Capacity = 0;
         }
     }
 }

@@ -13,6 +13,10 @@ public sealed unsafe partial class CpuBackend
     protected override void AdamWUpdateCore(DeviceBuffer<float> parameters, DeviceBuffer<float> gradients,
         DeviceBuffer<float> firstMoment, DeviceBuffer<float> secondMoment, int count, AdamWStep step) =>
         RunElementwise(new AdamWKernel(Pointer(parameters), Pointer(gradients), Pointer(firstMoment), Pointer(secondMoment), step), count);
+
+    protected override void AdadeltaUpdateCore(DeviceBuffer<float> parameters, DeviceBuffer<float> gradients, DeviceBuffer<float> squareAverage,
+        DeviceBuffer<float> deltaAverage, int count, AdadeltaStep step) =>
+        RunElementwise(new AdadeltaKernel(Pointer(parameters), Pointer(gradients), Pointer(squareAverage), Pointer(deltaAverage), step), count);
 }
 
 /// <summary>
@@ -84,6 +88,43 @@ internal unsafe struct AdamWKernel(float* parameters, float* gradients, float* f
             firstMoment[i] = m;
             secondMoment[i] = v;
             parameters[i] = param - lr * (m / biasCorrection1) / (MathF.Sqrt(v / biasCorrection2) + eps);
+        }
+    }
+}
+
+/// <summary>
+/// Adadelta in place over N elements, PyTorch's form: g = grad + weightDecay * param;
+/// squareAverage = rho squareAverage + (1 - rho) g^2; delta = sqrt(deltaAverage + eps) / sqrt(squareAverage + eps) * g;
+/// deltaAverage = rho deltaAverage + (1 - rho) delta^2; param -= learningRate * delta.
+/// </summary>
+internal unsafe struct AdadeltaKernel(float* parameters, float* gradients, float* squareAverage, float* deltaAverage,
+    AdadeltaStep step) : IRangeKernel
+{
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    public readonly void Execute(int start, int end)
+    {
+        var (lr, rho, eps, wd) = (step.LearningRate, step.Rho, step.Epsilon, step.WeightDecay);
+        var i = start;
+        for (; i + Vector256<float>.Count <= end; i += Vector256<float>.Count)
+        {
+            var param = Vector256.Load(parameters + i);
+            var g = Vector256.Load(gradients + i) + Vector256.Create(wd) * param;
+            var square = Vector256.Create(rho) * Vector256.Load(squareAverage + i) + Vector256.Create(1f - rho) * g * g;
+            var delta = Vector256.Sqrt(Vector256.Load(deltaAverage + i) + Vector256.Create(eps)) / Vector256.Sqrt(square + Vector256.Create(eps)) * g;
+            var deltaSquare = Vector256.Create(rho) * Vector256.Load(deltaAverage + i) + Vector256.Create(1f - rho) * delta * delta;
+            square.Store(squareAverage + i);
+            deltaSquare.Store(deltaAverage + i);
+            (param - Vector256.Create(lr) * delta).Store(parameters + i);
+        }
+        for (; i < end; i++)
+        {
+            var param = parameters[i];
+            var g = gradients[i] + wd * param;
+            var square = rho * squareAverage[i] + (1f - rho) * g * g;
+            var delta = MathF.Sqrt(deltaAverage[i] + eps) / MathF.Sqrt(square + eps) * g;
+            squareAverage[i] = square;
+            deltaAverage[i] = rho * deltaAverage[i] + (1f - rho) * delta * delta;
+            parameters[i] = param - lr * delta;
         }
     }
 }

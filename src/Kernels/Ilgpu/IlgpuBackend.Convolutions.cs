@@ -1,11 +1,10 @@
 using ILGPU;
-using ILGPU.Algorithms;
 using ILGPU.Runtime;
 
 namespace Descent.Kernels.Ilgpu;
 
-// The ops of convolutional nets. Tensors are NCHW: x and dX (N,C,H,W), weight and dWeight (K,C,R,S),
-// bias and dBias (K), y and dY (N,K,P,Q); pooling's argmax is (N,C,P,Q).
+// Convolution and its two gradients. Tensors are NCHW: x and dX (N,C,H,W), weight and dWeight (K,C,R,S),
+// bias and dBias (K), y and dY (N,K,P,Q).
 // A convolution is a GEMM over the whole batch, run by the GEMM kernels of IlgpuBackend.Gemm.cs:
 //   y      (N*P*Q, K)     = columns (N*P*Q, C*R*S) * weight^T, bias and activation in the GEMM's epilogue;
 //   dCols  (N*P*Q, C*R*S) = dY (N*P*Q, K) * weight (K, C*R*S), then gathered into dX;
@@ -15,7 +14,9 @@ namespace Descent.Kernels.Ilgpu;
 // kernel each way. The column matrix and the channels-last matrix live in two scratch buffers of the
 // backend, grown to the largest shape seen and then reused: ops run in queue order on one stream, so every
 // op and layer can share them, and a training step of fixed shapes allocates nothing. A third scratch holds
-// the partial products of the weight gradient's GEMM when a GPU splits its long K.
+// the partial products of the weight gradient's GEMM when a GPU splits its long K. Each op grows its
+// scratch to what ConvolutionScratch declares for it before it launches, and every launch takes its part
+// of that, so the declaration a memory plan reads is what the backend allocates.
 public sealed partial class IlgpuBackend
 {
     /// <summary>
@@ -27,6 +28,10 @@ public sealed partial class IlgpuBackend
     private MemoryBuffer1D<float, Stride1D.Dense>? columnScratch;
     private MemoryBuffer1D<float, Stride1D.Dense>? channelsLastScratch;
     private MemoryBuffer1D<float, Stride1D.Dense>? splitScratch;
+
+    private const string ColumnSlot = "columns";
+    private const string ChannelsLastSlot = "channels-last";
+    private const string SplitSlot = "split partials";
 
     /// <summary>
     /// The fewest groups a split weight-gradient GEMM aims for: a floor under the device's count, which also
@@ -43,10 +48,6 @@ public sealed partial class IlgpuBackend
     private Action<Index1D, ArrayView<float>, ArrayView<float>, int, int, int, int>? launchChannelsToFirst;
     private Action<KernelConfig, ArrayView<float>, ArrayView<float>, int, int, int, float>? launchConvolutionBiasBackward;
     private Action<Index1D, ArrayView<float>, ArrayView<float>, int, int, float, int>? launchSumSplits;
-    private Action<Index1D, ArrayView<float>, ArrayView<float>, ArrayView<int>, Pool2dShape, int>? launchMaxPoolForward;
-    private Action<Index1D, ArrayView<float>, ArrayView<int>, ArrayView<float>, Pool2dShape, int>? launchMaxPoolBackward;
-    private Action<Index1D, ArrayView<float>, ArrayView<float>, int, DropoutStep, float, int>? launchDropout;
-    private Action<Index1D, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, int, AdadeltaStep, int>? launchAdadelta;
 
     // ---------------------------------------------------------------- convolution
 
@@ -55,6 +56,7 @@ public sealed partial class IlgpuBackend
         DeviceBuffer<float> y, Conv2dShape shape, Activation? activation)
     {
         var kind = activation is { } f ? ActivationKind(f) : NoActivation;
+        ReserveConvolutionScratch(ConvolutionPass.Forward, shape);
         var slice = SamplesPerSlice(shape);
         for (var first = 0; first < shape.Batch; first += slice)
         {
@@ -71,6 +73,7 @@ public sealed partial class IlgpuBackend
     protected override void Conv2dBackwardInputCore(DeviceBuffer<float> dY, DeviceBuffer<float> weight, DeviceBuffer<float> dX,
         Conv2dShape shape)
     {
+        ReserveConvolutionScratch(ConvolutionPass.BackwardInput, shape);
         var slice = SamplesPerSlice(shape);
         for (var first = 0; first < shape.Batch; first += slice)
         {
@@ -94,6 +97,7 @@ public sealed partial class IlgpuBackend
     protected override void Conv2dBackwardWeightCore(DeviceBuffer<float> dY, DeviceBuffer<float> x, DeviceBuffer<float> dWeight,
         DeviceBuffer<float> dBias, Conv2dShape shape)
     {
+        ReserveConvolutionScratch(ConvolutionPass.BackwardWeight, shape);
         var slice = SamplesPerSlice(shape);
         for (var first = 0; first < shape.Batch; first += slice)
         {
@@ -129,7 +133,7 @@ public sealed partial class IlgpuBackend
             return;
         }
         var outputs = layout.M * layout.N;
-        var partials = Scratch(ref splitScratch, (long)splits * outputs);
+        var partials = ScratchPart(splitScratch, (long)splits * outputs);
         LaunchRegisterBlockGemm(layout, channelsLast, columns, partials, 1f, 0f, dWeight.SubView(0, 0), NoActivation, splits);
         launchSumSplits ??= accelerator.LoadAutoGroupedStreamKernel<Index1D, ArrayView<float>, ArrayView<float>, int, int, float, int>(
             SumSplitsKernel);
@@ -268,19 +272,84 @@ public sealed partial class IlgpuBackend
     }
 
     private ArrayView<float> ColumnScratch(Conv2dShape shape) =>
-        Scratch(ref columnScratch, (long)ChannelsLastRows(shape) * ColumnWidth(shape));
+        ScratchPart(columnScratch, (long)ChannelsLastRows(shape) * ColumnWidth(shape));
 
     private ArrayView<float> ChannelsLastScratch(Conv2dShape shape) =>
-        Scratch(ref channelsLastScratch, (long)ChannelsLastRows(shape) * shape.OutChannels);
+        ScratchPart(channelsLastScratch, (long)ChannelsLastRows(shape) * shape.OutChannels);
+
+    /// <summary>The floats of each scratch slot one pass over a shape needs (0: the slot is not used).</summary>
+    private readonly record struct ConvolutionScratchSizes(long Columns, long ChannelsLast, long SplitPartials);
 
     /// <summary>
-    /// The first <paramref name="length"/> floats of a scratch buffer, which is replaced by a larger one when it is
-    /// too small. Kernels already queued may still use the old one, so the stream is drained before it is freed;
-    /// that happens only when a larger shape first comes, never in a training step's steady state.
+    /// What a pass needs: the column and channels-last matrices of the batch's first slice (the largest), and for
+    /// the weight gradient the split GEMM's partials when it splits. Allocates nothing: every op calls it.
     /// </summary>
-    private ArrayView<float> Scratch(ref MemoryBuffer1D<float, Stride1D.Dense>? scratch, long length)
+    private ConvolutionScratchSizes ScratchSizes(ConvolutionPass pass, Conv2dShape shape)
     {
-        if (scratch is null || scratch.Length < length)
+        var part = shape with { Batch = SamplesPerSlice(shape) };
+        var rows = (long)ChannelsLastRows(part);
+        var splitPartials = 0L;
+        if (pass == ConvolutionPass.BackwardWeight)
+        {
+            var layout = new GemmLayout(true, false, part.OutChannels, ColumnWidth(part), ChannelsLastRows(part));
+            var splits = WeightGradientSplits(layout);
+            splitPartials = splits > 1 ? (long)splits * layout.M * layout.N : 0;
+        }
+        return new ConvolutionScratchSizes(rows * ColumnWidth(part), rows * part.OutChannels, splitPartials);
+    }
+
+    protected override IReadOnlyList<ScratchNeed> ConvolutionScratchCore(ConvolutionPass pass, Conv2dShape shape)
+    {
+        var sizes = ScratchSizes(pass, shape);
+        var needs = new List<ScratchNeed>
+        {
+            new(ColumnSlot, typeof(float), sizes.Columns),
+            new(ChannelsLastSlot, typeof(float), sizes.ChannelsLast),
+        };
+        if (sizes.SplitPartials > 0)
+        {
+            needs.Add(new ScratchNeed(SplitSlot, typeof(float), sizes.SplitPartials));
+        }
+        return needs;
+    }
+
+    /// <summary>The scratch buffers this backend holds now, one per slot it has used, at their allocated size.</summary>
+    internal IReadOnlyList<ScratchNeed> HeldScratch =>
+        new (string Slot, MemoryBuffer1D<float, Stride1D.Dense>? Buffer)[]
+            {
+                (ColumnSlot, columnScratch), (ChannelsLastSlot, channelsLastScratch), (SplitSlot, splitScratch),
+            }
+            .Where(slot => slot.Buffer is not null)
+            .Select(slot => new ScratchNeed(slot.Slot, typeof(float), slot.Buffer!.Length))
+            .ToList();
+
+    /// <summary>Grows every scratch buffer to what <see cref="ScratchSizes"/> declares for the pass, before any launch.</summary>
+    private void ReserveConvolutionScratch(ConvolutionPass pass, Conv2dShape shape)
+    {
+        var sizes = ScratchSizes(pass, shape);
+        Grow(ref columnScratch, sizes.Columns);
+        Grow(ref channelsLastScratch, sizes.ChannelsLast);
+        Grow(ref splitScratch, sizes.SplitPartials);
+    }
+
+    /// <summary>
+    /// The first <paramref name="length"/> floats of a scratch buffer that <see cref="ReserveConvolutionScratch"/>
+    /// grew: a launch asking for more than its pass declared is a bug in the declaration.
+    /// </summary>
+    private static ArrayView<float> ScratchPart(MemoryBuffer1D<float, Stride1D.Dense>? scratch, long length) =>
+        scratch is not null && scratch.Length >= length
+            ? ((ArrayView<float>)scratch.View).SubView(0, length)
+            : throw new InvalidOperationException(
+                $"a convolution uses {length} floats of scratch, more than its declaration reserved ({scratch?.Length ?? 0})");
+
+    /// <summary>
+    /// Replaces a scratch buffer by one of <paramref name="length"/> floats when it is smaller (0: leave it). Kernels
+    /// already queued may still use the old one, so the stream is drained before it is freed; that happens only
+    /// when a larger shape first comes, never in a training step's steady state.
+    /// </summary>
+    private void Grow(ref MemoryBuffer1D<float, Stride1D.Dense>? scratch, long length)
+    {
+        if (length > 0 && (scratch is null || scratch.Length < length))
         {
             if (scratch is not null)
             {
@@ -297,7 +366,6 @@ public sealed partial class IlgpuBackend
                 throw new DeviceUnavailableException($"{Name} cannot allocate {length} floats of convolution scratch: {e.Message}", e);
             }
         }
-        return ((ArrayView<float>)scratch.View).SubView(0, length);
     }
 
     /// <summary>
@@ -409,168 +477,6 @@ public sealed partial class IlgpuBackend
             var c = element / spatial % channels;
             var n = element / (channels * spatial);
             destination[element] = source[(n * spatial + s) * channels + c];
-        }
-    }
-
-    // ---------------------------------------------------------------- pooling
-
-    protected override void MaxPool2dForwardCore(DeviceBuffer<float> x, DeviceBuffer<float> y, DeviceBuffer<int> argmax,
-        Pool2dShape shape)
-    {
-        launchMaxPoolForward ??= accelerator.LoadAutoGroupedStreamKernel<Index1D, ArrayView<float>, ArrayView<float>, ArrayView<int>,
-            Pool2dShape, int>(MaxPoolForwardKernel);
-        var threads = Threads(shape.OutputLength);
-        Launches++;
-        launchMaxPoolForward(threads, View(x), View(y), View(argmax), shape, threads);
-    }
-
-    protected override void MaxPool2dBackwardCore(DeviceBuffer<float> dY, DeviceBuffer<int> argmax, DeviceBuffer<float> dX,
-        Pool2dShape shape)
-    {
-        launchMaxPoolBackward ??= accelerator.LoadAutoGroupedStreamKernel<Index1D, ArrayView<float>, ArrayView<int>, ArrayView<float>,
-            Pool2dShape, int>(MaxPoolBackwardKernel);
-        var threads = Threads(shape.InputLength);
-        Launches++;
-        launchMaxPoolBackward(threads, View(dY), View(argmax), View(dX), shape, threads);
-    }
-
-    /// <summary>
-    /// One output per thread: the maximum of its window, scanned in row-major order so the first of equal values
-    /// stays, and the first NaN replaces any number and then stays; argmax is its index h * W + w in the plane.
-    /// </summary>
-    [IlgpuKernel]
-    internal static void MaxPoolForwardKernel(Index1D index, ArrayView<float> x, ArrayView<float> y, ArrayView<int> argmax,
-        Pool2dShape shape, int stride)
-    {
-        var outHeight = shape.OutHeight;
-        var outWidth = shape.OutWidth;
-        var count = y.Length;
-        for (long i = index; i < count; i += stride)
-        {
-            var element = (int)i;
-            var q = element % outWidth;
-            var p = element / outWidth % outHeight;
-            var plane = element / (outWidth * outHeight);
-            var planeStart = plane * shape.Height * shape.Width;
-            var best = p * shape.Stride * shape.Width + q * shape.Stride;
-            var bestValue = x[planeStart + best];
-            for (var r = 0; r < shape.Kernel; r++)
-            {
-                for (var s = 0; s < shape.Kernel; s++)
-                {
-                    var candidate = (p * shape.Stride + r) * shape.Width + q * shape.Stride + s;
-                    var value = x[planeStart + candidate];
-                    if (value > bestValue || (XMath.IsNaN(value) && !XMath.IsNaN(bestValue)))
-                    {
-                        best = candidate;
-                        bestValue = value;
-                    }
-                }
-            }
-            y[element] = bestValue;
-            argmax[element] = best;
-        }
-    }
-
-    /// <summary>
-    /// One input element per thread, gathering rather than scattering: dX[n, c, h, w] = the sum, over the windows
-    /// that cover (h, w) in row-major order, of dY where that window's argmax is (h, w). No atomics; a fixed order.
-    /// </summary>
-    [IlgpuKernel]
-    internal static void MaxPoolBackwardKernel(Index1D index, ArrayView<float> dY, ArrayView<int> argmax, ArrayView<float> dX,
-        Pool2dShape shape, int stride)
-    {
-        var outHeight = shape.OutHeight;
-        var outWidth = shape.OutWidth;
-        var count = dX.Length;
-        for (long i = index; i < count; i += stride)
-        {
-            var element = (int)i;
-            var position = element % (shape.Height * shape.Width);
-            var plane = element / (shape.Height * shape.Width);
-            var h = position / shape.Width;
-            var w = position % shape.Width;
-            // Window p covers rows p * stride .. p * stride + kernel - 1.
-            var firstRow = h < shape.Kernel ? 0 : (h - shape.Kernel) / shape.Stride + 1;
-            var lastRow = Math.Min(h / shape.Stride, outHeight - 1);
-            var firstColumn = w < shape.Kernel ? 0 : (w - shape.Kernel) / shape.Stride + 1;
-            var lastColumn = Math.Min(w / shape.Stride, outWidth - 1);
-            var sum = 0f;
-            for (var p = firstRow; p <= lastRow; p++)
-            {
-                for (var q = firstColumn; q <= lastColumn; q++)
-                {
-                    var output = (plane * outHeight + p) * outWidth + q;
-                    if (argmax[output] == position)
-                    {
-                        sum += dY[output];
-                    }
-                }
-            }
-            dX[element] = sum;
-        }
-    }
-
-    // ---------------------------------------------------------------- dropout
-
-    protected override void DropoutForwardCore(DeviceBuffer<float> x, DeviceBuffer<float> y, int count, DropoutStep step) =>
-        LaunchDropout(View(x), View(y), count, step);
-
-    protected override void DropoutBackwardCore(DeviceBuffer<float> dY, DeviceBuffer<float> dX, int count, DropoutStep step) =>
-        LaunchDropout(View(dY), View(dX), count, step);
-
-    /// <summary>Dropout's forward and backward are one map, output = mask * scale * input: one kernel serves both.</summary>
-    private void LaunchDropout(ArrayView<float> input, ArrayView<float> output, int count, DropoutStep step)
-    {
-        launchDropout ??= accelerator.LoadAutoGroupedStreamKernel<Index1D, ArrayView<float>, ArrayView<float>, int, DropoutStep, float,
-            int>(DropoutKernel);
-        var threads = Threads(count);
-        Launches++;
-        // The scale is computed here, in double as DropoutStep defines it: double math has no place in a kernel.
-        launchDropout(threads, input, output, count, step, step.KeptScale, threads);
-    }
-
-    /// <summary>
-    /// output[i] = input[i] * keptScale where <see cref="DropoutMask.Keep"/>(i, step), else 0: the mask is recomputed
-    /// from the element's index, by the generator the other backends hold theirs to. output may be input.
-    /// </summary>
-    [IlgpuKernel]
-    internal static void DropoutKernel(Index1D index, ArrayView<float> input, ArrayView<float> output, int count, DropoutStep step,
-        float keptScale, int stride)
-    {
-        for (long i = index; i < count; i += stride)
-        {
-            output[i] = DropoutMask.Keep((uint)i, step) ? input[i] * keptScale : 0f;
-        }
-    }
-
-    // ---------------------------------------------------------------- Adadelta
-
-    protected override void AdadeltaUpdateCore(DeviceBuffer<float> parameters, DeviceBuffer<float> gradients,
-        DeviceBuffer<float> squareAverage, DeviceBuffer<float> deltaAverage, int count, AdadeltaStep step)
-    {
-        launchAdadelta ??= accelerator.LoadAutoGroupedStreamKernel<Index1D, ArrayView<float>, ArrayView<float>, ArrayView<float>,
-            ArrayView<float>, int, AdadeltaStep, int>(AdadeltaKernel);
-        var threads = Threads(count);
-        Launches++;
-        launchAdadelta(threads, View(parameters), View(gradients), View(squareAverage), View(deltaAverage), count, step, threads);
-    }
-
-    /// <summary>Adadelta, PyTorch's form, as <see cref="AdadeltaStep"/> writes it, one element per iteration.</summary>
-    [IlgpuKernel]
-    internal static void AdadeltaKernel(Index1D index, ArrayView<float> parameters, ArrayView<float> gradients,
-        ArrayView<float> squareAverage, ArrayView<float> deltaAverage, int count, AdadeltaStep step, int stride)
-    {
-        for (long i = index; i < count; i += stride)
-        {
-            var param = parameters[i];
-            var g = gradients[i] + step.WeightDecay * param;
-            var square = step.Rho * squareAverage[i] + (1f - step.Rho) * g * g;
-            var deltaAverageBefore = deltaAverage[i];
-            var delta = MathF.Sqrt(deltaAverageBefore + step.Epsilon) / MathF.Sqrt(square + step.Epsilon) * g;
-            squareAverage[i] = square;
-            deltaAverage[i] = step.Rho * deltaAverageBefore + (1f - step.Rho) * delta * delta;
-            parameters[i] = param - step.LearningRate * delta;
         }
     }
 }

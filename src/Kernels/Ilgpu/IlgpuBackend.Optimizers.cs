@@ -8,6 +8,7 @@ public sealed partial class IlgpuBackend
 {
     private Action<Index1D, ArrayView<float>, ArrayView<float>, ArrayView<float>, int, float, float, float, int>? launchSgd;
     private Action<Index1D, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, int, AdamWStep, int>? launchAdamW;
+    private Action<Index1D, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, int, AdadeltaStep, int>? launchAdadelta;
 
     protected override void SgdUpdateCore(DeviceBuffer<float> parameters, DeviceBuffer<float> gradients,
         DeviceBuffer<float> velocity, int count, float learningRate, float momentum, float weightDecay)
@@ -65,6 +66,34 @@ public sealed partial class IlgpuBackend
             firstMoment[i] = m;
             secondMoment[i] = v;
             parameters[i] = param - step.LearningRate * (m / step.BiasCorrection1) / (MathF.Sqrt(v / step.BiasCorrection2) + step.Epsilon);
+        }
+    }
+
+    protected override void AdadeltaUpdateCore(DeviceBuffer<float> parameters, DeviceBuffer<float> gradients,
+        DeviceBuffer<float> squareAverage, DeviceBuffer<float> deltaAverage, int count, AdadeltaStep step)
+    {
+        launchAdadelta ??= accelerator.LoadAutoGroupedStreamKernel<Index1D, ArrayView<float>, ArrayView<float>, ArrayView<float>,
+            ArrayView<float>, int, AdadeltaStep, int>(AdadeltaKernel);
+        var threads = Threads(count);
+        Launches++;
+        launchAdadelta(threads, View(parameters), View(gradients), View(squareAverage), View(deltaAverage), count, step, threads);
+    }
+
+    /// <summary>Adadelta, PyTorch's form, as <see cref="AdadeltaStep"/> writes it, one element per iteration.</summary>
+    [IlgpuKernel]
+    internal static void AdadeltaKernel(Index1D index, ArrayView<float> parameters, ArrayView<float> gradients,
+        ArrayView<float> squareAverage, ArrayView<float> deltaAverage, int count, AdadeltaStep step, int stride)
+    {
+        for (long i = index; i < count; i += stride)
+        {
+            var param = parameters[i];
+            var g = gradients[i] + step.WeightDecay * param;
+            var square = step.Rho * squareAverage[i] + (1f - step.Rho) * g * g;
+            var deltaAverageBefore = deltaAverage[i];
+            var delta = MathF.Sqrt(deltaAverageBefore + step.Epsilon) / MathF.Sqrt(square + step.Epsilon) * g;
+            squareAverage[i] = square;
+            deltaAverage[i] = step.Rho * deltaAverageBefore + (1f - step.Rho) * delta * delta;
+            parameters[i] = param - step.LearningRate * delta;
         }
     }
 }

@@ -41,8 +41,9 @@ public sealed partial class VulkanBackend
         uint activationCode)
     {
         var (k, crs, pq) = GemmSizes(convolution);
-        var chunk = ImagesPerChunk(convolution, (long)crs * pq);
-        var columns = Scratch(ref columnScratch, (long)chunk * crs * pq);
+        var sizes = ScratchSizes(ConvolutionPass.Forward, convolution);
+        var chunk = sizes.ImagesPerChunk;
+        var columns = Scratch(ref columnScratch, sizes.Columns);
         for (var first = 0; first < convolution.Batch; first += chunk)
         {
             var images = Math.Min(chunk, convolution.Batch - first);
@@ -61,8 +62,9 @@ public sealed partial class VulkanBackend
     private void ConvolutionBackwardInput(BufferRegion dY, BufferRegion weight, BufferRegion dX, Conv2dShape convolution)
     {
         var (k, crs, pq) = GemmSizes(convolution);
-        var chunk = ImagesPerChunk(convolution, (long)crs * pq);
-        var columns = Scratch(ref columnScratch, (long)chunk * crs * pq);
+        var sizes = ScratchSizes(ConvolutionPass.BackwardInput, convolution);
+        var chunk = sizes.ImagesPerChunk;
+        var columns = Scratch(ref columnScratch, sizes.Columns);
         for (var first = 0; first < convolution.Batch; first += chunk)
         {
             var images = Math.Min(chunk, convolution.Batch - first);
@@ -89,9 +91,10 @@ public sealed partial class VulkanBackend
     {
         var (k, crs, pq) = GemmSizes(convolution);
         var rowLength = crs + 1;
-        var chunk = ImagesPerChunk(convolution, (long)rowLength * pq + (long)k * rowLength);
-        var columns = Scratch(ref columnScratch, (long)chunk * rowLength * pq);
-        var partials = Scratch(ref partialScratch, (long)chunk * k * rowLength);
+        var sizes = ScratchSizes(ConvolutionPass.BackwardWeight, convolution);
+        var chunk = sizes.ImagesPerChunk;
+        var columns = Scratch(ref columnScratch, sizes.Columns);
+        var partials = Scratch(ref partialScratch, sizes.Partials);
         for (var first = 0; first < convolution.Batch; first += chunk)
         {
             var images = Math.Min(chunk, convolution.Batch - first);
@@ -122,6 +125,47 @@ public sealed partial class VulkanBackend
     private static (uint K, uint Crs, uint Pq) GemmSizes(Conv2dShape convolution) =>
         ((uint)convolution.OutChannels, (uint)(convolution.InChannels * convolution.KernelHeight * convolution.KernelWidth),
             (uint)(convolution.OutHeight * convolution.OutWidth));
+
+    private const string ColumnSlot = "columns";
+    private const string PartialSlot = "weight partials";
+
+    /// <summary>Images per chunk, and the floats of column matrices and of weight partials (0: unused) a pass needs.</summary>
+    private readonly record struct ConvolutionScratchSizes(int ImagesPerChunk, long Columns, long Partials);
+
+    /// <summary>
+    /// What a pass over a shape needs: a chunk's column matrices (with the row of ones for the weight gradient),
+    /// and the weight gradient's per-image partials. Allocates nothing: every op calls it.
+    /// </summary>
+    private ConvolutionScratchSizes ScratchSizes(ConvolutionPass pass, Conv2dShape convolution)
+    {
+        var (k, crs, pq) = GemmSizes(convolution);
+        if (pass != ConvolutionPass.BackwardWeight)
+        {
+            var chunk = ImagesPerChunk(convolution, (long)crs * pq);
+            return new ConvolutionScratchSizes(chunk, (long)chunk * crs * pq, 0);
+        }
+        var rowLength = crs + 1;
+        var weightChunk = ImagesPerChunk(convolution, (long)rowLength * pq + (long)k * rowLength);
+        return new ConvolutionScratchSizes(weightChunk, (long)weightChunk * rowLength * pq, (long)weightChunk * k * rowLength);
+    }
+
+    protected override IReadOnlyList<ScratchNeed> ConvolutionScratchCore(ConvolutionPass pass, Conv2dShape shape)
+    {
+        var sizes = ScratchSizes(pass, shape);
+        var needs = new List<ScratchNeed> { new(ColumnSlot, typeof(float), sizes.Columns) };
+        if (sizes.Partials > 0)
+        {
+            needs.Add(new ScratchNeed(PartialSlot, typeof(float), sizes.Partials));
+        }
+        return needs;
+    }
+
+    /// <summary>The scratch buffers this backend holds now (outgrown ones waiting to be freed aside), at their allocated size.</summary>
+    internal IReadOnlyList<ScratchNeed> HeldScratch =>
+        new (string Slot, VulkanAllocation? Allocation)[] { (ColumnSlot, columnScratch), (PartialSlot, partialScratch) }
+            .Where(slot => slot.Allocation is not null)
+            .Select(slot => new ScratchNeed(slot.Slot, typeof(float), (long)slot.Allocation!.Bytes / sizeof(float)))
+            .ToList();
 
     /// <summary>
     /// How many images one chunk takes so that its scratch (<paramref name="floatsPerImage"/> each) stays within
@@ -184,58 +228,4 @@ public sealed partial class VulkanBackend
     /// <summary>One chunk's images, K, a partial product's row length (CRS + 1), and whether to add to earlier chunks' sums (1) or overwrite (0).</summary>
     [PushConstantsFor("conv2d_weight_sum")]
     private readonly record struct WeightSumArguments(uint Images, uint OutChannels, uint RowLength, uint Accumulate);
-
-    // ---------------------------------------------------------------- pooling
-
-    protected override void MaxPool2dForwardCore(DeviceBuffer<float> x, DeviceBuffer<float> y, DeviceBuffer<int> argmax, Pool2dShape shape) =>
-        Dispatch(Shader.Named("maxpool_forward"), GridStride(), [Allocation(x), Allocation(y), Allocation(argmax)],
-            PoolArguments.For(shape), this.shape.GridStrideGroups(shape.OutputLength));
-
-    protected override void MaxPool2dBackwardCore(DeviceBuffer<float> dY, DeviceBuffer<int> argmax, DeviceBuffer<float> dX, Pool2dShape shape) =>
-        Dispatch(Shader.Named("maxpool_backward"), GridStride(), [Allocation(dY), Allocation(argmax), Allocation(dX)],
-            PoolArguments.For(shape), this.shape.GridStrideGroups(shape.InputLength));
-
-    /// <summary>Pool2dShape as the shaders take it, with Planes = Batch * Channels.</summary>
-    [PushConstantsFor("maxpool_forward", "maxpool_backward")]
-    private readonly record struct PoolArguments(uint Planes, uint Height, uint Width, uint Kernel, uint Stride, uint OutHeight, uint OutWidth)
-    {
-        public static PoolArguments For(Pool2dShape pooling) => new((uint)(pooling.Batch * pooling.Channels), (uint)pooling.Height,
-            (uint)pooling.Width, (uint)pooling.Kernel, (uint)pooling.Stride, (uint)pooling.OutHeight, (uint)pooling.OutWidth);
-    }
-
-    // ---------------------------------------------------------------- dropout
-
-    protected override void DropoutForwardCore(DeviceBuffer<float> x, DeviceBuffer<float> y, int count, DropoutStep step) =>
-        Dropout(x, y, count, step);
-
-    protected override void DropoutBackwardCore(DeviceBuffer<float> dY, DeviceBuffer<float> dX, int count, DropoutStep step) =>
-        Dropout(dY, dX, count, step);
-
-    /// <summary>target = source * KeptScale where the mask keeps an element, else 0: forward and backward are the same shader.</summary>
-    private void Dropout(DeviceBuffer<float> source, DeviceBuffer<float> target, int count, DropoutStep step) =>
-        Dispatch(Shader.Named("dropout"), GridStride(), [Allocation(source), Allocation(target)], DropoutArguments.For(count, step),
-            shape.GridStrideGroups(count));
-
-    [PushConstantsFor("dropout")]
-    private readonly record struct DropoutArguments(uint Count, uint KeepThreshold, float KeptScale, uint Seed, uint Stream, uint Step)
-    {
-        /// <summary>
-        /// DropoutMask keeps element i when (word >> 8) * 2^-24 >= p, that is when (word >> 8) >= ceil(p * 2^24): the
-        /// threshold the shader compares integers with. p * 2^24 is exact in double (p is a float), so the two agree for every word.
-        /// </summary>
-        public static DropoutArguments For(int count, DropoutStep step) => new((uint)count,
-            KeepThreshold: DropoutMask.KeepThreshold(step.Probability), step.KeptScale, step.Seed, step.Stream, step.Step);
-    }
-
-    // ---------------------------------------------------------------- Adadelta
-
-    protected override void AdadeltaUpdateCore(DeviceBuffer<float> parameters, DeviceBuffer<float> gradients, DeviceBuffer<float> squareAverage,
-        DeviceBuffer<float> deltaAverage, int count, AdadeltaStep step) =>
-        Dispatch(Shader.Named("adadelta"), GridStride(),
-            [Allocation(parameters), Allocation(gradients), Allocation(squareAverage), Allocation(deltaAverage)],
-            new AdadeltaArguments((uint)count, step), shape.GridStrideGroups(count));
-
-    /// <summary>The step's fields follow the count in their declaration order, as adadelta.comp lists them.</summary>
-    [PushConstantsFor("adadelta")]
-    private readonly record struct AdadeltaArguments(uint Count, AdadeltaStep Step);
 }

@@ -20,4 +20,14 @@ public sealed partial class VulkanBackend
     /// <summary>The step's fields follow the count in their declaration order, as adamw.comp lists them.</summary>
     [PushConstantsFor("adamw")]
     private readonly record struct AdamWArguments(uint Count, AdamWStep Step);
+
+    protected override void AdadeltaUpdateCore(DeviceBuffer<float> parameters, DeviceBuffer<float> gradients, DeviceBuffer<float> squareAverage,
+        DeviceBuffer<float> deltaAverage, int count, AdadeltaStep step) =>
+        Dispatch(Shader.Named("adadelta"), GridStride(),
+            [Allocation(parameters), Allocation(gradients), Allocation(squareAverage), Allocation(deltaAverage)],
+            new AdadeltaArguments((uint)count, step), shape.GridStrideGroups(count));
+
+    /// <summary>The step's fields follow the count in their declaration order, as adadelta.comp lists them.</summary>
+    [PushConstantsFor("adadelta")]
+    private readonly record struct AdadeltaArguments(uint Count, AdadeltaStep Step);
 }

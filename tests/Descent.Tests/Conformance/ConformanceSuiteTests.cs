@@ -35,7 +35,7 @@ public sealed class ConformanceSuiteTests(ITestOutputHelper output)
         string[] memoryAndLifetime =
         [
             nameof(ComputeBackend.Allocate), nameof(ComputeBackend.Slice), nameof(ComputeBackend.Upload), nameof(ComputeBackend.Download),
-            nameof(ComputeBackend.Synchronize), nameof(ComputeBackend.Dispose),
+            nameof(ComputeBackend.Synchronize), nameof(ComputeBackend.Dispose), nameof(ComputeBackend.ConvolutionScratch),
         ];
         var methods = typeof(ComputeBackend).GetMethods(BindingFlags.Public | BindingFlags.Instance | BindingFlags.DeclaredOnly)
             .Where(method => !method.IsSpecialName)

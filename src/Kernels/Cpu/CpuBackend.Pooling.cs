@@ -1,0 +1,131 @@
+using System.Runtime.CompilerServices;
+using System.Runtime.Intrinsics;
+using System.Runtime.Intrinsics.X86;
+
+namespace Descent.Kernels.Cpu;
+
+public sealed unsafe partial class CpuBackend
+{
+    protected override void MaxPool2dForwardCore(DeviceBuffer<float> x, DeviceBuffer<float> y, DeviceBuffer<int> argmax, Pool2dShape shape) =>
+        pool.Run(new MaxPoolForwardKernel(Pointer(x), Pointer(y), Pointer(argmax), shape), shape.Batch * shape.Channels, 1, SerialRowsBelow);
+
+    protected override void MaxPool2dBackwardCore(DeviceBuffer<float> dY, DeviceBuffer<int> argmax, DeviceBuffer<float> dX, Pool2dShape shape) =>
+        pool.Run(new MaxPoolBackwardKernel(Pointer(dY), Pointer(argmax), Pointer(dX), shape), shape.Batch * shape.Channels, 1, SerialRowsBelow);
+}
+
+/// <summary>
+/// Max-pooling over whole planes (image, channel): each output the maximum of its window read in
+/// row-major order, replaced only by a strictly greater value or by a first NaN, so ties go to the first.
+/// 2x2 windows at stride 2 go eight at a time through AVX2.
+/// </summary>
+internal unsafe struct MaxPoolForwardKernel(float* x, float* y, int* argmax, Pool2dShape shape) : IRangeKernel
+{
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    public readonly void Execute(int start, int end)
+    {
+        var (outHeight, outWidth, width, kernel, stride) = (shape.OutHeight, shape.OutWidth, shape.Width, shape.Kernel, shape.Stride);
+        var plane = (long)shape.Height * width;
+        var outPlane = (long)outHeight * outWidth;
+        var pairs = kernel == 2 && stride == 2 && Avx2.IsSupported;
+        for (var image = start; image < end; image++)
+        {
+            var input = x + image * plane;
+            var output = image * outPlane;
+            for (var p = 0; p < outHeight; p++)
+            {
+                var q = 0;
+                if (pairs)
+                {
+                    for (; q + Vector256<float>.Count <= outWidth; q += Vector256<float>.Count)
+                    {
+                        PairWindows(input, 2 * p * width + 2 * q, width, y + output, argmax + output);
+                        output += Vector256<float>.Count;
+                    }
+                }
+                for (; q < outWidth; q++)
+                {
+                    var best = p * stride * width + q * stride;
+                    var max = input[best];
+                    for (var r = 0; r < kernel; r++)
+                    {
+                        var rowStart = (p * stride + r) * width + q * stride;
+                        for (var s = 0; s < kernel; s++)
+                        {
+                            // Selects rather than branches: on real activations the winner is unpredictable.
+                            var value = input[rowStart + s];
+                            var better = value > max | (float.IsNaN(value) & !float.IsNaN(max));
+                            best = better ? rowStart + s : best;
+                            max = better ? value : max;
+                        }
+                    }
+                    y[output] = max;
+                    argmax[output] = best;
+                    output++;
+                }
+            }
+        }
+    }
+
+    /// <summary>
+    /// Eight 2x2 windows side by side (the CNN's pooling), in vectors: the window's four values in
+    /// row-major order are the even and odd columns of two rows, each taken over the maximum so far
+    /// when strictly greater or a first NaN, as the scalar loop does.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void PairWindows(float* input, int first, int width, float* y, int* argmax)
+    {
+        var (top0, top1) = Deinterleave(input + first);
+        var (bottom0, bottom1) = Deinterleave(input + first + width);
+        var index = Vector256.Create(first) + Vector256.Create(0, 2, 4, 6, 8, 10, 12, 14);
+        var max = top0;
+        var best = index;
+        Take(top1, index + Vector256.Create(1), ref max, ref best);
+        Take(bottom0, index + Vector256.Create(width), ref max, ref best);
+        Take(bottom1, index + Vector256.Create(width + 1), ref max, ref best);
+        max.Store(y);
+        best.Store(argmax);
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void Take(Vector256<float> candidate, Vector256<int> index, ref Vector256<float> max, ref Vector256<int> best)
+    {
+        var isNaN = ~Vector256.Equals(candidate, candidate);
+        var maxIsNumber = Vector256.Equals(max, max);
+        var better = Vector256.GreaterThan(candidate, max) | (isNaN & maxIsNumber);
+        max = Vector256.ConditionalSelect(better, candidate, max);
+        best = Vector256.ConditionalSelect(better.AsInt32(), index, best);
+    }
+
+    /// <summary>The 8 even-indexed and the 8 odd-indexed of 16 consecutive floats, each in order.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static (Vector256<float> Even, Vector256<float> Odd) Deinterleave(float* source)
+    {
+        var low = Avx.LoadVector256(source);
+        var high = Avx.LoadVector256(source + 8);
+        // Shuffle works per 128-bit lane, giving elements 0 2 8 10 4 6 12 14; swapping the middle 64-bit pairs restores the order.
+        var even = Avx2.Permute4x64(Avx.Shuffle(low, high, 0b10_00_10_00).AsDouble(), 0b11_01_10_00).AsSingle();
+        var odd = Avx2.Permute4x64(Avx.Shuffle(low, high, 0b11_01_11_01).AsDouble(), 0b11_01_10_00).AsSingle();
+        return (even, odd);
+    }
+}
+
+/// <summary>Max-pooling's gradient over whole planes: zeroed, then each output's gradient added at its argmax, in output order.</summary>
+internal unsafe struct MaxPoolBackwardKernel(float* dY, int* argmax, float* dX, Pool2dShape shape) : IRangeKernel
+{
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    public readonly void Execute(int start, int end)
+    {
+        var plane = (long)shape.Height * shape.Width;
+        var outPlane = (long)shape.OutHeight * shape.OutWidth;
+        for (var image = start; image < end; image++)
+        {
+            var gradient = dX + image * plane;
+            new Span<float>(gradient, (int)plane).Clear();
+            var first = image * outPlane;
+            for (var i = first; i < first + outPlane; i++)
+            {
+                gradient[argmax[i]] += dY[i];
+            }
+        }
+    }
+}

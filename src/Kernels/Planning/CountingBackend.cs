@@ -1,0 +1,212 @@
+namespace Descent.Kernels.Planning;
+
+/// <summary>One <see cref="ComputeBackend.Allocate{T}"/> call: its element type and count.</summary>
+public readonly record struct AllocationRequest(Type ElementType, int Elements)
+{
+    public long Bytes => Elements * (long)ScratchNeed.ElementBytes(ElementType);
+}
+
+/// <summary>
+/// A backend that runs nothing and holds no memory, to learn what a run would take on a real device
+/// before it is tried there. It reports the real backend's limits (names, buffer limits, memory, view
+/// alignment, GEMM kernels), so the engine sizes and validates exactly as it would on that device; its
+/// buffers are lengths without elements; every op is a no-op, except that a convolution records the
+/// scratch the real backend declares for it (<see cref="ComputeBackend.ConvolutionScratch"/>), kept per slot
+/// at its largest, as the backends keep theirs. Uploads are ignored and downloads read zeros.
+/// <para>
+/// It records every allocation in order, follows releases, and so knows the bytes live at any moment and
+/// the most ever live at once, the scratch held at the time included.
+/// </para>
+/// </summary>
+public sealed class CountingBackend : ComputeBackend
+{
+    private readonly List<AllocationRequest> requests = [];
+    private readonly List<ScratchNeed> scratch = [];
+
+    /// <param name="device">The backend whose limits and scratch declarations this one reports; it stays the caller's to dispose.</param>
+    public CountingBackend(ComputeBackend device)
+    {
+        ArgumentNullException.ThrowIfNull(device);
+        Device = device;
+    }
+
+    /// <summary>The real backend this one counts for.</summary>
+    public ComputeBackend Device { get; }
+
+    public override string Name => Device.Name;
+
+    public override string DeviceDescription => Device.DeviceDescription;
+
+    public override long MaxBufferBytes => Device.MaxBufferBytes;
+
+    public override int MaxBufferElements => Device.MaxBufferElements;
+
+    public override MemoryCapacity Memory => Device.Memory;
+
+    public override int ViewAlignment => Device.ViewAlignment;
+
+    public override IReadOnlyList<GemmAlgorithm> GemmAlgorithms => Device.GemmAlgorithms;
+
+    /// <summary>Every allocation asked for, in order, released or not.</summary>
+    public IReadOnlyList<AllocationRequest> Requests => requests;
+
+    /// <summary>The scratch the real backend would hold now: per slot, in the order first used, the largest need so far.</summary>
+    public IReadOnlyList<ScratchNeed> Scratch => scratch;
+
+    /// <summary>The bytes of <see cref="Scratch"/>.</summary>
+    public long ScratchBytes { get; private set; }
+
+    /// <summary>Bytes of the buffers allocated and not yet released (views own nothing), scratch aside.</summary>
+    public long LiveBytes { get; private set; }
+
+    /// <summary>The most that buffers and scratch together ever held at once: what the device must hold.</summary>
+    public long PeakBytes { get; private set; }
+
+    protected override DeviceBuffer<T> AllocateCore<T>(int length)
+    {
+        var request = new AllocationRequest(typeof(T), length);
+        requests.Add(request);
+        LiveBytes += request.Bytes;
+        PeakBytes = Math.Max(PeakBytes, LiveBytes + ScratchBytes);
+        return new CountedBuffer<T>(this, length, request.Bytes);
+    }
+
+    protected override void UploadCore<T>(DeviceBuffer<T> destination, ReadOnlySpan<T> source, int offset)
+    {
+    }
+
+    protected override void DownloadCore<T>(DeviceBuffer<T> source, Span<T> destination, int offset) => destination.Clear();
+
+    protected override void SynchronizeCore()
+    {
+    }
+
+    // The real backend is the caller's; the buffers here hold nothing.
+    protected override void DisposeCore()
+    {
+    }
+
+    // ---------------------------------------------------------------- convolutions: scratch recorded
+
+    protected override void Conv2dForwardCore(DeviceBuffer<float> x, DeviceBuffer<float> weight, DeviceBuffer<float> bias,
+        DeviceBuffer<float> y, Conv2dShape shape, Activation? activation) => Hold(ConvolutionPass.Forward, shape);
+
+    protected override void Conv2dBackwardInputCore(DeviceBuffer<float> dY, DeviceBuffer<float> weight, DeviceBuffer<float> dX,
+        Conv2dShape shape) => Hold(ConvolutionPass.BackwardInput, shape);
+
+    protected override void Conv2dBackwardWeightCore(DeviceBuffer<float> dY, DeviceBuffer<float> x, DeviceBuffer<float> dWeight,
+        DeviceBuffer<float> dBias, Conv2dShape shape) => Hold(ConvolutionPass.BackwardWeight, shape);
+
+    /// <summary>Grows each slot the real backend declares for the pass to its need, as that backend grows its buffers.</summary>
+    private void Hold(ConvolutionPass pass, Conv2dShape shape)
+    {
+        foreach (var need in Device.ConvolutionScratch(pass, shape))
+        {
+            var slot = scratch.FindIndex(held => held.Slot == need.Slot);
+            if (slot < 0)
+            {
+                scratch.Add(need);
+                ScratchBytes += need.Bytes;
+            }
+            else if (scratch[slot].Bytes < need.Bytes)
+            {
+                ScratchBytes += need.Bytes - scratch[slot].Bytes;
+                scratch[slot] = need;
+            }
+        }
+        PeakBytes = Math.Max(PeakBytes, LiveBytes + ScratchBytes);
+    }
+
+    // ---------------------------------------------------------------- every other op: nothing to run
+
+    protected override void FillCore(DeviceBuffer<float> buffer, float value, int offset, int count)
+    {
+    }
+
+    protected override void GemmCore(bool transposeA, bool transposeB, int m, int n, int k, float alpha,
+        DeviceBuffer<float> a, DeviceBuffer<float> b, float beta, DeviceBuffer<float> c, GemmAlgorithm algorithm)
+    {
+    }
+
+    protected override void BiasAddCore(DeviceBuffer<float> y, DeviceBuffer<float> bias, int rows, int cols)
+    {
+    }
+
+    protected override void BiasBackwardCore(DeviceBuffer<float> dY, DeviceBuffer<float> dBias, int rows, int cols, float beta)
+    {
+    }
+
+    protected override void ActivationForwardCore(Activation activation, DeviceBuffer<float> x, DeviceBuffer<float> y, int count)
+    {
+    }
+
+    protected override void ActivationBackwardCore(Activation activation, DeviceBuffer<float> dY, DeviceBuffer<float> y,
+        DeviceBuffer<float> dX, int count)
+    {
+    }
+
+    protected override void AddCore(DeviceBuffer<float> a, DeviceBuffer<float> b, DeviceBuffer<float> y, int count)
+    {
+    }
+
+    protected override void SoftmaxForwardCore(DeviceBuffer<float> x, DeviceBuffer<float> y, int rows, int cols)
+    {
+    }
+
+    protected override void SoftmaxBackwardCore(DeviceBuffer<float> dY, DeviceBuffer<float> y, DeviceBuffer<float> dX, int rows, int cols)
+    {
+    }
+
+    protected override void SoftmaxCrossEntropyCore(DeviceBuffer<float> logits, DeviceBuffer<int> labels, DeviceBuffer<float> dLogits,
+        DeviceBuffer<float> rowStats, DeviceBuffer<float> metrics, int slot, int rows, int cols)
+    {
+    }
+
+    protected override void BinaryLossCore(BinaryLoss loss, DeviceBuffer<float> logits, DeviceBuffer<int> targets,
+        DeviceBuffer<float> dLogits, DeviceBuffer<float> rowStats, DeviceBuffer<float> metrics, int slot, int rows)
+    {
+    }
+
+    protected override void SgdUpdateCore(DeviceBuffer<float> parameters, DeviceBuffer<float> gradients, DeviceBuffer<float> velocity,
+        int count, float learningRate, float momentum, float weightDecay)
+    {
+    }
+
+    protected override void AdamWUpdateCore(DeviceBuffer<float> parameters, DeviceBuffer<float> gradients,
+        DeviceBuffer<float> firstMoment, DeviceBuffer<float> secondMoment, int count, AdamWStep step)
+    {
+    }
+
+    protected override void AdadeltaUpdateCore(DeviceBuffer<float> parameters, DeviceBuffer<float> gradients,
+        DeviceBuffer<float> squareAverage, DeviceBuffer<float> deltaAverage, int count, AdadeltaStep step)
+    {
+    }
+
+    protected override void GatherBatchCore(DeviceBuffer<byte> pixels, DeviceBuffer<int> labels, DeviceBuffer<int> order, int start,
+        int count, int features, float scale, float shift, DeviceBuffer<float> inputs, DeviceBuffer<int> batchLabels)
+    {
+    }
+
+    protected override void MaxPool2dForwardCore(DeviceBuffer<float> x, DeviceBuffer<float> y, DeviceBuffer<int> argmax, Pool2dShape shape)
+    {
+    }
+
+    protected override void MaxPool2dBackwardCore(DeviceBuffer<float> dY, DeviceBuffer<int> argmax, DeviceBuffer<float> dX, Pool2dShape shape)
+    {
+    }
+
+    protected override void DropoutForwardCore(DeviceBuffer<float> x, DeviceBuffer<float> y, int count, DropoutStep step)
+    {
+    }
+
+    protected override void DropoutBackwardCore(DeviceBuffer<float> dY, DeviceBuffer<float> dX, int count, DropoutStep step)
+    {
+    }
+
+    /// <summary>A length without elements; releasing it gives its bytes back to the count.</summary>
+    private sealed class CountedBuffer<T>(CountingBackend owner, int length, long bytes) : DeviceBuffer<T>(owner, length)
+        where T : unmanaged
+    {
+        protected override void Release() => owner.LiveBytes -= bytes;
+    }
+}
