@@ -80,7 +80,7 @@ public sealed class ModelFileTests : IDisposable
         { "header too long", "header claims" },
         { "offsets past the data", "outside its" },
         { "offsets that lie about the size", "needs 64 bytes but its offsets span 60" },
-        { "float16", "is F16; Descent reads F32 only" },
+        { "float16", "is F16; Descent reads F32 and I64 only" },
         { "overlapping", "overlaps the tensor before it" },
         { "not json", "header is not valid JSON" },
         { "another architecture", "tensor 0.weight is [16, 784] but the model's is [32, 784]" },

@@ -24,12 +24,12 @@ public sealed class SizeCheckTests : IDisposable
 
     [Theory]
     [InlineData("reference", "784-3000000-10",
-        "layer 1's weight (3000000 x 784) of the 784-3000000-10 model would take 2352000000 floats (8.8 GiB), more than one reference buffer holds (2147483591 floats)")]
+        "tensor 0.weight [3000000, 784] of the 784-3000000-10 model would take 2352000000 floats (8.8 GiB), more than one reference buffer holds (2147483591 floats)")]
     [InlineData("reference", "784-100000000-10",
-        "layer 1's weight (100000000 x 784) of the 784-100000000-10 model would take 78400000000 floats (292.1 GiB), more than one reference buffer holds (2147483591 floats)")]
+        "tensor 0.weight [100000000, 784] of the 784-100000000-10 model would take 78400000000 floats (292.1 GiB), more than one reference buffer holds (2147483591 floats)")]
     [InlineData("cpu", "784-3000000-10", "would take 2352000000 floats (8.8 GiB), more than one cpu buffer holds (2147483527 floats)")]
-    [InlineData("cpu", "784-2147483647-10", "layer 1's weight (2147483647 x 784) of the 784-2147483647-10 model would take 1683627179248 floats (6.1 TiB)")]
-    [InlineData("ilgpu-cpu", "784-64-2000000000-10", "layer 2's weight (2000000000 x 64) of the 784-64-2000000000-10 model would take 128000000000 floats")]
+    [InlineData("cpu", "784-2147483647-10", "tensor 0.weight [2147483647, 784] of the 784-2147483647-10 model would take 1683627179248 floats (6.1 TiB)")]
+    [InlineData("ilgpu-cpu", "784-64-2000000000-10", "tensor 2.weight [2000000000, 64] of the 784-64-2000000000-10 model would take 128000000000 floats")]
     [InlineData("reference", "784-46000-46000-46000-10",
         "the parameters of the 784-46000-46000-46000-10 model would take 4268662016 floats (15.9 GiB), more than one reference buffer holds")]
     public void A_model_beyond_one_buffer_is_refused_before_allocating(string backend, string layers, string expected)
@@ -77,7 +77,7 @@ public sealed class SizeCheckTests : IDisposable
 
         var outcome = CommandLine.Run("eval", crafted, "--data-dir", folder.Path, "--backend", "reference");
 
-        CommandLine.AssertOneLineError(outcome, 2, "layer 1's weight (3000000 x 784) of the 784-3000000-10 model would take 2352000000 floats");
+        CommandLine.AssertOneLineError(outcome, 2, "tensor 0.weight [3000000, 784] of the 784-3000000-10 model would take 2352000000 floats");
     }
 
     [Theory]
@@ -94,6 +94,6 @@ public sealed class SizeCheckTests : IDisposable
     {
         var outcome = CommandLine.Run("bench", "--data-dir", folder.Path, "--backend", "reference", "--layers", "784-3000000-10");
 
-        CommandLine.AssertOneLineError(outcome, 2, "layer 1's weight (3000000 x 784) of the 784-3000000-10 model would take 2352000000 floats");
+        CommandLine.AssertOneLineError(outcome, 2, "tensor 0.weight [3000000, 784] of the 784-3000000-10 model would take 2352000000 floats");
     }
 }
