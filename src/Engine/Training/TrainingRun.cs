@@ -15,7 +15,7 @@ public sealed class TrainingRun : IDisposable
 {
     private readonly List<IDisposable> owned = [];
 
-    public TrainingRun(Kernels.ComputeBackend backend, TrainingSpec spec, ImageDataset train, ImageDataset valid, InputScaling? scaling = null)
+    public TrainingRun(Kernels.ComputeBackend backend, TrainingSpec spec, ImageDataset train, ImageDataset valid)
     {
         if (train.Features != spec.InputFeatures || valid.Features != spec.InputFeatures)
         {
@@ -37,7 +37,7 @@ public sealed class TrainingRun : IDisposable
             var trainOnDevice = Own(new DeviceDataset(backend, train));
             var validOnDevice = ReferenceEquals(train, valid) ? trainOnDevice : Own(new DeviceDataset(backend, valid));
             Learner = Own(new Learner(backend, Model, Loss, Optimizer, Schedule, trainOnDevice, validOnDevice, Plan.Batches, spec.Seed,
-                scaling));
+                spec.Normalization));
         }
         catch
         {
