@@ -145,6 +145,7 @@ public sealed class MemoryPlan
         plan.Allocate<float>($"the row losses of a batch of {rows} rows", 2 * rows);
         var slots = Math.Max(Learner.Batches(train.Count, batches.Training), Learner.Batches(valid.Count, batches.Evaluation));
         plan.Allocate<float>("the epoch's metrics", (long)slots * MetricSlot.Width);
+        plan.Allocate<float>("the inputs' scale and shift per channel", 2 * spec.Normalization.Channels);
         return plan;
     }
 

@@ -85,12 +85,12 @@ public sealed class TrainSpecBuilder(RunSettings settings, TrainingSpec? saved, 
         var spec = new TrainingSpec(Dataset.Name, inputShape, model, loss,
             new OptimizerSettings(optimizerKind, momentum, weightDecay), schedule, batchSize, Seed, ValidSplit,
             Pick("--normalize", normalization ?? Architecture.DefaultNormalization(model), s => s.Normalization));
-        spec.Validate();
+        // A difference from the checkpoint names the option at fault, before the rules that it may break too.
         if (saved is not null)
         {
             CheckAgreesWithCheckpoint(spec, saved);
         }
-        return spec;
+        return spec.Validate();
     }
 
     /// <summary>
