@@ -44,6 +44,7 @@ public class OpBenchmarks
     private DeviceBuffer<int> datasetLabels = null!;
     private DeviceBuffer<int> order = null!;
     private DeviceBuffer<float> batchInputs = null!;
+    private DeviceBuffer<float> scaleShift = null!;
 
     [ParamsSource(nameof(PresentBackends))]
     public string Backend { get; set; } = "";
@@ -84,6 +85,8 @@ public class OpBenchmarks
         datasetLabels = UploadInts(Enumerable.Range(0, datasetItems).Select(i => i % 10).ToArray());
         order = UploadInts(Enumerable.Range(0, datasetItems).Select(i => (i * 577) % datasetItems).ToArray());
         batchInputs = backend.Allocate<float>(rows * Features);
+        scaleShift = backend.Allocate<float>(2);
+        backend.Upload<float>(scaleShift, [1f / 255, 0f]);
         backend.Synchronize();
     }
 
@@ -143,7 +146,7 @@ public class OpBenchmarks
         new AdamWStep(1e-6f, 0.9f, 0.999f, 1e-8f, 0.01f, BiasCorrection1: 0.1f, BiasCorrection2: 0.001f)));
 
     [Benchmark]
-    public void GatherBatch() => Wait(() => backend.GatherBatch(pixels, datasetLabels, order, 0, rows, Features, 1f / 255, 0f, batchInputs, labels));
+    public void GatherBatch() => Wait(() => backend.GatherBatch(pixels, datasetLabels, order, 0, rows, Features, scaleShift, 1, batchInputs, labels));
 
     private void Wait(Action queueOp)
     {

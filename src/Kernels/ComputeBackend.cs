@@ -291,18 +291,27 @@ public abstract partial class ComputeBackend : IDisposable
     // ---------------------------------------------------------------- data
 
     /// <summary>
-    /// Gathers a batch from a dataset held on the device as bytes.
-    /// For i in [0, count): item = order[start + i];
-    /// inputs[i, f] = pixels[item * features + f] * scale + shift (scale 1/255, shift 0 gives 0..1);
+    /// Gathers a batch from a dataset held on the device as bytes, normalising each channel with its own
+    /// scale and shift. An item's features are <paramref name="channels"/> planes of features / channels
+    /// each (C,H,W), and <paramref name="channelScaleShift"/> holds the C scales, then the C shifts.
+    /// For i in [0, count): item = order[start + i]; c = f / (features / channels);
+    /// inputs[i, f] = pixels[item * features + f] * scale[c] + shift[c] (scale 1/255, shift 0 gives 0..1);
     /// batchLabels[i] = labels[item]. An item index outside the dataset yields zeros and label -1,
     /// which the losses turn into a NaN row and the non-finite flag.
     /// </summary>
     [BackendOp]
     public void GatherBatch(DeviceBuffer<byte> pixels, DeviceBuffer<int> labels, DeviceBuffer<int> order, int start, int count,
-        int features, float scale, float shift, DeviceBuffer<float> inputs, DeviceBuffer<int> batchLabels)
+        int features, DeviceBuffer<float> channelScaleShift, int channels, DeviceBuffer<float> inputs, DeviceBuffer<int> batchLabels)
     {
         CheckPositive(count, "count");
         CheckPositive(features, "features");
+        CheckPositive(channels, "channels");
+        CheckBuffer(channelScaleShift, nameof(channelScaleShift));
+        if (features % channels != 0)
+        {
+            throw new InvalidInputException($"{features} features are not {channels} channels of equal planes");
+        }
+        CheckLength(channelScaleShift, 2L * channels, "channelScaleShift (a scale and a shift per channel)");
         CheckBuffer(pixels, nameof(pixels));
         CheckBuffer(labels, nameof(labels));
         CheckBuffer(order, nameof(order));
@@ -317,7 +326,7 @@ public abstract partial class ComputeBackend : IDisposable
         CheckRange(order, start, count, nameof(order));
         CheckLength(inputs, (long)count * features, "inputs (count x features)");
         CheckLength(batchLabels, count, "batchLabels (count)");
-        GatherBatchCore(pixels, labels, order, start, count, features, scale, shift, inputs, batchLabels);
+        GatherBatchCore(pixels, labels, order, start, count, features, channelScaleShift, channels, features / channels, inputs, batchLabels);
     }
 
     // ---------------------------------------------------------------- implementation hooks
@@ -362,8 +371,10 @@ public abstract partial class ComputeBackend : IDisposable
 
     protected abstract void SoftmaxBackwardCore(DeviceBuffer<float> dY, DeviceBuffer<float> y, DeviceBuffer<float> dX, int rows, int cols);
 
+    /// <summary><paramref name="planeSize"/> is features / channels: the features of one channel of one item.</summary>
     protected abstract void GatherBatchCore(DeviceBuffer<byte> pixels, DeviceBuffer<int> labels, DeviceBuffer<int> order, int start,
-        int count, int features, float scale, float shift, DeviceBuffer<float> inputs, DeviceBuffer<int> batchLabels);
+        int count, int features, DeviceBuffer<float> channelScaleShift, int channels, int planeSize, DeviceBuffer<float> inputs,
+        DeviceBuffer<int> batchLabels);
 
     /// <summary>Releases the device and everything the backend holds.</summary>
     protected abstract void DisposeCore();

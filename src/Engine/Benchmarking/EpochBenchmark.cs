@@ -32,10 +32,10 @@ public sealed record BenchmarkConfig(string Layers, int BatchSize, float Learnin
     public ModelSpec Model => ModelSpec.Parse(Layers, Activation.Relu, activationGiven: false);
 
     /// <summary>The run this benchmark times: cross-entropy, plain SGD at a constant rate, one warm-up epoch then the timed ones.</summary>
-    public TrainingSpec Spec(ImageDataset train) => new("mnist", [1, train.ImageRows, train.ImageCols],
+    public TrainingSpec Spec(ImageDataset train) => new TrainingSpec("mnist", [1, train.ImageRows, train.ImageCols],
         Model, LossFunction.CrossEntropy.Name,
         new OptimizerSettings(OptimizerKind.Sgd, 0f, 0f), new ScheduleSettings(ScheduleKind.Constant, LearningRate, 1, 1f, TimedEpochs + 1),
-        BatchSize, Seed);
+        BatchSize, Seed, Normalization: Models.Architecture.DefaultNormalization(Model)).ForData(train);
 }
 
 /// <summary>One backend's figures: mean wall-clock seconds per training epoch and the images per second that makes.</summary>

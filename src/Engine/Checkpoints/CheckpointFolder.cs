@@ -76,7 +76,7 @@ public sealed class CheckpointFolder
         try
         {
             Directory.CreateDirectory(building);
-            ModelWeights.Save(Path.Combine(building, ModelFile), run.Backend, run.Model, state.Spec, state.Scaling, state.DescentVersion);
+            ModelWeights.Save(Path.Combine(building, ModelFile), run.Backend, run.Model, state.Spec, state.DescentVersion);
             SafeTensors.Write(Path.Combine(building, OptimizerFile), run.Optimizer.ExportState(), new Dictionary<string, string>
             {
                 [OptimizerKey] = run.Optimizer.Name,
@@ -167,7 +167,7 @@ public sealed class CheckpointFolder
         var folder = Resolve(path);
         var statePath = Path.Combine(folder, StateFile);
         var state = CheckpointState.FromJson(File.ReadAllText(statePath), statePath);
-        var (modelSpec, _, model) = ModelWeights.ReadModel(Path.Combine(folder, ModelFile));
+        var (modelSpec, model) = ModelWeights.ReadModel(Path.Combine(folder, ModelFile));
         if (modelSpec.Model != state.Spec.Model)
         {
             throw new InvalidInputException($"{folder}: its model file and its state describe different models");

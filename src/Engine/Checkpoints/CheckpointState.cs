@@ -9,7 +9,7 @@ namespace Descent.Engine.Checkpoints;
 /// <summary>
 /// What a checkpoint's state.json holds beside the weights and the optimizer's buffers: where training
 /// stands (epochs finished, global step, the rate the next epoch trains at), the spec that decides
-/// everything else, the input normalisation, the best validation loss so far (for best/ and early
+/// everything else (the input normalisation included), the best validation loss so far (for best/ and early
 /// stopping) and the finished epochs' figures.
 /// </summary>
 public sealed record CheckpointState(
@@ -17,7 +17,6 @@ public sealed record CheckpointState(
     long GlobalStep,
     float NextLearningRate,
     TrainingSpec Spec,
-    InputScaling Scaling,
     double? BestValidLoss,
     int BestEpoch,
     int EpochsWithoutImprovement,
@@ -32,8 +31,6 @@ public sealed record CheckpointState(
         ["epoch"] = Epoch,
         ["global_step"] = GlobalStep,
         ["next_learning_rate"] = double.Parse(NextLearningRate.ToString("R", CultureInfo.InvariantCulture), CultureInfo.InvariantCulture),
-        ["input_scale"] = Scaling.Scale.ToString("R", CultureInfo.InvariantCulture),
-        ["input_shift"] = Scaling.Shift.ToString("R", CultureInfo.InvariantCulture),
         ["best_valid_loss"] = BestValidLoss,
         ["best_epoch"] = BestEpoch,
         ["epochs_without_improvement"] = EpochsWithoutImprovement,
@@ -63,8 +60,7 @@ public sealed record CheckpointState(
                 json["epoch"]!.GetValue<int>(),
                 json["global_step"]!.GetValue<long>(),
                 (float)json["next_learning_rate"]!.GetValue<double>(),
-                TrainingSpec.FromJson(json["spec"]!),
-                new InputScaling(ParseFloat(json["input_scale"]!.GetValue<string>()), ParseFloat(json["input_shift"]!.GetValue<string>())),
+                SpecOf(json),
                 json["best_valid_loss"]?.GetValue<double>(),
                 json["best_epoch"]!.GetValue<int>(),
                 json["epochs_without_improvement"]!.GetValue<int>(),
@@ -77,6 +73,20 @@ public sealed record CheckpointState(
         {
             throw new InvalidInputException($"{source} is not a readable checkpoint state: {error.Message}", error);
         }
+    }
+
+    /// <summary>The spec; an older state's spec has no normalisation, which its input_scale and input_shift give instead.</summary>
+    private static TrainingSpec SpecOf(JsonNode json)
+    {
+        var spec = TrainingSpec.FromJson(json["spec"]!);
+        if (json["spec"]!["normalization"] is null && json["input_scale"] is { } scale && json["input_shift"] is { } shift)
+        {
+            spec = spec with
+            {
+                Normalization = InputNormalization.FromScaleAndShift(ParseFloat(scale.GetValue<string>()), ParseFloat(shift.GetValue<string>())),
+            };
+        }
+        return spec;
     }
 
     private static float ParseFloat(string text) => float.Parse(text, NumberStyles.Float, CultureInfo.InvariantCulture);

@@ -10,19 +10,16 @@ namespace Descent.Engine.Models;
 /// The model families `descent train --arch` offers, each with its training defaults (the lesson's, or
 /// PyTorch's MNIST example's for the CNN), and the rules that tie a model's output width to the dataset and the loss.
 /// </summary>
-/// <param name="StandardizeInputs">
-/// Whether inputs are standardised with MNIST's mean and standard deviation (0.1307, 0.3081), as PyTorch's example
-/// normalises them, rather than scaled to 0..1 as the lesson does.
-/// </param>
 public sealed record Architecture(string Name, int BatchSize, float LearningRate, int Epochs, float Momentum, string Summary,
-    OptimizerKind Optimizer = OptimizerKind.Sgd, ScheduleKind Schedule = ScheduleKind.Constant, int StepSize = 10, float Gamma = 0.1f,
-    bool StandardizeInputs = false)
+    OptimizerKind Optimizer = OptimizerKind.Sgd, ScheduleKind Schedule = ScheduleKind.Constant, int StepSize = 10, float Gamma = 0.1f)
 {
-    /// <summary>MNIST's pixel mean and standard deviation on 0..1, the figures of PyTorch's example's transforms.Normalize.</summary>
-    public static readonly InputScaling MnistStandardized = InputScaling.Standardized(0.1307f, 0.3081f);
-
-    /// <summary>How a fresh run of this family turns pixels into inputs (a resumed run keeps its checkpoint's).</summary>
-    public InputScaling Scaling => StandardizeInputs ? MnistStandardized : InputScaling.UnitInterval;
+    /// <summary>
+    /// How a fresh run of <paramref name="model"/> turns pixels into inputs unless --normalize says otherwise (a resumed
+    /// run keeps its checkpoint's): a convolutional net standardises by the training split's own per-channel mean and
+    /// standard deviation (MNIST's come to PyTorch's example's 0.1307 and 0.3081); a model on rows takes the lesson's 0..1.
+    /// </summary>
+    public static InputNormalization DefaultNormalization(ModelSpec model) =>
+        model.Graph.Nodes.Any(node => node.Spec is Layers.Conv2dLayerSpec) ? InputNormalization.StandardizeByData : InputNormalization.Unit;
 
     /// <summary>784 -> outputs, N(0, 1) init: the lesson's from-scratch model (batch 256, lr 1.0, 20 epochs).</summary>
     public static readonly Architecture Linear = new("linear", 256, 1.0f, 20, 0f, "784-1 (two classes) or 784-10, no hidden layer");
@@ -39,7 +36,7 @@ public sealed record Architecture(string Name, int BatchSize, float LearningRate
     /// </summary>
     public static readonly Architecture Cnn = new("cnn", 64, 1.0f, 3, 0f,
         "PyTorch's MNIST example: conv32k3-relu-conv64k3-relu-maxpool2-dropout0.25-flatten-128-relu-dropout0.5-K, or --layers",
-        OptimizerKind.Adadelta, ScheduleKind.Step, StepSize: 1, Gamma: 0.7f, StandardizeInputs: true);
+        OptimizerKind.Adadelta, ScheduleKind.Step, StepSize: 1, Gamma: 0.7f);
 
     public static IReadOnlyList<Architecture> All { get; } = [Linear, Simple, Mlp, Cnn];
 
@@ -97,7 +94,8 @@ public sealed record Architecture(string Name, int BatchSize, float LearningRate
         return (model, loss);
     }
 
-    private static void CheckInput(ModelSpec model, FeatureShape data)
+    /// <summary>Whether <paramref name="model"/> starts at the data's input: its pixels for a model on rows, its shape for one on images.</summary>
+    public static void CheckInput(ModelSpec model, FeatureShape data)
     {
         if (model.InputShape.IsFlat ? model.Inputs != data.Features : model.InputShape != data)
         {
@@ -108,7 +106,8 @@ public sealed record Architecture(string Name, int BatchSize, float LearningRate
 
     private static LossFunction AutoLoss(int outputs) => outputs == 1 ? LossFunction.Mnist : LossFunction.CrossEntropy;
 
-    private static void CheckOutputs(DatasetName dataset, ModelSpec model, LossFunction loss)
+    /// <summary>Whether the model's outputs fit the dataset's classes and the loss.</summary>
+    public static void CheckOutputs(DatasetName dataset, ModelSpec model, LossFunction loss)
     {
         var fits = dataset.Classes == 2
             ? (model.Outputs == 1 && loss.SingleOutput) || (model.Outputs == 2 && !loss.SingleOutput)

@@ -20,6 +20,8 @@ public static class ModelWeights
 {
     public const string SpecKey = "descent_spec";
     public const string VersionKey = "descent_version";
+
+    /// <summary>The normalisation as older files recorded it, beside a spec without one: x = pixel * scale + shift.</summary>
     public const string ScaleKey = "input_scale";
     public const string ShiftKey = "input_shift";
 
@@ -100,25 +102,24 @@ public static class ModelWeights
         return byName;
     }
 
-    /// <summary>Writes the weights as safetensors with the spec, the input normalisation and Descent's version as metadata.</summary>
-    public static void Save(string path, ComputeBackend backend, Network model, TrainingSpec spec, InputScaling scaling, string version)
+    /// <summary>Writes the weights as safetensors with the spec (its input normalisation included) and Descent's version as metadata.</summary>
+    public static void Save(string path, ComputeBackend backend, Network model, TrainingSpec spec, string version)
     {
         var metadata = new Dictionary<string, string>
         {
             [SpecKey] = spec.ToJson().ToJsonString(),
-            [ScaleKey] = scaling.Scale.ToString("R", CultureInfo.InvariantCulture),
-            [ShiftKey] = scaling.Shift.ToString("R", CultureInfo.InvariantCulture),
             [VersionKey] = version,
         };
         SafeTensors.Write(path, Export(backend, model), metadata);
     }
 
     /// <summary>
-    /// A model file Descent wrote: its training spec and input normalisation (from the metadata) and its
-    /// tensors. A file without Descent's metadata, or with metadata that does not parse, is bad input.
+    /// A model file Descent wrote: its training spec, input normalisation included (from the metadata), and its
+    /// tensors. A file without Descent's metadata, or with metadata that does not parse, is bad input. An older
+    /// file's spec has no normalisation: its input_scale and input_shift metadata stand for one.
     /// </summary>
     /// <remarks>A folder is read as a checkpoint folder: the model of the checkpoint its "latest" file names.</remarks>
-    public static (TrainingSpec Spec, InputScaling Scaling, IReadOnlyList<NamedTensor> Tensors) ReadModel(string path)
+    public static (TrainingSpec Spec, IReadOnlyList<NamedTensor> Tensors) ReadModel(string path)
     {
         if (Directory.Exists(path))
         {
@@ -139,17 +140,16 @@ public static class ModelWeights
             throw new InvalidInputException($"{path}: its {SpecKey} metadata is not JSON ({error.Message})", error);
         }
         var spec = TrainingSpec.FromJson(json ?? throw new InvalidInputException($"{path}: its {SpecKey} metadata is empty"));
-        var scaling = InputScaling.UnitInterval;
-        if (file.Metadata.TryGetValue(ScaleKey, out var scale) && file.Metadata.TryGetValue(ShiftKey, out var shift))
+        if (json["normalization"] is null && file.Metadata.TryGetValue(ScaleKey, out var scale) && file.Metadata.TryGetValue(ShiftKey, out var shift))
         {
             if (!float.TryParse(scale, NumberStyles.Float, CultureInfo.InvariantCulture, out var scaleValue)
                 || !float.TryParse(shift, NumberStyles.Float, CultureInfo.InvariantCulture, out var shiftValue))
             {
                 throw new InvalidInputException($"{path}: its input normalisation ({scale}, {shift}) is not two numbers");
             }
-            scaling = new InputScaling(scaleValue, shiftValue);
+            spec = spec with { Normalization = InputNormalization.FromScaleAndShift(scaleValue, shiftValue) };
         }
-        return (spec, scaling, file.Tensors);
+        return (spec, file.Tensors);
     }
 
     private static string ModelText(ModelGraph graph) => graph.Nodes.Any(node => node.Spec is not (LinearLayerSpec or ActivationLayerSpec))

@@ -10,19 +10,20 @@ namespace Descent.Engine.Models;
 /// A saved model ready to classify images: its weights on a backend and the probabilities of each class
 /// for raw pixel bytes. A model with one output (the lesson's 3-vs-7 models, trained with mnist_loss,
 /// bce or mse) gives the sigmoid of its output, the probability of label 1; a model with K outputs gives
-/// the softmax over them. Prediction is not training: inputs are normalised on the host and the logits
-/// are read back per call.
+/// the softmax over them. Prediction is not training: inputs are normalised on the host, each channel as
+/// the spec's normalisation says, and the logits are read back per call.
 /// </summary>
 public sealed class Predictor : IDisposable
 {
     private readonly ComputeBackend backend;
     private readonly Network model;
-    private readonly InputScaling scaling;
+    private readonly float[] channelScaleShift;
+    private readonly int channels;
     private readonly Tensor input;
     private readonly float[] hostInput;
     private readonly float[] hostLogits;
 
-    public Predictor(ComputeBackend backend, TrainingSpec spec, InputScaling scaling, IReadOnlyList<NamedTensor> tensors, string source,
+    public Predictor(ComputeBackend backend, TrainingSpec spec, IReadOnlyList<NamedTensor> tensors, string source,
         int maxRows = 256)
     {
         if (maxRows <= 0)
@@ -30,7 +31,8 @@ public sealed class Predictor : IDisposable
             throw new InvalidInputException($"a predictor needs at least one row per call, got {maxRows}");
         }
         this.backend = backend;
-        this.scaling = scaling;
+        channelScaleShift = spec.Normalization.ScaleAndShift();
+        channels = spec.Normalization.Channels;
         Spec = spec;
         model = spec.Model.Build(backend, spec.Seed);
         try
@@ -78,9 +80,12 @@ public sealed class Predictor : IDisposable
             var count = Math.Min(MaxRows, rows - start);
             var batchPixels = pixels.Slice(start * InputFeatures, count * InputFeatures);
             var batchInput = hostInput.AsSpan(0, batchPixels.Length);
+            // As the device's gather: an image is its channels' planes, each with its own scale and shift.
+            var planeSize = InputFeatures / channels;
             for (var i = 0; i < batchPixels.Length; i++)
             {
-                batchInput[i] = batchPixels[i] * scaling.Scale + scaling.Shift;
+                var channel = i % InputFeatures / planeSize;
+                batchInput[i] = batchPixels[i] * channelScaleShift[channel] + channelScaleShift[channels + channel];
             }
             backend.Upload<float>(input.Buffer, batchInput);
             var logits = model.Forward(input, count);

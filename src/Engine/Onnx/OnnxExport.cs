@@ -12,7 +12,8 @@ namespace Descent.Engine.Onnx;
 
 /// <summary>
 /// A saved model as an ONNX graph (opset 17) that computes what <see cref="Predictor"/> computes, from raw
-/// pixels: input "pixels" [N, C, H, W] float in 0..255, Descent's normalisation (pixel * scale + shift),
+/// pixels: input "pixels" [N, C, H, W] float in 0..255, Descent's normalisation per channel (pixel * scale[c] + shift[c],
+/// constants shaped [1, C, 1, 1]),
 /// the layers, and output "probabilities" [N, K], the softmax over K outputs, or for a one-output model
 /// [N, 1] holding the sigmoid, the probability of label 1. Weights keep their PyTorch names, and the
 /// training spec and normalisation travel in the model's metadata under the keys of the model file.
@@ -27,7 +28,7 @@ public static class OnnxExport
     public const string BatchSymbol = "N";
 
     /// <summary>The graph for a model file's contents; a model the exporter cannot express, or tensors that do not fit it, are bad input.</summary>
-    public static ModelProto Build(TrainingSpec spec, InputScaling scaling, IReadOnlyList<NamedTensor> tensors, string version, string source)
+    public static ModelProto Build(TrainingSpec spec, IReadOnlyList<NamedTensor> tensors, string version, string source)
     {
         CheckInput(spec, source);
         var modelGraph = spec.Model.Graph;
@@ -36,8 +37,11 @@ public static class OnnxExport
         var graph = new OnnxGraphBuilder("descent");
         var batch = Dimension.Symbolic(BatchSymbol);
         graph.AddInput(InputName, [batch, .. spec.InputShape.Select(size => Dimension.Fixed(size))]);
-        var scaled = graph.AddNode("Mul", "scale", [InputName, graph.AddConstant("input_scale", [], [scaling.Scale])], "scaled");
-        var values = graph.AddNode("Add", "shift", [scaled, graph.AddConstant("input_shift", [], [scaling.Shift])], "normalised");
+        var scaleShift = spec.Normalization.ScaleAndShift();
+        var channels = scaleShift.Length / 2;
+        // One scale and one shift per channel, broadcast over the batch and each channel's plane; a unit normalisation is one for all.
+        var scaled = graph.AddNode("Mul", "scale", [InputName, graph.AddConstant("input_scale", [1, channels, 1, 1], scaleShift[..channels])], "scaled");
+        var values = graph.AddNode("Add", "shift", [scaled, graph.AddConstant("input_shift", [1, channels, 1, 1], scaleShift[channels..])], "normalised");
         // A model on rows of features reads the images flattened; a model on images flattens where its spec says.
         if (spec.Model.InputShape.IsFlat)
         {
@@ -78,8 +82,6 @@ public static class OnnxExport
         };
         model.OpsetImport.Add(new OperatorSetIdProto { Domain = "", Version = Opset });
         model.MetadataProps.Add(Metadata(ModelWeights.SpecKey, spec.ToJson().ToJsonString()));
-        model.MetadataProps.Add(Metadata(ModelWeights.ScaleKey, scaling.Scale.ToString("R", CultureInfo.InvariantCulture)));
-        model.MetadataProps.Add(Metadata(ModelWeights.ShiftKey, scaling.Shift.ToString("R", CultureInfo.InvariantCulture)));
         model.MetadataProps.Add(Metadata(ModelWeights.VersionKey, version));
         return model;
     }

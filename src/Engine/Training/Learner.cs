@@ -22,7 +22,8 @@ public sealed class Learner : IDisposable
     private readonly LearningRateSchedule schedule;
     private readonly DeviceDataset train;
     private readonly DeviceDataset valid;
-    private readonly InputScaling scaling;
+    private readonly InputNormalization normalization;
+    private readonly DeviceBuffer<float> channelScaleShift;
     private readonly int seed;
     private readonly int evaluationBatchSize;
     private readonly Tensor input;
@@ -34,7 +35,7 @@ public sealed class Learner : IDisposable
 
     public Learner(ComputeBackend backend, Network model, LossFunction loss, Optimizer optimizer,
         LearningRateSchedule schedule, DeviceDataset train, DeviceDataset valid, BatchShape batches, int seed,
-        InputScaling? scaling = null)
+        InputNormalization? normalization = null)
     {
         if (model.InputWidth != train.Features || model.InputWidth != valid.Features)
         {
@@ -47,7 +48,7 @@ public sealed class Learner : IDisposable
         this.schedule = schedule;
         this.train = train;
         this.valid = valid;
-        this.scaling = scaling ?? InputScaling.UnitInterval;
+        this.normalization = normalization ?? InputNormalization.Unit;
         this.seed = seed;
         BatchSize = batches.Training;
         evaluationBatchSize = batches.Evaluation;
@@ -61,12 +62,16 @@ public sealed class Learner : IDisposable
         var slots = Math.Max(BatchesPerEpoch, Batches(valid.Count, evaluationBatchSize));
         metrics = backend.Allocate<float>(slots * MetricSlot.Width);
         hostMetrics = new float[slots * MetricSlot.Width];
+        // Each channel's scale and shift, uploaded once: every gather reads them on the device.
+        var scaleShift = this.normalization.ScaleAndShift();
+        channelScaleShift = backend.Allocate<float>(scaleShift.Length);
+        backend.Upload<float>(channelScaleShift, scaleShift);
     }
 
     public int BatchSize { get; }
 
-    /// <summary>How the pixels' bytes become the model's inputs: x = byte * Scale + Shift.</summary>
-    public InputScaling Scaling => scaling;
+    /// <summary>How the pixels' bytes become the model's inputs, per channel: x = byte * scale[c] + shift[c].</summary>
+    public InputNormalization Normalization => normalization;
 
     /// <summary>
     /// The batches of a run that trains on <paramref name="trainingRows"/> rows a step (at most the
@@ -187,6 +192,7 @@ public sealed class Learner : IDisposable
         batchLabels.Dispose();
         rowStats.Dispose();
         metrics.Dispose();
+        channelScaleShift.Dispose();
     }
 
     /// <summary>Queues one step on batch <paramref name="batch"/> of the training order; returns its rows.</summary>
@@ -206,7 +212,7 @@ public sealed class Learner : IDisposable
     private Tensor Forward(DeviceDataset data, int start, int rows)
     {
         backend.GatherBatch(data.Pixels, data.Labels, data.Order, start, rows, data.Features,
-            scaling.Scale, scaling.Shift, input.Buffer, batchLabels);
+            channelScaleShift, normalization.Channels, input.Buffer, batchLabels);
         return model.Forward(input, rows);
     }
 

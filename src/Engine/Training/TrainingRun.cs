@@ -15,19 +15,13 @@ public sealed class TrainingRun : IDisposable
 {
     private readonly List<IDisposable> owned = [];
 
-    public TrainingRun(Kernels.ComputeBackend backend, TrainingSpec spec, ImageDataset train, ImageDataset valid, InputScaling? scaling = null)
-        : this(backend, spec, train, valid, null, scaling)
+    public TrainingRun(Kernels.ComputeBackend backend, TrainingSpec spec, ImageDataset train, ImageDataset valid)
+        : this(backend, spec, train, valid, null)
     {
     }
 
     /// <summary>A run with the batches a plan chose, built against the plan's counting backend (so it plans nothing itself).</summary>
-    internal TrainingRun(Kernels.ComputeBackend backend, TrainingSpec spec, ImageDataset train, ImageDataset valid, BatchShape batches)
-        : this(backend, spec, train, valid, batches, null)
-    {
-    }
-
-    private TrainingRun(Kernels.ComputeBackend backend, TrainingSpec spec, ImageDataset train, ImageDataset valid, BatchShape? plannedBatches,
-        InputScaling? scaling)
+    internal TrainingRun(Kernels.ComputeBackend backend, TrainingSpec spec, ImageDataset train, ImageDataset valid, BatchShape? plannedBatches)
     {
         if (train.Features != spec.InputFeatures || valid.Features != spec.InputFeatures)
         {
@@ -51,7 +45,7 @@ public sealed class TrainingRun : IDisposable
             var trainOnDevice = Own(new DeviceDataset(backend, train));
             var validOnDevice = ReferenceEquals(train, valid) ? trainOnDevice : Own(new DeviceDataset(backend, valid));
             Learner = Own(new Learner(backend, Model, Loss, Optimizer, Schedule, trainOnDevice, validOnDevice, batches, spec.Seed,
-                scaling));
+                spec.Normalization));
         }
         catch
         {

@@ -1,5 +1,6 @@
 using System.Text.Json;
 using System.Text.Json.Nodes;
+using Descent.Engine.Data;
 using Descent.Engine.Layers;
 using Descent.Engine.Models;
 using Descent.Engine.Optimizers;
@@ -14,14 +15,18 @@ public sealed record OptimizerSettings(OptimizerKind Kind, float Momentum, float
 public sealed record ScheduleSettings(ScheduleKind Kind, float LearningRate, int StepSize, float Gamma, int Epochs);
 
 /// <summary>
-/// Everything that decides what a training run computes: the data, the input's shape, the model, the
-/// loss, the optimizer and schedule, the batch size and the seed. `descent train`, `descent bench`,
-/// the tests and the benchmarks all build their runs from one (<see cref="TrainingRun"/>), and the
-/// same spec, as JSON, goes wherever a run is recorded.
+/// Everything that decides what a training run computes: the data, the input's shape and normalisation,
+/// augmentation, the model, the loss, the optimizer and schedule, the batch size and the seed. `descent train`,
+/// `descent bench`, the tests and the benchmarks all build their runs from one (<see cref="TrainingRun"/>), and the
+/// same spec, as JSON, goes wherever a run is recorded (metrics, checkpoints, model files). Its rules are checked
+/// once, by <see cref="Validate"/>, before any data is read; what follows from the data (the input's shape, the
+/// statistics of a standardisation) is filled in after by <see cref="ForData"/>.
 /// </summary>
 /// <param name="Dataset">The dataset's name as the command line spells it ("mnist", "mnist-3-7").</param>
 /// <param name="InputShape">Channels, height and width of one input, e.g. [1, 28, 28].</param>
 /// <param name="ValidSplit">The fraction of the training set held out (seeded) to validate on; null when the test set is only reported.</param>
+/// <param name="Normalization">How pixels become inputs, per channel; null means <see cref="InputNormalization.Unit"/>, the lesson's 0..1.</param>
+/// <param name="Augment">The augmentations applied to training batches, in order; none is implemented yet, so it must be empty.</param>
 public sealed record TrainingSpec(
     string Dataset,
     IReadOnlyList<int> InputShape,
@@ -31,8 +36,79 @@ public sealed record TrainingSpec(
     ScheduleSettings Schedule,
     int BatchSize,
     int Seed,
-    double? ValidSplit = null)
+    double? ValidSplit = null,
+    InputNormalization? Normalization = null,
+    IReadOnlyList<string>? Augment = null)
 {
+    /// <summary>How pixels become inputs, per channel.</summary>
+    public InputNormalization Normalization { get; init; } = Normalization ?? InputNormalization.Unit;
+
+    /// <summary>The augmentations of training batches; empty, as none is implemented yet.</summary>
+    public IReadOnlyList<string> Augment { get; init; } = Augment ?? [];
+
+    /// <summary>
+    /// Checks every rule that does not need the data, once, before any is read: a known loss, positive batch size
+    /// and learning rate, epochs not negative, schedule and optimizer settings in range, a validation split in (0, 1),
+    /// a normalisation with sound values for the input's channels, no augmentation (none is implemented yet), and a
+    /// model whose outputs fit the dataset's classes and the loss. Returns the spec, for chaining; anything else is bad input.
+    /// </summary>
+    public TrainingSpec Validate()
+    {
+        if (BatchSize <= 0)
+        {
+            throw new InvalidInputException($"--batch-size must be 1 or more, got {BatchSize}");
+        }
+        if (!(Schedule.LearningRate > 0f) || !float.IsFinite(Schedule.LearningRate))
+        {
+            throw new InvalidInputException($"--lr must be a positive number, got {Schedule.LearningRate}");
+        }
+        if (Schedule.Epochs < 0)
+        {
+            throw new InvalidInputException($"--epochs must be 0 or more, got {Schedule.Epochs}");
+        }
+        if (!(Optimizer.Momentum >= 0f) || !float.IsFinite(Optimizer.Momentum))
+        {
+            throw new InvalidInputException($"--momentum must be 0 or more, got {Optimizer.Momentum}");
+        }
+        if (!(Optimizer.WeightDecay >= 0f) || !float.IsFinite(Optimizer.WeightDecay))
+        {
+            throw new InvalidInputException($"weight decay must be 0 or more, got {Optimizer.WeightDecay}");
+        }
+        if (ValidSplit is { } split && !(split > 0 && split < 1))
+        {
+            throw new InvalidInputException($"--valid-split must be a fraction between 0 and 1, got {split}");
+        }
+        if (Augment.Count > 0)
+        {
+            throw new InvalidInputException($"augment [{string.Join(", ", Augment)}]: no augmentation is implemented yet");
+        }
+        Normalization.Validate(InputShape.Count > 0 ? InputShape[0] : null);
+        // The schedule's own checks (step size, gamma, a cosine's epochs), on a schedule built only to check them.
+        LearningRateSchedule.Create(Schedule.Kind, Schedule.LearningRate, Schedule.StepSize, Schedule.Gamma, Schedule.Epochs);
+        var loss = Losses.LossFunction.Parse(Loss);
+        if (Data.DatasetName.All.FirstOrDefault(dataset => dataset.Name == Dataset) is { } dataset)
+        {
+            Architecture.CheckOutputs(dataset, Model, loss);
+        }
+        return this;
+    }
+
+    /// <summary>
+    /// The spec for the training split <paramref name="train"/>: its input shape (channels, height, width), checked
+    /// against the model's, and, for a standardisation still to be measured, the split's own per-channel statistics.
+    /// Computed once here and recorded in the spec, so a resumed run or a saved model keeps them.
+    /// </summary>
+    public TrainingSpec ForData(ImageDataset train)
+    {
+        // An image's features are its channels' planes, one after another.
+        var channels = train.Features / (train.ImageRows * train.ImageCols);
+        var input = new FeatureShape(channels, train.ImageRows, train.ImageCols);
+        Architecture.CheckInput(Model, input);
+        var normalization = Normalization.NeedsStatistics ? InputNormalization.Measure(train, channels) : Normalization;
+        normalization.Validate(channels);
+        return this with { InputShape = [input.Channels, input.Height, input.Width], Normalization = normalization };
+    }
+
     /// <summary>Features of one input: the product of <see cref="InputShape"/>.</summary>
     public int InputFeatures => InputShape.Aggregate(1, (product, size) => product * size);
 
@@ -60,9 +136,14 @@ public sealed record TrainingSpec(
         ["batch_size"] = BatchSize,
         ["seed"] = Seed,
         ["valid_split"] = ValidSplit,
+        ["normalization"] = Normalization.ToJson(),
+        ["augment"] = new JsonArray(Augment.Select(name => (JsonNode)name).ToArray()),
     };
 
-    /// <summary>Reads what <see cref="ToJson"/> wrote; anything missing or malformed is bad input.</summary>
+    /// <summary>
+    /// Reads what <see cref="ToJson"/> wrote; anything missing or malformed is bad input. A spec written before the
+    /// normalisation was part of it has none: it reads as unit, and the reader of its file puts in what the file recorded.
+    /// </summary>
     public static TrainingSpec FromJson(JsonNode json)
     {
         try
@@ -81,7 +162,9 @@ public sealed record TrainingSpec(
                     (float)schedule["gamma"]!.GetValue<double>(), schedule["epochs"]!.GetValue<int>()),
                 json["batch_size"]!.GetValue<int>(),
                 json["seed"]!.GetValue<int>(),
-                json["valid_split"]?.GetValue<double>());
+                json["valid_split"]?.GetValue<double>(),
+                json["normalization"] is { } normalization ? InputNormalization.FromJson(normalization) : null,
+                json["augment"]?.AsArray().Select(name => name!.GetValue<string>()).ToArray());
         }
         catch (Exception error) when (error is NullReferenceException or InvalidOperationException or FormatException or JsonException)
         {

@@ -43,7 +43,7 @@ public static class EvalCommand
             {
                 OutputPath.Check(picture, "--plot");
             }
-            var (spec, scaling, tensors) = ModelWeights.ReadModel(path);
+            var (spec, tensors) = ModelWeights.ReadModel(path);
             var name = DatasetName.Parse(parsed.GetValue(dataset) ?? spec.Dataset);
             var trainedOn = DatasetName.All.FirstOrDefault(d => d.Name == spec.Dataset);
             if (trainedOn is not null && trainedOn.Classes != name.Classes)
@@ -57,7 +57,7 @@ public static class EvalCommand
             var test = (await DatasetLoader.LoadAsync(name, location, cancellation)).Valid;
 
             using var device = backend.CreateBackend(parsed, error);
-            using var run = new TrainingRun(device, spec with { Dataset = name.Name }, test, test, scaling);
+            using var run = new TrainingRun(device, spec with { Dataset = name.Name }, test, test);
             ModelWeights.Import(device, run.Model, tensors, path);
             var confusion = new ConfusionMatrix(name.Classes);
             var metrics = run.Learner.Evaluate(confusion);

@@ -37,8 +37,8 @@ public static class ExportCommand
             {
                 throw new InvalidInputException($"--onnx {onnxPath} is the model file itself; name another file");
             }
-            var (spec, scaling, tensors) = ModelWeights.ReadModel(modelPath);
-            var graph = OnnxExport.Build(spec, scaling, tensors, DescentApp.Version, modelPath);
+            var (spec, tensors) = ModelWeights.ReadModel(modelPath);
+            var graph = OnnxExport.Build(spec, tensors, DescentApp.Version, modelPath);
             OnnxExport.Write(onnxPath, graph);
             var bytes = new FileInfo(onnxPath).Length;
             // A model without hidden layers has no activation to name.

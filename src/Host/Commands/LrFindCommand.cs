@@ -25,17 +25,7 @@ public static class LrFindCommand
 
     public static Command Create(IAnsiConsole console, TextWriter error)
     {
-        var dataset = TrainOptions.Choice("--dataset", "Dataset", DatasetName.Mnist.Name, DatasetName.All.Select(d => d.Name).ToArray());
-        var arch = TrainOptions.Choice("--arch", "Model: linear (784-K), simple (784-30-K), mlp (--layers)", Architecture.Mlp.Name,
-            Architecture.All.Select(a => a.Name).ToArray());
-        var layers = new Option<string?>("--layers") { Description = "Widths for --arch mlp, like 784-256-128-10" };
-        var activation = TrainOptions.Choice("--activation", "Nonlinearity between linear layers", CliNames.Of(Activation.Relu), CliNames.All<Activation>());
-        var loss = TrainOptions.Choice("--loss", "Loss; auto = mnist for one output, cross-entropy for many", Architecture.AutoLossName,
-            [Architecture.AutoLossName, .. LossFunction.All.Select(l => l.Name)]);
-        var batchSize = new Option<int?>("--batch-size") { Description = "Items per step [default per arch]" };
-        var optimizer = TrainOptions.Choice("--optimizer", "Optimizer", CliNames.Of(OptimizerKind.Sgd), CliNames.All<OptimizerKind>());
-        var momentum = new Option<float?>("--momentum") { Description = "SGD momentum [default: 0.9 for mlp, else 0]" };
-        var seed = new Option<int>("--seed") { Description = "Seed for initialisation and shuffling", DefaultValueFactory = _ => 42 };
+        var run = new RunOptions();
         var startRate = new Option<double>("--start-lr") { Description = "First rate of the sweep", DefaultValueFactory = _ => LearningRateFinder.DefaultStartRate };
         var endRate = new Option<double>("--end-lr") { Description = "Last rate of the sweep", DefaultValueFactory = _ => LearningRateFinder.DefaultEndRate };
         var steps = new Option<int>("--steps")
@@ -49,8 +39,9 @@ public static class LrFindCommand
         var backend = new BackendOptions();
         var command = new Command("lr-find", "Sweep the learning rate upward over at most one epoch and suggest one (chapter 5's finder)")
         {
-            dataset, arch, layers, activation, loss, batchSize, optimizer, momentum, seed, startRate, endRate, steps, dataDir, plot, plotOptions.Size,
+            startRate, endRate, steps, dataDir, plot, plotOptions.Size,
         };
+        run.AddTo(command, sweepsTheRate: true);
         backend.AddTo(command);
         command.SetAction(async (parsed, cancellation) =>
         {
@@ -60,30 +51,23 @@ public static class LrFindCommand
             {
                 OutputPath.Check(picture, "--plot");
             }
-            // The model and its defaults are `descent train`'s, built by the same builder.
-            var settings = new TrainSettings(
-                Dataset: parsed.GetRequiredValue(dataset), Arch: parsed.GetRequiredValue(arch), Layers: parsed.GetValue(layers),
-                Activation: CliNames.Parse<Activation>(parsed.GetRequiredValue(activation), "activation"), Loss: parsed.GetRequiredValue(loss),
-                Epochs: 1, BatchSize: parsed.GetValue(batchSize), LearningRate: null,
-                Optimizer: CliNames.Parse<OptimizerKind>(parsed.GetRequiredValue(optimizer), "optimizer"), Momentum: parsed.GetValue(momentum),
-                WeightDecay: null, Schedule: ScheduleKind.Constant, StepSize: 1, Gamma: 1f, Seed: parsed.GetValue(seed), ValidSplit: null,
-                Backend: parsed.GetRequiredValue(backend.Backend), Device: parsed.GetValue(backend.Device), DataDir: parsed.GetValue(dataDir),
-                MetricsOut: null, Quiet: false, Save: null, Init: null, Checkpoint: null, Keep: 0, Resume: null, EarlyStop: null,
-                Given: new HashSet<string>());
+            // The spec, its defaults and its checks are `descent train`'s, built by the same builder: the same model,
+            // and the same input normalisation, swept over one epoch at a constant rate.
+            var settings = run.Read(parsed) with { Epochs = 1, Schedule = ScheduleKind.Constant, StepSize = 1, Gamma = 1f, ValidSplit = null };
             var builder = new TrainSpecBuilder(settings, saved: null);
-            builder.CheckBeforeData();
-            var splits = await DatasetLoader.LoadAsync(builder.Dataset, DataLocation.FromOptions(builder.Dataset, settings.DataDir,
+            var spec = builder.Build();
+            var splits = await DatasetLoader.LoadAsync(builder.Dataset, DataLocation.FromOptions(builder.Dataset, parsed.GetValue(dataDir),
                 new Progress<string>(message => error.WriteLine($"descent: {message}"))), cancellation);
-            var spec = builder.Build([1, splits.Train.ImageRows, splits.Train.ImageCols]);
+            spec = builder.ForData(spec, splits.Train);
             using var device = backend.CreateBackend(parsed, error);
-            using var run = new TrainingRun(device, spec, splits.Train, splits.Valid);
+            using var training = new TrainingRun(device, spec, splits.Train, splits.Valid);
             console.WriteLine($"backend {device.Name}: {device.DeviceDescription}");
             console.WriteLine($"{builder.Dataset.Name}: {splits.Train.Count} training images; model {spec.Model.WidthsText}, loss {spec.Loss}, " +
                 $"{CliNames.Of(spec.Optimizer.Kind)}{(spec.Optimizer.Momentum > 0 ? $" momentum {Format(spec.Optimizer.Momentum)}" : "")}, " +
-                $"batch {run.Learner.BatchSize}, seed {spec.Seed}");
-            var sweep = LearningRateFinder.Sweep(run.Learner, parsed.GetValue(startRate), parsed.GetValue(endRate), parsed.GetValue(steps), cancellation);
+                $"batch {training.Learner.BatchSize}, seed {spec.Seed}, inputs {spec.Normalization}");
+            var sweep = LearningRateFinder.Sweep(training.Learner, parsed.GetValue(startRate), parsed.GetValue(endRate), parsed.GetValue(steps), cancellation);
             console.WriteLine($"swept {Format(sweep.Rates[0])} to {Format(parsed.GetValue(endRate))} over {sweep.PlannedSteps} steps " +
-                $"(at most one epoch: {run.Learner.BatchesPerEpoch} batches); {sweep.Rates.Count} steps taken: {sweep.EndingDescription}");
+                $"(at most one epoch: {training.Learner.BatchesPerEpoch} batches); {sweep.Rates.Count} steps taken: {sweep.EndingDescription}");
             console.WriteLine("        lr        loss    smoothed");
             var every = Math.Max(1, (sweep.Rates.Count + PrintedRows - 1) / PrintedRows);
             for (var i = 0; i < sweep.Rates.Count; i++)
@@ -100,7 +84,7 @@ public static class LrFindCommand
             if (picture is not null)
             {
                 AtomicFile.WriteAllBytes(picture, ChartRenderer.Png(
-                    sweep.Chart($"Learning-rate finder: {spec.Model.WidthsText} on {builder.Dataset.Name}, batch {run.Learner.BatchSize}"), size));
+                    sweep.Chart($"Learning-rate finder: {spec.Model.WidthsText} on {builder.Dataset.Name}, batch {training.Learner.BatchSize}"), size));
                 console.WriteLine($"wrote {picture}");
             }
             return ExitCodes.Success;

@@ -62,7 +62,7 @@ public static class PredictCommand
             {
                 throw new InvalidInputException($"--top must be 1 or more, got {shown}");
             }
-            var (spec, scaling, tensors) = ModelWeights.ReadModel(path);
+            var (spec, tensors) = ModelWeights.ReadModel(path);
             if (spec.InputShape is not [1, var height, var width])
             {
                 throw new InvalidInputException(
@@ -81,7 +81,7 @@ public static class PredictCommand
             }
 
             using var device = backend.CreateBackend(parsed, error);
-            using var predictor = new Predictor(device, spec, scaling, tensors, path, maxRows: Math.Min(inputs.Count, 256));
+            using var predictor = new Predictor(device, spec, tensors, path, maxRows: Math.Min(inputs.Count, 256));
             var probabilities = predictor.Probabilities(inputs.SelectMany(input => input.Pixels).ToArray(), inputs.Count);
             var classNames = ClassNames(spec.Dataset, predictor.Classes);
             var predictions = inputs

@@ -49,8 +49,8 @@ public static class TrainCommand
         {
             throw new InvalidInputException($"--early-stop must be 1 or more epochs, got {settings.EarlyStop}");
         }
-        var builder = new TrainSpecBuilder(settings, resumed?.State.Spec);
-        builder.CheckBeforeData();
+        var builder = new TrainSpecBuilder(settings.Run, resumed?.State.Spec, settings.Resume, settings.EarlyStop is not null);
+        var spec = builder.Build();
         OutputPath.Check(settings.Save, "--save");
         OutputPath.Check(settings.MetricsOut, "--metrics-out");
         if (plot is not null)
@@ -69,12 +69,12 @@ public static class TrainCommand
         {
             splits = ValidationSplit.HoldOut(splits.Train, fraction, builder.Seed);
         }
-        var spec = builder.Build([1, splits.Train.ImageRows, splits.Train.ImageCols]);
+        spec = builder.ForData(spec, splits.Train);
         var epochs = builder.Epochs;
         var validating = spec.ValidSplit is not null;
         if (!settings.Quiet)
         {
-            if (settings.EarlyStop is not null && settings.ValidSplit is null && resumed is null)
+            if (settings.EarlyStop is not null && settings.Run.ValidSplit is null && resumed is null)
             {
                 say($"--early-stop measures on a validation split: holding out {TrainSpecBuilder.DefaultEarlyStopSplit * 100:0}% of the training set " +
                     "(seeded); --valid-split F chooses another fraction");
@@ -86,8 +86,8 @@ public static class TrainCommand
         }
 
         using var backend = Backends.Create(settings.Backend, settings.Device, say);
-        // A resumed run goes on with its checkpoint's input normalisation; a fresh one takes its architecture's.
-        using var run = new TrainingRun(backend, spec, splits.Train, splits.Valid, resumed?.State.Scaling ?? builder.Architecture.Scaling);
+        // The spec carries the input normalisation: a resumed run's is its checkpoint's.
+        using var run = new TrainingRun(backend, spec, splits.Train, splits.Valid);
         var learner = run.Learner;
         if (initTensors is not null)
         {
@@ -109,7 +109,7 @@ public static class TrainCommand
 
         var history = resumed?.State.History ?? [];
         var metricsFile = settings.MetricsOut is null ? null : new MetricsFile(settings.MetricsOut,
-            new MetricsFile.Run(DescentApp.Version, backend.Name, backend.DeviceDescription, settings.Arch), spec, history);
+            new MetricsFile.Run(DescentApp.Version, backend.Name, backend.DeviceDescription, settings.Run.Arch), spec, history);
         metricsFile?.Write();
         var tracker = new BestTracker(resumed?.State);
         var table = new EpochTable(console, settings.Quiet, onTestSet: !validating);
@@ -133,7 +133,7 @@ public static class TrainCommand
                 if (checkpoints is not null)
                 {
                     var state = new CheckpointState(epoch, (long)epoch * learner.BatchesPerEpoch, learner.CurrentLearningRate, spec,
-                        learner.Scaling, tracker.BestLoss, tracker.BestEpoch, tracker.EpochsWithoutImprovement, DescentApp.Version, history);
+                        tracker.BestLoss, tracker.BestEpoch, tracker.EpochsWithoutImprovement, DescentApp.Version, history);
                     checkpoints.Write(run, state);
                     if (improved)
                     {
@@ -161,7 +161,7 @@ public static class TrainCommand
             table.WriteFinal(last);
             if (settings.Save is { } path)
             {
-                ModelWeights.Save(path, backend, run.Model, spec, learner.Scaling, DescentApp.Version);
+                ModelWeights.Save(path, backend, run.Model, spec, DescentApp.Version);
                 if (!settings.Quiet)
                 {
                     console.WriteLine($"saved the weights to {path}");
@@ -205,7 +205,7 @@ public static class TrainCommand
         var evaluated = spec.ValidSplit is null ? "test" : "validation (held out from training)";
         return $"{dataset.Name}: {splits.Train.Count} training, {splits.Valid.Count} {evaluated} images; " +
             $"model {spec.Model.WidthsText}{activation}, loss {spec.Loss}, {optimizerText} lr {Format(spec.Schedule.LearningRate)}, " +
-            $"{scheduleName} schedule, batch {spec.BatchSize}, {epochs} epochs, seed {spec.Seed}";
+            $"{scheduleName} schedule, batch {spec.BatchSize}, {epochs} epochs, seed {spec.Seed}, inputs {spec.Normalization}";
     }
 
     private static string Format(float value) => value.ToString("G", CultureInfo.InvariantCulture);

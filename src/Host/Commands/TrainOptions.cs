@@ -7,37 +7,29 @@ using Descent.Kernels;
 
 namespace Descent.Host.Commands;
 
-/// <summary>What `descent train` was asked for; null means "the architecture's default".</summary>
-public sealed record TrainSettings(
+/// <summary>
+/// What decides a run, as the options asked for it; null means "the architecture's default" (or, on --resume,
+/// the checkpoint's). <see cref="TrainSpecBuilder"/> turns it into the engine's <see cref="Engine.Training.TrainingSpec"/>.
+/// </summary>
+public sealed record RunSettings(
     string Dataset, string Arch, string? Layers, Activation Activation, string Loss,
     int? Epochs, int? BatchSize, float? LearningRate, OptimizerKind? Optimizer, float? Momentum, float? WeightDecay,
-    ScheduleKind? Schedule, int? StepSize, float? Gamma, int Seed, double? ValidSplit,
-    string Backend, int Device, string? DataDir, string? MetricsOut, bool Quiet, string? Save, string? Init,
-    string? Checkpoint, int Keep, string? Resume, int? EarlyStop, IReadOnlySet<string> Given)
+    ScheduleKind? Schedule, int? StepSize, float? Gamma, int Seed, double? ValidSplit, string? Normalize, IReadOnlySet<string> Given)
 {
     /// <summary>Whether the option <paramref name="name"/> (like "--lr") was on the command line, not left to its default.</summary>
     public bool WasGiven(string name) => Given.Contains(name);
-
-    /// <summary>Checks the values that are only known once the architecture's defaults are filled in.</summary>
-    public static void Check(int batchSize, float learningRate, int epochs)
-    {
-        if (batchSize <= 0)
-        {
-            throw new InvalidInputException($"--batch-size must be 1 or more, got {batchSize}");
-        }
-        if (!(learningRate > 0f) || !float.IsFinite(learningRate))
-        {
-            throw new InvalidInputException($"--lr must be a positive number, got {learningRate}");
-        }
-        if (epochs < 0)
-        {
-            throw new InvalidInputException($"--epochs must be 0 or more, got {epochs}");
-        }
-    }
 }
 
-/// <summary>The options of `descent train`, the shared contract of every backend.</summary>
-public sealed class TrainOptions
+/// <summary>What `descent train` was asked for: the run, and where it trains, what it writes and when it stops.</summary>
+public sealed record TrainSettings(
+    RunSettings Run, string Backend, int Device, string? DataDir, string? MetricsOut, bool Quiet, string? Save, string? Init,
+    string? Checkpoint, int Keep, string? Resume, int? EarlyStop);
+
+/// <summary>
+/// The options that decide a run (dataset, model, loss, optimizer and its settings, schedule, batch, seed,
+/// validation split, input normalisation), declared once: `descent train` and `descent lr-find` both take them.
+/// </summary>
+public sealed class RunOptions
 {
     private static readonly string ArchDefaults = string.Join("; ",
         Architecture.All.Select(a => $"{a.Name}: batch {a.BatchSize}, lr {a.LearningRate}, {a.Epochs} epochs" +
@@ -45,8 +37,8 @@ public sealed class TrainOptions
             (a.Optimizer != OptimizerKind.Sgd ? $", {CliNames.Of(a.Optimizer)}" : "") +
             (a.Schedule == ScheduleKind.Step ? $", step schedule every {a.StepSize} epoch(s) by {a.Gamma}" : "")));
 
-    private readonly Option<string> dataset = Choice("--dataset", "Dataset", DatasetName.Mnist.Name, DatasetName.All.Select(d => d.Name).ToArray());
-    private readonly Option<string> arch = Choice("--arch",
+    private readonly Option<string> dataset = TrainOptions.Choice("--dataset", "Dataset", DatasetName.Mnist.Name, DatasetName.All.Select(d => d.Name).ToArray());
+    private readonly Option<string> arch = TrainOptions.Choice("--arch",
         "Model: linear (784-K), simple (784-30-K), mlp (--layers), cnn (PyTorch's MNIST example net, or the conv net of --layers)", "mlp",
         Architecture.All.Select(a => a.Name).ToArray());
     private readonly Option<string?> layers = new("--layers")
@@ -55,17 +47,17 @@ public sealed class TrainOptions
             "1x28x28-conv32k3-relu-conv64k3-relu-maxpool2-dropout0.25-flatten-128-relu-dropout0.5-10: " +
             $"{ModelSpec.LayersGrammar} [default: N-{Architecture.DefaultHiddenWidth}-K for mlp]",
     };
-    private readonly Option<string> activation = Choice("--activation", "Nonlinearity between linear layers (not with --layers that name their activations)",
+    private readonly Option<string> activation = TrainOptions.Choice("--activation", "Nonlinearity between linear layers (not with --layers that name their activations)",
         CliNames.Of(Activation.Relu), CliNames.All<Activation>());
-    private readonly Option<string> loss = Choice("--loss", "Loss; auto = mnist for one output, cross-entropy for many",
+    private readonly Option<string> loss = TrainOptions.Choice("--loss", "Loss; auto = mnist for one output, cross-entropy for many",
         Architecture.AutoLossName, [Architecture.AutoLossName, .. LossFunction.All.Select(l => l.Name)]);
     private readonly Option<int?> epochs = new("--epochs") { Description = $"Epochs to train [default per arch: {ArchDefaults}]" };
     private readonly Option<int?> batchSize = new("--batch-size") { Description = "Items per step, 1 (pure SGD) up to the whole set [default per arch]" };
     private readonly Option<float?> learningRate = new("--lr") { Description = "Learning rate [default per arch]" };
-    private readonly Option<string> optimizer = Choice("--optimizer", "Optimizer [default per arch: adadelta for cnn, else sgd]", null, CliNames.All<OptimizerKind>());
+    private readonly Option<string> optimizer = TrainOptions.Choice("--optimizer", "Optimizer [default per arch: adadelta for cnn, else sgd]", null, CliNames.All<OptimizerKind>());
     private readonly Option<float?> momentum = new("--momentum") { Description = "SGD momentum [default: 0.9 for mlp, else 0]" };
     private readonly Option<float?> weightDecay = new("--weight-decay") { Description = "Weight decay [default: 0 for sgd and adadelta, 0.01 for adamw]" };
-    private readonly Option<string> schedule = Choice("--schedule", "Learning-rate schedule [default per arch: step for cnn, else constant]", null,
+    private readonly Option<string> schedule = TrainOptions.Choice("--schedule", "Learning-rate schedule [default per arch: step for cnn, else constant]", null,
         CliNames.All<ScheduleKind>());
     private readonly Option<int?> stepSize = new("--step-size") { Description = "Epochs between decays for --schedule step [default per arch: 1 for cnn, else 10]" };
     private readonly Option<float?> gamma = new("--gamma") { Description = "Decay factor for --schedule step [default per arch: 0.7 for cnn, else 0.1]" };
@@ -74,6 +66,60 @@ public sealed class TrainOptions
     {
         Description = "Hold out this fraction of the training set for validation instead of using the test set",
     };
+    private readonly Option<string?> normalize = new("--normalize")
+    {
+        Description = $"Input normalisation: {Engine.Training.InputNormalization.Grammar} " +
+            "[default: standardize for models with convolutions (--arch cnn), else unit; a resumed run keeps its checkpoint's]",
+    };
+
+    /// <summary>
+    /// Adds the group to <paramref name="command"/>; <paramref name="sweepsTheRate"/> leaves out what a learning-rate
+    /// sweep decides itself (--lr, --epochs, --schedule, --step-size, --gamma, --valid-split).
+    /// </summary>
+    public void AddTo(Command command, bool sweepsTheRate = false)
+    {
+        Option[] all = sweepsTheRate
+            ? [dataset, arch, layers, activation, loss, batchSize, optimizer, momentum, weightDecay, seed, normalize]
+            : [dataset, arch, layers, activation, loss, epochs, batchSize, learningRate, optimizer, momentum,
+                weightDecay, schedule, stepSize, gamma, seed, validSplit, normalize];
+        foreach (var option in all)
+        {
+            command.Options.Add(option);
+        }
+    }
+
+    /// <summary>The options as given; those a command did not add read as not given.</summary>
+    public RunSettings Read(ParseResult parsed)
+    {
+        var given = parsed.CommandResult.Children.OfType<System.CommandLine.Parsing.OptionResult>()
+            .Where(result => !result.Implicit).Select(result => result.Option.Name).ToHashSet();
+        T? Optional<T>(Option<T> option) => parsed.CommandResult.Command.Options.Contains(option) ? parsed.GetValue(option) : default;
+        return new RunSettings(
+            parsed.GetRequiredValue(dataset),
+            parsed.GetRequiredValue(arch),
+            parsed.GetValue(layers),
+            CliNames.Parse<Activation>(parsed.GetRequiredValue(activation), "activation"),
+            parsed.GetRequiredValue(loss),
+            Optional(epochs),
+            parsed.GetValue(batchSize),
+            Optional(learningRate),
+            parsed.GetValue(optimizer) is { } optimizerName ? CliNames.Parse<OptimizerKind>(optimizerName, "optimizer") : null,
+            parsed.GetValue(momentum),
+            parsed.GetValue(weightDecay),
+            Optional(schedule) is { } scheduleName ? CliNames.Parse<ScheduleKind>(scheduleName, "schedule") : null,
+            Optional(stepSize),
+            Optional(gamma),
+            parsed.GetValue(seed),
+            Optional(validSplit),
+            parsed.GetValue(normalize),
+            given);
+    }
+}
+
+/// <summary>The options of `descent train`: the run's (<see cref="RunOptions"/>), then where it trains, what it writes and when it stops.</summary>
+public sealed class TrainOptions
+{
+    private readonly RunOptions run = new();
     private readonly BackendOptions backend = new();
     private readonly Option<string?> dataDir = DataDirOption.Create(DatasetName.All);
     private readonly Option<string?> metricsOut = new("--metrics-out") { Description = "Write per-epoch metrics as JSON to this file after every epoch" };
@@ -104,12 +150,7 @@ public sealed class TrainOptions
 
     public void AddTo(Command command)
     {
-        Option[] all = [dataset, arch, layers, activation, loss, epochs, batchSize, learningRate, optimizer, momentum,
-            weightDecay, schedule, stepSize, gamma, seed, validSplit];
-        foreach (var option in all)
-        {
-            command.Options.Add(option);
-        }
+        run.AddTo(command);
         backend.AddTo(command);
         command.Options.Add(dataDir);
         command.Options.Add(metricsOut);
@@ -123,22 +164,7 @@ public sealed class TrainOptions
     }
 
     public TrainSettings Read(ParseResult parsed) => new(
-        parsed.GetRequiredValue(dataset),
-        parsed.GetRequiredValue(arch),
-        parsed.GetValue(layers),
-        CliNames.Parse<Activation>(parsed.GetRequiredValue(activation), "activation"),
-        parsed.GetRequiredValue(loss),
-        parsed.GetValue(epochs),
-        parsed.GetValue(batchSize),
-        parsed.GetValue(learningRate),
-        parsed.GetValue(optimizer) is { } optimizerName ? CliNames.Parse<OptimizerKind>(optimizerName, "optimizer") : null,
-        parsed.GetValue(momentum),
-        parsed.GetValue(weightDecay),
-        parsed.GetValue(schedule) is { } scheduleName ? CliNames.Parse<ScheduleKind>(scheduleName, "schedule") : null,
-        parsed.GetValue(stepSize),
-        parsed.GetValue(gamma),
-        parsed.GetValue(seed),
-        parsed.GetValue(validSplit),
+        run.Read(parsed),
         parsed.GetRequiredValue(backend.Backend),
         parsed.GetValue(backend.Device),
         parsed.GetValue(dataDir),
@@ -149,9 +175,7 @@ public sealed class TrainOptions
         parsed.GetValue(checkpoint),
         parsed.GetValue(keep),
         parsed.GetValue(resume),
-        parsed.GetValue(earlyStop),
-        parsed.CommandResult.Children.OfType<System.CommandLine.Parsing.OptionResult>()
-            .Where(result => !result.Implicit).Select(result => result.Option.Name).ToHashSet());
+        parsed.GetValue(earlyStop));
 
     /// <summary>An option of fixed choices; without <paramref name="defaultValue"/> its default is the architecture's, which its description gives.</summary>
     internal static Option<string> Choice(string name, string description, string? defaultValue, params string[] choices)

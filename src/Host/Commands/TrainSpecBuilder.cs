@@ -8,13 +8,15 @@ using Descent.Kernels;
 namespace Descent.Host.Commands;
 
 /// <summary>
-/// Turns `descent train`'s options into the run's <see cref="TrainingSpec"/>. A fresh run fills what was
-/// not given from the architecture's defaults; a resumed run fills it from the checkpoint's spec, and
-/// an option that contradicts the checkpoint (another model, dataset, loss, optimizer, ...) is bad usage
-/// naming the difference. Only --epochs may move, to train further, except under a schedule planned over
-/// the epochs (cosine).
+/// Turns the options that decide a run (`descent train`'s, `descent lr-find`'s) into the run's <see cref="TrainingSpec"/>.
+/// A fresh run fills what was not given from the architecture's defaults; a resumed run fills it from the checkpoint's
+/// spec, and an option that contradicts the checkpoint (another model, dataset, loss, optimizer, normalisation, ...)
+/// is bad usage naming the difference. Only --epochs may move, to train further, except under a schedule planned over
+/// the epochs (cosine). <see cref="Build"/> makes the spec once, before any data is read, and the engine validates it
+/// there; <see cref="ForData"/> fills in what the data decides.
 /// </summary>
-public sealed class TrainSpecBuilder(TrainSettings settings, TrainingSpec? saved)
+/// <param name="earlyStopping">Whether --early-stop asks for a validation split when none is given.</param>
+public sealed class TrainSpecBuilder(RunSettings settings, TrainingSpec? saved, string? resumePath = null, bool earlyStopping = false)
 {
     /// <summary>The dataset: as given, else the checkpoint's, else the option's default.</summary>
     public DatasetName Dataset { get; } = DatasetName.Parse(saved is not null && !settings.WasGiven("--dataset") ? saved.Dataset : settings.Dataset);
@@ -24,7 +26,7 @@ public sealed class TrainSpecBuilder(TrainSettings settings, TrainingSpec? saved
 
     /// <summary>The validation split: as given, else the checkpoint's, else 10% when early stopping needs one.</summary>
     public double? ValidSplit =>
-        settings.ValidSplit ?? (saved is not null ? saved.ValidSplit : settings.EarlyStop is not null ? DefaultEarlyStopSplit : null);
+        settings.ValidSplit ?? (saved is not null ? saved.ValidSplit : earlyStopping ? DefaultEarlyStopSplit : null);
 
     /// <summary>The seed: as given, else the checkpoint's, else the option's default.</summary>
     public int Seed => Pick("--seed", settings.Seed, s => s.Seed);
@@ -32,13 +34,15 @@ public sealed class TrainSpecBuilder(TrainSettings settings, TrainingSpec? saved
     /// <summary>What --early-stop holds out when no --valid-split is given.</summary>
     public const double DefaultEarlyStopSplit = 0.1;
 
-    /// <summary>Checks every rule that does not need the data (the input width follows the data), before any is read.</summary>
-    public void CheckBeforeData() => Build([1, 28, 28], checkInput: false);
+    /// <summary>MNIST's image, which a model left to the architecture is built for until the data says otherwise.</summary>
+    private static readonly FeatureShape AssumedInput = new(1, 28, 28);
 
-    /// <summary>The spec for data of <paramref name="inputShape"/> ([channels, height, width]).</summary>
-    public TrainingSpec Build(int[] inputShape) => Build(inputShape, checkInput: true);
-
-    private TrainingSpec Build(int[] inputShape, bool checkInput)
+    /// <summary>
+    /// The run's spec, validated by the engine, before any data is read: the input's shape is the checkpoint's, the
+    /// layers', or MNIST's until <see cref="ForData"/> reads it from the data, and a standardisation by the data's
+    /// statistics waits for them there.
+    /// </summary>
+    public TrainingSpec Build()
     {
         var activation = Given("--activation") || saved is null ? settings.Activation : saved.Model.Activation;
         var lossName = Given("--loss") || saved is null ? settings.Loss : saved.Loss;
@@ -46,8 +50,7 @@ public sealed class TrainSpecBuilder(TrainSettings settings, TrainingSpec? saved
         string loss;
         if (saved is null || Given("--arch") || Given("--layers"))
         {
-            var resolved = Architecture.Resolve(Dataset, settings.Layers, activation, Given("--activation"), lossName,
-                checkInput ? new FeatureShape(inputShape[0], inputShape[1], inputShape[2]) : null);
+            var resolved = Architecture.Resolve(Dataset, settings.Layers, activation, Given("--activation"), lossName, input: null);
             (model, loss) = (resolved.Model, resolved.Loss.Name);
         }
         else
@@ -64,22 +67,49 @@ public sealed class TrainSpecBuilder(TrainSettings settings, TrainingSpec? saved
             settings.Momentum ?? (optimizerKind == OptimizerKind.Sgd ? Architecture.Momentum : 0f), s => s.Optimizer.Momentum);
         var weightDecay = Pick("--weight-decay", settings.WeightDecay ?? OptimizerFactory.DefaultWeightDecay(optimizerKind),
             s => s.Optimizer.WeightDecay);
-        TrainSettings.Check(batchSize, learningRate, epochs);
         var schedule = new ScheduleSettings(
             Pick("--schedule", settings.Schedule ?? Architecture.Schedule, s => s.Schedule.Kind), learningRate,
             Pick("--step-size", settings.StepSize ?? Architecture.StepSize, s => s.Schedule.StepSize),
             Pick("--gamma", settings.Gamma ?? Architecture.Gamma, s => s.Schedule.Gamma),
-            Math.Max(epochs, 1));
-        // Built once here so that a bad schedule setting is refused before any data is read.
-        LearningRateSchedule.Create(schedule.Kind, schedule.LearningRate, schedule.StepSize, schedule.Gamma, schedule.Epochs);
-        var spec = new TrainingSpec(Dataset.Name, checkInput ? inputShape : saved?.InputShape.ToArray() ?? inputShape, model, loss,
-            new OptimizerSettings(optimizerKind, momentum, weightDecay), schedule, batchSize, Seed, ValidSplit);
+            // A run of 0 epochs only evaluates; its schedule is planned over one. Negative epochs are the spec's to refuse.
+            epochs == 0 ? 1 : epochs);
+        var normalization = settings.Normalize is { } text ? InputNormalization.Parse(text) : null;
+        if (saved is not null && normalization is { NeedsStatistics: true } && saved.Normalization.Kind == NormalizationKind.Standardize)
+        {
+            // "standardize" on a resumed run means the statistics the checkpoint measured.
+            normalization = saved.Normalization;
+        }
+        var inputShape = saved?.InputShape.ToArray()
+            ?? (model.InputShape.IsFlat ? [AssumedInput.Channels, AssumedInput.Height, AssumedInput.Width]
+                : [model.InputShape.Channels, model.InputShape.Height, model.InputShape.Width]);
+        var spec = new TrainingSpec(Dataset.Name, inputShape, model, loss,
+            new OptimizerSettings(optimizerKind, momentum, weightDecay), schedule, batchSize, Seed, ValidSplit,
+            Pick("--normalize", normalization ?? Architecture.DefaultNormalization(model), s => s.Normalization));
+        // A difference from the checkpoint names the option at fault, before the rules that it may break too.
         if (saved is not null)
         {
             CheckAgreesWithCheckpoint(spec, saved);
         }
-        return spec;
+        return spec.Validate();
     }
+
+    /// <summary>
+    /// <paramref name="spec"/> for the training split <paramref name="train"/>: a model left to the architecture is
+    /// built for the data's image size, and the engine fills in the input's shape and any statistics to measure.
+    /// </summary>
+    public TrainingSpec ForData(TrainingSpec spec, ImageDataset train)
+    {
+        var input = new FeatureShape(train.Features / (train.ImageRows * train.ImageCols), train.ImageRows, train.ImageCols);
+        if (ModelFromArchitecture && input != AssumedInput)
+        {
+            var activation = Given("--activation") ? settings.Activation : spec.Model.Activation;
+            spec = spec with { Model = Architecture.Resolve(Dataset, null, activation, Given("--activation"), spec.Loss, input).Model };
+        }
+        return spec.ForData(train);
+    }
+
+    /// <summary>Whether the model is the architecture's default, whose input follows the data, rather than --layers' or a checkpoint's.</summary>
+    private bool ModelFromArchitecture => settings.Layers is null && (saved is null || Given("--arch"));
 
     /// <summary>The number of epochs the run trains to: the option, else the checkpoint's plan, else the architecture's default.</summary>
     public int Epochs => settings.Epochs ?? (saved is not null ? saved.Schedule.Epochs : Architecture.Epochs);
@@ -95,7 +125,7 @@ public sealed class TrainSpecBuilder(TrainSettings settings, TrainingSpec? saved
         if (spec.Model != checkpoint.Model)
         {
             throw new InvalidInputException(
-                $"--resume {settings.Resume}: the checkpoint's model is {checkpoint.Model.LayersText}, but the options ask for {spec.Model.LayersText}");
+                $"--resume {resumePath}: the checkpoint's model is {checkpoint.Model.LayersText}, but the options ask for {spec.Model.LayersText}");
         }
         var asked = spec.ToJson();
         var had = checkpoint.ToJson();
@@ -108,7 +138,7 @@ public sealed class TrainSpecBuilder(TrainSettings settings, TrainingSpec? saved
         if (difference is not null)
         {
             throw new InvalidInputException(
-                $"--resume {settings.Resume}: the checkpoint's {difference.Value.Path} is {difference.Value.Had}, but the options ask for {difference.Value.Asked}");
+                $"--resume {resumePath}: the checkpoint's {difference.Value.Path} is {difference.Value.Had}, but the options ask for {difference.Value.Asked}");
         }
     }
 

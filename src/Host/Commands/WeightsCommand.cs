@@ -30,7 +30,7 @@ public static class WeightsCommand
             var picture = parsed.GetRequiredValue(output);
             var size = plot.ReadSize(parsed);
             OutputPath.Check(picture, "--out");
-            var (spec, _, tensors) = ModelWeights.ReadModel(path);
+            var (spec, tensors) = ModelWeights.ReadModel(path);
             var chart = WeightMaps.FirstLayer($"First-layer weights of {Path.GetFileName(Path.TrimEndingDirectorySeparator(path))} " +
                 $"({spec.Model.WidthsText}): blue negative, red positive", spec, tensors, path);
             AtomicFile.WriteAllBytes(picture, ChartRenderer.Png(chart, size));

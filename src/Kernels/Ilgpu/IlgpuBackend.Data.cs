@@ -7,8 +7,8 @@ namespace Descent.Kernels.Ilgpu;
 public sealed partial class IlgpuBackend
 {
     private Action<Index1D, ArrayView<float>, float, int, int, int>? launchFill;
-    private Action<Index1D, ArrayView<byte>, ArrayView<int>, ArrayView<int>, ArrayView<float>, ArrayView<int>, int, int, int, int,
-        float, float, int>? launchGatherBatch;
+    private Action<Index1D, ArrayView<byte>, ArrayView<int>, ArrayView<int>, ArrayView<float>, ArrayView<float>, ArrayView<int>, int,
+        int, int, int, int, int, int>? launchGatherBatch;
 
     protected override void FillCore(DeviceBuffer<float> buffer, float value, int offset, int count)
     {
@@ -19,14 +19,15 @@ public sealed partial class IlgpuBackend
     }
 
     protected override void GatherBatchCore(DeviceBuffer<byte> pixels, DeviceBuffer<int> labels, DeviceBuffer<int> order,
-        int start, int count, int features, float scale, float shift, DeviceBuffer<float> inputs, DeviceBuffer<int> batchLabels)
+        int start, int count, int features, DeviceBuffer<float> channelScaleShift, int channels, int planeSize,
+        DeviceBuffer<float> inputs, DeviceBuffer<int> batchLabels)
     {
         launchGatherBatch ??= accelerator.LoadAutoGroupedStreamKernel<Index1D, ArrayView<byte>, ArrayView<int>, ArrayView<int>,
-            ArrayView<float>, ArrayView<int>, int, int, int, int, float, float, int>(GatherBatchKernel);
+            ArrayView<float>, ArrayView<float>, ArrayView<int>, int, int, int, int, int, int, int>(GatherBatchKernel);
         var threads = Threads((long)count * features);
         Launches++;
-        launchGatherBatch(threads, View(pixels), View(labels), View(order), View(inputs), View(batchLabels), start, count,
-            features, pixels.Length / features, scale, shift, threads);
+        launchGatherBatch(threads, View(pixels), View(labels), View(order), View(channelScaleShift), View(inputs), View(batchLabels),
+            start, count, features, pixels.Length / features, channels, planeSize, threads);
     }
 
     /// <summary>buffer[offset .. offset + count) = value.</summary>
@@ -41,14 +42,15 @@ public sealed partial class IlgpuBackend
 
     /// <summary>
     /// Gathers a batch from a dataset of pixels (items,F) as bytes and labels (items):
-    /// for i in [0, count): item = order[start + i]; inputs (count,F)[i, f] = pixels[item, f] * scale + shift;
+    /// for i in [0, count): item = order[start + i]; inputs (count,F)[i, f] = pixels[item, f] * scale[c] + shift[c], with the
+    /// F features C planes of planeSize, c = f / planeSize, and scaleShift (2C) the C scales then the C shifts;
     /// batchLabels (count)[i] = labels[item]. An item outside [0, items) gives zeros and label -1,
     /// which the losses turn into a NaN row. Threads walk the input elements, (count,F) of them.
     /// </summary>
     [IlgpuKernel]
     internal static void GatherBatchKernel(Index1D index, ArrayView<byte> pixels, ArrayView<int> labels, ArrayView<int> order,
-        ArrayView<float> inputs, ArrayView<int> batchLabels, int start, int count, int features, int items, float scale,
-        float shift, int stride)
+        ArrayView<float> scaleShift, ArrayView<float> inputs, ArrayView<int> batchLabels, int start, int count, int features, int items,
+        int channels, int planeSize, int stride)
     {
         long elements = (long)count * features;
         for (long i = index; i < elements; i += stride)
@@ -61,7 +63,8 @@ public sealed partial class IlgpuBackend
             var inDataset = item >= 0 && item < items;
             // Never index with a bad item, not even in a branch the compiler might turn into a select.
             var safeItem = inDataset ? item : 0;
-            inputs[element] = inDataset ? pixels[safeItem * features + feature] * scale + shift : 0f;
+            var channel = feature / planeSize;
+            inputs[element] = inDataset ? pixels[safeItem * features + feature] * scaleShift[channel] + scaleShift[channels + channel] : 0f;
             if (feature == 0)
             {
                 batchLabels[row] = inDataset ? labels[safeItem] : -1;

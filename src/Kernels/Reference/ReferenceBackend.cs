@@ -112,12 +112,14 @@ public partial class ReferenceBackend : ComputeBackend
     // ---------------------------------------------------------------- data
 
     protected override void GatherBatchCore(DeviceBuffer<byte> pixels, DeviceBuffer<int> labels, DeviceBuffer<int> order, int start,
-        int count, int features, float scale, float shift, DeviceBuffer<float> inputs, DeviceBuffer<int> batchLabels)
+        int count, int features, DeviceBuffer<float> channelScaleShift, int channels, int planeSize, DeviceBuffer<float> inputs,
+        DeviceBuffer<int> batchLabels)
     {
         var inputValues = new double[count * features];
         var labelValues = new int[count];
+        var scaleShift = Widen(channelScaleShift, 2 * channels);
         ReferenceMath.GatherBatch(inputValues, labelValues, HostElements(pixels).ToArray(), HostElements(labels).ToArray(), HostElements(order).ToArray(),
-            start, count, features, scale, shift);
+            start, count, features, scaleShift[..channels], scaleShift[channels..]);
         Store(inputValues, inputs);
         labelValues.CopyTo(HostElements(batchLabels));
     }

@@ -361,20 +361,23 @@ public static partial class ReferenceMath
 
     /// <summary>
     /// Gathers inputs (count,F) and batchLabels (count) from a dataset of pixels (items,F) as bytes and
-    /// labels (items): item = order[start + i]; inputs[i, f] = pixels[item, f] * scale + shift;
+    /// labels (items), each item C = scales.Length planes of F / C features: item = order[start + i];
+    /// inputs[i, f] = pixels[item, f] * scales[c] + shifts[c] with c = f / (F / C);
     /// batchLabels[i] = labels[item]. An item outside the dataset gives zeros and label -1.
     /// </summary>
     public static void GatherBatch(double[] inputs, int[] batchLabels, byte[] pixels, int[] labels, int[] order,
-        int start, int count, int features, double scale, double shift)
+        int start, int count, int features, double[] scales, double[] shifts)
     {
         var items = pixels.Length / features;
+        var planeSize = features / scales.Length;
         for (var i = 0; i < count; i++)
         {
             var item = order[start + i];
             var inDataset = item >= 0 && item < items;
             for (var f = 0; f < features; f++)
             {
-                inputs[i * features + f] = inDataset ? pixels[item * features + f] * scale + shift : 0;
+                var channel = f / planeSize;
+                inputs[i * features + f] = inDataset ? pixels[item * features + f] * scales[channel] + shifts[channel] : 0;
             }
             batchLabels[i] = inDataset ? labels[item] : -1;
         }

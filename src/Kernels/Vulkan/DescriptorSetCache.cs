@@ -10,8 +10,8 @@ namespace Descent.Kernels.Vulkan;
 /// </summary>
 internal sealed unsafe class DescriptorSetCache(Vk vk, VulkanDevice device) : IDisposable
 {
-    /// <summary>The most buffers one shader binds (gather_batch's 5); <see cref="Shader"/> refuses a shader that binds more.</summary>
-    public const int MaxBindings = 5;
+    /// <summary>The most buffers one shader binds (gather_batch's 6); <see cref="Shader"/> refuses a shader that binds more.</summary>
+    public const int MaxBindings = 6;
 
     private const uint SetsPerPool = 512;
 

@@ -211,9 +211,19 @@ public sealed class ReferenceMathTests
         int[] order = [2, 0, 5, 1];
         var inputs = new double[6];
         var batchLabels = new int[3];
-        ReferenceMath.GatherBatch(inputs, batchLabels, pixels, labels, order, start: 1, count: 3, features: 2, scale: 0.01, shift: 1);
+        ReferenceMath.GatherBatch(inputs, batchLabels, pixels, labels, order, start: 1, count: 3, features: 2, scales: [0.01], shifts: [1]);
         Assert.Equal([1, 3.55, 0, 0, 1.51, 2.02], inputs, new PrecisionComparer(Precision));
         Assert.Equal([7, -1, 3], batchLabels);
+    }
+
+    [Fact]
+    public void Gather_normalises_each_channel_plane_with_its_own_scale_and_shift()
+    {
+        byte[] pixels = [10, 20, 30, 40];
+        var inputs = new double[4];
+        var batchLabels = new int[1];
+        ReferenceMath.GatherBatch(inputs, batchLabels, pixels, [5], [0], start: 0, count: 1, features: 4, scales: [1, 0.5], shifts: [0, -1]);
+        Assert.Equal([10, 20, 14, 19], inputs, new PrecisionComparer(Precision));
     }
 
     private static void AssertGemm(double[] a, double[] b, bool transposeA, bool transposeB, double[] expected)

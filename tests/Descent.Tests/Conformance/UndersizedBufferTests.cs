@@ -128,11 +128,18 @@ public sealed class UndersizedBufferTests : IDisposable
         using var inputs = backend.Allocate<float>(8);
         using var shortInputs = backend.Allocate<float>(7);
         using var batchLabels = backend.Allocate<int>(2);
+        using var scaleShift = backend.Allocate<float>(2);
+        using var twoChannelScaleShift = backend.Allocate<float>(4);
 
         Assert.Throws<InvalidInputException>(() =>
-            backend.GatherBatch(pixels, labels, order, 2, 2, 4, 1f, 0f, inputs, batchLabels));
+            backend.GatherBatch(pixels, labels, order, 2, 2, 4, scaleShift, 1, inputs, batchLabels));
         Assert.Throws<InvalidInputException>(() =>
-            backend.GatherBatch(pixels, labels, order, 0, 2, 4, 1f, 0f, shortInputs, batchLabels));
+            backend.GatherBatch(pixels, labels, order, 0, 2, 4, scaleShift, 1, shortInputs, batchLabels));
+        // Two channels need four values, and four features do not split into three equal planes.
+        Assert.Throws<InvalidInputException>(() =>
+            backend.GatherBatch(pixels, labels, order, 0, 2, 4, scaleShift, 2, inputs, batchLabels));
+        Assert.Throws<InvalidInputException>(() =>
+            backend.GatherBatch(pixels, labels, order, 0, 2, 4, twoChannelScaleShift, 3, inputs, batchLabels));
     }
 
     [Fact]

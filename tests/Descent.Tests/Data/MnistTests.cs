@@ -17,6 +17,19 @@ public sealed class MnistTests
     }
 
     [SkippableFact]
+    public async Task The_training_sets_mean_and_std_are_pytorchs_0_1307_and_0_3081_in_any_order()
+    {
+        var train = (await MnistFixture.DigitsAsync()).Train;
+
+        var measured = Descent.Engine.Training.InputNormalization.Measure(train, channels: 1);
+        var reversed = train.Subset(Enumerable.Range(0, train.Count).Reverse().ToArray(), label => label, train.Classes);
+
+        Assert.Equal(0.1307, Assert.Single(measured.Mean), 4);
+        Assert.Equal(0.3081, Assert.Single(measured.Std), 4);
+        Assert.Equal(measured, Descent.Engine.Training.InputNormalization.Measure(reversed, channels: 1));
+    }
+
+    [SkippableFact]
     public async Task The_first_training_labels_are_the_published_ones()
     {
         var digits = await MnistFixture.DigitsAsync();

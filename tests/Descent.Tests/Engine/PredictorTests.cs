@@ -47,10 +47,10 @@ public sealed class PredictorTests : IDisposable
             pixels[i] = random.NextDouble() < 0.8 ? (byte)0 : pixels[i];
         }
 
-        var (spec, scaling, tensors) = ModelWeights.ReadModel(path);
+        var (spec, tensors) = ModelWeights.ReadModel(path);
         using var backend = Backends.Create(backendName);
         // Fewer rows per call than images, so the batching across calls is exercised too.
-        using var predictor = new Predictor(backend, spec, scaling, tensors, path, maxRows: 4);
+        using var predictor = new Predictor(backend, spec, tensors, path, maxRows: 4);
         var probabilities = predictor.Probabilities(pixels, rows);
 
         var expected = IndependentForward(path, pixels, rows);
@@ -69,9 +69,9 @@ public sealed class PredictorTests : IDisposable
     {
         var path = folder.File("model.safetensors");
         Assert.Equal(0, CommandLine.Run("train", "--data-dir", folder.Path, "--layers", "784-8-10", "--epochs", "0", "--save", path).ExitCode);
-        var (spec, scaling, tensors) = ModelWeights.ReadModel(path);
+        var (spec, tensors) = ModelWeights.ReadModel(path);
         using var backend = Backends.Create("cpu");
-        using var predictor = new Predictor(backend, spec, scaling, tensors, path);
+        using var predictor = new Predictor(backend, spec, tensors, path);
 
         var error = Assert.Throws<InvalidInputException>(() => predictor.Probabilities(new byte[Features + 1], 1));
 
@@ -89,9 +89,14 @@ public sealed class PredictorTests : IDisposable
         var headerLength = (int)BitConverter.ToUInt64(bytes, 0);
         using var header = JsonDocument.Parse(Encoding.UTF8.GetString(bytes, 8, headerLength));
         var metadata = header.RootElement.GetProperty("__metadata__");
-        var scale = double.Parse(metadata.GetProperty("input_scale").GetString()!, CultureInfo.InvariantCulture);
-        var shift = double.Parse(metadata.GetProperty("input_shift").GetString()!, CultureInfo.InvariantCulture);
         using var spec = JsonDocument.Parse(metadata.GetProperty("descent_spec").GetString()!);
+        // One channel: unit is x = pixel / 255; standardize is (pixel / 255 - mean) / std.
+        var normalization = spec.RootElement.GetProperty("normalization");
+        var standardized = normalization.GetProperty("kind").GetString() == "standardize";
+        var mean = standardized ? normalization.GetProperty("mean")[0].GetDouble() : 0;
+        var std = standardized ? normalization.GetProperty("std")[0].GetDouble() : 1;
+        var scale = 1 / (255 * std);
+        var shift = -mean / std;
         // The activation is the spec's module between the linear ones (the layer after module 0).
         var activation = spec.RootElement.GetProperty("model").GetProperty("layers").EnumerateArray()
             .Select(layer => layer.GetProperty("type").GetString()).FirstOrDefault(type => type != "linear");

@@ -37,6 +37,56 @@ public sealed class TrainingSpecTests
         Assert.Equal(784, Spec.InputFeatures);
     }
 
+    [Fact]
+    public void A_per_channel_normalisation_and_an_empty_augment_list_round_trip_through_json()
+    {
+        var spec = Spec with { InputShape = [3, 28, 28], Normalization = InputNormalization.Standardize([0.4914, 0.4822, 0.4465], [0.247, 0.243, 0.261]) };
+        var json = JsonNode.Parse(spec.ToJson().ToJsonString())!;
+
+        var read = TrainingSpec.FromJson(json);
+
+        Assert.Equal(spec.Normalization, read.Normalization);
+        Assert.Empty(read.Augment);
+        Assert.Equal("standardize", json["normalization"]!["kind"]!.GetValue<string>());
+        Assert.Equal([0.4914, 0.4822, 0.4465], json["normalization"]!["mean"]!.AsArray().Select(value => value!.GetValue<double>()));
+        Assert.Empty(json["augment"]!.AsArray());
+        Assert.Equal("unit", Spec.ToJson()["normalization"]!["kind"]!.GetValue<string>());
+        Assert.Equal(InputNormalization.Unit, TrainingSpec.FromJson(JsonNode.Parse(Spec.ToJson().ToJsonString())!).Normalization);
+    }
+
+    [Fact]
+    public void Normalize_reads_unit_standardize_and_values_per_channel()
+    {
+        Assert.Equal(InputNormalization.Unit, InputNormalization.Parse("unit"));
+        Assert.True(InputNormalization.Parse("standardize").NeedsStatistics);
+        var given = InputNormalization.Parse("0.1307,0.3081;0.5,0.25");
+        Assert.Equal([0.1307, 0.5], given.Mean);
+        Assert.Equal([0.3081, 0.25], given.Std);
+        var scaleShift = given.ScaleAndShift();
+        Assert.Equal(1 / (255 * 0.3081), scaleShift[0], 6);
+        Assert.Equal(-0.5 / 0.25, scaleShift[3], 6);
+    }
+
+    [Fact]
+    public void An_older_files_scale_and_shift_read_as_the_normalisation_they_stand_for()
+    {
+        Assert.Equal(InputNormalization.Unit, InputNormalization.FromScaleAndShift(1f / 255f, 0f));
+        var standardized = InputNormalization.FromScaleAndShift(1f / (255f * 0.3081f), -0.1307f / 0.3081f);
+        Assert.Equal(0.1307, Assert.Single(standardized.Mean), 6);
+        Assert.Equal(0.3081, Assert.Single(standardized.Std), 6);
+    }
+
+    [Fact]
+    public void Validation_refuses_augmentation_and_a_normalisation_for_other_channels()
+    {
+        var augmented = Assert.Throws<InvalidInputException>(() => (Spec with { Augment = ["flip"] }).Validate());
+        Assert.Contains("no augmentation is implemented yet", augmented.Message);
+        var channels = Assert.Throws<InvalidInputException>(() =>
+            (Spec with { Normalization = InputNormalization.Standardize([0.1, 0.2], [0.3, 0.3]) }).Validate());
+        Assert.Contains("1 channel", channels.Message);
+        Assert.Same(Spec, Spec.Validate());
+    }
+
     [Theory]
     [InlineData("seed")]
     [InlineData("model")]

@@ -1,6 +1,7 @@
 using System.Text.Json;
 using Descent.Engine.Files;
 using Descent.Engine.Models;
+using Descent.Engine.Training;
 using Descent.Tests.Data;
 using Xunit;
 
@@ -40,9 +41,12 @@ public sealed class ConvolutionalTrainingTests : IDisposable
             file.Tensors.Select(tensor => tensor.Name));
         Assert.Equal([32, 1, 3, 3], file.Tensors[0].Shape);
         Assert.Equal([128, 9216], file.Tensors[4].Shape);
-        // The example's transforms.Normalize((0.1307,), (0.3081,)): x = (pixel / 255 - 0.1307) / 0.3081.
-        Assert.Equal(-0.1307 / 0.3081, double.Parse(file.Metadata["input_shift"], System.Globalization.CultureInfo.InvariantCulture), 5);
-        Assert.Equal(1 / (255 * 0.3081), double.Parse(file.Metadata["input_scale"], System.Globalization.CultureInfo.InvariantCulture), 7);
+        // As the example's transforms.Normalize, but with the training split's own mean and std, measured once and recorded.
+        var (spec, _) = ModelWeights.ReadModel(model);
+        Assert.Equal(NormalizationKind.Standardize, spec.Normalization.Kind);
+        Assert.InRange(Assert.Single(spec.Normalization.Mean), 0.01, 0.99);
+        Assert.InRange(Assert.Single(spec.Normalization.Std), 0.01, 0.99);
+        Assert.Contains($"inputs {spec.Normalization}", outcome.Output);
     }
 
     [Fact]

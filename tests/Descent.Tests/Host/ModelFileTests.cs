@@ -37,7 +37,8 @@ public sealed class ModelFileTests : IDisposable
         using var spec = JsonDocument.Parse(metadata.GetProperty("descent_spec").GetString()!);
         Assert.Equal([16, 10], spec.RootElement.GetProperty("model").GetProperty("layers").EnumerateArray()
             .Where(l => l.GetProperty("type").GetString() == "linear").Select(l => l.GetProperty("outputs").GetInt32()));
-        Assert.Equal(1f / 255f, float.Parse(metadata.GetProperty("input_scale").GetString()!, System.Globalization.CultureInfo.InvariantCulture));
+        Assert.Equal("unit", spec.RootElement.GetProperty("normalization").GetProperty("kind").GetString());
+        Assert.Empty(spec.RootElement.GetProperty("augment").EnumerateArray());
         Assert.False(string.IsNullOrEmpty(metadata.GetProperty("descent_version").GetString()));
         Assert.Empty(Directory.GetFiles(folder.Path, "*.tmp"));
     }

@@ -139,9 +139,10 @@ public sealed class IlgpuLaunchCountTests : IDisposable
         using var order = backend.Allocate<int>(items);
         using var inputs = backend.Allocate<float>(Rows * Inputs);
         using var batchLabels = backend.Allocate<int>(Rows);
+        using var scaleShift = backend.Allocate<float>(2);
 
         Assert.Equal(1, LaunchesOf(() =>
-            backend.GatherBatch(pixels, labels, order, 3, Rows, Inputs, 1f / 255, 0f, inputs, batchLabels)));
+            backend.GatherBatch(pixels, labels, order, 3, Rows, Inputs, scaleShift, 1, inputs, batchLabels)));
     }
 
     /// <summary>

@@ -34,6 +34,7 @@ public sealed class OnnxExportTests(ITestOutputHelper log) : IDisposable
         { "mnist", ["--layers", "784-32-10", "--activation", "sigmoid", "--epochs", "1"] },
         { "mnist", ["--layers", "784-32-16-10", "--activation", "tanh", "--epochs", "1"] },
         { "mnist", ["--layers", "784-32-10", "--activation", "leaky-relu", "--epochs", "1"] },
+        { "mnist", ["--layers", "784-32-10", "--normalize", "0.2,0.4", "--epochs", "1"] },
     };
 
     [SkippableTheory]
@@ -80,9 +81,12 @@ public sealed class OnnxExportTests(ITestOutputHelper log) : IDisposable
         Assert.Equal(["Mul", "Add", "Flatten", "Gemm", "Relu", "Gemm", "Softmax"], graph.Graph.Node.Select(node => node.OpType));
         Assert.Equal(["input_scale", "input_shift", "0.weight", "0.bias", "2.weight", "2.bias"], graph.Graph.Initializer.Select(tensor => tensor.Name));
         var metadata = graph.MetadataProps.ToDictionary(entry => entry.Key, entry => entry.Value);
-        var (spec, scaling, _) = ModelWeights.ReadModel(model);
+        var (spec, _) = ModelWeights.ReadModel(model);
         Assert.Equal(spec.ToJson().ToJsonString(), metadata[ModelWeights.SpecKey]);
-        Assert.Equal(scaling.Scale, float.Parse(metadata[ModelWeights.ScaleKey], System.Globalization.CultureInfo.InvariantCulture));
+        // The normalisation travels in the spec; the graph holds it as [1, C, 1, 1] constants.
+        Assert.Equal(Descent.Engine.Training.InputNormalization.Unit, spec.Normalization);
+        Assert.DoesNotContain(ModelWeights.ScaleKey, metadata.Keys);
+        Assert.Equal([1L, 1, 1, 1], graph.Graph.Initializer.Single(tensor => tensor.Name == "input_scale").Dims);
     }
 
     [Theory]
@@ -163,11 +167,11 @@ public sealed class OnnxExportTests(ITestOutputHelper log) : IDisposable
         var model = folder.File("cnn.safetensors");
         using (var built = spec.Model.Build(backend, spec.Seed))
         {
-            ModelWeights.Save(model, backend, built, spec, Descent.Engine.Training.InputScaling.UnitInterval, "test");
+            ModelWeights.Save(model, backend, built, spec, "test");
         }
         var onnx = folder.File("cnn.onnx");
-        var (savedSpec, scaling, tensors) = ModelWeights.ReadModel(model);
-        OnnxExport.Write(onnx, OnnxExport.Build(savedSpec, scaling, tensors, "test", model));
+        var (savedSpec, tensors) = ModelWeights.ReadModel(model);
+        OnnxExport.Write(onnx, OnnxExport.Build(savedSpec, tensors, "test", model));
         const int Rows = 2;
         var pixels = new byte[Rows * 784];
         new Random(6).NextBytes(pixels);
@@ -205,9 +209,9 @@ public sealed class OnnxExportTests(ITestOutputHelper log) : IDisposable
     private static (float[] Probabilities, int Outputs) DescentProbabilities(string model, ReadOnlySpan<byte> pixels, int rows,
         string backendName = Backends.CpuName)
     {
-        var (spec, scaling, tensors) = ModelWeights.ReadModel(model);
+        var (spec, tensors) = ModelWeights.ReadModel(model);
         using var backend = Backends.Create(backendName);
-        using var predictor = new Predictor(backend, spec, scaling, tensors, model);
+        using var predictor = new Predictor(backend, spec, tensors, model);
         return (predictor.Probabilities(pixels, rows), predictor.Outputs);
     }
 

@@ -75,7 +75,7 @@ public sealed class ShaderDeclarationTests
     [InlineData("conv2d_weight_sum", new[] { 1, 2 })]
     [InlineData("dropout", new[] { 1 })]
     [InlineData("fill", new[] { 0 })]
-    [InlineData("gather_batch", new[] { 3, 4 })]
+    [InlineData("gather_batch", new[] { 4, 5 })]
     [InlineData("gemm_naive", new[] { 2 })]
     [InlineData("gemm_register_blocks", new[] { 2 })]
     [InlineData("gemm_shared_register_blocks", new[] { 2 })]

@@ -26,6 +26,7 @@ public sealed class VulkanAllocationTests
         using var order = backend.Allocate<int>(Rows);
         using var x = backend.Allocate<float>(Rows * Inputs);
         using var batchLabels = backend.Allocate<int>(Rows);
+        using var scaleShift = backend.Allocate<float>(2);
         using var weight = backend.Allocate<float>(Outputs * Inputs);
         using var weightGradient = backend.Allocate<float>(Outputs * Inputs);
         using var firstMoment = backend.Allocate<float>(Outputs * Inputs);
@@ -45,7 +46,7 @@ public sealed class VulkanAllocationTests
 
         void Step()
         {
-            backend.GatherBatch(pixels, labels, order, 0, Rows, Inputs, 1f / 255, 0f, x, batchLabels);
+            backend.GatherBatch(pixels, labels, order, 0, Rows, Inputs, scaleShift, 1, x, batchLabels);
             foreach (var algorithm in algorithms)
             {
                 backend.Gemm(false, true, Rows, Outputs, Inputs, 1f, x, weight, 0f, y, algorithm);

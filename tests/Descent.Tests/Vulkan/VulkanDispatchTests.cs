@@ -120,8 +120,9 @@ public sealed class VulkanDispatchTests
         using var order = Uploaded(backend, new[] { 2, 0, 3, 1 });
         using var inputs = backend.Allocate<float>(Count * Features);
         using var batchLabels = backend.Allocate<int>(Count);
+        using var scaleShift = Uploaded(backend, new[] { 1f / 255, 0f });
         var beforeGather = backend.Dispatches;
-        backend.GatherBatch(pixels, labels, order, 0, Count, Features, 1f / 255, 0f, inputs, batchLabels);
+        backend.GatherBatch(pixels, labels, order, 0, Count, Features, scaleShift, 1, inputs, batchLabels);
         Assert.Equal(1, backend.Dispatches - beforeGather);
         Assert.Equal(new[] { 4, 3, 1, 1 }, Downloaded(backend, batchLabels));
         Assert.Empty(backend.ValidationMessages);
