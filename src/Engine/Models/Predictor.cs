@@ -34,6 +34,8 @@ public sealed class Predictor : IDisposable
         channelScaleShift = spec.Normalization.ScaleAndShift();
         channels = spec.Normalization.Channels;
         Spec = spec;
+        // A crafted spec may declare tensors no buffer holds: refused before building draws their initial values.
+        MemoryPlan.CheckTensors(backend, spec.Model);
         model = spec.Model.Build(backend, spec.Seed);
         try
         {

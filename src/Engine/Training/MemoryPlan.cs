@@ -88,7 +88,7 @@ public sealed class MemoryPlan
     /// Every declared tensor, and the parameter store that holds them all, within one buffer of the backend, in
     /// 64-bit arithmetic: checked before the model is built, since building draws every initial value on the host.
     /// </summary>
-    private static void CheckTensors(ComputeBackend backend, Models.ModelSpec model)
+    public static void CheckTensors(ComputeBackend backend, Models.ModelSpec model)
     {
         long storeLength = 0;
         foreach (var (name, tensor) in model.Graph.Tensors)
