@@ -121,10 +121,7 @@ public class OpBenchmarks
     public void TanhBackward() => Wait(() => backend.ActivationBackward(Activation.Tanh, activationGrad, activations, activationGrad, rows * hidden));
 
     [Benchmark]
-    public void SoftmaxForward() => Wait(() => backend.SoftmaxForward(logits, logitGrad, rows, classes));
-
-    [Benchmark]
-    public void SoftmaxBackward() => Wait(() => backend.SoftmaxBackward(logits, logitGrad, logitGrad, rows, classes));
+    public void Add() => Wait(() => backend.Add(activations, activationGrad, activationGrad, rows * hidden));
 
     [Benchmark]
     public void SoftmaxCrossEntropy() => Wait(() => backend.SoftmaxCrossEntropy(logits, labels, logitGrad, rowStats, metrics, 0, rows, classes));
@@ -171,8 +168,7 @@ public class OpBenchmarks
             nameof(BiasBackward) => (activations + hidden) * floatBytes,
             nameof(ReluForward) or nameof(SigmoidForward) or nameof(TanhForward) => 2 * activations * floatBytes,
             nameof(ReluBackward) or nameof(SigmoidBackward) or nameof(TanhBackward) => 3 * activations * floatBytes,
-            nameof(SoftmaxForward) => 2 * logits * floatBytes,
-            nameof(SoftmaxBackward) => 3 * logits * floatBytes,
+            nameof(Add) => 3 * activations * floatBytes,
             // logits and labels in; dLogits, the row statistics and the metric slot out
             nameof(SoftmaxCrossEntropy) => (2 * logits + 3 * rows + MetricSlot.Width) * floatBytes,
             nameof(MnistLoss) or nameof(BceLoss) or nameof(MseLoss) => (5 * rows + MetricSlot.Width) * floatBytes,

@@ -267,27 +267,6 @@ public abstract partial class ComputeBackend : IDisposable
         AddCore(a, b, y, count);
     }
 
-    // ---------------------------------------------------------------- softmax
-
-    /// <summary>Forward: y[B, C] = softmax of each row of x[B, C], computed after subtracting the row max.</summary>
-    [BackendOp]
-    public void SoftmaxForward(DeviceBuffer<float> x, DeviceBuffer<float> y, int rows, int cols)
-    {
-        CheckMatrix(x, rows, cols, nameof(x));
-        CheckMatrix(y, rows, cols, nameof(y));
-        SoftmaxForwardCore(x, y, rows, cols);
-    }
-
-    /// <summary>Backward: dX[b, c] = y[b, c] * (dY[b, c] - sum_j dY[b, j] * y[b, j]).</summary>
-    [BackendOp]
-    public void SoftmaxBackward(DeviceBuffer<float> dY, DeviceBuffer<float> y, DeviceBuffer<float> dX, int rows, int cols)
-    {
-        CheckMatrix(dY, rows, cols, nameof(dY));
-        CheckMatrix(y, rows, cols, nameof(y));
-        CheckMatrix(dX, rows, cols, nameof(dX));
-        SoftmaxBackwardCore(dY, y, dX, rows, cols);
-    }
-
     // ---------------------------------------------------------------- data
 
     /// <summary>
@@ -366,10 +345,6 @@ public abstract partial class ComputeBackend : IDisposable
         DeviceBuffer<float> dX, int count);
 
     protected abstract void AddCore(DeviceBuffer<float> a, DeviceBuffer<float> b, DeviceBuffer<float> y, int count);
-
-    protected abstract void SoftmaxForwardCore(DeviceBuffer<float> x, DeviceBuffer<float> y, int rows, int cols);
-
-    protected abstract void SoftmaxBackwardCore(DeviceBuffer<float> dY, DeviceBuffer<float> y, DeviceBuffer<float> dX, int rows, int cols);
 
     /// <summary><paramref name="planeSize"/> is features / channels: the features of one channel of one item.</summary>
     protected abstract void GatherBatchCore(DeviceBuffer<byte> pixels, DeviceBuffer<int> labels, DeviceBuffer<int> order, int start,

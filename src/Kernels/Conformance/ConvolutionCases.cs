@@ -19,6 +19,8 @@ internal static class ConvolutionCases
         new(Batch: 2, InChannels: 2, Height: 11, Width: 8, OutChannels: 3, KernelHeight: 5, KernelWidth: 5, Stride: 2, Padding: 0),
         new(Batch: 2, InChannels: 5, Height: 6, Width: 7, OutChannels: 3, KernelHeight: 3, KernelWidth: 5, Stride: 1, Padding: 1),
         new(Batch: 1, InChannels: 1, Height: 28, Width: 28, OutChannels: 4, KernelHeight: 3, KernelWidth: 3, Stride: 1, Padding: 0),
+        new(Batch: 2, InChannels: 3, Height: 7, Width: 6, OutChannels: 5, KernelHeight: 3, KernelWidth: 2, Stride: 2, Padding: 1),
+        new(Batch: 1, InChannels: 1, Height: 4, Width: 3, OutChannels: 2, KernelHeight: 1, KernelWidth: 1, Stride: 1, Padding: 2),
         Large,
     ];
 

@@ -16,7 +16,6 @@ internal static class DeterminismCases
         yield return Twice("determinism linear forward", nameof(ComputeBackend.LinearForward),
             backend => [("y", LinearCases.OnBackend(backend, 130, 300, 70, Activation.Relu))]);
         yield return Twice("determinism bias backward", nameof(ComputeBackend.BiasBackward), BiasBackward);
-        yield return Twice("determinism softmax", nameof(ComputeBackend.SoftmaxForward), Softmax);
         yield return Twice("determinism softmax cross-entropy", nameof(ComputeBackend.SoftmaxCrossEntropy), SoftmaxCrossEntropy);
         yield return Twice("determinism binary losses", nameof(ComputeBackend.BinaryLossForwardBackward), BinaryLosses);
         yield return Twice("determinism sgd", nameof(ComputeBackend.SgdUpdate), Sgd);
@@ -67,15 +66,6 @@ internal static class DeterminismCases
         var dBias = scope.Upload(SeededInputs.Uniform(random, Classes, -1, 1));
         backend.BiasBackward(scope.Upload(dY), dBias, Rows, Classes, 1f);
         yield return ("dBias", scope.Download(dBias));
-    }
-
-    private static IEnumerable<(string, float[])> Softmax(ComputeBackend backend)
-    {
-        var x = SeededInputs.Uniform(SeededInputs.NewGenerator(), Rows * Classes, -5, 5);
-        using var scope = new BufferScope(backend);
-        var y = scope.Allocate<float>(Rows * Classes);
-        backend.SoftmaxForward(scope.Upload(x), y, Rows, Classes);
-        yield return ("y", scope.Download(y));
     }
 
     private static IEnumerable<(string, float[])> SoftmaxCrossEntropy(ComputeBackend backend)

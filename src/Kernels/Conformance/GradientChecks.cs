@@ -40,7 +40,6 @@ internal static class GradientChecks
             var name = $"grad {CliNames.Of(activation)}";
             yield return new(name, nameof(ComputeBackend.ActivationBackward), backend => ActivationGradient(backend, name, activation));
         }
-        yield return new("grad softmax", nameof(ComputeBackend.SoftmaxBackward), backend => SoftmaxGradient(backend, "grad softmax"));
         yield return new("grad softmax cross-entropy", nameof(ComputeBackend.SoftmaxCrossEntropy),
             backend => SoftmaxCrossEntropyGradient(backend, "grad softmax cross-entropy"));
         foreach (var loss in Enum.GetValues<BinaryLoss>())
@@ -261,32 +260,6 @@ internal static class GradientChecks
         {
             var output = new double[ActivationCount];
             ReferenceMath.ActivationForward(activation, output, point, ActivationCount);
-            return Dot(wideG, output);
-        });
-        var comparison = new Comparison();
-        comparison.Close("dX", scope.Download(dX), expected, Tolerances.FiniteDifference(1));
-        return comparison.Result(name);
-    }
-
-    /// <summary>L = sum(G .* softmax(x)); the backend runs its forward, then its backward from its own y.</summary>
-    private static ConformanceResult SoftmaxGradient(ComputeBackend backend, string name)
-    {
-        const int count = SoftmaxRows * SoftmaxCols;
-        var random = SeededInputs.NewGenerator();
-        var x = SeededInputs.Uniform(random, count, -3, 3);
-        var g = SeededInputs.Uniform(random, count, -1, 1);
-        var wideG = Precision.Widen(g);
-
-        using var scope = new BufferScope(backend);
-        var y = scope.Allocate<float>(count);
-        var dX = scope.Allocate<float>(count);
-        backend.SoftmaxForward(scope.Upload(x), y, SoftmaxRows, SoftmaxCols);
-        backend.SoftmaxBackward(scope.Upload(g), y, dX, SoftmaxRows, SoftmaxCols);
-
-        var expected = FiniteDifferences.Gradient(Precision.Widen(x), point =>
-        {
-            var output = new double[count];
-            ReferenceMath.SoftmaxForward(output, point, SoftmaxRows, SoftmaxCols);
             return Dot(wideG, output);
         });
         var comparison = new Comparison();

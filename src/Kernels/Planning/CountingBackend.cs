@@ -149,14 +149,6 @@ public sealed class CountingBackend : ComputeBackend
     {
     }
 
-    protected override void SoftmaxForwardCore(DeviceBuffer<float> x, DeviceBuffer<float> y, int rows, int cols)
-    {
-    }
-
-    protected override void SoftmaxBackwardCore(DeviceBuffer<float> dY, DeviceBuffer<float> y, DeviceBuffer<float> dX, int rows, int cols)
-    {
-    }
-
     protected override void SoftmaxCrossEntropyCore(DeviceBuffer<float> logits, DeviceBuffer<int> labels, DeviceBuffer<float> dLogits,
         DeviceBuffer<float> rowStats, DeviceBuffer<float> metrics, int slot, int rows, int cols)
     {

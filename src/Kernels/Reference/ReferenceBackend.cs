@@ -93,22 +93,6 @@ public partial class ReferenceBackend : ComputeBackend
         Store(result, dX);
     }
 
-    // ---------------------------------------------------------------- softmax
-
-    protected override void SoftmaxForwardCore(DeviceBuffer<float> x, DeviceBuffer<float> y, int rows, int cols)
-    {
-        var result = new double[rows * cols];
-        ReferenceMath.SoftmaxForward(result, Widen(x, rows * cols), rows, cols);
-        Store(result, y);
-    }
-
-    protected override void SoftmaxBackwardCore(DeviceBuffer<float> dY, DeviceBuffer<float> y, DeviceBuffer<float> dX, int rows, int cols)
-    {
-        var result = new double[rows * cols];
-        ReferenceMath.SoftmaxBackward(result, Widen(dY, rows * cols), Widen(y, rows * cols), rows, cols);
-        Store(result, dX);
-    }
-
     // ---------------------------------------------------------------- data
 
     protected override void GatherBatchCore(DeviceBuffer<byte> pixels, DeviceBuffer<int> labels, DeviceBuffer<int> order, int start,

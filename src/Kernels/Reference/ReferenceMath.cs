@@ -164,24 +164,6 @@ public static partial class ReferenceMath
         }
     }
 
-    /// <summary>Backward: dX (B,C) = y * (dY - sum_j dY[j] * y[j]) per row, from dY (B,C) and the forward output y (B,C).</summary>
-    public static void SoftmaxBackward(double[] dX, double[] dY, double[] y, int rows, int cols)
-    {
-        for (var row = 0; row < rows; row++)
-        {
-            var start = row * cols;
-            var dot = 0.0;
-            for (var col = 0; col < cols; col++)
-            {
-                dot += dY[start + col] * y[start + col];
-            }
-            for (var col = 0; col < cols; col++)
-            {
-                dX[start + col] = y[start + col] * (dY[start + col] - dot);
-            }
-        }
-    }
-
     // ---------------------------------------------------------------- softmax cross-entropy
 
     /// <summary>

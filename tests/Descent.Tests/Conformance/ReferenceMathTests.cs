@@ -103,15 +103,6 @@ public sealed class ReferenceMathTests
     }
 
     [Fact]
-    public void Softmax_backward_matches_the_jacobian_by_hand()
-    {
-        // y = [0.25, 0.75], dY = [1, 0]: sum dY y = 0.25, dX = [0.25 * 0.75, 0.75 * -0.25].
-        var dX = new double[2];
-        ReferenceMath.SoftmaxBackward(dX, [1, 0], [0.25, 0.75], 1, 2);
-        Assert.Equal([0.1875, -0.1875], dX);
-    }
-
-    [Fact]
     public void Softmax_cross_entropy_of_uniform_logits_is_ln_c()
     {
         var rowLoss = new double[2];

@@ -82,7 +82,6 @@ public sealed class ShaderDeclarationTests
     [InlineData("maxpool_backward", new[] { 2 })]
     [InlineData("maxpool_forward", new[] { 1, 2 })]
     [InlineData("sgd", new[] { 0, 2 })]
-    [InlineData("softmax", new[] { 2 })]
     [InlineData("softmax_cross_entropy", new[] { 2, 3, 4 })]
     public void Each_shader_may_write_only_its_outputs(string name, int[] outputs)
     {

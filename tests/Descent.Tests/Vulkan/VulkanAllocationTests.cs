@@ -57,8 +57,7 @@ public sealed class VulkanAllocationTests
                 backend.ActivationForward(activation, y, y, Rows * Outputs);
                 backend.ActivationBackward(activation, dY, y, dY, Rows * Outputs);
             }
-            backend.SoftmaxForward(y, y, Rows, Outputs);
-            backend.SoftmaxBackward(dY, y, dY, Rows, Outputs);
+            backend.Add(y, dY, dY, Rows * Outputs);
             backend.SoftmaxCrossEntropy(y, batchLabels, dY, rowStats, metrics, 0, Rows, Outputs);
             foreach (var loss in losses)
             {

@@ -78,9 +78,9 @@ public sealed class VulkanBackendTests
         Assert.Empty(backend.ValidationMessages);
     }
 
-    /// <summary>NaN is kept where the shaders promise it, through their bit tests: ReLU passes it on, softmax spreads it over its row.</summary>
+    /// <summary>NaN is kept where the shaders promise it, through their bit tests: ReLU passes it on.</summary>
     [SkippableFact]
-    public void A_nan_survives_relu_and_fills_its_softmax_row()
+    public void A_nan_survives_relu()
     {
         using var backend = VulkanAvailability.CreateValidated();
         using var x = backend.Allocate<float>(4);
@@ -90,14 +90,9 @@ public sealed class VulkanBackendTests
         backend.ActivationForward(Activation.Relu, x, y, 4);
         var relu = new float[4];
         backend.Download<float>(y, relu);
-        backend.SoftmaxForward(x, y, 2, 2);
-        var softmax = new float[4];
-        backend.Download<float>(y, softmax);
 
         Assert.True(float.IsNaN(relu[0]));
         Assert.Equal([0f, 2f, -0f], relu[1..]);
-        Assert.True(float.IsNaN(softmax[0]) && float.IsNaN(softmax[1]), $"row 0 is {softmax[0]}, {softmax[1]}");
-        Assert.Equal(1f, softmax[2] + softmax[3], 1e-6f);
         Assert.Empty(backend.ValidationMessages);
     }
 
