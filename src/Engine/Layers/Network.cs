@@ -28,22 +28,21 @@ public sealed class Network : IDisposable
         this.backend = backend;
         Graph = graph;
         var random = new Random(seed);
-        // Every tensor's initial values, drawn in declaration order from the one seeded generator.
-        var initial = graph.Nodes.SelectMany(node => node.Tensors).Select(entry => (entry.Name, entry.Tensor, Values: entry.Tensor.Initial(random))).ToList();
-        var parameters = initial.Where(entry => entry.Tensor.Role == TensorRole.Parameter).Select(entry => (entry.Name, entry.Values)).ToList();
+        // Every tensor's initial values, node by node in declaration order, drawn from the one seeded generator.
+        var initial = graph.Nodes.Select(node => node.Tensors.Select(entry => (entry.Name, entry.Tensor, Values: entry.Tensor.Initial(random))).ToArray())
+            .ToArray();
         layers = new ILayer[graph.Nodes.Count];
         try
         {
+            var parameters = initial.SelectMany(tensors => tensors).Where(entry => entry.Tensor.Role == TensorRole.Parameter)
+                .Select(entry => (entry.Name, entry.Values)).ToList();
             Store = parameters.Count > 0 ? ParameterStore.Create(backend, parameters) : null;
-            foreach (var entry in initial.Where(entry => entry.Tensor.Role == TensorRole.State))
-            {
-                state.Add(new StateTensor(backend, entry.Name, entry.Tensor, entry.Values));
-            }
             foreach (var node in graph.Nodes)
             {
-                var prefix = $"{node.Module}.";
-                layers[node.Index] = node.Spec.Build(new LayerBuild(backend, node, Parameters, state.Where(s => s.Name.StartsWith(prefix, StringComparison.Ordinal)
-                    && !s.Name[prefix.Length..].Contains('.')).ToArray(), Mode, seed));
+                var nodeState = initial[node.Index].Where(entry => entry.Tensor.Role == TensorRole.State)
+                    .Select(entry => new StateTensor(backend, entry.Name, entry.Tensor, entry.Values)).ToArray();
+                state.AddRange(nodeState);
+                layers[node.Index] = node.Spec.Build(new LayerBuild(backend, node, Parameters, nodeState, Mode, seed));
             }
         }
         catch
