@@ -1,3 +1,4 @@
+using System.Globalization;
 using System.Text.Json.Nodes;
 using Descent.Engine.Models;
 using Descent.Engine.Onnx;
@@ -40,7 +41,22 @@ public sealed record ResidualLayerSpec(IReadOnlyList<LayerSpec> Body, IReadOnlyL
         return body == shortcut
             ? body
             : throw new InvalidInputException(
-                $"{Token} adds a {body} body to a {shortcut} shortcut: the two must have one shape (a projection such as conv{body.Channels}k1s2 matches them)");
+                $"{Token} adds a {body} body to a {shortcut} shortcut: the two must have one shape (a projection such as {Projection(input, body)} matches them)");
+    }
+
+    /// <summary>
+    /// The one-layer shortcut that takes <paramref name="input"/> to the body's <paramref name="output"/>: a linear
+    /// layer on rows, else a 1x1 convolution whose stride shrinks the image as the body did (none where it did not).
+    /// </summary>
+    private static string Projection(FeatureShape input, FeatureShape output)
+    {
+        if (output.IsFlat)
+        {
+            return output.Channels.ToString(CultureInfo.InvariantCulture);
+        }
+        // A 1x1 kernel at stride s gives ceil(n / s) of n positions: the smallest s that reaches the body's height.
+        var stride = Math.Max(1, (input.Height + output.Height - 1) / output.Height);
+        return stride == 1 ? $"conv{output.Channels}k1" : $"conv{output.Channels}k1s{stride}";
     }
 
     public override GraphValue Expand(GraphBuilder graph, GraphValue input, string module, FusedActivation? fused)
@@ -77,9 +93,15 @@ public sealed record ResidualLayerSpec(IReadOnlyList<LayerSpec> Body, IReadOnlyL
         }
         var inside = token[4..^1];
         var split = TopLevelPlus(inside);
-        return split < 0
-            ? new ResidualLayerSpec(parseLayers(inside), [])
-            : new ResidualLayerSpec(parseLayers(inside[..split]), parseLayers(inside[(split + 1)..]));
+        var body = split < 0 ? inside : inside[..split];
+        var shortcut = split < 0 ? null : inside[(split + 1)..];
+        // Said here, not as "'' is not a layer": an empty shortcut would otherwise read as the identity's empty list.
+        if (body.Length == 0 || shortcut?.Length == 0)
+        {
+            throw new InvalidInputException(
+                $"{token} has no layers in its {(body.Length == 0 ? "body" : "shortcut after '+'")}: write res(LAYERS) or res(LAYERS+LAYERS)");
+        }
+        return new ResidualLayerSpec(parseLayers(body), shortcut is null ? [] : parseLayers(shortcut));
     }
 
     /// <summary>Where the '+' between body and shortcut stands, outside any nested block; -1 when there is none.</summary>

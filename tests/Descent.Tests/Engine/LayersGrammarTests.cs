@@ -1,11 +1,16 @@
 using System.Text.Json.Nodes;
+using Descent.Engine.Layers;
 using Descent.Engine.Models;
 using Descent.Kernels;
+using Descent.Tests.Host;
 using Xunit;
 
 namespace Descent.Tests.Engine;
 
-/// <summary>--layers' grammar: widths as before, conv nets token by token, and what it refuses; model specs through JSON.</summary>
+/// <summary>
+/// --layers' grammar: widths as before, conv nets token by token, residual blocks (identity and projection,
+/// nested, on rows and on images), and what it refuses; model specs through JSON.
+/// </summary>
 public sealed class LayersGrammarTests
 {
     [Theory]
@@ -71,4 +76,58 @@ public sealed class LayersGrammarTests
         Assert.Equal(10, read.Outputs);
         Assert.False(read.IsMlp);
     }
+
+    /// <summary>The blocks of the README's residual net, on rows, nested, and around an activation whose name holds '-'.</summary>
+    [Theory]
+    [InlineData("1x28x28-conv8k3s2p1-relu-res(conv8k3p1-relu-conv8k3p1)-relu-res(conv16k3s2p1-relu-conv16k3p1+conv16k1s2)-relu-flatten-10")]
+    [InlineData("8-res(8-tanh-8+8)-res(6-relu-8+8)-3")]
+    [InlineData("16-res(16-tanh-res(16-tanh-16)-16)-4")]
+    [InlineData("1x6x6-conv2k3p1-leaky-relu-res(conv2k3p1-leaky-relu-conv2k3p1)-leaky-relu-flatten-3")]
+    public void Residual_blocks_parse_print_back_and_round_trip_through_json(string text)
+    {
+        var spec = ModelSpec.Parse(text, Activation.Relu, activationGiven: false);
+
+        Assert.Equal(text, spec.LayersText);
+        Assert.Equal(spec, ModelSpec.Parse(spec.LayersText, Activation.Relu, activationGiven: false));
+        Assert.Equal(spec, ModelSpec.FromJson(JsonNode.Parse(spec.ToJson().ToJsonString())!));
+        Assert.Contains(spec.Layers, layer => layer is ResidualLayerSpec);
+    }
+
+    [Fact]
+    public void A_residual_spec_is_json_of_its_body_and_shortcut_and_names_tensors_as_pytorchs_module_tree()
+    {
+        var spec = ModelSpec.Parse("1x4x4-conv2k3p1-res(conv2k3p1-relu-conv2k3p1)-res(conv3k3s2p1+conv3k1s2)-flatten-5",
+            Activation.Relu, activationGiven: false);
+
+        var json = spec.ToJson();
+
+        Assert.Equal("""{"type":"residual","body":[{"type":"conv2d","out_channels":2,"kernel":3,"stride":1,"padding":1},{"type":"relu"},""" +
+            """{"type":"conv2d","out_channels":2,"kernel":3,"stride":1,"padding":1}],"shortcut":[]}""",
+            json["layers"]![1]!.ToJsonString());
+        Assert.Equal("""[{"type":"conv2d","out_channels":3,"kernel":1,"stride":2,"padding":0}]""",
+            json["layers"]![2]!["shortcut"]!.ToJsonString());
+        Assert.Equal(["0.weight", "0.bias", "1.body.0.weight", "1.body.0.bias", "1.body.2.weight", "1.body.2.bias",
+            "2.body.0.weight", "2.body.0.bias", "2.shortcut.0.weight", "2.shortcut.0.bias", "4.weight", "4.bias"],
+            spec.Graph.Tensors.Select(tensor => tensor.Name));
+        Assert.Equal(new FeatureShape(3, 2, 2), spec.Shapes[3]);
+        // A block written by hand without "shortcut" is the identity.
+        var identity = JsonNode.Parse("""{"inputs":3,"layers":[{"type":"residual","body":[{"type":"linear","outputs":3,"init":"pytorch-default"}]},""" +
+            """{"type":"linear","outputs":2,"init":"pytorch-default"}]}""")!;
+        Assert.Equal(ModelSpec.Parse("3-res(3)-2", Activation.Relu, activationGiven: false), ModelSpec.FromJson(identity));
+    }
+
+    [Theory]
+    [InlineData("1x8x8-conv4k3p1-res(conv4k3p1-flatten-10", "opens a parenthesis it never closes")]
+    [InlineData("1x8x8-conv4k3p1-res(conv4k3p1))-flatten-10", "closes a parenthesis it never opened")]
+    [InlineData("1x8x8-conv4k3p1-res()-flatten-10", "res() has no layers in its body")]
+    [InlineData("1x8x8-conv4k3p1-res(+conv4k1)-flatten-10", "res(+conv4k1) has no layers in its body")]
+    [InlineData("1x8x8-conv4k3p1-res(conv4k3p1+)-flatten-10", "res(conv4k3p1+) has no layers in its shortcut")]
+    [InlineData("1x8x8-conv4k3p1-res(conv8k3p1)-flatten-10", "adds a 8x8x8 body to a 4x8x8 shortcut: the two must have one shape (a projection such as conv8k1 matches")]
+    [InlineData("1x7x7-conv4k3p1-res(conv8k3s2p1)-flatten-10", "adds a 8x4x4 body to a 4x7x7 shortcut: the two must have one shape (a projection such as conv8k1s2 matches")]
+    [InlineData("1x8x8-conv4k3p1-res(conv8k3s2p1+conv8k1)-flatten-10", "adds a 8x4x4 body to a 8x8x8 shortcut")]
+    [InlineData("784-res(30-relu-30)-10", "adds a 30 body to a 784 shortcut: the two must have one shape (a projection such as 30 matches")]
+    [InlineData("1x8x8-conv4k3p1-res(conv4k3p1-pool2)-flatten-10", "'pool2' in --layers")]
+    public void A_bad_residual_block_exits_2_with_one_line_saying_why(string layers, string reason) =>
+        // Refused while parsing, before the data folder is looked at: the folder named here does not exist.
+        CommandLine.AssertOneLineError(CommandLine.Run("train", "--layers", layers, "--data-dir", "/nonexistent-descent-data", "--epochs", "1"), 2, reason);
 }

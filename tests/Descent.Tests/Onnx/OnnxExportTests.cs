@@ -157,6 +157,55 @@ public sealed class OnnxExportTests(ITestOutputHelper log) : IDisposable
             $"Descent gives {pair.First}, ONNX Runtime {pair.Second}"));
     }
 
+    /// <summary>
+    /// A residual net, an identity block and a strided projection block, trained a little on each backend: the
+    /// graph joins each block's branches with an Add under the block's module name, keeps PyTorch's module-tree
+    /// names, and ONNX Runtime gives the class Descent's <see cref="Predictor"/> on that backend gives for every
+    /// test image, and its probabilities within 1e-5.
+    /// </summary>
+    [SkippableTheory]
+    [InlineData(Backends.ReferenceName)]
+    [InlineData(Backends.CpuName)]
+    [InlineData(Backends.IlgpuCpuName)]
+    [InlineData(Backends.VulkanName)]
+    public void A_residual_net_exports_an_add_per_block_and_onnx_runtime_agrees_with_descent(string backend)
+    {
+        if (backend == Backends.VulkanName)
+        {
+            Vulkan.VulkanAvailability.CreateValidated().Dispose();
+        }
+        const int TestImages = 40;
+        DigitFolder.Write(folder, train: 200, test: TestImages);
+        var (model, onnx) = TrainAndExport(["--data-dir", folder.Path, "--batch-size", "20", "--epochs", "3",
+            "--layers", "1x28x28-conv4k3s2p1-relu-res(conv4k3p1-relu-conv4k3p1)-relu-res(conv8k3s2p1-relu-conv8k3p1+conv8k1s2)-relu-flatten-10"],
+            backend);
+        // The digit folder's test images, after the IDX header (magic, count, rows, columns), and three of random pixels.
+        var random = new byte[3 * 784];
+        new Random(7).NextBytes(random);
+        byte[] pixels = [.. File.ReadAllBytes(folder.File("t10k-images-idx3-ubyte")).AsSpan(16), .. random];
+        const int Rows = TestImages + 3;
+
+        var graph = ModelProto.Parser.ParseFrom(File.ReadAllBytes(onnx));
+        using var runtime = new OnnxRuntimeModel(onnx);
+        var (probabilities, shape) = runtime.Run(pixels, Rows, [1, 28, 28]);
+        var (descent, outputs) = DescentProbabilities(model, pixels, Rows, backend);
+
+        Assert.Equal(["Mul", "Add", "Conv", "Relu", "Conv", "Relu", "Conv", "Add", "Relu", "Conv", "Relu", "Conv", "Conv", "Add", "Relu",
+            "Flatten", "Gemm", "Softmax"], graph.Graph.Node.Select(node => node.OpType));
+        Assert.Equal(["2", "4"], graph.Graph.Node.Where(node => node.OpType == "Add").Skip(1).Select(node => node.Name));
+        Assert.Equal(["input_scale", "input_shift", "0.weight", "0.bias", "2.body.0.weight", "2.body.0.bias", "2.body.2.weight", "2.body.2.bias",
+            "4.body.0.weight", "4.body.0.bias", "4.body.2.weight", "4.body.2.bias", "4.shortcut.0.weight", "4.shortcut.0.bias", "7.weight", "7.bias"],
+            graph.Graph.Initializer.Select(tensor => tensor.Name));
+        Assert.Equal([Rows, 10L], shape);
+        Assert.Equal(Enumerable.Range(0, Rows).Select(image => PredictedClass(descent, image, outputs)),
+            Enumerable.Range(0, Rows).Select(image => PredictedClass(probabilities, image, outputs)));
+        Assert.All(descent.Zip(probabilities), pair => Assert.True(Math.Abs(pair.First - pair.Second) <= Tolerance,
+            $"Descent gives {pair.First}, ONNX Runtime {pair.Second}"));
+        // Agreement means something only if the model learnt: chance is 4 of 40.
+        var correct = Enumerable.Range(0, TestImages).Count(image => PredictedClass(probabilities, image, outputs) == image % 10);
+        Assert.True(correct >= 16, $"the exported model classifies only {correct} of {TestImages} test images correctly");
+    }
+
     /// <summary>The MNIST example's net keeps the example's names in the graph, and ONNX Runtime agrees with Descent on it.</summary>
     [Fact]
     public void The_mnist_example_net_exports_under_conv1_conv2_fc1_fc2()
