@@ -125,8 +125,8 @@ public sealed record ModelSpec
     /// <summary>What --help and errors say of the --layers grammar, from every kind's own description.</summary>
     public static string LayersGrammar { get; } =
         "INPUT-LAYER-...-LAYER joined by '-': INPUT is a width (784) or CxHxW (1x28x28); a LAYER is " +
-        string.Join("; ", LayerKinds.Grammar) + ". Without activation tokens --activation follows every convolution and hidden linear " +
-        "layer; with them the list is taken as written (and --activation is not given).";
+        string.Join("; ", LayerKinds.Grammar) + ". Without activation tokens --activation follows every convolution and hidden linear layer of the top level " +
+        "(a block is taken as written); with them the list is taken as written (and --activation is not given).";
 
     /// <summary>
     /// A model from --layers (<see cref="LayersGrammar"/>): 784-128-10 is the MLP with <paramref name="activation"/>
