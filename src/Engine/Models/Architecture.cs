@@ -47,7 +47,13 @@ public sealed record Architecture(string Name, int BatchSize, float LearningRate
         ?? throw new InvalidInputException($"unknown architecture '{name}'; choose {string.Join(", ", All.Select(a => a.Name))}");
 
     /// <summary>Whether --layers may replace the family's model: the MLP's and the CNN's (whose recipe then trains the layers given).</summary>
-    public bool TakesLayers => this == Mlp || this == Cnn;
+    public bool TakesLayers => IsFamily(Mlp) || IsFamily(Cnn);
+
+    /// <summary>
+    /// Whether this is <paramref name="family"/>, by name: a family with other training defaults (`descent bench`'s
+    /// recipes) builds the same models.
+    /// </summary>
+    public bool IsFamily(Architecture family) => Name == family.Name;
 
     /// <summary>The loss name that picks the loss from the output width.</summary>
     public const string AutoLossName = "auto";
@@ -75,7 +81,7 @@ public sealed record Architecture(string Name, int BatchSize, float LearningRate
             : LossFunction.Parse(lossName);
         var outputs = explicitModel?.Outputs ?? (loss.SingleOutput ? 1 : dataset.Classes);
         var features = (int)image.Features;
-        if (this == Cnn && explicitModel is null && activationGiven)
+        if (IsFamily(Cnn) && explicitModel is null && activationGiven)
         {
             throw new InvalidInputException("--arch cnn is PyTorch's example net with its ReLUs: --activation applies with --layers only");
         }

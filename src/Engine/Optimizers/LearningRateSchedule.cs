@@ -10,17 +10,13 @@ public enum ScheduleKind
     Cosine,
 }
 
-/// <summary>The learning rate for each epoch (counted from 0): constant, step decay or cosine.</summary>
+/// <summary>
+/// The learning rate for each epoch (counted from 0): constant, step decay or cosine. <see cref="Check"/> holds the
+/// rules of the settings, so a spec can be validated before its run is built; <see cref="Create"/> builds the schedule once.
+/// </summary>
 public abstract class LearningRateSchedule
 {
-    protected LearningRateSchedule(float baseRate)
-    {
-        if (!(baseRate > 0f) || !float.IsFinite(baseRate))
-        {
-            throw new InvalidInputException($"the learning rate must be positive, got {baseRate}");
-        }
-        BaseRate = baseRate;
-    }
+    private LearningRateSchedule(float baseRate) => BaseRate = baseRate;
 
     public float BaseRate { get; }
 
@@ -28,24 +24,57 @@ public abstract class LearningRateSchedule
 
     public abstract float RateForEpoch(int epoch);
 
-    /// <param name="stepSize">Epochs between decays, for <see cref="ScheduleKind.Step"/>.</param>
-    /// <param name="gamma">Decay factor, for <see cref="ScheduleKind.Step"/>.</param>
-    /// <param name="epochs">Length of the run, for <see cref="ScheduleKind.Cosine"/> (at least 1).</param>
-    public static LearningRateSchedule Create(ScheduleKind kind, float rate, int stepSize, float gamma, int epochs) => kind switch
+    /// <summary>Refuses settings no schedule of <paramref name="kind"/> can run with; the parameters are <see cref="Create"/>'s.</summary>
+    public static void Check(ScheduleKind kind, float rate, int stepSize, float gamma, int epochs)
     {
-        ScheduleKind.Constant => Constant(rate),
-        ScheduleKind.Step => Step(rate, stepSize, gamma),
-        ScheduleKind.Cosine => Cosine(rate, Math.Max(epochs, 1)),
-        _ => throw new InvalidInputException($"unknown schedule {kind}"),
-    };
+        if (!(rate > 0f) || !float.IsFinite(rate))
+        {
+            throw new InvalidInputException($"the learning rate must be positive, got {rate}");
+        }
+        switch (kind)
+        {
+            case ScheduleKind.Constant:
+                break;
+            case ScheduleKind.Step:
+                if (stepSize <= 0)
+                {
+                    throw new InvalidInputException($"the step size must be positive, got {stepSize}");
+                }
+                if (!(gamma > 0f) || gamma > 1f)
+                {
+                    throw new InvalidInputException($"gamma must be in (0, 1], got {gamma}");
+                }
+                break;
+            case ScheduleKind.Cosine:
+                if (CosineEpochs(epochs) <= 0)
+                {
+                    throw new InvalidInputException($"a cosine schedule needs a positive number of epochs, got {epochs}");
+                }
+                break;
+            default:
+                throw new InvalidInputException($"unknown schedule {kind}");
+        }
+    }
 
-    public static LearningRateSchedule Constant(float rate) => new ConstantSchedule(rate);
+    /// <param name="stepSize">Epochs between decays, for <see cref="ScheduleKind.Step"/>: rate * gamma^(epoch / stepSize), as PyTorch's StepLR.</param>
+    /// <param name="gamma">Decay factor, for <see cref="ScheduleKind.Step"/>.</param>
+    /// <param name="epochs">
+    /// Length of the run, for <see cref="ScheduleKind.Cosine"/>: half a cosine from rate down to 0 over it (at least 1), as
+    /// PyTorch's CosineAnnealingLR.
+    /// </param>
+    public static LearningRateSchedule Create(ScheduleKind kind, float rate, int stepSize, float gamma, int epochs)
+    {
+        Check(kind, rate, stepSize, gamma, epochs);
+        return kind switch
+        {
+            ScheduleKind.Step => new StepSchedule(rate, stepSize, gamma),
+            ScheduleKind.Cosine => new CosineSchedule(rate, CosineEpochs(epochs)),
+            _ => new ConstantSchedule(rate),
+        };
+    }
 
-    /// <summary>rate * gamma^(epoch / stepSize), as PyTorch's StepLR.</summary>
-    public static LearningRateSchedule Step(float rate, int stepSize, float gamma) => new StepSchedule(rate, stepSize, gamma);
-
-    /// <summary>Half a cosine from rate down to 0 over <paramref name="epochs"/>, as PyTorch's CosineAnnealingLR.</summary>
-    public static LearningRateSchedule Cosine(float rate, int epochs) => new CosineSchedule(rate, epochs);
+    /// <summary>A run of 0 epochs (one that only evaluates) plans its cosine over one.</summary>
+    private static int CosineEpochs(int epochs) => Math.Max(epochs, 1);
 
     private sealed class ConstantSchedule(float rate) : LearningRateSchedule(rate)
     {
@@ -54,43 +83,15 @@ public abstract class LearningRateSchedule
         public override float RateForEpoch(int epoch) => BaseRate;
     }
 
-    private sealed class StepSchedule : LearningRateSchedule
+    private sealed class StepSchedule(float rate, int stepSize, float gamma) : LearningRateSchedule(rate)
     {
-        private readonly int stepSize;
-        private readonly float gamma;
-
-        public StepSchedule(float rate, int stepSize, float gamma) : base(rate)
-        {
-            if (stepSize <= 0)
-            {
-                throw new InvalidInputException($"the step size must be positive, got {stepSize}");
-            }
-            if (!(gamma > 0f) || gamma > 1f)
-            {
-                throw new InvalidInputException($"gamma must be in (0, 1], got {gamma}");
-            }
-            this.stepSize = stepSize;
-            this.gamma = gamma;
-        }
-
         public override string Name => "step";
 
         public override float RateForEpoch(int epoch) => (float)(BaseRate * Math.Pow(gamma, epoch / stepSize));
     }
 
-    private sealed class CosineSchedule : LearningRateSchedule
+    private sealed class CosineSchedule(float rate, int epochs) : LearningRateSchedule(rate)
     {
-        private readonly int epochs;
-
-        public CosineSchedule(float rate, int epochs) : base(rate)
-        {
-            if (epochs <= 0)
-            {
-                throw new InvalidInputException($"a cosine schedule needs a positive number of epochs, got {epochs}");
-            }
-            this.epochs = epochs;
-        }
-
         public override string Name => "cosine";
 
         public override float RateForEpoch(int epoch) => (float)(BaseRate * 0.5 * (1 + Math.Cos(Math.PI * epoch / epochs)));

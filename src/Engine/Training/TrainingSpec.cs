@@ -83,8 +83,8 @@ public sealed record TrainingSpec(
             throw new InvalidInputException($"augment [{string.Join(", ", Augment)}]: no augmentation is implemented yet");
         }
         Normalization.Validate(InputShape.Count > 0 ? InputShape[0] : null);
-        // The schedule's own checks (step size, gamma, a cosine's epochs), on a schedule built only to check them.
-        LearningRateSchedule.Create(Schedule.Kind, Schedule.LearningRate, Schedule.StepSize, Schedule.Gamma, Schedule.Epochs);
+        // The schedule's own rules (step size, gamma, a cosine's epochs); the run builds the schedule itself, once.
+        LearningRateSchedule.Check(Schedule.Kind, Schedule.LearningRate, Schedule.StepSize, Schedule.Gamma, Schedule.Epochs);
         var loss = Losses.LossFunction.Parse(Loss);
         if (Data.DatasetName.All.FirstOrDefault(dataset => dataset.Name == Dataset) is { } dataset)
         {

@@ -6,6 +6,8 @@ using System.Text.Json.Serialization;
 using Descent.Engine.Benchmarking;
 using Descent.Engine.Data;
 using Descent.Engine.Files;
+using Descent.Engine.Optimizers;
+using Descent.Engine.Training;
 using Descent.Kernels;
 using Descent.Kernels.Cpu;
 using Spectre.Console;
@@ -13,70 +15,68 @@ using Spectre.Console;
 namespace Descent.Host.Commands;
 
 /// <summary>
-/// `descent bench`: times whole MNIST training epochs (784-128-10, batch 128, plain SGD lr 0.1 by
-/// default; with --arch cnn PyTorch's example CNN, batch 64, plain SGD lr 0.05, dropout on: the libtorch
-/// peer's configurations) on each fast backend present, or on the one named, prints seconds per epoch and
-/// images per second, and optionally writes them as JSON.
-/// ILGPU's CPU accelerator (about 30 s an epoch) and the reference run only when named.
+/// `descent bench`: times whole training epochs on each fast backend present, or on the one named, prints seconds per
+/// epoch and images per second, and optionally writes them as JSON. The run is `descent train`'s: the same options
+/// (<see cref="RunOptions"/>), the same builder and checks, only other defaults: the libtorch peer's configurations
+/// (<see cref="BenchmarkRecipe"/>), the MLP 784-128-10 at batch 128 with plain SGD lr 0.1 and PyTorch's example CNN at
+/// batch 64 with plain SGD lr 0.05, dropout on. ILGPU's CPU accelerator (about 30 s an epoch) and the reference run
+/// only when named.
 /// </summary>
 public static class BenchCommand
 {
     public static Command Create(IAnsiConsole console, TextWriter error)
     {
+        var run = new RunOptions(RunPurpose.Benchmark, BenchmarkRecipe.All.Select(recipe => recipe.Architecture).ToArray());
         var targets = new BenchTargets();
         var output = new Option<string?>("--out") { Description = "Write the results as JSON to this file" };
-        var arch = new Option<string>("--arch")
+        var epochs = new Option<int?>("--epochs")
         {
-            Description = "Model and settings: " + string.Join("; ", BenchmarkConfig.ByArch.Select(entry =>
-                string.Create(CultureInfo.InvariantCulture,
-                    $"{entry.Key}: {entry.Value.Layers}, batch {entry.Value.BatchSize}, sgd lr {entry.Value.LearningRate}, {entry.Value.TimedEpochs} timed"))),
-            DefaultValueFactory = _ => Engine.Models.Architecture.Mlp.Name,
+            Description = "Epochs timed per backend, after one untimed warm-up epoch [default per arch: " +
+                string.Join("; ", BenchmarkRecipe.All.Select(recipe => $"{recipe.TimedEpochs} for {recipe.Architecture.Name}")) + "]",
         };
-        arch.AcceptOnlyFromAmong([.. BenchmarkConfig.ByArch.Keys]);
-        var layers = new Option<string?>("--layers") { Description = "Layers in train's --layers grammar [default per arch]" };
-        var batchSize = new Option<int?>("--batch-size") { Description = "Images per step [default per arch]" };
-        var epochs = new Option<int?>("--epochs") { Description = "Epochs timed per backend, after one untimed warm-up epoch [default per arch]" };
-        var dataDir = DataDirOption.Create([DatasetName.Mnist]);
-        var command = new Command("bench", "Time MNIST training epochs (plain SGD) of the MLP or, with --arch cnn, the CNN on each backend present")
-        {
-            output, arch, layers, batchSize, epochs, dataDir,
-        };
+        var dataDir = DataDirOption.Create(DatasetName.All);
+        var command = new Command("bench",
+            "Time training epochs on each backend present: the run of `descent train`'s options, with the libtorch peer's settings as defaults");
+        run.AddTo(command);
+        command.Options.Add(epochs);
         targets.AddTo(command);
+        command.Options.Add(dataDir);
+        command.Options.Add(output);
         command.Subcommands.Add(BenchGemmCommand.Create(console));
         command.SetAction(async (parsed, cancellation) =>
         {
-            // Before any data is read or epoch timed: results that cannot be written are not worth the wait.
+            // Before any data is read or epoch timed: results that cannot be written are not worth the wait, and a
+            // spec that breaks a rule (a typo in the layers, say) costs no download.
             OutputPath.Check(parsed.GetValue(output), "--out");
-            var defaults = BenchmarkConfig.ByArch[parsed.GetRequiredValue(arch)];
-            var config = defaults with
+            var settings = run.Read(parsed);
+            var timedEpochs = parsed.GetValue(epochs) ?? BenchmarkRecipe.All.First(recipe => recipe.Architecture == settings.Arch).TimedEpochs;
+            if (timedEpochs <= 0)
             {
-                Layers = parsed.GetValue(layers) ?? defaults.Layers,
-                BatchSize = parsed.GetValue(batchSize) ?? defaults.BatchSize,
-                TimedEpochs = parsed.GetValue(epochs) ?? defaults.TimedEpochs,
-            };
-            if (config.BatchSize <= 0 || config.TimedEpochs <= 0)
-            {
-                throw new InvalidInputException("--batch-size and --epochs must be 1 or more");
+                throw new InvalidInputException($"--epochs must be 1 or more, got {timedEpochs}");
             }
-            // The layers are checked before the data is read: a typo costs no download.
-            _ = config.Model;
+            var builder = new TrainSpecBuilder(settings with { Epochs = BenchmarkRecipe.PlannedEpochs(timedEpochs) }, saved: null);
+            var spec = builder.Build();
             var names = targets.Names(parsed);
-            var location = DataLocation.FromOptions(DatasetName.Mnist, parsed.GetValue(dataDir), new Progress<string>(m => error.WriteLine($"descent: {m}")));
-            var train = (await DatasetLoader.LoadAsync(DatasetName.Mnist, location, cancellation)).Train;
-            return Execute(console, names, parsed.GetValue(targets.Device), train, config, parsed.GetValue(output), cancellation);
+            var location = DataLocation.FromOptions(builder.Dataset, parsed.GetValue(dataDir), new Progress<string>(m => error.WriteLine($"descent: {m}")));
+            var train = (await DatasetLoader.LoadAsync(builder.Dataset, location, cancellation)).Train;
+            return Execute(console, names, parsed.GetValue(targets.Device), train, builder.ForData(spec, train), timedEpochs,
+                parsed.GetValue(output), cancellation);
         });
         return command;
     }
 
-    private static int Execute(IAnsiConsole console, IReadOnlyList<string> names, int device, ImageDataset train, BenchmarkConfig config,
-        string? outputPath, CancellationToken cancellation)
+    private static int Execute(IAnsiConsole console, IReadOnlyList<string> names, int device, ImageDataset train, TrainingSpec spec,
+        int timedEpochs, string? outputPath, CancellationToken cancellation)
     {
         var machine = new Machine(CpuBackend.ProcessorName(), Environment.ProcessorCount, RuntimeInformation.OSDescription,
             RuntimeInformation.FrameworkDescription);
         console.WriteLine($"machine: {machine.Processor}, {machine.LogicalProcessors} logical processors, {machine.Os}, {machine.Runtime}");
+        var momentum = spec.Optimizer.Momentum > 0 ? string.Create(CultureInfo.InvariantCulture, $" momentum {spec.Optimizer.Momentum}") : "";
+        var schedule = spec.Schedule.Kind != ScheduleKind.Constant ? $", {CliNames.Of(spec.Schedule.Kind)} schedule" : "";
         console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-            $"mnist {config.Model.WidthsText}{(config.Model.IsMlp ? " (relu)" : "")}, batch {config.BatchSize}, sgd lr {config.LearningRate}, {train.Count} images, " +
-            $"1 warm-up epoch then {config.TimedEpochs} timed"));
+            $"{spec.Dataset} {spec.Model.WidthsText}{(spec.Model.IsMlp ? $" ({CliNames.Of(spec.Model.Activation)})" : "")}, batch {spec.BatchSize}, " +
+            $"{CliNames.Of(spec.Optimizer.Kind)} lr {spec.Schedule.LearningRate}{momentum}{schedule}, inputs {spec.Normalization}, " +
+            $"{train.Count} images, 1 warm-up epoch then {timedEpochs} timed"));
 
         var results = new List<BenchmarkResult>();
         foreach (var name in names)
@@ -84,7 +84,7 @@ public static class BenchCommand
             cancellation.ThrowIfCancellationRequested();
             using var backend = Backends.Create(name, device);
             console.WriteLine($"backend {backend.Name}: {backend.DeviceDescription}");
-            results.Add(EpochBenchmark.Run(backend, train, config,
+            results.Add(EpochBenchmark.Run(backend, spec, train, timedEpochs,
                 (epoch, seconds) => console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"  epoch {epoch}: {seconds:F3} s"))));
         }
 
@@ -102,7 +102,7 @@ public static class BenchCommand
         {
             var document = JsonSerializer.SerializeToNode(new Document(Schema, DescentApp.Version, machine, train.Count, 1),
                 BenchTargets.JsonOptions)!.AsObject();
-            document["spec"] = config.Spec(train).ToJson();
+            document["spec"] = spec.ToJson();
             document["results"] = JsonSerializer.SerializeToNode(results, BenchTargets.JsonOptions);
             AtomicFile.WriteAllText(outputPath, document.ToJsonString(BenchTargets.JsonOptions) + "\n");
         }

@@ -13,17 +13,18 @@ namespace Descent.Host.Commands;
 
 /// <summary>
 /// `descent eval MODEL`: a saved model on a dataset's test set: loss, accuracy, per-class accuracy and
-/// the confusion matrix, as tables or, with --json, as one JSON document on standard output.
+/// the confusion matrix, as tables or, with --json, as one JSON document on standard output. The model file decides
+/// the run; of `descent train`'s options it takes only those that say where and how to evaluate (--dataset,
+/// --batch-size, --data-dir, --backend, --device), declared from the same definitions, so none is silently ignored.
 /// </summary>
 public static class EvalCommand
 {
     public static Command Create(IAnsiConsole console, TextWriter output, TextWriter error)
     {
         var model = new Argument<string>("MODEL") { Description = "A .safetensors file written by descent train --save" };
-        var dataset = new Option<string?>("--dataset")
-        {
-            Description = $"Dataset to evaluate on: {string.Join(", ", DatasetName.All.Select(d => d.Name))} [default: the one it was trained on]",
-        };
+        var dataset = RunOptions.Dataset("Dataset to evaluate on, with as many classes as the model's [default: the one it was trained on]", null);
+        var batchSize = RunOptions.BatchSize(
+            "Items per step the run is sized for (evaluation steps take at least 1024 where the device holds them) [default: the model file's]");
         var dataDir = DataDirOption.Create(DatasetName.All);
         var json = new Option<bool>("--json") { Description = "Print the results as JSON instead of tables" };
         var plot = new Option<string?>("--plot") { Description = "Draw the confusion matrix into this PNG" };
@@ -31,7 +32,7 @@ public static class EvalCommand
         var backend = new BackendOptions();
         var command = new Command("eval", "Evaluate a saved model on a test set: loss, accuracy, per-class accuracy, confusion matrix")
         {
-            model, dataset, dataDir, json, plot, plotOptions.Size,
+            model, dataset, batchSize, dataDir, json, plot, plotOptions.Size,
         };
         backend.AddTo(command);
         command.SetAction(async (parsed, cancellation) =>
@@ -51,13 +52,15 @@ public static class EvalCommand
                 throw new InvalidInputException(
                     $"{path} was trained on {trainedOn.Name} ({trainedOn.Classes} classes); {name.Name} has {name.Classes}");
             }
+            // The run is the model file's; what the options may change is checked by the spec's own rules before any data is read.
+            spec = (spec with { Dataset = name.Name, BatchSize = parsed.GetValue(batchSize) ?? spec.BatchSize }).Validate();
             var quiet = parsed.GetValue(json);
             var location = DataLocation.FromOptions(name, parsed.GetValue(dataDir),
                 quiet ? null : new Progress<string>(m => error.WriteLine($"descent: {m}")));
             var test = (await DatasetLoader.LoadAsync(name, location, cancellation)).Valid;
 
             using var device = backend.CreateBackend(parsed, error);
-            using var run = new TrainingRun(device, spec with { Dataset = name.Name }, test, test);
+            using var run = new TrainingRun(device, spec, test, test);
             ModelWeights.Import(device, run.Model, tensors, path);
             var confusion = new ConfusionMatrix(name.Classes);
             var metrics = run.Learner.Evaluate(confusion);

@@ -25,7 +25,7 @@ public static class LrFindCommand
 
     public static Command Create(IAnsiConsole console, TextWriter error)
     {
-        var run = new RunOptions();
+        var run = new RunOptions(RunPurpose.RateSweep);
         var startRate = new Option<double>("--start-lr") { Description = "First rate of the sweep", DefaultValueFactory = _ => LearningRateFinder.DefaultStartRate };
         var endRate = new Option<double>("--end-lr") { Description = "Last rate of the sweep", DefaultValueFactory = _ => LearningRateFinder.DefaultEndRate };
         var steps = new Option<int>("--steps")
@@ -41,7 +41,7 @@ public static class LrFindCommand
         {
             startRate, endRate, steps, dataDir, plot, plotOptions.Size,
         };
-        run.AddTo(command, sweepsTheRate: true);
+        run.AddTo(command);
         backend.AddTo(command);
         command.SetAction(async (parsed, cancellation) =>
         {

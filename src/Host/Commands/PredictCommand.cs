@@ -30,10 +30,7 @@ public static class PredictCommand
         {
             Description = "A test-set image to classify, by position from 0, shown with its true label; give it again for more (--index 0 --index 7)",
         };
-        var dataset = new Option<string?>("--dataset")
-        {
-            Description = $"Test set --index reads: {string.Join(", ", DatasetName.All.Select(d => d.Name))} [default: the one it was trained on]",
-        };
+        var dataset = RunOptions.Dataset("Test set --index reads [default: the one it was trained on]", null);
         var dataDir = DataDirOption.Create(DatasetName.All);
         var top = new Option<int>("--top") { Description = "Classes to show per image, most probable first (at most the model's classes)", DefaultValueFactory = _ => DefaultTop };
         var json = new Option<bool>("--json") { Description = "Print the predictions as JSON instead of a table" };

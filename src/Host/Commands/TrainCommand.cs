@@ -109,7 +109,7 @@ public static class TrainCommand
 
         var history = resumed?.State.History ?? [];
         var metricsFile = settings.MetricsOut is null ? null : new MetricsFile(settings.MetricsOut,
-            new MetricsFile.Run(DescentApp.Version, backend.Name, backend.DeviceDescription, settings.Run.Arch), spec, history);
+            new MetricsFile.Run(DescentApp.Version, backend.Name, backend.DeviceDescription, settings.Run.Arch.Name), spec, history);
         metricsFile?.Write();
         var tracker = new BestTracker(resumed?.State);
         var table = new EpochTable(console, settings.Quiet, onTestSet: !validating);

@@ -1,4 +1,5 @@
 using System.CommandLine;
+using System.Globalization;
 using Descent.Engine.Data;
 using Descent.Engine.Losses;
 using Descent.Engine.Models;
@@ -11,8 +12,9 @@ namespace Descent.Host.Commands;
 /// What decides a run, as the options asked for it; null means "the architecture's default" (or, on --resume,
 /// the checkpoint's). <see cref="TrainSpecBuilder"/> turns it into the engine's <see cref="Engine.Training.TrainingSpec"/>.
 /// </summary>
+/// <param name="Arch">The architecture --arch names, with the training defaults of the command that read it.</param>
 public sealed record RunSettings(
-    string Dataset, string Arch, string? Layers, Activation Activation, string Loss,
+    string Dataset, Architecture Arch, string? Layers, Activation Activation, string Loss,
     int? Epochs, int? BatchSize, float? LearningRate, OptimizerKind? Optimizer, float? Momentum, float? WeightDecay,
     ScheduleKind? Schedule, int? StepSize, float? Gamma, int Seed, double? ValidSplit, string? Normalize, IReadOnlySet<string> Given)
 {
@@ -25,22 +27,31 @@ public sealed record TrainSettings(
     RunSettings Run, string Backend, int Device, string? DataDir, string? MetricsOut, bool Quiet, string? Save, string? Init,
     string? Checkpoint, int Keep, string? Resume, int? EarlyStop);
 
+/// <summary>What a command does with the run its options decide, which settles the options of <see cref="RunOptions"/> it takes.</summary>
+public enum RunPurpose
+{
+    /// <summary>`descent train`: every option.</summary>
+    Training,
+
+    /// <summary>`descent lr-find`: not what the sweep decides itself (--lr, --epochs, --schedule, --step-size, --gamma, --valid-split).</summary>
+    RateSweep,
+
+    /// <summary>`descent bench`: not --epochs (it declares the epochs it times) nor --valid-split (it never evaluates).</summary>
+    Benchmark,
+}
+
 /// <summary>
 /// The options that decide a run (dataset, model, loss, optimizer and its settings, schedule, batch, seed,
-/// validation split, input normalisation), declared once: `descent train` and `descent lr-find` both take them.
+/// validation split, input normalisation), declared once: `descent train`, `descent lr-find` and `descent bench` take
+/// them, and `descent eval` and `descent predict` declare --dataset and --batch-size from the same definitions. The
+/// help's defaults are read from the architectures the command offers, so they cannot drift from what a run uses.
 /// </summary>
 public sealed class RunOptions
 {
-    private static readonly string ArchDefaults = string.Join("; ",
-        Architecture.All.Select(a => $"{a.Name}: batch {a.BatchSize}, lr {a.LearningRate}, {a.Epochs} epochs" +
-            (a.Momentum > 0 ? $", momentum {a.Momentum}" : "") +
-            (a.Optimizer != OptimizerKind.Sgd ? $", {CliNames.Of(a.Optimizer)}" : "") +
-            (a.Schedule == ScheduleKind.Step ? $", step schedule every {a.StepSize} epoch(s) by {a.Gamma}" : "")));
-
-    private readonly Option<string> dataset = TrainOptions.Choice("--dataset", "Dataset", DatasetName.Mnist.Name, DatasetName.All.Select(d => d.Name).ToArray());
-    private readonly Option<string> arch = TrainOptions.Choice("--arch",
-        "Model: linear (784-K), simple (784-30-K), mlp (--layers), cnn (PyTorch's MNIST example net, or the conv net of --layers)", "mlp",
-        Architecture.All.Select(a => a.Name).ToArray());
+    private readonly IReadOnlyList<Architecture> architectures;
+    private readonly RunPurpose purpose;
+    private readonly Option<string> dataset = Dataset("Dataset", DatasetName.Mnist.Name);
+    private readonly Option<string> arch;
     private readonly Option<string?> layers = new("--layers")
     {
         Description = $"Layers for --arch mlp or cnn, like 784-256-128-10 or " +
@@ -51,37 +62,65 @@ public sealed class RunOptions
         CliNames.Of(Activation.Relu), CliNames.All<Activation>());
     private readonly Option<string> loss = TrainOptions.Choice("--loss", "Loss; auto = mnist for one output, cross-entropy for many",
         Architecture.AutoLossName, [Architecture.AutoLossName, .. LossFunction.All.Select(l => l.Name)]);
-    private readonly Option<int?> epochs = new("--epochs") { Description = $"Epochs to train [default per arch: {ArchDefaults}]" };
-    private readonly Option<int?> batchSize = new("--batch-size") { Description = "Items per step, 1 (pure SGD) up to the whole set [default per arch]" };
-    private readonly Option<float?> learningRate = new("--lr") { Description = "Learning rate [default per arch]" };
-    private readonly Option<string> optimizer = TrainOptions.Choice("--optimizer", "Optimizer [default per arch: adadelta for cnn, else sgd]", null, CliNames.All<OptimizerKind>());
-    private readonly Option<float?> momentum = new("--momentum") { Description = "SGD momentum [default: 0.9 for mlp, else 0]" };
+    private readonly Option<int?> epochs;
+    private readonly Option<int?> batchSize;
+    private readonly Option<float?> learningRate;
+    private readonly Option<string> optimizer;
+    private readonly Option<float?> momentum;
     private readonly Option<float?> weightDecay = new("--weight-decay") { Description = "Weight decay [default: 0 for sgd and adadelta, 0.01 for adamw]" };
-    private readonly Option<string> schedule = TrainOptions.Choice("--schedule", "Learning-rate schedule [default per arch: step for cnn, else constant]", null,
-        CliNames.All<ScheduleKind>());
-    private readonly Option<int?> stepSize = new("--step-size") { Description = "Epochs between decays for --schedule step [default per arch: 1 for cnn, else 10]" };
-    private readonly Option<float?> gamma = new("--gamma") { Description = "Decay factor for --schedule step [default per arch: 0.7 for cnn, else 0.1]" };
+    private readonly Option<string> schedule;
+    private readonly Option<int?> stepSize;
+    private readonly Option<float?> gamma;
     private readonly Option<int> seed = new("--seed") { Description = "Seed for initialisation and shuffling", DefaultValueFactory = _ => 42 };
     private readonly Option<double?> validSplit = new("--valid-split")
     {
         Description = "Hold out this fraction of the training set for validation instead of using the test set",
     };
-    private readonly Option<string?> normalize = new("--normalize")
-    {
-        Description = $"Input normalisation: {Engine.Training.InputNormalization.Grammar} " +
-            "[default: standardize for models with convolutions (--arch cnn), else unit; a resumed run keeps its checkpoint's]",
-    };
+    private readonly Option<string?> normalize;
 
-    /// <summary>
-    /// Adds the group to <paramref name="command"/>; <paramref name="sweepsTheRate"/> leaves out what a learning-rate
-    /// sweep decides itself (--lr, --epochs, --schedule, --step-size, --gamma, --valid-split).
-    /// </summary>
-    public void AddTo(Command command, bool sweepsTheRate = false)
+    /// <param name="architectures">The architectures --arch offers, with the command's training defaults for each.</param>
+    public RunOptions(RunPurpose purpose, IReadOnlyList<Architecture>? architectures = null)
     {
-        Option[] all = sweepsTheRate
-            ? [dataset, arch, layers, activation, loss, batchSize, optimizer, momentum, weightDecay, seed, normalize]
-            : [dataset, arch, layers, activation, loss, epochs, batchSize, learningRate, optimizer, momentum,
-                weightDecay, schedule, stepSize, gamma, seed, validSplit, normalize];
+        this.purpose = purpose;
+        this.architectures = architectures ?? Architecture.All;
+        arch = TrainOptions.Choice("--arch",
+            "Model, and the defaults it trains with: " + string.Join("; ", this.architectures.Select(Defaults)),
+            Architecture.Mlp.Name, this.architectures.Select(a => a.Name).ToArray());
+        epochs = new("--epochs") { Description = $"Epochs to train {PerArch(a => a.Epochs)}" };
+        batchSize = BatchSize($"Items per step, 1 (pure SGD) up to the whole set {PerArch(a => a.BatchSize)}");
+        learningRate = new("--lr") { Description = $"Learning rate {PerArch(a => a.LearningRate)}" };
+        optimizer = TrainOptions.Choice("--optimizer", $"Optimizer {PerArch(a => CliNames.Of(a.Optimizer))}", null, CliNames.All<OptimizerKind>());
+        momentum = new("--momentum") { Description = $"SGD momentum {PerArch(a => a.Optimizer == OptimizerKind.Sgd ? a.Momentum : 0f)}" };
+        schedule = TrainOptions.Choice("--schedule", $"Learning-rate schedule {PerArch(a => CliNames.Of(a.Schedule))}", null,
+            CliNames.All<ScheduleKind>());
+        stepSize = new("--step-size") { Description = $"Epochs between decays for --schedule step {PerArch(a => a.StepSize)}" };
+        gamma = new("--gamma") { Description = $"Decay factor for --schedule step {PerArch(a => a.Gamma)}" };
+        normalize = new("--normalize")
+        {
+            Description = $"Input normalisation: {Engine.Training.InputNormalization.Grammar} " +
+                "[default: standardize for models with convolutions (--arch cnn), else unit" +
+                (purpose == RunPurpose.Training ? "; a resumed run keeps its checkpoint's]" : "]"),
+        };
+    }
+
+    /// <summary>--dataset as every command that reads one declares it; a null <paramref name="defaultDataset"/> leaves the default to the command.</summary>
+    public static Option<string> Dataset(string description, string? defaultDataset) =>
+        TrainOptions.Choice("--dataset", description, defaultDataset, DatasetName.All.Select(d => d.Name).ToArray());
+
+    /// <summary>--batch-size as every command that steps through a dataset declares it; null leaves it to the command's default.</summary>
+    public static Option<int?> BatchSize(string description) => new("--batch-size") { Description = description };
+
+    /// <summary>Adds the options of the group that <see cref="purpose"/> takes to <paramref name="command"/>.</summary>
+    public void AddTo(Command command)
+    {
+        Option[] all = purpose switch
+        {
+            RunPurpose.RateSweep => [dataset, arch, layers, activation, loss, batchSize, optimizer, momentum, weightDecay, seed, normalize],
+            RunPurpose.Benchmark => [dataset, arch, layers, activation, loss, batchSize, learningRate, optimizer, momentum,
+                weightDecay, schedule, stepSize, gamma, seed, normalize],
+            _ => [dataset, arch, layers, activation, loss, epochs, batchSize, learningRate, optimizer, momentum,
+                weightDecay, schedule, stepSize, gamma, seed, validSplit, normalize],
+        };
         foreach (var option in all)
         {
             command.Options.Add(option);
@@ -94,9 +133,10 @@ public sealed class RunOptions
         var given = parsed.CommandResult.Children.OfType<System.CommandLine.Parsing.OptionResult>()
             .Where(result => !result.Implicit).Select(result => result.Option.Name).ToHashSet();
         T? Optional<T>(Option<T> option) => parsed.CommandResult.Command.Options.Contains(option) ? parsed.GetValue(option) : default;
+        var archName = parsed.GetRequiredValue(arch);
         return new RunSettings(
             parsed.GetRequiredValue(dataset),
-            parsed.GetRequiredValue(arch),
+            architectures.First(a => a.Name == archName),
             parsed.GetValue(layers),
             CliNames.Parse<Activation>(parsed.GetRequiredValue(activation), "activation"),
             parsed.GetRequiredValue(loss),
@@ -114,12 +154,37 @@ public sealed class RunOptions
             parsed.GetValue(normalize),
             given);
     }
+
+    /// <summary>"mlp: --layers, default 784-128-K; batch 128, sgd lr 0.05 momentum 0.9": what --arch's help says of one architecture.</summary>
+    private static string Defaults(Architecture a) =>
+        string.Create(CultureInfo.InvariantCulture, $"{a.Name}: {a.Summary}; batch {a.BatchSize}, {CliNames.Of(a.Optimizer)} lr {a.LearningRate}") +
+        (a.Optimizer == OptimizerKind.Sgd && a.Momentum > 0 ? string.Create(CultureInfo.InvariantCulture, $" momentum {a.Momentum}") : "") +
+        (a.Schedule == ScheduleKind.Step ? string.Create(CultureInfo.InvariantCulture, $", decayed by {a.Gamma} every {a.StepSize} epoch(s)") : "") +
+        (a.Schedule == ScheduleKind.Cosine ? ", cosine schedule" : "");
+
+    /// <summary>
+    /// "[default: X]" when every architecture offered agrees, else "[default per arch: Y for cnn; else X]" with X the value
+    /// most of them share: the help of an option whose default the architecture decides.
+    /// </summary>
+    private string PerArch<T>(Func<Architecture, T> value)
+    {
+        static string Text(T item) => Convert.ToString(item, CultureInfo.InvariantCulture) ?? "";
+        var groups = architectures.GroupBy(value).OrderByDescending(group => group.Count()).ToList();
+        if (groups.Count == 1)
+        {
+            return $"[default: {Text(groups[0].Key)}]";
+        }
+        // Where no value is shared, each architecture names its own.
+        var common = groups[0].Count() > 1 ? groups[0] : null;
+        var named = groups.Where(group => group != common).Select(group => $"{Text(group.Key)} for {string.Join(", ", group.Select(a => a.Name))}");
+        return $"[default per arch: {string.Join("; ", named)}{(common is null ? "" : $"; else {Text(common.Key)}")}]";
+    }
 }
 
 /// <summary>The options of `descent train`: the run's (<see cref="RunOptions"/>), then where it trains, what it writes and when it stops.</summary>
 public sealed class TrainOptions
 {
-    private readonly RunOptions run = new();
+    private readonly RunOptions run = new(RunPurpose.Training);
     private readonly BackendOptions backend = new();
     private readonly Option<string?> dataDir = DataDirOption.Create(DatasetName.All);
     private readonly Option<string?> metricsOut = new("--metrics-out") { Description = "Write per-epoch metrics as JSON to this file after every epoch" };

@@ -8,7 +8,7 @@ using Descent.Kernels;
 namespace Descent.Host.Commands;
 
 /// <summary>
-/// Turns the options that decide a run (`descent train`'s, `descent lr-find`'s) into the run's <see cref="TrainingSpec"/>.
+/// Turns the options that decide a run (`descent train`'s, `descent lr-find`'s, `descent bench`'s) into the run's <see cref="TrainingSpec"/>.
 /// A fresh run fills what was not given from the architecture's defaults; a resumed run fills it from the checkpoint's
 /// spec, and an option that contradicts the checkpoint (another model, dataset, loss, optimizer, normalisation, ...)
 /// is bad usage naming the difference. Only --epochs may move, to train further, except under a schedule planned over
@@ -22,7 +22,7 @@ public sealed class TrainSpecBuilder(RunSettings settings, TrainingSpec? saved, 
     public DatasetName Dataset { get; } = DatasetName.Parse(saved is not null && !settings.WasGiven("--dataset") ? saved.Dataset : settings.Dataset);
 
     /// <summary>The architecture the options name (its defaults apply to a fresh run only).</summary>
-    public Architecture Architecture { get; } = Architecture.Parse(settings.Arch);
+    public Architecture Architecture { get; } = settings.Arch;
 
     /// <summary>The validation split: as given, else the checkpoint's, else 10% when early stopping needs one.</summary>
     public double? ValidSplit =>

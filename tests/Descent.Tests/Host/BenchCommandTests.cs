@@ -88,7 +88,95 @@ public sealed class BenchCommandTests : IDisposable
     {
         var outcome = CommandLine.Run("bench", "--data-dir", folder.Path, "--backend", "cpu", "--epochs", "0");
 
-        Assert.Equal(2, outcome.ExitCode);
+        CommandLine.AssertOneLineError(outcome, 2, "--epochs must be 1 or more, got 0");
+    }
+
+    /// <summary>
+    /// Bench takes train's options from one definition and builds its run with train's builder: the same options
+    /// make the same spec (bench plans its warm-up epoch and the timed ones, so train's two epochs meet bench's one timed).
+    /// </summary>
+    [Theory]
+    [InlineData("--normalize", "standardize")]
+    [InlineData("--normalize", "0.5,0.25")]
+    [InlineData("--optimizer", "adamw")]
+    [InlineData("--optimizer", "adadelta")]
+    [InlineData("--schedule", "cosine")]
+    public void The_same_options_make_the_same_spec_in_train_and_bench(string option, string value)
+    {
+        string[] run = ["--data-dir", folder.Path, "--backend", "cpu", "--layers", "784-16-10", "--lr", "0.01", "--momentum", "0",
+            "--batch-size", "16", "--seed", "7", option, value];
+        var metrics = folder.File("metrics.json");
+        var output = folder.File("bench.json");
+
+        var trained = CommandLine.Run(["train", .. run, "--epochs", "2", "--quiet", "--metrics-out", metrics]);
+        var timed = CommandLine.Run(["bench", .. run, "--epochs", "1", "--out", output]);
+
+        Assert.True(trained.ExitCode == 0, trained.Error);
+        Assert.True(timed.ExitCode == 0, timed.Error);
+        using var trainDocument = JsonDocument.Parse(File.ReadAllText(metrics));
+        using var benchDocument = JsonDocument.Parse(File.ReadAllText(output));
+        Assert.Equal(trainDocument.RootElement.GetProperty("spec").GetRawText(), benchDocument.RootElement.GetProperty("spec").GetRawText());
+    }
+
+    /// <summary>Options left to their defaults: bench's differ from train's only where the peer's settings do (the rate, no momentum).</summary>
+    [Fact]
+    public void Bench_defaults_are_the_architectures_but_for_the_peers_rate_and_momentum()
+    {
+        var output = folder.File("bench.json");
+
+        var outcome = CommandLine.Run("bench", "--data-dir", folder.Path, "--backend", "cpu", "--epochs", "1", "--optimizer", "adamw", "--out", output);
+
+        Assert.True(outcome.ExitCode == 0, outcome.Error);
+        using var document = JsonDocument.Parse(File.ReadAllText(output));
+        var spec = document.RootElement.GetProperty("spec");
+        Assert.Equal("adamw", spec.GetProperty("optimizer").GetProperty("kind").GetString());
+        Assert.Equal(0.01, spec.GetProperty("optimizer").GetProperty("weight_decay").GetDouble());
+        Assert.Equal(128, spec.GetProperty("batch_size").GetInt32());
+        Assert.Equal("unit", spec.GetProperty("normalization").GetProperty("kind").GetString());
+        Assert.Equal(2, spec.GetProperty("schedule").GetProperty("epochs").GetInt32());
+    }
+
+    public static TheoryData<string[]> BadRunOptions => new()
+    {
+        { ["--batch-size", "0"] },
+        { ["--lr", "-1"] },
+        { ["--momentum", "-0.5"] },
+        { ["--weight-decay", "-1"] },
+        { ["--optimizer", "sgdx"] },
+        { ["--normalize", "bogus"] },
+        { ["--normalize", "0.5,0"] },
+        { ["--schedule", "step", "--step-size", "0"] },
+        { ["--schedule", "step", "--gamma", "2"] },
+        { ["--layers", "784-30-5"] },
+        { ["--layers", "1x28x28-conv4k3-10"] },
+        { ["--arch", "cnn", "--activation", "tanh"] },
+        { ["--dataset", "mnist-3-7", "--loss", "cross-entropy", "--layers", "784-1"] },
+        { ["--seed", "many"] },
+    };
+
+    /// <summary>A bad value is refused before any data is read, in the same one line, by bench as by train.</summary>
+    [Theory]
+    [MemberData(nameof(BadRunOptions))]
+    public void Bench_refuses_bad_run_options_with_trains_one_line_error(string[] options)
+    {
+        string[] common = ["--data-dir", folder.File("missing"), "--backend", "cpu", .. options];
+
+        var trained = CommandLine.Run(["train", .. common]);
+        var timed = CommandLine.Run(["bench", .. common]);
+
+        var line = CommandLine.AssertOneLineError(trained, 2, "");
+        Assert.Equal(line, CommandLine.AssertOneLineError(timed, 2, ""));
+    }
+
+    [Theory]
+    [InlineData("--valid-split", "0.1")]
+    [InlineData("--resume", "run")]
+    [InlineData("--arch", "linear")]
+    public void Bench_refuses_what_it_does_not_time(string option, string value)
+    {
+        var outcome = CommandLine.Run("bench", "--data-dir", folder.Path, "--backend", "cpu", option, value);
+
+        CommandLine.AssertOneLineError(outcome, 2, "");
     }
 
     [Fact]

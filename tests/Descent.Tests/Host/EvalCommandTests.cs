@@ -81,6 +81,45 @@ public sealed class EvalCommandTests : IDisposable
         Assert.Equal(classes, rows.Where(cells => cells.Length == classes.Length + 2 && cells[0] != header[0]).Select(cells => cells[0]));
     }
 
+    /// <summary>The batch size changes how the test set is stepped through, not what the model scores.</summary>
+    [Fact]
+    public void Eval_takes_a_batch_size_of_its_own_and_refuses_a_bad_one_as_train_does()
+    {
+        var model = folder.File("model.safetensors");
+        Assert.Equal(0, CommandLine.Run("train", "--data-dir", folder.Path, "--layers", "784-16-10", "--epochs", "1", "--batch-size", "8",
+            "--save", model).ExitCode);
+
+        var asTrained = CommandLine.Run("eval", model, "--data-dir", folder.Path, "--json");
+        var smaller = CommandLine.Run("eval", model, "--data-dir", folder.Path, "--json", "--batch-size", "3");
+        var zero = CommandLine.Run("eval", model, "--data-dir", folder.Path, "--batch-size", "0");
+        var trainZero = CommandLine.Run("train", "--data-dir", folder.Path, "--batch-size", "0");
+
+        Assert.Equal(0, smaller.ExitCode);
+        using var expected = JsonDocument.Parse(asTrained.Output);
+        using var actual = JsonDocument.Parse(smaller.Output);
+        Assert.Equal(expected.RootElement.GetProperty("accuracy").GetDouble(), actual.RootElement.GetProperty("accuracy").GetDouble());
+        Assert.Equal(expected.RootElement.GetProperty("loss").GetDouble(), actual.RootElement.GetProperty("loss").GetDouble(), 5);
+        Assert.Equal(CommandLine.AssertOneLineError(trainZero, 2, "--batch-size must be 1 or more"),
+            CommandLine.AssertOneLineError(zero, 2, "--batch-size must be 1 or more"));
+    }
+
+    /// <summary>The model file decides the run: an option that would contradict it is not offered, so it cannot be silently ignored.</summary>
+    [Theory]
+    [InlineData("--lr", "0.1")]
+    [InlineData("--layers", "784-32-10")]
+    [InlineData("--normalize", "standardize")]
+    [InlineData("--optimizer", "adamw")]
+    [InlineData("--dataset", "cifar-100")]
+    public void Eval_refuses_options_the_model_file_decides(string option, string value)
+    {
+        var model = folder.File("model.safetensors");
+        Assert.Equal(0, CommandLine.Run("train", "--data-dir", folder.Path, "--layers", "784-16-10", "--epochs", "1", "--save", model).ExitCode);
+
+        var outcome = CommandLine.Run("eval", model, "--data-dir", folder.Path, option, value);
+
+        CommandLine.AssertOneLineError(outcome, 2, value);
+    }
+
     [Fact]
     public void A_file_without_descents_metadata_is_bad_input()
     {
