@@ -1,4 +1,5 @@
 using System.CommandLine;
+using System.Globalization;
 using Descent.Engine.Data;
 using Descent.Engine.Losses;
 using Descent.Engine.Models;
@@ -37,6 +38,11 @@ public sealed class RunOptions
             (a.Optimizer != OptimizerKind.Sgd ? $", {CliNames.Of(a.Optimizer)}" : "") +
             (a.Schedule == ScheduleKind.Step ? $", step schedule every {a.StepSize} epoch(s) by {a.Gamma}" : "")));
 
+    // Each default with the kinds that have it, as their classes declare them: "0 for sgd and adadelta, 0.01 for adamw".
+    private static readonly string WeightDecayDefaults = string.Join(", ",
+        Enum.GetValues<OptimizerKind>().GroupBy(OptimizerFactory.DefaultWeightDecay).Select(group =>
+            $"{group.Key.ToString(CultureInfo.InvariantCulture)} for {string.Join(" and ", group.Select(kind => CliNames.Of(kind)))}"));
+
     private readonly Option<string> dataset = TrainOptions.Choice("--dataset", "Dataset", DatasetName.Mnist.Name, DatasetName.All.Select(d => d.Name).ToArray());
     private readonly Option<string> arch = TrainOptions.Choice("--arch",
         "Model: linear (784-K), simple (784-30-K), mlp (--layers), cnn (PyTorch's MNIST example net, or the conv net of --layers)", "mlp",
@@ -56,7 +62,7 @@ public sealed class RunOptions
     private readonly Option<float?> learningRate = new("--lr") { Description = "Learning rate [default per arch]" };
     private readonly Option<string> optimizer = TrainOptions.Choice("--optimizer", "Optimizer [default per arch: adadelta for cnn, else sgd]", null, CliNames.All<OptimizerKind>());
     private readonly Option<float?> momentum = new("--momentum") { Description = "SGD momentum [default: 0.9 for mlp, else 0]" };
-    private readonly Option<float?> weightDecay = new("--weight-decay") { Description = "Weight decay [default: 0 for sgd and adadelta, 0.01 for adamw]" };
+    private readonly Option<float?> weightDecay = new("--weight-decay") { Description = $"Weight decay [default: {WeightDecayDefaults}]" };
     private readonly Option<string> schedule = TrainOptions.Choice("--schedule", "Learning-rate schedule [default per arch: step for cnn, else constant]", null,
         CliNames.All<ScheduleKind>());
     private readonly Option<int?> stepSize = new("--step-size") { Description = "Epochs between decays for --schedule step [default per arch: 1 for cnn, else 10]" };
