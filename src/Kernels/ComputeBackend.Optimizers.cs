@@ -1,6 +1,9 @@
 namespace Descent.Kernels;
 
-/// <summary>The parameter updates, each in place over parameters, gradients and the optimizer's state.</summary>
+/// <summary>
+/// The parameter updates, each in place over parameters, gradients and the optimizer's state; the record of what
+/// one step of an update needs sits below the ops.
+/// </summary>
 public abstract partial class ComputeBackend
 {
     /// <summary>
@@ -67,3 +70,24 @@ public abstract partial class ComputeBackend
     protected abstract void AdadeltaUpdateCore(DeviceBuffer<float> parameters, DeviceBuffer<float> gradients, DeviceBuffer<float> squareAverage,
         DeviceBuffer<float> deltaAverage, int count, AdadeltaStep step);
 }
+
+/// <summary>
+/// What the AdamW update kernel needs for one step: the hyper-parameters and the two bias corrections
+/// (1 - beta1^t and 1 - beta2^t), which the optimizer computes once per step. Which values are
+/// sensible is the optimizer's rule, not the kernel's.
+/// </summary>
+public readonly record struct AdamWStep(
+    float LearningRate,
+    float Beta1,
+    float Beta2,
+    float Epsilon,
+    float WeightDecay,
+    float BiasCorrection1,
+    float BiasCorrection2);
+
+/// <summary>
+/// What the Adadelta update needs for one step, PyTorch's form: g = grad + weightDecay * param;
+/// squareAverage = rho * squareAverage + (1 - rho) * g^2; delta = sqrt(deltaAverage + eps) / sqrt(squareAverage + eps) * g;
+/// deltaAverage = rho * deltaAverage + (1 - rho) * delta^2; param -= learningRate * delta.
+/// </summary>
+public readonly record struct AdadeltaStep(float LearningRate, float Rho, float Epsilon, float WeightDecay);

@@ -7,7 +7,7 @@ namespace Descent.Engine.Optimizers;
 /// Adadelta (Zeiler, 2012) as PyTorch's optim.Adadelta: running averages of squared gradients and of squared
 /// updates scale each step, with a learning rate on top (1.0 in PyTorch's MNIST example) and coupled weight decay.
 /// </summary>
-public sealed class Adadelta : Optimizer
+public sealed class Adadelta : Optimizer, IOptimizerDefinition
 {
     private readonly DeviceBuffer<float>[] squareAverage;
     private readonly DeviceBuffer<float>[] deltaAverage;
@@ -32,6 +32,11 @@ public sealed class Adadelta : Optimizer
     public float Rho { get; }
 
     public float Epsilon { get; }
+
+    public static float DefaultWeightDecay => 0f;
+
+    public static Optimizer Create(ComputeBackend backend, IReadOnlyList<Parameter> parameters, float momentum, float weightDecay) =>
+        new Adadelta(backend, parameters, weightDecay);
 
     public override string Name => "adadelta";
 

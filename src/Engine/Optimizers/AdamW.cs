@@ -4,7 +4,7 @@ using Descent.Kernels;
 namespace Descent.Engine.Optimizers;
 
 /// <summary>Adam with decoupled weight decay (Loshchilov and Hutter), PyTorch's defaults.</summary>
-public sealed class AdamW : Optimizer
+public sealed class AdamW : Optimizer, IOptimizerDefinition
 {
     private readonly DeviceBuffer<float>[] firstMoment;
     private readonly DeviceBuffer<float>[] secondMoment;
@@ -35,6 +35,11 @@ public sealed class AdamW : Optimizer
     public float Beta2 { get; }
 
     public float Epsilon { get; }
+
+    public static float DefaultWeightDecay => 0.01f;
+
+    public static Optimizer Create(ComputeBackend backend, IReadOnlyList<Parameter> parameters, float momentum, float weightDecay) =>
+        new AdamW(backend, parameters, weightDecay);
 
     public override string Name => "adamw";
 

@@ -1,50 +1,65 @@
+using System.Reflection;
 using Descent.Engine.Layers;
 using Descent.Kernels;
 
 namespace Descent.Engine.Optimizers;
 
-/// <summary>The optimizers a run can choose; the command line's choices are these members' names.</summary>
+/// <summary>
+/// The optimizers a run can choose; the command line's choices are these members' names. Each member names
+/// its class, which declares the rest (<see cref="IOptimizerDefinition"/>).
+/// </summary>
 public enum OptimizerKind
 {
+    [Optimizer<Sgd>]
     Sgd,
 
     [CliName("adamw")]
+    [Optimizer<AdamW>]
     AdamW,
 
+    [Optimizer<Adadelta>]
     Adadelta,
+}
+
+/// <summary>What an optimizer class declares about its kind, read before any optimizer is made.</summary>
+public interface IOptimizerDefinition
+{
+    /// <summary>The weight decay used when none is given: PyTorch's default for the optimizer.</summary>
+    static abstract float DefaultWeightDecay { get; }
+
+    /// <param name="momentum">SGD's momentum; optimizers without one ignore it.</param>
+    static abstract Optimizer Create(ComputeBackend backend, IReadOnlyList<Parameter> parameters, float momentum, float weightDecay);
+}
+
+/// <summary>An <see cref="OptimizerKind"/> member's class, as a value the factory can ask without knowing the type.</summary>
+[AttributeUsage(AttributeTargets.Field)]
+public abstract class OptimizerDefinitionAttribute : Attribute
+{
+    public abstract float DefaultWeightDecay { get; }
+
+    public abstract Optimizer Create(ComputeBackend backend, IReadOnlyList<Parameter> parameters, float momentum, float weightDecay);
+}
+
+/// <summary>Names <typeparamref name="TOptimizer"/> as the class of the <see cref="OptimizerKind"/> member it marks.</summary>
+public sealed class OptimizerAttribute<TOptimizer> : OptimizerDefinitionAttribute where TOptimizer : Optimizer, IOptimizerDefinition
+{
+    public override float DefaultWeightDecay => TOptimizer.DefaultWeightDecay;
+
+    public override Optimizer Create(ComputeBackend backend, IReadOnlyList<Parameter> parameters, float momentum, float weightDecay) =>
+        TOptimizer.Create(backend, parameters, momentum, weightDecay);
 }
 
 /// <summary>Builds the optimizer of a kind with its own defaults where a setting is not given.</summary>
 public static class OptimizerFactory
 {
-    /// <summary>The weight decay a kind uses when none is given: PyTorch's defaults (0 for SGD and Adadelta, 0.01 for AdamW).</summary>
-    public static float DefaultWeightDecay(OptimizerKind kind) => kind switch
-    {
-        OptimizerKind.Sgd => 0f,
-        OptimizerKind.AdamW => 0.01f,
-        OptimizerKind.Adadelta => 0f,
-        _ => throw new InvalidInputException($"unknown optimizer {kind}"),
-    };
+    /// <summary>The weight decay a kind uses when none is given, as its class declares it.</summary>
+    public static float DefaultWeightDecay(OptimizerKind kind) => Definition(kind).DefaultWeightDecay;
 
-    /// <summary>
-    /// The state buffers a kind keeps, each as long as the parameters: SGD's velocity (allocated with or
-    /// without momentum), AdamW's two moments, Adadelta's two averages. What a run's memory is planned with, before allocating.
-    /// </summary>
-    public static int StateBuffers(OptimizerKind kind) => kind switch
-    {
-        OptimizerKind.Sgd => 1,
-        OptimizerKind.AdamW => 2,
-        OptimizerKind.Adadelta => 2,
-        _ => throw new InvalidInputException($"unknown optimizer {kind}"),
-    };
-
-    /// <param name="momentum">SGD's momentum; AdamW and Adadelta have none and ignore it.</param>
+    /// <param name="momentum">SGD's momentum; the others have none and ignore it.</param>
     public static Optimizer Create(OptimizerKind kind, ComputeBackend backend, IReadOnlyList<Parameter> parameters, float momentum,
-        float weightDecay) => kind switch
-    {
-        OptimizerKind.Sgd => new Sgd(backend, parameters, momentum, weightDecay),
-        OptimizerKind.AdamW => new AdamW(backend, parameters, weightDecay),
-        OptimizerKind.Adadelta => new Adadelta(backend, parameters, weightDecay),
-        _ => throw new InvalidInputException($"unknown optimizer {kind}"),
-    };
+        float weightDecay) => Definition(kind).Create(backend, parameters, momentum, weightDecay);
+
+    private static OptimizerDefinitionAttribute Definition(OptimizerKind kind) =>
+        typeof(OptimizerKind).GetField(kind.ToString())?.GetCustomAttribute<OptimizerDefinitionAttribute>()
+        ?? throw new InvalidInputException($"unknown optimizer {kind}");
 }

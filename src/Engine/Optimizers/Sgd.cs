@@ -4,7 +4,7 @@ using Descent.Kernels;
 namespace Descent.Engine.Optimizers;
 
 /// <summary>Stochastic gradient descent with optional momentum and (coupled, L2) weight decay, as PyTorch's SGD.</summary>
-public sealed class Sgd : Optimizer
+public sealed class Sgd : Optimizer, IOptimizerDefinition
 {
     private readonly DeviceBuffer<float>[] velocity;
 
@@ -24,6 +24,11 @@ public sealed class Sgd : Optimizer
     public float Momentum { get; }
 
     public float WeightDecay { get; }
+
+    public static float DefaultWeightDecay => 0f;
+
+    public static Optimizer Create(ComputeBackend backend, IReadOnlyList<Parameter> parameters, float momentum, float weightDecay) =>
+        new Sgd(backend, parameters, momentum, weightDecay);
 
     public override string Name => "sgd";
 

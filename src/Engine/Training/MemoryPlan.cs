@@ -116,7 +116,7 @@ public sealed class MemoryPlan
     /// <summary>Runs the build and one step of each kind against a counting backend with <paramref name="backend"/>'s limits.</summary>
     private static MemoryPlan Count(ComputeBackend backend, TrainingSpec spec, ImageDataset train, ImageDataset valid, BatchShape batches)
     {
-        using var counting = new CountingBackend(backend);
+        using var counting = CountingBackend.Create(backend);
         try
         {
             using var run = new TrainingRun(counting, spec, train, valid, batches);

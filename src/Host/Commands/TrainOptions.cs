@@ -48,6 +48,11 @@ public enum RunPurpose
 /// </summary>
 public sealed class RunOptions
 {
+    // Each default with the kinds that have it, as their classes declare them: "0 for sgd and adadelta, 0.01 for adamw".
+    private static readonly string WeightDecayDefaults = string.Join(", ",
+        Enum.GetValues<OptimizerKind>().GroupBy(OptimizerFactory.DefaultWeightDecay).Select(group =>
+            $"{group.Key.ToString(CultureInfo.InvariantCulture)} for {string.Join(" and ", group.Select(kind => CliNames.Of(kind)))}"));
+
     private readonly IReadOnlyList<Architecture> architectures;
     private readonly RunPurpose purpose;
     private readonly Option<string> dataset = Dataset("Dataset", DatasetName.Mnist.Name);
@@ -67,7 +72,7 @@ public sealed class RunOptions
     private readonly Option<float?> learningRate;
     private readonly Option<string> optimizer;
     private readonly Option<float?> momentum;
-    private readonly Option<float?> weightDecay = new("--weight-decay") { Description = "Weight decay [default: 0 for sgd and adadelta, 0.01 for adamw]" };
+    private readonly Option<float?> weightDecay = new("--weight-decay") { Description = $"Weight decay [default: {WeightDecayDefaults}]" };
     private readonly Option<string> schedule;
     private readonly Option<int?> stepSize;
     private readonly Option<float?> gamma;

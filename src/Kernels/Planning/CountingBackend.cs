@@ -12,23 +12,26 @@ public readonly record struct AllocationRequest(Type ElementType, int Elements)
 /// alignment, GEMM kernels), so the engine sizes and validates exactly as it would on that device; its
 /// buffers are lengths without elements; every op is a no-op, except that a convolution records the
 /// scratch the real backend declares for it (<see cref="ComputeBackend.ConvolutionScratch"/>), kept per slot
-/// at its largest, as the backends keep theirs. Uploads are ignored and downloads read zeros.
+/// at its largest, as the backends keep theirs. Uploads are ignored and downloads read zeros. The no-op
+/// ops are emitted (<see cref="NoOpSubclass"/>), so only what is counted is written here.
 /// <para>
 /// It records every allocation in order, follows releases, and so knows the bytes live at any moment and
 /// the most ever live at once, the scratch held at the time included.
 /// </para>
 /// </summary>
-public sealed class CountingBackend : ComputeBackend
+public abstract class CountingBackend : ComputeBackend
 {
     private readonly List<AllocationRequest> requests = [];
     private readonly List<ScratchNeed> scratch = [];
 
-    /// <param name="device">The backend whose limits and scratch declarations this one reports; it stays the caller's to dispose.</param>
-    public CountingBackend(ComputeBackend device)
+    protected CountingBackend(ComputeBackend device)
     {
         ArgumentNullException.ThrowIfNull(device);
         Device = device;
     }
+
+    /// <param name="device">The backend whose limits and scratch declarations this one reports; it stays the caller's to dispose.</param>
+    public static CountingBackend Create(ComputeBackend device) => NoOpSubclass.Create<CountingBackend>(device);
 
     /// <summary>The real backend this one counts for.</summary>
     public ComputeBackend Device { get; }
@@ -115,85 +118,6 @@ public sealed class CountingBackend : ComputeBackend
             }
         }
         PeakBytes = Math.Max(PeakBytes, LiveBytes + ScratchBytes);
-    }
-
-    // ---------------------------------------------------------------- every other op: nothing to run
-
-    protected override void FillCore(DeviceBuffer<float> buffer, float value, int offset, int count)
-    {
-    }
-
-    protected override void GemmCore(bool transposeA, bool transposeB, int m, int n, int k, float alpha,
-        DeviceBuffer<float> a, DeviceBuffer<float> b, float beta, DeviceBuffer<float> c, GemmAlgorithm algorithm)
-    {
-    }
-
-    protected override void BiasAddCore(DeviceBuffer<float> y, DeviceBuffer<float> bias, int rows, int cols)
-    {
-    }
-
-    protected override void BiasBackwardCore(DeviceBuffer<float> dY, DeviceBuffer<float> dBias, int rows, int cols, float beta)
-    {
-    }
-
-    protected override void ActivationForwardCore(Activation activation, DeviceBuffer<float> x, DeviceBuffer<float> y, int count)
-    {
-    }
-
-    protected override void ActivationBackwardCore(Activation activation, DeviceBuffer<float> dY, DeviceBuffer<float> y,
-        DeviceBuffer<float> dX, int count)
-    {
-    }
-
-    protected override void AddCore(DeviceBuffer<float> a, DeviceBuffer<float> b, DeviceBuffer<float> y, int count)
-    {
-    }
-
-    protected override void SoftmaxCrossEntropyCore(DeviceBuffer<float> logits, DeviceBuffer<int> labels, DeviceBuffer<float> dLogits,
-        DeviceBuffer<float> rowStats, DeviceBuffer<float> metrics, int slot, int rows, int cols)
-    {
-    }
-
-    protected override void BinaryLossCore(BinaryLoss loss, DeviceBuffer<float> logits, DeviceBuffer<int> targets,
-        DeviceBuffer<float> dLogits, DeviceBuffer<float> rowStats, DeviceBuffer<float> metrics, int slot, int rows)
-    {
-    }
-
-    protected override void SgdUpdateCore(DeviceBuffer<float> parameters, DeviceBuffer<float> gradients, DeviceBuffer<float> velocity,
-        int count, float learningRate, float momentum, float weightDecay)
-    {
-    }
-
-    protected override void AdamWUpdateCore(DeviceBuffer<float> parameters, DeviceBuffer<float> gradients,
-        DeviceBuffer<float> firstMoment, DeviceBuffer<float> secondMoment, int count, AdamWStep step)
-    {
-    }
-
-    protected override void AdadeltaUpdateCore(DeviceBuffer<float> parameters, DeviceBuffer<float> gradients,
-        DeviceBuffer<float> squareAverage, DeviceBuffer<float> deltaAverage, int count, AdadeltaStep step)
-    {
-    }
-
-    protected override void GatherBatchCore(DeviceBuffer<byte> pixels, DeviceBuffer<int> labels, DeviceBuffer<int> order, int start,
-        int count, int features, DeviceBuffer<float> channelScaleShift, int channels, int planeSize, DeviceBuffer<float> inputs,
-        DeviceBuffer<int> batchLabels)
-    {
-    }
-
-    protected override void MaxPool2dForwardCore(DeviceBuffer<float> x, DeviceBuffer<float> y, DeviceBuffer<int> argmax, Pool2dShape shape)
-    {
-    }
-
-    protected override void MaxPool2dBackwardCore(DeviceBuffer<float> dY, DeviceBuffer<int> argmax, DeviceBuffer<float> dX, Pool2dShape shape)
-    {
-    }
-
-    protected override void DropoutForwardCore(DeviceBuffer<float> x, DeviceBuffer<float> y, int count, DropoutStep step)
-    {
-    }
-
-    protected override void DropoutBackwardCore(DeviceBuffer<float> dY, DeviceBuffer<float> dX, int count, DropoutStep step)
-    {
     }
 
     /// <summary>A length without elements; releasing it gives its bytes back to the count.</summary>

@@ -10,3 +10,17 @@ public partial class ReferenceBackend
         Store(result, y);
     }
 }
+
+public static partial class ReferenceMath
+{
+    // ---------------------------------------------------------------- add
+
+    /// <summary>y (N) = a (N) + b (N); y may be a or b.</summary>
+    public static void Add(double[] y, double[] a, double[] b, int count)
+    {
+        for (var i = 0; i < count; i++)
+        {
+            y[i] = a[i] + b[i];
+        }
+    }
+}

@@ -16,3 +16,22 @@ public partial class ReferenceBackend
         Store(result, dX);
     }
 }
+
+public static partial class ReferenceMath
+{
+    // ---------------------------------------------------------------- dropout
+
+    /// <summary>
+    /// Forward (and, with dY for x, backward): y (N) = x * step.KeptScale where <see cref="DropoutMask.Keep"/>
+    /// keeps the element, else 0. The product of two floats is exact in double, so its rounding to float
+    /// is the float product any backend computes.
+    /// </summary>
+    public static void Dropout(double[] y, double[] x, int count, DropoutStep step)
+    {
+        double scale = step.KeptScale;
+        for (var i = 0; i < count; i++)
+        {
+            y[i] = DropoutMask.Keep((uint)i, step) ? x[i] * scale : 0;
+        }
+    }
+}

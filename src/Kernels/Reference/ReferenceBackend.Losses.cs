@@ -41,3 +41,162 @@ public partial class ReferenceBackend
         Store(metricValues.AsSpan(slot * MetricSlot.Width, MetricSlot.Width), metrics, offset: slot * MetricSlot.Width);
     }
 }
+
+public static partial class ReferenceMath
+{
+    // ---------------------------------------------------------------- softmax
+
+    /// <summary>Forward: y (B,C) = softmax of each row of x (B,C), after subtracting the row max so no exp overflows.</summary>
+    public static void SoftmaxForward(double[] y, double[] x, int rows, int cols)
+    {
+        for (var row = 0; row < rows; row++)
+        {
+            var start = row * cols;
+            var max = x[start];
+            for (var col = 1; col < cols; col++)
+            {
+                max = Math.Max(max, x[start + col]);
+            }
+            var sum = 0.0;
+            for (var col = 0; col < cols; col++)
+            {
+                y[start + col] = Math.Exp(x[start + col] - max);
+                sum += y[start + col];
+            }
+            for (var col = 0; col < cols; col++)
+            {
+                y[start + col] /= sum;
+            }
+        }
+    }
+
+    // ---------------------------------------------------------------- softmax cross-entropy
+
+    /// <summary>
+    /// Forward: rowLoss (B) = -log softmax(logits[b])[label], rowCorrect (B) = 1 where the row's argmax
+    /// (the first maximum on ties) is the label, from logits (B,C) and labels (B).
+    /// A label outside [0, C) gives a NaN loss and, never equalling the argmax, 0 correct.
+    /// </summary>
+    public static void SoftmaxCrossEntropyForward(double[] rowLoss, double[] rowCorrect, double[] logits, int[] labels,
+        int rows, int cols)
+    {
+        for (var row = 0; row < rows; row++)
+        {
+            var start = row * cols;
+            var argmax = 0;
+            for (var col = 1; col < cols; col++)
+            {
+                if (logits[start + col] > logits[start + argmax])
+                {
+                    argmax = col;
+                }
+            }
+            var label = labels[row];
+            rowCorrect[row] = argmax == label ? 1 : 0;
+            if (label < 0 || label >= cols)
+            {
+                rowLoss[row] = double.NaN;
+                continue;
+            }
+            var max = logits[start + argmax];
+            var sum = 0.0;
+            for (var col = 0; col < cols; col++)
+            {
+                sum += Math.Exp(logits[start + col] - max);
+            }
+            // -log(e^(z_label - max) / sum), kept as a difference so logits of +-1000 stay exact.
+            rowLoss[row] = Math.Log(sum) - (logits[start + label] - max);
+        }
+    }
+
+    /// <summary>
+    /// Backward of the mean loss: dLogits (B,C) = (softmax(logits) - onehot(label)) / B.
+    /// A row with a label outside [0, C) has a NaN loss, and its gradient is NaN too.
+    /// </summary>
+    public static void SoftmaxCrossEntropyBackward(double[] dLogits, double[] logits, int[] labels, int rows, int cols)
+    {
+        SoftmaxForward(dLogits, logits, rows, cols);
+        for (var row = 0; row < rows; row++)
+        {
+            var label = labels[row];
+            for (var col = 0; col < cols; col++)
+            {
+                var index = row * cols + col;
+                dLogits[index] = label < 0 || label >= cols
+                    ? double.NaN
+                    : (dLogits[index] - (col == label ? 1 : 0)) / rows;
+            }
+        }
+    }
+
+    // ---------------------------------------------------------------- binary losses
+
+    /// <summary>
+    /// Forward: rowLoss (B) and rowCorrect (B) from one logit per row, logits (B), and targets (B) in {0, 1};
+    /// p = sigmoid(z). A row is correct when (p &gt; 0.5) == (t == 1), literally, even for a target
+    /// outside {0, 1}, whose loss is NaN.
+    /// </summary>
+    public static void BinaryLossForward(BinaryLoss loss, double[] rowLoss, double[] rowCorrect, double[] logits,
+        int[] targets, int rows)
+    {
+        for (var row = 0; row < rows; row++)
+        {
+            var z = logits[row];
+            var t = targets[row];
+            var p = Sigmoid(z);
+            rowCorrect[row] = (p > 0.5) == (t == 1) ? 1 : 0;
+            rowLoss[row] = t != 0 && t != 1 ? double.NaN : loss switch
+            {
+                BinaryLoss.Mnist => t == 1 ? 1 - p : p,
+                BinaryLoss.BinaryCrossEntropy => Math.Max(z, 0) - z * t + Math.Log(1 + Math.Exp(-Math.Abs(z))),
+                BinaryLoss.MeanSquaredError => (p - t) * (p - t),
+                _ => throw new ArgumentOutOfRangeException(nameof(loss), loss, "unknown binary loss"),
+            };
+        }
+    }
+
+    /// <summary>
+    /// Backward of the mean loss: dLogits (B) = (d loss / dz) / B, with dp/dz = p (1 - p):
+    /// mnist -+p(1-p), cross-entropy p - t, squared error 2 (p - t) p (1 - p).
+    /// A target outside {0, 1} has a NaN loss, and its gradient is NaN too.
+    /// </summary>
+    public static void BinaryLossBackward(BinaryLoss loss, double[] dLogits, double[] logits, int[] targets, int rows)
+    {
+        for (var row = 0; row < rows; row++)
+        {
+            var t = targets[row];
+            var p = Sigmoid(logits[row]);
+            var dLossDz = t != 0 && t != 1 ? double.NaN : loss switch
+            {
+                BinaryLoss.Mnist => (t == 1 ? -1 : 1) * p * (1 - p),
+                BinaryLoss.BinaryCrossEntropy => p - t,
+                BinaryLoss.MeanSquaredError => 2 * (p - t) * p * (1 - p),
+                _ => throw new ArgumentOutOfRangeException(nameof(loss), loss, "unknown binary loss"),
+            };
+            dLogits[row] = dLossDz / rows;
+        }
+    }
+
+    // ---------------------------------------------------------------- metrics
+
+    /// <summary>
+    /// metrics[slot * Width ..] = (sum of rowLoss (B) in row order, sum of rowCorrect (B), 1 if any row
+    /// loss is NaN or infinite else 0); every other slot is left alone.
+    /// </summary>
+    public static void WriteMetricSlot(double[] metrics, int slot, double[] rowLoss, double[] rowCorrect, int rows)
+    {
+        var lossSum = 0.0;
+        var correct = 0.0;
+        var nonFinite = false;
+        for (var row = 0; row < rows; row++)
+        {
+            lossSum += rowLoss[row];
+            correct += rowCorrect[row];
+            nonFinite |= !double.IsFinite(rowLoss[row]);
+        }
+        var start = slot * MetricSlot.Width;
+        metrics[start + MetricSlot.LossSum] = lossSum;
+        metrics[start + MetricSlot.Correct] = correct;
+        metrics[start + MetricSlot.NonFinite] = nonFinite ? 1 : 0;
+    }
+}

@@ -37,3 +37,74 @@ public partial class ReferenceBackend
         Store(deltaAverageValues, deltaAverage);
     }
 }
+
+public static partial class ReferenceMath
+{
+    // ---------------------------------------------------------------- optimizers
+
+    /// <summary>
+    /// SGD in place over parameters, velocity and gradients (N), PyTorch's form:
+    /// g = grad + weightDecay * param; velocity = momentum * velocity + g; param -= learningRate * velocity.
+    /// </summary>
+    public static void SgdUpdate(double[] parameters, double[] velocity, double[] gradients, int count,
+        double learningRate, double momentum, double weightDecay)
+    {
+        for (var i = 0; i < count; i++)
+        {
+            var g = gradients[i] + weightDecay * parameters[i];
+            velocity[i] = momentum * velocity[i] + g;
+            parameters[i] -= learningRate * velocity[i];
+        }
+    }
+
+    /// <summary>1 - beta^step, the bias correction of an Adam moment after <paramref name="step"/> steps.</summary>
+    public static double AdamBiasCorrection(double beta, int step) => 1 - Math.Pow(beta, step);
+
+    /// <summary>
+    /// AdamW in place over parameters, both moments and gradients (N), weight decay decoupled:
+    /// param -= lr * wd * param; m = b1 m + (1 - b1) g; v = b2 v + (1 - b2) g^2;
+    /// param -= lr * (m / biasCorrection1) / (sqrt(v / biasCorrection2) + eps).
+    /// </summary>
+    public static void AdamWUpdate(double[] parameters, double[] firstMoment, double[] secondMoment, double[] gradients,
+        int count, AdamWStep step)
+    {
+        double learningRate = step.LearningRate;
+        double beta1 = step.Beta1;
+        double beta2 = step.Beta2;
+        double biasCorrection1 = step.BiasCorrection1;
+        double biasCorrection2 = step.BiasCorrection2;
+        for (var i = 0; i < count; i++)
+        {
+            var g = gradients[i];
+            parameters[i] -= learningRate * step.WeightDecay * parameters[i];
+            firstMoment[i] = beta1 * firstMoment[i] + (1 - beta1) * g;
+            secondMoment[i] = beta2 * secondMoment[i] + (1 - beta2) * g * g;
+            var mHat = firstMoment[i] / biasCorrection1;
+            var vHat = secondMoment[i] / biasCorrection2;
+            parameters[i] -= learningRate * mHat / (Math.Sqrt(vHat) + step.Epsilon);
+        }
+    }
+
+    // ---------------------------------------------------------------- Adadelta
+
+    /// <summary>
+    /// Adadelta in place over parameters, both averages and gradients (N), PyTorch's form:
+    /// g = grad + weightDecay * param; squareAverage = rho * squareAverage + (1 - rho) g^2;
+    /// delta = sqrt(deltaAverage + eps) / sqrt(squareAverage + eps) * g;
+    /// deltaAverage = rho * deltaAverage + (1 - rho) delta^2; param -= learningRate * delta.
+    /// </summary>
+    public static void AdadeltaUpdate(double[] parameters, double[] squareAverage, double[] deltaAverage, double[] gradients,
+        int count, AdadeltaStep step)
+    {
+        double rho = step.Rho;
+        double epsilon = step.Epsilon;
+        for (var i = 0; i < count; i++)
+        {
+            var g = gradients[i] + step.WeightDecay * parameters[i];
+            squareAverage[i] = rho * squareAverage[i] + (1 - rho) * g * g;
+            var delta = Math.Sqrt(deltaAverage[i] + epsilon) / Math.Sqrt(squareAverage[i] + epsilon) * g;
+            deltaAverage[i] = rho * deltaAverage[i] + (1 - rho) * delta * delta;
+            parameters[i] -= step.LearningRate * delta;
+        }
+    }
+}

@@ -20,3 +20,61 @@ public partial class ReferenceBackend
         Store(result, dX);
     }
 }
+
+// Layouts are NCHW: x (N,C,H,W) and y (N,C,P,Q).
+public static partial class ReferenceMath
+{
+    // ---------------------------------------------------------------- pooling
+
+    /// <summary>
+    /// Forward: y (N,C,P,Q) = the maximum of each window of x (N,C,H,W), the window of (p, q) starting at
+    /// (p*stride, q*stride); argmax (N,C,P,Q) = h*W + w of that maximum in its plane. The window is read in
+    /// row-major order and a value replaces the maximum only when strictly greater, so ties go to the
+    /// first; a NaN replaces any number and nothing replaces a NaN, so the first NaN wins.
+    /// </summary>
+    public static void MaxPool2dForward(double[] y, int[] argmax, double[] x, Pool2dShape shape)
+    {
+        var (outHeight, outWidth) = (shape.OutHeight, shape.OutWidth);
+        var plane = shape.Height * shape.Width;
+        for (var image = 0; image < shape.Batch * shape.Channels; image++)
+        {
+            for (var p = 0; p < outHeight; p++)
+            {
+                for (var q = 0; q < outWidth; q++)
+                {
+                    var best = (p * shape.Stride) * shape.Width + q * shape.Stride;
+                    for (var r = 0; r < shape.Kernel; r++)
+                    {
+                        for (var s = 0; s < shape.Kernel; s++)
+                        {
+                            var candidate = (p * shape.Stride + r) * shape.Width + q * shape.Stride + s;
+                            var (value, max) = (x[image * plane + candidate], x[image * plane + best]);
+                            if (value > max || (double.IsNaN(value) && !double.IsNaN(max)))
+                            {
+                                best = candidate;
+                            }
+                        }
+                    }
+                    var output = (image * outHeight + p) * outWidth + q;
+                    y[output] = x[image * plane + best];
+                    argmax[output] = best;
+                }
+            }
+        }
+    }
+
+    /// <summary>Backward: dX (N,C,H,W) = the sum of dY (N,C,P,Q) over the windows whose argmax (N,C,P,Q) is (h, w); zero elsewhere.</summary>
+    public static void MaxPool2dBackward(double[] dX, double[] dY, int[] argmax, Pool2dShape shape)
+    {
+        Array.Clear(dX);
+        var plane = shape.Height * shape.Width;
+        var outPlane = shape.OutHeight * shape.OutWidth;
+        for (var image = 0; image < shape.Batch * shape.Channels; image++)
+        {
+            for (var i = 0; i < outPlane; i++)
+            {
+                dX[image * plane + argmax[image * outPlane + i]] += dY[image * outPlane + i];
+            }
+        }
+    }
+}

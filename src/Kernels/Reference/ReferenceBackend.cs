@@ -50,64 +50,6 @@ public partial class ReferenceBackend : ComputeBackend
         Store(values, buffer);
     }
 
-    // ---------------------------------------------------------------- GEMM
-
-    protected override void GemmCore(bool transposeA, bool transposeB, int m, int n, int k, float alpha,
-        DeviceBuffer<float> a, DeviceBuffer<float> b, float beta, DeviceBuffer<float> c, GemmAlgorithm algorithm)
-    {
-        var result = Widen(c, m * n);
-        ReferenceMath.Gemm(result, Widen(a, m * k), Widen(b, k * n), m, n, k, transposeA, transposeB, alpha, beta);
-        Store(result, c);
-    }
-
-    // ---------------------------------------------------------------- bias
-
-    protected override void BiasAddCore(DeviceBuffer<float> y, DeviceBuffer<float> bias, int rows, int cols)
-    {
-        var result = Widen(y, rows * cols);
-        ReferenceMath.BiasAdd(result, Widen(bias, cols), rows, cols);
-        Store(result, y);
-    }
-
-    protected override void BiasBackwardCore(DeviceBuffer<float> dY, DeviceBuffer<float> dBias, int rows, int cols, float beta)
-    {
-        var result = Widen(dBias, cols);
-        ReferenceMath.BiasBackward(result, Widen(dY, rows * cols), rows, cols, beta);
-        Store(result, dBias);
-    }
-
-    // ---------------------------------------------------------------- activations
-
-    protected override void ActivationForwardCore(Activation activation, DeviceBuffer<float> x, DeviceBuffer<float> y, int count)
-    {
-        var result = new double[count];
-        ReferenceMath.ActivationForward(activation, result, Widen(x, count), count);
-        Store(result, y);
-    }
-
-    protected override void ActivationBackwardCore(Activation activation, DeviceBuffer<float> dY, DeviceBuffer<float> y,
-        DeviceBuffer<float> dX, int count)
-    {
-        var result = new double[count];
-        ReferenceMath.ActivationBackward(activation, result, Widen(dY, count), Widen(y, count), count);
-        Store(result, dX);
-    }
-
-    // ---------------------------------------------------------------- data
-
-    protected override void GatherBatchCore(DeviceBuffer<byte> pixels, DeviceBuffer<int> labels, DeviceBuffer<int> order, int start,
-        int count, int features, DeviceBuffer<float> channelScaleShift, int channels, int planeSize, DeviceBuffer<float> inputs,
-        DeviceBuffer<int> batchLabels)
-    {
-        var inputValues = new double[count * features];
-        var labelValues = new int[count];
-        var scaleShift = Widen(channelScaleShift, 2 * channels);
-        ReferenceMath.GatherBatch(inputValues, labelValues, HostElements(pixels).ToArray(), HostElements(labels).ToArray(), HostElements(order).ToArray(),
-            start, count, features, scaleShift[..channels], scaleShift[channels..]);
-        Store(inputValues, inputs);
-        labelValues.CopyTo(HostElements(batchLabels));
-    }
-
     // ---------------------------------------------------------------- lifetime
 
     // Buffers are host arrays that the garbage collector reclaims; the backend itself holds nothing.
@@ -136,6 +78,32 @@ public partial class ReferenceBackend : ComputeBackend
         for (var i = 0; i < values.Length; i++)
         {
             destination[offset + i] = (float)values[i];
+        }
+    }
+}
+
+/// <summary>
+/// Every op of <see cref="ComputeBackend"/> again, as plain single-threaded loops over double arrays
+/// that accumulate in double: the ground truth the conformance suite holds backends to, and the
+/// forward that finite differences run through. Nothing here is clever, so each line can be checked by eye.
+/// <para>
+/// Conventions (llm.c's): outputs come first, then inputs; each backward sits under its forward and
+/// takes the gradients first, then what the forward saw. The exact semantics are those documented
+/// on <see cref="ComputeBackend"/>; where it leaves a value open, the choice made here is said.
+/// </para>
+/// Storage is row-major. Shape legend: M, N, K are GEMM sizes (C is M x N, the inner size is K);
+/// B is the rows of a batch; C the columns (features or classes) of a row; N an element count.
+/// </summary>
+public static partial class ReferenceMath
+{
+    // ---------------------------------------------------------------- memory
+
+    /// <summary>buffer[offset .. offset+count) = value.</summary>
+    public static void Fill(double[] buffer, double value, int offset, int count)
+    {
+        for (var i = offset; i < offset + count; i++)
+        {
+            buffer[i] = value;
         }
     }
 }

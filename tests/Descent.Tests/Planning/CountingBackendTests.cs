@@ -28,7 +28,7 @@ public sealed class CountingBackendTests
     public void Every_allocation_is_recorded_in_order_and_releases_lower_the_live_bytes_but_not_the_peak()
     {
         using var device = new ReferenceBackend();
-        using var counting = new CountingBackend(device);
+        using var counting = CountingBackend.Create(device);
 
         var floats = counting.Allocate<float>(10);
         using var ints = counting.Allocate<int>(3);
@@ -47,7 +47,7 @@ public sealed class CountingBackendTests
     public void It_reports_the_real_backends_limits_and_checks_arguments_as_any_backend_does()
     {
         using var device = new CpuBackend(threads: 2);
-        using var counting = new CountingBackend(device);
+        using var counting = CountingBackend.Create(device);
 
         Assert.Equal(device.Name, counting.Name);
         Assert.Equal(device.DeviceDescription, counting.DeviceDescription);
@@ -65,7 +65,7 @@ public sealed class CountingBackendTests
     public void Ops_do_nothing_and_downloads_read_zeros()
     {
         using var device = new ReferenceBackend();
-        using var counting = new CountingBackend(device);
+        using var counting = CountingBackend.Create(device);
         using var buffer = counting.Allocate<float>(4);
 
         counting.Upload<float>(buffer, [1f, 2f, 3f, 4f]);
@@ -83,7 +83,7 @@ public sealed class CountingBackendTests
     public void A_convolution_holds_the_scratch_its_device_declares_per_slot_at_the_largest_need_and_the_peak_counts_it()
     {
         using var device = new CpuBackend(threads: 2);
-        using var counting = new CountingBackend(device);
+        using var counting = CountingBackend.Create(device);
         using var x = counting.Allocate<float>((int)Small.InputLength);
         using var weight = counting.Allocate<float>((int)Small.WeightLength);
         using var bias = counting.Allocate<float>(Small.OutChannels);
