@@ -1,4 +1,5 @@
 using System.CommandLine;
+using System.CommandLine.Invocation;
 using System.Reflection;
 using System.Runtime.InteropServices;
 using Descent.Engine.Files;
@@ -14,9 +15,23 @@ namespace Descent.Host;
 /// </summary>
 public static class DescentApp
 {
-    /// <summary>The version `descent --version` prints and the metrics file records.</summary>
+    /// <summary>
+    /// The version metrics, model files and ONNX exports record: Directory.Build.props's version with the commit the
+    /// build came from as SemVer build metadata ("0.1.0+c4d15c0"), or the version alone when built outside a repository.
+    /// </summary>
     public static string Version { get; } =
         typeof(DescentApp).Assembly.GetCustomAttribute<AssemblyInformationalVersionAttribute>()?.InformationalVersion ?? "unknown";
+
+    /// <summary>What `descent --version` prints: "descent 0.1.0 (commit c4d15c0)", or "(commit unknown)".</summary>
+    public static string VersionLine => FormatVersionLine(Version);
+
+    internal static string FormatVersionLine(string informationalVersion)
+    {
+        var plus = informationalVersion.IndexOf('+', StringComparison.Ordinal);
+        var version = plus < 0 ? informationalVersion : informationalVersion[..plus];
+        var commit = plus < 0 || plus == informationalVersion.Length - 1 ? "unknown" : informationalVersion[(plus + 1)..];
+        return $"descent {version} (commit {commit})";
+    }
 
     public static int Run(string[] args, TextWriter output, TextWriter error)
     {
@@ -109,8 +124,19 @@ public static class DescentApp
             LrFindCommand.Create(console, error),
             WeightsCommand.Create(console),
         };
+        root.Options.OfType<VersionOption>().Single().Action = new PrintVersionLine();
         NumericOptions.Describe(root);
         return root;
+    }
+
+    /// <summary>`--version`: the version line, in place of System.CommandLine's bare informational version.</summary>
+    private sealed class PrintVersionLine : SynchronousCommandLineAction
+    {
+        public override int Invoke(ParseResult parseResult)
+        {
+            (parseResult.InvocationConfiguration.Output ?? Console.Out).WriteLine(VersionLine);
+            return ExitCodes.Success;
+        }
     }
 
     /// <summary>A Spectre console over the given writer: colours and live widgets only on a real terminal.</summary>

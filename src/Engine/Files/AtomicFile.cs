@@ -11,7 +11,7 @@ namespace Descent.Engine.Files;
 /// <para>
 /// A path that is wrong is an <see cref="Kernels.InvalidInputException"/>; a write the machine refuses
 /// (permission, a read-only or full disk, an I/O error) is an <see cref="OutputFailedException"/>
-/// naming the path and the cause (<see cref="WriteAsync"/> leaves that wording to its caller). Either
+/// naming the path and the cause (<see cref="WriteAsync(string, Func{Stream, CancellationToken, Task{bool}}, CancellationToken)"/> leaves that wording to its caller). Either
 /// way an existing file is left as it was.
 /// </para>
 /// </summary>

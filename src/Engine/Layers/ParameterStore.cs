@@ -39,7 +39,7 @@ public sealed class ParameterStore : IDisposable
         counts.Sum(count => (count + (long)backend.ViewAlignment - 1) / backend.ViewAlignment * backend.ViewAlignment);
 
     /// <summary>
-    /// A store for parameters named <paramref name="names"/> with the given initial values, allocated once: each
+    /// A store for the parameters <paramref name="initial"/> names, with their initial values, allocated once: each
     /// parameter's values are uploaded into its view.
     /// </summary>
     public static ParameterStore Create(ComputeBackend backend, IReadOnlyList<(string Name, float[] Initial)> initial)
