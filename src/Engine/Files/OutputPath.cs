@@ -88,8 +88,9 @@ public static class OutputPath
     }
 
     /// <summary>
-    /// The folder <paramref name="path"/>, created if missing, for outputs written into it one file each.
-    /// A path that is anything but a folder is bad input; a folder that cannot be created is the machine's.
+    /// The folder <paramref name="path"/>, created with any missing parents, for outputs written into it one file each.
+    /// A path that is anything but a folder (a file, a device such as /dev/null, a pipe, a link to any of these or
+    /// to nothing, a path through a file) is bad input said in Descent's words; a folder that cannot be created is the machine's.
     /// </summary>
     public static void CreateFolder(string path, string option)
     {
@@ -97,11 +98,23 @@ public static class OutputPath
         {
             throw new InvalidInputException($"{option} needs a folder name");
         }
-        var full = System.IO.Path.GetFullPath(path);
-        switch (Lookup(full, path, option))
+        string full;
+        try
+        {
+            full = System.IO.Path.GetFullPath(path);
+        }
+        catch (Exception error) when (error is ArgumentException or NotSupportedException or PathTooLongException)
+        {
+            throw new InvalidInputException($"{option} {path} is not a path: {error.Message}", error);
+        }
+        var kind = Lookup(full, path, option);
+        switch (kind)
         {
             case FileKind.Folder:
                 return;
+            case FileKind.Missing when LinkTarget(full) is { } target:
+                // statx follows the link to nothing; creating the folder would fail on the link itself.
+                throw new InvalidInputException($"{option} {path} is a symbolic link to {target}, which does not exist");
             case FileKind.Missing:
                 try
                 {
@@ -113,7 +126,28 @@ public static class OutputPath
                 }
                 return;
             default:
-                throw new InvalidInputException($"{option} {path} is a file, not a folder");
+                var what = kind switch
+                {
+                    FileKind.RegularFile => "a file",
+                    FileKind.CharacterDevice or FileKind.BlockDevice => "a device",
+                    FileKind.Pipe => "a pipe",
+                    _ => "a socket",
+                };
+                var through = LinkTarget(full) is { } linked ? $" (a symbolic link to {linked})" : "";
+                throw new InvalidInputException($"{option} {path} is {what}{through}, not a folder");
+        }
+    }
+
+    /// <summary>Where the symbolic link <paramref name="full"/> points, as written in it; null when it is not a link.</summary>
+    private static string? LinkTarget(string full)
+    {
+        try
+        {
+            return new FileInfo(full).LinkTarget;
+        }
+        catch (Exception error) when (error is IOException or UnauthorizedAccessException)
+        {
+            return null;
         }
     }
 
@@ -129,7 +163,7 @@ public static class OutputPath
         {
             throw error.Errno switch
             {
-                PathLookupException.NotAFolder => new InvalidInputException($"{subject}: a part of the path before the file name is not a folder", error),
+                PathLookupException.NotAFolder => new InvalidInputException($"{subject}: a part of the path before its last name is not a folder", error),
                 PathLookupException.TooManyLinks => new InvalidInputException($"{subject}: too many levels of symbolic links", error),
                 PathLookupException.NameTooLong => new InvalidInputException($"{subject}: the name is too long", error),
                 _ => OutputFailedException.Writing(option is null ? path : $"{path} ({option})", error),
