@@ -174,6 +174,8 @@ public sealed class CheckpointFolder
         }
         var optimizerPath = Path.Combine(folder, OptimizerFile);
         var optimizer = SafeTensors.Read(optimizerPath);
+        // A NaN momentum or moment would turn the weights NaN on the first step, as NaN weights would.
+        ModelWeights.RefuseNonFinite(optimizer.Tensors, optimizerPath);
         if (!optimizer.Metadata.TryGetValue(StepsKey, out var stepsText)
             || !long.TryParse(stepsText, NumberStyles.None, CultureInfo.InvariantCulture, out var steps))
         {

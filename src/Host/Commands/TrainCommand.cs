@@ -58,6 +58,10 @@ public static class TrainCommand
             OutputPath.Check(plot.Path, "--plot");
         }
         var initTensors = settings.Init is { } initPath ? SafeTensors.Read(initPath).Tensors : null;
+        if (initTensors is not null)
+        {
+            ModelWeights.RefuseNonFinite(initTensors, settings.Init!);
+        }
         var checkpointRoot = settings.Checkpoint ?? (resumed is null ? null : RootOf(resumed.Folder));
         var checkpoints = checkpointRoot is null ? null : CheckpointFolder.Open(checkpointRoot);
 
