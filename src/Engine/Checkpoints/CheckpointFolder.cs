@@ -25,6 +25,7 @@ public sealed class CheckpointFolder
     public const string ModelFile = "model.safetensors";
     public const string OptimizerFile = "optimizer.safetensors";
     public const string StateFile = "state.json";
+    public const string LockFile = ".lock";
     private const string Prefix = "checkpoint-";
     private const string StepsKey = "steps";
     private const string OptimizerKey = "optimizer";
@@ -61,6 +62,15 @@ public sealed class CheckpointFolder
         }
         return new CheckpointFolder(root);
     }
+
+    /// <summary>
+    /// Whether the name <paramref name="name"/>, directly under a checkpoint folder, is one the folder writes or
+    /// replaces (latest, best, checkpoint-N, the lock, the hidden folders a checkpoint is built in), so that no
+    /// other output of the run may be put there; any other name (a metrics file beside the checkpoints) is free.
+    /// </summary>
+    public static bool Owns(string name) =>
+        name is LatestFile or BestFolder or LockFile || name.StartsWith(Prefix, StringComparison.Ordinal)
+        || (name.StartsWith('.') && name.EndsWith(".tmp", StringComparison.Ordinal));
 
     /// <summary>The folder of epoch <paramref name="epoch"/>'s checkpoint.</summary>
     public string PathOf(int epoch) => Path.Combine(Root, Prefix + epoch.ToString(CultureInfo.InvariantCulture));

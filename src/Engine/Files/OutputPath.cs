@@ -54,6 +54,61 @@ public static class OutputPath
         }
     }
 
+    /// <summary>
+    /// Refuses, before any work starts, a run whose outputs would overwrite one another: two options naming
+    /// one file (compared as resolved full paths, links followed, so two spellings of a file collide), or an
+    /// output inside <paramref name="folder"/> where the folder's owner writes (<paramref name="owns"/> says
+    /// which names directly under it are its own). Devices and pipes are streams written in place, never
+    /// replaced, so several outputs may share one (/dev/null). Null paths are outputs not asked for.
+    /// </summary>
+    /// <param name="folder">A folder the run writes, with its option ("--checkpoint"); null when there is none.</param>
+    public static void RefuseCollisions(IReadOnlyList<(string? Path, string Option)> outputs,
+        (string Path, string Option)? folder = null, Func<string, bool>? owns = null)
+    {
+        var files = outputs.Where(output => output.Path is not null)
+            .Select(output => (output.Path!, output.Option, Resolve(output.Path!, output.Option)))
+            .Where(output => output.Item3.Kind == OutputKind.File)
+            .Select(output => (Path: output.Item1, output.Option, Canonical: FileKinds.Canonical(output.Item3.Target)))
+            .ToList();
+        for (var i = 0; i < files.Count; i++)
+        {
+            for (var j = i + 1; j < files.Count; j++)
+            {
+                if (files[i].Canonical == files[j].Canonical)
+                {
+                    var same = files[i].Path == files[j].Path ? "" : $" ({files[i].Canonical})";
+                    throw new InvalidInputException(
+                        $"{files[i].Option} {files[i].Path} and {files[j].Option} {files[j].Path} name the same file{same}: " +
+                        "one would replace the other; give each its own");
+                }
+            }
+        }
+        if (folder is null)
+        {
+            return;
+        }
+        var (folderPath, folderOption) = folder.Value;
+        var root = FileKinds.Canonical(System.IO.Path.GetFullPath(folderPath));
+        foreach (var file in files)
+        {
+            var relative = System.IO.Path.GetRelativePath(root, file.Canonical);
+            var inside = relative != ".." && !relative.StartsWith(".." + System.IO.Path.DirectorySeparatorChar, StringComparison.Ordinal)
+                && !System.IO.Path.IsPathRooted(relative);
+            if (relative == ".")
+            {
+                throw new InvalidInputException(
+                    $"{file.Option} {file.Path} and {folderOption} {folderPath} name the same path: a file cannot also be the folder; give each its own");
+            }
+            var first = relative.Split(System.IO.Path.DirectorySeparatorChar)[0];
+            if (inside && (owns?.Invoke(first) ?? true))
+            {
+                throw new InvalidInputException(
+                    $"{file.Option} {file.Path} is inside {folderOption} {folderPath}, where the run writes {first}: " +
+                    "one would replace the other; name a file elsewhere");
+            }
+        }
+    }
+
     /// <summary>Where and how <paramref name="path"/> is written, or why it may not be.</summary>
     /// <param name="option">The option that named the path, for messages; null when it is not known.</param>
     /// <exception cref="InvalidInputException">The path is empty, a folder, a block device or socket, or in no folder.</exception>

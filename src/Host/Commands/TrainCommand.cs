@@ -57,12 +57,14 @@ public static class TrainCommand
         {
             OutputPath.Check(plot.Path, "--plot");
         }
+        var checkpointRoot = settings.Checkpoint ?? (resumed is null ? null : RootOf(resumed.Folder));
+        OutputPath.RefuseCollisions([(settings.Save, "--save"), (settings.MetricsOut, "--metrics-out"), (plot?.Path, "--plot")],
+            checkpointRoot is null ? null : (checkpointRoot, settings.Checkpoint is null ? "--resume" : "--checkpoint"), CheckpointFolder.Owns);
         var initTensors = settings.Init is { } initPath ? SafeTensors.Read(initPath).Tensors : null;
         if (initTensors is not null)
         {
             ModelWeights.RefuseNonFinite(initTensors, settings.Init!);
         }
-        var checkpointRoot = settings.Checkpoint ?? (resumed is null ? null : RootOf(resumed.Folder));
         var checkpoints = checkpointRoot is null ? null : CheckpointFolder.Open(checkpointRoot);
 
         var say = (string message) => error.WriteLine($"descent: {message}");
