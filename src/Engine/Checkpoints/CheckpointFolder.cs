@@ -141,10 +141,11 @@ public sealed class CheckpointFolder
 
     /// <summary>
     /// The checkpoint <paramref name="path"/> means: a checkpoint-N folder itself, or a checkpoint root,
-    /// meaning the one "latest" names (or, where "latest" is missing or names an incomplete folder, the
-    /// newest complete one). No checkpoint there is bad input.
+    /// meaning the one "latest" names (or, where "latest" is missing, names something other than a
+    /// checkpoint-N folder directly inside the root, or an incomplete one, the newest complete one, which
+    /// <paramref name="notice"/> is told in one line so the fallback is never silent). No checkpoint there is bad input.
     /// </summary>
-    public static string Resolve(string path)
+    public static string Resolve(string path, Action<string>? notice = null)
     {
         if (!Directory.Exists(path))
         {
@@ -157,24 +158,40 @@ public sealed class CheckpointFolder
             return path;
         }
         var latest = Path.Combine(path, LatestFile);
+        string? problem;
         if (File.Exists(latest))
         {
-            var named = Path.Combine(path, File.ReadAllText(latest).Trim());
-            if (Path.GetFileName(named).StartsWith(Prefix, StringComparison.Ordinal) && IsComplete(named))
+            var name = File.ReadAllText(latest).Trim();
+            // Only a plain name of this folder's own checkpoint: "../other/checkpoint-3" or an absolute path would leave the folder.
+            var own = name.Length > 0 && Path.GetFileName(name) == name && name is not ("." or "..")
+                && name.StartsWith(Prefix, StringComparison.Ordinal);
+            if (own && IsComplete(Path.Combine(path, name)))
             {
-                return named;
+                return Path.Combine(path, name);
             }
+            problem = name.Length == 0 ? $"{latest} is empty"
+                : !own ? $"{latest} names {name}, which is not a {Prefix}N folder in {path}"
+                : $"{latest} names {name}, which is missing or incomplete";
+        }
+        else
+        {
+            problem = $"{path} has no {LatestFile} file";
         }
         var newest = Epochs(path).OrderByDescending(epoch => epoch)
             .Select(epoch => Path.Combine(path, Prefix + epoch.ToString(CultureInfo.InvariantCulture)))
             .FirstOrDefault(IsComplete);
-        return newest ?? throw new InvalidInputException($"{path} holds no checkpoint (no {LatestFile} file and no complete {Prefix}N folder)");
+        if (newest is null)
+        {
+            throw new InvalidInputException($"{path} holds no checkpoint ({problem}, and there is no complete {Prefix}N folder)");
+        }
+        notice?.Invoke($"{problem}: using {Path.GetFileName(newest)}, the newest complete checkpoint");
+        return newest;
     }
 
     /// <summary>Reads the checkpoint <paramref name="path"/> means (see <see cref="Resolve"/>), checking each file.</summary>
-    public static Checkpoint Load(string path)
+    public static Checkpoint Load(string path, Action<string>? notice = null)
     {
-        var folder = Resolve(path);
+        var folder = Resolve(path, notice);
         var statePath = Path.Combine(folder, StateFile);
         var state = CheckpointState.FromJson(File.ReadAllText(statePath), statePath);
         var (modelSpec, model) = ModelWeights.ReadModel(Path.Combine(folder, ModelFile));
@@ -195,7 +212,7 @@ public sealed class CheckpointFolder
     }
 
     /// <summary>The model file a checkpoint folder means, for commands that only need the weights.</summary>
-    public static string ModelFileOf(string path) => Path.Combine(Resolve(path), ModelFile);
+    public static string ModelFileOf(string path, Action<string>? notice = null) => Path.Combine(Resolve(path, notice), ModelFile);
 
     private static bool IsComplete(string folder) =>
         File.Exists(Path.Combine(folder, ModelFile)) && File.Exists(Path.Combine(folder, OptimizerFile))

@@ -160,11 +160,12 @@ public static class ModelWeights
     /// file's spec has no normalisation: its input_scale and input_shift metadata stand for one.
     /// </summary>
     /// <remarks>A folder is read as a checkpoint folder: the model of the checkpoint its "latest" file names.</remarks>
-    public static (TrainingSpec Spec, IReadOnlyList<NamedTensor> Tensors) ReadModel(string path)
+    /// <param name="notice">Told in one line when a checkpoint folder's "latest" is passed over for its newest checkpoint.</param>
+    public static (TrainingSpec Spec, IReadOnlyList<NamedTensor> Tensors) ReadModel(string path, Action<string>? notice = null)
     {
         if (Directory.Exists(path))
         {
-            path = Checkpoints.CheckpointFolder.ModelFileOf(path);
+            path = Checkpoints.CheckpointFolder.ModelFileOf(path, notice);
         }
         var file = SafeTensors.Read(path);
         RefuseNonFinite(file.Tensors, path);

@@ -62,7 +62,7 @@ public static class PredictCommand
             {
                 throw new InvalidInputException($"--top must be 1 or more, got {shown}");
             }
-            var (spec, tensors) = ModelWeights.ReadModel(path);
+            var (spec, tensors) = ModelWeights.ReadModel(path, message => error.WriteLine($"descent: {message}"));
             if (spec.InputShape is not [1, var height, var width])
             {
                 throw new InvalidInputException(

@@ -35,8 +35,9 @@ public static class TrainCommand
     public static async Task<int> RunAsync(TrainSettings settings, IAnsiConsole console, TextWriter error, CancellationToken cancellation,
         TrainingPlot? plot = null)
     {
+        var say = (string message) => error.WriteLine($"descent: {message}");
         // Everything that can be refused without data is refused before any is read or a device opened.
-        var resumed = settings.Resume is { } resumePath ? CheckpointFolder.Load(resumePath) : null;
+        var resumed = settings.Resume is { } resumePath ? CheckpointFolder.Load(resumePath, say) : null;
         if (resumed is not null && settings.Init is not null)
         {
             throw new InvalidInputException("--init and --resume both say where the weights come from: give one");
@@ -67,7 +68,6 @@ public static class TrainCommand
         }
         var checkpoints = checkpointRoot is null ? null : CheckpointFolder.Open(checkpointRoot);
 
-        var say = (string message) => error.WriteLine($"descent: {message}");
         var progress = settings.Quiet ? null : new Progress<string>(say);
         var dataset = builder.Dataset;
         var splits = await DatasetLoader.LoadAsync(dataset, DataLocation.FromOptions(dataset, settings.DataDir, progress), cancellation);

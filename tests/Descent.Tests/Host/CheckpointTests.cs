@@ -159,6 +159,54 @@ public sealed class CheckpointTests : IDisposable
         Assert.StartsWith("descent: error: ", Assert.Single(outcome.ErrorLines));
     }
 
+    [Theory]
+    [InlineData("../elsewhere/checkpoint-1", "names ../elsewhere/checkpoint-1, which is not a checkpoint-N folder in")]
+    [InlineData("/tmp/checkpoint-1", "names /tmp/checkpoint-1, which is not a checkpoint-N folder in")]
+    [InlineData("checkpoint-9", "names checkpoint-9, which is missing or incomplete")]
+    [InlineData("", "is empty")]
+    [InlineData(null, "has no latest file")]
+    public void A_latest_that_names_nothing_valid_falls_back_to_the_newest_checkpoint_and_says_so(string? latest, string message)
+    {
+        var root = folder.File("run");
+        Assert.Equal(0, Train("--epochs", "2", "--checkpoint", root).ExitCode);
+        // A complete checkpoint outside the folder, which "latest" must never lead to.
+        var elsewhere = Path.Combine(folder.File("elsewhere"), "checkpoint-1");
+        Directory.CreateDirectory(Path.GetDirectoryName(elsewhere)!);
+        CopyFolder(Path.Combine(root, "checkpoint-1"), elsewhere);
+        var latestPath = Path.Combine(root, "latest");
+        if (latest is null)
+        {
+            File.Delete(latestPath);
+        }
+        else
+        {
+            File.WriteAllText(latestPath, latest + "\n");
+        }
+
+        var evaluated = CommandLine.Run("eval", root, "--data-dir", folder.Path, "--json");
+        var resumed = Train("--resume", root, "--epochs", "3");
+
+        Assert.True(resumed.ExitCode == 0, resumed.Error);
+        Assert.Contains($"resuming from {root}/checkpoint-2 after epoch 2", resumed.Output);
+        foreach (var outcome in new[] { resumed, evaluated })
+        {
+            var line = Assert.Single(outcome.ErrorLines, l => l.Contains("the newest complete checkpoint"));
+            Assert.Contains(message, line);
+            Assert.EndsWith("using checkpoint-2, the newest complete checkpoint", line);
+        }
+        Assert.Equal(0, evaluated.ExitCode);
+        using var _ = JsonDocument.Parse(evaluated.Output);
+    }
+
+    private static void CopyFolder(string from, string to)
+    {
+        Directory.CreateDirectory(to);
+        foreach (var file in Directory.GetFiles(from))
+        {
+            File.Copy(file, Path.Combine(to, Path.GetFileName(file)));
+        }
+    }
+
     [Fact]
     public void Early_stop_without_a_split_holds_out_a_tenth_and_stops_after_the_patience_runs_out()
     {
