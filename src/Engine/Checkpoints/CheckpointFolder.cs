@@ -16,9 +16,11 @@ public sealed record Checkpoint(string Folder, CheckpointState State, IReadOnlyL
 /// checkpoint with the lowest validation loss. Each checkpoint is built in a hidden temporary folder and
 /// renamed into place whole, and "latest" is replaced by rename after it, so a process killed at any
 /// moment leaves "latest" naming a complete checkpoint; a reader that finds "latest" missing or broken
-/// takes the newest complete checkpoint instead.
+/// takes the newest complete checkpoint instead (and says so). A run holds its folder with a lock
+/// (<see cref="FolderLock"/> on .lock) from <see cref="Open"/> to <see cref="Dispose"/>, so a second run
+/// on the same folder is refused rather than mixing its checkpoints in; the lock dies with its process.
 /// </summary>
-public sealed class CheckpointFolder
+public sealed class CheckpointFolder : IDisposable
 {
     public const string LatestFile = "latest";
     public const string BestFolder = "best";
@@ -30,13 +32,19 @@ public sealed class CheckpointFolder
     private const string StepsKey = "steps";
     private const string OptimizerKey = "optimizer";
 
-    private CheckpointFolder(string root) => Root = root;
+    private readonly FolderLock held;
+
+    private CheckpointFolder(string root, FolderLock held) => (Root, this.held) = (root, held);
 
     public string Root { get; }
 
+    /// <summary>Lets the folder go, for another run to write.</summary>
+    public void Dispose() => held.Dispose();
+
     /// <summary>
-    /// Opens <paramref name="root"/> for writing, creating it and any missing parents, and clears what an
-    /// earlier killed run left half-built. A file in its place is bad input; a folder that cannot be made is unavailable.
+    /// Opens <paramref name="root"/> for writing, creating it and any missing parents, holds it against other
+    /// runs until <see cref="Dispose"/>, and clears what an earlier killed run left half-built. A folder another
+    /// live run holds is bad input naming that run. A file in its place is bad input; a folder that cannot be made is unavailable.
     /// </summary>
     public static CheckpointFolder Open(string root)
     {
@@ -51,6 +59,15 @@ public sealed class CheckpointFolder
         try
         {
             Directory.CreateDirectory(root);
+        }
+        catch (Exception error) when (error is IOException or UnauthorizedAccessException)
+        {
+            throw new OutputFailedException($"cannot write checkpoint folder {root}: {error.Message}", error);
+        }
+        // Held before anything in it is touched: the hidden folders are a live run's work until its lock is ours.
+        var held = FolderLock.Acquire(root, LockFile, $"checkpoint folder {root}");
+        try
+        {
             foreach (var leftover in Directory.EnumerateDirectories(root, ".*.tmp"))
             {
                 Directory.Delete(leftover, recursive: true);
@@ -58,9 +75,10 @@ public sealed class CheckpointFolder
         }
         catch (Exception error) when (error is IOException or UnauthorizedAccessException)
         {
+            held.Dispose();
             throw new OutputFailedException($"cannot write checkpoint folder {root}: {error.Message}", error);
         }
-        return new CheckpointFolder(root);
+        return new CheckpointFolder(root, held);
     }
 
     /// <summary>
@@ -186,6 +204,19 @@ public sealed class CheckpointFolder
         }
         notice?.Invoke($"{problem}: using {Path.GetFileName(newest)}, the newest complete checkpoint");
         return newest;
+    }
+
+    /// <summary>
+    /// The checkpoint folder <paramref name="path"/> lies in: its parent for a checkpoint-N folder named
+    /// directly, else the path itself. A path that is no folder is bad input, as for <see cref="Resolve"/>.
+    /// </summary>
+    public static string RootOf(string path)
+    {
+        if (!Directory.Exists(path))
+        {
+            Resolve(path);
+        }
+        return IsComplete(path) ? Path.GetDirectoryName(Path.GetFullPath(path))! : Path.GetFullPath(path);
     }
 
     /// <summary>Reads the checkpoint <paramref name="path"/> means (see <see cref="Resolve"/>), checking each file.</summary>

@@ -36,6 +36,10 @@ public static class TrainCommand
         TrainingPlot? plot = null)
     {
         var say = (string message) => error.WriteLine($"descent: {message}");
+        // A resumed run holds its folder before reading it, so that no other run changes it in between.
+        using var resumedFolder = settings.Resume is { } heldPath && settings.Checkpoint is null
+            ? CheckpointFolder.Open(CheckpointFolder.RootOf(heldPath))
+            : null;
         // Everything that can be refused without data is refused before any is read or a device opened.
         var resumed = settings.Resume is { } resumePath ? CheckpointFolder.Load(resumePath, say) : null;
         if (resumed is not null && settings.Init is not null)
@@ -66,7 +70,8 @@ public static class TrainCommand
         {
             ModelWeights.RefuseNonFinite(initTensors, settings.Init!);
         }
-        var checkpoints = checkpointRoot is null ? null : CheckpointFolder.Open(checkpointRoot);
+        using var openedFolder = checkpointRoot is null || resumedFolder is not null ? null : CheckpointFolder.Open(checkpointRoot);
+        var checkpoints = resumedFolder ?? openedFolder;
 
         var progress = settings.Quiet ? null : new Progress<string>(say);
         var dataset = builder.Dataset;

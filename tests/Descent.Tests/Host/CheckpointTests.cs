@@ -54,7 +54,7 @@ public sealed class CheckpointTests : IDisposable
         var outcome = Train("--epochs", "4", "--valid-split", "0.2", "--checkpoint", root, "--keep", "2");
 
         Assert.Equal(0, outcome.ExitCode);
-        Assert.Equal(["best", "checkpoint-3", "checkpoint-4", "latest"], Directory.GetFileSystemEntries(root).Select(Path.GetFileName).Order());
+        Assert.Equal([".lock", "best", "checkpoint-3", "checkpoint-4", "latest"], Directory.GetFileSystemEntries(root).Select(Path.GetFileName).Order());
         Assert.Equal("checkpoint-4", File.ReadAllText(Path.Combine(root, "latest")).Trim());
         Assert.All(new[] { "checkpoint-3", "checkpoint-4", "best" }, name => Assert.Equal(
             ["model.safetensors", "optimizer.safetensors", "state.json"],
