@@ -113,7 +113,7 @@ public static class DescentApp
         {
             TrainCommand.Create(console, error),
             EvalCommand.Create(console, output, error),
-            ExportCommand.Create(console),
+            ExportCommand.Create(console, error),
             PredictCommand.Create(console, output, error),
             BaselineCommand.Create(console, error),
             DataCommand.Create(console, error),
@@ -122,7 +122,7 @@ public static class DescentApp
             DevicesCommand.Create(console),
             LessonCommand.Create(console, error),
             LrFindCommand.Create(console, error),
-            WeightsCommand.Create(console),
+            WeightsCommand.Create(console, error),
         };
         root.Options.OfType<VersionOption>().Single().Action = new PrintVersionLine();
         NumericOptions.Describe(root);

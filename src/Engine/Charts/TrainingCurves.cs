@@ -14,7 +14,7 @@ public static class TrainingCurves
         return new LineChart(title, "epoch", "loss",
         [
             new ChartSeries("train_loss", x, epochs.Select(epoch => epoch.TrainLoss).ToArray(), style),
-            new ChartSeries($"{evaluatedOn}_loss", x, epochs.Select(epoch => epoch.ValidLoss).ToArray(), style),
+            new ChartSeries($"{evaluatedOn}_loss", x, epochs.Select(epoch => epoch.EvaluationLoss).ToArray(), style),
             new ChartSeries(accuracyName, x, epochs.Select(epoch => epoch.Accuracy).ToArray(), style, OnRightAxis: true),
         ], RightYLabel: accuracyName);
     }

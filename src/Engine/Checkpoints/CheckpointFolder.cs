@@ -16,26 +16,35 @@ public sealed record Checkpoint(string Folder, CheckpointState State, IReadOnlyL
 /// checkpoint with the lowest validation loss. Each checkpoint is built in a hidden temporary folder and
 /// renamed into place whole, and "latest" is replaced by rename after it, so a process killed at any
 /// moment leaves "latest" naming a complete checkpoint; a reader that finds "latest" missing or broken
-/// takes the newest complete checkpoint instead.
+/// takes the newest complete checkpoint instead (and says so). A run holds its folder with a lock
+/// (<see cref="FolderLock"/> on .lock) from <see cref="Open"/> to <see cref="Dispose"/>, so a second run
+/// on the same folder is refused rather than mixing its checkpoints in; the lock dies with its process.
 /// </summary>
-public sealed class CheckpointFolder
+public sealed class CheckpointFolder : IDisposable
 {
     public const string LatestFile = "latest";
     public const string BestFolder = "best";
     public const string ModelFile = "model.safetensors";
     public const string OptimizerFile = "optimizer.safetensors";
     public const string StateFile = "state.json";
+    public const string LockFile = ".lock";
     private const string Prefix = "checkpoint-";
     private const string StepsKey = "steps";
     private const string OptimizerKey = "optimizer";
 
-    private CheckpointFolder(string root) => Root = root;
+    private readonly FolderLock held;
+
+    private CheckpointFolder(string root, FolderLock held) => (Root, this.held) = (root, held);
 
     public string Root { get; }
 
+    /// <summary>Lets the folder go, for another run to write.</summary>
+    public void Dispose() => held.Dispose();
+
     /// <summary>
-    /// Opens <paramref name="root"/> for writing, creating it and any missing parents, and clears what an
-    /// earlier killed run left half-built. A file in its place is bad input; a folder that cannot be made is unavailable.
+    /// Opens <paramref name="root"/> for writing, creating it and any missing parents, holds it against other
+    /// runs until <see cref="Dispose"/>, and clears what an earlier killed run left half-built. A folder another
+    /// live run holds is bad input naming that run. A file in its place is bad input; a folder that cannot be made is unavailable.
     /// </summary>
     public static CheckpointFolder Open(string root)
     {
@@ -50,6 +59,15 @@ public sealed class CheckpointFolder
         try
         {
             Directory.CreateDirectory(root);
+        }
+        catch (Exception error) when (error is IOException or UnauthorizedAccessException)
+        {
+            throw new OutputFailedException($"cannot write checkpoint folder {root}: {error.Message}", error);
+        }
+        // Held before anything in it is touched: the hidden folders are a live run's work until its lock is ours.
+        var held = FolderLock.Acquire(root, LockFile, $"checkpoint folder {root}");
+        try
+        {
             foreach (var leftover in Directory.EnumerateDirectories(root, ".*.tmp"))
             {
                 Directory.Delete(leftover, recursive: true);
@@ -57,10 +75,20 @@ public sealed class CheckpointFolder
         }
         catch (Exception error) when (error is IOException or UnauthorizedAccessException)
         {
+            held.Dispose();
             throw new OutputFailedException($"cannot write checkpoint folder {root}: {error.Message}", error);
         }
-        return new CheckpointFolder(root);
+        return new CheckpointFolder(root, held);
     }
+
+    /// <summary>
+    /// Whether the name <paramref name="name"/>, directly under a checkpoint folder, is one the folder writes or
+    /// replaces (latest, best, checkpoint-N, the lock, the hidden folders a checkpoint is built in), so that no
+    /// other output of the run may be put there; any other name (a metrics file beside the checkpoints) is free.
+    /// </summary>
+    public static bool Owns(string name) =>
+        name is LatestFile or BestFolder or LockFile || name.StartsWith(Prefix, StringComparison.Ordinal)
+        || (name.StartsWith('.') && name.EndsWith(".tmp", StringComparison.Ordinal));
 
     /// <summary>The folder of epoch <paramref name="epoch"/>'s checkpoint.</summary>
     public string PathOf(int epoch) => Path.Combine(Root, Prefix + epoch.ToString(CultureInfo.InvariantCulture));
@@ -131,10 +159,11 @@ public sealed class CheckpointFolder
 
     /// <summary>
     /// The checkpoint <paramref name="path"/> means: a checkpoint-N folder itself, or a checkpoint root,
-    /// meaning the one "latest" names (or, where "latest" is missing or names an incomplete folder, the
-    /// newest complete one). No checkpoint there is bad input.
+    /// meaning the one "latest" names (or, where "latest" is missing, names something other than a
+    /// checkpoint-N folder directly inside the root, or an incomplete one, the newest complete one, which
+    /// <paramref name="notice"/> is told in one line so the fallback is never silent). No checkpoint there is bad input.
     /// </summary>
-    public static string Resolve(string path)
+    public static string Resolve(string path, Action<string>? notice = null)
     {
         if (!Directory.Exists(path))
         {
@@ -147,24 +176,53 @@ public sealed class CheckpointFolder
             return path;
         }
         var latest = Path.Combine(path, LatestFile);
+        string? problem;
         if (File.Exists(latest))
         {
-            var named = Path.Combine(path, File.ReadAllText(latest).Trim());
-            if (Path.GetFileName(named).StartsWith(Prefix, StringComparison.Ordinal) && IsComplete(named))
+            var name = File.ReadAllText(latest).Trim();
+            // Only a plain name of this folder's own checkpoint: "../other/checkpoint-3" or an absolute path would leave the folder.
+            var own = name.Length > 0 && Path.GetFileName(name) == name && name is not ("." or "..")
+                && name.StartsWith(Prefix, StringComparison.Ordinal);
+            if (own && IsComplete(Path.Combine(path, name)))
             {
-                return named;
+                return Path.Combine(path, name);
             }
+            problem = name.Length == 0 ? $"{latest} is empty"
+                : !own ? $"{latest} names {name}, which is not a {Prefix}N folder in {path}"
+                : $"{latest} names {name}, which is missing or incomplete";
+        }
+        else
+        {
+            problem = $"{path} has no {LatestFile} file";
         }
         var newest = Epochs(path).OrderByDescending(epoch => epoch)
             .Select(epoch => Path.Combine(path, Prefix + epoch.ToString(CultureInfo.InvariantCulture)))
             .FirstOrDefault(IsComplete);
-        return newest ?? throw new InvalidInputException($"{path} holds no checkpoint (no {LatestFile} file and no complete {Prefix}N folder)");
+        if (newest is null)
+        {
+            throw new InvalidInputException($"{path} holds no checkpoint ({problem}, and there is no complete {Prefix}N folder)");
+        }
+        notice?.Invoke($"{problem}: using {Path.GetFileName(newest)}, the newest complete checkpoint");
+        return newest;
+    }
+
+    /// <summary>
+    /// The checkpoint folder <paramref name="path"/> lies in: its parent for a checkpoint-N folder named
+    /// directly, else the path itself. A path that is no folder is bad input, as for <see cref="Resolve"/>.
+    /// </summary>
+    public static string RootOf(string path)
+    {
+        if (!Directory.Exists(path))
+        {
+            Resolve(path);
+        }
+        return IsComplete(path) ? Path.GetDirectoryName(Path.GetFullPath(path))! : Path.GetFullPath(path);
     }
 
     /// <summary>Reads the checkpoint <paramref name="path"/> means (see <see cref="Resolve"/>), checking each file.</summary>
-    public static Checkpoint Load(string path)
+    public static Checkpoint Load(string path, Action<string>? notice = null)
     {
-        var folder = Resolve(path);
+        var folder = Resolve(path, notice);
         var statePath = Path.Combine(folder, StateFile);
         var state = CheckpointState.FromJson(File.ReadAllText(statePath), statePath);
         var (modelSpec, model) = ModelWeights.ReadModel(Path.Combine(folder, ModelFile));
@@ -174,6 +232,8 @@ public sealed class CheckpointFolder
         }
         var optimizerPath = Path.Combine(folder, OptimizerFile);
         var optimizer = SafeTensors.Read(optimizerPath);
+        // A NaN momentum or moment would turn the weights NaN on the first step, as NaN weights would.
+        ModelWeights.RefuseNonFinite(optimizer.Tensors, optimizerPath);
         if (!optimizer.Metadata.TryGetValue(StepsKey, out var stepsText)
             || !long.TryParse(stepsText, NumberStyles.None, CultureInfo.InvariantCulture, out var steps))
         {
@@ -183,7 +243,7 @@ public sealed class CheckpointFolder
     }
 
     /// <summary>The model file a checkpoint folder means, for commands that only need the weights.</summary>
-    public static string ModelFileOf(string path) => Path.Combine(Resolve(path), ModelFile);
+    public static string ModelFileOf(string path, Action<string>? notice = null) => Path.Combine(Resolve(path, notice), ModelFile);
 
     private static bool IsComplete(string folder) =>
         File.Exists(Path.Combine(folder, ModelFile)) && File.Exists(Path.Combine(folder, OptimizerFile))

@@ -11,6 +11,12 @@ namespace Descent.Engine.Checkpoints;
 /// stands (epochs finished, global step, the rate the next epoch trains at), the spec that decides
 /// everything else (the input normalisation included), the best validation loss so far (for best/ and early
 /// stopping) and the finished epochs' figures.
+/// <para>
+/// Schema 2 names the evaluation loss as the table and the metrics file do: each history row's is
+/// "test_loss", or "valid_loss" with a validation split, and "best_valid_loss" is written only with a split
+/// (the test set never chooses, so a run without one has no best). Schema 1 called every row's "valid_loss"
+/// and always wrote "best_valid_loss"; it is still read, so its checkpoints resume.
+/// </para>
 /// </summary>
 public sealed record CheckpointState(
     int Epoch,
@@ -23,28 +29,42 @@ public sealed record CheckpointState(
     string DescentVersion,
     IReadOnlyList<EpochRecord> History)
 {
-    public const int Schema = 1;
+    public const int Schema = 2;
 
-    public JsonObject ToJson() => new()
+    /// <summary>The schema before the evaluation loss was named for the set it measures.</summary>
+    private const int SchemaWithValidLossOnly = 1;
+
+    private const string BestValidLossKey = "best_valid_loss";
+
+    public JsonObject ToJson()
     {
-        ["schema"] = Schema,
-        ["epoch"] = Epoch,
-        ["global_step"] = GlobalStep,
-        ["next_learning_rate"] = double.Parse(NextLearningRate.ToString("R", CultureInfo.InvariantCulture), CultureInfo.InvariantCulture),
-        ["best_valid_loss"] = BestValidLoss,
-        ["best_epoch"] = BestEpoch,
-        ["epochs_without_improvement"] = EpochsWithoutImprovement,
-        ["descent_version"] = DescentVersion,
-        ["spec"] = Spec.ToJson(),
-        ["history"] = new JsonArray(History.Select(row => (JsonNode)new JsonObject
+        var validating = Spec.ValidSplit is not null;
+        var json = new JsonObject
+        {
+            ["schema"] = Schema,
+            ["epoch"] = Epoch,
+            ["global_step"] = GlobalStep,
+            ["next_learning_rate"] = double.Parse(NextLearningRate.ToString("R", CultureInfo.InvariantCulture), CultureInfo.InvariantCulture),
+        };
+        if (validating)
+        {
+            json[BestValidLossKey] = BestValidLoss;
+        }
+        json["best_epoch"] = BestEpoch;
+        json["epochs_without_improvement"] = EpochsWithoutImprovement;
+        json["descent_version"] = DescentVersion;
+        json["spec"] = Spec.ToJson();
+        var evaluationLoss = EpochRecord.EvaluationLossName(validating);
+        json["history"] = new JsonArray(History.Select(row => (JsonNode)new JsonObject
         {
             ["epoch"] = row.Epoch,
             ["train_loss"] = Finite(row.TrainLoss),
-            ["valid_loss"] = Finite(row.ValidLoss),
+            [evaluationLoss] = Finite(row.EvaluationLoss),
             ["accuracy"] = Finite(row.Accuracy),
             ["seconds"] = Finite(row.Seconds),
-        }).ToArray()),
-    };
+        }).ToArray());
+        return json;
+    }
 
     /// <summary>Reads what <see cref="ToJson"/> wrote; anything missing or malformed is bad input naming <paramref name="source"/>.</summary>
     public static CheckpointState FromJson(string text, string source)
@@ -52,21 +72,24 @@ public sealed record CheckpointState(
         try
         {
             var json = JsonNode.Parse(text) ?? throw new InvalidInputException($"{source} is empty");
-            if (json["schema"]?.GetValue<int>() != Schema)
+            var schema = json["schema"]?.GetValue<int>();
+            if (schema is not (Schema or SchemaWithValidLossOnly))
             {
-                throw new InvalidInputException($"{source} is not a checkpoint state of schema {Schema}");
+                throw new InvalidInputException($"{source} is not a checkpoint state of schema {SchemaWithValidLossOnly} or {Schema}");
             }
+            var spec = SpecOf(json);
+            var evaluationLoss = schema == SchemaWithValidLossOnly ? "valid_loss" : EpochRecord.EvaluationLossName(spec.ValidSplit is not null);
             return new CheckpointState(
                 json["epoch"]!.GetValue<int>(),
                 json["global_step"]!.GetValue<long>(),
                 (float)json["next_learning_rate"]!.GetValue<double>(),
-                SpecOf(json),
-                json["best_valid_loss"]?.GetValue<double>(),
+                spec,
+                json[BestValidLossKey]?.GetValue<double>(),
                 json["best_epoch"]!.GetValue<int>(),
                 json["epochs_without_improvement"]!.GetValue<int>(),
                 json["descent_version"]!.GetValue<string>(),
                 json["history"]!.AsArray().Select(row => new EpochRecord(
-                    row!["epoch"]!.GetValue<int>(), Number(row["train_loss"]), Number(row["valid_loss"]),
+                    row!["epoch"]!.GetValue<int>(), Number(row["train_loss"]), Number(row[evaluationLoss]),
                     Number(row["accuracy"]), Number(row["seconds"]))).ToList());
         }
         catch (Exception error) when (error is NullReferenceException or InvalidOperationException or FormatException or JsonException)

@@ -90,6 +90,64 @@ internal static partial class FileKinds
         };
     }
 
+    /// <summary>
+    /// <paramref name="full"/> with every symbolic link along it resolved and "." and ".." gone, as realpath(3)
+    /// gives it, so that two spellings of one file compare equal; the part past the deepest existing folder
+    /// is kept as written. Where realpath is not there (other systems), the path as given.
+    /// </summary>
+    public static string Canonical(string full)
+    {
+        var existing = full;
+        var rest = "";
+        while (true)
+        {
+            if (RealPath(existing) is { } real)
+            {
+                return rest.Length == 0 ? real : Path.Combine(real, rest);
+            }
+            var parent = Path.GetDirectoryName(existing);
+            if (parent is null)
+            {
+                return full;
+            }
+            rest = rest.Length == 0 ? Path.GetFileName(existing) : Path.Combine(Path.GetFileName(existing), rest);
+            existing = parent;
+        }
+    }
+
+    /// <summary>realpath(3) of <paramref name="path"/>; null where it does not exist, cannot be resolved, or realpath is not there.</summary>
+    private static unsafe string? RealPath(string path)
+    {
+        if (OperatingSystem.IsWindows())
+        {
+            return null;
+        }
+        try
+        {
+            var resolved = RealPathNative(path, null);
+            if (resolved is null)
+            {
+                return null;
+            }
+            try
+            {
+                return Marshal.PtrToStringUTF8((nint)resolved);
+            }
+            finally
+            {
+                // realpath allocated it with malloc; NativeMemory.Free is free(3) on these systems.
+                NativeMemory.Free(resolved);
+            }
+        }
+        catch (Exception error) when (error is DllNotFoundException or EntryPointNotFoundException)
+        {
+            return null;
+        }
+    }
+
+    [LibraryImport("libc", EntryPoint = "realpath", StringMarshalling = StringMarshalling.Utf8)]
+    private static unsafe partial byte* RealPathNative(string path, byte* resolved);
+
     [LibraryImport("libc", EntryPoint = "statx", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
     private static unsafe partial int Statx(int folder, string path, int flags, uint mask, byte* status);
 }

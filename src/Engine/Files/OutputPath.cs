@@ -54,6 +54,61 @@ public static class OutputPath
         }
     }
 
+    /// <summary>
+    /// Refuses, before any work starts, a run whose outputs would overwrite one another: two options naming
+    /// one file (compared as resolved full paths, links followed, so two spellings of a file collide), or an
+    /// output inside <paramref name="folder"/> where the folder's owner writes (<paramref name="owns"/> says
+    /// which names directly under it are its own). Devices and pipes are streams written in place, never
+    /// replaced, so several outputs may share one (/dev/null). Null paths are outputs not asked for.
+    /// </summary>
+    /// <param name="folder">A folder the run writes, with its option ("--checkpoint"); null when there is none.</param>
+    public static void RefuseCollisions(IReadOnlyList<(string? Path, string Option)> outputs,
+        (string Path, string Option)? folder = null, Func<string, bool>? owns = null)
+    {
+        var files = outputs.Where(output => output.Path is not null)
+            .Select(output => (output.Path!, output.Option, Resolve(output.Path!, output.Option)))
+            .Where(output => output.Item3.Kind == OutputKind.File)
+            .Select(output => (Path: output.Item1, output.Option, Canonical: FileKinds.Canonical(output.Item3.Target)))
+            .ToList();
+        for (var i = 0; i < files.Count; i++)
+        {
+            for (var j = i + 1; j < files.Count; j++)
+            {
+                if (files[i].Canonical == files[j].Canonical)
+                {
+                    var same = files[i].Path == files[j].Path ? "" : $" ({files[i].Canonical})";
+                    throw new InvalidInputException(
+                        $"{files[i].Option} {files[i].Path} and {files[j].Option} {files[j].Path} name the same file{same}: " +
+                        "one would replace the other; give each its own");
+                }
+            }
+        }
+        if (folder is null)
+        {
+            return;
+        }
+        var (folderPath, folderOption) = folder.Value;
+        var root = FileKinds.Canonical(System.IO.Path.GetFullPath(folderPath));
+        foreach (var file in files)
+        {
+            var relative = System.IO.Path.GetRelativePath(root, file.Canonical);
+            var inside = relative != ".." && !relative.StartsWith(".." + System.IO.Path.DirectorySeparatorChar, StringComparison.Ordinal)
+                && !System.IO.Path.IsPathRooted(relative);
+            if (relative == ".")
+            {
+                throw new InvalidInputException(
+                    $"{file.Option} {file.Path} and {folderOption} {folderPath} name the same path: a file cannot also be the folder; give each its own");
+            }
+            var first = relative.Split(System.IO.Path.DirectorySeparatorChar)[0];
+            if (inside && (owns?.Invoke(first) ?? true))
+            {
+                throw new InvalidInputException(
+                    $"{file.Option} {file.Path} is inside {folderOption} {folderPath}, where the run writes {first}: " +
+                    "one would replace the other; name a file elsewhere");
+            }
+        }
+    }
+
     /// <summary>Where and how <paramref name="path"/> is written, or why it may not be.</summary>
     /// <param name="option">The option that named the path, for messages; null when it is not known.</param>
     /// <exception cref="InvalidInputException">The path is empty, a folder, a block device or socket, or in no folder.</exception>
@@ -88,8 +143,9 @@ public static class OutputPath
     }
 
     /// <summary>
-    /// The folder <paramref name="path"/>, created if missing, for outputs written into it one file each.
-    /// A path that is anything but a folder is bad input; a folder that cannot be created is the machine's.
+    /// The folder <paramref name="path"/>, created with any missing parents, for outputs written into it one file each.
+    /// A path that is anything but a folder (a file, a device such as /dev/null, a pipe, a link to any of these or
+    /// to nothing, a path through a file) is bad input said in Descent's words; a folder that cannot be created is the machine's.
     /// </summary>
     public static void CreateFolder(string path, string option)
     {
@@ -97,11 +153,23 @@ public static class OutputPath
         {
             throw new InvalidInputException($"{option} needs a folder name");
         }
-        var full = System.IO.Path.GetFullPath(path);
-        switch (Lookup(full, path, option))
+        string full;
+        try
+        {
+            full = System.IO.Path.GetFullPath(path);
+        }
+        catch (Exception error) when (error is ArgumentException or NotSupportedException or PathTooLongException)
+        {
+            throw new InvalidInputException($"{option} {path} is not a path: {error.Message}", error);
+        }
+        var kind = Lookup(full, path, option);
+        switch (kind)
         {
             case FileKind.Folder:
                 return;
+            case FileKind.Missing when LinkTarget(full) is { } target:
+                // statx follows the link to nothing; creating the folder would fail on the link itself.
+                throw new InvalidInputException($"{option} {path} is a symbolic link to {target}, which does not exist");
             case FileKind.Missing:
                 try
                 {
@@ -113,7 +181,28 @@ public static class OutputPath
                 }
                 return;
             default:
-                throw new InvalidInputException($"{option} {path} is a file, not a folder");
+                var what = kind switch
+                {
+                    FileKind.RegularFile => "a file",
+                    FileKind.CharacterDevice or FileKind.BlockDevice => "a device",
+                    FileKind.Pipe => "a pipe",
+                    _ => "a socket",
+                };
+                var through = LinkTarget(full) is { } linked ? $" (a symbolic link to {linked})" : "";
+                throw new InvalidInputException($"{option} {path} is {what}{through}, not a folder");
+        }
+    }
+
+    /// <summary>Where the symbolic link <paramref name="full"/> points, as written in it; null when it is not a link.</summary>
+    private static string? LinkTarget(string full)
+    {
+        try
+        {
+            return new FileInfo(full).LinkTarget;
+        }
+        catch (Exception error) when (error is IOException or UnauthorizedAccessException)
+        {
+            return null;
         }
     }
 
@@ -129,7 +218,7 @@ public static class OutputPath
         {
             throw error.Errno switch
             {
-                PathLookupException.NotAFolder => new InvalidInputException($"{subject}: a part of the path before the file name is not a folder", error),
+                PathLookupException.NotAFolder => new InvalidInputException($"{subject}: a part of the path before its last name is not a folder", error),
                 PathLookupException.TooManyLinks => new InvalidInputException($"{subject}: too many levels of symbolic links", error),
                 PathLookupException.NameTooLong => new InvalidInputException($"{subject}: the name is too long", error),
                 _ => OutputFailedException.Writing(option is null ? path : $"{path} ({option})", error),

@@ -42,10 +42,10 @@ public sealed class BatchSizeExperiment : LessonPart
             var variant = Variant.Train(context, label, spec, splits, Epochs);
             variants.Add(variant);
             yield return new LessonRow(table, label, [batchSize, Steps(splits.Train.Count, batchSize), variant.SecondsPerEpoch,
-                variant.History[^1].ValidLoss, variant.History[^1].Accuracy]);
+                variant.History[^1].EvaluationLoss, variant.History[^1].Accuracy]);
         }
         var fastest = variants.MinBy(v => v.SecondsPerEpoch)!;
-        var lowest = variants.MinBy(v => v.History[^1].ValidLoss)!;
+        var lowest = variants.MinBy(v => v.History[^1].EvaluationLoss)!;
         yield return new LessonNote($"fastest epochs: {fastest.Label}; lowest loss after {Epochs} epochs: {lowest.Label}. One step per epoch learns " +
             "little from many items; one item per step learns the most per item but pays a step per item; a mini-batch trades between them");
         yield return new LessonPicture("batch-size.png", "valid_loss against items seen for the three batch sizes",

@@ -32,7 +32,7 @@ internal static class FullMnistComparison
                 Epochs, architecture.Momentum);
             var variant = Variant.Train(context, label, spec, splits, Epochs);
             variants.Add(variant);
-            yield return new LessonRow(table, label, [variant.Parameters, variant.SecondsPerEpoch, variant.History[^1].ValidLoss, variant.History[^1].Accuracy]);
+            yield return new LessonRow(table, label, [variant.Parameters, variant.SecondsPerEpoch, variant.History[^1].EvaluationLoss, variant.History[^1].Accuracy]);
         }
         var best = variants.MaxBy(v => v.History[^1].Accuracy)!;
         yield return new LessonNote($"highest test accuracy: {best.Label}");

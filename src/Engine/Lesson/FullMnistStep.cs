@@ -49,7 +49,7 @@ public sealed class FullMnistStep : LessonPart
         foreach (var epoch in context.Epochs(run, architecture.Epochs))
         {
             last = epoch.Accuracy;
-            yield return new LessonRow(table, null, [epoch.Epoch, epoch.TrainLoss, epoch.ValidLoss, epoch.Accuracy, epoch.Seconds]);
+            yield return new LessonRow(table, null, [epoch.Epoch, epoch.TrainLoss, epoch.EvaluationLoss, epoch.Accuracy, epoch.Seconds]);
         }
         yield return LessonFigure.Range($"test accuracy after {architecture.Epochs} epochs", last, Book.MlpLow, Book.MlpHigh, context.Data.IsFullMnist);
     }

@@ -42,7 +42,7 @@ public sealed class LearningRateExperiment : LessonPart
             var variant = Variant.Train(context, label, spec, splits, Epochs);
             variants.Add(variant);
             var end = variant.History.Count > 0 ? variant.History[^1] : null;
-            yield return new LessonRow(table, label, [rate, variant.History.Count, end?.ValidLoss ?? double.NaN, end?.Accuracy ?? double.NaN]);
+            yield return new LessonRow(table, label, [rate, variant.History.Count, end?.EvaluationLoss ?? double.NaN, end?.Accuracy ?? double.NaN]);
             if (variant.Divergence is { } message)
             {
                 yield return new LessonNote(string.Create(CultureInfo.InvariantCulture, $"lr {rate:G}: the guard stopped it: {message}"));

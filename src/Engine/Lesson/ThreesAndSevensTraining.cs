@@ -18,7 +18,7 @@ internal static class ThreesAndSevensTraining
         new([new("epoch", "F0"), new("train_loss", "F6"), new("valid_loss", "F6"), new(Metric, "F4"), new("time", "F2")]);
 
     public static LessonRow Row(LessonTable table, EpochRecord epoch) =>
-        new(table, null, [epoch.Epoch, epoch.TrainLoss, epoch.ValidLoss, epoch.Accuracy, epoch.Seconds]);
+        new(table, null, [epoch.Epoch, epoch.TrainLoss, epoch.EvaluationLoss, epoch.Accuracy, epoch.Seconds]);
 
 
     public static DatasetName Dataset => DatasetName.MnistThreesAndSevens;

@@ -14,7 +14,7 @@ internal sealed record Variant(string Label, TrainingSpec Spec, int Parameters, 
     public double[] ItemsSeen(int itemsPerEpoch) => [0, .. History.Select(epoch => (double)epoch.Epoch * itemsPerEpoch)];
 
     /// <summary>The evaluation loss before training and after each epoch.</summary>
-    public double[] EvaluationLosses => [AtStart.MeanLoss, .. History.Select(epoch => epoch.ValidLoss)];
+    public double[] EvaluationLosses => [AtStart.MeanLoss, .. History.Select(epoch => epoch.EvaluationLoss)];
 
     /// <summary>Mean wall seconds of an epoch (its evaluation included), NaN when none finished.</summary>
     public double SecondsPerEpoch => History.Count == 0 ? double.NaN : History.Average(epoch => epoch.Seconds);

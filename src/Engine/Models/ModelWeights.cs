@@ -102,6 +102,47 @@ public static class ModelWeights
         return byName;
     }
 
+    /// <summary>
+    /// Refuses tensors holding NaN or an infinity, naming the first such tensor, its first bad element (by
+    /// position in each dimension) and how many there are. Such weights (a diverged run's, saved by another
+    /// tool) make every output NaN: training would run an epoch only to stop as "diverged", prediction would
+    /// rank NaN. So they are bad input, found when the file is read, before any data or device is touched.
+    /// </summary>
+    public static void RefuseNonFinite(IReadOnlyList<NamedTensor> tensors, string source)
+    {
+        foreach (var tensor in tensors)
+        {
+            var values = tensor.Values;
+            var first = Array.FindIndex(values, value => !float.IsFinite(value));
+            if (first < 0)
+            {
+                continue;
+            }
+            var count = values.Count(value => !float.IsFinite(value));
+            var value = values[first];
+            var what = float.IsNaN(value) ? "NaN" : value > 0 ? "+infinity" : "-infinity";
+            var others = count > 1 ? $" (and {count - 1} more non-finite values)" : "";
+            throw new InvalidInputException(
+                $"{source}: tensor {tensor.Name} holds {what} at [{string.Join(", ", Position(first, tensor.Shape))}]{others}; weights must be finite numbers");
+        }
+    }
+
+    /// <summary>The row-major flat index <paramref name="flat"/> as a position in each dimension of <paramref name="shape"/>.</summary>
+    private static int[] Position(int flat, IReadOnlyList<int> shape)
+    {
+        var position = new int[Math.Max(shape.Count, 1)];
+        for (var dimension = shape.Count - 1; dimension >= 0; dimension--)
+        {
+            position[dimension] = flat % shape[dimension];
+            flat /= shape[dimension];
+        }
+        if (shape.Count == 0)
+        {
+            position[0] = flat;
+        }
+        return position;
+    }
+
     /// <summary>Writes the weights as safetensors with the spec (its input normalisation included) and Descent's version as metadata.</summary>
     public static void Save(string path, ComputeBackend backend, Network model, TrainingSpec spec, string version)
     {
@@ -119,13 +160,15 @@ public static class ModelWeights
     /// file's spec has no normalisation: its input_scale and input_shift metadata stand for one.
     /// </summary>
     /// <remarks>A folder is read as a checkpoint folder: the model of the checkpoint its "latest" file names.</remarks>
-    public static (TrainingSpec Spec, IReadOnlyList<NamedTensor> Tensors) ReadModel(string path)
+    /// <param name="notice">Told in one line when a checkpoint folder's "latest" is passed over for its newest checkpoint.</param>
+    public static (TrainingSpec Spec, IReadOnlyList<NamedTensor> Tensors) ReadModel(string path, Action<string>? notice = null)
     {
         if (Directory.Exists(path))
         {
-            path = Checkpoints.CheckpointFolder.ModelFileOf(path);
+            path = Checkpoints.CheckpointFolder.ModelFileOf(path, notice);
         }
         var file = SafeTensors.Read(path);
+        RefuseNonFinite(file.Tensors, path);
         if (!file.Metadata.TryGetValue(SpecKey, out var specText))
         {
             throw new InvalidInputException($"{path} has no {SpecKey} metadata: it was not written by descent train --save");

@@ -75,5 +75,5 @@ public sealed class EpochTable(IAnsiConsole console, bool quiet, bool onTestSet)
     }
 
     private static string Format(EpochRecord row) => string.Format(CultureInfo.InvariantCulture,
-        "{0,5}  {1,10:F6}  {2,10:F6}  {3,8:F4}  {4,7:F2}", row.Epoch, row.TrainLoss, row.ValidLoss, row.Accuracy, row.Seconds);
+        "{0,5}  {1,10:F6}  {2,10:F6}  {3,8:F4}  {4,7:F2}", row.Epoch, row.TrainLoss, row.EvaluationLoss, row.Accuracy, row.Seconds);
 }

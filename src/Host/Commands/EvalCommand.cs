@@ -44,7 +44,7 @@ public static class EvalCommand
             {
                 OutputPath.Check(picture, "--plot");
             }
-            var (spec, tensors) = ModelWeights.ReadModel(path);
+            var (spec, tensors) = ModelWeights.ReadModel(path, message => error.WriteLine($"descent: {message}"));
             var name = DatasetName.Parse(parsed.GetValue(dataset) ?? spec.Dataset);
             var trainedOn = DatasetName.All.FirstOrDefault(d => d.Name == spec.Dataset);
             if (trainedOn is not null && trainedOn.Classes != name.Classes)

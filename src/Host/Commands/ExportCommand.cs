@@ -14,7 +14,7 @@ namespace Descent.Host.Commands;
 /// </summary>
 public static class ExportCommand
 {
-    public static Command Create(IAnsiConsole console)
+    public static Command Create(IAnsiConsole console, TextWriter error)
     {
         var model = new Argument<string>("MODEL")
         {
@@ -37,7 +37,7 @@ public static class ExportCommand
             {
                 throw new InvalidInputException($"--onnx {onnxPath} is the model file itself; name another file");
             }
-            var (spec, tensors) = ModelWeights.ReadModel(modelPath);
+            var (spec, tensors) = ModelWeights.ReadModel(modelPath, message => error.WriteLine($"descent: {message}"));
             var graph = OnnxExport.Build(spec, tensors, DescentApp.Version, modelPath);
             OnnxExport.Write(onnxPath, graph);
             var bytes = new FileInfo(onnxPath).Length;

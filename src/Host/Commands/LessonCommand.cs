@@ -52,15 +52,9 @@ public static class LessonCommand
     private static async Task<int> RunAsync(IReadOnlyList<(string Heading, LessonPart Part)> parts, LessonSettings settings, IAnsiConsole console,
         TextWriter error, CancellationToken cancellation)
     {
+        // Bad usage (a file, a device) is refused in Descent's words before any data is read.
+        OutputPath.CreateFolder(settings.PictureFolder, "--out-dir");
         var pictures = Path.GetFullPath(settings.PictureFolder);
-        try
-        {
-            Directory.CreateDirectory(pictures);
-        }
-        catch (Exception failure) when (failure is IOException or UnauthorizedAccessException)
-        {
-            throw new OutputFailedException($"cannot make the picture folder {pictures}: {failure.Message}", failure);
-        }
         var location = DataLocation.FromOptions(DatasetName.Mnist, settings.DataDir, new Progress<string>(message => error.WriteLine($"descent: {message}")));
         var data = new LessonData(await DatasetLoader.LoadAsync(DatasetName.Mnist, location, cancellation));
         using var backend = Backends.Create(settings.Backend, settings.Device, message => error.WriteLine($"descent: {message}"));

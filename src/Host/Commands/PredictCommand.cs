@@ -59,7 +59,7 @@ public static class PredictCommand
             {
                 throw new InvalidInputException($"--top must be 1 or more, got {shown}");
             }
-            var (spec, tensors) = ModelWeights.ReadModel(path);
+            var (spec, tensors) = ModelWeights.ReadModel(path, message => error.WriteLine($"descent: {message}"));
             if (spec.InputShape is not [1, var height, var width])
             {
                 throw new InvalidInputException(
@@ -67,6 +67,11 @@ public static class PredictCommand
             }
             // Every picture is read before any data is loaded or device opened, so a bad one costs nothing.
             var inputs = pictures.Select(picture => new PredictInput(picture, PictureInput.Read(picture, height, width), null)).ToList();
+            foreach (var blank in inputs.Where(input => input.Blank))
+            {
+                // A model ranks even an empty frame, confidently; that ranking would say nothing about the picture.
+                error.WriteLine($"descent: {blank.Name}: no ink found (a blank or uniform picture): nothing to classify");
+            }
             var quiet = parsed.GetValue(json);
             if (indices.Length > 0)
             {
@@ -82,8 +87,8 @@ public static class PredictCommand
             var probabilities = predictor.Probabilities(inputs.SelectMany(input => input.Pixels).ToArray(), inputs.Count);
             var classNames = ClassNames(spec.Dataset, predictor.Classes);
             var predictions = inputs
-                .Select((input, row) => new Prediction(input, Rank(predictor, probabilities.AsSpan(row * predictor.Outputs, predictor.Outputs),
-                    classNames, shown)))
+                .Select((input, row) => new Prediction(input, input.Blank ? [] : Rank(predictor,
+                    probabilities.AsSpan(row * predictor.Outputs, predictor.Outputs), classNames, shown)))
                 .ToList();
 
             if (quiet)
@@ -140,7 +145,7 @@ public static class PredictCommand
         ["backend"] = device.Name,
         ["predictions"] = new JsonArray(predictions.Select(prediction =>
         {
-            var entry = new JsonObject { ["input"] = prediction.Input.Name };
+            var entry = new JsonObject { ["input"] = prediction.Input.Name, ["blank"] = prediction.Input.Blank };
             if (prediction.Input.Truth is { } truth)
             {
                 entry["index"] = truth.Index;
@@ -167,7 +172,7 @@ public static class PredictCommand
         {
             table.AddColumn("true");
         }
-        var ranks = predictions.Max(prediction => prediction.Top.Count);
+        var ranks = Math.Max(1, predictions.Max(prediction => prediction.Top.Count));
         for (var rank = 1; rank <= ranks; rank++)
         {
             table.AddColumn($"#{rank}");
@@ -179,15 +184,23 @@ public static class PredictCommand
             {
                 cells.Add(Markup.Escape(prediction.Input.Truth?.Name ?? "-"));
             }
-            cells.AddRange(prediction.Top.Select(ranked =>
-                Markup.Escape(string.Create(CultureInfo.InvariantCulture, $"{ranked.Name} {ranked.Probability:F4}"))));
+            cells.AddRange(prediction.Input.Blank
+                ? ["no ink found", .. Enumerable.Repeat("", ranks - 1)]
+                : prediction.Top.Select(ranked => Markup.Escape(string.Create(CultureInfo.InvariantCulture, $"{ranked.Name} {ranked.Probability:F4}"))));
             table.AddRow(cells.ToArray());
         }
         console.Write(table);
     }
 
     /// <summary>One image to classify: where it came from, its pixels at the model's size, and its true label if known.</summary>
-    private sealed record PredictInput(string Name, byte[] Pixels, TrueLabel? Truth);
+    private sealed record PredictInput(string Name, byte[] Pixels, TrueLabel? Truth)
+    {
+        /// <summary>
+        /// A picture in which <see cref="PictureInput"/> found no ink gives an all-black frame (any ink it finds is
+        /// levelled to 255 somewhere), so a frame of zeros is a blank picture. Test-set images are never called blank.
+        /// </summary>
+        public bool Blank => Truth is null && Array.TrueForAll(Pixels, pixel => pixel == 0);
+    }
 
     private sealed record TrueLabel(int Index, int Label, string Name);
 

@@ -35,8 +35,13 @@ public static class TrainCommand
     public static async Task<int> RunAsync(TrainSettings settings, IAnsiConsole console, TextWriter error, CancellationToken cancellation,
         TrainingPlot? plot = null)
     {
+        var say = (string message) => error.WriteLine($"descent: {message}");
+        // A resumed run holds its folder before reading it, so that no other run changes it in between.
+        using var resumedFolder = settings.Resume is { } heldPath && settings.Checkpoint is null
+            ? CheckpointFolder.Open(CheckpointFolder.RootOf(heldPath))
+            : null;
         // Everything that can be refused without data is refused before any is read or a device opened.
-        var resumed = settings.Resume is { } resumePath ? CheckpointFolder.Load(resumePath) : null;
+        var resumed = settings.Resume is { } resumePath ? CheckpointFolder.Load(resumePath, say) : null;
         if (resumed is not null && settings.Init is not null)
         {
             throw new InvalidInputException("--init and --resume both say where the weights come from: give one");
@@ -57,11 +62,17 @@ public static class TrainCommand
         {
             OutputPath.Check(plot.Path, "--plot");
         }
-        var initTensors = settings.Init is { } initPath ? SafeTensors.Read(initPath).Tensors : null;
         var checkpointRoot = settings.Checkpoint ?? (resumed is null ? null : RootOf(resumed.Folder));
-        var checkpoints = checkpointRoot is null ? null : CheckpointFolder.Open(checkpointRoot);
+        OutputPath.RefuseCollisions([(settings.Save, "--save"), (settings.MetricsOut, "--metrics-out"), (plot?.Path, "--plot")],
+            checkpointRoot is null ? null : (checkpointRoot, settings.Checkpoint is null ? "--resume" : "--checkpoint"), CheckpointFolder.Owns);
+        var initTensors = settings.Init is { } initPath ? SafeTensors.Read(initPath).Tensors : null;
+        if (initTensors is not null)
+        {
+            ModelWeights.RefuseNonFinite(initTensors, settings.Init!);
+        }
+        using var openedFolder = checkpointRoot is null || resumedFolder is not null ? null : CheckpointFolder.Open(checkpointRoot);
+        var checkpoints = resumedFolder ?? openedFolder;
 
-        var say = (string message) => error.WriteLine($"descent: {message}");
         var progress = settings.Quiet ? null : new Progress<string>(say);
         var dataset = builder.Dataset;
         var splits = await DatasetLoader.LoadAsync(dataset, DataLocation.FromOptions(dataset, settings.DataDir, progress), cancellation);

@@ -15,7 +15,7 @@ namespace Descent.Host.Commands;
 /// </summary>
 public static class WeightsCommand
 {
-    public static Command Create(IAnsiConsole console)
+    public static Command Create(IAnsiConsole console, TextWriter error)
     {
         var model = new Argument<string>("MODEL") { Description = "A .safetensors file written by descent train --save, or a checkpoint folder" };
         var output = new Option<string>("--out") { Description = "The PNG file to draw into", Required = true };
@@ -30,7 +30,7 @@ public static class WeightsCommand
             var picture = parsed.GetRequiredValue(output);
             var size = plot.ReadSize(parsed);
             OutputPath.Check(picture, "--out");
-            var (spec, tensors) = ModelWeights.ReadModel(path);
+            var (spec, tensors) = ModelWeights.ReadModel(path, message => error.WriteLine($"descent: {message}"));
             var chart = WeightMaps.FirstLayer($"First-layer weights of {Path.GetFileName(Path.TrimEndingDirectorySeparator(path))} " +
                 $"({spec.Model.WidthsText}): blue negative, red positive", spec, tensors, path);
             AtomicFile.WriteAllBytes(picture, ChartRenderer.Png(chart, size));

@@ -54,7 +54,7 @@ public sealed class CheckpointTests : IDisposable
         var outcome = Train("--epochs", "4", "--valid-split", "0.2", "--checkpoint", root, "--keep", "2");
 
         Assert.Equal(0, outcome.ExitCode);
-        Assert.Equal(["best", "checkpoint-3", "checkpoint-4", "latest"], Directory.GetFileSystemEntries(root).Select(Path.GetFileName).Order());
+        Assert.Equal([".lock", "best", "checkpoint-3", "checkpoint-4", "latest"], Directory.GetFileSystemEntries(root).Select(Path.GetFileName).Order());
         Assert.Equal("checkpoint-4", File.ReadAllText(Path.Combine(root, "latest")).Trim());
         Assert.All(new[] { "checkpoint-3", "checkpoint-4", "best" }, name => Assert.Equal(
             ["model.safetensors", "optimizer.safetensors", "state.json"],
@@ -159,6 +159,54 @@ public sealed class CheckpointTests : IDisposable
         Assert.StartsWith("descent: error: ", Assert.Single(outcome.ErrorLines));
     }
 
+    [Theory]
+    [InlineData("../elsewhere/checkpoint-1", "names ../elsewhere/checkpoint-1, which is not a checkpoint-N folder in")]
+    [InlineData("/tmp/checkpoint-1", "names /tmp/checkpoint-1, which is not a checkpoint-N folder in")]
+    [InlineData("checkpoint-9", "names checkpoint-9, which is missing or incomplete")]
+    [InlineData("", "is empty")]
+    [InlineData(null, "has no latest file")]
+    public void A_latest_that_names_nothing_valid_falls_back_to_the_newest_checkpoint_and_says_so(string? latest, string message)
+    {
+        var root = folder.File("run");
+        Assert.Equal(0, Train("--epochs", "2", "--checkpoint", root).ExitCode);
+        // A complete checkpoint outside the folder, which "latest" must never lead to.
+        var elsewhere = Path.Combine(folder.File("elsewhere"), "checkpoint-1");
+        Directory.CreateDirectory(Path.GetDirectoryName(elsewhere)!);
+        CopyFolder(Path.Combine(root, "checkpoint-1"), elsewhere);
+        var latestPath = Path.Combine(root, "latest");
+        if (latest is null)
+        {
+            File.Delete(latestPath);
+        }
+        else
+        {
+            File.WriteAllText(latestPath, latest + "\n");
+        }
+
+        var evaluated = CommandLine.Run("eval", root, "--data-dir", folder.Path, "--json");
+        var resumed = Train("--resume", root, "--epochs", "3");
+
+        Assert.True(resumed.ExitCode == 0, resumed.Error);
+        Assert.Contains($"resuming from {root}/checkpoint-2 after epoch 2", resumed.Output);
+        foreach (var outcome in new[] { resumed, evaluated })
+        {
+            var line = Assert.Single(outcome.ErrorLines, l => l.Contains("the newest complete checkpoint"));
+            Assert.Contains(message, line);
+            Assert.EndsWith("using checkpoint-2, the newest complete checkpoint", line);
+        }
+        Assert.Equal(0, evaluated.ExitCode);
+        using var _ = JsonDocument.Parse(evaluated.Output);
+    }
+
+    private static void CopyFolder(string from, string to)
+    {
+        Directory.CreateDirectory(to);
+        foreach (var file in Directory.GetFiles(from))
+        {
+            File.Copy(file, Path.Combine(to, Path.GetFileName(file)));
+        }
+    }
+
     [Fact]
     public void Early_stop_without_a_split_holds_out_a_tenth_and_stops_after_the_patience_runs_out()
     {
@@ -203,6 +251,68 @@ public sealed class CheckpointTests : IDisposable
         Assert.Equal("completed", document.RootElement.GetProperty("ended").GetString());
     }
 
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public void The_evaluation_loss_is_test_loss_without_a_split_and_valid_loss_with_one_in_metrics_and_checkpoints(bool split)
+    {
+        var metrics = folder.File("metrics.json");
+        var root = folder.File("run");
+        string[] splitOptions = split ? ["--valid-split", "0.2"] : [];
+
+        Assert.Equal(0, Train(["--epochs", "2", .. splitOptions, "--checkpoint", root, "--metrics-out", metrics]).ExitCode);
+
+        var (used, unused) = split ? ("valid_loss", "test_loss") : ("test_loss", "valid_loss");
+        using var document = JsonDocument.Parse(File.ReadAllText(metrics));
+        Assert.Equal(3, document.RootElement.GetProperty("schema").GetInt32());
+        using var state = JsonDocument.Parse(File.ReadAllText(Path.Combine(root, "checkpoint-2", "state.json")));
+        Assert.Equal(2, state.RootElement.GetProperty("schema").GetInt32());
+        Assert.All(document.RootElement.GetProperty("epochs").EnumerateArray().Concat(state.RootElement.GetProperty("history").EnumerateArray()), row =>
+        {
+            Assert.True(row.GetProperty(used).GetDouble() > 0);
+            Assert.False(row.TryGetProperty(unused, out _));
+        });
+        // Only a validation split chooses a best; the test set never does, so without one there is no best loss to name.
+        Assert.Equal(split, state.RootElement.TryGetProperty("best_valid_loss", out _));
+    }
+
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public void A_checkpoint_written_in_schema_1_with_valid_loss_for_every_row_still_resumes_as_before(bool split)
+    {
+        string[] splitOptions = split ? ["--valid-split", "0.2"] : [];
+        Assert.Equal(0, Train(["--epochs", "3", .. splitOptions, "--metrics-out", folder.File("straight.json")]).ExitCode);
+        var root = folder.File("run");
+        Assert.Equal(0, Train(["--epochs", "2", .. splitOptions, "--checkpoint", root]).ExitCode);
+        var statePath = Path.Combine(root, "checkpoint-2", "state.json");
+        var state = System.Text.Json.Nodes.JsonNode.Parse(File.ReadAllText(statePath))!.AsObject();
+        var bestBefore = state["best_valid_loss"]?.GetValue<double>();
+        // Schema 1, as Descent wrote it before: every row's evaluation loss under valid_loss, and best_valid_loss always present.
+        state["schema"] = 1;
+        state["best_valid_loss"] = bestBefore;
+        foreach (var row in state["history"]!.AsArray())
+        {
+            var evaluation = row!["test_loss"] ?? row["valid_loss"];
+            row.AsObject().Remove("test_loss");
+            row.AsObject().Remove("valid_loss");
+            row["valid_loss"] = evaluation!.GetValue<double>();
+        }
+        File.WriteAllText(statePath, state.ToJsonString());
+
+        var resumed = Train("--resume", root, "--epochs", "3", "--metrics-out", folder.File("resumed.json"));
+
+        Assert.True(resumed.ExitCode == 0, resumed.Error);
+        Assert.Equal(Losses(folder.File("straight.json")), Losses(folder.File("resumed.json")));
+        using var after = JsonDocument.Parse(File.ReadAllText(Path.Combine(root, "checkpoint-3", "state.json")));
+        Assert.Equal(2, after.RootElement.GetProperty("schema").GetInt32());
+        if (split)
+        {
+            Assert.NotNull(bestBefore);
+            Assert.True(after.RootElement.GetProperty("best_valid_loss").GetDouble() <= bestBefore);
+        }
+    }
+
     /// <summary>Trains on the digit folder; a 784-16-10 model unless the arguments name the model or resume one.</summary>
     private CommandLine.Outcome Train(params string[] args) =>
         CommandLine.Run(["train", "--data-dir", folder.Path, .. args.Contains("--layers") || args.Contains("--resume") ? [] : ModelOptions, .. args]);
@@ -213,7 +323,8 @@ public sealed class CheckpointTests : IDisposable
     {
         using var document = JsonDocument.Parse(File.ReadAllText(metricsPath));
         return document.RootElement.GetProperty("epochs").EnumerateArray()
-            .Select(row => (row.GetProperty("train_loss").GetDouble(), row.GetProperty("valid_loss").GetDouble(),
+            .Select(row => (row.GetProperty("train_loss").GetDouble(),
+                (row.TryGetProperty("test_loss", out var test) ? test : row.GetProperty("valid_loss")).GetDouble(),
                 row.GetProperty("accuracy").GetDouble()))
             .ToList();
     }

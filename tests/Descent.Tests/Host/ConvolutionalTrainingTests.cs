@@ -102,7 +102,7 @@ public sealed class ConvolutionalTrainingTests : IDisposable
     {
         using var document = JsonDocument.Parse(File.ReadAllText(metricsPath));
         return document.RootElement.GetProperty("epochs").EnumerateArray()
-            .Select(row => (row.GetProperty("train_loss").GetDouble(), row.GetProperty("valid_loss").GetDouble(),
+            .Select(row => (row.GetProperty("train_loss").GetDouble(), row.GetProperty("test_loss").GetDouble(),
                 row.GetProperty("accuracy").GetDouble()))
             .ToList();
     }

@@ -65,6 +65,49 @@ public sealed class LessonCommandTests : IDisposable
         Assert.False(Directory.Exists(folder.File("pictures")));
     }
 
+    [Theory]
+    [InlineData("/dev/null", "--out-dir /dev/null is a device, not a folder")]
+    [InlineData("/dev/zero", "--out-dir /dev/zero is a device, not a folder")]
+    [InlineData("/dev/tty", "--out-dir /dev/tty is a device, not a folder")]
+    public void An_out_dir_that_is_a_device_is_bad_usage_in_descents_words(string device, string message)
+    {
+        var outcome = CommandLine.Run("lesson", "--step", "1", "--out-dir", device);
+
+        Assert.Equal($"descent: error: {message}", CommandLine.AssertOneLineError(outcome, 2, message));
+    }
+
+    [Theory]
+    [InlineData("a file", "is a file, not a folder")]
+    [InlineData("a link to a file", "is a file (a symbolic link to ")]
+    [InlineData("a link to nothing", "which does not exist")]
+    [InlineData("a path under a file", "a part of the path before its last name is not a folder")]
+    public void An_out_dir_that_is_not_a_folder_is_bad_usage_and_the_file_is_left_as_it_was(string kind, string message)
+    {
+        var file = folder.File("notes.txt");
+        File.WriteAllText(file, "mine");
+        var path = kind switch
+        {
+            "a file" => file,
+            "a link to a file" => folder.File("link"),
+            "a link to nothing" => folder.File("dangling"),
+            _ => Path.Combine(file, "pictures"),
+        };
+        if (kind == "a link to a file")
+        {
+            File.CreateSymbolicLink(path, file);
+        }
+        if (kind == "a link to nothing")
+        {
+            File.CreateSymbolicLink(path, folder.File("gone"));
+        }
+
+        var outcome = CommandLine.Run("lesson", "--step", "1", "--out-dir", path);
+
+        CommandLine.AssertOneLineError(outcome, 2, message);
+        Assert.Equal("mine", File.ReadAllText(file));
+        Assert.False(Directory.Exists(folder.File("gone")));
+    }
+
     [Fact]
     public void The_help_lists_every_step_and_every_experiment_from_the_engines_lists()
     {

@@ -126,6 +126,42 @@ public sealed class PredictCommandTests(PredictCommandTests.Models models) : ICl
         Assert.Equal(6, pictureRow.Length);
     }
 
+    [Theory]
+    [InlineData("white")]
+    [InlineData("grey")]
+    [InlineData("faint")]
+    public void A_picture_with_no_ink_is_said_to_hold_nothing_instead_of_a_ranking(string kind)
+    {
+        var blank = models.Folder.File($"blank-{kind}.png");
+        var paper = kind == "grey" ? new SKColor(128, 128, 128) : SKColors.White;
+        // Ink this faint is below what PictureInput counts as a stroke: paper grain, not a digit.
+        var ink = kind == "faint" ? new SKColor(240, 240, 240) : paper;
+        using (var bitmap = Pictures.Rectangle(40, 40, paper, ink, SKRectI.Create(15, 5, 10, 30)))
+        {
+            File.WriteAllBytes(blank, Pictures.Encode(bitmap, SKEncodedImageFormat.Png));
+        }
+        var drawn = DrawnPicture(models.Folder);
+
+        var table = CommandLine.Run("predict", models.TenClasses, blank, drawn, "--backend", "cpu");
+        var json = CommandLine.Run("predict", models.TenClasses, blank, drawn, "--backend", "cpu", "--json");
+
+        Assert.Equal(0, table.ExitCode);
+        Assert.Equal(0, json.ExitCode);
+        foreach (var outcome in new[] { table, json })
+        {
+            Assert.Equal($"descent: {blank}: no ink found (a blank or uniform picture): nothing to classify", Assert.Single(outcome.ErrorLines));
+        }
+        var rows = table.Output.Split('\n').Select(line => line.Split('│').Select(cell => cell.Trim()).Where(cell => cell != "").ToArray()).ToList();
+        Assert.Equal([blank, "no ink found"], Assert.Single(rows, row => row.FirstOrDefault() == blank));
+        Assert.Equal(4, Assert.Single(rows, row => row.FirstOrDefault() == drawn).Length);
+        using var document = JsonDocument.Parse(json.Output);
+        var entries = document.RootElement.GetProperty("predictions").EnumerateArray().ToList();
+        Assert.True(entries[0].GetProperty("blank").GetBoolean());
+        Assert.Equal(0, entries[0].GetProperty("top").GetArrayLength());
+        Assert.False(entries[1].GetProperty("blank").GetBoolean());
+        Assert.Equal(3, entries[1].GetProperty("top").GetArrayLength());
+    }
+
     [Fact]
     public void A_one_output_model_ranks_both_of_its_classes_by_name()
     {
