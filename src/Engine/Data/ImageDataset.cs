@@ -3,18 +3,25 @@ using Descent.Kernels;
 namespace Descent.Engine.Data;
 
 /// <summary>
-/// Labelled greyscale images kept as the bytes the files hold: the training step uploads them once
-/// and normalises on the device. The arrays are shared, not copied; treat them as read-only.
+/// Labelled images kept as the bytes the files hold, grey (one channel) or colour (three), each image its
+/// channels' planes one after another (CHW, as a batch is NCHW): the training step uploads them once and
+/// normalises on the device. The arrays are shared, not copied; treat them as read-only.
 /// </summary>
 public sealed class ImageDataset
 {
-    /// <summary>Checks that pixels and labels agree and every label is a class below <paramref name="classes"/>.</summary>
+    /// <summary>Grey images: one channel.</summary>
     public ImageDataset(byte[] pixels, int[] labels, int imageRows, int imageCols, int classes)
+        : this(pixels, labels, 1, imageRows, imageCols, classes)
     {
-        if (imageRows <= 0 || imageCols <= 0 || classes <= 0)
+    }
+
+    /// <summary>Checks that pixels and labels agree and every label is a class below <paramref name="classes"/>.</summary>
+    public ImageDataset(byte[] pixels, int[] labels, int channels, int imageRows, int imageCols, int classes)
+    {
+        if (channels <= 0 || imageRows <= 0 || imageCols <= 0 || classes <= 0)
         {
             throw new InvalidInputException(
-                $"a dataset needs positive image sizes and class count, got {imageRows} x {imageCols} and {classes} classes");
+                $"a dataset needs positive channels, image sizes and class count, got {channels} x {imageRows} x {imageCols} and {classes} classes");
         }
 
         if (labels.Length == 0)
@@ -22,11 +29,11 @@ public sealed class ImageDataset
             throw new InvalidInputException("a dataset needs at least one image");
         }
 
-        var features = imageRows * imageCols;
-        if (pixels.Length != (long)labels.Length * features)
+        var features = (long)channels * imageRows * imageCols;
+        if (features > int.MaxValue || pixels.Length != labels.Length * features)
         {
             throw new InvalidInputException(
-                $"{pixels.Length} pixel bytes are not {labels.Length} images of {imageRows} x {imageCols}");
+                $"{pixels.Length} pixel bytes are not {labels.Length} images of {channels} x {imageRows} x {imageCols}");
         }
 
         var outOfRange = Array.FindIndex(labels, label => label < 0 || label >= classes);
@@ -38,6 +45,7 @@ public sealed class ImageDataset
 
         Pixels = pixels;
         Labels = labels;
+        Channels = channels;
         ImageRows = imageRows;
         ImageCols = imageCols;
         Classes = classes;
@@ -51,8 +59,14 @@ public sealed class ImageDataset
 
     public int Count => Labels.Length;
 
-    /// <summary>Pixels per image: ImageRows x ImageCols.</summary>
-    public int Features => ImageRows * ImageCols;
+    /// <summary>Bytes per image: Channels x ImageRows x ImageCols.</summary>
+    public int Features => Channels * ImageRows * ImageCols;
+
+    /// <summary>1 for grey images, 3 for colour (red, green and blue planes).</summary>
+    public int Channels { get; }
+
+    /// <summary>One image's shape: channels, height, width.</summary>
+    public Models.FeatureShape Shape => new(Channels, ImageRows, ImageCols);
 
     public int ImageRows { get; }
 
@@ -104,6 +118,6 @@ public sealed class ImageDataset
             labels[i] = relabel(Labels[source]);
         }
 
-        return new ImageDataset(pixels, labels, ImageRows, ImageCols, classes);
+        return new ImageDataset(pixels, labels, Channels, ImageRows, ImageCols, classes);
     }
 }

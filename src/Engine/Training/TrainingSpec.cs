@@ -101,11 +101,10 @@ public sealed record TrainingSpec(
     public TrainingSpec ForData(ImageDataset train)
     {
         // An image's features are its channels' planes, one after another.
-        var channels = train.Features / (train.ImageRows * train.ImageCols);
-        var input = new FeatureShape(channels, train.ImageRows, train.ImageCols);
+        var input = train.Shape;
         Architecture.CheckInput(Model, input);
-        var normalization = Normalization.NeedsStatistics ? InputNormalization.Measure(train, channels) : Normalization;
-        normalization.Validate(channels);
+        var normalization = Normalization.NeedsStatistics ? InputNormalization.Measure(train, train.Channels) : Normalization;
+        normalization.Validate(train.Channels);
         return this with { InputShape = [input.Channels, input.Height, input.Width], Normalization = normalization };
     }
 

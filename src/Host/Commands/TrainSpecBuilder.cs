@@ -99,7 +99,7 @@ public sealed class TrainSpecBuilder(RunSettings settings, TrainingSpec? saved, 
     /// </summary>
     public TrainingSpec ForData(TrainingSpec spec, ImageDataset train)
     {
-        var input = new FeatureShape(train.Features / (train.ImageRows * train.ImageCols), train.ImageRows, train.ImageCols);
+        var input = train.Shape;
         if (ModelFromArchitecture && input != AssumedInput)
         {
             var activation = Given("--activation") ? settings.Activation : spec.Model.Activation;
