@@ -158,7 +158,7 @@ public sealed class ResidualTrainingTests : IDisposable
     {
         using var document = JsonDocument.Parse(File.ReadAllText(metricsPath));
         return document.RootElement.GetProperty("epochs").EnumerateArray()
-            .Select(row => new Epoch(row.GetProperty("train_loss").GetDouble(), row.GetProperty("valid_loss").GetDouble(),
+            .Select(row => new Epoch(row.GetProperty("train_loss").GetDouble(), row.GetProperty("test_loss").GetDouble(),
                 row.GetProperty("accuracy").GetDouble()))
             .ToList();
     }
