@@ -282,6 +282,14 @@ public abstract partial class ComputeBackend : IDisposable
     public void GatherBatch(DeviceBuffer<byte> pixels, DeviceBuffer<int> labels, DeviceBuffer<int> order, int start, int count,
         int features, DeviceBuffer<float> channelScaleShift, int channels, DeviceBuffer<float> inputs, DeviceBuffer<int> batchLabels)
     {
+        CheckGather(pixels, labels, order, start, count, features, channelScaleShift, channels, inputs, batchLabels);
+        GatherBatchCore(pixels, labels, order, start, count, features, channelScaleShift, channels, features / channels, inputs, batchLabels);
+    }
+
+    /// <summary>The sizes every batch gather checks: the dataset's whole items, one label each, the order's range, the outputs' sizes.</summary>
+    private void CheckGather(DeviceBuffer<byte> pixels, DeviceBuffer<int> labels, DeviceBuffer<int> order, int start, int count,
+        int features, DeviceBuffer<float> channelScaleShift, int channels, DeviceBuffer<float> inputs, DeviceBuffer<int> batchLabels)
+    {
         CheckPositive(count, "count");
         CheckPositive(features, "features");
         CheckPositive(channels, "channels");
@@ -305,7 +313,6 @@ public abstract partial class ComputeBackend : IDisposable
         CheckRange(order, start, count, nameof(order));
         CheckLength(inputs, (long)count * features, "inputs (count x features)");
         CheckLength(batchLabels, count, "batchLabels (count)");
-        GatherBatchCore(pixels, labels, order, start, count, features, channelScaleShift, channels, features / channels, inputs, batchLabels);
     }
 
     // ---------------------------------------------------------------- implementation hooks

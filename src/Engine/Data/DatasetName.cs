@@ -6,22 +6,33 @@ namespace Descent.Engine.Data;
 public sealed class DatasetName
 {
     /// <summary>Full MNIST: 60000 training and 10000 test images of the digits 0-9.</summary>
-    public static readonly DatasetName Mnist = new("mnist", DatasetFamily.Mnist, DatasetFamily.Mnist.ClassNames);
+    public static readonly DatasetName Mnist = new("mnist", DatasetFamily.Mnist, DatasetFamily.Mnist.ClassNames,
+        mirrorKeepsClass: false);
 
     /// <summary>
     /// The lesson's MNIST_SAMPLE made from full MNIST: the train set's 3s and 7s (12396) to train on,
     /// the test set's 3s and 7s (2038) to validate on; label 1 for a 3, 0 for a 7.
     /// </summary>
-    public static readonly DatasetName MnistThreesAndSevens = new("mnist-3-7", DatasetFamily.Mnist, ThreesAndSevens.ClassNames);
+    public static readonly DatasetName MnistThreesAndSevens = new("mnist-3-7", DatasetFamily.Mnist, ThreesAndSevens.ClassNames,
+        mirrorKeepsClass: false);
 
     /// <summary>Full Fashion-MNIST: 60000 training and 10000 test images of 10 kinds of clothing.</summary>
-    public static readonly DatasetName FashionMnist = new("fashion-mnist", DatasetFamily.FashionMnist, DatasetFamily.FashionMnist.ClassNames);
+    public static readonly DatasetName FashionMnist = new("fashion-mnist", DatasetFamily.FashionMnist,
+        DatasetFamily.FashionMnist.ClassNames, mirrorKeepsClass: true);
 
-    private DatasetName(string name, DatasetFamily family, IReadOnlyList<string> classNames)
+    /// <param name="defaultAugment">
+    /// The training augmentation a run gets unless --augment says otherwise, as the spec's tokens: only where it helps. Digits
+    /// and Fashion-MNIST's centred 28x28 items train best unaugmented by default; a colour dataset of photographs (CIFAR's)
+    /// takes every recipe's crop4 and flip here.
+    /// </param>
+    private DatasetName(string name, DatasetFamily family, IReadOnlyList<string> classNames, bool mirrorKeepsClass,
+        IReadOnlyList<string>? defaultAugment = null)
     {
         Name = name;
         Family = family;
         ClassNames = classNames;
+        MirrorKeepsClass = mirrorKeepsClass;
+        DefaultAugment = defaultAugment ?? [];
     }
 
     public static IReadOnlyList<DatasetName> All { get; } = [Mnist, MnistThreesAndSevens, FashionMnist];
@@ -35,6 +46,12 @@ public sealed class DatasetName
     public IReadOnlyList<string> ClassNames { get; }
 
     public int Classes => ClassNames.Count;
+
+    /// <summary>Whether an item mirrored left to right is still of its class, so a flip may augment it: never for digits (a mirrored 7 is no digit).</summary>
+    public bool MirrorKeepsClass { get; }
+
+    /// <summary>The augmentation of a run that asks for none, as the spec's tokens; empty where none helps.</summary>
+    public IReadOnlyList<string> DefaultAugment { get; }
 
     /// <summary>The dataset called <paramref name="name"/> (case-insensitive).</summary>
     public static DatasetName Parse(string name) =>

@@ -1,5 +1,6 @@
 using Descent.Engine.Layers;
 using Descent.Engine.Losses;
+using Descent.Engine.Models;
 using Descent.Engine.Optimizers;
 using Descent.Engine.Tensors;
 using Descent.Kernels;
@@ -25,6 +26,8 @@ public sealed class Learner : IDisposable
     private readonly InputNormalization normalization;
     private readonly DeviceBuffer<float> channelScaleShift;
     private readonly int seed;
+    private readonly FeatureShape image;
+    private readonly ImageAugmentation augmentation;
     private readonly int evaluationBatchSize;
     private readonly Tensor input;
     private readonly Tensor logitGradient;
@@ -35,7 +38,7 @@ public sealed class Learner : IDisposable
 
     public Learner(ComputeBackend backend, Network model, LossFunction loss, Optimizer optimizer,
         LearningRateSchedule schedule, DeviceDataset train, DeviceDataset valid, BatchShape batches, int seed,
-        InputNormalization? normalization = null)
+        InputNormalization? normalization = null, FeatureShape? image = null, ImageAugmentation augmentation = default)
     {
         if (model.InputWidth != train.Features || model.InputWidth != valid.Features)
         {
@@ -50,6 +53,12 @@ public sealed class Learner : IDisposable
         this.valid = valid;
         this.normalization = normalization ?? InputNormalization.Unit;
         this.seed = seed;
+        this.image = image ?? FeatureShape.Flat(train.Features);
+        if (this.image.Features != train.Features)
+        {
+            throw new InvalidInputException($"the data has {train.Features} features, not the {this.image} images it was said to hold");
+        }
+        this.augmentation = augmentation;
         BatchSize = batches.Training;
         evaluationBatchSize = batches.Evaluation;
         var capacity = batches.Capacity;
@@ -202,11 +211,26 @@ public sealed class Learner : IDisposable
         var rows = Math.Min(BatchSize, train.Count - start);
         // Dropout's masks follow the global step, which a resumed optimizer restores: resume stays exact.
         model.TrainAt(optimizer.StepsTaken);
-        var logits = Forward(train, start, rows);
+        var logits = Augmented(start, rows);
         loss.ForwardBackward(backend, logits.Buffer, batchLabels, logitGradient.Buffer, rowStats, metrics, batch, rows, model.OutputWidth);
         model.Backward(logitGradient, rows);
         optimizer.Step(learningRate);
         return rows;
+    }
+
+    /// <summary>
+    /// The forward pass on a training batch, augmented as the run asks: each item's crop and flip are drawn from (seed, epoch,
+    /// item), so a resumed run, which restores the epoch, draws what an uninterrupted one would.
+    /// </summary>
+    private Tensor Augmented(int start, int rows)
+    {
+        if (augmentation.IsIdentity)
+        {
+            return Forward(train, start, rows);
+        }
+        backend.GatherBatchAugmented(train.Pixels, train.Labels, train.Order, start, rows, image.Channels, image.Height, image.Width,
+            channelScaleShift, augmentation, new AugmentationKey(unchecked((uint)seed), (uint)EpochsDone), input.Buffer, batchLabels);
+        return model.Forward(input, rows);
     }
 
     private Tensor Forward(DeviceDataset data, int start, int rows)

@@ -45,7 +45,7 @@ public sealed class TrainingRun : IDisposable
             var trainOnDevice = Own(new DeviceDataset(backend, train));
             var validOnDevice = ReferenceEquals(train, valid) ? trainOnDevice : Own(new DeviceDataset(backend, valid));
             Learner = Own(new Learner(backend, Model, Loss, Optimizer, Schedule, trainOnDevice, validOnDevice, batches, spec.Seed,
-                spec.Normalization));
+                spec.Normalization, train.Shape, spec.Augmentation));
         }
         catch
         {

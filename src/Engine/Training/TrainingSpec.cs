@@ -26,7 +26,7 @@ public sealed record ScheduleSettings(ScheduleKind Kind, float LearningRate, int
 /// <param name="InputShape">Channels, height and width of one input, e.g. [1, 28, 28].</param>
 /// <param name="ValidSplit">The fraction of the training set held out (seeded) to validate on; null when the test set is only reported.</param>
 /// <param name="Normalization">How pixels become inputs, per channel; null means <see cref="InputNormalization.Unit"/>, the lesson's 0..1.</param>
-/// <param name="Augment">The augmentations applied to training batches, in order; none is implemented yet, so it must be empty.</param>
+/// <param name="Augment">The augmentation of training batches as <see cref="Training.Augmentation"/>'s tokens ("crop4", "flip"); empty for none.</param>
 public sealed record TrainingSpec(
     string Dataset,
     IReadOnlyList<int> InputShape,
@@ -43,13 +43,16 @@ public sealed record TrainingSpec(
     /// <summary>How pixels become inputs, per channel.</summary>
     public InputNormalization Normalization { get; init; } = Normalization ?? InputNormalization.Unit;
 
-    /// <summary>The augmentations of training batches; empty, as none is implemented yet.</summary>
+    /// <summary>The augmentation of training batches as tokens, crop first; empty for none.</summary>
     public IReadOnlyList<string> Augment { get; init; } = Augment ?? [];
+
+    /// <summary>What <see cref="Augment"/>'s tokens ask the batch gather for; a token outside the grammar is bad input.</summary>
+    public ImageAugmentation Augmentation => Training.Augmentation.Read(Augment);
 
     /// <summary>
     /// Checks every rule that does not need the data, once, before any is read: a known loss, positive batch size
     /// and learning rate, epochs not negative, schedule and optimizer settings in range, a validation split in (0, 1),
-    /// a normalisation with sound values for the input's channels, no augmentation (none is implemented yet), and a
+    /// a normalisation with sound values for the input's channels, an augmentation the input and dataset can take, and a
     /// model whose outputs fit the dataset's classes and the loss. Returns the spec, for chaining; anything else is bad input.
     /// </summary>
     public TrainingSpec Validate()
@@ -78,10 +81,7 @@ public sealed record TrainingSpec(
         {
             throw new InvalidInputException($"--valid-split must be a fraction between 0 and 1, got {split}");
         }
-        if (Augment.Count > 0)
-        {
-            throw new InvalidInputException($"augment [{string.Join(", ", Augment)}]: no augmentation is implemented yet");
-        }
+        Training.Augmentation.Check(Augmentation, InputShape, Dataset);
         Normalization.Validate(InputShape.Count > 0 ? InputShape[0] : null);
         // The schedule's own rules (step size, gamma, a cosine's epochs); the run builds the schedule itself, once.
         LearningRateSchedule.Check(Schedule.Kind, Schedule.LearningRate, Schedule.StepSize, Schedule.Gamma, Schedule.Epochs);
@@ -105,7 +105,10 @@ public sealed record TrainingSpec(
         Architecture.CheckInput(Model, input);
         var normalization = Normalization.NeedsStatistics ? InputNormalization.Measure(train, train.Channels) : Normalization;
         normalization.Validate(train.Channels);
-        return this with { InputShape = [input.Channels, input.Height, input.Width], Normalization = normalization };
+        int[] inputShape = [input.Channels, input.Height, input.Width];
+        // The crop was checked against the assumed shape before the data was read; the data's own shape decides.
+        Training.Augmentation.Check(Augmentation, inputShape, Dataset);
+        return this with { InputShape = inputShape, Normalization = normalization };
     }
 
     /// <summary>Features of one input: the product of <see cref="InputShape"/>.</summary>

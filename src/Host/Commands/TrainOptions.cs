@@ -16,7 +16,8 @@ namespace Descent.Host.Commands;
 public sealed record RunSettings(
     string Dataset, Architecture Arch, string? Layers, Activation Activation, string Loss,
     int? Epochs, int? BatchSize, float? LearningRate, OptimizerKind? Optimizer, float? Momentum, float? WeightDecay,
-    ScheduleKind? Schedule, int? StepSize, float? Gamma, int Seed, double? ValidSplit, string? Normalize, IReadOnlySet<string> Given)
+    ScheduleKind? Schedule, int? StepSize, float? Gamma, int Seed, double? ValidSplit, string? Normalize, string? Augment,
+    IReadOnlySet<string> Given)
 {
     /// <summary>Whether the option <paramref name="name"/> (like "--lr") was on the command line, not left to its default.</summary>
     public bool WasGiven(string name) => Given.Contains(name);
@@ -42,7 +43,7 @@ public enum RunPurpose
 
 /// <summary>
 /// The options that decide a run (dataset, model, loss, optimizer and its settings, schedule, batch, seed,
-/// validation split, input normalisation), declared once: `descent train`, `descent lr-find` and `descent bench` take
+/// validation split, input normalisation, augmentation), declared once: `descent train`, `descent lr-find` and `descent bench` take
 /// them, and `descent eval` and `descent predict` declare --dataset and --batch-size from the same definitions. The
 /// help's defaults are read from the architectures the command offers, so they cannot drift from what a run uses.
 /// </summary>
@@ -82,6 +83,7 @@ public sealed class RunOptions
         Description = "Hold out this fraction of the training set for validation instead of using the test set",
     };
     private readonly Option<string?> normalize;
+    private readonly Option<string?> augment;
 
     /// <param name="architectures">The architectures --arch offers, with the command's training defaults for each.</param>
     public RunOptions(RunPurpose purpose, IReadOnlyList<Architecture>? architectures = null)
@@ -106,6 +108,21 @@ public sealed class RunOptions
                 "[default: standardize for models with convolutions (--arch cnn), else unit" +
                 (purpose == RunPurpose.Training ? "; a resumed run keeps its checkpoint's]" : "]"),
         };
+        augment = new("--augment")
+        {
+            Description = $"Training-batch augmentation, drawn per item and epoch on the device, never in evaluation: {Engine.Training.Augmentation.Grammar}; " +
+                "e.g. crop4,flip or crop4reflect,flip; flip is refused for digits [default: " + DefaultAugments() +
+                (purpose == RunPurpose.Training ? "; a resumed run keeps its checkpoint's]" : "]"),
+        };
+    }
+
+    /// <summary>"none" when no dataset has a default augmentation, else each dataset's: the help's default, read from the datasets.</summary>
+    private static string DefaultAugments()
+    {
+        var augmented = DatasetName.All.Where(d => d.DefaultAugment.Count > 0).ToList();
+        return augmented.Count == 0
+            ? Engine.Training.Augmentation.None
+            : string.Join("; ", augmented.Select(d => $"{string.Join(',', d.DefaultAugment)} for {d.Name}")) + "; else none";
     }
 
     /// <summary>--dataset as every command that reads one declares it; a null <paramref name="defaultDataset"/> leaves the default to the command.</summary>
@@ -120,11 +137,11 @@ public sealed class RunOptions
     {
         Option[] all = purpose switch
         {
-            RunPurpose.RateSweep => [dataset, arch, layers, activation, loss, batchSize, optimizer, momentum, weightDecay, seed, normalize],
+            RunPurpose.RateSweep => [dataset, arch, layers, activation, loss, batchSize, optimizer, momentum, weightDecay, seed, normalize, augment],
             RunPurpose.Benchmark => [dataset, arch, layers, activation, loss, batchSize, learningRate, optimizer, momentum,
-                weightDecay, schedule, stepSize, gamma, seed, normalize],
+                weightDecay, schedule, stepSize, gamma, seed, normalize, augment],
             _ => [dataset, arch, layers, activation, loss, epochs, batchSize, learningRate, optimizer, momentum,
-                weightDecay, schedule, stepSize, gamma, seed, validSplit, normalize],
+                weightDecay, schedule, stepSize, gamma, seed, validSplit, normalize, augment],
         };
         foreach (var option in all)
         {
@@ -157,6 +174,7 @@ public sealed class RunOptions
             parsed.GetValue(seed),
             Optional(validSplit),
             parsed.GetValue(normalize),
+            parsed.GetValue(augment),
             given);
     }
 

@@ -82,9 +82,11 @@ public sealed class TrainSpecBuilder(RunSettings settings, TrainingSpec? saved, 
         var inputShape = saved?.InputShape.ToArray()
             ?? (model.InputShape.IsFlat ? [AssumedInput.Channels, AssumedInput.Height, AssumedInput.Width]
                 : [model.InputShape.Channels, model.InputShape.Height, model.InputShape.Width]);
+        // The dataset's default where --augment is not given; a resumed run keeps its checkpoint's.
+        var augment = Pick("--augment", settings.Augment is { } list ? ParseAugment(list) : Dataset.DefaultAugment, s => s.Augment);
         var spec = new TrainingSpec(Dataset.Name, inputShape, model, loss,
             new OptimizerSettings(optimizerKind, momentum, weightDecay), schedule, batchSize, Seed, ValidSplit,
-            Pick("--normalize", normalization ?? Architecture.DefaultNormalization(model), s => s.Normalization));
+            Pick("--normalize", normalization ?? Architecture.DefaultNormalization(model), s => s.Normalization), augment);
         // A difference from the checkpoint names the option at fault, before the rules that it may break too.
         if (saved is not null)
         {
@@ -115,6 +117,19 @@ public sealed class TrainSpecBuilder(RunSettings settings, TrainingSpec? saved, 
     public int Epochs => settings.Epochs ?? (saved is not null ? saved.Schedule.Epochs : Architecture.Epochs);
 
     private bool Given(string option) => settings.WasGiven(option);
+
+    /// <summary>--augment's list as the spec's tokens; a malformed list is bad usage naming the option.</summary>
+    private static IReadOnlyList<string> ParseAugment(string list)
+    {
+        try
+        {
+            return Augmentation.ParseList(list);
+        }
+        catch (InvalidInputException error)
+        {
+            throw new InvalidInputException($"--{error.Message}", error);
+        }
+    }
 
     /// <summary>The option's value when given (or when there is no checkpoint), else the checkpoint's.</summary>
     private T Pick<T>(string option, T fromOptions, Func<TrainingSpec, T> fromCheckpoint) =>

@@ -1,4 +1,3 @@
-using System.Collections.Concurrent;
 using System.Reflection;
 using System.Reflection.Emit;
 
@@ -16,14 +15,26 @@ public static class NoOpSubclass
         .DefineDynamicAssembly(new AssemblyName("Descent.Kernels.NoOpBackends"), AssemblyBuilderAccess.Run)
         .DefineDynamicModule("Descent.Kernels.NoOpBackends");
 
-    private static readonly ConcurrentDictionary<Type, Type> Emitted = new();
+    private static readonly Dictionary<Type, Type> Emitted = [];
 
-    // ModuleBuilder is not safe to define types in from several threads at once.
+    // ModuleBuilder is not safe to define types in from several threads at once, and two threads asking for the same
+    // backend at once must not both define its type (a duplicate name): lookup and emission are one critical section.
     private static readonly Lock Emitting = new();
 
     /// <summary>A new <typeparamref name="TBackend"/> through its constructor that takes <paramref name="arguments"/>.</summary>
-    public static TBackend Create<TBackend>(params object[] arguments) where TBackend : ComputeBackend =>
-        (TBackend)Activator.CreateInstance(Emitted.GetOrAdd(typeof(TBackend), Emit), arguments)!;
+    public static TBackend Create<TBackend>(params object[] arguments) where TBackend : ComputeBackend
+    {
+        Type type;
+        lock (Emitting)
+        {
+            if (!Emitted.TryGetValue(typeof(TBackend), out type!))
+            {
+                type = Emit(typeof(TBackend));
+                Emitted.Add(typeof(TBackend), type);
+            }
+        }
+        return (TBackend)Activator.CreateInstance(type, arguments)!;
+    }
 
     private static Type Emit(Type backend)
     {
@@ -31,30 +42,27 @@ public static class NoOpSubclass
         {
             throw new InvalidOperationException($"{backend.Name} is not abstract: it has no ops left to emit");
         }
-        lock (Emitting)
+        var type = Module.DefineType($"NoOp{backend.Name}", TypeAttributes.Public | TypeAttributes.Sealed, backend);
+        foreach (var constructor in backend.GetConstructors(BindingFlags.Instance | BindingFlags.Public | BindingFlags.NonPublic)
+                     .Where(constructor => constructor.IsPublic || constructor.IsFamily || constructor.IsFamilyOrAssembly))
         {
-            var type = Module.DefineType($"NoOp{backend.Name}", TypeAttributes.Public | TypeAttributes.Sealed, backend);
-            foreach (var constructor in backend.GetConstructors(BindingFlags.Instance | BindingFlags.Public | BindingFlags.NonPublic)
-                         .Where(constructor => constructor.IsPublic || constructor.IsFamily || constructor.IsFamilyOrAssembly))
-            {
-                PassOn(type, constructor);
-            }
-            var abstractMethods = backend.GetMethods(BindingFlags.Instance | BindingFlags.Public | BindingFlags.NonPublic)
-                .Where(method => method.IsAbstract);
-            foreach (var method in abstractMethods)
-            {
-                if (method.ReturnType != typeof(void) || method.IsGenericMethodDefinition)
-                {
-                    throw new InvalidOperationException($"{backend.Name} must implement {method.Name} by hand: only void ops are emitted");
-                }
-                var attributes = (method.Attributes & MethodAttributes.MemberAccessMask) | MethodAttributes.Virtual | MethodAttributes.HideBySig;
-                var parameterTypes = method.GetParameters().Select(parameter => parameter.ParameterType).ToArray();
-                var body = type.DefineMethod(method.Name, attributes, typeof(void), parameterTypes);
-                body.GetILGenerator().Emit(OpCodes.Ret);
-                type.DefineMethodOverride(body, method);
-            }
-            return type.CreateType();
+            PassOn(type, constructor);
         }
+        var abstractMethods = backend.GetMethods(BindingFlags.Instance | BindingFlags.Public | BindingFlags.NonPublic)
+            .Where(method => method.IsAbstract);
+        foreach (var method in abstractMethods)
+        {
+            if (method.ReturnType != typeof(void) || method.IsGenericMethodDefinition)
+            {
+                throw new InvalidOperationException($"{backend.Name} must implement {method.Name} by hand: only void ops are emitted");
+            }
+            var attributes = (method.Attributes & MethodAttributes.MemberAccessMask) | MethodAttributes.Virtual | MethodAttributes.HideBySig;
+            var parameterTypes = method.GetParameters().Select(parameter => parameter.ParameterType).ToArray();
+            var body = type.DefineMethod(method.Name, attributes, typeof(void), parameterTypes);
+            body.GetILGenerator().Emit(OpCodes.Ret);
+            type.DefineMethodOverride(body, method);
+        }
+        return type.CreateType();
     }
 
     /// <summary>A public constructor with <paramref name="constructor"/>'s parameters that calls it with them.</summary>

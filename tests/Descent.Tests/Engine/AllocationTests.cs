@@ -32,7 +32,10 @@ public sealed class AllocationTests
     [InlineData("cpu", "sgd", "cross-entropy", 10)]
     [InlineData("cpu", "adamw", "mnist", 1)]
     [InlineData("cpu", "adadelta", "cross-entropy", 10, "1x28x28-conv4k3s2-relu-maxpool2-dropout0.25-flatten-16-relu-dropout0.5-10")]
-    public void Steady_state_epochs_allocate_nothing(string backendName, string optimizerName, string lossName, int outputs, string? layers = null)
+    [InlineData("inert", "sgd", "cross-entropy", 10, null, "crop4,flip")]
+    [InlineData("cpu", "sgd", "cross-entropy", 10, null, "crop4reflect,flip")]
+    public void Steady_state_epochs_allocate_nothing(string backendName, string optimizerName, string lossName, int outputs, string? layers = null,
+        string? augment = null)
     {
         const int items = 1000;
         using ComputeBackend backend = backendName == "cpu" ? new CpuBackend() : InertBackend.Create();
@@ -41,7 +44,8 @@ public sealed class AllocationTests
                 ? new ModelSpec([784, 32, 16, outputs], Activation.Tanh, LinearInit.PyTorchDefault)
                 : ModelSpec.Parse(layers, Activation.Relu, activationGiven: false),
             lossName, new OptimizerSettings(kind, kind == OptimizerKind.Sgd ? 0.9f : 0f, kind == OptimizerKind.Sgd ? 1e-4f : 0.01f),
-            new ScheduleSettings(ScheduleKind.Cosine, 0.1f, 1, 1f, 10), BatchSize: 64, Seed: 5);
+            new ScheduleSettings(ScheduleKind.Cosine, 0.1f, 1, 1f, 10), BatchSize: 64, Seed: 5,
+            Augment: augment is null ? null : Augmentation.ParseList(augment));
         var data = new ImageDataset(new byte[items * 784], new int[items], 28, 28, Math.Max(outputs, 2));
         using var run = new TrainingRun(backend, spec, data, data);
         var learner = run.Learner;

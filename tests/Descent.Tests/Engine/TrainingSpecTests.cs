@@ -77,10 +77,45 @@ public sealed class TrainingSpecTests
     }
 
     [Fact]
-    public void Validation_refuses_augmentation_and_a_normalisation_for_other_channels()
+    public void An_augmentation_round_trips_through_json_and_reads_as_the_gather_asks_for_it()
     {
-        var augmented = Assert.Throws<InvalidInputException>(() => (Spec with { Augment = ["flip"] }).Validate());
-        Assert.Contains("no augmentation is implemented yet", augmented.Message);
+        var spec = Spec with { Dataset = "pictures", Augment = Augmentation.ParseList("flip, crop4reflect") };
+        var json = JsonNode.Parse(spec.ToJson().ToJsonString())!;
+
+        var read = TrainingSpec.FromJson(json);
+
+        Assert.Equal(["crop4reflect", "flip"], json["augment"]!.AsArray().Select(token => token!.GetValue<string>()));
+        Assert.Equal(new ImageAugmentation(4, CropPadding.Reflect, HorizontalFlip: true), read.Augmentation);
+        Assert.Equal(new ImageAugmentation(2, CropPadding.Zero, HorizontalFlip: false), (Spec with { Augment = ["crop2"] }).Augmentation);
+        Assert.Empty(Augmentation.ParseList("none"));
+        Assert.Same(read, read.Validate());
+    }
+
+    [Theory]
+    [InlineData("crop", "is not")]
+    [InlineData("crop0", "is not")]
+    [InlineData("crop-1", "is not")]
+    [InlineData("crop4mirror", "is not")]
+    [InlineData("rotate", "is not")]
+    [InlineData("flip,flip", "given once")]
+    [InlineData("crop2,crop4reflect", "given once")]
+    [InlineData("none,flip", "is not")]
+    public void A_malformed_augment_list_is_bad_input(string list, string expected)
+    {
+        var error = Assert.Throws<InvalidInputException>(() => Augmentation.ParseList(list));
+        Assert.Contains(expected, error.Message);
+    }
+
+    [Fact]
+    public void Validation_refuses_a_flip_for_digits_a_crop_as_large_as_the_image_and_a_normalisation_for_other_channels()
+    {
+        var flipped = Assert.Throws<InvalidInputException>(() => (Spec with { Augment = ["flip"] }).Validate());
+        Assert.Contains("mnist-3-7's items change meaning when mirrored", flipped.Message);
+        Assert.NotNull((Spec with { Augment = ["crop4"] }).Validate());
+        var tooLarge = Assert.Throws<InvalidInputException>(() => (Spec with { InputShape = [1, 28, 6], Augment = ["crop6reflect"] }).Validate());
+        Assert.Contains("less than the image's 28x6 sides", tooLarge.Message);
+        var flat = Assert.Throws<InvalidInputException>(() => (Spec with { InputShape = [784], Augment = ["crop2"] }).Validate());
+        Assert.Contains("only images are augmented", flat.Message);
         var channels = Assert.Throws<InvalidInputException>(() =>
             (Spec with { Normalization = InputNormalization.Standardize([0.1, 0.2], [0.3, 0.3]) }).Validate());
         Assert.Contains("1 channel", channels.Message);
