@@ -25,20 +25,22 @@ public sealed class CifarCache
     private readonly IProgress<string>? _progress;
     private readonly TimeSpan _connectTimeout;
     private readonly TimeSpan _downloadTimeout;
+    private readonly string _archiveMd5;
 
     /// <param name="format">Whose files the cache holds.</param>
     /// <param name="root">The cache root; the files live in its folder named after <paramref name="format"/>.</param>
     /// <param name="archiveUrls">Where the archive is downloaded from, in order; the dataset's home page when null.</param>
     /// <param name="progress">Told, in words, what the cache is doing (the archives are 160 MB).</param>
     public CifarCache(CifarFormat format, string root, IReadOnlyList<Uri>? archiveUrls = null, IProgress<string>? progress = null)
-        : this(format, root, archiveUrls, progress, TimeSpan.FromSeconds(10), TimeSpan.FromMinutes(15))
+        : this(format, root, archiveUrls, progress, format.ArchiveMd5, TimeSpan.FromSeconds(10), TimeSpan.FromMinutes(15))
     {
     }
 
-    /// <summary>As the public constructor, with a test's own time limits.</summary>
+    /// <summary>As the public constructor, with a test's own archive (its MD5) and time limits.</summary>
     internal CifarCache(CifarFormat format, string root, IReadOnlyList<Uri>? archiveUrls, IProgress<string>? progress,
-        TimeSpan connectTimeout, TimeSpan downloadTimeout)
+        string archiveMd5, TimeSpan connectTimeout, TimeSpan downloadTimeout)
     {
+        _archiveMd5 = archiveMd5;
         Format = format;
         Folder = Path.Combine(Path.GetFullPath(root), format.Name);
         _archiveUrls = archiveUrls ?? [format.ArchiveUrl];
@@ -169,7 +171,7 @@ public sealed class CifarCache
             }
 
             var actual = Convert.ToHexStringLower(md5.GetHashAndReset());
-            return actual == Format.ArchiveMd5 ? null : $"wrong MD5 {actual}, the home page lists {Format.ArchiveMd5}";
+            return actual == _archiveMd5 ? null : $"wrong MD5 {actual}, the home page lists {_archiveMd5}";
         }
         catch (HttpRequestException e)
         {
@@ -379,7 +381,7 @@ public sealed class CifarCache
         var manifest = new JsonObject
         {
             ["archive"] = Format.ArchiveName,
-            ["archive_md5"] = Format.ArchiveMd5,
+            ["archive_md5"] = _archiveMd5,
             ["files"] = files,
         };
         try
