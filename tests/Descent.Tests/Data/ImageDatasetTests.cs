@@ -60,7 +60,7 @@ public sealed class ImageDatasetTests : IDisposable
     {
         var problem = Assert.Throws<InvalidInputException>(() => new ImageDataset(new byte[5], [0, 1], 1, 2, classes: 2));
 
-        Assert.Equal("5 pixel bytes are not 2 images of 1 x 2", problem.Message);
+        Assert.Equal("5 pixel bytes are not 2 images of 1 x 1 x 2", problem.Message);
     }
 
     private (string Images, string Labels) WritePair(byte[] images, byte[] labels)

@@ -85,6 +85,7 @@ public sealed class CifarTrainingTests : IDisposable
         var colourAccuracy = CommandLine.LastEvaluation(inColour.Output).Accuracy;
         var greyAccuracy = CommandLine.LastEvaluation(inGrey.Output).Accuracy;
         Assert.True(colourAccuracy > greyAccuracy + 0.15, $"colour {colourAccuracy}, grey {greyAccuracy}");
+        Assert.True(colourAccuracy > 0.8, $"colour {colourAccuracy}: the colour set should be learnt");
         Assert.True(greyAccuracy < 0.6, $"grey {greyAccuracy}: the grey version should not tell the ink families apart");
     }
 
