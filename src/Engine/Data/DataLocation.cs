@@ -34,7 +34,9 @@ public abstract class DataLocation
     /// family with its sources, reporting to <paramref name="progress"/>.
     /// </summary>
     public static DataLocation FromOptions(DatasetName dataset, string? dataDir, IProgress<string>? progress = null) =>
-        dataDir is null ? InCache(new IdxCache(dataset.Family, DefaultCacheRoot(), progress: progress)) : InFolder(dataDir);
+        dataDir is not null ? InFolder(dataDir)
+        : dataset.Family.Cifar is { } cifar ? InCache(new CifarCache(cifar, DefaultCacheRoot(), progress: progress))
+        : InCache(new IdxCache(dataset.Family, DefaultCacheRoot(), progress: progress));
 
     /// <summary>
     /// A folder holding train-images-idx3-ubyte, train-labels-idx1-ubyte, t10k-images-idx3-ubyte and
@@ -45,8 +47,15 @@ public abstract class DataLocation
     /// <summary>The checksummed cache, fetching what it lacks.</summary>
     public static DataLocation InCache(IdxCache cache) => new Cache(cache);
 
+    /// <summary>The checksummed cache of a CIFAR dataset, fetching what it lacks.</summary>
+    public static DataLocation InCache(CifarCache cache) => new CifarCacheLocation(cache);
+
     /// <summary>The four files' paths, fetching them first where the location is a cache.</summary>
     public abstract Task<IdxFilePaths> ResolveAsync(CancellationToken cancellation = default);
+
+    /// <summary>The folder holding <paramref name="format"/>'s binary files, checked by structure; fetched first where the location is a cache.</summary>
+    public virtual Task<string> ResolveCifarAsync(CifarFormat format, CancellationToken cancellation = default) =>
+        throw new InvalidOperationException($"an MNIST-format cache holds no {format.Title} files");
 
     private sealed class Folder(string path) : DataLocation
     {
@@ -71,11 +80,23 @@ public abstract class DataLocation
 
             return Task.FromResult(IdxFilePaths.Of(name => IdxFileNames.FindIn(path, name)!));
         }
+
+        public override Task<string> ResolveCifarAsync(CifarFormat format, CancellationToken cancellation = default) =>
+            Task.FromResult(CifarFiles.Locate(path, format));
     }
 
     private sealed class Cache(IdxCache cache) : DataLocation
     {
         public override Task<IdxFilePaths> ResolveAsync(CancellationToken cancellation = default) =>
             cache.EnsureAsync(cancellation: cancellation);
+    }
+
+    private sealed class CifarCacheLocation(CifarCache cache) : DataLocation
+    {
+        public override Task<IdxFilePaths> ResolveAsync(CancellationToken cancellation = default) =>
+            throw new InvalidOperationException($"the {cache.Format.Title} cache holds no IDX files");
+
+        public override async Task<string> ResolveCifarAsync(CifarFormat format, CancellationToken cancellation = default) =>
+            CifarFiles.Locate(await cache.EnsureAsync(cancellation: cancellation), format);
     }
 }

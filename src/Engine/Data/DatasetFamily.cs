@@ -5,7 +5,8 @@ namespace Descent.Engine.Data;
 /// <summary>
 /// A published set of four MNIST-format IDX files and the datasets made from it: MNIST (whose 3s and
 /// 7s make mnist-3-7 too) and Fashion-MNIST. Each family has its files' SHA-256s, its own folder in the
-/// cache, and the sources its files are fetched from, in the order they are tried.
+/// cache, and the sources its files are fetched from, in the order they are tried. CIFAR-10 and CIFAR-100
+/// are families too, of their binary files (<see cref="Cifar"/>), with their own cache (<see cref="CifarCache"/>).
 /// </summary>
 public sealed class DatasetFamily
 {
@@ -46,6 +47,34 @@ public sealed class DatasetFamily
             FolderSource.OfDebianPackage("dataset-fashion-mnist", "/usr/share/datasets/fashion-mnist"),
         ]);
 
+    /// <summary>CIFAR-10's binary files: 50000 training and 10000 test colour pictures of 10 classes.</summary>
+    public static DatasetFamily Cifar10 { get; } = new(CifarFormat.Cifar10,
+        ["airplane", "automobile", "bird", "cat", "deer", "dog", "frog", "horse", "ship", "truck"]);
+
+    /// <summary>CIFAR-100's binary files: 50000 training and 10000 test colour pictures, each with a fine (100) and a coarse (20) label.</summary>
+    public static DatasetFamily Cifar100 { get; } = new(CifarFormat.Cifar100,
+    [
+        "apple", "aquarium_fish", "baby", "bear", "beaver", "bed", "bee", "beetle", "bicycle", "bottle",
+        "bowl", "boy", "bridge", "bus", "butterfly", "camel", "can", "castle", "caterpillar", "cattle",
+        "chair", "chimpanzee", "clock", "cloud", "cockroach", "couch", "crab", "crocodile", "cup", "dinosaur",
+        "dolphin", "elephant", "flatfish", "forest", "fox", "girl", "hamster", "house", "kangaroo", "keyboard",
+        "lamp", "lawn_mower", "leopard", "lion", "lizard", "lobster", "man", "maple_tree", "motorcycle", "mountain",
+        "mouse", "mushroom", "oak_tree", "orange", "orchid", "otter", "palm_tree", "pear", "pickup_truck", "pine_tree",
+        "plain", "plate", "poppy", "porcupine", "possum", "rabbit", "raccoon", "ray", "road", "rocket",
+        "rose", "sea", "seal", "shark", "shrew", "skunk", "skyscraper", "snail", "snake", "spider",
+        "squirrel", "streetcar", "sunflower", "sweet_pepper", "table", "tank", "telephone", "television", "tiger", "tractor",
+        "train", "trout", "tulip", "turtle", "wardrobe", "whale", "willow_tree", "wolf", "woman", "worm",
+    ]);
+
+    /// <summary>CIFAR-100's 20 superclasses, what its coarse labels mean, in label order.</summary>
+    public static IReadOnlyList<string> Cifar100CoarseClassNames { get; } =
+    [
+        "aquatic_mammals", "fish", "flowers", "food_containers", "fruit_and_vegetables", "household_electrical_devices",
+        "household_furniture", "insects", "large_carnivores", "large_man-made_outdoor_things", "large_natural_outdoor_scenes",
+        "large_omnivores_and_herbivores", "medium_mammals", "non-insect_invertebrates", "people", "reptiles", "small_mammals",
+        "trees", "vehicles_1", "vehicles_2",
+    ];
+
     /// <summary>A family of one's own, such as a test's hand-made files.</summary>
     /// <param name="name">The cache folder's name.</param>
     /// <param name="title">The name for messages.</param>
@@ -67,7 +96,21 @@ public sealed class DatasetFamily
         Sources = sources;
     }
 
-    public static IReadOnlyList<DatasetFamily> All { get; } = [Mnist, FashionMnist];
+    // A CIFAR family: its files are checked against the manifest its cache records, so it lists no IDX files or sources.
+    private DatasetFamily(CifarFormat cifar, IReadOnlyList<string> classNames)
+    {
+        Name = cifar.Name;
+        Title = cifar.Title;
+        ClassNames = classNames;
+        Files = [];
+        Sources = [];
+        Cifar = cifar;
+    }
+
+    public static IReadOnlyList<DatasetFamily> All { get; } = [Mnist, FashionMnist, Cifar10, Cifar100];
+
+    /// <summary>The CIFAR binary files the family is made of; null for an IDX family.</summary>
+    public CifarFormat? Cifar { get; }
 
     /// <summary>The name of the family's folder in the cache, as the datasets' names spell it.</summary>
     public string Name { get; }
@@ -78,7 +121,7 @@ public sealed class DatasetFamily
     /// <summary>What each label of the files means, in label order.</summary>
     public IReadOnlyList<string> ClassNames { get; }
 
-    /// <summary>The four files with their checksums, in <see cref="IdxFileNames.All"/>'s order.</summary>
+    /// <summary>The four files with their checksums, in <see cref="IdxFileNames.All"/>'s order; none for a CIFAR family.</summary>
     public IReadOnlyList<DatasetFile> Files { get; }
 
     /// <summary>Where missing files are fetched from, in the order they are tried (after the cache itself).</summary>

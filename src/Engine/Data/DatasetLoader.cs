@@ -5,11 +5,18 @@ public static class DatasetLoader
 {
     /// <summary>
     /// mnist and fashion-mnist: the 60000 training images and the 10000 test images as validation.
-    /// mnist-3-7: the 3s and 7s of mnist's (12396 and 2038).
+    /// mnist-3-7: the 3s and 7s of mnist's (12396 and 2038). cifar-10, cifar-100 and cifar-100-coarse: the
+    /// training records and the test records as validation.
     /// </summary>
     public static async Task<DatasetSplits> LoadAsync(
         DatasetName dataset, DataLocation location, CancellationToken cancellation = default)
     {
+        if (dataset.Family.Cifar is { } cifar)
+        {
+            var folder = await location.ResolveCifarAsync(cifar, cancellation);
+            return CifarFiles.Load(folder, cifar, coarse: dataset == DatasetName.Cifar100Coarse, dataset.Classes);
+        }
+
         var files = await location.ResolveAsync(cancellation);
         var classes = dataset.Family.ClassNames.Count;
         var whole = new DatasetSplits(

@@ -20,6 +20,21 @@ public sealed class DatasetName
     public static readonly DatasetName FashionMnist = new("fashion-mnist", DatasetFamily.FashionMnist,
         DatasetFamily.FashionMnist.ClassNames, mirrorKeepsClass: true);
 
+    /// <summary>CIFAR-10: 50000 training and 10000 test colour pictures (32x32) of 10 classes.</summary>
+    public static readonly DatasetName Cifar10 = new("cifar-10", DatasetFamily.Cifar10, DatasetFamily.Cifar10.ClassNames,
+        mirrorKeepsClass: true, defaultAugment: ["crop4", "flip"]);
+
+    /// <summary>CIFAR-100 labelled by its 100 fine classes (--labels fine, the default).</summary>
+    public static readonly DatasetName Cifar100 = new("cifar-100", DatasetFamily.Cifar100, DatasetFamily.Cifar100.ClassNames,
+        mirrorKeepsClass: true, defaultAugment: ["crop4", "flip"]);
+
+    /// <summary>CIFAR-100 labelled by its 20 superclasses (--labels coarse): the same pictures, the records' first label byte.</summary>
+    public static readonly DatasetName Cifar100Coarse = new("cifar-100-coarse", DatasetFamily.Cifar100,
+        DatasetFamily.Cifar100CoarseClassNames, mirrorKeepsClass: true, defaultAugment: ["crop4", "flip"]);
+
+    /// <summary>The label sets --labels chooses between, for CIFAR-100.</summary>
+    public static IReadOnlyList<string> LabelKinds { get; } = ["fine", "coarse"];
+
     /// <param name="defaultAugment">
     /// The training augmentation a run gets unless --augment says otherwise, as the spec's tokens: only where it helps. Digits
     /// and Fashion-MNIST's centred 28x28 items train best unaugmented by default; a colour dataset of photographs (CIFAR's)
@@ -35,7 +50,7 @@ public sealed class DatasetName
         DefaultAugment = defaultAugment ?? [];
     }
 
-    public static IReadOnlyList<DatasetName> All { get; } = [Mnist, MnistThreesAndSevens, FashionMnist];
+    public static IReadOnlyList<DatasetName> All { get; } = [Mnist, MnistThreesAndSevens, FashionMnist, Cifar10, Cifar100, Cifar100Coarse];
 
     public string Name { get; }
 
@@ -58,6 +73,24 @@ public sealed class DatasetName
         All.FirstOrDefault(dataset => string.Equals(dataset.Name, name, StringComparison.OrdinalIgnoreCase))
         ?? throw new InvalidInputException(
             $"unknown dataset '{name}'; known: {string.Join(", ", All.Select(dataset => dataset.Name))}");
+
+    /// <summary>
+    /// The dataset called <paramref name="name"/> with the labels --labels asks for: "coarse" makes cifar-100 its
+    /// superclasses; "fine" is every dataset's own labels, and any other dataset has no choice of labels.
+    /// </summary>
+    public static DatasetName WithLabels(string name, string? labels)
+    {
+        var dataset = Parse(name);
+        return labels switch
+        {
+            null or "fine" when dataset != Cifar100Coarse => dataset,
+            "coarse" when dataset.Family == DatasetFamily.Cifar100 => Cifar100Coarse,
+            _ when !LabelKinds.Contains(labels) => throw new InvalidInputException(
+                $"--labels must be one of {string.Join(", ", LabelKinds)}, got '{labels}'"),
+            _ => throw new InvalidInputException(
+                $"--labels {labels} does not apply to --dataset {dataset.Name}: coarse and fine labels are cifar-100's"),
+        };
+    }
 
     public override string ToString() => Name;
 }

@@ -20,7 +20,7 @@ public static class DataCommand
     {
         var option = new Option<string>("--dataset")
         {
-            Description = "Dataset whose files to fetch or verify (mnist-3-7 is made from the mnist files)",
+            Description = "Dataset whose files to fetch or verify (mnist-3-7 is made from the mnist files, cifar-100-coarse from cifar-100's)",
             DefaultValueFactory = _ => DatasetName.Mnist.Name,
         };
         option.AcceptOnlyFromAmong(DatasetName.All.Select(dataset => dataset.Name).ToArray());
@@ -31,13 +31,22 @@ public static class DataCommand
     {
         var dataset = DatasetOption();
         var force = new Option<bool>("--force") { Description = "Replace files that are missing or fail their checksum" };
-        var command = new Command("fetch", "Fetch the dataset's files into the cache from its sources in order, checking each one's SHA-256")
+        var command = new Command("fetch",
+            "Fetch the dataset's files into the cache from its sources in order, checking each one's SHA-256 " +
+            "(CIFAR: the archive's published MD5, then the unpacked files are recorded with their SHA-256s)")
         {
             dataset, force,
         };
         command.SetAction(async (parsed, cancellation) =>
         {
             var family = DatasetName.Parse(parsed.GetRequiredValue(dataset)).Family;
+            if (family.Cifar is { } cifar)
+            {
+                var cifarCache = new CifarCache(cifar, DataLocation.DefaultCacheRoot(), progress: new Progress<string>(m => error.WriteLine($"descent: {m}")));
+                await cifarCache.EnsureAsync(parsed.GetValue(force), cancellation);
+                console.WriteLine($"{cifarCache.Folder}: all {cifar.AllFiles.Count} {cifar.Title} files present and verified");
+                return ExitCodes.Success;
+            }
             var cache = new IdxCache(family, DataLocation.DefaultCacheRoot(), progress: new Progress<string>(m => error.WriteLine($"descent: {m}")));
             await cache.EnsureAsync(parsed.GetValue(force), cancellation);
             console.WriteLine($"{cache.Folder}: all {family.Files.Count} {family.Title} files present and verified");
@@ -49,11 +58,13 @@ public static class DataCommand
     private static Command Verify(IAnsiConsole console)
     {
         var dataset = DatasetOption();
-        var command = new Command("verify", "Check the cached files against their SHA-256") { dataset };
+        var command = new Command("verify", "Check the cached files against their SHA-256 (CIFAR: as recorded when unpacked)") { dataset };
         command.SetAction(parsed =>
         {
             var name = DatasetName.Parse(parsed.GetRequiredValue(dataset));
-            var statuses = new IdxCache(name.Family, DataLocation.DefaultCacheRoot()).Verify();
+            var statuses = name.Family.Cifar is { } cifar
+                ? new CifarCache(cifar, DataLocation.DefaultCacheRoot()).Verify()
+                : new IdxCache(name.Family, DataLocation.DefaultCacheRoot()).Verify();
             foreach (var status in statuses)
             {
                 console.WriteLine($"{status.File.Name,-24} {status.State.ToString().ToLowerInvariant(),-12} {status.Path}");
@@ -62,7 +73,7 @@ public static class DataCommand
             if (bad > 0)
             {
                 throw new InvalidInputException(
-                    $"{bad} of {statuses.Count} cached files are missing or fail their checksum; run 'descent data fetch --dataset {name.Name} --force'");
+                    $"{bad} of {statuses.Count} cached files are missing or fail their checksum; run 'descent data fetch --dataset {name.Family.Name} --force'");
             }
             return ExitCodes.Success;
         });

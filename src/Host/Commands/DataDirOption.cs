@@ -12,7 +12,9 @@ public static class DataDirOption
     /// <param name="datasets">The datasets the command reads, whose default folders the help lists.</param>
     public static Option<string?> Create(IReadOnlyList<DatasetName> datasets) => new("--data-dir")
     {
-        Description = "Folder holding the four MNIST-format IDX files (raw or .gz), checked by structure only " +
+        Description = "Folder holding the dataset's files, checked by structure only: the four MNIST-format IDX files (raw or .gz); " +
+                      "for cifar-10 data_batch_1.bin..data_batch_5.bin, test_batch.bin (batches.meta.txt optional); for cifar-100 " +
+                      "train.bin, test.bin (fine_label_names.txt, coarse_label_names.txt optional): the binary version's folder, or the folder it was unpacked in " +
                       $"[default: the checksummed cache, filled on first use: {DefaultFolders(datasets)}]",
     };
 

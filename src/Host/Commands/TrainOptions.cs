@@ -57,6 +57,9 @@ public sealed class RunOptions
     private readonly IReadOnlyList<Architecture> architectures;
     private readonly RunPurpose purpose;
     private readonly Option<string> dataset = Dataset("Dataset", DatasetName.Mnist.Name);
+    private readonly Option<string> labels = TrainOptions.Choice("--labels",
+        "cifar-100's labels: fine (100 classes) or coarse (20 superclasses, recorded as dataset cifar-100-coarse) [default: fine]",
+        null, [.. DatasetName.LabelKinds]);
     private readonly Option<string> arch;
     private readonly Option<string?> layers = new("--layers")
     {
@@ -137,10 +140,10 @@ public sealed class RunOptions
     {
         Option[] all = purpose switch
         {
-            RunPurpose.RateSweep => [dataset, arch, layers, activation, loss, batchSize, optimizer, momentum, weightDecay, seed, normalize, augment],
-            RunPurpose.Benchmark => [dataset, arch, layers, activation, loss, batchSize, learningRate, optimizer, momentum,
+            RunPurpose.RateSweep => [dataset, labels, arch, layers, activation, loss, batchSize, optimizer, momentum, weightDecay, seed, normalize, augment],
+            RunPurpose.Benchmark => [dataset, labels, arch, layers, activation, loss, batchSize, learningRate, optimizer, momentum,
                 weightDecay, schedule, stepSize, gamma, seed, normalize, augment],
-            _ => [dataset, arch, layers, activation, loss, epochs, batchSize, learningRate, optimizer, momentum,
+            _ => [dataset, labels, arch, layers, activation, loss, epochs, batchSize, learningRate, optimizer, momentum,
                 weightDecay, schedule, stepSize, gamma, seed, validSplit, normalize, augment],
         };
         foreach (var option in all)
@@ -157,7 +160,7 @@ public sealed class RunOptions
         T? Optional<T>(Option<T> option) => parsed.CommandResult.Command.Options.Contains(option) ? parsed.GetValue(option) : default;
         var archName = parsed.GetRequiredValue(arch);
         return new RunSettings(
-            parsed.GetRequiredValue(dataset),
+            DatasetName.WithLabels(parsed.GetRequiredValue(dataset), parsed.GetValue(labels)).Name,
             architectures.First(a => a.Name == archName),
             parsed.GetValue(layers),
             CliNames.Parse<Activation>(parsed.GetRequiredValue(activation), "activation"),

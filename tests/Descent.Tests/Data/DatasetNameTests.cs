@@ -22,7 +22,7 @@ public sealed class DatasetNameTests
     {
         var problem = Assert.Throws<InvalidInputException>(() => DatasetName.Parse("cifar"));
 
-        Assert.Equal("unknown dataset 'cifar'; known: mnist, mnist-3-7, fashion-mnist", problem.Message);
+        Assert.Equal("unknown dataset 'cifar'; known: mnist, mnist-3-7, fashion-mnist, cifar-10, cifar-100, cifar-100-coarse", problem.Message);
     }
 
     [Fact]
