@@ -34,7 +34,7 @@ public abstract class DataLocation
     /// family with its sources, reporting to <paramref name="progress"/>.
     /// </summary>
     public static DataLocation FromOptions(DatasetName dataset, string? dataDir, IProgress<string>? progress = null) =>
-        dataDir is null ? InCache(new IdxCache(dataset.Family, DefaultCacheRoot(), progress: progress)) : InFolder(dataDir);
+        dataDir is null ? InCache(new IdxCache(dataset.Family ?? throw DatasetLoader.NotAFamily(dataset), DefaultCacheRoot(), progress: progress)) : InFolder(dataDir);
 
     /// <summary>
     /// A folder holding train-images-idx3-ubyte, train-labels-idx1-ubyte, t10k-images-idx3-ubyte and
@@ -60,6 +60,11 @@ public abstract class DataLocation
             if (!Directory.Exists(path))
             {
                 throw new InvalidInputException($"data folder {path} does not exist");
+            }
+
+            if (!Directory.EnumerateFileSystemEntries(path).Any())
+            {
+                throw new InvalidInputException($"data folder {path} is empty: give a folder of the four IDX files or of class folders of pictures");
             }
 
             var missing = IdxFileNames.All.Where(name => IdxFileNames.FindIn(path, name) is null).ToList();

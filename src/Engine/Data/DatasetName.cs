@@ -17,7 +17,10 @@ public sealed class DatasetName
     /// <summary>Full Fashion-MNIST: 60000 training and 10000 test images of 10 kinds of clothing.</summary>
     public static readonly DatasetName FashionMnist = new("fashion-mnist", DatasetFamily.FashionMnist, DatasetFamily.FashionMnist.ClassNames);
 
-    private DatasetName(string name, DatasetFamily family, IReadOnlyList<string> classNames)
+    /// <summary>The name a tree of class folders of pictures goes by in specs and messages.</summary>
+    public const string FolderName = "folder";
+
+    private DatasetName(string name, DatasetFamily? family, IReadOnlyList<string> classNames)
     {
         Name = name;
         Family = family;
@@ -28,8 +31,17 @@ public sealed class DatasetName
 
     public string Name { get; }
 
-    /// <summary>Whose files the dataset is made from, and so which cache folder and sources it uses.</summary>
-    public DatasetFamily Family { get; }
+    /// <summary>
+    /// A tree of class folders of pictures (<see cref="PictureTree"/>), whose classes are its folders' names in ordinal order.
+    /// It is no family's and has no cache of its own files: --data-dir names it.
+    /// </summary>
+    public static DatasetName OfFolder(IReadOnlyList<string> classNames) => new(FolderName, null, classNames);
+
+    /// <summary>Whose files the dataset is made from, and so which cache folder and sources it uses; null for a tree of pictures.</summary>
+    public DatasetFamily? Family { get; }
+
+    /// <summary>Whether the dataset is a tree of class folders of pictures, read from --data-dir.</summary>
+    public bool IsFolder => Family is null;
 
     /// <summary>What each label means, in label order (what a model's output i stands for): the digit for MNIST; for mnist-3-7, label 0 is a 7 and label 1 a 3.</summary>
     public IReadOnlyList<string> ClassNames { get; }

@@ -13,6 +13,38 @@ public sealed record PictureFolderData(PictureTree Tree, ImageDataset Train, Ima
 {
     /// <summary>Every image of the tree, split by split, in <see cref="PictureTree.Files"/>'s order.</summary>
     public required ImageDataset All { get; init; }
+
+    /// <summary>
+    /// What training measures on, as for a named dataset: the tree's valid/ folder where it has one (it chooses: best
+    /// epoch, early stop; --valid-split is then refused, the folder being the split), else a held-out part of train/ when
+    /// <paramref name="validSplit"/> is given (seeded; test/ is then unused, as a named dataset's test set is), else test/,
+    /// only reported. A tree with none of these needs <paramref name="validSplit"/>.
+    /// </summary>
+    public DatasetSplits ForTraining(double? validSplit, int seed)
+    {
+        if (Valid is not null)
+        {
+            if (validSplit is not null)
+            {
+                throw new Kernels.InvalidInputException(
+                    $"{Tree.Root} has its own validation folder: --valid-split holds out part of a tree that has none");
+            }
+            return new DatasetSplits(Train, Valid);
+        }
+        if (validSplit is { } fraction)
+        {
+            return ValidationSplit.HoldOut(Train, fraction, seed);
+        }
+        return new DatasetSplits(Train, Test ?? throw new Kernels.InvalidInputException(
+            $"{Tree.Root} has no valid/ or test/ folder to measure on: give --valid-split F to hold out part of it"));
+    }
+
+    /// <summary>
+    /// What `descent eval` measures on: test/ where the tree has it, else valid/, else the part of train/ the model's run
+    /// held out (<paramref name="validSplit"/>, <paramref name="seed"/>: the same images), else all of it.
+    /// </summary>
+    public ImageDataset ForEvaluation(double? validSplit, int seed) =>
+        Test ?? Valid ?? (validSplit is { } fraction ? ValidationSplit.HoldOut(Train, fraction, seed).Valid : Train);
 }
 
 /// <summary>

@@ -37,7 +37,7 @@ public static class DataCommand
         };
         command.SetAction(async (parsed, cancellation) =>
         {
-            var family = DatasetName.Parse(parsed.GetRequiredValue(dataset)).Family;
+            var family = DatasetName.Parse(parsed.GetRequiredValue(dataset)).Family!;
             var cache = new IdxCache(family, DataLocation.DefaultCacheRoot(), progress: new Progress<string>(m => error.WriteLine($"descent: {m}")));
             await cache.EnsureAsync(parsed.GetValue(force), cancellation);
             console.WriteLine($"{cache.Folder}: all {family.Files.Count} {family.Title} files present and verified");
@@ -53,7 +53,7 @@ public static class DataCommand
         command.SetAction(parsed =>
         {
             var name = DatasetName.Parse(parsed.GetRequiredValue(dataset));
-            var statuses = new IdxCache(name.Family, DataLocation.DefaultCacheRoot()).Verify();
+            var statuses = new IdxCache(name.Family!, DataLocation.DefaultCacheRoot()).Verify();
             foreach (var status in statuses)
             {
                 console.WriteLine($"{status.File.Name,-24} {status.State.ToString().ToLowerInvariant(),-12} {status.Path}");
