@@ -1,4 +1,6 @@
 using Descent.Engine.Data;
+using Descent.Engine.Training;
+using Descent.Kernels;
 
 namespace Descent.Host.Commands;
 
@@ -22,5 +24,38 @@ public static class PictureTrees
                 $"{string.Join(", ", tree.Skipped.Take(NamedSkips))}{(tree.Skipped.Count > NamedSkips ? ", ..." : "")}");
         }
         return tree;
+    }
+
+    /// <summary>
+    /// The dataset `descent eval` and `descent predict --index` read: the tree, whose classes must be the model's (by name where
+    /// the model recorded names, else by count), else --dataset, else the model's own.
+    /// </summary>
+    public static DatasetName DatasetToEvaluate(PictureTree? tree, string? datasetOption, TrainingSpec spec, string modelPath)
+    {
+        if (tree is null)
+        {
+            if (datasetOption is null && spec.Dataset == DatasetName.FolderName)
+            {
+                throw new InvalidInputException($"{modelPath} was trained on a tree of class folders of pictures: give --data-dir a tree with its classes");
+            }
+            return DatasetName.Parse(datasetOption ?? spec.Dataset);
+        }
+        if (datasetOption is not null)
+        {
+            throw new InvalidInputException($"--data-dir {tree.Root} is a tree of class folders of pictures, its own dataset: --dataset {datasetOption} names another");
+        }
+        if (spec.ClassNames is { } trained && !trained.SequenceEqual(tree.ClassNames, StringComparer.Ordinal))
+        {
+            throw new InvalidInputException(
+                $"{modelPath} was trained on the classes {string.Join(", ", trained)}; {tree.Root} has {string.Join(", ", tree.ClassNames)}");
+        }
+        return DatasetName.OfFolder(tree.ClassNames);
+    }
+
+    /// <summary>The tree's pictures a model is measured on, made the shape the model takes (its channels, its size).</summary>
+    public static ImageDataset LoadForEvaluation(PictureTree tree, TrainingSpec spec, IProgress<string>? progress, CancellationToken cancellation)
+    {
+        var options = spec.InputShape is [var channels, var height, var width] ? new PictureFolderOptions(channels, (width, height)) : new PictureFolderOptions();
+        return PictureFolderLoader.Load(tree, options, DataLocation.DefaultCacheRoot(), progress, cancellation).ForEvaluation(spec.ValidSplit, spec.Seed);
     }
 }
