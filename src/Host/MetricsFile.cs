@@ -63,7 +63,7 @@ public sealed class MetricsFile(string path, MetricsFile.Run run, TrainingSpec s
         }
         document["ended"] = Kernels.CliNames.Of(ending);
         document["spec"] = spec.ToJson();
-        var evaluationLoss = EpochRecord.EvaluationLossName(spec.ValidSplit is not null);
+        var evaluationLoss = EpochRecord.EvaluationLossName(spec.Validates);
         document["epochs"] = new JsonArray(epochs.Select(row => (JsonNode)new JsonObject
         {
             ["epoch"] = row.Epoch,

@@ -38,7 +38,7 @@ public sealed record CheckpointState(
 
     public JsonObject ToJson()
     {
-        var validating = Spec.ValidSplit is not null;
+        var validating = Spec.Validates;
         var json = new JsonObject
         {
             ["schema"] = Schema,
@@ -78,7 +78,7 @@ public sealed record CheckpointState(
                 throw new InvalidInputException($"{source} is not a checkpoint state of schema {SchemaWithValidLossOnly} or {Schema}");
             }
             var spec = SpecOf(json);
-            var evaluationLoss = schema == SchemaWithValidLossOnly ? "valid_loss" : EpochRecord.EvaluationLossName(spec.ValidSplit is not null);
+            var evaluationLoss = schema == SchemaWithValidLossOnly ? "valid_loss" : EpochRecord.EvaluationLossName(spec.Validates);
             return new CheckpointState(
                 json["epoch"]!.GetValue<int>(),
                 json["global_step"]!.GetValue<long>(),

@@ -35,6 +35,7 @@ public abstract class DataLocation
     /// </summary>
     public static DataLocation FromOptions(DatasetName dataset, string? dataDir, IProgress<string>? progress = null) =>
         dataDir is not null ? InFolder(dataDir)
+        : dataset.Family is null ? throw DatasetLoader.NotAFamily(dataset)
         : dataset.Family.Cifar is { } cifar ? InCache(new CifarCache(cifar, DefaultCacheRoot(), progress: progress))
         : InCache(new IdxCache(dataset.Family, DefaultCacheRoot(), progress: progress));
 
@@ -69,6 +70,11 @@ public abstract class DataLocation
             if (!Directory.Exists(path))
             {
                 throw new InvalidInputException($"data folder {path} does not exist");
+            }
+
+            if (!Directory.EnumerateFileSystemEntries(path).Any())
+            {
+                throw new InvalidInputException($"data folder {path} is empty: give a folder of the four IDX files or of class folders of pictures");
             }
 
             var missing = IdxFileNames.All.Where(name => IdxFileNames.FindIn(path, name) is null).ToList();

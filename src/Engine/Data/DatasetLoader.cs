@@ -11,17 +11,21 @@ public static class DatasetLoader
     public static async Task<DatasetSplits> LoadAsync(
         DatasetName dataset, DataLocation location, CancellationToken cancellation = default)
     {
-        if (dataset.Family.Cifar is { } cifar)
+        if (dataset.Family?.Cifar is { } cifar)
         {
             var folder = await location.ResolveCifarAsync(cifar, cancellation);
             return CifarFiles.Load(folder, cifar, coarse: dataset == DatasetName.Cifar100Coarse, dataset.Classes);
         }
 
         var files = await location.ResolveAsync(cancellation);
-        var classes = dataset.Family.ClassNames.Count;
+        var classes = (dataset.Family ?? throw NotAFamily(dataset)).ClassNames.Count;
         var whole = new DatasetSplits(
             ImageDataset.Load(files.TrainImages, files.TrainLabels, classes),
             ImageDataset.Load(files.TestImages, files.TestLabels, classes));
         return dataset == DatasetName.MnistThreesAndSevens ? ThreesAndSevens.From(whole) : whole;
     }
+
+    /// <summary>The failure of asking a tree of pictures for IDX files: it is read from --data-dir only.</summary>
+    internal static Kernels.InvalidInputException NotAFamily(DatasetName dataset) =>
+        new($"the {dataset.Name} dataset is a tree of class folders of pictures: give --data-dir the folder");
 }

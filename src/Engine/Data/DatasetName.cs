@@ -35,12 +35,15 @@ public sealed class DatasetName
     /// <summary>The label sets --labels chooses between, for CIFAR-100.</summary>
     public static IReadOnlyList<string> LabelKinds { get; } = ["fine", "coarse"];
 
+    /// <summary>The name a tree of class folders of pictures goes by in specs and messages.</summary>
+    public const string FolderName = "folder";
+
     /// <param name="defaultAugment">
     /// The training augmentation a run gets unless --augment says otherwise, as the spec's tokens: only where it helps. Digits
     /// and Fashion-MNIST's centred 28x28 items train best unaugmented by default; a colour dataset of photographs (CIFAR's)
     /// takes every recipe's crop4 and flip here.
     /// </param>
-    private DatasetName(string name, DatasetFamily family, IReadOnlyList<string> classNames, bool mirrorKeepsClass,
+    private DatasetName(string name, DatasetFamily? family, IReadOnlyList<string> classNames, bool mirrorKeepsClass,
         IReadOnlyList<string>? defaultAugment = null)
     {
         Name = name;
@@ -54,8 +57,17 @@ public sealed class DatasetName
 
     public string Name { get; }
 
-    /// <summary>Whose files the dataset is made from, and so which cache folder and sources it uses.</summary>
-    public DatasetFamily Family { get; }
+    /// <summary>
+    /// A tree of class folders of pictures (<see cref="PictureTree"/>), whose classes are its folders' names in ordinal order.
+    /// It is no family's and has no cache of its own files: --data-dir names it.
+    /// </summary>
+    public static DatasetName OfFolder(IReadOnlyList<string> classNames) => new(FolderName, null, classNames, mirrorKeepsClass: true);
+
+    /// <summary>Whose files the dataset is made from, and so which cache folder and sources it uses; null for a tree of pictures.</summary>
+    public DatasetFamily? Family { get; }
+
+    /// <summary>Whether the dataset is a tree of class folders of pictures, read from --data-dir.</summary>
+    public bool IsFolder => Family is null;
 
     /// <summary>What each label means, in label order (what a model's output i stands for): the digit for MNIST; for mnist-3-7, label 0 is a 7 and label 1 a 3.</summary>
     public IReadOnlyList<string> ClassNames { get; }

@@ -27,6 +27,8 @@ public sealed record ScheduleSettings(ScheduleKind Kind, float LearningRate, int
 /// <param name="ValidSplit">The fraction of the training set held out (seeded) to validate on; null when the test set is only reported.</param>
 /// <param name="Normalization">How pixels become inputs, per channel; null means <see cref="InputNormalization.Unit"/>, the lesson's 0..1.</param>
 /// <param name="Augment">The augmentation of training batches as <see cref="Training.Augmentation"/>'s tokens ("crop4", "flip"); empty for none.</param>
+/// <param name="ClassNames">What each output means, in label order, for data that names its own classes (a tree of class folders); null for a known dataset, whose names are its own.</param>
+/// <param name="ValidFolder">Whether the data's own validation set (a tree's valid/ folder) is validated on, choosing as a held-out split does.</param>
 public sealed record TrainingSpec(
     string Dataset,
     IReadOnlyList<int> InputShape,
@@ -38,8 +40,19 @@ public sealed record TrainingSpec(
     int Seed,
     double? ValidSplit = null,
     InputNormalization? Normalization = null,
-    IReadOnlyList<string>? Augment = null)
+    IReadOnlyList<string>? Augment = null,
+    IReadOnlyList<string>? ClassNames = null,
+    bool ValidFolder = false)
 {
+    /// <summary>Whether evaluation is on a validation set (held out, or the data's own), which chooses the best epoch and stops early; else on a test set, only reported.</summary>
+    public bool Validates => ValidSplit is not null || ValidFolder;
+
+    /// <summary>The dataset the spec names: a known one, or a tree of pictures with its class names; null for a name Descent does not know.</summary>
+    public Data.DatasetName? KnownDataset =>
+        Dataset == Data.DatasetName.FolderName && ClassNames is not null
+            ? Data.DatasetName.OfFolder(ClassNames)
+            : Data.DatasetName.All.FirstOrDefault(dataset => dataset.Name == Dataset);
+
     /// <summary>How pixels become inputs, per channel.</summary>
     public InputNormalization Normalization { get; init; } = Normalization ?? InputNormalization.Unit;
 
@@ -86,7 +99,11 @@ public sealed record TrainingSpec(
         // The schedule's own rules (step size, gamma, a cosine's epochs); the run builds the schedule itself, once.
         LearningRateSchedule.Check(Schedule.Kind, Schedule.LearningRate, Schedule.StepSize, Schedule.Gamma, Schedule.Epochs);
         var loss = Losses.LossFunction.Parse(Loss);
-        if (Data.DatasetName.All.FirstOrDefault(dataset => dataset.Name == Dataset) is { } dataset)
+        if (ClassNames is not null && (ClassNames.Count < 2 || ClassNames.Distinct(StringComparer.Ordinal).Count() != ClassNames.Count))
+        {
+            throw new InvalidInputException($"class names [{string.Join(", ", ClassNames)}] must be two or more, all different");
+        }
+        if (KnownDataset is { } dataset)
         {
             Architecture.CheckOutputs(dataset, Model, loss);
         }
@@ -115,7 +132,7 @@ public sealed record TrainingSpec(
     public int InputFeatures => InputShape.Aggregate(1, (product, size) => product * size);
 
     /// <summary>The spec as a JSON object, with enum values spelled as the command line spells them.</summary>
-    public JsonObject ToJson() => new()
+    public JsonObject ToJson() => new JsonObject()
     {
         ["dataset"] = Dataset,
         ["input_shape"] = new JsonArray(InputShape.Select(size => (JsonNode)size).ToArray()),
@@ -140,7 +157,7 @@ public sealed record TrainingSpec(
         ["valid_split"] = ValidSplit,
         ["normalization"] = Normalization.ToJson(),
         ["augment"] = new JsonArray(Augment.Select(name => (JsonNode)name).ToArray()),
-    };
+    }.WithFolderFields(ClassNames, ValidFolder);
 
     /// <summary>
     /// Reads what <see cref="ToJson"/> wrote; anything missing or malformed is bad input. A spec written before the
@@ -166,7 +183,9 @@ public sealed record TrainingSpec(
                 json["seed"]!.GetValue<int>(),
                 json["valid_split"]?.GetValue<double>(),
                 json["normalization"] is { } normalization ? InputNormalization.FromJson(normalization) : null,
-                json["augment"]?.AsArray().Select(name => name!.GetValue<string>()).ToArray());
+                json["augment"]?.AsArray().Select(name => name!.GetValue<string>()).ToArray(),
+                json["class_names"]?.AsArray().Select(name => name!.GetValue<string>()).ToArray(),
+                json["valid_folder"]?.GetValue<bool>() ?? false);
         }
         catch (Exception error) when (error is NullReferenceException or InvalidOperationException or FormatException or JsonException)
         {
@@ -177,4 +196,21 @@ public sealed record TrainingSpec(
     /// <summary>The float as a person wrote it (0.05, not 0.05000000074505806).</summary>
     private static double AsWritten(float value) =>
         double.Parse(value.ToString("R", System.Globalization.CultureInfo.InvariantCulture), System.Globalization.CultureInfo.InvariantCulture);
+}
+
+/// <summary>The spec's fields for data that names its own classes, written only where there are some, so that other specs read as before.</summary>
+internal static class FolderFields
+{
+    public static JsonObject WithFolderFields(this JsonObject json, IReadOnlyList<string>? classNames, bool validFolder)
+    {
+        if (classNames is not null)
+        {
+            json["class_names"] = new JsonArray(classNames.Select(name => (JsonNode)name).ToArray());
+        }
+        if (validFolder)
+        {
+            json["valid_folder"] = true;
+        }
+        return json;
+    }
 }

@@ -39,7 +39,7 @@ public static class DataCommand
         };
         command.SetAction(async (parsed, cancellation) =>
         {
-            var family = DatasetName.Parse(parsed.GetRequiredValue(dataset)).Family;
+            var family = DatasetName.Parse(parsed.GetRequiredValue(dataset)).Family!;
             if (family.Cifar is { } cifar)
             {
                 var cifarCache = new CifarCache(cifar, DataLocation.DefaultCacheRoot(), progress: new Progress<string>(m => error.WriteLine($"descent: {m}")));
@@ -62,9 +62,9 @@ public static class DataCommand
         command.SetAction(parsed =>
         {
             var name = DatasetName.Parse(parsed.GetRequiredValue(dataset));
-            var statuses = name.Family.Cifar is { } cifar
+            var statuses = name.Family!.Cifar is { } cifar
                 ? new CifarCache(cifar, DataLocation.DefaultCacheRoot()).Verify()
-                : new IdxCache(name.Family, DataLocation.DefaultCacheRoot()).Verify();
+                : new IdxCache(name.Family!, DataLocation.DefaultCacheRoot()).Verify();
             foreach (var status in statuses)
             {
                 console.WriteLine($"{status.File.Name,-24} {status.State.ToString().ToLowerInvariant(),-12} {status.Path}");

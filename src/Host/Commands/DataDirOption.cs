@@ -22,7 +22,7 @@ public static class DataDirOption
     public static string DefaultFolders(IReadOnlyList<DatasetName> datasets)
     {
         var root = DataLocation.DefaultCacheRoot();
-        var folders = datasets.GroupBy(dataset => dataset.Family)
+        var folders = datasets.GroupBy(dataset => dataset.Family!)
             .Select(family => $"{IdxCache.FolderFor(root, family.Key)} for {string.Join(" and ", family.Select(dataset => dataset.Name))}");
         return $"{string.Join(", ", folders)} (root: {DataLocation.DefaultCacheRootRule})";
     }

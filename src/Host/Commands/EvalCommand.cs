@@ -45,8 +45,10 @@ public static class EvalCommand
                 OutputPath.Check(picture, "--plot");
             }
             var (spec, tensors) = ModelWeights.ReadModel(path, message => error.WriteLine($"descent: {message}"));
-            var name = DatasetName.Parse(parsed.GetValue(dataset) ?? spec.Dataset);
-            var trainedOn = DatasetName.All.FirstOrDefault(d => d.Name == spec.Dataset);
+            var quiet = parsed.GetValue(json);
+            var tree = PictureTrees.ScanIfTree(parsed.GetValue(dataDir), quiet ? null : message => error.WriteLine($"descent: {message}"));
+            var name = PictureTrees.DatasetToEvaluate(tree, parsed.GetValue(dataset), spec, path);
+            var trainedOn = spec.KnownDataset;
             if (trainedOn is not null && trainedOn.Classes != name.Classes)
             {
                 throw new InvalidInputException(
@@ -54,10 +56,10 @@ public static class EvalCommand
             }
             // The run is the model file's; what the options may change is checked by the spec's own rules before any data is read.
             spec = (spec with { Dataset = name.Name, BatchSize = parsed.GetValue(batchSize) ?? spec.BatchSize }).Validate();
-            var quiet = parsed.GetValue(json);
-            var location = DataLocation.FromOptions(name, parsed.GetValue(dataDir),
-                quiet ? null : new Progress<string>(m => error.WriteLine($"descent: {m}")));
-            var test = (await DatasetLoader.LoadAsync(name, location, cancellation)).Valid;
+            var progress = quiet ? null : new Progress<string>(m => error.WriteLine($"descent: {m}"));
+            var test = tree is not null
+                ? PictureTrees.LoadForEvaluation(tree, spec, progress, cancellation)
+                : (await DatasetLoader.LoadAsync(name, DataLocation.FromOptions(name, parsed.GetValue(dataDir), progress), cancellation)).Valid;
 
             using var device = backend.CreateBackend(parsed, error);
             using var run = new TrainingRun(device, spec, test, test);

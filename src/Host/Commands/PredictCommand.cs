@@ -75,17 +75,19 @@ public static class PredictCommand
             var quiet = parsed.GetValue(json);
             if (indices.Length > 0)
             {
-                var name = DatasetName.Parse(parsed.GetValue(dataset) ?? spec.Dataset);
-                var location = DataLocation.FromOptions(name, parsed.GetValue(dataDir),
-                    quiet ? null : new Progress<string>(m => error.WriteLine($"descent: {m}")));
-                var test = (await DatasetLoader.LoadAsync(name, location, cancellation)).Valid;
+                var tree = PictureTrees.ScanIfTree(parsed.GetValue(dataDir), quiet ? null : message => error.WriteLine($"descent: {message}"));
+                var name = PictureTrees.DatasetToEvaluate(tree, parsed.GetValue(dataset), spec, path);
+                var progress = quiet ? null : new Progress<string>(m => error.WriteLine($"descent: {m}"));
+                var test = tree is not null
+                    ? PictureTrees.LoadForEvaluation(tree, spec, progress, cancellation)
+                    : (await DatasetLoader.LoadAsync(name, DataLocation.FromOptions(name, parsed.GetValue(dataDir), progress), cancellation)).Valid;
                 inputs.AddRange(TestImages(test, name, indices, height, width));
             }
 
             using var device = backend.CreateBackend(parsed, error);
             using var predictor = new Predictor(device, spec, tensors, path, maxRows: Math.Min(inputs.Count, 256));
             var probabilities = predictor.Probabilities(inputs.SelectMany(input => input.Pixels).ToArray(), inputs.Count);
-            var classNames = ClassNames(spec.Dataset, predictor.Classes);
+            var classNames = ClassNames(spec, predictor.Classes);
             var predictions = inputs
                 .Select((input, row) => new Prediction(input, input.Blank ? [] : Rank(predictor,
                     probabilities.AsSpan(row * predictor.Outputs, predictor.Outputs), classNames, shown)))
@@ -133,8 +135,8 @@ public static class PredictCommand
     }
 
     /// <summary>The names of the model's dataset's classes, or the labels as numbers where that dataset is unknown or differs in size.</summary>
-    private static IReadOnlyList<string> ClassNames(string datasetName, int classes) =>
-        DatasetName.All.FirstOrDefault(known => known.Name == datasetName) is { } dataset && dataset.Classes == classes
+    private static IReadOnlyList<string> ClassNames(Engine.Training.TrainingSpec spec, int classes) =>
+        spec.KnownDataset is { } dataset && dataset.Classes == classes
             ? dataset.ClassNames
             : Enumerable.Range(0, classes).Select(label => label.ToString(CultureInfo.InvariantCulture)).ToArray();
 

@@ -54,7 +54,8 @@ public static class TrainCommand
         {
             throw new InvalidInputException($"--early-stop must be 1 or more epochs, got {settings.EarlyStop}");
         }
-        var builder = new TrainSpecBuilder(settings.Run, resumed?.State.Spec, settings.Resume, settings.EarlyStop is not null);
+        var tree = PictureTrees.ScanIfTree(settings.DataDir, settings.Quiet ? null : say);
+        var builder = new TrainSpecBuilder(settings.Run, resumed?.State.Spec, settings.Resume, settings.EarlyStop is not null, tree);
         var spec = builder.Build();
         OutputPath.Check(settings.Save, "--save");
         OutputPath.Check(settings.MetricsOut, "--metrics-out");
@@ -75,14 +76,28 @@ public static class TrainCommand
 
         var progress = settings.Quiet ? null : new Progress<string>(say);
         var dataset = builder.Dataset;
-        var splits = await DatasetLoader.LoadAsync(dataset, DataLocation.FromOptions(dataset, settings.DataDir, progress), cancellation);
-        if (builder.ValidSplit is { } fraction)
+        DatasetSplits splits;
+        if (tree is not null)
         {
-            splits = ValidationSplit.HoldOut(splits.Train, fraction, builder.Seed);
+            var pictures = PictureFolderLoader.Load(tree, settings.Run.PictureOptions(resumed?.State.Spec), DataLocation.DefaultCacheRoot(),
+                progress, cancellation);
+            splits = pictures.ForTraining(builder.ValidSplit, builder.Seed);
+            if (!settings.Quiet && pictures.Test is { } test && (pictures.Valid is not null || builder.ValidSplit is not null))
+            {
+                say($"the {test.Count} test pictures are not used in training: descent eval MODEL --data-dir {settings.DataDir} reports on them");
+            }
+        }
+        else
+        {
+            splits = await DatasetLoader.LoadAsync(dataset, DataLocation.FromOptions(dataset, settings.DataDir, progress), cancellation);
+            if (builder.ValidSplit is { } fraction)
+            {
+                splits = ValidationSplit.HoldOut(splits.Train, fraction, builder.Seed);
+            }
         }
         spec = builder.ForData(spec, splits.Train);
         var epochs = builder.Epochs;
-        var validating = spec.ValidSplit is not null;
+        var validating = spec.Validates;
         if (!settings.Quiet)
         {
             if (settings.EarlyStop is not null && settings.Run.ValidSplit is null && resumed is null)
@@ -213,7 +228,7 @@ public static class TrainCommand
         var optimizerText = spec.Optimizer.Kind == OptimizerKind.Sgd && spec.Optimizer.Momentum > 0
             ? $"{optimizerName} momentum {Format(spec.Optimizer.Momentum)}"
             : optimizerName;
-        var evaluated = spec.ValidSplit is null ? "test" : "validation (held out from training)";
+        var evaluated = spec.ValidFolder ? "validation" : spec.ValidSplit is null ? "test" : "validation (held out from training)";
         return $"{dataset.Name}: {splits.Train.Count} training, {splits.Valid.Count} {evaluated} images; " +
             $"model {spec.Model.WidthsText}{activation}, loss {spec.Loss}, {optimizerText} lr {Format(spec.Schedule.LearningRate)}, " +
             $"{scheduleName} schedule, batch {spec.BatchSize}, {epochs} epochs, seed {spec.Seed}, inputs {spec.Normalization}";

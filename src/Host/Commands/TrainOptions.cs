@@ -17,8 +17,16 @@ public sealed record RunSettings(
     string Dataset, Architecture Arch, string? Layers, Activation Activation, string Loss,
     int? Epochs, int? BatchSize, float? LearningRate, OptimizerKind? Optimizer, float? Momentum, float? WeightDecay,
     ScheduleKind? Schedule, int? StepSize, float? Gamma, int Seed, double? ValidSplit, string? Normalize, string? Augment,
-    IReadOnlySet<string> Given)
+    IReadOnlySet<string> Given, int? Channels = null, string? ImageSize = null)
 {
+    /// <summary>
+    /// How a tree of pictures becomes images: --channels and --image-size as given, else the checkpoint's input shape
+    /// (<paramref name="saved"/>), else grey or colour as the pictures are, at their own size.
+    /// </summary>
+    public PictureFolderOptions PictureOptions(Engine.Training.TrainingSpec? saved) => new PictureFolderOptions(
+        Channels ?? (saved?.InputShape is [var channels, _, _] ? channels : null),
+        ImageSize is { } size ? PictureFolderOptions.ParseSize(size) : saved?.InputShape is [_, var height, var width] ? (width, height) : null).Validate();
+
     /// <summary>Whether the option <paramref name="name"/> (like "--lr") was on the command line, not left to its default.</summary>
     public bool WasGiven(string name) => Given.Contains(name);
 }
@@ -60,6 +68,14 @@ public sealed class RunOptions
     private readonly Option<string> labels = TrainOptions.Choice("--labels",
         "cifar-100's labels: fine (100 classes) or coarse (20 superclasses, recorded as dataset cifar-100-coarse) [default: fine]",
         null, [.. DatasetName.LabelKinds]);
+    private readonly Option<int?> channels = new("--channels")
+    {
+        Description = "For a --data-dir tree of pictures: 1 (grey; colour by 299/587/114 weights) or 3 (colour) [default: 1 when every picture is grey, else 3]",
+    };
+    private readonly Option<string?> imageSize = new("--image-size")
+    {
+        Description = "For a --data-dir tree of pictures: resize every picture to WxH pixels (stretched, Mitchell cubic filter) [default: their own size, which must agree]",
+    };
     private readonly Option<string> arch;
     private readonly Option<string?> layers = new("--layers")
     {
@@ -146,6 +162,7 @@ public sealed class RunOptions
             _ => [dataset, labels, arch, layers, activation, loss, epochs, batchSize, learningRate, optimizer, momentum,
                 weightDecay, schedule, stepSize, gamma, seed, validSplit, normalize, augment],
         };
+        all = [.. all, channels, imageSize];
         foreach (var option in all)
         {
             command.Options.Add(option);
@@ -178,7 +195,9 @@ public sealed class RunOptions
             Optional(validSplit),
             parsed.GetValue(normalize),
             parsed.GetValue(augment),
-            given);
+            given,
+            parsed.GetValue(channels),
+            parsed.GetValue(imageSize));
     }
 
     /// <summary>"mlp: --layers, default 784-128-K; batch 128, sgd lr 0.05 momentum 0.9": what --arch's help says of one architecture.</summary>

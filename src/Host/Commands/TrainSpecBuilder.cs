@@ -16,17 +16,43 @@ namespace Descent.Host.Commands;
 /// there; <see cref="ForData"/> fills in what the data decides.
 /// </summary>
 /// <param name="earlyStopping">Whether --early-stop asks for a validation split when none is given.</param>
-public sealed class TrainSpecBuilder(RunSettings settings, TrainingSpec? saved, string? resumePath = null, bool earlyStopping = false)
+/// <param name="tree">The tree of class folders of pictures --data-dir names, if it names one: the dataset is then the tree.</param>
+public sealed class TrainSpecBuilder(
+    RunSettings settings, TrainingSpec? saved, string? resumePath = null, bool earlyStopping = false, PictureTree? tree = null)
 {
-    /// <summary>The dataset: as given, else the checkpoint's, else the option's default.</summary>
-    public DatasetName Dataset { get; } = DatasetName.Parse(saved is not null && !settings.WasGiven("--dataset") ? saved.Dataset : settings.Dataset);
+    /// <summary>The dataset: the --data-dir tree of pictures, else as given, else the checkpoint's, else the option's default.</summary>
+    public DatasetName Dataset { get; } = DatasetFor(settings, saved, tree);
+
+    /// <summary>The fraction a tree with no valid/ or test/ folder holds out when no --valid-split is given, as fastai's from_folder does.</summary>
+    public const double DefaultTreeSplit = 0.2;
+
+    private static DatasetName DatasetFor(RunSettings settings, TrainingSpec? saved, PictureTree? tree)
+    {
+        if (tree is null)
+        {
+            if (saved is not null && !settings.WasGiven("--dataset") && saved.Dataset == DatasetName.FolderName)
+            {
+                throw new InvalidInputException("the checkpoint was trained on a tree of class folders of pictures: give --data-dir that folder");
+            }
+            return DatasetName.Parse(saved is not null && !settings.WasGiven("--dataset") ? saved.Dataset : settings.Dataset);
+        }
+        if (settings.WasGiven("--dataset"))
+        {
+            throw new InvalidInputException(
+                $"--data-dir {tree.Root} is a tree of class folders of pictures, its own dataset: --dataset {settings.Dataset} names another");
+        }
+        return DatasetName.OfFolder(tree.ClassNames);
+    }
 
     /// <summary>The architecture the options name (its defaults apply to a fresh run only).</summary>
     public Architecture Architecture { get; } = settings.Arch;
 
     /// <summary>The validation split: as given, else the checkpoint's, else 10% when early stopping needs one.</summary>
     public double? ValidSplit =>
-        settings.ValidSplit ?? (saved is not null ? saved.ValidSplit : earlyStopping ? DefaultEarlyStopSplit : null);
+        settings.ValidSplit ?? (saved is not null ? saved.ValidSplit
+            : tree is not null && tree.Has(PictureSplit.Valid) ? null
+            : earlyStopping ? DefaultEarlyStopSplit
+            : tree is not null && !tree.Has(PictureSplit.Test) ? DefaultTreeSplit : null);
 
     /// <summary>The seed: as given, else the checkpoint's, else the option's default.</summary>
     public int Seed => Pick("--seed", settings.Seed, s => s.Seed);
@@ -86,7 +112,9 @@ public sealed class TrainSpecBuilder(RunSettings settings, TrainingSpec? saved, 
         var augment = Pick("--augment", settings.Augment is { } list ? ParseAugment(list) : Dataset.DefaultAugment, s => s.Augment);
         var spec = new TrainingSpec(Dataset.Name, inputShape, model, loss,
             new OptimizerSettings(optimizerKind, momentum, weightDecay), schedule, batchSize, Seed, ValidSplit,
-            Pick("--normalize", normalization ?? Architecture.DefaultNormalization(model), s => s.Normalization), augment);
+            Pick("--normalize", normalization ?? Architecture.DefaultNormalization(model), s => s.Normalization), augment,
+            ClassNames: Dataset.IsFolder ? Dataset.ClassNames : null,
+            ValidFolder: tree is not null && tree.Has(PictureSplit.Valid) && settings.ValidSplit is null);
         // A difference from the checkpoint names the option at fault, before the rules that it may break too.
         if (saved is not null)
         {
