@@ -19,7 +19,8 @@ public enum RunEnding
 /// <summary>
 /// The --metrics-out JSON document (schema 3: the run's spec as the engine records it, how the run
 /// ended, then one row per epoch whose evaluation loss is "test_loss", or "valid_loss" with a validation
-/// split, as the table names it; schema 2 called both "valid_loss"), rewritten atomically after every epoch and once more when the run
+/// split, as the table names it, beside which a run with a test set as well as a validation set reports "test_loss" and
+/// "test_accuracy"; schema 2 called both "valid_loss"), rewritten atomically after every epoch and once more when the run
 /// ends, so a reader never sees a half-written file, an interrupted run keeps every finished epoch and a
 /// script can tell a finished run ("completed", "stopped-early") from a broken one ("interrupted",
 /// "diverged", "failed"; "running" if the process was killed).
@@ -64,17 +65,8 @@ public sealed class MetricsFile(string path, MetricsFile.Run run, TrainingSpec s
         document["ended"] = Kernels.CliNames.Of(ending);
         document["spec"] = spec.ToJson();
         var evaluationLoss = EpochRecord.EvaluationLossName(spec.Validates);
-        document["epochs"] = new JsonArray(epochs.Select(row => (JsonNode)new JsonObject
-        {
-            ["epoch"] = row.Epoch,
-            ["train_loss"] = Finite(row.TrainLoss),
-            [evaluationLoss] = Finite(row.EvaluationLoss),
-            ["accuracy"] = Finite(row.Accuracy),
-            ["seconds"] = Finite(row.Seconds),
-        }).ToArray());
+        document["epochs"] = new JsonArray(epochs.Select(row => (JsonNode)row.ToJson(evaluationLoss)).ToArray());
         AtomicFile.WriteAllText(path, document.ToJsonString(JsonOptions) + "\n");
     }
 
-    /// <summary>JSON has no NaN or infinity: such a figure is written as null.</summary>
-    private static JsonNode? Finite(double value) => double.IsFinite(value) ? value : null;
 }

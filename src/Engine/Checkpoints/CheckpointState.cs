@@ -55,14 +55,7 @@ public sealed record CheckpointState(
         json["descent_version"] = DescentVersion;
         json["spec"] = Spec.ToJson();
         var evaluationLoss = EpochRecord.EvaluationLossName(validating);
-        json["history"] = new JsonArray(History.Select(row => (JsonNode)new JsonObject
-        {
-            ["epoch"] = row.Epoch,
-            ["train_loss"] = Finite(row.TrainLoss),
-            [evaluationLoss] = Finite(row.EvaluationLoss),
-            ["accuracy"] = Finite(row.Accuracy),
-            ["seconds"] = Finite(row.Seconds),
-        }).ToArray());
+        json["history"] = new JsonArray(History.Select(row => (JsonNode)row.ToJson(evaluationLoss)).ToArray());
         return json;
     }
 
@@ -90,7 +83,9 @@ public sealed record CheckpointState(
                 json["descent_version"]!.GetValue<string>(),
                 json["history"]!.AsArray().Select(row => new EpochRecord(
                     row!["epoch"]!.GetValue<int>(), Number(row["train_loss"]), Number(row[evaluationLoss]),
-                    Number(row["accuracy"]), Number(row["seconds"]))).ToList());
+                    Number(row["accuracy"]), Number(row["seconds"]),
+                    row["test_loss"] is { } testLoss ? Number(testLoss) : null,
+                    row["test_accuracy"] is { } testAccuracy ? Number(testAccuracy) : null)).ToList());
         }
         catch (Exception error) when (error is NullReferenceException or InvalidOperationException or FormatException or JsonException)
         {

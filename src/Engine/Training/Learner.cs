@@ -23,6 +23,7 @@ public sealed class Learner : IDisposable
     private readonly LearningRateSchedule schedule;
     private readonly DeviceDataset train;
     private readonly DeviceDataset valid;
+    private readonly DeviceDataset? test;
     private readonly InputNormalization normalization;
     private readonly DeviceBuffer<float> channelScaleShift;
     private readonly int seed;
@@ -38,9 +39,9 @@ public sealed class Learner : IDisposable
 
     public Learner(ComputeBackend backend, Network model, LossFunction loss, Optimizer optimizer,
         LearningRateSchedule schedule, DeviceDataset train, DeviceDataset valid, BatchShape batches, int seed,
-        InputNormalization? normalization = null, FeatureShape? image = null, ImageAugmentation augmentation = default)
+        InputNormalization? normalization = null, FeatureShape? image = null, ImageAugmentation augmentation = default, DeviceDataset? test = null)
     {
-        if (model.InputWidth != train.Features || model.InputWidth != valid.Features)
+        if (model.InputWidth != train.Features || model.InputWidth != valid.Features || (test is not null && model.InputWidth != test.Features))
         {
             throw new InvalidInputException($"the model takes {model.InputWidth} inputs but the data has {train.Features} features");
         }
@@ -51,6 +52,7 @@ public sealed class Learner : IDisposable
         this.schedule = schedule;
         this.train = train;
         this.valid = valid;
+        this.test = test;
         this.normalization = normalization ?? InputNormalization.Unit;
         this.seed = seed;
         this.image = image ?? FeatureShape.Flat(train.Features);
@@ -68,7 +70,7 @@ public sealed class Learner : IDisposable
         logitGradient = new Tensor(backend, capacity, model.OutputWidth);
         batchLabels = backend.Allocate<int>(capacity);
         rowStats = backend.Allocate<float>(2 * capacity);
-        var slots = Math.Max(BatchesPerEpoch, Batches(valid.Count, evaluationBatchSize));
+        var slots = Math.Max(BatchesPerEpoch, Math.Max(Batches(valid.Count, evaluationBatchSize), Batches(test?.Count ?? 0, evaluationBatchSize)));
         metrics = backend.Allocate<float>(slots * MetricSlot.Width);
         hostMetrics = new float[slots * MetricSlot.Width];
         // Each channel's scale and shift, uploaded once: every gather reads them on the device.
@@ -156,17 +158,26 @@ public sealed class Learner : IDisposable
     /// matrix, each batch's logits and labels are also read back and counted into it: a host round trip
     /// per batch, which training's own evaluation never asks for.
     /// </summary>
-    public EpochMetrics Evaluate(ConfusionMatrix? confusion = null)
+    public EpochMetrics Evaluate(ConfusionMatrix? confusion = null) => EvaluateOn(valid, confusion);
+
+    /// <summary>Whether the run holds a test set beside its validation set, reported by <see cref="EvaluateTest"/> and never choosing anything.</summary>
+    public bool HasTestSet => test is not null;
+
+    /// <summary>Loss and accuracy over the test set (in its stored order): a report beside the validation set's, never a choice.</summary>
+    public EpochMetrics EvaluateTest() =>
+        EvaluateOn(test ?? throw new InvalidOperationException("this run holds no test set"), confusion: null);
+
+    private EpochMetrics EvaluateOn(DeviceDataset data, ConfusionMatrix? confusion)
     {
-        var batches = Batches(valid.Count, evaluationBatchSize);
+        var batches = Batches(data.Count, evaluationBatchSize);
         var hostLogits = confusion is null ? null : new float[evaluationBatchSize * model.OutputWidth];
         var hostLabels = confusion is null ? null : new int[evaluationBatchSize];
         model.Evaluate();
         for (var batch = 0; batch < batches; batch++)
         {
             var start = batch * evaluationBatchSize;
-            var rows = Math.Min(evaluationBatchSize, valid.Count - start);
-            var logits = Forward(valid, start, rows);
+            var rows = Math.Min(evaluationBatchSize, data.Count - start);
+            var logits = Forward(data, start, rows);
             // The fused op also writes a gradient; evaluation simply does not use it.
             loss.ForwardBackward(backend, logits.Buffer, batchLabels, logitGradient.Buffer, rowStats, metrics, batch, rows, model.OutputWidth);
             if (confusion is not null)
@@ -178,7 +189,7 @@ public sealed class Learner : IDisposable
                 confusion.Add(labels, batchLogits, model.OutputWidth);
             }
         }
-        return ReadMetrics(batches, valid.Count, EpochsDone);
+        return ReadMetrics(batches, data.Count, EpochsDone);
     }
 
     /// <summary>

@@ -45,10 +45,10 @@ public sealed class MemoryPlan
 
     /// <summary>
     /// The plan of a run of <paramref name="spec"/> on <paramref name="train"/> and <paramref name="valid"/>
-    /// (the same object when it evaluates on its training set).
+    /// (the same object when it evaluates on its training set), and <paramref name="test"/>, a test set only reported, where it has one.
     /// </summary>
     /// <exception cref="InvalidInputException">A buffer, a batch or the whole run does not fit <paramref name="backend"/>.</exception>
-    public static MemoryPlan For(ComputeBackend backend, TrainingSpec spec, ImageDataset train, ImageDataset valid)
+    public static MemoryPlan For(ComputeBackend backend, TrainingSpec spec, ImageDataset train, ImageDataset valid, ImageDataset? test = null)
     {
         if (spec.BatchSize <= 0)
         {
@@ -70,10 +70,10 @@ public sealed class MemoryPlan
         }
         var preferred = Learner.ShapeBatches(training, valid.Count, largestRows);
         var memory = backend.Memory;
-        var plan = Count(backend, spec, train, valid, preferred);
+        var plan = Count(backend, spec, train, valid, test, preferred);
         if (plan.PeakBytes > memory.Bytes && preferred.Evaluation > preferred.Training)
         {
-            plan = Count(backend, spec, train, valid, preferred with { Evaluation = preferred.Training });
+            plan = Count(backend, spec, train, valid, test, preferred with { Evaluation = preferred.Training });
         }
         if (plan.PeakBytes > memory.Bytes)
         {
@@ -114,12 +114,13 @@ public sealed class MemoryPlan
     }
 
     /// <summary>Runs the build and one step of each kind against a counting backend with <paramref name="backend"/>'s limits.</summary>
-    private static MemoryPlan Count(ComputeBackend backend, TrainingSpec spec, ImageDataset train, ImageDataset valid, BatchShape batches)
+    private static MemoryPlan Count(ComputeBackend backend, TrainingSpec spec, ImageDataset train, ImageDataset valid, ImageDataset? test,
+        BatchShape batches)
     {
         using var counting = CountingBackend.Create(backend);
         try
         {
-            using var run = new TrainingRun(counting, spec, train, valid, batches);
+            using var run = new TrainingRun(counting, spec, train, valid, test, batches);
             run.Learner.RunOneStepOfEach();
         }
         catch (InvalidInputException error) when (counting.Requests.Count > 0)

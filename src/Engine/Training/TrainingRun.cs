@@ -15,15 +15,20 @@ public sealed class TrainingRun : IDisposable
 {
     private readonly List<IDisposable> owned = [];
 
-    public TrainingRun(Kernels.ComputeBackend backend, TrainingSpec spec, ImageDataset train, ImageDataset valid)
-        : this(backend, spec, train, valid, null)
+    /// <param name="test">
+    /// A test set that is only reported, beside a validation set that chooses (a tree with valid/ and test/ folders); it is
+    /// on the device for the whole run, so the memory plan counts it.
+    /// </param>
+    public TrainingRun(Kernels.ComputeBackend backend, TrainingSpec spec, ImageDataset train, ImageDataset valid, ImageDataset? test = null)
+        : this(backend, spec, train, valid, test, null)
     {
     }
 
     /// <summary>A run with the batches a plan chose, built against the plan's counting backend (so it plans nothing itself).</summary>
-    internal TrainingRun(Kernels.ComputeBackend backend, TrainingSpec spec, ImageDataset train, ImageDataset valid, BatchShape? plannedBatches)
+    internal TrainingRun(Kernels.ComputeBackend backend, TrainingSpec spec, ImageDataset train, ImageDataset valid, ImageDataset? test,
+        BatchShape? plannedBatches)
     {
-        if (train.Features != spec.InputFeatures || valid.Features != spec.InputFeatures)
+        if (train.Features != spec.InputFeatures || valid.Features != spec.InputFeatures || (test is not null && test.Features != spec.InputFeatures))
         {
             throw new Kernels.InvalidInputException(
                 $"the spec's input is {string.Join('x', spec.InputShape)} ({spec.InputFeatures} features) but the data has {train.Features}");
@@ -32,7 +37,7 @@ public sealed class TrainingRun : IDisposable
         Backend = backend;
         // Refuses what does not fit before the first allocation.
         // The plan's own run against its counting backend is not planned again (it is the plan being made).
-        Plan = plannedBatches is null ? MemoryPlan.For(backend, spec, train, valid) : null!;
+        Plan = plannedBatches is null ? MemoryPlan.For(backend, spec, train, valid, test) : null!;
         var batches = plannedBatches ?? Plan.Batches;
         try
         {
@@ -44,8 +49,9 @@ public sealed class TrainingRun : IDisposable
                 spec.Schedule.Gamma, spec.Schedule.Epochs);
             var trainOnDevice = Own(new DeviceDataset(backend, train));
             var validOnDevice = ReferenceEquals(train, valid) ? trainOnDevice : Own(new DeviceDataset(backend, valid));
+            var testOnDevice = test is null ? null : Own(new DeviceDataset(backend, test));
             Learner = Own(new Learner(backend, Model, Loss, Optimizer, Schedule, trainOnDevice, validOnDevice, batches, spec.Seed,
-                spec.Normalization, train.Shape, spec.Augmentation));
+                spec.Normalization, train.Shape, spec.Augmentation, testOnDevice));
         }
         catch
         {

@@ -29,6 +29,11 @@ public static class BaselineCommand
                 throw new InvalidInputException(
                     $"the baseline compares ideal 3s and 7s, so it runs on {DatasetName.MnistThreesAndSevens.Name} only, not on {name.Name}");
             }
+            if (parsed.GetValue(dataDir) is { } folder && PictureTree.LooksLikeTree(folder))
+            {
+                throw new InvalidInputException(
+                    $"--data-dir {folder} is a tree of class folders of pictures: the baseline compares ideal 3s and 7s of {DatasetName.MnistThreesAndSevens.Name}'s IDX files only");
+            }
             var location = DataLocation.FromOptions(name, parsed.GetValue(dataDir), new Progress<string>(m => error.WriteLine($"descent: {m}")));
             var splits = await DatasetLoader.LoadAsync(name, location, cancellation);
             var kind = parsed.GetRequiredValue(distance) == "l2" ? PixelDistance.L2 : PixelDistance.L1;

@@ -54,11 +54,15 @@ public static class BenchCommand
             {
                 throw new InvalidInputException($"--epochs must be 1 or more, got {timedEpochs}");
             }
-            var builder = new TrainSpecBuilder(settings with { Epochs = BenchmarkRecipe.PlannedEpochs(timedEpochs) }, saved: null);
+            var say = (string message) => error.WriteLine($"descent: {message}");
+            var tree = PictureTrees.ScanIfTree(parsed.GetValue(dataDir), say);
+            var builder = new TrainSpecBuilder(settings with { Epochs = BenchmarkRecipe.PlannedEpochs(timedEpochs) }, saved: null, tree: tree);
             var spec = builder.Build();
             var names = targets.Names(parsed);
-            var location = DataLocation.FromOptions(builder.Dataset, parsed.GetValue(dataDir), new Progress<string>(m => error.WriteLine($"descent: {m}")));
-            var train = (await DatasetLoader.LoadAsync(builder.Dataset, location, cancellation)).Train;
+            var progress = new Progress<string>(say);
+            var train = tree is not null
+                ? PictureTrees.LoadForTraining(tree, settings, progress, cancellation).Train
+                : (await DatasetLoader.LoadAsync(builder.Dataset, DataLocation.FromOptions(builder.Dataset, parsed.GetValue(dataDir), progress), cancellation)).Train;
             return Execute(console, names, parsed.GetValue(targets.Device), train, builder.ForData(spec, train), timedEpochs,
                 parsed.GetValue(output), cancellation);
         });

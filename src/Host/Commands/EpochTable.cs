@@ -8,13 +8,14 @@ namespace Descent.Host.Commands;
 /// <summary>
 /// Prints training as a table of epochs: a live progress bar during each epoch on a terminal, plain
 /// lines in a pipe or a log, and only the final row with --quiet. The evaluation column is named for
-/// the split it measures: "test_loss" on the test set, "valid_loss" on a split held out from training.
+/// the split it measures: "test_loss" on the test set, "valid_loss" on a split held out from training; a run that
+/// also reports a test set beside its validation set (<paramref name="reportsTestSet"/>) has its test_loss and test_acc last.
 /// </summary>
-public sealed class EpochTable(IAnsiConsole console, bool quiet, bool onTestSet)
+public sealed class EpochTable(IAnsiConsole console, bool quiet, bool onTestSet, bool reportsTestSet = false)
 {
-    private string HeaderLine => onTestSet
+    private string HeaderLine => (onTestSet
         ? "epoch  train_loss   test_loss  accuracy  seconds"
-        : "epoch  train_loss  valid_loss  accuracy  seconds";
+        : "epoch  train_loss  valid_loss  accuracy  seconds") + (reportsTestSet ? "   test_loss  test_acc" : "");
 
     private bool Interactive => !quiet && console.Profile.Capabilities.Interactive;
 
@@ -74,6 +75,7 @@ public sealed class EpochTable(IAnsiConsole console, bool quiet, bool onTestSet)
         return result;
     }
 
-    private static string Format(EpochRecord row) => string.Format(CultureInfo.InvariantCulture,
-        "{0,5}  {1,10:F6}  {2,10:F6}  {3,8:F4}  {4,7:F2}", row.Epoch, row.TrainLoss, row.EvaluationLoss, row.Accuracy, row.Seconds);
+    private string Format(EpochRecord row) => string.Format(CultureInfo.InvariantCulture,
+        "{0,5}  {1,10:F6}  {2,10:F6}  {3,8:F4}  {4,7:F2}", row.Epoch, row.TrainLoss, row.EvaluationLoss, row.Accuracy, row.Seconds) +
+        (reportsTestSet ? string.Format(CultureInfo.InvariantCulture, "  {0,10:F6}  {1,8:F4}", row.TestLoss ?? double.NaN, row.TestAccuracy ?? double.NaN) : "");
 }

@@ -54,10 +54,14 @@ public static class LrFindCommand
             // The spec, its defaults and its checks are `descent train`'s, built by the same builder: the same model,
             // and the same input normalisation, swept over one epoch at a constant rate.
             var settings = run.Read(parsed) with { Epochs = 1, Schedule = ScheduleKind.Constant, StepSize = 1, Gamma = 1f, ValidSplit = null };
-            var builder = new TrainSpecBuilder(settings, saved: null);
+            var say = (string message) => error.WriteLine($"descent: {message}");
+            var tree = PictureTrees.ScanIfTree(parsed.GetValue(dataDir), say);
+            var builder = new TrainSpecBuilder(settings, saved: null, tree: tree);
             var spec = builder.Build();
-            var splits = await DatasetLoader.LoadAsync(builder.Dataset, DataLocation.FromOptions(builder.Dataset, parsed.GetValue(dataDir),
-                new Progress<string>(message => error.WriteLine($"descent: {message}"))), cancellation);
+            var progress = new Progress<string>(say);
+            var splits = tree is not null
+                ? PictureTrees.LoadForTraining(tree, settings, progress, cancellation)
+                : await DatasetLoader.LoadAsync(builder.Dataset, DataLocation.FromOptions(builder.Dataset, parsed.GetValue(dataDir), progress), cancellation);
             spec = builder.ForData(spec, splits.Train);
             using var device = backend.CreateBackend(parsed, error);
             using var training = new TrainingRun(device, spec, splits.Train, splits.Valid);

@@ -58,4 +58,14 @@ public static class PictureTrees
         var options = spec.InputShape is [var channels, var height, var width] ? new PictureFolderOptions(channels, (width, height)) : new PictureFolderOptions();
         return PictureFolderLoader.Load(tree, options, DataLocation.DefaultCacheRoot(), progress, cancellation).ForEvaluation(spec.ValidSplit, spec.Seed);
     }
+
+    /// <summary>
+    /// The tree's pictures for a command that trains without choosing (lr-find sweeps, bench times): its training pictures,
+    /// beside its valid/ or test/ pictures (else the training ones) for the run to hold as its evaluation set.
+    /// </summary>
+    public static DatasetSplits LoadForTraining(PictureTree tree, RunSettings run, IProgress<string>? progress, CancellationToken cancellation)
+    {
+        var pictures = PictureFolderLoader.Load(tree, run.PictureOptions(saved: null), DataLocation.DefaultCacheRoot(), progress, cancellation);
+        return new DatasetSplits(pictures.Train, pictures.Valid ?? pictures.Test ?? pictures.Train);
+    }
 }

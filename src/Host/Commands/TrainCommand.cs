@@ -77,14 +77,16 @@ public static class TrainCommand
         var progress = settings.Quiet ? null : new Progress<string>(say);
         var dataset = builder.Dataset;
         DatasetSplits splits;
+        // A tree's test folder beside what chooses (its valid folder or a held-out split) is reported each epoch, never chosen on.
+        ImageDataset? reportedTest = null;
         if (tree is not null)
         {
             var pictures = PictureFolderLoader.Load(tree, settings.Run.PictureOptions(resumed?.State.Spec), DataLocation.DefaultCacheRoot(),
                 progress, cancellation);
             splits = pictures.ForTraining(builder.ValidSplit, builder.Seed);
-            if (!settings.Quiet && pictures.Test is { } test && (pictures.Valid is not null || builder.ValidSplit is not null))
+            if (pictures.Test is { } test && !ReferenceEquals(test, splits.Valid))
             {
-                say($"the {test.Count} test pictures are not used in training: descent eval MODEL --data-dir {settings.DataDir} reports on them");
+                reportedTest = test;
             }
         }
         else
@@ -113,7 +115,7 @@ public static class TrainCommand
 
         using var backend = Backends.Create(settings.Backend, settings.Device, say);
         // The spec carries the input normalisation: a resumed run's is its checkpoint's.
-        using var run = new TrainingRun(backend, spec, splits.Train, splits.Valid);
+        using var run = new TrainingRun(backend, spec, splits.Train, splits.Valid, reportedTest);
         var learner = run.Learner;
         if (initTensors is not null)
         {
@@ -126,7 +128,7 @@ public static class TrainCommand
         if (!settings.Quiet)
         {
             console.WriteLine($"backend {backend.Name}: {backend.DeviceDescription}");
-            console.WriteLine(Describe(spec, dataset, splits, epochs, run.Schedule.Name));
+            console.WriteLine(Describe(spec, dataset, splits, reportedTest, epochs, run.Schedule.Name));
             if (resumed is not null)
             {
                 console.WriteLine($"resuming from {resumed.Folder} after epoch {resumed.State.Epoch}");
@@ -138,7 +140,7 @@ public static class TrainCommand
             new MetricsFile.Run(DescentApp.Version, backend.Name, backend.DeviceDescription, settings.Run.Arch.Name), spec, history);
         metricsFile?.Write();
         var tracker = new BestTracker(resumed?.State);
-        var table = new EpochTable(console, settings.Quiet, onTestSet: !validating);
+        var table = new EpochTable(console, settings.Quiet, onTestSet: !validating, reportsTestSet: learner.HasTestSet);
         table.WriteHeader();
         var ending = RunEnding.Failed;
         try
@@ -150,7 +152,9 @@ public static class TrainCommand
                 var trained = table.ShowProgress(epoch, epochs, learner.BatchesPerEpoch, learner.BatchSize, cancellation,
                     report => learner.TrainEpoch(report));
                 var evaluated = learner.Evaluate();
-                last = new EpochRecord(epoch, trained.MeanLoss, evaluated.MeanLoss, evaluated.Accuracy, clock.Elapsed.TotalSeconds);
+                EpochMetrics? tested = learner.HasTestSet ? learner.EvaluateTest() : null;
+                last = new EpochRecord(epoch, trained.MeanLoss, evaluated.MeanLoss, evaluated.Accuracy, clock.Elapsed.TotalSeconds,
+                    tested?.MeanLoss, tested?.Accuracy);
                 table.WriteRow(last);
                 metricsFile?.Append(last);
                 history = [.. history, last];
@@ -181,7 +185,8 @@ public static class TrainCommand
             if (last is null)
             {
                 var evaluated = learner.Evaluate();
-                last = new EpochRecord(0, double.NaN, evaluated.MeanLoss, evaluated.Accuracy, 0);
+                EpochMetrics? tested = learner.HasTestSet ? learner.EvaluateTest() : null;
+                last = new EpochRecord(0, double.NaN, evaluated.MeanLoss, evaluated.Accuracy, 0, tested?.MeanLoss, tested?.Accuracy);
                 table.WriteRow(last);
             }
             table.WriteFinal(last);
@@ -221,7 +226,8 @@ public static class TrainCommand
     /// <summary>The root a checkpoint lies in: resuming from DIR or from DIR/checkpoint-N writes on into DIR.</summary>
     private static string RootOf(string checkpointFolder) => Path.GetDirectoryName(Path.GetFullPath(checkpointFolder))!;
 
-    private static string Describe(TrainingSpec spec, DatasetName dataset, DatasetSplits splits, int epochs, string scheduleName)
+    private static string Describe(TrainingSpec spec, DatasetName dataset, DatasetSplits splits, ImageDataset? reportedTest, int epochs,
+        string scheduleName)
     {
         var activation = spec.Model.HasActivation && spec.Model.IsMlp ? $" ({CliNames.Of(spec.Model.Activation)})" : "";
         var optimizerName = CliNames.Of(spec.Optimizer.Kind);
@@ -229,7 +235,8 @@ public static class TrainCommand
             ? $"{optimizerName} momentum {Format(spec.Optimizer.Momentum)}"
             : optimizerName;
         var evaluated = spec.ValidFolder ? "validation" : spec.ValidSplit is null ? "test" : "validation (held out from training)";
-        return $"{dataset.Name}: {splits.Train.Count} training, {splits.Valid.Count} {evaluated} images; " +
+        var tested = reportedTest is null ? "" : $", {reportedTest.Count} test images (reported, never chosen on)";
+        return $"{dataset.Name}: {splits.Train.Count} training, {splits.Valid.Count} {evaluated} images{tested}; " +
             $"model {spec.Model.WidthsText}{activation}, loss {spec.Loss}, {optimizerText} lr {Format(spec.Schedule.LearningRate)}, " +
             $"{scheduleName} schedule, batch {spec.BatchSize}, {epochs} epochs, seed {spec.Seed}, inputs {spec.Normalization}";
     }
