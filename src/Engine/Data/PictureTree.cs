@@ -1,3 +1,5 @@
+using System.IO.Enumeration;
+using System.Runtime.ExceptionServices;
 using Descent.Kernels;
 
 namespace Descent.Engine.Data;
@@ -112,7 +114,7 @@ public sealed class PictureTree
         }
 
         string[]? classNames = null;
-        var files = new List<PictureFile>();
+        var classes = new List<ClassFolder>();
         foreach (var (split, splitFolder) in splits)
         {
             var classFolders = SortedFolders(splitFolder.FullName);
@@ -138,51 +140,112 @@ public sealed class PictureTree
                     throw new InvalidInputException(
                         $"{where} has class {classFolder.Name}, which the training folder lacks (its classes: {string.Join(", ", classNames!)})");
                 }
-                var prefix = hasSplits ? $"{splitFolder.Name}/{classFolder.Name}" : classFolder.Name;
-                var found = new List<PictureFile>();
                 var splitReal = hasSplits ? ChildRealPath(splitFolder, rootReal) : rootReal;
-                var classReal = ChildRealPath(classFolder, splitReal);
-                CollectPictures(classFolder, classReal, prefix, split, label, found, skipped, [rootReal, splitReal, classReal]);
-                if (found.Count == 0 && split == PictureSplit.Train)
-                {
-                    throw new InvalidInputException($"{where}/{classFolder.Name} holds no pictures ({string.Join(" ", Extensions)})");
-                }
-                found.Sort((a, b) => StringComparer.Ordinal.Compare(a.RelativePath, b.RelativePath));
-                files.AddRange(found);
+                classes.Add(new ClassFolder(split, where, classFolder, hasSplits ? $"{splitFolder.Name}/{classFolder.Name}" : classFolder.Name,
+                    label, rootReal, splitReal, ChildRealPath(classFolder, splitReal)));
             }
+        }
+
+        // Listing the class folders and reading each picture's size and time (one stat each) is most of a cached load: the folders
+        // are listed side by side, and their results taken in order, so the files, the skipped names and the first error are
+        // what a listing one folder after another gives.
+        var listed = new ClassListing[classes.Count];
+        Parallel.For(0, classes.Count, i => listed[i] = ClassListing.Of(classes[i]));
+        var files = new List<PictureFile>();
+        for (var i = 0; i < classes.Count; i++)
+        {
+            var (pictures, skippedInClass, error) = listed[i];
+            error?.Throw();
+            if (pictures.Count == 0 && classes[i].Split == PictureSplit.Train)
+            {
+                throw new InvalidInputException($"{classes[i].Where}/{classes[i].Folder.Name} holds no pictures ({string.Join(" ", Extensions)})");
+            }
+            pictures.Sort((a, b) => StringComparer.Ordinal.Compare(a.RelativePath, b.RelativePath));
+            files.AddRange(pictures);
+            skipped.AddRange(skippedInClass);
         }
         skipped.Sort(StringComparer.Ordinal);
         return new PictureTree(root, hasSplits, classNames!, files, skipped);
     }
 
+    /// <summary>A class folder of a split, where its messages say it is, its pictures' relative prefix, its label, and the real paths above it.</summary>
+    private sealed record ClassFolder(PictureSplit Split, string Where, DirectoryInfo Folder, string Prefix, int Label, string RootReal,
+        string SplitReal, string Real);
+
+    /// <summary>What one class folder holds: its pictures and its skipped entries, or the error its listing met.</summary>
+    private sealed record ClassListing(List<PictureFile> Pictures, List<string> Skipped, ExceptionDispatchInfo? Error)
+    {
+        public static ClassListing Of(ClassFolder folder)
+        {
+            List<PictureFile> pictures = [];
+            List<string> skipped = [];
+            try
+            {
+                CollectPictures(folder.Folder.FullName, folder.Real, folder.Prefix, folder.Split, folder.Label, pictures, skipped,
+                    [folder.RootReal, folder.SplitReal, folder.Real]);
+                return new ClassListing(pictures, skipped, null);
+            }
+            catch (Exception error)
+            {
+                // Rethrown, as it was, once the folders listed before this one have been taken.
+                return new ClassListing(pictures, skipped, ExceptionDispatchInfo.Capture(error));
+            }
+        }
+    }
+
+    /// <summary>An entry of a folder's listing, with a picture's size and time read in the same pass (no second call per file).</summary>
+    private readonly record struct ListedEntry(string Name, string FullPath, bool IsDirectory, bool IsLink, bool IsPicture, long Length,
+        DateTime LastWriteUtc);
+
+    /// <summary>
+    /// Every entry of <paramref name="folder"/>, hidden ones too (as DirectoryInfo lists them): a folder (a link to one included) or
+    /// a file, with a picture's size and modification time from the listing's own status of it.
+    /// </summary>
+    private static FileSystemEnumerable<ListedEntry> Listing(string folder) =>
+        new(folder, (ref FileSystemEntry entry) =>
+        {
+            var name = entry.FileName.ToString();
+            var isDirectory = entry.IsDirectory;
+            var isPicture = !isDirectory && Extensions.Contains(Path.GetExtension(name), StringComparer.OrdinalIgnoreCase);
+            var isLink = (isDirectory || isPicture) && entry.Attributes.HasFlag(FileAttributes.ReparsePoint);
+            return new ListedEntry(name, entry.ToFullPath(), isDirectory, isLink, isPicture,
+                isPicture ? entry.Length : 0, isPicture ? entry.LastWriteTimeUtc.UtcDateTime : default);
+        }, new EnumerationOptions { AttributesToSkip = 0, IgnoreInaccessible = false, RecurseSubdirectories = false });
+
     /// <summary>Every picture below <paramref name="folder"/>, links followed; a link back to a folder on the way down is a loop, refused.</summary>
-    private static void CollectPictures(DirectoryInfo folder, string folderReal, string relative, PictureSplit split, int label, List<PictureFile> found,
+    private static void CollectPictures(string folder, string folderReal, string relative, PictureSplit split, int label, List<PictureFile> found,
         List<string> skipped, HashSet<string> ancestors)
     {
-        foreach (var entry in folder.EnumerateFileSystemInfos())
+        foreach (var entry in Listing(folder))
         {
             var entryRelative = $"{relative}/{entry.Name}";
-            if (entry is DirectoryInfo child)
+            if (entry.IsDirectory)
             {
-                var real = ChildRealPath(child, folderReal);
+                var real = entry.IsLink ? RealPath(new DirectoryInfo(entry.FullPath)) : Path.Combine(folderReal, entry.Name);
                 if (!ancestors.Add(real))
                 {
-                    throw new InvalidInputException($"{entry.FullName} is a link back to {real}, a folder it lies in: a loop; remove the link");
+                    throw new InvalidInputException($"{entry.FullPath} is a link back to {real}, a folder it lies in: a loop; remove the link");
                 }
-                CollectPictures(child, real, entryRelative, split, label, found, skipped, ancestors);
+                CollectPictures(entry.FullPath, real, entryRelative, split, label, found, skipped, ancestors);
                 ancestors.Remove(real);
             }
-            else if (Extensions.Contains(Path.GetExtension(entry.Name), StringComparer.OrdinalIgnoreCase))
+            else if (entry.IsPicture)
             {
-                // A link's own size and time say nothing of its picture: the key uses its target's. The attribute comes with
-                // the folder's listing, so plain files (nearly all) cost no extra call to the file system.
-                var isLink = entry.Attributes.HasFlag(FileAttributes.ReparsePoint);
-                if (isLink && entry.ResolveLinkTarget(returnFinalTarget: true) is not { Exists: true })
+                // A link's own size and time say nothing of its picture: the key uses its target's. A plain file's (nearly all)
+                // came with the listing.
+                if (entry.IsLink)
                 {
-                    throw new InvalidInputException($"{entry.FullName} is a link to nothing (a broken link)");
+                    if (new FileInfo(entry.FullPath).ResolveLinkTarget(returnFinalTarget: true) is not { Exists: true })
+                    {
+                        throw new InvalidInputException($"{entry.FullPath} is a link to nothing (a broken link)");
+                    }
+                    var target = new FileInfo(entry.FullPath);
+                    found.Add(new PictureFile(entry.FullPath, entryRelative, target.Length, target.LastWriteTimeUtc, split, label));
                 }
-                var target = isLink ? new FileInfo(entry.FullName) : (FileInfo)entry;
-                found.Add(new PictureFile(entry.FullName, entryRelative, target.Length, target.LastWriteTimeUtc, split, label));
+                else
+                {
+                    found.Add(new PictureFile(entry.FullPath, entryRelative, entry.Length, entry.LastWriteUtc, split, label));
+                }
             }
             else
             {
