@@ -4,7 +4,6 @@ using System.Security.Cryptography;
 using System.Text;
 using Descent.Engine.Files;
 using Descent.Kernels;
-using SkiaSharp;
 
 namespace Descent.Engine.Data;
 
@@ -53,7 +52,7 @@ public sealed record PictureFolderData(PictureTree Tree, ImageDataset Train, Ima
 /// modification time, its split and label, and the options; a changed, added or removed picture makes another key. A picture
 /// is grey when R = G = B in every pixel (alpha is ignored); colour becomes grey by ITU-R 601's 299/587/114 weights. Resizing
 /// stretches to the size asked (the aspect ratio is not kept, as fastai's Resize(method='squish')), by SkiaSharp's Mitchell
-/// cubic filter.
+/// cubic filter. The decoding is <see cref="PictureDecoder"/>'s, which `descent predict` shares.
 /// </summary>
 public static class PictureFolderLoader
 {
@@ -122,13 +121,10 @@ public static class PictureFolderLoader
         return Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(text.ToString())))[..32];
     }
 
-    /// <summary>One picture decoded: its size, whether it is grey, and its pixels (one plane when grey, else red, green and blue planes).</summary>
-    private sealed record Decoded(int Width, int Height, bool Grey, byte[] Planes);
-
     private static ImageDataset Decode(PictureTree tree, PictureFolderOptions options, IProgress<string>? progress, CancellationToken cancellation)
     {
         var files = tree.Files;
-        var decoded = new Decoded?[files.Count];
+        var decoded = new DecodedPicture?[files.Count];
         var threads = Environment.ProcessorCount;
         progress?.Report($"decoding {files.Count} pictures in {tree.Root} on {threads} cores (once: they are cached)");
         var done = 0;
@@ -165,43 +161,16 @@ public static class PictureFolderLoader
         var features = channels * plane;
         var pixels = new byte[(long)files.Count * features];
         Parallel.For(0, files.Count, new ParallelOptions { MaxDegreeOfParallelism = threads, CancellationToken = cancellation }, i =>
-        {
-            var picture = decoded[i]!;
-            var target = pixels.AsSpan(i * features, features);
-            if (channels == 1)
-            {
-                if (picture.Grey)
-                {
-                    picture.Planes.CopyTo(target);
-                }
-                else
-                {
-                    ToGrey(picture.Planes, plane, target);
-                }
-            }
-            else
-            {
-                for (var c = 0; c < 3; c++)
-                {
-                    (picture.Grey ? picture.Planes.AsSpan() : picture.Planes.AsSpan(c * plane, plane)).CopyTo(target.Slice(c * plane, plane));
-                }
-            }
-        });
+            decoded[i]!.AsChannels(channels).CopyTo(pixels.AsSpan(i * features, features)));
         var labels = files.Select(file => file.Label).ToArray();
         return new ImageDataset(pixels, labels, channels, first.Height, first.Width, tree.ClassNames.Count);
     }
 
-    /// <summary>ITU-R 601 luma in integers, rounded: (299 R + 587 G + 114 B + 500) / 1000.</summary>
-    private static void ToGrey(byte[] rgbPlanes, int plane, Span<byte> grey)
-    {
-        for (var p = 0; p < plane; p++)
-        {
-            grey[p] = (byte)((299 * rgbPlanes[p] + 587 * rgbPlanes[plane + p] + 114 * rgbPlanes[2 * plane + p] + 500) / 1000);
-        }
-    }
+    /// <summary>Pictures larger than this (16 M pixels) are counted among those that do not decode.</summary>
+    private const long MaxPixels = 16_777_216;
 
     /// <summary>One picture decoded, and resized to <paramref name="size"/> when given; null when it does not decode.</summary>
-    private static Decoded? DecodeOne(string path, (int Width, int Height)? size)
+    private static DecodedPicture? DecodeOne(string path, (int Width, int Height)? size)
     {
         byte[] encoded;
         try
@@ -212,51 +181,15 @@ public static class PictureFolderLoader
         {
             throw InputFailedException.Reading(path, error);
         }
-        if (encoded.Length == 0)
+        try
         {
+            return PictureDecoder.Decode(encoded, path, size, MaxPixels);
+        }
+        catch (InvalidInputException)
+        {
+            // Counted and named together once every picture is tried, rather than one at a time.
             return null;
         }
-        using var data = SKData.CreateCopy(encoded);
-        using var codec = SKCodec.Create(data);
-        if (codec is null || (long)codec.Info.Width * codec.Info.Height > 16_777_216)
-        {
-            return null;
-        }
-        var info = new SKImageInfo(codec.Info.Width, codec.Info.Height, SKColorType.Rgba8888, SKAlphaType.Unpremul);
-        using var bitmap = new SKBitmap(info);
-        if (codec.GetPixels(info, bitmap.GetPixels()) != SKCodecResult.Success)
-        {
-            return null;
-        }
-        if (size is { } wanted && (wanted.Width != info.Width || wanted.Height != info.Height))
-        {
-            var resizedInfo = new SKImageInfo(wanted.Width, wanted.Height, SKColorType.Rgba8888, SKAlphaType.Unpremul);
-            using var resized = bitmap.Resize(resizedInfo, new SKSamplingOptions(SKCubicResampler.Mitchell));
-            return resized is null ? null : Planes(resized.GetPixelSpan(), wanted.Width, wanted.Height);
-        }
-        return Planes(bitmap.GetPixelSpan(), info.Width, info.Height);
-    }
-
-    /// <summary>RGBA pixels as one grey plane when R = G = B everywhere, else as red, green and blue planes.</summary>
-    private static Decoded Planes(ReadOnlySpan<byte> rgba, int width, int height)
-    {
-        var plane = width * height;
-        var grey = true;
-        for (var p = 0; p < plane && grey; p++)
-        {
-            grey = rgba[4 * p] == rgba[4 * p + 1] && rgba[4 * p] == rgba[4 * p + 2];
-        }
-        var planes = new byte[grey ? plane : 3 * plane];
-        for (var p = 0; p < plane; p++)
-        {
-            planes[p] = rgba[4 * p];
-            if (!grey)
-            {
-                planes[plane + p] = rgba[4 * p + 1];
-                planes[2 * plane + p] = rgba[4 * p + 2];
-            }
-        }
-        return new Decoded(width, height, grey, planes);
     }
 
     /// <summary>Header: magic, then count, channels, height, width and classes as int32; then the labels (int32) and the pixels.</summary>

@@ -46,22 +46,23 @@ public static class PictureInput
     public const long MaxPixels = 100_000_000;
 
     /// <summary>The picture in <paramref name="path"/> as <paramref name="height"/> x <paramref name="width"/> MNIST pixels, row-major.</summary>
-    public static byte[] Read(string path, int height, int width)
+    public static byte[] Read(string path, int height, int width) => FromEncoded(ReadFile(path), path, height, width);
+
+    /// <summary>The bytes of the picture file <paramref name="path"/>; a folder or a file that cannot be read is bad input.</summary>
+    internal static byte[] ReadFile(string path)
     {
         if (Directory.Exists(path))
         {
             throw new InvalidInputException($"{path} is a folder, not an image");
         }
-        byte[] bytes;
         try
         {
-            bytes = File.ReadAllBytes(path);
+            return File.ReadAllBytes(path);
         }
         catch (Exception error) when (error is IOException or UnauthorizedAccessException)
         {
             throw new InvalidInputException($"cannot read {path}: {error.Message}", error);
         }
-        return FromEncoded(bytes, path, height, width);
     }
 
     /// <summary>An encoded picture (the bytes of a PNG or JPEG file) as MNIST pixels; <paramref name="source"/> names it in errors.</summary>

@@ -15,6 +15,8 @@ public sealed class DepthExperiment : LessonPart
 
     public override string Name => "depth";
 
+    public override bool NeedsTenDigits => true;
+
     public override string Title => "Deeper against wider at the same parameter count";
 
     public override IEnumerable<LessonItem> Run(LessonContext context)

@@ -14,6 +14,8 @@ public sealed class FullMnistStep : LessonPart
 {
     public override string Name => "full-mnist";
 
+    public override bool NeedsTenDigits => true;
+
     public override string Title => "Full MNIST: softmax and cross-entropy, an MLP, the learning-rate finder";
 
     public override IEnumerable<LessonItem> Run(LessonContext context)

@@ -13,5 +13,8 @@ public abstract class LessonPart
     /// <summary>What the part shows, in a line.</summary>
     public abstract string Title { get; }
 
+    /// <summary>Whether the part trains on MNIST's ten digits, which MNIST_SAMPLE's folders (3s and 7s only) do not hold.</summary>
+    public virtual bool NeedsTenDigits => false;
+
     public abstract IEnumerable<LessonItem> Run(LessonContext context);
 }

@@ -12,6 +12,8 @@ public sealed class NonlinearityExperiment : LessonPart
 {
     public override string Name => "nonlinearity";
 
+    public override bool NeedsTenDigits => true;
+
     public override string Title => "Why a nonlinearity: two linear layers against one, with and without ReLU";
 
     public override IEnumerable<LessonItem> Run(LessonContext context)

@@ -10,7 +10,7 @@ internal static class ThreesAndSevensTraining
     public const string Metric = "batch_accuracy";
 
     public static LessonNote MeasuredOn(LessonContext context) => new(
-        $"measured on the test set's {context.Data.ThreesAndSevens.Valid.Count} 3s and 7s, which is the book's \"valid\" set " +
+        $"measured on {context.Data.ValidSetName} {context.Data.ThreesAndSevens.Valid.Count} 3s and 7s, which is the book's \"valid\" set " +
         $"(trained on the {context.Data.ThreesAndSevens.Train.Count} training 3s and 7s)");
 
     /// <summary>The book's columns for a Learner's epochs.</summary>

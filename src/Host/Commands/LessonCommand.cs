@@ -52,19 +52,43 @@ public static class LessonCommand
     private static async Task<int> RunAsync(IReadOnlyList<(string Heading, LessonPart Part)> parts, LessonSettings settings, IAnsiConsole console,
         TextWriter error, CancellationToken cancellation)
     {
+        // MNIST_SAMPLE's folders, as the book downloads them, or MNIST's IDX files (the cache, or --data-dir).
+        var tree = PictureTrees.ScanIfTree(settings.DataDir, message => error.WriteLine($"descent: {message}"));
+        if (tree is not null)
+        {
+            MnistSample.Check(tree);
+            var needingDigits = parts.Where(entry => entry.Part.NeedsTenDigits).ToList();
+            if (needingDigits.Count == parts.Count)
+            {
+                throw new InvalidInputException(
+                    $"{needingDigits[0].Part.Name} trains on MNIST's ten digits; {tree.Root} is MNIST_SAMPLE's 3s and 7s: leave out --data-dir to use MNIST");
+            }
+            if (needingDigits.Count > 0)
+            {
+                error.WriteLine($"descent: {tree.Root} holds 3s and 7s only: {string.Join(", ", needingDigits.Select(entry => entry.Part.Name))} " +
+                    "(MNIST's ten digits) left out");
+                parts = parts.Where(entry => !entry.Part.NeedsTenDigits).ToList();
+            }
+        }
         // Bad usage (a file, a device) is refused in Descent's words before any data is read.
         OutputPath.CreateFolder(settings.PictureFolder, "--out-dir");
         var pictures = Path.GetFullPath(settings.PictureFolder);
-        var location = DataLocation.FromOptions(DatasetName.Mnist, settings.DataDir, new Progress<string>(message => error.WriteLine($"descent: {message}")));
-        var data = new LessonData(await DatasetLoader.LoadAsync(DatasetName.Mnist, location, cancellation));
+        var progress = new Progress<string>(message => error.WriteLine($"descent: {message}"));
+        var data = tree is not null
+            ? LessonData.OfThreesAndSevens(MnistSample.Load(tree, DataLocation.DefaultCacheRoot(), progress, cancellation), "valid/'s")
+            : new LessonData(await DatasetLoader.LoadAsync(DatasetName.Mnist,
+                DataLocation.FromOptions(DatasetName.Mnist, settings.DataDir, progress), cancellation));
         using var backend = Backends.Create(settings.Backend, settings.Device, message => error.WriteLine($"descent: {message}"));
         var context = new LessonContext(backend, data, settings.Seed, cancellation);
         var printer = new LessonPrinter(console, settings.PictureFolder, settings.Size);
 
         console.WriteLine("descent lesson: the book's chapter 4 (04_mnist_basics) and chapter 5's MLP, each figure beside the book's");
         console.WriteLine($"backend {backend.Name}: {backend.DeviceDescription}");
-        console.WriteLine($"data: {data.ThreesAndSevens.Train.Count} training and {data.ThreesAndSevens.Valid.Count} test 3s and 7s " +
-            $"(the book's \"valid\" set is the test set's 3s and 7s); {data.Digits.Train.Count} training and {data.Digits.Valid.Count} test digits");
+        console.WriteLine(data.HasDigits
+            ? $"data: {data.ThreesAndSevens.Train.Count} training and {data.ThreesAndSevens.Valid.Count} test 3s and 7s " +
+              $"(the book's \"valid\" set is the test set's 3s and 7s); {data.Digits.Train.Count} training and {data.Digits.Valid.Count} test digits"
+            : $"data: MNIST_SAMPLE's folders {tree!.Root}: {data.ThreesAndSevens.Train.Count} training (train/) and " +
+              $"{data.ThreesAndSevens.Valid.Count} valid (valid/) 3s and 7s");
         console.WriteLine($"pictures: {pictures} ({settings.Size} pixels); seed {settings.Seed}");
         var total = Stopwatch.StartNew();
         foreach (var (heading, part) in parts)
@@ -90,7 +114,12 @@ public static class LessonCommand
     private sealed class LessonOptions
     {
         private readonly BackendOptions backend = new();
-        private readonly Option<string?> dataDir = DataDirOption.Create([DatasetName.Mnist]);
+        private readonly Option<string?> dataDir = new("--data-dir")
+        {
+            Description = $"Folder holding MNIST's four IDX files (raw or .gz), or MNIST_SAMPLE's folders as the book downloads them " +
+                          $"({MnistSample.Layout}; steps 1 to 6 only) [default: the checksummed cache, filled on first use: " +
+                          $"{DataDirOption.DefaultFolders([DatasetName.Mnist])}]",
+        };
         private readonly Option<string> outDir = new("--out-dir")
         {
             Description = $"Folder the pictures go to, made if missing [default: ./{DefaultPictureFolder}]",

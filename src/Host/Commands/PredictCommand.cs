@@ -11,7 +11,7 @@ namespace Descent.Host.Commands;
 
 /// <summary>
 /// `descent predict MODEL IMAGE... [--index N...]`: a saved model's most probable classes for pictures
-/// (prepared as MNIST's digits were, see <see cref="PictureInput"/>) and for test-set images, whose true
+/// (prepared as its training data was, the way its spec's dataset says, see <see cref="ModelPictures"/>) and for test-set images, whose true
 /// label is shown beside them; as a table or, with --json, as one JSON document on standard output.
 /// </summary>
 public static class PredictCommand
@@ -23,7 +23,8 @@ public static class PredictCommand
         var model = new Argument<string>("MODEL") { Description = "A .safetensors file written by descent train --save" };
         var images = new Argument<string[]>("IMAGE")
         {
-            Description = "Pictures to classify: PNG or JPEG, grey or colour, any size, dark on light or light on dark",
+            Description = "Pictures to classify: PNG, JPEG, BMP, WebP or GIF, grey or colour, any size: resized to the model's input, " +
+                          "colour made grey for a grey model; for MNIST digit models (mnist, mnist-3-7) framed as MNIST's digits were, dark on light or light on dark",
             Arity = ArgumentArity.ZeroOrMore,
         };
         var index = new Option<int[]>("--index")
@@ -60,13 +61,19 @@ public static class PredictCommand
                 throw new InvalidInputException($"--top must be 1 or more, got {shown}");
             }
             var (spec, tensors) = ModelWeights.ReadModel(path, message => error.WriteLine($"descent: {message}"));
-            if (spec.InputShape is not [1, var height, var width])
+            if (spec.InputShape is not [var channels and (1 or 3), var height, var width])
             {
                 throw new InvalidInputException(
-                    $"{path} takes inputs of shape [{string.Join(", ", spec.InputShape)}]; predict reads one-channel [1, H, W] models only");
+                    $"{path} takes inputs of shape [{string.Join(", ", spec.InputShape)}]; predict reads grey or colour [1|3, H, W] models only");
             }
+            // Chosen by the dataset the model was trained on, as recorded, so a picture is prepared as its training data was.
+            var framing = ModelPictures.FramingFor(spec.KnownDataset);
             // Every picture is read before any data is loaded or device opened, so a bad one costs nothing.
-            var inputs = pictures.Select(picture => new PredictInput(picture, PictureInput.Read(picture, height, width), null)).ToList();
+            var inputs = pictures.Select(picture =>
+            {
+                var prepared = ModelPictures.Read(picture, framing, channels, height, width);
+                return new PredictInput(picture, prepared.Pixels, null, prepared.Blank);
+            }).ToList();
             foreach (var blank in inputs.Where(input => input.Blank))
             {
                 // A model ranks even an empty frame, confidently; that ranking would say nothing about the picture.
@@ -81,7 +88,7 @@ public static class PredictCommand
                 var test = tree is not null
                     ? PictureTrees.LoadForEvaluation(tree, spec, progress, cancellation)
                     : (await DatasetLoader.LoadAsync(name, DataLocation.FromOptions(name, parsed.GetValue(dataDir), progress), cancellation)).Valid;
-                inputs.AddRange(TestImages(test, name, indices, height, width));
+                inputs.AddRange(TestImages(test, name, indices, channels, height, width));
             }
 
             using var device = backend.CreateBackend(parsed, error);
@@ -118,12 +125,12 @@ public static class PredictCommand
     }
 
     /// <summary>The test images at <paramref name="indices"/>, each with its true label, checked against the model's input size.</summary>
-    private static IEnumerable<PredictInput> TestImages(ImageDataset test, DatasetName dataset, int[] indices, int height, int width)
+    private static IEnumerable<PredictInput> TestImages(ImageDataset test, DatasetName dataset, int[] indices, int channels, int height, int width)
     {
-        if (test.ImageRows != height || test.ImageCols != width)
+        if (test.Channels != channels || test.ImageRows != height || test.ImageCols != width)
         {
             throw new InvalidInputException(
-                $"the {dataset.Name} test images are {test.ImageRows} x {test.ImageCols}; the model takes {height} x {width}");
+                $"the {dataset.Name} test images are {test.Channels} x {test.ImageRows} x {test.ImageCols}; the model takes {channels} x {height} x {width}");
         }
         var pastTheEnd = indices.Where(i => i >= test.Count).ToArray();
         if (pastTheEnd.Length > 0)
@@ -131,7 +138,7 @@ public static class PredictCommand
             throw new InvalidInputException($"--index {pastTheEnd[0]} is past the {dataset.Name} test set's {test.Count} images (0 to {test.Count - 1})");
         }
         return indices.Select(i => new PredictInput($"{dataset.Name} test #{i}", test.Pixels.AsSpan(i * test.Features, test.Features).ToArray(),
-            new TrueLabel(i, test.Labels[i], dataset.ClassNames[test.Labels[i]])));
+            new TrueLabel(i, test.Labels[i], dataset.ClassNames[test.Labels[i]]), Blank: false));
     }
 
     /// <summary>The names of the model's dataset's classes, or the labels as numbers where that dataset is unknown or differs in size.</summary>
@@ -195,14 +202,8 @@ public static class PredictCommand
     }
 
     /// <summary>One image to classify: where it came from, its pixels at the model's size, and its true label if known.</summary>
-    private sealed record PredictInput(string Name, byte[] Pixels, TrueLabel? Truth)
-    {
-        /// <summary>
-        /// A picture in which <see cref="PictureInput"/> found no ink gives an all-black frame (any ink it finds is
-        /// levelled to 255 somewhere), so a frame of zeros is a blank picture. Test-set images are never called blank.
-        /// </summary>
-        public bool Blank => Truth is null && Array.TrueForAll(Pixels, pixel => pixel == 0);
-    }
+    /// <param name="Blank">Whether MNIST's framing found no ink in the picture (<see cref="ModelPicture.Blank"/>); test-set images never are.</param>
+    private sealed record PredictInput(string Name, byte[] Pixels, TrueLabel? Truth, bool Blank);
 
     private sealed record TrueLabel(int Index, int Label, string Name);
 
