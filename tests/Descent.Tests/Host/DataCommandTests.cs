@@ -40,6 +40,32 @@ public sealed class DataCommandTests : IDisposable
         Assert.DoesNotContain("internal failure", outcome.Error);
     }
 
+    [SkippableFact]
+    public void Data_list_names_every_dataset_with_its_cache_and_whether_it_is_complete()
+    {
+        // A cache root holding MNIST's four files as the fetcher verifies them, and nothing else.
+        var mnist = new IdxCache(DatasetFamily.Mnist, DataLocation.DefaultCacheRoot());
+        if (mnist.Verify().Any(status => status.State != CachedFileState.Ok))
+        {
+            throw RequiredData.Unavailable(DatasetFamily.Mnist, $"{mnist.Folder} is not complete");
+        }
+        Directory.CreateDirectory(Path.Combine(folder.Path, "mnist"));
+        foreach (var file in IdxFileNames.All)
+        {
+            File.Copy(Path.Combine(mnist.Folder, file), Path.Combine(folder.Path, "mnist", file));
+        }
+
+        var outcome = DescentProcess.Run(new Dictionary<string, string> { ["DESCENT_DATA"] = folder.Path }, "data", "list");
+
+        Assert.Equal(0, outcome.ExitCode);
+        var rows = outcome.Output.Split('\n', StringSplitOptions.RemoveEmptyEntries);
+        Assert.Equal([.. DatasetName.All.Select(name => name.Name), DatasetName.FolderName], rows.Select(row => row.Split(' ')[0]));
+        Assert.Contains("cached, verified", rows.Single(row => row.StartsWith("mnist ", StringComparison.Ordinal)));
+        Assert.Contains("cached, verified", rows.Single(row => row.StartsWith("mnist-3-7 ", StringComparison.Ordinal)));
+        Assert.Contains("not fetched", rows.Single(row => row.StartsWith("cifar-10 ", StringComparison.Ordinal)));
+        Assert.Contains(Path.Combine(folder.Path, "fashion-mnist"), rows.Single(row => row.StartsWith("fashion-mnist ", StringComparison.Ordinal)));
+    }
+
     [Fact]
     public void Data_verify_checks_the_fashion_mnist_folder_of_the_cache()
     {
