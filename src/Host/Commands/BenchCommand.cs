@@ -61,7 +61,7 @@ public static class BenchCommand
             var names = targets.Names(parsed);
             var progress = new Progress<string>(say);
             var train = tree is not null
-                ? PictureTrees.LoadForTraining(tree, settings, progress, cancellation).Train
+                ? DecodingBar.Show(console, quiet: false, decoding => PictureTrees.LoadForTraining(tree, settings, progress, cancellation, decoding)).Train
                 : (await DatasetLoader.LoadAsync(builder.Dataset, DataLocation.FromOptions(builder.Dataset, parsed.GetValue(dataDir), progress), cancellation)).Train;
             return Execute(console, names, parsed.GetValue(targets.Device), train, builder.ForData(spec, train), timedEpochs,
                 parsed.GetValue(output), cancellation);

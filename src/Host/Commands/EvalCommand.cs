@@ -58,7 +58,7 @@ public static class EvalCommand
             spec = (spec with { Dataset = name.Name, BatchSize = parsed.GetValue(batchSize) ?? spec.BatchSize }).Validate();
             var progress = quiet ? null : new Progress<string>(m => error.WriteLine($"descent: {m}"));
             var test = tree is not null
-                ? PictureTrees.LoadForEvaluation(tree, spec, progress, cancellation)
+                ? DecodingBar.Show(console, quiet, decoding => PictureTrees.LoadForEvaluation(tree, spec, progress, cancellation, decoding))
                 : (await DatasetLoader.LoadAsync(name, DataLocation.FromOptions(name, parsed.GetValue(dataDir), progress), cancellation)).Valid;
 
             using var device = backend.CreateBackend(parsed, error);

@@ -60,7 +60,7 @@ public static class LrFindCommand
             var spec = builder.Build();
             var progress = new Progress<string>(say);
             var splits = tree is not null
-                ? PictureTrees.LoadForTraining(tree, settings, progress, cancellation)
+                ? DecodingBar.Show(console, quiet: false, decoding => PictureTrees.LoadForTraining(tree, settings, progress, cancellation, decoding))
                 : await DatasetLoader.LoadAsync(builder.Dataset, DataLocation.FromOptions(builder.Dataset, parsed.GetValue(dataDir), progress), cancellation);
             spec = builder.ForData(spec, splits.Train);
             using var device = backend.CreateBackend(parsed, error);

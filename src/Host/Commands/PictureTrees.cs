@@ -53,19 +53,21 @@ public static class PictureTrees
     }
 
     /// <summary>The tree's pictures a model is measured on, made the shape the model takes (its channels, its size).</summary>
-    public static ImageDataset LoadForEvaluation(PictureTree tree, TrainingSpec spec, IProgress<string>? progress, CancellationToken cancellation)
+    public static ImageDataset LoadForEvaluation(PictureTree tree, TrainingSpec spec, IProgress<string>? progress, CancellationToken cancellation,
+        IProgress<PicturesDecoded>? decoding = null)
     {
         var options = spec.InputShape is [var channels, var height, var width] ? new PictureFolderOptions(channels, (width, height)) : new PictureFolderOptions();
-        return PictureFolderLoader.Load(tree, options, DataLocation.DefaultCacheRoot(), progress, cancellation).ForEvaluation(spec.ValidSplit, spec.Seed);
+        return PictureFolderLoader.Load(tree, options, DataLocation.DefaultCacheRoot(), progress, cancellation, decoding).ForEvaluation(spec.ValidSplit, spec.Seed);
     }
 
     /// <summary>
     /// The tree's pictures for a command that trains without choosing (lr-find sweeps, bench times): its training pictures,
     /// beside its valid/ or test/ pictures (else the training ones) for the run to hold as its evaluation set.
     /// </summary>
-    public static DatasetSplits LoadForTraining(PictureTree tree, RunSettings run, IProgress<string>? progress, CancellationToken cancellation)
+    public static DatasetSplits LoadForTraining(PictureTree tree, RunSettings run, IProgress<string>? progress, CancellationToken cancellation,
+        IProgress<PicturesDecoded>? decoding = null)
     {
-        var pictures = PictureFolderLoader.Load(tree, run.PictureOptions(saved: null), DataLocation.DefaultCacheRoot(), progress, cancellation);
+        var pictures = PictureFolderLoader.Load(tree, run.PictureOptions(saved: null), DataLocation.DefaultCacheRoot(), progress, cancellation, decoding);
         return new DatasetSplits(pictures.Train, pictures.Valid ?? pictures.Test ?? pictures.Train);
     }
 }

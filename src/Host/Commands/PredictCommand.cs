@@ -86,7 +86,7 @@ public static class PredictCommand
                 var name = PictureTrees.DatasetToEvaluate(tree, parsed.GetValue(dataset), spec, path);
                 var progress = quiet ? null : new Progress<string>(m => error.WriteLine($"descent: {m}"));
                 var test = tree is not null
-                    ? PictureTrees.LoadForEvaluation(tree, spec, progress, cancellation)
+                    ? DecodingBar.Show(console, quiet, decoding => PictureTrees.LoadForEvaluation(tree, spec, progress, cancellation, decoding))
                     : (await DatasetLoader.LoadAsync(name, DataLocation.FromOptions(name, parsed.GetValue(dataDir), progress), cancellation)).Valid;
                 inputs.AddRange(TestImages(test, name, indices, channels, height, width));
             }

@@ -81,8 +81,8 @@ public static class TrainCommand
         ImageDataset? reportedTest = null;
         if (tree is not null)
         {
-            var pictures = PictureFolderLoader.Load(tree, settings.Run.PictureOptions(resumed?.State.Spec), DataLocation.DefaultCacheRoot(),
-                progress, cancellation);
+            var pictures = DecodingBar.Show(console, settings.Quiet, decoding => PictureFolderLoader.Load(tree,
+                settings.Run.PictureOptions(resumed?.State.Spec), DataLocation.DefaultCacheRoot(), progress, cancellation, decoding));
             splits = pictures.ForTraining(builder.ValidSplit, builder.Seed);
             if (pictures.Test is { } test && !ReferenceEquals(test, splits.Valid))
             {
