@@ -1,7 +1,8 @@
 #version 450
 // The weight gradient's last step, for one chunk of images: partials (images, K, C*KH*KW + 1) hold
 // dY_n [columns_n; ones]^T, one product per image (a batched GEMM), whose last column is dY_n summed over
-// the positions. dW (K, C*KH*KW) and dBias (K) are the partials' sums over the images, added in order,
+// the positions. Without a bias (bias_column 0) the partials are (images, K, C*KH*KW), no last column, and
+// dbias is never written. dW (K, C*KH*KW) and dBias (K) are the partials' sums over the images, added in order,
 // one thread per element: no atomics, the same sums on every run and device. With accumulate 1 (every
 // chunk after the first) they add to what earlier chunks wrote; with 0 they overwrite, never reading
 // the old contents.
@@ -18,6 +19,7 @@ layout(push_constant) uniform Arguments
     uint out_channels;
     uint row_length;
     uint accumulate;
+    uint bias_column;
 };
 
 void main()
@@ -32,9 +34,10 @@ void main()
         }
         uint k = item / row_length;
         uint column = item % row_length;
-        if (column + 1 < row_length)
+        uint weight_columns = row_length - bias_column;
+        if (column < weight_columns)
         {
-            uint weight = k * (row_length - 1) + column;
+            uint weight = k * weight_columns + column;
             dw[weight] = accumulate == 1 ? dw[weight] + sum : sum;
         }
         else

@@ -10,16 +10,20 @@ public abstract partial class ComputeBackend
 
     /// <summary>
     /// y[n, k, p, q] = f(bias[k] + sum over c, r, s of x[n, c, p*stride - pad + r, q*stride - pad + s] * w[k, c, r, s]),
-    /// reading zeros outside the input; f an activation or none (null). y must not be x.
+    /// reading zeros outside the input; f an activation or none (null). A null bias is a convolution without one
+    /// (PyTorch's bias=False): nothing is added and no buffer is read. y must not be x.
     /// </summary>
     [BackendOp]
-    public void Conv2dForward(DeviceBuffer<float> x, DeviceBuffer<float> weight, DeviceBuffer<float> bias, DeviceBuffer<float> y,
+    public void Conv2dForward(DeviceBuffer<float> x, DeviceBuffer<float> weight, DeviceBuffer<float>? bias, DeviceBuffer<float> y,
         Conv2dShape shape, Activation? activation)
     {
         CheckConv(shape);
         CheckTensor(x, shape.InputLength, nameof(x));
         CheckTensor(weight, shape.WeightLength, nameof(weight));
-        CheckTensor(bias, shape.OutChannels, nameof(bias));
+        if (bias is not null)
+        {
+            CheckTensor(bias, shape.OutChannels, nameof(bias));
+        }
         CheckTensor(y, shape.OutputLength, nameof(y));
         CheckDistinct(x, y, "Conv2dForward", "x", "y");
         Conv2dForwardCore(x, weight, bias, y, shape, activation);
@@ -42,17 +46,20 @@ public abstract partial class ComputeBackend
 
     /// <summary>
     /// The parameters' gradients: dW[k, c, r, s] = sum over n, p, q of dY[n, k, p, q] * x[n, c, p*stride - pad + r, q*stride - pad + s]
-    /// and dBias[k] = sum over n, p, q of dY[n, k, p, q].
+    /// and dBias[k] = sum over n, p, q of dY[n, k, p, q]; a null dBias (a convolution without bias) is neither summed nor written.
     /// </summary>
     [BackendOp]
-    public void Conv2dBackwardWeight(DeviceBuffer<float> dY, DeviceBuffer<float> x, DeviceBuffer<float> dWeight, DeviceBuffer<float> dBias,
+    public void Conv2dBackwardWeight(DeviceBuffer<float> dY, DeviceBuffer<float> x, DeviceBuffer<float> dWeight, DeviceBuffer<float>? dBias,
         Conv2dShape shape)
     {
         CheckConv(shape);
         CheckTensor(dY, shape.OutputLength, nameof(dY));
         CheckTensor(x, shape.InputLength, nameof(x));
         CheckTensor(dWeight, shape.WeightLength, nameof(dWeight));
-        CheckTensor(dBias, shape.OutChannels, nameof(dBias));
+        if (dBias is not null)
+        {
+            CheckTensor(dBias, shape.OutChannels, nameof(dBias));
+        }
         Conv2dBackwardWeightCore(dY, x, dWeight, dBias, shape);
     }
 
@@ -74,14 +81,14 @@ public abstract partial class ComputeBackend
 
     // ---------------------------------------------------------------- implementation hooks
 
-    protected abstract void Conv2dForwardCore(DeviceBuffer<float> x, DeviceBuffer<float> weight, DeviceBuffer<float> bias,
+    protected abstract void Conv2dForwardCore(DeviceBuffer<float> x, DeviceBuffer<float> weight, DeviceBuffer<float>? bias,
         DeviceBuffer<float> y, Conv2dShape shape, Activation? activation);
 
     protected abstract void Conv2dBackwardInputCore(DeviceBuffer<float> dY, DeviceBuffer<float> weight, DeviceBuffer<float> dX,
         Conv2dShape shape);
 
     protected abstract void Conv2dBackwardWeightCore(DeviceBuffer<float> dY, DeviceBuffer<float> x, DeviceBuffer<float> dWeight,
-        DeviceBuffer<float> dBias, Conv2dShape shape);
+        DeviceBuffer<float>? dBias, Conv2dShape shape);
 
     /// <summary>What <see cref="ConvolutionScratch"/> answers, for a valid shape and pass.</summary>
     protected virtual IReadOnlyList<ScratchNeed> ConvolutionScratchCore(ConvolutionPass pass, Conv2dShape shape) => [];

@@ -11,27 +11,30 @@ namespace Descent.Engine.Layers;
 
 /// <summary>
 /// PyTorch's nn.Conv2d(in, <paramref name="OutChannels"/>, <paramref name="Kernel"/>, <paramref name="Stride"/>,
-/// <paramref name="Padding"/>): square kernel, weights [out, in, k, k] and a bias, started as PyTorch starts them,
-/// uniform in +-1/sqrt(C*R*S) (kaiming-uniform with a = sqrt(5) comes to that bound).
+/// <paramref name="Padding"/>, bias=<paramref name="Bias"/>): square kernel, weights [out, in, k, k] and, unless
+/// <paramref name="Bias"/> is false (a convolution before batch normalisation, whose shift makes a bias redundant),
+/// a bias, started as PyTorch starts them, uniform in +-1/sqrt(C*R*S) (kaiming-uniform with a = sqrt(5) comes to that bound).
 /// </summary>
-public sealed partial record Conv2dLayerSpec(int OutChannels, int Kernel, int Stride = 1, int Padding = 0) : LayerSpec
+public sealed partial record Conv2dLayerSpec(int OutChannels, int Kernel, int Stride = 1, int Padding = 0, bool Bias = true) : LayerSpec
 {
     public const string TypeName = "conv2d";
 
     public static readonly LayerKind Kind = new([TypeName],
-        "convNkK[sS][pP], a convolution of N output channels, KxK kernel, stride S, padding P (conv32k3)",
+        "convNkK[sS][pP][nb], a convolution of N output channels, KxK kernel, stride S, padding P, nb: no bias (conv32k3, conv16k3p1nb)",
         (token, _) => TokenPattern().Match(token) is { Success: true } conv
             && PositiveInt(conv.Groups[1].Value) is { } channels && PositiveInt(conv.Groups[2].Value) is { } kernel
             && (conv.Groups[3].Success ? PositiveInt(conv.Groups[3].Value) : 1) is { } stride
             && (conv.Groups[4].Success ? NonNegativeInt(conv.Groups[4].Value) : 0) is { } padding
-                ? new Conv2dLayerSpec(channels, kernel, stride, padding)
+                ? new Conv2dLayerSpec(channels, kernel, stride, padding, Bias: !conv.Groups[5].Success)
                 : null,
-        json => new Conv2dLayerSpec(IntField(json, "out_channels"), IntField(json, "kernel"), IntField(json, "stride"), IntField(json, "padding")));
+        // "bias" is written only when false, so a spec from before the field reads as it always did.
+        json => new Conv2dLayerSpec(IntField(json, "out_channels"), IntField(json, "kernel"), IntField(json, "stride"), IntField(json, "padding"),
+            OptionalBoolField(json, "bias", absent: true)));
 
     public override string Type => TypeName;
 
     public override string Token => string.Create(CultureInfo.InvariantCulture,
-        $"conv{OutChannels}k{Kernel}{(Stride != 1 ? $"s{Stride}" : "")}{(Padding != 0 ? $"p{Padding}" : "")}");
+        $"conv{OutChannels}k{Kernel}{(Stride != 1 ? $"s{Stride}" : "")}{(Padding != 0 ? $"p{Padding}" : "")}{(Bias ? "" : "nb")}");
 
     /// <summary>The convolution of a batch of <paramref name="rows"/> inputs of <paramref name="input"/>.</summary>
     public Conv2dShape Shape(FeatureShape input, int rows) =>
@@ -48,34 +51,36 @@ public sealed partial record Conv2dLayerSpec(int OutChannels, int Kernel, int St
     public override IReadOnlyList<TensorDeclaration> Tensors(FeatureShape input)
     {
         var fanIn = input.Channels * Kernel * Kernel;
-        return
-        [
-            TensorDeclaration.Parameter("weight", [OutChannels, input.Channels, Kernel, Kernel],
-                random => LinearInit.PyTorchDefault.Weights(fanIn, OutChannels, random)),
-            TensorDeclaration.Parameter("bias", [OutChannels], random => LinearInit.PyTorchDefault.Biases(fanIn, OutChannels, random)),
-        ];
+        var weight = TensorDeclaration.Parameter("weight", [OutChannels, input.Channels, Kernel, Kernel],
+            random => LinearInit.PyTorchDefault.Weights(fanIn, OutChannels, random));
+        return Bias
+            ? [weight, TensorDeclaration.Parameter("bias", [OutChannels], random => LinearInit.PyTorchDefault.Biases(fanIn, OutChannels, random))]
+            : [weight];
     }
 
     public override bool FusesActivation => true;
 
     public override ILayer Build(LayerBuild build) =>
-        new Conv2d(build.Backend, Shape(build.Input, 1), build.Parameter("weight"), build.Parameter("bias"), build.Fused);
+        new Conv2d(build.Backend, Shape(build.Input, 1), build.Parameter("weight"), Bias ? build.Parameter("bias") : null, build.Fused);
 
+    // ONNX Conv's B input is optional: without a bias the node has two inputs.
     public override string EmitOnnx(Onnx.OnnxEmit emit) => emit.Graph.AddNode("Conv", emit.NodeName,
-        [emit.Input, emit.Tensor("weight"), emit.Tensor("bias")], emit.OutputName,
+        Bias ? [emit.Input, emit.Tensor("weight"), emit.Tensor("bias")] : [emit.Input, emit.Tensor("weight")], emit.OutputName,
         IntsAttribute("kernel_shape", Kernel, Kernel),
         IntsAttribute("strides", Stride, Stride),
         IntsAttribute("pads", Padding, Padding, Padding, Padding));
 
     protected override IEnumerable<(string, JsonNode?)> Settings() =>
-        [("out_channels", OutChannels), ("kernel", Kernel), ("stride", Stride), ("padding", Padding)];
+        Bias
+            ? [("out_channels", OutChannels), ("kernel", Kernel), ("stride", Stride), ("padding", Padding)]
+            : [("out_channels", OutChannels), ("kernel", Kernel), ("stride", Stride), ("padding", Padding), ("bias", false)];
 
-    [GeneratedRegex(@"^conv(\d+)k(\d+)(?:s(\d+))?(?:p(\d+))?$")]
+    [GeneratedRegex(@"^conv(\d+)k(\d+)(?:s(\d+))?(?:p(\d+))?(nb)?$")]
     private static partial Regex TokenPattern();
 }
 
 /// <summary>
-/// Y = f(conv(X, W) + b), PyTorch's nn.Conv2d in NCHW: X is (B, C*H*W), W is (K, C, R, S), b is (K), Y is
+/// Y = f(conv(X, W) + b), PyTorch's nn.Conv2d in NCHW: X is (B, C*H*W), W is (K, C, R, S), b is (K) or absent, Y is
 /// (B, K*P*Q), with f an optional activation fused into the layer as <see cref="Linear"/> fuses one.
 /// </summary>
 public sealed class Conv2d : ILayer
@@ -88,7 +93,7 @@ public sealed class Conv2d : ILayer
     private Tensor? savedInput;
 
     /// <param name="shape">The convolution of one item (its Batch is ignored: each call takes its own).</param>
-    public Conv2d(ComputeBackend backend, Conv2dShape shape, Parameter weight, Parameter bias, Activation? activation)
+    public Conv2d(ComputeBackend backend, Conv2dShape shape, Parameter weight, Parameter? bias, Activation? activation)
     {
         item = shape with { Batch = 1 };
         if (item.Problem is { } problem)
@@ -109,7 +114,8 @@ public sealed class Conv2d : ILayer
 
     public Parameter Weight { get; }
 
-    public Parameter Bias { get; }
+    /// <summary>The bias, or null for a convolution without one.</summary>
+    public Parameter? Bias { get; }
 
     public void Prepare(int maxRows)
     {
@@ -124,7 +130,7 @@ public sealed class Conv2d : ILayer
         var y = output ?? throw NotPrepared();
         savedInput = inputs[0];
         // Y (B, K, P, Q) = f(conv(X (B, C, H, W), W (K, C, R, S)) + b)
-        backend.Conv2dForward(savedInput.Buffer, Weight.Value, Bias.Value, y.Buffer, item with { Batch = rows }, Activation);
+        backend.Conv2dForward(savedInput.Buffer, Weight.Value, Bias?.Value, y.Buffer, item with { Batch = rows }, Activation);
         return y;
     }
 
@@ -141,7 +147,7 @@ public sealed class Conv2d : ILayer
             outputGradient = dZ;
         }
         // dW (K, C, R, S) and db (K), overwritten: each parameter is used once per step.
-        backend.Conv2dBackwardWeight(outputGradient.Buffer, x.Buffer, Weight.Gradient, Bias.Gradient, shape);
+        backend.Conv2dBackwardWeight(outputGradient.Buffer, x.Buffer, Weight.Gradient, Bias?.Gradient, shape);
         if (!needInputGradient)
         {
             return null;

@@ -91,6 +91,14 @@ public abstract record LayerSpec
         ? text
         : throw new InvalidInputException($"a {json["type"]} layer of the model spec needs a string '{key}'");
 
+    /// <summary>An optional true-or-false field of a layer's JSON form: <paramref name="absent"/> when it is missing, bad input when mistyped.</summary>
+    protected static bool OptionalBoolField(JsonNode json, string key, bool absent) => json[key] switch
+    {
+        null => absent,
+        JsonValue value when value.TryGetValue<bool>(out var flag) => flag,
+        _ => throw new InvalidInputException($"'{key}' of a {json["type"]} layer of the model spec must be true or false"),
+    };
+
     /// <summary>A whole number as a --layers token writes it, or null when <paramref name="text"/> is not one.</summary>
     protected internal static int? PositiveInt(string text) => NonNegativeInt(text) is > 0 and var value ? value : null;
 

@@ -7,7 +7,8 @@ namespace Descent.Kernels.Conformance;
 /// gradients against the reference, on odd shapes: kernels 3 and 5 and one not square, strides 1 and
 /// 2, padding 0 and 1, inputs not square, batches and channels above 1, the lesson's first layer for
 /// one image, and a shape large enough that a multithreaded, blocked backend splits it. Outputs start
-/// as NaN: every op overwrites them. One case runs all three through views of shared buffers.
+/// as NaN: every op overwrites them. One case runs all three through views of shared buffers. Convolutions
+/// without bias (a null bias and dBias) run on a few of the shapes: the outputs must be the bias-free sums.
 /// </summary>
 internal static class ConvolutionCases
 {
@@ -43,8 +44,23 @@ internal static class ConvolutionCases
             var weightName = $"conv backward weight {label}";
             yield return new(weightName, nameof(ComputeBackend.Conv2dBackwardWeight), backend => BackwardWeight(backend, weightName, shape));
         }
+        foreach (var shape in WithoutBiasShapes)
+        {
+            var label = Label(shape);
+            foreach (var activation in new Activation?[] { null, Activation.Relu })
+            {
+                var name = $"conv forward without bias {label} {(activation is { } f ? CliNames.Of(f) : "none")}";
+                yield return new(name, nameof(ComputeBackend.Conv2dForward), backend => Forward(backend, name, shape, activation, withBias: false));
+            }
+            var weightName = $"conv backward weight without bias {label}";
+            yield return new(weightName, nameof(ComputeBackend.Conv2dBackwardWeight),
+                backend => BackwardWeight(backend, weightName, shape, withBias: false));
+        }
         yield return new("view conv forward and gradients over views", nameof(ComputeBackend.Conv2dBackwardWeight), OnViews);
     }
+
+    /// <summary>Strided and padded, a kernel not square, and the shape a backend splits.</summary>
+    public static Conv2dShape[] WithoutBiasShapes => [Shapes[1], Shapes[4], Large];
 
     /// <summary>"2x3x7x9 to 4 k3x3 s1 p0": input N x C x H x W, output channels, kernel, stride, padding.</summary>
     public static string Label(Conv2dShape shape) =>
@@ -70,12 +86,12 @@ internal static class ConvolutionCases
     /// <summary>Each weight and bias gradient sums N P Q terms.</summary>
     public static Tolerance WeightTolerance(Conv2dShape shape) => Tolerances.Sum(shape.Batch * shape.OutHeight * shape.OutWidth, 1);
 
-    public static float[] ForwardOnBackend(ComputeBackend backend, Conv2dShape shape, Activation? activation)
+    public static float[] ForwardOnBackend(ComputeBackend backend, Conv2dShape shape, Activation? activation, bool withBias = true)
     {
         var (x, weight, bias, _) = Inputs(shape);
         using var scope = new BufferScope(backend);
         var y = scope.Upload(SeededInputs.Repeat(float.NaN, (int)shape.OutputLength));
-        backend.Conv2dForward(scope.Upload(x), scope.Upload(weight), scope.Upload(bias), y, shape, activation);
+        backend.Conv2dForward(scope.Upload(x), scope.Upload(weight), withBias ? scope.Upload(bias) : null, y, shape, activation);
         return scope.Download(y);
     }
 
@@ -90,18 +106,27 @@ internal static class ConvolutionCases
 
     public static (float[] DWeight, float[] DBias) BackwardWeightOnBackend(ComputeBackend backend, Conv2dShape shape)
     {
+        var (dWeight, dBias) = BackwardWeightOnBackend(backend, shape, withBias: true);
+        return (dWeight, dBias!);
+    }
+
+    /// <summary>dW, and dBias when <paramref name="withBias"/> (null otherwise: the op is given no dBias).</summary>
+    public static (float[] DWeight, float[]? DBias) BackwardWeightOnBackend(ComputeBackend backend, Conv2dShape shape, bool withBias)
+    {
         var (x, _, _, dY) = Inputs(shape);
         using var scope = new BufferScope(backend);
         var dWeight = scope.Upload(SeededInputs.Repeat(float.NaN, (int)shape.WeightLength));
-        var dBias = scope.Upload(SeededInputs.Repeat(float.NaN, shape.OutChannels));
+        var dBias = withBias ? scope.Upload(SeededInputs.Repeat(float.NaN, shape.OutChannels)) : null;
         backend.Conv2dBackwardWeight(scope.Upload(dY), scope.Upload(x), dWeight, dBias, shape);
-        return (scope.Download(dWeight), scope.Download(dBias));
+        return (scope.Download(dWeight), dBias is null ? null : scope.Download(dBias));
     }
 
-    private static ConformanceResult Forward(ComputeBackend backend, string name, Conv2dShape shape, Activation? activation)
+    private static ConformanceResult Forward(ComputeBackend backend, string name, Conv2dShape shape, Activation? activation,
+        bool withBias = true)
     {
         var comparison = new Comparison();
-        comparison.Close("y", ForwardOnBackend(backend, shape, activation), ExpectedForward(shape, activation), ForwardTolerance(shape));
+        comparison.Close("y", ForwardOnBackend(backend, shape, activation, withBias), ExpectedForward(shape, activation, withBias),
+            ForwardTolerance(shape));
         return comparison.Result(name);
     }
 
@@ -112,21 +137,24 @@ internal static class ConvolutionCases
         return comparison.Result(name);
     }
 
-    private static ConformanceResult BackwardWeight(ComputeBackend backend, string name, Conv2dShape shape)
+    private static ConformanceResult BackwardWeight(ComputeBackend backend, string name, Conv2dShape shape, bool withBias = true)
     {
-        var (dWeight, dBias) = BackwardWeightOnBackend(backend, shape);
+        var (dWeight, dBias) = BackwardWeightOnBackend(backend, shape, withBias);
         var (expectedWeight, expectedBias) = ExpectedWeightGradients(shape);
         var comparison = new Comparison();
         comparison.Close("dW", dWeight, expectedWeight, WeightTolerance(shape));
-        comparison.Close("dBias", dBias, expectedBias, WeightTolerance(shape));
+        if (dBias is not null)
+        {
+            comparison.Close("dBias", dBias, expectedBias, WeightTolerance(shape));
+        }
         return comparison.Result(name);
     }
 
-    private static double[] ExpectedForward(Conv2dShape shape, Activation? activation)
+    private static double[] ExpectedForward(Conv2dShape shape, Activation? activation, bool withBias = true)
     {
         var (x, weight, bias, _) = Inputs(shape);
         var y = new double[shape.OutputLength];
-        ReferenceMath.Conv2dForward(y, Precision.Widen(x), Precision.Widen(weight), Precision.Widen(bias), shape, activation);
+        ReferenceMath.Conv2dForward(y, Precision.Widen(x), Precision.Widen(weight), withBias ? Precision.Widen(bias) : null, shape, activation);
         return y;
     }
 

@@ -7,18 +7,23 @@ public sealed unsafe partial class CpuBackend
 {
     // ---------------------------------------------------------------- convolution
 
-    protected override void Conv2dForwardCore(DeviceBuffer<float> x, DeviceBuffer<float> weight, DeviceBuffer<float> bias,
+    protected override void Conv2dForwardCore(DeviceBuffer<float> x, DeviceBuffer<float> weight, DeviceBuffer<float>? bias,
         DeviceBuffer<float> y, Conv2dShape shape, Activation? activation) =>
-        convolution.Forward(Pointer(x), Pointer(weight), Pointer(bias), Pointer(y), shape, activation);
+        // A null row bias is the GEMM epilogue's own "no bias".
+        convolution.Forward(Pointer(x), Pointer(weight), bias is null ? null : Pointer(bias), Pointer(y), shape, activation);
 
     protected override void Conv2dBackwardInputCore(DeviceBuffer<float> dY, DeviceBuffer<float> weight, DeviceBuffer<float> dX,
         Conv2dShape shape) =>
         convolution.BackwardInput(Pointer(dY), Pointer(weight), Pointer(dX), shape);
 
     protected override void Conv2dBackwardWeightCore(DeviceBuffer<float> dY, DeviceBuffer<float> x, DeviceBuffer<float> dWeight,
-        DeviceBuffer<float> dBias, Conv2dShape shape)
+        DeviceBuffer<float>? dBias, Conv2dShape shape)
     {
         convolution.BackwardWeight(Pointer(dY), Pointer(x), Pointer(dWeight), shape);
+        if (dBias is null)
+        {
+            return;
+        }
         pool.Run(new ChannelSumKernel(Pointer(dY), Pointer(dBias), shape.Batch, shape.OutChannels, shape.OutHeight * shape.OutWidth),
             shape.OutChannels, 1, SerialRowsBelow);
     }

@@ -51,8 +51,11 @@ public sealed partial class IlgpuBackend
 
     // ---------------------------------------------------------------- convolution
 
-    /// <summary>Per slice of the batch: im2col, the GEMM with bias and activation, the transpose into y. Three launches.</summary>
-    protected override void Conv2dForwardCore(DeviceBuffer<float> x, DeviceBuffer<float> weight, DeviceBuffer<float> bias,
+    /// <summary>
+    /// Per slice of the batch: im2col, the GEMM with bias and activation, the transpose into y. Three launches. No bias
+    /// is, as in GemmCore, a view of no elements into the GEMM's output.
+    /// </summary>
+    protected override void Conv2dForwardCore(DeviceBuffer<float> x, DeviceBuffer<float> weight, DeviceBuffer<float>? bias,
         DeviceBuffer<float> y, Conv2dShape shape, Activation? activation)
     {
         var kind = activation is { } f ? ActivationKind(f) : NoActivation;
@@ -64,7 +67,7 @@ public sealed partial class IlgpuBackend
             var columns = ImageToColumns(SampleView(x, first, part.InputLength / part.Batch, part.Batch), part);
             var channelsLast = ChannelsLastScratch(part);
             LaunchGemm(new GemmLayout(false, true, ChannelsLastRows(part), part.OutChannels, ColumnWidth(part)), columns, View(weight),
-                channelsLast, 1f, 0f, View(bias), kind, GemmAlgorithm.Auto);
+                channelsLast, 1f, 0f, bias is null ? channelsLast.SubView(0, 0) : View(bias), kind, GemmAlgorithm.Auto);
             LaunchChannelsToFirst(channelsLast, SampleView(y, first, part.OutputLength / part.Batch, part.Batch), part);
         }
     }
@@ -92,10 +95,10 @@ public sealed partial class IlgpuBackend
 
     /// <summary>
     /// Per slice of the batch: dY to channels-last, im2col of x, the GEMM into dW and the channel sums into dBias:
-    /// four launches. Later slices add onto the first (beta 1), so the sums run over the samples in order.
+    /// four launches (three without a bias). Later slices add onto the first (beta 1), so the sums run over the samples in order.
     /// </summary>
     protected override void Conv2dBackwardWeightCore(DeviceBuffer<float> dY, DeviceBuffer<float> x, DeviceBuffer<float> dWeight,
-        DeviceBuffer<float> dBias, Conv2dShape shape)
+        DeviceBuffer<float>? dBias, Conv2dShape shape)
     {
         ReserveConvolutionScratch(ConvolutionPass.BackwardWeight, shape);
         var slice = SamplesPerSlice(shape);
@@ -108,6 +111,10 @@ public sealed partial class IlgpuBackend
             var columns = ImageToColumns(SampleView(x, first, part.InputLength / part.Batch, part.Batch), part);
             LaunchWeightGradientGemm(new GemmLayout(true, false, part.OutChannels, ColumnWidth(part), ChannelsLastRows(part)), channelsLast,
                 columns, View(dWeight), beta);
+            if (dBias is null)
+            {
+                continue;
+            }
             launchConvolutionBiasBackward ??= accelerator.LoadStreamKernel<ArrayView<float>, ArrayView<float>, int, int, int, float>(
                 ConvolutionBiasBackwardKernel);
             // A group per output channel; the loss group's width, the shape's one-group reduction.

@@ -91,14 +91,14 @@ public abstract class CountingBackend : ComputeBackend
 
     // ---------------------------------------------------------------- convolutions: scratch recorded
 
-    protected override void Conv2dForwardCore(DeviceBuffer<float> x, DeviceBuffer<float> weight, DeviceBuffer<float> bias,
+    protected override void Conv2dForwardCore(DeviceBuffer<float> x, DeviceBuffer<float> weight, DeviceBuffer<float>? bias,
         DeviceBuffer<float> y, Conv2dShape shape, Activation? activation) => Hold(ConvolutionPass.Forward, shape);
 
     protected override void Conv2dBackwardInputCore(DeviceBuffer<float> dY, DeviceBuffer<float> weight, DeviceBuffer<float> dX,
         Conv2dShape shape) => Hold(ConvolutionPass.BackwardInput, shape);
 
     protected override void Conv2dBackwardWeightCore(DeviceBuffer<float> dY, DeviceBuffer<float> x, DeviceBuffer<float> dWeight,
-        DeviceBuffer<float> dBias, Conv2dShape shape) => Hold(ConvolutionPass.BackwardWeight, shape);
+        DeviceBuffer<float>? dBias, Conv2dShape shape) => Hold(ConvolutionPass.BackwardWeight, shape);
 
     /// <summary>Grows each slot the real backend declares for the pass to its need, as that backend grows its buffers.</summary>
     private void Hold(ConvolutionPass pass, Conv2dShape shape)

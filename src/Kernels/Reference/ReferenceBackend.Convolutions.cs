@@ -3,12 +3,12 @@ namespace Descent.Kernels.Reference;
 /// <summary>Convolution and its gradients: each widens its inputs, runs <see cref="ReferenceMath"/>'s loop, and stores the result.</summary>
 public partial class ReferenceBackend
 {
-    protected override void Conv2dForwardCore(DeviceBuffer<float> x, DeviceBuffer<float> weight, DeviceBuffer<float> bias,
+    protected override void Conv2dForwardCore(DeviceBuffer<float> x, DeviceBuffer<float> weight, DeviceBuffer<float>? bias,
         DeviceBuffer<float> y, Conv2dShape shape, Activation? activation)
     {
         var result = new double[shape.OutputLength];
         ReferenceMath.Conv2dForward(result, Widen(x, (int)shape.InputLength), Widen(weight, (int)shape.WeightLength),
-            Widen(bias, shape.OutChannels), shape, activation);
+            bias is null ? null : Widen(bias, shape.OutChannels), shape, activation);
         Store(result, y);
     }
 
@@ -21,14 +21,17 @@ public partial class ReferenceBackend
     }
 
     protected override void Conv2dBackwardWeightCore(DeviceBuffer<float> dY, DeviceBuffer<float> x, DeviceBuffer<float> dWeight,
-        DeviceBuffer<float> dBias, Conv2dShape shape)
+        DeviceBuffer<float>? dBias, Conv2dShape shape)
     {
         var weightGradient = new double[shape.WeightLength];
-        var biasGradient = new double[shape.OutChannels];
+        var biasGradient = dBias is null ? null : new double[shape.OutChannels];
         ReferenceMath.Conv2dBackwardWeight(weightGradient, biasGradient, Widen(dY, (int)shape.OutputLength),
             Widen(x, (int)shape.InputLength), shape);
         Store(weightGradient, dWeight);
-        Store(biasGradient, dBias);
+        if (dBias is not null)
+        {
+            Store(biasGradient!, dBias);
+        }
     }
 }
 
@@ -39,9 +42,9 @@ public static partial class ReferenceMath
 
     /// <summary>
     /// Forward: y[n,k,p,q] = f(bias[k] + sum over c, r, s of x[n, c, p*stride - pad + r, q*stride - pad + s] * w[k,c,r,s]),
-    /// zeros read outside the input; no activation when <paramref name="activation"/> is null.
+    /// zeros read outside the input; no bias when <paramref name="bias"/> is null, no activation when <paramref name="activation"/> is.
     /// </summary>
-    public static void Conv2dForward(double[] y, double[] x, double[] weight, double[] bias, Conv2dShape shape, Activation? activation)
+    public static void Conv2dForward(double[] y, double[] x, double[] weight, double[]? bias, Conv2dShape shape, Activation? activation)
     {
         var (outHeight, outWidth) = (shape.OutHeight, shape.OutWidth);
         for (var n = 0; n < shape.Batch; n++)
@@ -52,7 +55,7 @@ public static partial class ReferenceMath
                 {
                     for (var q = 0; q < outWidth; q++)
                     {
-                        var sum = bias[k];
+                        var sum = bias is null ? 0.0 : bias[k];
                         for (var c = 0; c < shape.InChannels; c++)
                         {
                             for (var r = 0; r < shape.KernelHeight; r++)
@@ -82,12 +85,16 @@ public static partial class ReferenceMath
 
     /// <summary>
     /// Backward to the parameters: dW (K,C,R,S) = the sum over n, p, q of dY[n,k,p,q] * x[n, c, p*stride - pad + r, q*stride - pad + s];
-    /// dBias (K) = the sum over n, p, q of dY[n,k,p,q].
+    /// dBias (K) = the sum over n, p, q of dY[n,k,p,q], when there is a bias (not null).
     /// </summary>
-    public static void Conv2dBackwardWeight(double[] dWeight, double[] dBias, double[] dY, double[] x, Conv2dShape shape)
+    public static void Conv2dBackwardWeight(double[] dWeight, double[]? dBias, double[] dY, double[] x, Conv2dShape shape)
     {
         Array.Clear(dWeight);
         ForEachTap(shape, (outputIndex, inputIndex, weightIndex) => dWeight[weightIndex] += dY[outputIndex] * x[inputIndex]);
+        if (dBias is null)
+        {
+            return;
+        }
         var plane = shape.OutHeight * shape.OutWidth;
         for (var k = 0; k < shape.OutChannels; k++)
         {

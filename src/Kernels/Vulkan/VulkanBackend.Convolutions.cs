@@ -23,9 +23,9 @@ public sealed partial class VulkanBackend
     /// <summary>The weight gradient's per-image products of a chunk, summed by conv2d_weight_sum; grows like the columns.</summary>
     private VulkanAllocation? partialScratch;
 
-    protected override void Conv2dForwardCore(DeviceBuffer<float> x, DeviceBuffer<float> weight, DeviceBuffer<float> bias,
+    protected override void Conv2dForwardCore(DeviceBuffer<float> x, DeviceBuffer<float> weight, DeviceBuffer<float>? bias,
         DeviceBuffer<float> y, Conv2dShape shape, Activation? activation) =>
-        ConvolutionForward(Allocation(x), Allocation(weight), Allocation(bias), Allocation(y), shape,
+        ConvolutionForward(Allocation(x), Allocation(weight), bias is null ? null : Allocation(bias), Allocation(y), shape,
             activation is { } f ? Code(f, "activation") + 1 : NoActivation);
 
     protected override void Conv2dBackwardInputCore(DeviceBuffer<float> dY, DeviceBuffer<float> weight, DeviceBuffer<float> dX,
@@ -33,11 +33,14 @@ public sealed partial class VulkanBackend
         ConvolutionBackwardInput(Allocation(dY), Allocation(weight), Allocation(dX), shape);
 
     protected override void Conv2dBackwardWeightCore(DeviceBuffer<float> dY, DeviceBuffer<float> x, DeviceBuffer<float> dWeight,
-        DeviceBuffer<float> dBias, Conv2dShape shape) =>
-        ConvolutionBackwardWeight(Allocation(dY), Allocation(x), Allocation(dWeight), Allocation(dBias), shape);
+        DeviceBuffer<float>? dBias, Conv2dShape shape) =>
+        ConvolutionBackwardWeight(Allocation(dY), Allocation(x), Allocation(dWeight), dBias is null ? null : Allocation(dBias), shape);
 
-    /// <summary>Per chunk: im2col, then y_n (K,PQ) = f(W (K,CRS) columns_n (CRS,PQ) + bias[k]), the bias and activation in the GEMM's epilogue.</summary>
-    private void ConvolutionForward(BufferRegion x, BufferRegion weight, BufferRegion bias, BufferRegion y, Conv2dShape convolution,
+    /// <summary>
+    /// Per chunk: im2col, then y_n (K,PQ) = f(W (K,CRS) columns_n (CRS,PQ) + bias[k]), the bias and activation in the GEMM's
+    /// epilogue. Without a bias the GEMM adds none, and W, already bound, fills the binding it never reads.
+    /// </summary>
+    private void ConvolutionForward(BufferRegion x, BufferRegion weight, BufferRegion? bias, BufferRegion y, Conv2dShape convolution,
         uint activationCode)
     {
         var (k, crs, pq) = GemmSizes(convolution);
@@ -54,7 +57,8 @@ public sealed partial class VulkanBackend
                 COffset = (uint)first * k * pq,
                 CBatchStride = k * pq,
             };
-            Gemm(GemmAlgorithm.Auto, product, [weight, columns, y, bias], BiasByRow, activationCode, (uint)images);
+            Gemm(GemmAlgorithm.Auto, product, [weight, columns, y, bias ?? weight], bias is null ? NoBias : BiasByRow, activationCode,
+                (uint)images);
         }
     }
 
@@ -85,12 +89,14 @@ public sealed partial class VulkanBackend
     /// Per chunk: im2col with a row of ones, partials_n (K,CRS+1) = dY_n (K,PQ) [columns_n; ones]^T (PQ,CRS+1), whose
     /// last column is dY_n summed over the positions, then conv2d_weight_sum adds the partials over the images into
     /// dW and dBias (overwriting them for the first chunk). Every sum is spread over the GEMM's threads: no thread
-    /// walks a whole channel of dY.
+    /// walks a whole channel of dY. Without a bias there is no row of ones and no last column, and dW, already bound,
+    /// fills dBias's binding, which the sum then never writes.
     /// </summary>
-    private void ConvolutionBackwardWeight(BufferRegion dY, BufferRegion x, BufferRegion dWeight, BufferRegion dBias, Conv2dShape convolution)
+    private void ConvolutionBackwardWeight(BufferRegion dY, BufferRegion x, BufferRegion dWeight, BufferRegion? dBias, Conv2dShape convolution)
     {
         var (k, crs, pq) = GemmSizes(convolution);
-        var rowLength = crs + 1;
+        var biasColumn = dBias is null ? 0u : 1u;
+        var rowLength = crs + biasColumn;
         var sizes = ScratchSizes(ConvolutionPass.BackwardWeight, convolution);
         var chunk = sizes.ImagesPerChunk;
         var columns = Scratch(ref columnScratch, sizes.Columns);
@@ -98,7 +104,7 @@ public sealed partial class VulkanBackend
         for (var first = 0; first < convolution.Batch; first += chunk)
         {
             var images = Math.Min(chunk, convolution.Batch - first);
-            Im2col(x, columns, convolution, first, images, onesRow: true);
+            Im2col(x, columns, convolution, first, images, onesRow: dBias is not null);
             var product = GemmArguments.For(false, true, (int)k, (int)rowLength, (int)pq, 1f, 0f) with
             {
                 AOffset = (uint)first * k * pq,
@@ -107,8 +113,8 @@ public sealed partial class VulkanBackend
                 CBatchStride = k * rowLength,
             };
             Gemm(GemmAlgorithm.Auto, product, [dY, columns, partials, dY], NoBias, NoActivation, (uint)images);
-            Dispatch(Shader.Named("conv2d_weight_sum"), GridStride(), [partials, dWeight, dBias],
-                new WeightSumArguments((uint)images, OutChannels: k, RowLength: rowLength, Accumulate: first > 0 ? 1u : 0u),
+            Dispatch(Shader.Named("conv2d_weight_sum"), GridStride(), [partials, dWeight, dBias ?? dWeight],
+                new WeightSumArguments((uint)images, OutChannels: k, RowLength: rowLength, Accumulate: first > 0 ? 1u : 0u, BiasColumn: biasColumn),
                 shape.GridStrideGroups((long)k * rowLength));
         }
     }
@@ -227,5 +233,5 @@ public sealed partial class VulkanBackend
 
     /// <summary>One chunk's images, K, a partial product's row length (CRS + 1), and whether to add to earlier chunks' sums (1) or overwrite (0).</summary>
     [PushConstantsFor("conv2d_weight_sum")]
-    private readonly record struct WeightSumArguments(uint Images, uint OutChannels, uint RowLength, uint Accumulate);
+    private readonly record struct WeightSumArguments(uint Images, uint OutChannels, uint RowLength, uint Accumulate, uint BiasColumn);
 }
