@@ -1,6 +1,6 @@
 namespace Descent.Kernels;
 
-/// <summary>Max-pooling and its gradient over NCHW batches; each output is overwritten, and the op is deterministic.</summary>
+/// <summary>Max-pooling, global average pooling and their gradients over NCHW batches; each output is overwritten, and each op is deterministic.</summary>
 public abstract partial class ComputeBackend
 {
     /// <summary>
@@ -30,11 +30,50 @@ public abstract partial class ComputeBackend
         MaxPool2dBackwardCore(dY, argmax, dX, shape);
     }
 
+    /// <summary>
+    /// Global average pooling, PyTorch's AdaptiveAvgPool2d(1): x is (N, C, H, W) seen as <paramref name="planes"/> = N * C
+    /// planes of <paramref name="planeLength"/> = H * W values, y is (N, C, 1, 1); y[plane] = the sum of the plane's values,
+    /// added in order, divided by planeLength.
+    /// </summary>
+    [BackendOp]
+    public void GlobalAvgPool2dForward(DeviceBuffer<float> x, DeviceBuffer<float> y, int planes, int planeLength)
+    {
+        CheckPlanes(planes, planeLength);
+        CheckTensor(x, (long)planes * planeLength, nameof(x));
+        CheckTensor(y, planes, nameof(y));
+        CheckDistinct(x, y, "GlobalAvgPool2dForward", "x", "y");
+        GlobalAvgPool2dForwardCore(x, y, planes, planeLength);
+    }
+
+    /// <summary>dX[plane, i] = dY[plane] / planeLength: each value of a plane had the same share in its mean.</summary>
+    [BackendOp]
+    public void GlobalAvgPool2dBackward(DeviceBuffer<float> dY, DeviceBuffer<float> dX, int planes, int planeLength)
+    {
+        CheckPlanes(planes, planeLength);
+        CheckTensor(dY, planes, nameof(dY));
+        CheckTensor(dX, (long)planes * planeLength, nameof(dX));
+        CheckDistinct(dY, dX, "GlobalAvgPool2dBackward", "dY", "dX");
+        GlobalAvgPool2dBackwardCore(dY, dX, planes, planeLength);
+    }
+
     // ---------------------------------------------------------------- implementation hooks
 
     protected abstract void MaxPool2dForwardCore(DeviceBuffer<float> x, DeviceBuffer<float> y, DeviceBuffer<int> argmax, Pool2dShape shape);
 
     protected abstract void MaxPool2dBackwardCore(DeviceBuffer<float> dY, DeviceBuffer<int> argmax, DeviceBuffer<float> dX, Pool2dShape shape);
+
+    protected abstract void GlobalAvgPool2dForwardCore(DeviceBuffer<float> x, DeviceBuffer<float> y, int planes, int planeLength);
+
+    protected abstract void GlobalAvgPool2dBackwardCore(DeviceBuffer<float> dY, DeviceBuffer<float> dX, int planes, int planeLength);
+
+    private static void CheckPlanes(int planes, int planeLength)
+    {
+        if (planes <= 0 || planeLength <= 0 || (long)planes * planeLength > int.MaxValue)
+        {
+            throw new InvalidInputException(
+                $"global average pooling of {planes} planes of {planeLength} values: both must be positive and their product under 2^31");
+        }
+    }
 
     private static void CheckPool(Pool2dShape shape)
     {

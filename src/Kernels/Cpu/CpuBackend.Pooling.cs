@@ -11,6 +11,56 @@ public sealed unsafe partial class CpuBackend
 
     protected override void MaxPool2dBackwardCore(DeviceBuffer<float> dY, DeviceBuffer<int> argmax, DeviceBuffer<float> dX, Pool2dShape shape) =>
         pool.Run(new MaxPoolBackwardKernel(Pointer(dY), Pointer(argmax), Pointer(dX), shape), shape.Batch * shape.Channels, 1, SerialRowsBelow);
+
+    // Split by planes, but judged small or not by the elements they hold, as element-wise ops are.
+    protected override void GlobalAvgPool2dForwardCore(DeviceBuffer<float> x, DeviceBuffer<float> y, int planes, int planeLength) =>
+        pool.Run(new GlobalAvgPoolForwardKernel(Pointer(x), Pointer(y), planeLength), planes, 1, SerialPlanesBelow(planeLength));
+
+    protected override void GlobalAvgPool2dBackwardCore(DeviceBuffer<float> dY, DeviceBuffer<float> dX, int planes, int planeLength) =>
+        pool.Run(new GlobalAvgPoolBackwardKernel(Pointer(dY), Pointer(dX), planeLength), planes, 1, SerialPlanesBelow(planeLength));
+
+    private static int SerialPlanesBelow(int planeLength) => Math.Max(1, SerialElementsBelow / planeLength);
+}
+
+/// <summary>
+/// The mean of each whole plane: eight lanes of partial sums, then the lanes and the tail in a fixed order,
+/// so a plane's mean does not depend on which thread took it.
+/// </summary>
+internal unsafe struct GlobalAvgPoolForwardKernel(float* x, float* y, int planeLength) : IRangeKernel
+{
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    public readonly void Execute(int start, int end)
+    {
+        for (var plane = start; plane < end; plane++)
+        {
+            var values = x + (long)plane * planeLength;
+            var lanes = Vector256<float>.Zero;
+            var i = 0;
+            for (; i + Vector256<float>.Count <= planeLength; i += Vector256<float>.Count)
+            {
+                lanes += Vector256.Load(values + i);
+            }
+            var sum = Vector256.Sum(lanes);
+            for (; i < planeLength; i++)
+            {
+                sum += values[i];
+            }
+            y[plane] = sum / planeLength;
+        }
+    }
+}
+
+/// <summary>Each plane's gradient spread evenly: dX = dY[plane] / planeLength at every value of the plane.</summary>
+internal unsafe struct GlobalAvgPoolBackwardKernel(float* dY, float* dX, int planeLength) : IRangeKernel
+{
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    public readonly void Execute(int start, int end)
+    {
+        for (var plane = start; plane < end; plane++)
+        {
+            new Span<float>(dX + (long)plane * planeLength, planeLength).Fill(dY[plane] / planeLength);
+        }
+    }
 }
 
 /// <summary>

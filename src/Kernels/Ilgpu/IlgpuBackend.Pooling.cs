@@ -4,11 +4,64 @@ using ILGPU.Runtime;
 
 namespace Descent.Kernels.Ilgpu;
 
-// Max-pooling over x and dX (N,C,H,W), y and dY (N,C,P,Q), with the argmax of each window (N,C,P,Q).
+// Max-pooling over x and dX (N,C,H,W), y and dY (N,C,P,Q), with the argmax of each window (N,C,P,Q); global
+// average pooling of x and dX (N*C, H*W) to y and dY (N*C).
 public sealed partial class IlgpuBackend
 {
     private Action<Index1D, ArrayView<float>, ArrayView<float>, ArrayView<int>, Pool2dShape, int>? launchMaxPoolForward;
     private Action<Index1D, ArrayView<float>, ArrayView<int>, ArrayView<float>, Pool2dShape, int>? launchMaxPoolBackward;
+    private Action<Index1D, ArrayView<float>, ArrayView<float>, int, int, int>? launchGlobalAvgPoolForward;
+    private Action<Index1D, ArrayView<float>, ArrayView<float>, int, int, int>? launchGlobalAvgPoolBackward;
+
+    protected override void GlobalAvgPool2dForwardCore(DeviceBuffer<float> x, DeviceBuffer<float> y, int planes, int planeLength)
+    {
+        launchGlobalAvgPoolForward ??= accelerator.LoadAutoGroupedStreamKernel<Index1D, ArrayView<float>, ArrayView<float>, int, int,
+            int>(GlobalAvgPoolForwardKernel);
+        var threads = Threads(planes);
+        Launches++;
+        launchGlobalAvgPoolForward(threads, View(x), View(y), planes, planeLength, threads);
+    }
+
+    protected override void GlobalAvgPool2dBackwardCore(DeviceBuffer<float> dY, DeviceBuffer<float> dX, int planes, int planeLength)
+    {
+        launchGlobalAvgPoolBackward ??= accelerator.LoadAutoGroupedStreamKernel<Index1D, ArrayView<float>, ArrayView<float>, int, int,
+            int>(GlobalAvgPoolBackwardKernel);
+        var count = planes * planeLength;
+        var threads = Threads(count);
+        Launches++;
+        launchGlobalAvgPoolBackward(threads, View(dY), View(dX), count, planeLength, threads);
+    }
+
+    /// <summary>
+    /// One plane per thread, its values added in order and the sum divided by their count: a fixed order and no
+    /// atomics. A plane is small where this is used (the last feature map of a net, 8x8 or 7x7), so a thread's loop is short.
+    /// </summary>
+    [IlgpuKernel]
+    internal static void GlobalAvgPoolForwardKernel(Index1D index, ArrayView<float> x, ArrayView<float> y, int planes, int planeLength,
+        int stride)
+    {
+        for (long plane = index; plane < planes; plane += stride)
+        {
+            var start = plane * planeLength;
+            var sum = 0f;
+            for (var i = 0; i < planeLength; i++)
+            {
+                sum += x[start + i];
+            }
+            y[plane] = sum / planeLength;
+        }
+    }
+
+    /// <summary>One input element per thread: dX = its plane's dY divided by the plane's length.</summary>
+    [IlgpuKernel]
+    internal static void GlobalAvgPoolBackwardKernel(Index1D index, ArrayView<float> dY, ArrayView<float> dX, int count, int planeLength,
+        int stride)
+    {
+        for (long i = index; i < count; i += stride)
+        {
+            dX[i] = dY[i / planeLength] / planeLength;
+        }
+    }
 
     protected override void MaxPool2dForwardCore(DeviceBuffer<float> x, DeviceBuffer<float> y, DeviceBuffer<int> argmax,
         Pool2dShape shape)

@@ -1,6 +1,6 @@
 namespace Descent.Kernels.Reference;
 
-/// <summary>Max-pooling: each op widens its inputs, runs <see cref="ReferenceMath"/>'s loop, and stores the result.</summary>
+/// <summary>Max-pooling and global average pooling: each op widens its inputs, runs <see cref="ReferenceMath"/>'s loop, and stores the result.</summary>
 public partial class ReferenceBackend
 {
     protected override void MaxPool2dForwardCore(DeviceBuffer<float> x, DeviceBuffer<float> y, DeviceBuffer<int> argmax, Pool2dShape shape)
@@ -17,6 +17,20 @@ public partial class ReferenceBackend
         var result = new double[shape.InputLength];
         ReferenceMath.MaxPool2dBackward(result, Widen(dY, (int)shape.OutputLength),
             HostElements(argmax)[..(int)shape.OutputLength].ToArray(), shape);
+        Store(result, dX);
+    }
+
+    protected override void GlobalAvgPool2dForwardCore(DeviceBuffer<float> x, DeviceBuffer<float> y, int planes, int planeLength)
+    {
+        var result = new double[planes];
+        ReferenceMath.GlobalAvgPool2dForward(result, Widen(x, planes * planeLength), planes, planeLength);
+        Store(result, y);
+    }
+
+    protected override void GlobalAvgPool2dBackwardCore(DeviceBuffer<float> dY, DeviceBuffer<float> dX, int planes, int planeLength)
+    {
+        var result = new double[planes * planeLength];
+        ReferenceMath.GlobalAvgPool2dBackward(result, Widen(dY, planes), planes, planeLength);
         Store(result, dX);
     }
 }
@@ -74,6 +88,32 @@ public static partial class ReferenceMath
             for (var i = 0; i < outPlane; i++)
             {
                 dX[image * plane + argmax[image * outPlane + i]] += dY[image * outPlane + i];
+            }
+        }
+    }
+
+    /// <summary>Global average pooling: y (N*C) = the mean of each plane of x (N*C, H*W).</summary>
+    public static void GlobalAvgPool2dForward(double[] y, double[] x, int planes, int planeLength)
+    {
+        for (var plane = 0; plane < planes; plane++)
+        {
+            var sum = 0.0;
+            for (var i = 0; i < planeLength; i++)
+            {
+                sum += x[plane * planeLength + i];
+            }
+            y[plane] = sum / planeLength;
+        }
+    }
+
+    /// <summary>Its gradient: dX (N*C, H*W) = dY (N*C) spread evenly, dY[plane] / planeLength at every value of the plane.</summary>
+    public static void GlobalAvgPool2dBackward(double[] dX, double[] dY, int planes, int planeLength)
+    {
+        for (var plane = 0; plane < planes; plane++)
+        {
+            for (var i = 0; i < planeLength; i++)
+            {
+                dX[plane * planeLength + i] = dY[plane] / planeLength;
             }
         }
     }
