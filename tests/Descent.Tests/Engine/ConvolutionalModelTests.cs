@@ -11,7 +11,8 @@ namespace Descent.Tests.Engine;
 /// <summary>
 /// The convolutional layers wired into a model on the reference backend: every parameter's gradient
 /// against central finite differences of the whole model's loss (convolution with padding and stride,
-/// fused and separate activations, max-pooling, dropout in training, flatten, linear layers); dropout off in
+/// fused and separate activations, convolutions without bias, max-pooling, global average pooling, dropout in training,
+/// flatten, linear layers); dropout off in
 /// evaluation; PyTorch's init bounds; the MNIST example's names; Adadelta against plain loops.
 /// </summary>
 public sealed class ConvolutionalModelTests
@@ -25,9 +26,13 @@ public sealed class ConvolutionalModelTests
     private const string TinyResidualNet =
         "2x6x6-conv3k3p1-tanh-res(conv3k3p1-tanh-conv3k3p1)-tanh-res(conv4k3s2p1-tanh-conv4k3p1+conv4k1s2)-tanh-flatten-3";
 
+    /// <summary>Convolutions without bias, one strided, then global average pooling and flatten, as a ResNet ends.</summary>
+    private const string TinyPooledNet = "2x6x6-conv3k3p1nb-tanh-conv4k3s2p1nb-tanh-conv4k3p1-tanh-gap-flatten-3";
+
     [Theory]
     [InlineData(TinyNet)]
     [InlineData(TinyResidualNet)]
+    [InlineData(TinyPooledNet)]
     public void Every_parameter_gradient_matches_finite_differences_of_the_model_loss(string layers)
     {
         using var backend = new ReferenceBackend();

@@ -158,6 +158,35 @@ public sealed class OnnxExportTests(ITestOutputHelper log) : IDisposable
     }
 
     /// <summary>
+    /// Convolutions without bias export Conv with no B input and no bias initializer, global average pooling
+    /// exports GlobalAveragePool, and ONNX Runtime agrees with Descent on the trained net.
+    /// </summary>
+    [Fact]
+    public void A_pooled_net_exports_conv_without_bias_and_global_average_pool_and_onnx_runtime_agrees_with_descent()
+    {
+        DigitFolder.Write(folder, train: 40, test: 10);
+        var (model, onnx) = TrainAndExport(["--data-dir", folder.Path, "--batch-size", "8", "--epochs", "1",
+            "--layers", "1x28x28-conv4k3s2p1nb-relu-conv8k3s2p1-relu-gap-flatten-10"], Backends.ReferenceName);
+        const int Rows = 3;
+        var pixels = new byte[Rows * 784];
+        new Random(5).NextBytes(pixels);
+
+        var graph = ModelProto.Parser.ParseFrom(File.ReadAllBytes(onnx));
+        using var runtime = new OnnxRuntimeModel(onnx);
+        var (probabilities, shape) = runtime.Run(pixels, Rows, [1, 28, 28]);
+        var (descent, _) = DescentProbabilities(model, pixels, Rows, Backends.ReferenceName);
+
+        Assert.Equal(["Mul", "Add", "Conv", "Relu", "Conv", "Relu", "GlobalAveragePool", "Flatten", "Gemm", "Softmax"],
+            graph.Graph.Node.Select(node => node.OpType));
+        Assert.Equal(2, graph.Graph.Node.First(node => node.OpType == "Conv").Input.Count);
+        Assert.Equal(["input_scale", "input_shift", "0.weight", "2.weight", "2.bias", "6.weight", "6.bias"],
+            graph.Graph.Initializer.Select(tensor => tensor.Name));
+        Assert.Equal([Rows, 10L], shape);
+        Assert.All(descent.Zip(probabilities), pair => Assert.True(Math.Abs(pair.First - pair.Second) <= Tolerance,
+            $"Descent gives {pair.First}, ONNX Runtime {pair.Second}"));
+    }
+
+    /// <summary>
     /// A residual net, an identity block and a strided projection block, trained a little on each backend: the
     /// graph joins each block's branches with an Add under the block's module name, keeps PyTorch's module-tree
     /// names, and ONNX Runtime gives the class Descent's <see cref="Predictor"/> on that backend gives for every
