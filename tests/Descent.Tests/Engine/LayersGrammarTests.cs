@@ -21,6 +21,8 @@ public sealed class LayersGrammarTests
     [InlineData("1x28x28-conv8k5s2p2-flatten-10", "1x28x28-conv8k5s2p2-relu-flatten-10")]
     [InlineData("3x8x8-conv4k3-leaky-relu-maxpool3s1-flatten-16-tanh-2", "3x8x8-conv4k3-leaky-relu-maxpool3s1-flatten-16-tanh-2")]
     [InlineData("1x4x4-flatten-dropout0-3", "1x4x4-flatten-dropout0-3")]
+    [InlineData("1x8x8-conv4k3p1nb-relu-conv4k3s2nb-relu-gap-flatten-10", "1x8x8-conv4k3p1nb-relu-conv4k3s2nb-relu-gap-flatten-10")]
+    [InlineData("1x8x8-conv4k3nb-gap-flatten-10", "1x8x8-conv4k3nb-relu-gap-flatten-10")]
     public void Valid_layers_parse_and_print_back(string text, string layersText)
     {
         var spec = ModelSpec.Parse(text, Activation.Relu, activationGiven: false);
@@ -53,6 +55,8 @@ public sealed class LayersGrammarTests
     [InlineData("1x4x4-conv4k5-flatten-10", false, "kernel is larger")]
     [InlineData("1x4x4-maxpool5-flatten-10", false, "window is larger")]
     [InlineData("784-128-0", false, "is not a layer")]
+    [InlineData("1x8x8-conv4k3bn-flatten-10", false, "is not a layer")]
+    [InlineData("1x8x8-conv4k3-gap2-flatten-10", false, "is not a layer")]
     [InlineData("784--10", false, "is not a layer")]
     public void Invalid_layers_are_bad_input_saying_why(string text, bool activationGiven, string reason)
     {
@@ -75,6 +79,28 @@ public sealed class LayersGrammarTests
         Assert.Equal(0.25, json["layers"]![5]!["p"]!.GetValue<double>());
         Assert.Equal(10, read.Outputs);
         Assert.False(read.IsMlp);
+    }
+
+    /// <summary>
+    /// A convolution without bias writes "bias": false and declares only its weight; one with a bias writes no "bias",
+    /// so a spec from before the field reads as it did; gap is its type alone.
+    /// </summary>
+    [Fact]
+    public void A_conv_without_bias_and_gap_round_trip_through_json_and_an_old_conv_spec_keeps_its_bias()
+    {
+        var spec = ModelSpec.Parse("1x8x8-conv4k3p1nb-relu-conv6k3p1-relu-gap-flatten-10", Activation.Relu, activationGiven: false);
+
+        var json = JsonNode.Parse(spec.ToJson().ToJsonString())!;
+        var read = ModelSpec.FromJson(json);
+
+        Assert.Equal(spec, read);
+        Assert.False(json["layers"]![0]!["bias"]!.GetValue<bool>());
+        Assert.Null(json["layers"]![2]!["bias"]);
+        Assert.Equal("global_avg_pool", json["layers"]![4]!["type"]!.GetValue<string>());
+        Assert.Equal(["weight"], read.Layers[0].Tensors(new FeatureShape(1, 8, 8)).Select(tensor => tensor.Name));
+        Assert.Equal(["weight", "bias"], read.Layers[2].Tensors(new FeatureShape(4, 8, 8)).Select(tensor => tensor.Name));
+        Assert.Equal(new FeatureShape(6, 1, 1), read.Layers[4].OutputShape(new FeatureShape(6, 8, 8)));
+        Assert.True(((Conv2dLayerSpec)read.Layers[2]).Bias);
     }
 
     /// <summary>The blocks of the README's residual net, on rows, nested, and around an activation whose name holds '-'.</summary>
