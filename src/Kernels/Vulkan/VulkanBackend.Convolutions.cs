@@ -231,7 +231,10 @@ public sealed partial class VulkanBackend
             (uint)convolution.OutHeight, (uint)convolution.OutWidth, onesRow ? 1u : 0u);
     }
 
-    /// <summary>One chunk's images, K, a partial product's row length (CRS + 1), and whether to add to earlier chunks' sums (1) or overwrite (0).</summary>
+    /// <summary>
+    /// One chunk's images, K, a partial product's row length (CRS + BiasColumn), whether to add to earlier chunks' sums (1)
+    /// or overwrite (0), and whether the row's last column is the bias gradient's (1) or there is no bias (0).
+    /// </summary>
     [PushConstantsFor("conv2d_weight_sum")]
     private readonly record struct WeightSumArguments(uint Images, uint OutChannels, uint RowLength, uint Accumulate, uint BiasColumn);
 }
