@@ -25,9 +25,16 @@ public sealed class ConvolutionalModelTests
     private const string TinyResidualNet =
         "2x6x6-conv3k3p1-tanh-res(conv3k3p1-tanh-conv3k3p1)-tanh-res(conv4k3s2p1-tanh-conv4k3p1+conv4k1s2)-tanh-flatten-3";
 
+    /// <summary>
+    /// Batch normalisation in training, on images (over N, H, W) and on rows (over N): each loss below is a training
+    /// forward, so the batch statistics move with every probe and their derivative is part of what is checked.
+    /// </summary>
+    private const string TinyNormalisedNet = "2x6x6-conv3k3p1-bn-tanh-conv4k3s2-flatten-5-bn-tanh-3";
+
     [Theory]
     [InlineData(TinyNet)]
     [InlineData(TinyResidualNet)]
+    [InlineData(TinyNormalisedNet)]
     public void Every_parameter_gradient_matches_finite_differences_of_the_model_loss(string layers)
     {
         using var backend = new ReferenceBackend();

@@ -26,6 +26,7 @@ public sealed class MemoryPlanTests
     [InlineData(Cnn, "adadelta", 8, 40, 30)]
     [InlineData(PaddedPoolingNet, "sgd", 5, 30, 20)]
     [InlineData(ResidualNet, "adamw", 6, 20, 20)]
+    [InlineData(NormalisedNet, "sgd", 6, 20, 20)]
     public void The_plan_is_what_the_run_allocates(string layers, string optimizer, int batchSize, int trainItems, int validItems)
     {
         using var backend = InertBackend.Create();
@@ -54,7 +55,7 @@ public sealed class MemoryPlanTests
     public void The_plan_is_what_the_run_asks_of_every_backend(string backendName)
     {
         using var backend = backendName == "vulkan" ? Vulkan.VulkanAvailability.CreateValidated() : Backends.Create(backendName);
-        foreach (var (layers, optimizer) in new[] { ("784-16-10", "sgd"), (Cnn, "adadelta"), (PaddedPoolingNet, "sgd"), (ResidualNet, "adamw") })
+        foreach (var (layers, optimizer) in new[] { ("784-16-10", "sgd"), (Cnn, "adadelta"), (PaddedPoolingNet, "sgd"), (ResidualNet, "adamw"), (NormalisedNet, "sgd") })
         {
             var requests = Record(backend);
             var data = Images(6);
@@ -216,6 +217,9 @@ public sealed class MemoryPlanTests
     private const string Cnn = "1x28x28-conv32k3-relu-conv64k3-relu-maxpool2-dropout0.25-flatten-128-relu-dropout0.5-10";
 
     private const string PaddedPoolingNet = "1x28x28-conv8k5s2p2-relu-maxpool3s2-conv16k3p1-relu-maxpool2-flatten-10";
+
+    /// <summary>Batch normalisation of images (BatchNorm2d) and of rows (BatchNorm1d), with its statistics' buffers and state.</summary>
+    private const string NormalisedNet = "1x28x28-conv8k3s2p1-bn-relu-flatten-16-bn-relu-10";
 
     private const string ResidualNet = "1x28x28-conv8k3s2p1-relu-res(conv8k3p1-relu-conv8k3p1)-relu-res(conv16k3s2p1-relu-conv16k3p1+conv16k1s2)-relu-flatten-10";
 
