@@ -29,6 +29,15 @@ public sealed record BatchNormLayerSpec : LayerSpec
 
     public override FeatureShape OutputShape(FeatureShape input) => input;
 
+    /// <summary>
+    /// Why a training batch of <paramref name="rows"/> items of <paramref name="input"/> cannot be normalised, or null: PyTorch
+    /// refuses a single value per channel, which has no variance to normalise by.
+    /// </summary>
+    public static string? TrainingBatchProblem(FeatureShape input, int rows) => (long)rows * input.Height * input.Width < 2
+        ? $"batch normalisation cannot train on {rows} item(s) of {input.Height * input.Width} value(s) per channel: expected more " +
+          "than 1 value per channel, as PyTorch requires; use a batch of at least 2"
+        : null;
+
     public override IReadOnlyList<TensorDeclaration> Tensors(FeatureShape input)
     {
         var channels = input.Channels;
@@ -69,6 +78,7 @@ public sealed record BatchNormLayerSpec : LayerSpec
 public sealed class BatchNorm : ILayer
 {
     private readonly ComputeBackend backend;
+    private readonly FeatureShape input;
     private readonly BatchNormShape item;
     private readonly Parameter weight;
     private readonly Parameter bias;
@@ -87,6 +97,7 @@ public sealed class BatchNorm : ILayer
         StateTensor runningVar, StateTensor batchesTracked, ModelMode mode)
     {
         this.backend = backend;
+        this.input = input;
         item = new BatchNormShape(1, input.Channels, input.Height * input.Width);
         this.weight = weight;
         this.bias = bias;
@@ -119,12 +130,9 @@ public sealed class BatchNorm : ILayer
                 y.Buffer, shape, BatchNormLayerSpec.Eps);
             return y;
         }
-        if (shape.ValuesPerChannel < 2)
+        if (BatchNormLayerSpec.TrainingBatchProblem(input, rows) is { } problem)
         {
-            // PyTorch's own refusal: a single value per channel has no variance to normalise by.
-            throw new InvalidInputException(
-                $"batch normalisation cannot train on {rows} item(s) of {item.PlaneSize} value(s) per channel: expected more than 1 " +
-                "value per channel, as PyTorch requires; use a batch of at least 2");
+            throw new InvalidInputException(problem);
         }
         backend.BatchNormForwardTraining(savedInput.Buffer, weight.Value, bias.Value, runningMean.Values!, runningVar.Values!, y.Buffer,
             saveMean!, saveInvStd!, shape, BatchNormLayerSpec.Momentum, BatchNormLayerSpec.Eps);

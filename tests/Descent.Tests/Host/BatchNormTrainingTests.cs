@@ -115,6 +115,19 @@ public sealed class BatchNormTrainingTests : IDisposable
         Assert.Contains("more than 1 value per channel", trained.Error);
     }
 
+    [Fact]
+    public void An_epoch_whose_last_batch_holds_one_row_is_refused_before_its_first_step()
+    {
+        var metrics = folder.File("refused.json");
+
+        var trained = Train("--backend", Backends.CpuName, "--layers", "784-16-bn-relu-10", "--epochs", "1", "--batch-size", "199",
+            "--metrics-out", metrics);
+
+        Assert.Equal(2, trained.ExitCode);
+        Assert.Contains($"the epoch's smallest batch has 1 of {TrainImages} items", trained.Error);
+        Assert.False(File.Exists(metrics));
+    }
+
     /// <summary>Vulkan runs only where a device (lavapipe at least) and the validation layer are installed.</summary>
     private static void SkipUnlessAvailable(string backend)
     {
