@@ -42,6 +42,7 @@ public sealed class TrainingRun : IDisposable
         try
         {
             Model = Own(spec.Model.Build(backend, spec.Seed));
+            RefuseUnnormalisableBatches(Model, train.Count, batches.Training);
             Loss = LossFunction.Parse(spec.Loss);
             Optimizer = Own(OptimizerFactory.Create(spec.Optimizer.Kind, backend, Model.Parameters, spec.Optimizer.Momentum,
                 spec.Optimizer.WeightDecay));
@@ -57,6 +58,23 @@ public sealed class TrainingRun : IDisposable
         {
             Dispose();
             throw;
+        }
+    }
+
+    /// <summary>
+    /// A batch normalisation refuses a training batch of one value per channel; the epoch's batches are known here, its
+    /// last and shortest included, so such a run is refused before its first step rather than in the middle of an epoch.
+    /// </summary>
+    private static void RefuseUnnormalisableBatches(Network model, int trainItems, int batchSize)
+    {
+        var full = Math.Min(batchSize, trainItems);
+        var smallest = full > 0 && trainItems % full is var remainder and > 0 ? remainder : full;
+        foreach (var node in model.Graph.Nodes)
+        {
+            if (node.Spec is BatchNormLayerSpec && BatchNormLayerSpec.TrainingBatchProblem(node.InputShape, smallest) is { } problem)
+            {
+                throw new Kernels.InvalidInputException($"{problem} (the epoch's smallest batch has {smallest} of {trainItems} items)");
+            }
         }
     }
 

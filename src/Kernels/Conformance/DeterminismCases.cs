@@ -28,6 +28,7 @@ internal static class DeterminismCases
         yield return Twice("determinism maxpool", nameof(ComputeBackend.MaxPool2dForward), MaxPool);
         yield return Twice("determinism dropout", nameof(ComputeBackend.DropoutForward), Dropout);
         yield return Twice("determinism adadelta", nameof(ComputeBackend.AdadeltaUpdate), Adadelta);
+        yield return Twice("determinism batchnorm", nameof(ComputeBackend.BatchNormForwardTraining), BatchNorm);
     }
 
     /// <summary>Runs <paramref name="outputs"/> twice and requires every named output to match bit for bit.</summary>
@@ -147,5 +148,22 @@ internal static class DeterminismCases
         yield return ("parameters", finalParameters);
         yield return ("square average", squareAverage);
         yield return ("delta average", deltaAverage);
+    }
+
+    /// <summary>The training forward's outputs and the backward's gradients on the large shape, where a split sum would show.</summary>
+    private static IEnumerable<(string, float[])> BatchNorm(ComputeBackend backend)
+    {
+        var shape = NormalizationCases.Large;
+        var inputs = NormalizationCases.Inputs.For(shape);
+        var outputs = NormalizationCases.TrainingOnBackend(backend, shape, inputs);
+        yield return ("y", outputs.Y);
+        yield return ("saveMean", outputs.SaveMean);
+        yield return ("saveInvStd", outputs.SaveInvStd);
+        yield return ("runningMean", outputs.RunningMean);
+        yield return ("runningVar", outputs.RunningVar);
+        var (dX, dWeight, dBias) = NormalizationCases.BackwardOnBackend(backend, shape, inputs, outputs.SaveMean, outputs.SaveInvStd);
+        yield return ("dX", dX);
+        yield return ("dWeight", dWeight);
+        yield return ("dBias", dBias);
     }
 }

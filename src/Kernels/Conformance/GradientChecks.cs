@@ -62,6 +62,11 @@ internal static class GradientChecks
             yield return new(name, nameof(ComputeBackend.MaxPool2dBackward), backend => MaxPoolGradient(backend, name, shape));
         }
         yield return new("grad dropout", nameof(ComputeBackend.DropoutBackward), backend => DropoutGradient(backend, "grad dropout"));
+        foreach (var shape in BatchNormShapes)
+        {
+            var name = $"grad batchnorm {NormalizationCases.Label(shape)}";
+            yield return new(name, nameof(ComputeBackend.BatchNormBackward), backend => BatchNormGradient(backend, name, shape));
+        }
     }
 
     // Small convolutions and poolings: padding and stride 2, none and stride 1, overlapping and tiling windows.
@@ -75,6 +80,13 @@ internal static class GradientChecks
     [
         new(Batch: 2, Channels: 2, Height: 7, Width: 5, Kernel: 3, Stride: 2),
         new(Batch: 1, Channels: 3, Height: 4, Width: 6, Kernel: 2, Stride: 2),
+    ];
+
+    // An image batch (BatchNorm2d) and feature rows (BatchNorm1d).
+    private static readonly BatchNormShape[] BatchNormShapes =
+    [
+        new(Batch: 2, Channels: 2, PlaneSize: 6),
+        new(Batch: 5, Channels: 3, PlaneSize: 1),
     ];
 
     private static string GradientLabel(LinearGradient which) => which switch
@@ -310,6 +322,34 @@ internal static class GradientChecks
         });
         var comparison = new Comparison();
         comparison.Close("dLogits", scope.Download(dLogits), expected, Tolerances.FiniteDifference(1.0 / LossRows));
+        return comparison.Result(name);
+    }
+
+    /// <summary>
+    /// L = sum(G .* y) with y the training forward, whose batch statistics depend on x: dX, dWeight and dBias from the
+    /// backend's forward and backward must be L's derivatives, the statistics' included.
+    /// </summary>
+    private static ConformanceResult BatchNormGradient(ComputeBackend backend, string name, BatchNormShape shape)
+    {
+        var inputs = NormalizationCases.Inputs.For(shape);
+        var outputs = NormalizationCases.TrainingOnBackend(backend, shape, inputs);
+        var (dX, dWeight, dBias) = NormalizationCases.BackwardOnBackend(backend, shape, inputs, outputs.SaveMean, outputs.SaveInvStd);
+
+        var (x, weight, bias, g) = (Precision.Widen(inputs.X), Precision.Widen(inputs.Weight), Precision.Widen(inputs.Bias),
+            Precision.Widen(inputs.DY));
+        double Loss(double[] input, double[] scale, double[] shift)
+        {
+            var (y, channels) = (new double[shape.Length], shape.Channels);
+            ReferenceMath.BatchNormForwardTraining(y, new double[channels], new double[channels], new double[channels],
+                new double[channels], input, scale, shift, shape, NormalizationCases.Momentum, NormalizationCases.Eps);
+            return Dot(g, y);
+        }
+        var comparison = new Comparison();
+        comparison.Close("dX", dX, FiniteDifferences.Gradient(x, point => Loss(point, weight, bias)), Tolerances.FiniteDifference(1));
+        comparison.Close("dWeight", dWeight, FiniteDifferences.Gradient(weight, point => Loss(x, point, bias)),
+            Tolerances.FiniteDifference(1));
+        comparison.Close("dBias", dBias, FiniteDifferences.Gradient(bias, point => Loss(x, weight, point)),
+            Tolerances.FiniteDifference(1));
         return comparison.Result(name);
     }
 

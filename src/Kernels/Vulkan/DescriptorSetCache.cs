@@ -10,8 +10,8 @@ namespace Descent.Kernels.Vulkan;
 /// </summary>
 internal sealed unsafe class DescriptorSetCache(Vk vk, VulkanDevice device) : IDisposable
 {
-    /// <summary>The most buffers one shader binds (gather_batch's 6); <see cref="Shader"/> refuses a shader that binds more.</summary>
-    public const int MaxBindings = 6;
+    /// <summary>The most buffers one shader binds (batch normalisation's 8); <see cref="Shader"/> refuses a shader that binds more.</summary>
+    public const int MaxBindings = 8;
 
     private const uint SetsPerPool = 512;
 
@@ -130,7 +130,8 @@ internal sealed unsafe class DescriptorSetCache(Vk vk, VulkanDevice device) : ID
     /// The buffers of a set by allocation id and byte range, binding 0 first; id 0 marks an unused binding.
     /// The dispatch has checked that there are as many as the shader binds, so at most <see cref="MaxBindings"/>.
     /// </summary>
-    private readonly record struct BoundBuffers(Binding B0, Binding B1, Binding B2, Binding B3, Binding B4)
+    private readonly record struct BoundBuffers(Binding B0, Binding B1, Binding B2, Binding B3, Binding B4, Binding B5, Binding B6,
+        Binding B7)
     {
         public static BoundBuffers Of(ReadOnlySpan<BufferRegion> buffers)
         {
@@ -140,10 +141,11 @@ internal sealed unsafe class DescriptorSetCache(Vk vk, VulkanDevice device) : ID
                 var region = buffers[i];
                 bindings[i] = new Binding(region.Allocation.Id, region.Offset, region.Bytes);
             }
-            return new BoundBuffers(bindings[0], bindings[1], bindings[2], bindings[3], bindings[4]);
+            return new BoundBuffers(bindings[0], bindings[1], bindings[2], bindings[3], bindings[4], bindings[5], bindings[6], bindings[7]);
         }
 
-        public bool Contains(long id) => B0.Id == id || B1.Id == id || B2.Id == id || B3.Id == id || B4.Id == id;
+        public bool Contains(long id) =>
+            B0.Id == id || B1.Id == id || B2.Id == id || B3.Id == id || B4.Id == id || B5.Id == id || B6.Id == id || B7.Id == id;
     }
 
     private readonly record struct Binding(long Id, ulong Offset, ulong Bytes);

@@ -28,11 +28,22 @@ public sealed class ConvolutionalModelTests
 
     /// <summary>Convolutions without bias, one strided, then global average pooling and flatten, as a ResNet ends.</summary>
     private const string TinyPooledNet = "2x6x6-conv3k3p1nb-tanh-conv4k3s2p1nb-tanh-conv4k3p1-tanh-gap-flatten-3";
+    /// <summary>
+    /// Batch normalisation in training, on images (over N, H, W) and on rows (over N): each loss below is a training
+    /// forward, so the batch statistics move with every probe and their derivative is part of what is checked.
+    /// </summary>
+    private const string TinyNormalisedNet = "2x6x6-conv3k3p1-bn-tanh-conv4k3s2-flatten-5-bn-tanh-3";
+
+    /// <summary>A residual block normalised as torchvision's BasicBlock is, in its body and its projection shortcut.</summary>
+    private const string TinyNormalisedResidualNet =
+        "2x6x6-conv3k3p1-bn-tanh-res(conv4k3s2p1-bn-tanh-conv4k3p1-bn+conv4k1s2-bn)-tanh-flatten-3";
 
     [Theory]
     [InlineData(TinyNet)]
     [InlineData(TinyResidualNet)]
     [InlineData(TinyPooledNet)]
+    [InlineData(TinyNormalisedNet)]
+    [InlineData(TinyNormalisedResidualNet)]
     public void Every_parameter_gradient_matches_finite_differences_of_the_model_loss(string layers)
     {
         using var backend = new ReferenceBackend();
@@ -78,6 +89,23 @@ public sealed class ConvolutionalModelTests
             }
         }
         Assert.Equal(model.ParameterCount, checkedCount);
+    }
+
+    [Fact]
+    public void A_normalised_residual_block_names_its_statistics_as_torchvisions_module_tree_does()
+    {
+        using var backend = new ReferenceBackend();
+        var spec = ModelSpec.Parse(TinyNormalisedResidualNet, Activation.Relu, activationGiven: false);
+        using var model = spec.Build(backend, seed: 5);
+
+        Assert.Equal(
+        [
+            "1.running_mean", "1.running_var", "1.num_batches_tracked",
+            "3.body.1.running_mean", "3.body.1.running_var", "3.body.1.num_batches_tracked",
+            "3.body.4.running_mean", "3.body.4.running_var", "3.body.4.num_batches_tracked",
+            "3.shortcut.1.running_mean", "3.shortcut.1.running_var", "3.shortcut.1.num_batches_tracked",
+        ], model.State.Select(state => state.Name));
+        Assert.Contains("3.shortcut.1.weight", model.Parameters.Select(parameter => parameter.Name));
     }
 
     [Fact]

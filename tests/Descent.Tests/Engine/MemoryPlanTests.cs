@@ -27,6 +27,7 @@ public sealed class MemoryPlanTests
     [InlineData(PaddedPoolingNet, "sgd", 5, 30, 20)]
     [InlineData(ResidualNet, "adamw", 6, 20, 20)]
     [InlineData(PooledNet, "sgd", 7, 30, 20)]
+    [InlineData(NormalisedNet, "sgd", 6, 20, 20)]
     public void The_plan_is_what_the_run_allocates(string layers, string optimizer, int batchSize, int trainItems, int validItems)
     {
         using var backend = InertBackend.Create();
@@ -55,7 +56,7 @@ public sealed class MemoryPlanTests
     public void The_plan_is_what_the_run_asks_of_every_backend(string backendName)
     {
         using var backend = backendName == "vulkan" ? Vulkan.VulkanAvailability.CreateValidated() : Backends.Create(backendName);
-        foreach (var (layers, optimizer) in new[] { ("784-16-10", "sgd"), (Cnn, "adadelta"), (PaddedPoolingNet, "sgd"), (ResidualNet, "adamw"), (PooledNet, "sgd") })
+        foreach (var (layers, optimizer) in new[] { ("784-16-10", "sgd"), (Cnn, "adadelta"), (PaddedPoolingNet, "sgd"), (ResidualNet, "adamw"), (PooledNet, "sgd"), (NormalisedNet, "sgd") })
         {
             var requests = Record(backend);
             var data = Images(6);
@@ -220,6 +221,8 @@ public sealed class MemoryPlanTests
 
     /// <summary>Convolutions without bias (no bias tensors, no bias buffers) ending in global average pooling.</summary>
     private const string PooledNet = "1x28x28-conv8k3s2p1nb-relu-conv16k3s2p1nb-relu-gap-flatten-10";
+    /// <summary>Batch normalisation of images (BatchNorm2d) and of rows (BatchNorm1d), with its statistics' buffers and state.</summary>
+    private const string NormalisedNet = "1x28x28-conv8k3s2p1-bn-relu-flatten-16-bn-relu-10";
 
     private const string ResidualNet = "1x28x28-conv8k3s2p1-relu-res(conv8k3p1-relu-conv8k3p1)-relu-res(conv16k3s2p1-relu-conv16k3p1+conv16k1s2)-relu-flatten-10";
 

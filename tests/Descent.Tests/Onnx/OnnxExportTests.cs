@@ -35,6 +35,7 @@ public sealed class OnnxExportTests(ITestOutputHelper log) : IDisposable
         { "mnist", ["--layers", "784-32-16-10", "--activation", "tanh", "--epochs", "1"] },
         { "mnist", ["--layers", "784-32-10", "--activation", "leaky-relu", "--epochs", "1"] },
         { "mnist", ["--layers", "784-32-10", "--normalize", "0.2,0.4", "--epochs", "1"] },
+        { "mnist", ["--layers", "1x28x28-conv4k3s2p1-bn-relu-flatten-32-bn-relu-10", "--epochs", "1"] },
     };
 
     [SkippableTheory]

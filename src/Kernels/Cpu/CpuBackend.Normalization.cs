@@ -1,0 +1,146 @@
+using System.Runtime.CompilerServices;
+
+namespace Descent.Kernels.Cpu;
+
+public sealed unsafe partial class CpuBackend
+{
+    protected override void BatchNormForwardTrainingCore(DeviceBuffer<float> x, DeviceBuffer<float> weight, DeviceBuffer<float> bias,
+        DeviceBuffer<float> runningMean, DeviceBuffer<float> runningVar, DeviceBuffer<float> y, DeviceBuffer<float> saveMean,
+        DeviceBuffer<float> saveInvStd, BatchNormShape shape, float momentum, float eps) =>
+        RunChannels(new BatchNormTrainingKernel(Pointer(x), Pointer(weight), Pointer(bias), Pointer(runningMean), Pointer(runningVar),
+            Pointer(y), Pointer(saveMean), Pointer(saveInvStd), shape, momentum, eps), shape);
+
+    protected override void BatchNormForwardEvaluationCore(DeviceBuffer<float> x, DeviceBuffer<float> weight, DeviceBuffer<float> bias,
+        DeviceBuffer<float> runningMean, DeviceBuffer<float> runningVar, DeviceBuffer<float> y, BatchNormShape shape, float eps) =>
+        RunChannels(new BatchNormEvaluationKernel(Pointer(x), Pointer(weight), Pointer(bias), Pointer(runningMean), Pointer(runningVar),
+            Pointer(y), shape, eps), shape);
+
+    protected override void BatchNormBackwardCore(DeviceBuffer<float> dY, DeviceBuffer<float> x, DeviceBuffer<float> weight,
+        DeviceBuffer<float> saveMean, DeviceBuffer<float> saveInvStd, DeviceBuffer<float> dX, DeviceBuffer<float> dWeight,
+        DeviceBuffer<float> dBias, BatchNormShape shape) =>
+        RunChannels(new BatchNormBackwardKernel(Pointer(dY), Pointer(x), Pointer(weight), Pointer(saveMean), Pointer(saveInvStd),
+            Pointer(dX), Pointer(dWeight), Pointer(dBias), shape), shape);
+
+    /// <summary>
+    /// One item per channel, each channel wholly on one thread, so its sums run in one order however the channels are
+    /// split; small tensors stay on the calling thread, where a dispatch would cost more than it saves.
+    /// </summary>
+    private void RunChannels<TKernel>(in TKernel kernel, BatchNormShape shape) where TKernel : struct, IRangeKernel =>
+        pool.Run(kernel, shape.Channels, 1, shape.Length < SerialElementsBelow ? shape.Channels + 1 : 2);
+}
+
+/// <summary>
+/// Batch normalisation's training forward over whole channels: the mean, then the sum of squared deviations (two
+/// passes, so a large mean does not cancel the variance away), both accumulated in double in (n, plane) order.
+/// </summary>
+internal unsafe struct BatchNormTrainingKernel(float* x, float* weight, float* bias, float* runningMean, float* runningVar, float* y,
+    float* saveMean, float* saveInvStd, BatchNormShape shape, float momentum, float eps) : IRangeKernel
+{
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    public readonly void Execute(int start, int end)
+    {
+        var (plane, channelStride) = (shape.PlaneSize, (long)shape.Channels * shape.PlaneSize);
+        var count = (double)shape.ValuesPerChannel;
+        for (var c = start; c < end; c++)
+        {
+            var sum = 0.0;
+            for (var n = 0; n < shape.Batch; n++)
+            {
+                var values = x + n * channelStride + (long)c * plane;
+                for (var p = 0; p < plane; p++)
+                {
+                    sum += values[p];
+                }
+            }
+            var mean = sum / count;
+            var squares = 0.0;
+            for (var n = 0; n < shape.Batch; n++)
+            {
+                var values = x + n * channelStride + (long)c * plane;
+                for (var p = 0; p < plane; p++)
+                {
+                    var deviation = values[p] - mean;
+                    squares += deviation * deviation;
+                }
+            }
+            var invStd = (float)(1 / Math.Sqrt(squares / count + eps));
+            var meanF = (float)mean;
+            var (scale, shift) = (invStd * weight[c], bias[c]);
+            for (var n = 0; n < shape.Batch; n++)
+            {
+                var offset = n * channelStride + (long)c * plane;
+                for (var p = 0; p < plane; p++)
+                {
+                    y[offset + p] = (x[offset + p] - meanF) * scale + shift;
+                }
+            }
+            saveMean[c] = meanF;
+            saveInvStd[c] = invStd;
+            runningMean[c] = (1 - momentum) * runningMean[c] + momentum * meanF;
+            runningVar[c] = (1 - momentum) * runningVar[c] + momentum * (float)(squares / (count - 1));
+        }
+    }
+}
+
+/// <summary>Batch normalisation's evaluation forward over whole channels, with the running statistics.</summary>
+internal unsafe struct BatchNormEvaluationKernel(float* x, float* weight, float* bias, float* runningMean, float* runningVar, float* y,
+    BatchNormShape shape, float eps) : IRangeKernel
+{
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    public readonly void Execute(int start, int end)
+    {
+        var (plane, channelStride) = (shape.PlaneSize, (long)shape.Channels * shape.PlaneSize);
+        for (var c = start; c < end; c++)
+        {
+            var scale = weight[c] / MathF.Sqrt(runningVar[c] + eps);
+            var (mean, shift) = (runningMean[c], bias[c]);
+            for (var n = 0; n < shape.Batch; n++)
+            {
+                var offset = n * channelStride + (long)c * plane;
+                for (var p = 0; p < plane; p++)
+                {
+                    y[offset + p] = (x[offset + p] - mean) * scale + shift;
+                }
+            }
+        }
+    }
+}
+
+/// <summary>Batch normalisation's backward over whole channels: the two sums in double in (n, plane) order, then dX.</summary>
+internal unsafe struct BatchNormBackwardKernel(float* dY, float* x, float* weight, float* saveMean, float* saveInvStd, float* dX,
+    float* dWeight, float* dBias, BatchNormShape shape) : IRangeKernel
+{
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    public readonly void Execute(int start, int end)
+    {
+        var (plane, channelStride) = (shape.PlaneSize, (long)shape.Channels * shape.PlaneSize);
+        var count = (float)shape.ValuesPerChannel;
+        for (var c = start; c < end; c++)
+        {
+            var (mean, invStd) = (saveMean[c], saveInvStd[c]);
+            var (sumDY, sumDYXhat) = (0.0, 0.0);
+            for (var n = 0; n < shape.Batch; n++)
+            {
+                var offset = n * channelStride + (long)c * plane;
+                for (var p = 0; p < plane; p++)
+                {
+                    sumDY += dY[offset + p];
+                    sumDYXhat += dY[offset + p] * ((x[offset + p] - mean) * invStd);
+                }
+            }
+            var (biasGradient, weightGradient) = ((float)sumDY, (float)sumDYXhat);
+            dBias[c] = biasGradient;
+            dWeight[c] = weightGradient;
+            var (scale, meanDY, meanDYXhat) = (weight[c] * invStd, biasGradient / count, weightGradient / count);
+            for (var n = 0; n < shape.Batch; n++)
+            {
+                var offset = n * channelStride + (long)c * plane;
+                for (var p = 0; p < plane; p++)
+                {
+                    var xhat = (x[offset + p] - mean) * invStd;
+                    dX[offset + p] = scale * (dY[offset + p] - meanDY - xhat * meanDYXhat);
+                }
+            }
+        }
+    }
+}
