@@ -39,9 +39,17 @@ public sealed record LinearLayerSpec(int Width, LinearInit Init) : LayerSpec
     public override ILayer Build(LayerBuild build) =>
         new Linear(build.Backend, build.Parameter("weight"), build.Parameter("bias"), (int)build.Input.Features, Width, build.Fused);
 
-    // Y = X W^T + b; the weight is stored [out, in] as PyTorch stores it, so Gemm transposes it.
-    public override string EmitOnnx(OnnxEmit emit) => emit.Graph.AddNode("Gemm", emit.NodeName,
-        [emit.Input, emit.Tensor("weight"), emit.Tensor("bias")], emit.OutputName, Onnx.OnnxGraphBuilder.IntAttribute("transB", 1));
+    // Y = X W^T + b; the weight is stored [out, in] as PyTorch stores it, so Gemm transposes it. Gemm takes a matrix: a row
+    // the engine reads off an image-shaped value (C x 1 x 1 after global pooling) is flattened first.
+    public override string EmitOnnx(OnnxEmit emit)
+    {
+        var input = emit.InputIsMatrix
+            ? emit.Input
+            : emit.Graph.AddNode("Flatten", $"{emit.NodeName}.flatten", [emit.Input], $"{emit.NodeName}.flattened",
+                Onnx.OnnxGraphBuilder.IntAttribute("axis", 1));
+        return emit.Graph.AddNode("Gemm", emit.NodeName, [input, emit.Tensor("weight"), emit.Tensor("bias")], emit.OutputName,
+            Onnx.OnnxGraphBuilder.IntAttribute("transB", 1));
+    }
 
     protected override IEnumerable<(string, JsonNode?)> Settings() => [("outputs", Width), ("init", Init.Name)];
 }

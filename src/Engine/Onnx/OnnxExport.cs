@@ -52,7 +52,7 @@ public static class OnnxExport
         foreach (var node in modelGraph.Nodes)
         {
             var inputs = node.Inputs.Select(input => outputs[input.Node + 1]).ToArray();
-            var output = node.Spec.EmitOnnx(new OnnxEmit(graph, node, inputs, byName));
+            var output = node.Spec.EmitOnnx(new OnnxEmit(graph, modelGraph, node, inputs, byName));
             if (node.Fused is { } fused)
             {
                 output = ActivationLayerSpec.Emit(graph, fused.Activation, fused.Module, output, $"{fused.Module}.output");
