@@ -44,7 +44,7 @@ public sealed class TrainingRun : IDisposable
             Model = Own(spec.Model.Build(backend, spec.Seed));
             Loss = LossFunction.Parse(spec.Loss);
             Optimizer = Own(OptimizerFactory.Create(spec.Optimizer.Kind, backend, Model.Parameters, spec.Optimizer.Momentum,
-                spec.Optimizer.WeightDecay));
+                spec.Optimizer.WeightDecay, spec.Optimizer.Nesterov));
             Schedule = LearningRateSchedule.Create(spec.Schedule.Kind, spec.Schedule.LearningRate, spec.Schedule.StepSize,
                 spec.Schedule.Gamma, spec.Schedule.Epochs);
             var trainOnDevice = Own(new DeviceDataset(backend, train));

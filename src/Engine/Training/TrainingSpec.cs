@@ -8,8 +8,8 @@ using Descent.Kernels;
 
 namespace Descent.Engine.Training;
 
-/// <summary>The optimizer of a run: its kind and its settings (momentum is SGD's alone).</summary>
-public sealed record OptimizerSettings(OptimizerKind Kind, float Momentum, float WeightDecay);
+/// <summary>The optimizer of a run: its kind and its settings (momentum and Nesterov momentum are SGD's alone).</summary>
+public sealed record OptimizerSettings(OptimizerKind Kind, float Momentum, float WeightDecay, bool Nesterov = false);
 
 /// <summary>The learning rate of a run: base rate, schedule and its settings, over <paramref name="Epochs"/> epochs.</summary>
 public sealed record ScheduleSettings(ScheduleKind Kind, float LearningRate, int StepSize, float Gamma, int Epochs);
@@ -90,6 +90,12 @@ public sealed record TrainingSpec(
         {
             throw new InvalidInputException($"weight decay must be 0 or more, got {Optimizer.WeightDecay}");
         }
+        if (Optimizer.Nesterov && (Optimizer.Kind != OptimizerKind.Sgd || !(Optimizer.Momentum > 0f)))
+        {
+            // PyTorch refuses it too: with no momentum Nesterov's look-ahead has nothing to look ahead with.
+            throw new InvalidInputException(
+                $"--nesterov needs --optimizer sgd with a --momentum above 0, got {CliNames.Of(Optimizer.Kind)} momentum {Optimizer.Momentum}");
+        }
         if (ValidSplit is { } split && !(split > 0 && split < 1))
         {
             throw new InvalidInputException($"--valid-split must be a fraction between 0 and 1, got {split}");
@@ -143,7 +149,7 @@ public sealed record TrainingSpec(
             ["kind"] = CliNames.Of(Optimizer.Kind),
             ["momentum"] = AsWritten(Optimizer.Momentum),
             ["weight_decay"] = AsWritten(Optimizer.WeightDecay),
-        },
+        }.WithNesterov(Optimizer.Nesterov),
         ["schedule"] = new JsonObject
         {
             ["kind"] = CliNames.Of(Schedule.Kind),
@@ -175,7 +181,8 @@ public sealed record TrainingSpec(
                 ModelSpec.FromJson(json["model"]!),
                 json["loss"]!.GetValue<string>(),
                 new OptimizerSettings(CliNames.Parse<OptimizerKind>(optimizer["kind"]!.GetValue<string>(), "optimizer"),
-                    (float)optimizer["momentum"]!.GetValue<double>(), (float)optimizer["weight_decay"]!.GetValue<double>()),
+                    (float)optimizer["momentum"]!.GetValue<double>(), (float)optimizer["weight_decay"]!.GetValue<double>(),
+                    optimizer["nesterov"]?.GetValue<bool>() ?? false),
                 new ScheduleSettings(CliNames.Parse<ScheduleKind>(schedule["kind"]!.GetValue<string>(), "schedule"),
                     (float)schedule["learning_rate"]!.GetValue<double>(), schedule["step_size"]!.GetValue<int>(),
                     (float)schedule["gamma"]!.GetValue<double>(), schedule["epochs"]!.GetValue<int>()),
@@ -196,6 +203,19 @@ public sealed record TrainingSpec(
     /// <summary>The float as a person wrote it (0.05, not 0.05000000074505806).</summary>
     private static double AsWritten(float value) =>
         double.Parse(value.ToString("R", System.Globalization.CultureInfo.InvariantCulture), System.Globalization.CultureInfo.InvariantCulture);
+}
+
+/// <summary>The optimizer's Nesterov flag, written only when set, so that specs without it read and compare as before.</summary>
+internal static class NesterovField
+{
+    public static JsonObject WithNesterov(this JsonObject optimizer, bool nesterov)
+    {
+        if (nesterov)
+        {
+            optimizer["nesterov"] = true;
+        }
+        return optimizer;
+    }
 }
 
 /// <summary>The spec's fields for data that names its own classes, written only where there are some, so that other specs read as before.</summary>

@@ -17,7 +17,7 @@ public sealed record RunSettings(
     string Dataset, Architecture Arch, string? Layers, Activation Activation, string Loss,
     int? Epochs, int? BatchSize, float? LearningRate, OptimizerKind? Optimizer, float? Momentum, float? WeightDecay,
     ScheduleKind? Schedule, int? StepSize, float? Gamma, int Seed, double? ValidSplit, string? Normalize, string? Augment,
-    IReadOnlySet<string> Given, int? Channels = null, string? ImageSize = null)
+    IReadOnlySet<string> Given, int? Channels = null, string? ImageSize = null, bool Nesterov = false)
 {
     /// <summary>
     /// How a tree of pictures becomes images: --channels and --image-size as given, else the checkpoint's input shape
@@ -92,6 +92,10 @@ public sealed class RunOptions
     private readonly Option<float?> learningRate;
     private readonly Option<string> optimizer;
     private readonly Option<float?> momentum;
+    private readonly Option<bool> nesterov = new("--nesterov")
+    {
+        Description = "SGD with Nesterov momentum, as PyTorch's nesterov=True (needs a --momentum above 0) [default: off]",
+    };
     private readonly Option<float?> weightDecay = new("--weight-decay") { Description = $"Weight decay [default: {WeightDecayDefaults}]" };
     private readonly Option<string> schedule;
     private readonly Option<int?> stepSize;
@@ -156,11 +160,11 @@ public sealed class RunOptions
     {
         Option[] all = purpose switch
         {
-            RunPurpose.RateSweep => [dataset, labels, arch, layers, activation, loss, batchSize, optimizer, momentum, weightDecay, seed, normalize, augment],
+            RunPurpose.RateSweep => [dataset, labels, arch, layers, activation, loss, batchSize, optimizer, momentum, nesterov, weightDecay, seed, normalize, augment],
             RunPurpose.Benchmark => [dataset, labels, arch, layers, activation, loss, batchSize, learningRate, optimizer, momentum,
-                weightDecay, schedule, stepSize, gamma, seed, normalize, augment],
+                nesterov, weightDecay, schedule, stepSize, gamma, seed, normalize, augment],
             _ => [dataset, labels, arch, layers, activation, loss, epochs, batchSize, learningRate, optimizer, momentum,
-                weightDecay, schedule, stepSize, gamma, seed, validSplit, normalize, augment],
+                nesterov, weightDecay, schedule, stepSize, gamma, seed, validSplit, normalize, augment],
         };
         all = [.. all, channels, imageSize];
         foreach (var option in all)
@@ -197,7 +201,8 @@ public sealed class RunOptions
             parsed.GetValue(augment),
             given,
             parsed.GetValue(channels),
-            parsed.GetValue(imageSize));
+            parsed.GetValue(imageSize),
+            parsed.GetValue(nesterov));
     }
 
     /// <summary>"mlp: --layers, default 784-128-K; batch 128, sgd lr 0.05 momentum 0.9": what --arch's help says of one architecture.</summary>

@@ -111,7 +111,7 @@ public sealed class TrainSpecBuilder(
         // The dataset's default where --augment is not given; a resumed run keeps its checkpoint's.
         var augment = Pick("--augment", settings.Augment is { } list ? ParseAugment(list) : Dataset.DefaultAugment, s => s.Augment);
         var spec = new TrainingSpec(Dataset.Name, inputShape, model, loss,
-            new OptimizerSettings(optimizerKind, momentum, weightDecay), schedule, batchSize, Seed, ValidSplit,
+            new OptimizerSettings(optimizerKind, momentum, weightDecay, Pick("--nesterov", settings.Nesterov, s => s.Optimizer.Nesterov)), schedule, batchSize, Seed, ValidSplit,
             Pick("--normalize", normalization ?? Architecture.DefaultNormalization(model), s => s.Normalization), augment,
             ClassNames: Dataset.IsFolder ? Dataset.ClassNames : null,
             ValidFolder: tree is not null && tree.Has(PictureSplit.Valid) && settings.ValidSplit is null);

@@ -176,9 +176,21 @@ public sealed class ReferenceMathTests
         double[] parameters = [1];
         double[] velocity = [0.5];
         // g = 0.2 + 0.1 * 1 = 0.3; v = 0.9 * 0.5 + 0.3 = 0.75; p = 1 - 0.1 * 0.75 = 0.925
-        ReferenceMath.SgdUpdate(parameters, velocity, [0.2], 1, learningRate: 0.1, momentum: 0.9, weightDecay: 0.1);
+        ReferenceMath.SgdUpdate(parameters, velocity, [0.2], 1, learningRate: 0.1, momentum: 0.9, weightDecay: 0.1, nesterov: false);
         Assert.Equal(0.75, velocity[0], Precision);
         Assert.Equal(0.925, parameters[0], Precision);
+    }
+
+    [Fact]
+    public void Nesterov_sgd_step_matches_pytorch_by_hand()
+    {
+        double[] parameters = [1];
+        double[] velocity = [0.5];
+        // PyTorch's SGD: g = 0.2 + 0.1 * 1 = 0.3; buf = 0.9 * 0.5 + 0.3 = 0.75; nesterov: g = 0.3 + 0.9 * 0.75 = 0.975;
+        // p = 1 - 0.1 * 0.975 = 0.9025.
+        ReferenceMath.SgdUpdate(parameters, velocity, [0.2], 1, learningRate: 0.1, momentum: 0.9, weightDecay: 0.1, nesterov: true);
+        Assert.Equal(0.75, velocity[0], Precision);
+        Assert.Equal(0.9025, parameters[0], Precision);
     }
 
     [Fact]
