@@ -42,7 +42,7 @@ public sealed class TrainingRun : IDisposable
         try
         {
             Model = Own(spec.Model.Build(backend, spec.Seed));
-            Loss = LossFunction.Parse(spec.Loss);
+            Loss = LossFunction.Parse(spec.Loss).WithLabelSmoothing(spec.LabelSmoothing);
             Optimizer = Own(OptimizerFactory.Create(spec.Optimizer.Kind, backend, Model.Parameters, spec.Optimizer.Momentum,
                 spec.Optimizer.WeightDecay, spec.Optimizer.Nesterov));
             Schedule = LearningRateSchedule.Create(spec.Schedule.Kind, spec.Schedule.LearningRate, spec.Schedule.StepSize,

@@ -237,7 +237,7 @@ public static class TrainCommand
         var evaluated = spec.ValidFolder ? "validation" : spec.ValidSplit is null ? "test" : "validation (held out from training)";
         var tested = reportedTest is null ? "" : $", {reportedTest.Count} test images (reported, never chosen on)";
         return $"{dataset.Name}: {splits.Train.Count} training, {splits.Valid.Count} {evaluated} images{tested}; " +
-            $"model {spec.Model.WidthsText}{activation}, loss {spec.Loss}, {optimizerText} lr {Format(spec.Schedule.LearningRate)}, " +
+            $"model {spec.Model.WidthsText}{activation}, loss {spec.Loss}{(spec.LabelSmoothing > 0 ? $" (label smoothing {Format(spec.LabelSmoothing)})" : "")}, {optimizerText} lr {Format(spec.Schedule.LearningRate)}, " +
             $"{scheduleName} schedule, batch {spec.BatchSize}, {epochs} epochs, seed {spec.Seed}, inputs {spec.Normalization}";
     }
 

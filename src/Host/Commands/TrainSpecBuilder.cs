@@ -114,7 +114,8 @@ public sealed class TrainSpecBuilder(
             new OptimizerSettings(optimizerKind, momentum, weightDecay, Pick("--nesterov", settings.Nesterov, s => s.Optimizer.Nesterov)), schedule, batchSize, Seed, ValidSplit,
             Pick("--normalize", normalization ?? Architecture.DefaultNormalization(model), s => s.Normalization), augment,
             ClassNames: Dataset.IsFolder ? Dataset.ClassNames : null,
-            ValidFolder: tree is not null && tree.Has(PictureSplit.Valid) && settings.ValidSplit is null);
+            ValidFolder: tree is not null && tree.Has(PictureSplit.Valid) && settings.ValidSplit is null,
+            LabelSmoothing: Pick("--label-smoothing", settings.LabelSmoothing ?? 0f, s => s.LabelSmoothing));
         // A difference from the checkpoint names the option at fault, before the rules that it may break too.
         if (saved is not null)
         {

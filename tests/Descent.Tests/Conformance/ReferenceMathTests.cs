@@ -182,6 +182,24 @@ public sealed class ReferenceMathTests
     }
 
     [Fact]
+    public void Label_smoothed_cross_entropy_matches_pytorch_by_hand()
+    {
+        // F.cross_entropy([[1, 2, 3]], [0], label_smoothing=0.1): -log p = lse - z with lse = log(e + e^2 + e^3);
+        // loss = 0.9 (-log p_0) + 0.1 mean_c(-log p_c) = 2.30760596444438; dz = p - (0.9 onehot + 0.1 / 3).
+        double[] logits = [1, 2, 3];
+        var logSumExp = Math.Log(Math.Exp(1) + Math.Exp(2) + Math.Exp(3));
+        double[] rowLoss = [0];
+        double[] gradient = new double[3];
+
+        ReferenceMath.SoftmaxCrossEntropyForward(rowLoss, [0], logits, [0], 1, 3, labelSmoothing: 0.1);
+        ReferenceMath.SoftmaxCrossEntropyBackward(gradient, logits, [0], 1, 3, labelSmoothing: 0.1);
+
+        Assert.Equal(2.30760596444438, rowLoss[0], Precision);
+        double[] expected = [Math.Exp(1 - logSumExp) - 0.9 - 0.1 / 3, Math.Exp(2 - logSumExp) - 0.1 / 3, Math.Exp(3 - logSumExp) - 0.1 / 3];
+        Assert.Equal(expected, gradient, (a, b) => Math.Abs(a - b) < 1e-12);
+    }
+
+    [Fact]
     public void Nesterov_sgd_step_matches_pytorch_by_hand()
     {
         double[] parameters = [1];

@@ -51,6 +51,32 @@ public sealed class TrainingSpecTests
         Assert.False(TrainingSpec.FromJson(JsonNode.Parse(Spec.ToJson().ToJsonString())!).Optimizer.Nesterov);
     }
 
+    [Fact]
+    public void Label_smoothing_is_written_only_when_nonzero_and_round_trips()
+    {
+        var smoothed = Spec with { Loss = "cross-entropy", Model = new ModelSpec([784, 30, 2], Activation.Relu, LinearInit.StandardNormal), LabelSmoothing = 0.1f };
+
+        var json = JsonNode.Parse(smoothed.ToJson().ToJsonString())!;
+
+        Assert.Equal(0.1, json["label_smoothing"]!.GetValue<double>());
+        Assert.Equal(0.1f, TrainingSpec.FromJson(json).LabelSmoothing);
+        Assert.Null(Spec.ToJson()["label_smoothing"]);
+        Assert.Equal(0f, TrainingSpec.FromJson(JsonNode.Parse(Spec.ToJson().ToJsonString())!).LabelSmoothing);
+    }
+
+    [Theory]
+    [InlineData("mnist", 0.1f)]
+    [InlineData("cross-entropy", 1.5f)]
+    [InlineData("cross-entropy", -0.1f)]
+    public void Label_smoothing_outside_cross_entropy_or_outside_0_to_1_is_refused(string loss, float labelSmoothing)
+    {
+        var spec = Spec with { Loss = loss, Model = new ModelSpec([784, 30, loss == "mnist" ? 1 : 2], Activation.Relu, LinearInit.StandardNormal), LabelSmoothing = labelSmoothing };
+
+        var error = Assert.Throws<InvalidInputException>(() => spec.Validate());
+
+        Assert.Contains("--label-smoothing", error.Message);
+    }
+
     [Theory]
     [InlineData(OptimizerKind.Sgd, 0f)]
     [InlineData(OptimizerKind.AdamW, 0.9f)]
