@@ -173,9 +173,9 @@ public sealed class TrainSpecBuilder(
         }
         var asked = spec.ToJson();
         var had = checkpoint.ToJson();
-        if (checkpoint.Schedule.Kind != ScheduleKind.Cosine)
+        if (!LearningRateSchedule.IsPlannedOverEpochs(checkpoint.Schedule.Kind))
         {
-            // Only a cosine schedule is planned over the epochs; the others may train on further.
+            // Only cosine and one-cycle schedules are planned over the epochs; the others may train on further.
             asked["schedule"]!["epochs"] = had["schedule"]!["epochs"]!.DeepClone();
         }
         var difference = FirstDifference(had, asked, "");
