@@ -136,7 +136,7 @@ public class OpBenchmarks
     public void MseLoss() => Wait(() => backend.BinaryLossForwardBackward(BinaryLoss.MeanSquaredError, logits, binaryTargets, logitGrad, rowStats, metrics, 0, rows));
 
     [Benchmark]
-    public void SgdMomentum() => Wait(() => backend.SgdUpdate(parameters, gradients, moment1, parameterCount, 1e-6f, 0.9f, 1e-4f));
+    public void SgdMomentum() => Wait(() => backend.SgdUpdate(parameters, gradients, moment1, parameterCount, 1e-6f, 0.9f, 1e-4f, false));
 
     [Benchmark]
     public void AdamW() => Wait(() => backend.AdamWUpdate(parameters, gradients, moment1, moment2, parameterCount,

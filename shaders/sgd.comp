@@ -1,6 +1,7 @@
 #version 450
 // SGD in place, PyTorch's form, over N elements: g = grad + weightDecay * param;
-// velocity = momentum * velocity + g; param -= learningRate * velocity.
+// velocity = momentum * velocity + g; param -= learningRate * step, where step is velocity, or
+// g + momentum * velocity when nesterov is 1 (PyTorch's Nesterov momentum).
 #extension GL_GOOGLE_include_directive : require
 #include "include/grid_stride.glsl"
 
@@ -14,6 +15,7 @@ layout(push_constant) uniform Arguments
     float learning_rate;
     float momentum;
     float weight_decay;
+    uint nesterov;
 };
 
 void main()
@@ -23,6 +25,7 @@ void main()
         float g = gradients[i] + weight_decay * parameters[i];
         float v = momentum * velocity[i] + g;
         velocity[i] = v;
-        parameters[i] -= learning_rate * v;
+        float step = nesterov != 0u ? g + momentum * v : v;
+        parameters[i] -= learning_rate * step;
     }
 }

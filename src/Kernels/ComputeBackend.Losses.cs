@@ -6,22 +6,27 @@ public abstract partial class ComputeBackend
     /// <summary>
     /// Softmax + cross-entropy fused, forward and backward in one pass over logits[B, C] with
     /// integer labels[B] in [0, C):
-    /// rowStats[b] = -log softmax(logits[b])[label], rowStats[B + b] = 1 if argmax == label else 0,
-    /// dLogits[b, c] = (p[b, c] - onehot[b, c]) / B;
+    /// rowStats[b] = -sum_c target[b, c] log softmax(logits[b])[c], rowStats[B + b] = 1 if argmax == label else 0,
+    /// dLogits[b, c] = (p[b, c] - target[b, c]) / B, with target = (1 - labelSmoothing) onehot + labelSmoothing / C
+    /// (PyTorch's label_smoothing; 0 gives the plain -log p[label]);
     /// then metrics[slot * <see cref="MetricSlot.Width"/> ..] = (sum of row losses, correct count,
     /// non-finite flag), summed in row order. A label outside [0, C) gives that row a NaN loss, so the
     /// batch is flagged non-finite; that row's gradient is unspecified.
     /// </summary>
     [BackendOp]
     public void SoftmaxCrossEntropy(DeviceBuffer<float> logits, DeviceBuffer<int> labels, DeviceBuffer<float> dLogits,
-        DeviceBuffer<float> rowStats, DeviceBuffer<float> metrics, int slot, int rows, int cols)
+        DeviceBuffer<float> rowStats, DeviceBuffer<float> metrics, int slot, int rows, int cols, float labelSmoothing = 0f)
     {
+        if (!(labelSmoothing >= 0f && labelSmoothing <= 1f))
+        {
+            throw new InvalidInputException($"label smoothing must be in [0, 1], got {labelSmoothing}");
+        }
         CheckMatrix(logits, rows, cols, nameof(logits));
         CheckMatrix(dLogits, rows, cols, nameof(dLogits));
         CheckBuffer(labels, nameof(labels));
         CheckLength(labels, rows, "labels (B)");
         CheckLossOutputs(rowStats, metrics, slot, rows);
-        SoftmaxCrossEntropyCore(logits, labels, dLogits, rowStats, metrics, slot, rows, cols);
+        SoftmaxCrossEntropyCore(logits, labels, dLogits, rowStats, metrics, slot, rows, cols, labelSmoothing);
     }
 
     /// <summary>
@@ -46,7 +51,7 @@ public abstract partial class ComputeBackend
     // ---------------------------------------------------------------- implementation hooks
 
     protected abstract void SoftmaxCrossEntropyCore(DeviceBuffer<float> logits, DeviceBuffer<int> labels, DeviceBuffer<float> dLogits,
-        DeviceBuffer<float> rowStats, DeviceBuffer<float> metrics, int slot, int rows, int cols);
+        DeviceBuffer<float> rowStats, DeviceBuffer<float> metrics, int slot, int rows, int cols, float labelSmoothing);
 
     protected abstract void BinaryLossCore(BinaryLoss loss, DeviceBuffer<float> logits, DeviceBuffer<int> targets,
         DeviceBuffer<float> dLogits, DeviceBuffer<float> rowStats, DeviceBuffer<float> metrics, int slot, int rows);

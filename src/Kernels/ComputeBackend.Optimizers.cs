@@ -8,11 +8,12 @@ public abstract partial class ComputeBackend
 {
     /// <summary>
     /// SGD in place, PyTorch's form: g = grad + weightDecay * param; velocity = momentum * velocity + g;
-    /// param -= learningRate * velocity (with momentum 0 this is plain SGD).
+    /// param -= learningRate * step, where step is velocity, or g + momentum * velocity with Nesterov momentum
+    /// (with momentum 0 this is plain SGD).
     /// </summary>
     [BackendOp]
     public void SgdUpdate(DeviceBuffer<float> parameters, DeviceBuffer<float> gradients, DeviceBuffer<float> velocity,
-        int count, float learningRate, float momentum, float weightDecay)
+        int count, float learningRate, float momentum, float weightDecay, bool nesterov)
     {
         CheckPositive(count, "count");
         CheckBuffer(parameters, nameof(parameters));
@@ -21,7 +22,7 @@ public abstract partial class ComputeBackend
         CheckLength(parameters, count, "parameters");
         CheckLength(gradients, count, "gradients");
         CheckLength(velocity, count, "velocity");
-        SgdUpdateCore(parameters, gradients, velocity, count, learningRate, momentum, weightDecay);
+        SgdUpdateCore(parameters, gradients, velocity, count, learningRate, momentum, weightDecay, nesterov);
     }
 
     /// <summary>
@@ -62,7 +63,7 @@ public abstract partial class ComputeBackend
     // ---------------------------------------------------------------- implementation hooks
 
     protected abstract void SgdUpdateCore(DeviceBuffer<float> parameters, DeviceBuffer<float> gradients, DeviceBuffer<float> velocity,
-        int count, float learningRate, float momentum, float weightDecay);
+        int count, float learningRate, float momentum, float weightDecay, bool nesterov);
 
     protected abstract void AdamWUpdateCore(DeviceBuffer<float> parameters, DeviceBuffer<float> gradients,
         DeviceBuffer<float> firstMoment, DeviceBuffer<float> secondMoment, int count, AdamWStep step);

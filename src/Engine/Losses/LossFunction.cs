@@ -25,6 +25,16 @@ public abstract class LossFunction
     /// <summary>True when the loss takes one logit per row (two classes through a sigmoid).</summary>
     public abstract bool SingleOutput { get; }
 
+    /// <summary>PyTorch's label_smoothing: the weight, in [0, 1], taken from the label and spread evenly over every class.</summary>
+    public virtual float LabelSmoothing => 0f;
+
+    /// <summary>
+    /// This loss with its targets smoothed by <paramref name="labelSmoothing"/>; only cross-entropy has more than one class to
+    /// spread over, so any other loss takes 0 alone.
+    /// </summary>
+    public virtual LossFunction WithLabelSmoothing(float labelSmoothing) =>
+        labelSmoothing == 0f ? this : throw new InvalidInputException($"--label-smoothing is for cross-entropy, not loss {Name}");
+
     /// <summary>Looks a loss up by its command-line name.</summary>
     public static LossFunction Parse(string name) =>
         All.FirstOrDefault(loss => loss.Name == name)
@@ -37,15 +47,27 @@ public abstract class LossFunction
     public abstract void ForwardBackward(ComputeBackend backend, DeviceBuffer<float> logits, DeviceBuffer<int> labels,
         DeviceBuffer<float> logitGradient, DeviceBuffer<float> rowStats, DeviceBuffer<float> metrics, int slot, int rows, int outputs);
 
-    private sealed class SoftmaxCrossEntropyLoss : LossFunction
+    /// <summary>Softmax cross-entropy; its reported loss, in training and evaluation alike, is the smoothed one, as PyTorch's.</summary>
+    private sealed class SoftmaxCrossEntropyLoss(float labelSmoothing = 0f) : LossFunction
     {
         public override string Name => "cross-entropy";
 
         public override bool SingleOutput => false;
 
+        public override float LabelSmoothing => labelSmoothing;
+
+        public override LossFunction WithLabelSmoothing(float smoothing)
+        {
+            if (!(smoothing >= 0f && smoothing <= 1f))
+            {
+                throw new InvalidInputException($"--label-smoothing must be in [0, 1], as PyTorch's, got {smoothing}");
+            }
+            return smoothing == labelSmoothing ? this : new SoftmaxCrossEntropyLoss(smoothing);
+        }
+
         public override void ForwardBackward(ComputeBackend backend, DeviceBuffer<float> logits, DeviceBuffer<int> labels,
             DeviceBuffer<float> logitGradient, DeviceBuffer<float> rowStats, DeviceBuffer<float> metrics, int slot, int rows, int outputs) =>
-            backend.SoftmaxCrossEntropy(logits, labels, logitGradient, rowStats, metrics, slot, rows, outputs);
+            backend.SoftmaxCrossEntropy(logits, labels, logitGradient, rowStats, metrics, slot, rows, outputs, labelSmoothing);
     }
 
     private sealed class BinaryLossFunction(BinaryLoss kind, string name) : LossFunction

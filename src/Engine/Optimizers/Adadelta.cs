@@ -35,7 +35,8 @@ public sealed class Adadelta : Optimizer, IOptimizerDefinition
 
     public static float DefaultWeightDecay => 0f;
 
-    public static Optimizer Create(ComputeBackend backend, IReadOnlyList<Parameter> parameters, float momentum, float weightDecay) =>
+    public static Optimizer Create(ComputeBackend backend, IReadOnlyList<Parameter> parameters, float momentum, float weightDecay,
+        bool nesterov) =>
         new Adadelta(backend, parameters, weightDecay);
 
     public override string Name => "adadelta";

@@ -38,7 +38,8 @@ public sealed class AdamW : Optimizer, IOptimizerDefinition
 
     public static float DefaultWeightDecay => 0.01f;
 
-    public static Optimizer Create(ComputeBackend backend, IReadOnlyList<Parameter> parameters, float momentum, float weightDecay) =>
+    public static Optimizer Create(ComputeBackend backend, IReadOnlyList<Parameter> parameters, float momentum, float weightDecay,
+        bool nesterov) =>
         new AdamW(backend, parameters, weightDecay);
 
     public override string Name => "adamw";

@@ -8,11 +8,13 @@ public enum ScheduleKind
     Constant,
     Step,
     Cosine,
+    OneCycle,
 }
 
 /// <summary>
-/// The learning rate for each epoch (counted from 0): constant, step decay or cosine. <see cref="Check"/> holds the
-/// rules of the settings, so a spec can be validated before its run is built; <see cref="Create"/> builds the schedule once.
+/// The learning rate for each step of a run: constant, step decay or cosine, which change it once an epoch, or one-cycle,
+/// which changes it every step. <see cref="Check"/> holds the rules of the settings, so a spec can be validated before its
+/// run is built; <see cref="Create"/> builds the schedule once.
 /// </summary>
 public abstract class LearningRateSchedule
 {
@@ -22,7 +24,14 @@ public abstract class LearningRateSchedule
 
     public abstract string Name { get; }
 
-    public abstract float RateForEpoch(int epoch);
+    /// <summary>
+    /// The rate of global step <paramref name="step"/> (counted from 0 over the whole run) in a run of
+    /// <paramref name="stepsPerEpoch"/> steps an epoch.
+    /// </summary>
+    public abstract float RateForStep(long step, int stepsPerEpoch);
+
+    /// <summary>Whether the schedule is planned over the run's epochs, so that a resumed run must keep them.</summary>
+    public static bool IsPlannedOverEpochs(ScheduleKind kind) => kind is ScheduleKind.Cosine or ScheduleKind.OneCycle;
 
     /// <summary>Refuses settings no schedule of <paramref name="kind"/> can run with; the parameters are <see cref="Create"/>'s.</summary>
     public static void Check(ScheduleKind kind, float rate, int stepSize, float gamma, int epochs)
@@ -46,9 +55,10 @@ public abstract class LearningRateSchedule
                 }
                 break;
             case ScheduleKind.Cosine:
+            case ScheduleKind.OneCycle:
                 if (CosineEpochs(epochs) <= 0)
                 {
-                    throw new InvalidInputException($"a cosine schedule needs a positive number of epochs, got {epochs}");
+                    throw new InvalidInputException($"a {CliNames.Of(kind)} schedule needs a positive number of epochs, got {epochs}");
                 }
                 break;
             default:
@@ -60,7 +70,7 @@ public abstract class LearningRateSchedule
     /// <param name="gamma">Decay factor, for <see cref="ScheduleKind.Step"/>.</param>
     /// <param name="epochs">
     /// Length of the run, for <see cref="ScheduleKind.Cosine"/>: half a cosine from rate down to 0 over it (at least 1), as
-    /// PyTorch's CosineAnnealingLR.
+    /// PyTorch's CosineAnnealingLR; for <see cref="ScheduleKind.OneCycle"/>, the epochs its steps are planned over.
     /// </param>
     public static LearningRateSchedule Create(ScheduleKind kind, float rate, int stepSize, float gamma, int epochs)
     {
@@ -69,6 +79,7 @@ public abstract class LearningRateSchedule
         {
             ScheduleKind.Step => new StepSchedule(rate, stepSize, gamma),
             ScheduleKind.Cosine => new CosineSchedule(rate, CosineEpochs(epochs)),
+            ScheduleKind.OneCycle => new OneCycleSchedule(rate, CosineEpochs(epochs)),
             _ => new ConstantSchedule(rate),
         };
     }
@@ -76,24 +87,67 @@ public abstract class LearningRateSchedule
     /// <summary>A run of 0 epochs (one that only evaluates) plans its cosine over one.</summary>
     private static int CosineEpochs(int epochs) => Math.Max(epochs, 1);
 
-    private sealed class ConstantSchedule(float rate) : LearningRateSchedule(rate)
+    /// <summary>
+    /// A schedule that changes the rate once an epoch: every step of epoch e gets the rate of e, computed as it was when
+    /// the rate was asked for once an epoch, so runs under these schedules are what they were.
+    /// </summary>
+    private abstract class EpochSchedule(float rate) : LearningRateSchedule(rate)
+    {
+        public sealed override float RateForStep(long step, int stepsPerEpoch) => RateForEpoch((int)(step / stepsPerEpoch));
+
+        /// <summary>The rate of an epoch, counted from 0.</summary>
+        protected abstract float RateForEpoch(int epoch);
+    }
+
+    private sealed class ConstantSchedule(float rate) : EpochSchedule(rate)
     {
         public override string Name => "constant";
 
-        public override float RateForEpoch(int epoch) => BaseRate;
+        protected override float RateForEpoch(int epoch) => BaseRate;
     }
 
-    private sealed class StepSchedule(float rate, int stepSize, float gamma) : LearningRateSchedule(rate)
+    private sealed class StepSchedule(float rate, int stepSize, float gamma) : EpochSchedule(rate)
     {
         public override string Name => "step";
 
-        public override float RateForEpoch(int epoch) => (float)(BaseRate * Math.Pow(gamma, epoch / stepSize));
+        protected override float RateForEpoch(int epoch) => (float)(BaseRate * Math.Pow(gamma, epoch / stepSize));
     }
 
-    private sealed class CosineSchedule(float rate, int epochs) : LearningRateSchedule(rate)
+    private sealed class CosineSchedule(float rate, int epochs) : EpochSchedule(rate)
     {
         public override string Name => "cosine";
 
-        public override float RateForEpoch(int epoch) => (float)(BaseRate * 0.5 * (1 + Math.Cos(Math.PI * epoch / epochs)));
+        protected override float RateForEpoch(int epoch) => (float)(BaseRate * 0.5 * (1 + Math.Cos(Math.PI * epoch / epochs)));
+    }
+
+    /// <summary>
+    /// PyTorch's OneCycleLR at its defaults, one step at a time over epochs x steps-per-epoch steps: from maxRate / 25 up to
+    /// maxRate over the first 30% of the steps, then down to maxRate / 25 / 1e4 by the last, each phase half a cosine
+    /// (anneal_strategy 'cos', two phases). OneCycleLR also cycles the momentum against the rate; that is not done here:
+    /// the momentum stays the run's --momentum throughout.
+    /// </summary>
+    private sealed class OneCycleSchedule(float maxRate, int epochs) : LearningRateSchedule(maxRate)
+    {
+        private const double PercentStart = 0.3;
+        private const double DivFactor = 25;
+        private const double FinalDivFactor = 1e4;
+
+        public override string Name => "one-cycle";
+
+        public override float RateForStep(long step, int stepsPerEpoch)
+        {
+            var totalSteps = (long)epochs * stepsPerEpoch;
+            var initialRate = BaseRate / DivFactor;
+            var minimumRate = initialRate / FinalDivFactor;
+            // OneCycleLR's phase ends, as it computes them: float(pct_start * total_steps) - 1, then total_steps - 1.
+            var warmUpEnd = PercentStart * totalSteps - 1;
+            var lastStep = (double)(totalSteps - 1);
+            return step <= warmUpEnd
+                ? (float)CosineAnneal(initialRate, BaseRate, step / warmUpEnd)
+                : (float)CosineAnneal(BaseRate, minimumRate, (step - warmUpEnd) / (lastStep - warmUpEnd));
+        }
+
+        /// <summary>OneCycleLR's _annealing_cos: from start (fraction 0) to end (fraction 1) along half a cosine.</summary>
+        private static double CosineAnneal(double start, double end, double fraction) => end + (start - end) / 2 * (Math.Cos(Math.PI * fraction) + 1);
     }
 }

@@ -28,7 +28,9 @@ public interface IOptimizerDefinition
     static abstract float DefaultWeightDecay { get; }
 
     /// <param name="momentum">SGD's momentum; optimizers without one ignore it.</param>
-    static abstract Optimizer Create(ComputeBackend backend, IReadOnlyList<Parameter> parameters, float momentum, float weightDecay);
+    /// <param name="nesterov">SGD's Nesterov momentum; optimizers without momentum ignore it (the spec refuses it for them).</param>
+    static abstract Optimizer Create(ComputeBackend backend, IReadOnlyList<Parameter> parameters, float momentum, float weightDecay,
+        bool nesterov);
 }
 
 /// <summary>An <see cref="OptimizerKind"/> member's class, as a value the factory can ask without knowing the type.</summary>
@@ -37,7 +39,8 @@ public abstract class OptimizerDefinitionAttribute : Attribute
 {
     public abstract float DefaultWeightDecay { get; }
 
-    public abstract Optimizer Create(ComputeBackend backend, IReadOnlyList<Parameter> parameters, float momentum, float weightDecay);
+    public abstract Optimizer Create(ComputeBackend backend, IReadOnlyList<Parameter> parameters, float momentum, float weightDecay,
+        bool nesterov);
 }
 
 /// <summary>Names <typeparamref name="TOptimizer"/> as the class of the <see cref="OptimizerKind"/> member it marks.</summary>
@@ -45,8 +48,8 @@ public sealed class OptimizerAttribute<TOptimizer> : OptimizerDefinitionAttribut
 {
     public override float DefaultWeightDecay => TOptimizer.DefaultWeightDecay;
 
-    public override Optimizer Create(ComputeBackend backend, IReadOnlyList<Parameter> parameters, float momentum, float weightDecay) =>
-        TOptimizer.Create(backend, parameters, momentum, weightDecay);
+    public override Optimizer Create(ComputeBackend backend, IReadOnlyList<Parameter> parameters, float momentum, float weightDecay,
+        bool nesterov) => TOptimizer.Create(backend, parameters, momentum, weightDecay, nesterov);
 }
 
 /// <summary>Builds the optimizer of a kind with its own defaults where a setting is not given.</summary>
@@ -56,8 +59,9 @@ public static class OptimizerFactory
     public static float DefaultWeightDecay(OptimizerKind kind) => Definition(kind).DefaultWeightDecay;
 
     /// <param name="momentum">SGD's momentum; the others have none and ignore it.</param>
+    /// <param name="nesterov">SGD's Nesterov momentum; the others ignore it.</param>
     public static Optimizer Create(OptimizerKind kind, ComputeBackend backend, IReadOnlyList<Parameter> parameters, float momentum,
-        float weightDecay) => Definition(kind).Create(backend, parameters, momentum, weightDecay);
+        float weightDecay, bool nesterov = false) => Definition(kind).Create(backend, parameters, momentum, weightDecay, nesterov);
 
     private static OptimizerDefinitionAttribute Definition(OptimizerKind kind) =>
         typeof(OptimizerKind).GetField(kind.ToString())?.GetCustomAttribute<OptimizerDefinitionAttribute>()

@@ -3,21 +3,30 @@ using Descent.Kernels;
 
 namespace Descent.Engine.Optimizers;
 
-/// <summary>Stochastic gradient descent with optional momentum and (coupled, L2) weight decay, as PyTorch's SGD.</summary>
+/// <summary>
+/// Stochastic gradient descent with optional momentum, Nesterov's or the classical kind, and (coupled, L2) weight decay,
+/// as PyTorch's SGD (dampening 0).
+/// </summary>
 public sealed class Sgd : Optimizer, IOptimizerDefinition
 {
     private readonly DeviceBuffer<float>[] velocity;
 
-    public Sgd(ComputeBackend backend, IReadOnlyList<Parameter> parameters, float momentum = 0f, float weightDecay = 0f)
+    public Sgd(ComputeBackend backend, IReadOnlyList<Parameter> parameters, float momentum = 0f, float weightDecay = 0f,
+        bool nesterov = false)
         : base(backend, parameters)
     {
         if (momentum < 0f || momentum >= 1f || !float.IsFinite(momentum))
         {
             throw new InvalidInputException($"momentum must be in [0, 1), got {momentum}");
         }
+        if (nesterov && momentum == 0f)
+        {
+            throw new InvalidInputException("Nesterov momentum needs a momentum above 0");
+        }
         CheckWeightDecay(weightDecay);
         Momentum = momentum;
         WeightDecay = weightDecay;
+        Nesterov = nesterov;
         velocity = AllocateState();
     }
 
@@ -25,10 +34,13 @@ public sealed class Sgd : Optimizer, IOptimizerDefinition
 
     public float WeightDecay { get; }
 
+    /// <summary>Whether each step looks ahead along the velocity (g + momentum * velocity) rather than following it.</summary>
+    public bool Nesterov { get; }
+
     public static float DefaultWeightDecay => 0f;
 
-    public static Optimizer Create(ComputeBackend backend, IReadOnlyList<Parameter> parameters, float momentum, float weightDecay) =>
-        new Sgd(backend, parameters, momentum, weightDecay);
+    public static Optimizer Create(ComputeBackend backend, IReadOnlyList<Parameter> parameters, float momentum, float weightDecay,
+        bool nesterov) => new Sgd(backend, parameters, momentum, weightDecay, nesterov);
 
     public override string Name => "sgd";
 
@@ -40,7 +52,7 @@ public sealed class Sgd : Optimizer, IOptimizerDefinition
         for (var i = 0; i < Targets.Length; i++)
         {
             var target = Targets[i];
-            Backend.SgdUpdate(target.Value, target.Gradient, velocity[i], target.Count, learningRate, Momentum, WeightDecay);
+            Backend.SgdUpdate(target.Value, target.Gradient, velocity[i], target.Count, learningRate, Momentum, WeightDecay, Nesterov);
         }
     }
 

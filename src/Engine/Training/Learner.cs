@@ -108,8 +108,14 @@ public sealed class Learner : IDisposable
         EpochsDone = epochsDone;
     }
 
-    /// <summary>The rate the next epoch trains at.</summary>
-    public float CurrentLearningRate => schedule.RateForEpoch(EpochsDone);
+    /// <summary>The rate the next epoch trains at: its first step's, for a schedule that changes every step.</summary>
+    public float CurrentLearningRate => schedule.RateForStep(FirstStepOfNextEpoch, BatchesPerEpoch);
+
+    /// <summary>
+    /// The global step the next epoch starts at, counted from the epochs done, which a resumed run restores: so a step's rate
+    /// depends on the run's position alone.
+    /// </summary>
+    private long FirstStepOfNextEpoch => (long)EpochsDone * BatchesPerEpoch;
 
     /// <summary>
     /// Trains one epoch over a fresh seeded permutation of the training set. <paramref name="batchQueued"/>
@@ -117,12 +123,12 @@ public sealed class Learner : IDisposable
     /// </summary>
     public EpochMetrics TrainEpoch(Action<int>? batchQueued = null)
     {
-        var learningRate = schedule.RateForEpoch(EpochsDone);
+        var firstStep = FirstStepOfNextEpoch;
         train.Shuffle(seed, EpochsDone);
         var batches = BatchesPerEpoch;
         for (var batch = 0; batch < batches; batch++)
         {
-            TrainBatch(batch, learningRate);
+            TrainBatch(batch, schedule.RateForStep(firstStep + batch, batches));
             batchQueued?.Invoke(batch + 1);
         }
         EpochsDone++;
@@ -198,7 +204,7 @@ public sealed class Learner : IDisposable
     /// </summary>
     internal void RunOneStepOfEach()
     {
-        TrainBatch(0, schedule.RateForEpoch(EpochsDone));
+        TrainBatch(0, schedule.RateForStep(FirstStepOfNextEpoch, BatchesPerEpoch));
         model.Evaluate();
         var rows = Math.Min(evaluationBatchSize, valid.Count);
         var logits = Forward(valid, 0, rows);

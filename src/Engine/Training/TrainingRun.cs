@@ -43,9 +43,9 @@ public sealed class TrainingRun : IDisposable
         {
             Model = Own(spec.Model.Build(backend, spec.Seed));
             RefuseUnnormalisableBatches(Model, train.Count, batches.Training);
-            Loss = LossFunction.Parse(spec.Loss);
+            Loss = LossFunction.Parse(spec.Loss).WithLabelSmoothing(spec.LabelSmoothing);
             Optimizer = Own(OptimizerFactory.Create(spec.Optimizer.Kind, backend, Model.Parameters, spec.Optimizer.Momentum,
-                spec.Optimizer.WeightDecay));
+                spec.Optimizer.WeightDecay, spec.Optimizer.Nesterov));
             Schedule = LearningRateSchedule.Create(spec.Schedule.Kind, spec.Schedule.LearningRate, spec.Schedule.StepSize,
                 spec.Schedule.Gamma, spec.Schedule.Epochs);
             var trainOnDevice = Own(new DeviceDataset(backend, train));

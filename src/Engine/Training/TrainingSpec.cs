@@ -8,8 +8,8 @@ using Descent.Kernels;
 
 namespace Descent.Engine.Training;
 
-/// <summary>The optimizer of a run: its kind and its settings (momentum is SGD's alone).</summary>
-public sealed record OptimizerSettings(OptimizerKind Kind, float Momentum, float WeightDecay);
+/// <summary>The optimizer of a run: its kind and its settings (momentum and Nesterov momentum are SGD's alone).</summary>
+public sealed record OptimizerSettings(OptimizerKind Kind, float Momentum, float WeightDecay, bool Nesterov = false);
 
 /// <summary>The learning rate of a run: base rate, schedule and its settings, over <paramref name="Epochs"/> epochs.</summary>
 public sealed record ScheduleSettings(ScheduleKind Kind, float LearningRate, int StepSize, float Gamma, int Epochs);
@@ -29,6 +29,7 @@ public sealed record ScheduleSettings(ScheduleKind Kind, float LearningRate, int
 /// <param name="Augment">The augmentation of training batches as <see cref="Training.Augmentation"/>'s tokens ("crop4", "flip"); empty for none.</param>
 /// <param name="ClassNames">What each output means, in label order, for data that names its own classes (a tree of class folders); null for a known dataset, whose names are its own.</param>
 /// <param name="ValidFolder">Whether the data's own validation set (a tree's valid/ folder) is validated on, choosing as a held-out split does.</param>
+/// <param name="LabelSmoothing">The loss's setting: cross-entropy's targets smoothed as PyTorch's label_smoothing, in [0, 1]; 0 for none.</param>
 public sealed record TrainingSpec(
     string Dataset,
     IReadOnlyList<int> InputShape,
@@ -42,7 +43,8 @@ public sealed record TrainingSpec(
     InputNormalization? Normalization = null,
     IReadOnlyList<string>? Augment = null,
     IReadOnlyList<string>? ClassNames = null,
-    bool ValidFolder = false)
+    bool ValidFolder = false,
+    float LabelSmoothing = 0f)
 {
     /// <summary>Whether evaluation is on a validation set (held out, or the data's own), which chooses the best epoch and stops early; else on a test set, only reported.</summary>
     public bool Validates => ValidSplit is not null || ValidFolder;
@@ -90,6 +92,12 @@ public sealed record TrainingSpec(
         {
             throw new InvalidInputException($"weight decay must be 0 or more, got {Optimizer.WeightDecay}");
         }
+        if (Optimizer.Nesterov && (Optimizer.Kind != OptimizerKind.Sgd || !(Optimizer.Momentum > 0f)))
+        {
+            // PyTorch refuses it too: with no momentum Nesterov's look-ahead has nothing to look ahead with.
+            throw new InvalidInputException(
+                $"--nesterov needs --optimizer sgd with a --momentum above 0, got {CliNames.Of(Optimizer.Kind)} momentum {Optimizer.Momentum}");
+        }
         if (ValidSplit is { } split && !(split > 0 && split < 1))
         {
             throw new InvalidInputException($"--valid-split must be a fraction between 0 and 1, got {split}");
@@ -98,7 +106,7 @@ public sealed record TrainingSpec(
         Normalization.Validate(InputShape.Count > 0 ? InputShape[0] : null);
         // The schedule's own rules (step size, gamma, a cosine's epochs); the run builds the schedule itself, once.
         LearningRateSchedule.Check(Schedule.Kind, Schedule.LearningRate, Schedule.StepSize, Schedule.Gamma, Schedule.Epochs);
-        var loss = Losses.LossFunction.Parse(Loss);
+        var loss = Losses.LossFunction.Parse(Loss).WithLabelSmoothing(LabelSmoothing);
         if (ClassNames is not null && (ClassNames.Count < 2 || ClassNames.Distinct(StringComparer.Ordinal).Count() != ClassNames.Count))
         {
             throw new InvalidInputException($"class names [{string.Join(", ", ClassNames)}] must be two or more, all different");
@@ -143,7 +151,7 @@ public sealed record TrainingSpec(
             ["kind"] = CliNames.Of(Optimizer.Kind),
             ["momentum"] = AsWritten(Optimizer.Momentum),
             ["weight_decay"] = AsWritten(Optimizer.WeightDecay),
-        },
+        }.WithNesterov(Optimizer.Nesterov),
         ["schedule"] = new JsonObject
         {
             ["kind"] = CliNames.Of(Schedule.Kind),
@@ -157,7 +165,7 @@ public sealed record TrainingSpec(
         ["valid_split"] = ValidSplit,
         ["normalization"] = Normalization.ToJson(),
         ["augment"] = new JsonArray(Augment.Select(name => (JsonNode)name).ToArray()),
-    }.WithFolderFields(ClassNames, ValidFolder);
+    }.WithFolderFields(ClassNames, ValidFolder).WithLabelSmoothing(LabelSmoothing);
 
     /// <summary>
     /// Reads what <see cref="ToJson"/> wrote; anything missing or malformed is bad input. A spec written before the
@@ -175,7 +183,8 @@ public sealed record TrainingSpec(
                 ModelSpec.FromJson(json["model"]!),
                 json["loss"]!.GetValue<string>(),
                 new OptimizerSettings(CliNames.Parse<OptimizerKind>(optimizer["kind"]!.GetValue<string>(), "optimizer"),
-                    (float)optimizer["momentum"]!.GetValue<double>(), (float)optimizer["weight_decay"]!.GetValue<double>()),
+                    (float)optimizer["momentum"]!.GetValue<double>(), (float)optimizer["weight_decay"]!.GetValue<double>(),
+                    optimizer["nesterov"]?.GetValue<bool>() ?? false),
                 new ScheduleSettings(CliNames.Parse<ScheduleKind>(schedule["kind"]!.GetValue<string>(), "schedule"),
                     (float)schedule["learning_rate"]!.GetValue<double>(), schedule["step_size"]!.GetValue<int>(),
                     (float)schedule["gamma"]!.GetValue<double>(), schedule["epochs"]!.GetValue<int>()),
@@ -185,7 +194,8 @@ public sealed record TrainingSpec(
                 json["normalization"] is { } normalization ? InputNormalization.FromJson(normalization) : null,
                 json["augment"]?.AsArray().Select(name => name!.GetValue<string>()).ToArray(),
                 json["class_names"]?.AsArray().Select(name => name!.GetValue<string>()).ToArray(),
-                json["valid_folder"]?.GetValue<bool>() ?? false);
+                json["valid_folder"]?.GetValue<bool>() ?? false,
+                (float)(json["label_smoothing"]?.GetValue<double>() ?? 0));
         }
         catch (Exception error) when (error is NullReferenceException or InvalidOperationException or FormatException or JsonException)
         {
@@ -196,6 +206,29 @@ public sealed record TrainingSpec(
     /// <summary>The float as a person wrote it (0.05, not 0.05000000074505806).</summary>
     private static double AsWritten(float value) =>
         double.Parse(value.ToString("R", System.Globalization.CultureInfo.InvariantCulture), System.Globalization.CultureInfo.InvariantCulture);
+}
+
+/// <summary>Settings written only when set (Nesterov momentum, label smoothing), so that specs without them read and compare as before.</summary>
+internal static class OptionalFields
+{
+    public static JsonObject WithLabelSmoothing(this JsonObject json, float labelSmoothing)
+    {
+        if (labelSmoothing != 0f)
+        {
+            json["label_smoothing"] = double.Parse(labelSmoothing.ToString("R", System.Globalization.CultureInfo.InvariantCulture),
+                System.Globalization.CultureInfo.InvariantCulture);
+        }
+        return json;
+    }
+
+    public static JsonObject WithNesterov(this JsonObject optimizer, bool nesterov)
+    {
+        if (nesterov)
+        {
+            optimizer["nesterov"] = true;
+        }
+        return optimizer;
+    }
 }
 
 /// <summary>The spec's fields for data that names its own classes, written only where there are some, so that other specs read as before.</summary>

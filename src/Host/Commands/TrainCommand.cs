@@ -232,12 +232,12 @@ public static class TrainCommand
         var activation = spec.Model.HasActivation && spec.Model.IsMlp ? $" ({CliNames.Of(spec.Model.Activation)})" : "";
         var optimizerName = CliNames.Of(spec.Optimizer.Kind);
         var optimizerText = spec.Optimizer.Kind == OptimizerKind.Sgd && spec.Optimizer.Momentum > 0
-            ? $"{optimizerName} momentum {Format(spec.Optimizer.Momentum)}"
+            ? $"{optimizerName} {(spec.Optimizer.Nesterov ? "nesterov " : "")}momentum {Format(spec.Optimizer.Momentum)}"
             : optimizerName;
         var evaluated = spec.ValidFolder ? "validation" : spec.ValidSplit is null ? "test" : "validation (held out from training)";
         var tested = reportedTest is null ? "" : $", {reportedTest.Count} test images (reported, never chosen on)";
         return $"{dataset.Name}: {splits.Train.Count} training, {splits.Valid.Count} {evaluated} images{tested}; " +
-            $"model {spec.Model.WidthsText}{activation}, loss {spec.Loss}, {optimizerText} lr {Format(spec.Schedule.LearningRate)}, " +
+            $"model {spec.Model.WidthsText}{activation}, loss {spec.Loss}{(spec.LabelSmoothing > 0 ? $" (label smoothing {Format(spec.LabelSmoothing)})" : "")}, {optimizerText} lr {Format(spec.Schedule.LearningRate)}, " +
             $"{scheduleName} schedule, batch {spec.BatchSize}, {epochs} epochs, seed {spec.Seed}, inputs {spec.Normalization}";
     }
 

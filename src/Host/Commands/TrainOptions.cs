@@ -17,7 +17,7 @@ public sealed record RunSettings(
     string Dataset, Architecture Arch, string? Layers, Activation Activation, string Loss,
     int? Epochs, int? BatchSize, float? LearningRate, OptimizerKind? Optimizer, float? Momentum, float? WeightDecay,
     ScheduleKind? Schedule, int? StepSize, float? Gamma, int Seed, double? ValidSplit, string? Normalize, string? Augment,
-    IReadOnlySet<string> Given, int? Channels = null, string? ImageSize = null)
+    IReadOnlySet<string> Given, int? Channels = null, string? ImageSize = null, bool Nesterov = false, float? LabelSmoothing = null)
 {
     /// <summary>
     /// How a tree of pictures becomes images: --channels and --image-size as given, else the checkpoint's input shape
@@ -87,11 +87,20 @@ public sealed class RunOptions
         CliNames.Of(Activation.Relu), CliNames.All<Activation>());
     private readonly Option<string> loss = TrainOptions.Choice("--loss", "Loss; auto = mnist for one output, cross-entropy for many",
         Architecture.AutoLossName, [Architecture.AutoLossName, .. LossFunction.All.Select(l => l.Name)]);
+    private readonly Option<float?> labelSmoothing = new("--label-smoothing")
+    {
+        Description = "Cross-entropy against targets (1 - X) one-hot + X / classes, as PyTorch's label_smoothing, X in [0, 1]; " +
+            "the loss reported is the smoothed one [default: 0]",
+    };
     private readonly Option<int?> epochs;
     private readonly Option<int?> batchSize;
     private readonly Option<float?> learningRate;
     private readonly Option<string> optimizer;
     private readonly Option<float?> momentum;
+    private readonly Option<bool> nesterov = new("--nesterov")
+    {
+        Description = "SGD with Nesterov momentum, as PyTorch's nesterov=True (needs a --momentum above 0) [default: off]",
+    };
     private readonly Option<float?> weightDecay = new("--weight-decay") { Description = $"Weight decay [default: {WeightDecayDefaults}]" };
     private readonly Option<string> schedule;
     private readonly Option<int?> stepSize;
@@ -156,11 +165,11 @@ public sealed class RunOptions
     {
         Option[] all = purpose switch
         {
-            RunPurpose.RateSweep => [dataset, labels, arch, layers, activation, loss, batchSize, optimizer, momentum, weightDecay, seed, normalize, augment],
-            RunPurpose.Benchmark => [dataset, labels, arch, layers, activation, loss, batchSize, learningRate, optimizer, momentum,
-                weightDecay, schedule, stepSize, gamma, seed, normalize, augment],
-            _ => [dataset, labels, arch, layers, activation, loss, epochs, batchSize, learningRate, optimizer, momentum,
-                weightDecay, schedule, stepSize, gamma, seed, validSplit, normalize, augment],
+            RunPurpose.RateSweep => [dataset, labels, arch, layers, activation, loss, labelSmoothing, batchSize, optimizer, momentum, nesterov, weightDecay, seed, normalize, augment],
+            RunPurpose.Benchmark => [dataset, labels, arch, layers, activation, loss, labelSmoothing, batchSize, learningRate, optimizer, momentum,
+                nesterov, weightDecay, schedule, stepSize, gamma, seed, normalize, augment],
+            _ => [dataset, labels, arch, layers, activation, loss, labelSmoothing, epochs, batchSize, learningRate, optimizer, momentum,
+                nesterov, weightDecay, schedule, stepSize, gamma, seed, validSplit, normalize, augment],
         };
         all = [.. all, channels, imageSize];
         foreach (var option in all)
@@ -197,7 +206,9 @@ public sealed class RunOptions
             parsed.GetValue(augment),
             given,
             parsed.GetValue(channels),
-            parsed.GetValue(imageSize));
+            parsed.GetValue(imageSize),
+            parsed.GetValue(nesterov),
+            parsed.GetValue(labelSmoothing));
     }
 
     /// <summary>"mlp: --layers, default 784-128-K; batch 128, sgd lr 0.05 momentum 0.9": what --arch's help says of one architecture.</summary>

@@ -111,10 +111,11 @@ public sealed class TrainSpecBuilder(
         // The dataset's default where --augment is not given; a resumed run keeps its checkpoint's.
         var augment = Pick("--augment", settings.Augment is { } list ? ParseAugment(list) : Dataset.DefaultAugment, s => s.Augment);
         var spec = new TrainingSpec(Dataset.Name, inputShape, model, loss,
-            new OptimizerSettings(optimizerKind, momentum, weightDecay), schedule, batchSize, Seed, ValidSplit,
+            new OptimizerSettings(optimizerKind, momentum, weightDecay, Pick("--nesterov", settings.Nesterov, s => s.Optimizer.Nesterov)), schedule, batchSize, Seed, ValidSplit,
             Pick("--normalize", normalization ?? Architecture.DefaultNormalization(model), s => s.Normalization), augment,
             ClassNames: Dataset.IsFolder ? Dataset.ClassNames : null,
-            ValidFolder: tree is not null && tree.Has(PictureSplit.Valid) && settings.ValidSplit is null);
+            ValidFolder: tree is not null && tree.Has(PictureSplit.Valid) && settings.ValidSplit is null,
+            LabelSmoothing: Pick("--label-smoothing", settings.LabelSmoothing ?? 0f, s => s.LabelSmoothing));
         // A difference from the checkpoint names the option at fault, before the rules that it may break too.
         if (saved is not null)
         {
@@ -172,9 +173,9 @@ public sealed class TrainSpecBuilder(
         }
         var asked = spec.ToJson();
         var had = checkpoint.ToJson();
-        if (checkpoint.Schedule.Kind != ScheduleKind.Cosine)
+        if (!LearningRateSchedule.IsPlannedOverEpochs(checkpoint.Schedule.Kind))
         {
-            // Only a cosine schedule is planned over the epochs; the others may train on further.
+            // Only cosine and one-cycle schedules are planned over the epochs; the others may train on further.
             asked["schedule"]!["epochs"] = had["schedule"]!["epochs"]!.DeepClone();
         }
         var difference = FirstDifference(had, asked, "");

@@ -102,7 +102,8 @@ internal static class DeterminismCases
     private static IEnumerable<(string, float[])> Sgd(ComputeBackend backend)
     {
         var (parameters, gradients) = OptimizerCases.Inputs();
-        var (finalParameters, velocity) = OptimizerCases.SgdOnBackend(backend, parameters, gradients, momentum: 0.9f, weightDecay: 0.01f);
+        var (finalParameters, velocity) = OptimizerCases.SgdOnBackend(backend, parameters, gradients, momentum: 0.9f, weightDecay: 0.01f,
+            nesterov: true);
         yield return ("parameters", finalParameters);
         yield return ("velocity", velocity);
     }

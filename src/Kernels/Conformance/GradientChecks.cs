@@ -41,7 +41,9 @@ internal static class GradientChecks
             yield return new(name, nameof(ComputeBackend.ActivationBackward), backend => ActivationGradient(backend, name, activation));
         }
         yield return new("grad softmax cross-entropy", nameof(ComputeBackend.SoftmaxCrossEntropy),
-            backend => SoftmaxCrossEntropyGradient(backend, "grad softmax cross-entropy"));
+            backend => SoftmaxCrossEntropyGradient(backend, "grad softmax cross-entropy", 0f));
+        yield return new("grad softmax cross-entropy label smoothing 0.1", nameof(ComputeBackend.SoftmaxCrossEntropy),
+            backend => SoftmaxCrossEntropyGradient(backend, "grad softmax cross-entropy label smoothing 0.1", 0.1f));
         foreach (var loss in Enum.GetValues<BinaryLoss>())
         {
             var name = $"grad {LossCases.Label(loss)} loss";
@@ -279,8 +281,11 @@ internal static class GradientChecks
         return comparison.Result(name);
     }
 
-    /// <summary>L = the mean over rows of -log softmax(logits)[label]; the backend's dLogits must be dL/dlogits.</summary>
-    private static ConformanceResult SoftmaxCrossEntropyGradient(ComputeBackend backend, string name)
+    /// <summary>
+    /// L = the mean over rows of -sum_c target_c log softmax(logits)[c], the target smoothed by <paramref name="labelSmoothing"/>;
+    /// the backend's dLogits must be dL/dlogits.
+    /// </summary>
+    private static ConformanceResult SoftmaxCrossEntropyGradient(ComputeBackend backend, string name, float labelSmoothing)
     {
         var random = SeededInputs.NewGenerator();
         var logits = SeededInputs.Uniform(random, LossRows * Classes, -3, 3);
@@ -289,12 +294,12 @@ internal static class GradientChecks
         using var scope = new BufferScope(backend);
         var dLogits = scope.Allocate<float>(LossRows * Classes);
         backend.SoftmaxCrossEntropy(scope.Upload(logits), scope.Upload(labels), dLogits, scope.Allocate<float>(2 * LossRows),
-            scope.Allocate<float>(MetricSlot.Width), 0, LossRows, Classes);
+            scope.Allocate<float>(MetricSlot.Width), 0, LossRows, Classes, labelSmoothing);
 
         var expected = FiniteDifferences.Gradient(Precision.Widen(logits), point =>
         {
             var rowLoss = new double[LossRows];
-            ReferenceMath.SoftmaxCrossEntropyForward(rowLoss, new double[LossRows], point, labels, LossRows, Classes);
+            ReferenceMath.SoftmaxCrossEntropyForward(rowLoss, new double[LossRows], point, labels, LossRows, Classes, labelSmoothing);
             return rowLoss.Average();
         });
         var comparison = new Comparison();

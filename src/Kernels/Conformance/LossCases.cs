@@ -19,6 +19,9 @@ internal static class LossCases
 
     private static readonly int[] BinaryRows = [1, 37, 256];
 
+    // PyTorch's label_smoothing: a common setting, and 1, where the target is uniform and the label no longer counts.
+    private static readonly (int Rows, int Cols, float LabelSmoothing)[] SmoothedShapes = [(37, 10, 0.1f), (256, 10, 0.1f), (37, 2, 1f)];
+
     public static IEnumerable<ConformanceCase> Create()
     {
         foreach (var (rows, cols) in SoftmaxCrossEntropyShapes)
@@ -29,6 +32,17 @@ internal static class LossCases
                 var (logits, labels) = SoftmaxCrossEntropyInputs(rows, cols);
                 var comparison = new Comparison();
                 CheckSoftmaxCrossEntropy(backend, comparison, logits, labels, cols);
+                return comparison.Result(name);
+            });
+        }
+        foreach (var (rows, cols, labelSmoothing) in SmoothedShapes)
+        {
+            var name = FormattableString.Invariant($"softmax cross-entropy {rows}x{cols} label smoothing {labelSmoothing}");
+            yield return new(name, nameof(ComputeBackend.SoftmaxCrossEntropy), backend =>
+            {
+                var (logits, labels) = SoftmaxCrossEntropyInputs(rows, cols);
+                var comparison = new Comparison();
+                CheckSoftmaxCrossEntropy(backend, comparison, logits, labels, cols, labelSmoothing);
                 return comparison.Result(name);
             });
         }
@@ -78,18 +92,19 @@ internal static class LossCases
     /// whose label lies outside [0, C) must have a NaN loss and count as wrong; its gradient is left
     /// open by the contract and not compared.
     /// </summary>
-    public static void CheckSoftmaxCrossEntropy(ComputeBackend backend, Comparison comparison, float[] logits, int[] labels, int cols)
+    public static void CheckSoftmaxCrossEntropy(ComputeBackend backend, Comparison comparison, float[] logits, int[] labels, int cols,
+        float labelSmoothing = 0f)
     {
         var rows = labels.Length;
         using var scope = new BufferScope(backend);
         var outputs = LossOutputs.Allocate(scope, rows * cols, rows);
         backend.SoftmaxCrossEntropy(scope.Upload(logits), scope.Upload(labels), outputs.DLogits, outputs.RowStats,
-            outputs.Metrics, SlotUnderTest, rows, cols);
+            outputs.Metrics, SlotUnderTest, rows, cols, labelSmoothing);
 
         var wideLogits = Precision.Widen(logits);
         var expected = new ExpectedLoss(new double[rows], new double[rows], new double[rows * cols]);
-        ReferenceMath.SoftmaxCrossEntropyForward(expected.RowLoss, expected.RowCorrect, wideLogits, labels, rows, cols);
-        ReferenceMath.SoftmaxCrossEntropyBackward(expected.DLogits, wideLogits, labels, rows, cols);
+        ReferenceMath.SoftmaxCrossEntropyForward(expected.RowLoss, expected.RowCorrect, wideLogits, labels, rows, cols, labelSmoothing);
+        ReferenceMath.SoftmaxCrossEntropyBackward(expected.DLogits, wideLogits, labels, rows, cols, labelSmoothing);
         var validRow = Array.ConvertAll(labels, label => label >= 0 && label < cols);
         Compare(scope, comparison, "", outputs, expected, cols, validRow, invalidRowsCountAsWrong: true);
     }

@@ -3,7 +3,7 @@ using Descent.Kernels.Reference;
 namespace Descent.Kernels.Conformance;
 
 /// <summary>
-/// SGD (plain, with momentum, with weight decay, with both), AdamW and Adadelta against the reference, over a
+/// SGD (plain, with momentum, with weight decay, with both, with Nesterov momentum with and without weight decay), AdamW and Adadelta against the reference, over a
 /// few steps with fresh gradients each step, starting as the engine does from zeroed state buffers.
 /// </summary>
 internal static class OptimizerCases
@@ -12,7 +12,8 @@ internal static class OptimizerCases
     public const int Count = 37 * 53;
     public const float SgdLearningRate = 0.1f;
 
-    private static readonly (float Momentum, float WeightDecay)[] SgdVariants = [(0f, 0f), (0.9f, 0f), (0f, 0.01f), (0.9f, 0.01f)];
+    private static readonly (float Momentum, float WeightDecay, bool Nesterov)[] SgdVariants =
+        [(0f, 0f, false), (0.9f, 0f, false), (0f, 0.01f, false), (0.9f, 0.01f, false), (0.9f, 0f, true), (0.9f, 0.01f, true)];
 
     /// <summary>Step <paramref name="step"/> (from 1) of AdamW at PyTorch's defaults, its bias corrections computed in double.</summary>
     public static AdamWStep AdamW(int step, float weightDecay)
@@ -26,10 +27,10 @@ internal static class OptimizerCases
 
     public static IEnumerable<ConformanceCase> Create()
     {
-        foreach (var (momentum, weightDecay) in SgdVariants)
+        foreach (var (momentum, weightDecay, nesterov) in SgdVariants)
         {
-            var name = FormattableString.Invariant($"sgd momentum {momentum} weight decay {weightDecay}");
-            yield return new(name, nameof(ComputeBackend.SgdUpdate), backend => Sgd(backend, name, momentum, weightDecay));
+            var name = FormattableString.Invariant($"sgd {(nesterov ? "nesterov " : "")}momentum {momentum} weight decay {weightDecay}");
+            yield return new(name, nameof(ComputeBackend.SgdUpdate), backend => Sgd(backend, name, momentum, weightDecay, nesterov));
         }
         foreach (var weightDecay in new[] { 0f, 0.01f })
         {
@@ -61,7 +62,7 @@ internal static class OptimizerCases
 
     /// <summary>Runs every step on the backend; returns the parameters and the velocity after the last.</summary>
     public static (float[] Parameters, float[] Velocity) SgdOnBackend(ComputeBackend backend, float[] parameters, float[][] gradients,
-        float momentum, float weightDecay)
+        float momentum, float weightDecay, bool nesterov)
     {
         using var scope = new BufferScope(backend);
         var parameterBuffer = scope.Upload(parameters);
@@ -70,7 +71,7 @@ internal static class OptimizerCases
         foreach (var stepGradients in gradients)
         {
             backend.Upload<float>(gradientBuffer, stepGradients);
-            backend.SgdUpdate(parameterBuffer, gradientBuffer, velocity, Count, SgdLearningRate, momentum, weightDecay);
+            backend.SgdUpdate(parameterBuffer, gradientBuffer, velocity, Count, SgdLearningRate, momentum, weightDecay, nesterov);
         }
         return (scope.Download(parameterBuffer), scope.Download(velocity));
     }
@@ -109,17 +110,17 @@ internal static class OptimizerCases
         return (scope.Download(parameterBuffer), scope.Download(squareAverage), scope.Download(deltaAverage));
     }
 
-    private static ConformanceResult Sgd(ComputeBackend backend, string name, float momentum, float weightDecay)
+    private static ConformanceResult Sgd(ComputeBackend backend, string name, float momentum, float weightDecay, bool nesterov)
     {
         var (parameters, gradients) = Inputs();
-        var got = SgdOnBackend(backend, parameters, gradients, momentum, weightDecay);
+        var got = SgdOnBackend(backend, parameters, gradients, momentum, weightDecay, nesterov);
 
         var expectedParameters = Precision.Widen(parameters);
         var expectedVelocity = new double[Count];
         foreach (var stepGradients in gradients)
         {
             ReferenceMath.SgdUpdate(expectedParameters, expectedVelocity, Precision.Widen(stepGradients), Count,
-                SgdLearningRate, momentum, weightDecay);
+                SgdLearningRate, momentum, weightDecay, nesterov);
         }
         var comparison = new Comparison();
         comparison.Close("parameters", got.Parameters, expectedParameters, Tolerances.Elementwise);

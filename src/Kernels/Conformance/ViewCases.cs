@@ -73,10 +73,10 @@ internal static class ViewCases
         backend.Upload<float>(backend.Slice(gradients, secondStart, second.Length), gradient);
         backend.Fill(backend.Slice(velocity, secondStart, second.Length), 0f, 0, second.Length);
         backend.SgdUpdate(backend.Slice(values, secondStart, second.Length), backend.Slice(gradients, secondStart, second.Length),
-            backend.Slice(velocity, secondStart, second.Length), second.Length, 0.1f, 0.9f, 0.01f);
+            backend.Slice(velocity, secondStart, second.Length), second.Length, 0.1f, 0.9f, 0.01f, false);
 
         var expectedSecond = Precision.Widen(second);
-        ReferenceMath.SgdUpdate(expectedSecond, new double[second.Length], Precision.Widen(gradient), second.Length, 0.1f, 0.9f, 0.01f);
+        ReferenceMath.SgdUpdate(expectedSecond, new double[second.Length], Precision.Widen(gradient), second.Length, 0.1f, 0.9f, 0.01f, false);
         var all = scope.Download(values);
         var comparison = new Comparison();
         comparison.Close("second parameter", all.AsSpan(secondStart, second.Length), expectedSecond, Tolerances.Elementwise);

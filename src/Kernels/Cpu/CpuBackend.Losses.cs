@@ -5,9 +5,9 @@ namespace Descent.Kernels.Cpu;
 public sealed unsafe partial class CpuBackend
 {
     protected override void SoftmaxCrossEntropyCore(DeviceBuffer<float> logits, DeviceBuffer<int> labels, DeviceBuffer<float> dLogits,
-        DeviceBuffer<float> rowStats, DeviceBuffer<float> metrics, int slot, int rows, int cols) =>
+        DeviceBuffer<float> rowStats, DeviceBuffer<float> metrics, int slot, int rows, int cols, float labelSmoothing) =>
         LossKernels.SoftmaxCrossEntropy(Pointer(logits), Pointer(labels), Pointer(dLogits), Pointer(rowStats), Pointer(metrics),
-            slot, rows, cols);
+            slot, rows, cols, labelSmoothing);
 
     protected override void BinaryLossCore(BinaryLoss loss, DeviceBuffer<float> logits, DeviceBuffer<int> targets,
         DeviceBuffer<float> dLogits, DeviceBuffer<float> rowStats, DeviceBuffer<float> metrics, int slot, int rows) =>
@@ -25,14 +25,17 @@ public sealed unsafe partial class CpuBackend
 internal static unsafe class LossKernels
 {
     /// <summary>
-    /// Softmax cross-entropy over logits (B,C) and labels (B): loss = log(sum e^(z - max)) - (z_label - max),
-    /// finite for logits of +-1000; correct = (first) argmax == label; dLogits = (softmax(z) - onehot) / B.
+    /// Softmax cross-entropy over logits (B,C) and labels (B) with targets t = (1 - eps) onehot + eps / C
+    /// (eps the label smoothing): loss = log(sum e^(z - max)) - sum_c t_c (z_c - max), finite for logits of +-1000;
+    /// correct = (first) argmax == label; dLogits = (softmax(z) - t) / B.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void SoftmaxCrossEntropy(float* logits, int* labels, float* dLogits, float* rowStats, float* metrics,
-        int slot, int rows, int cols)
+        int slot, int rows, int cols, float labelSmoothing)
     {
         var inverseRows = 1f / rows;
+        var spread = labelSmoothing / cols;
+        var labelWeight = 1f - labelSmoothing;
         for (var row = 0; row < rows; row++)
         {
             var z = logits + (long)row * cols;
@@ -49,20 +52,25 @@ internal static unsafe class LossKernels
             }
             // The exponentials go through dLogits, so each is computed once.
             var sum = 0f;
+            var shiftedSum = 0f;
             for (var col = 0; col < cols; col++)
             {
                 var e = MathF.Exp(z[col] - max);
                 gradient[col] = e;
                 sum += e;
+                shiftedSum += z[col] - max;
             }
             var label = labels[row];
             var validLabel = label >= 0 && label < cols;
-            rowStats[row] = validLabel ? MathF.Log(sum) - (z[label] - max) : float.NaN;
+            // Without smoothing the spread term is left out, not multiplied by 0, so a logit of -inf keeps a finite loss.
+            var spreadTerm = spread == 0f ? 0f : spread * shiftedSum;
+            rowStats[row] = validLabel ? MathF.Log(sum) - labelWeight * (z[label] - max) - spreadTerm : float.NaN;
             rowStats[rows + row] = argmax == label ? 1f : 0f;
             var scale = validLabel ? inverseRows / sum : 0f;
             for (var col = 0; col < cols; col++)
             {
-                gradient[col] = validLabel ? (gradient[col] * scale - (col == label ? inverseRows : 0f)) : 0f;
+                var target = (col == label ? labelWeight : 0f) + spread;
+                gradient[col] = validLabel ? gradient[col] * scale - target * inverseRows : 0f;
             }
         }
         WriteMetricSlot(rowStats, metrics, slot, rows);

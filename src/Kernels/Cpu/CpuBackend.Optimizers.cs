@@ -6,9 +6,9 @@ namespace Descent.Kernels.Cpu;
 public sealed unsafe partial class CpuBackend
 {
     protected override void SgdUpdateCore(DeviceBuffer<float> parameters, DeviceBuffer<float> gradients, DeviceBuffer<float> velocity,
-        int count, float learningRate, float momentum, float weightDecay) =>
-        RunElementwise(new SgdKernel(Pointer(parameters), Pointer(gradients), Pointer(velocity), learningRate, momentum, weightDecay),
-            count);
+        int count, float learningRate, float momentum, float weightDecay, bool nesterov) =>
+        RunElementwise(new SgdKernel(Pointer(parameters), Pointer(gradients), Pointer(velocity), learningRate, momentum, weightDecay,
+            nesterov), count);
 
     protected override void AdamWUpdateCore(DeviceBuffer<float> parameters, DeviceBuffer<float> gradients,
         DeviceBuffer<float> firstMoment, DeviceBuffer<float> secondMoment, int count, AdamWStep step) =>
@@ -21,10 +21,11 @@ public sealed unsafe partial class CpuBackend
 
 /// <summary>
 /// SGD in place over N elements, PyTorch's form: g = grad + weightDecay * param;
-/// velocity = momentum * velocity + g; param -= learningRate * velocity.
+/// velocity = momentum * velocity + g; param -= learningRate * step, where step is velocity, or
+/// g + momentum * velocity with Nesterov momentum.
 /// </summary>
 internal unsafe struct SgdKernel(float* parameters, float* gradients, float* velocity, float learningRate, float momentum,
-    float weightDecay) : IRangeKernel
+    float weightDecay, bool nesterov) : IRangeKernel
 {
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public readonly void Execute(int start, int end)
@@ -39,14 +40,16 @@ internal unsafe struct SgdKernel(float* parameters, float* gradients, float* vel
             var g = Vector256.Load(gradients + i) + decay * param;
             var v = keep * Vector256.Load(velocity + i) + g;
             v.Store(velocity + i);
-            (param - rate * v).Store(parameters + i);
+            var step = nesterov ? g + keep * v : v;
+            (param - rate * step).Store(parameters + i);
         }
         for (; i < end; i++)
         {
             var g = gradients[i] + weightDecay * parameters[i];
             var v = momentum * velocity[i] + g;
             velocity[i] = v;
-            parameters[i] -= learningRate * v;
+            var step = nesterov ? g + momentum * v : v;
+            parameters[i] -= learningRate * step;
         }
     }
 }

@@ -19,18 +19,19 @@ public sealed partial class IlgpuBackend
     private static readonly int BinaryLossCount = Enum.GetValues<BinaryLoss>().Length;
 
     private Action<KernelConfig, ArrayView<float>, ArrayView<int>, ArrayView<float>, ArrayView<float>, ArrayView<float>, int, int,
-        int>? launchSoftmaxCrossEntropy;
+        int, float>? launchSoftmaxCrossEntropy;
     private Action<KernelConfig, ArrayView<float>, ArrayView<int>, ArrayView<float>, ArrayView<float>, ArrayView<float>, int, int,
         int>? launchBinaryLoss;
 
     protected override void SoftmaxCrossEntropyCore(DeviceBuffer<float> logits, DeviceBuffer<int> labels,
-        DeviceBuffer<float> dLogits, DeviceBuffer<float> rowStats, DeviceBuffer<float> metrics, int slot, int rows, int cols)
+        DeviceBuffer<float> dLogits, DeviceBuffer<float> rowStats, DeviceBuffer<float> metrics, int slot, int rows, int cols,
+        float labelSmoothing)
     {
         launchSoftmaxCrossEntropy ??= accelerator.LoadStreamKernel<ArrayView<float>, ArrayView<int>, ArrayView<float>,
-            ArrayView<float>, ArrayView<float>, int, int, int>(SoftmaxCrossEntropyKernel);
+            ArrayView<float>, ArrayView<float>, int, int, int, float>(SoftmaxCrossEntropyKernel);
         Launches++;
         launchSoftmaxCrossEntropy(LossConfig(rows), View(logits), View(labels), View(dLogits), View(rowStats), View(metrics), slot,
-            rows, cols);
+            rows, cols, labelSmoothing);
     }
 
     protected override void BinaryLossCore(BinaryLoss loss, DeviceBuffer<float> logits, DeviceBuffer<int> targets,
@@ -51,13 +52,16 @@ public sealed partial class IlgpuBackend
     private KernelConfig LossConfig(int rows) => new(1, Math.Min(rows, Shape.LossGroup));
 
     /// <summary>
-    /// rowLoss = logsumexp(z) - z_label, computed as log(sum e^(z - max)) - (z_label - max) so logits of
-    /// +-1000 stay finite; correct = argmax (the first maximum) == label; dLogits = (softmax(z) - onehot) / B.
+    /// With targets t = (1 - eps) onehot + eps / C (eps the label smoothing): rowLoss = logsumexp(z) - sum_c t_c z_c,
+    /// computed as log(sum e^(z - max)) - sum_c t_c (z_c - max) so logits of +-1000 stay finite;
+    /// correct = argmax (the first maximum) == label; dLogits = (softmax(z) - t) / B.
     /// </summary>
     [IlgpuKernel(ExplicitlyGrouped = true)]
     internal static void SoftmaxCrossEntropyKernel(ArrayView<float> logits, ArrayView<int> labels, ArrayView<float> dLogits,
-        ArrayView<float> rowStats, ArrayView<float> metrics, int slot, int rows, int cols)
+        ArrayView<float> rowStats, ArrayView<float> metrics, int slot, int rows, int cols, float labelSmoothing)
     {
+        var spread = labelSmoothing / cols;
+        var labelWeight = 1f - labelSmoothing;
         for (var row = Group.IdxX; row < rows; row += Group.DimX)
         {
             var start = row * cols;
@@ -73,21 +77,26 @@ public sealed partial class IlgpuBackend
                 }
             }
             var sum = 0f;
+            var shiftedSum = 0f;
             for (var col = 0; col < cols; col++)
             {
                 sum += MathF.Exp(logits[start + col] - max);
+                shiftedSum += logits[start + col] - max;
             }
 
             var label = labels[row];
             var validLabel = label >= 0 && label < cols;
             // Never index with a bad label, not even in a branch the compiler might turn into a select.
             var labelColumn = validLabel ? label : 0;
-            rowStats[row] = validLabel ? MathF.Log(sum) - (logits[start + labelColumn] - max) : float.NaN;
+            // Without smoothing the spread term is left out, not multiplied by 0, so a logit of -inf keeps a finite loss.
+            var spreadTerm = spread == 0f ? 0f : spread * shiftedSum;
+            rowStats[row] = validLabel ? MathF.Log(sum) - labelWeight * (logits[start + labelColumn] - max) - spreadTerm : float.NaN;
             rowStats[rows + row] = argmax == label ? 1f : 0f;
             for (var col = 0; col < cols; col++)
             {
                 var p = MathF.Exp(logits[start + col] - max) / sum;
-                dLogits[start + col] = validLabel ? (p - (col == label ? 1f : 0f)) / rows : 0f;
+                var target = (col == label ? labelWeight : 0f) + spread;
+                dLogits[start + col] = validLabel ? (p - target) / rows : 0f;
             }
         }
         SumRowStatsIntoSlot(slot, rows, rowStats, metrics);

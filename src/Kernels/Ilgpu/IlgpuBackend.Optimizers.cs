@@ -6,18 +6,19 @@ namespace Descent.Kernels.Ilgpu;
 // Parameter updates in place over parameters, gradients and optimizer state, all of N elements.
 public sealed partial class IlgpuBackend
 {
-    private Action<Index1D, ArrayView<float>, ArrayView<float>, ArrayView<float>, int, float, float, float, int>? launchSgd;
+    private Action<Index1D, ArrayView<float>, ArrayView<float>, ArrayView<float>, int, float, float, float, int, int>? launchSgd;
     private Action<Index1D, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, int, AdamWStep, int>? launchAdamW;
     private Action<Index1D, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, int, AdadeltaStep, int>? launchAdadelta;
 
     protected override void SgdUpdateCore(DeviceBuffer<float> parameters, DeviceBuffer<float> gradients,
-        DeviceBuffer<float> velocity, int count, float learningRate, float momentum, float weightDecay)
+        DeviceBuffer<float> velocity, int count, float learningRate, float momentum, float weightDecay, bool nesterov)
     {
         launchSgd ??= accelerator.LoadAutoGroupedStreamKernel<Index1D, ArrayView<float>, ArrayView<float>, ArrayView<float>, int,
-            float, float, float, int>(SgdKernel);
+            float, float, float, int, int>(SgdKernel);
         var threads = Threads(count);
         Launches++;
-        launchSgd(threads, View(parameters), View(gradients), View(velocity), count, learningRate, momentum, weightDecay, threads);
+        launchSgd(threads, View(parameters), View(gradients), View(velocity), count, learningRate, momentum, weightDecay,
+            nesterov ? 1 : 0, threads);
     }
 
     protected override void AdamWUpdateCore(DeviceBuffer<float> parameters, DeviceBuffer<float> gradients,
@@ -32,18 +33,20 @@ public sealed partial class IlgpuBackend
 
     /// <summary>
     /// SGD, PyTorch's form: g = grad + weightDecay * param; velocity = momentum * velocity + g;
-    /// param -= learningRate * velocity.
+    /// param -= learningRate * step, where step is velocity, or g + momentum * velocity when nesterov is 1
+    /// (an int, as kernels take no bool).
     /// </summary>
     [IlgpuKernel]
     internal static void SgdKernel(Index1D index, ArrayView<float> parameters, ArrayView<float> gradients, ArrayView<float> velocity,
-        int count, float learningRate, float momentum, float weightDecay, int stride)
+        int count, float learningRate, float momentum, float weightDecay, int nesterov, int stride)
     {
         for (long i = index; i < count; i += stride)
         {
             var g = gradients[i] + weightDecay * parameters[i];
             var v = momentum * velocity[i] + g;
             velocity[i] = v;
-            parameters[i] -= learningRate * v;
+            var step = nesterov != 0 ? g + momentum * v : v;
+            parameters[i] -= learningRate * step;
         }
     }
 

@@ -3,15 +3,15 @@ namespace Descent.Kernels.Reference;
 public partial class ReferenceBackend
 {
     protected override void SoftmaxCrossEntropyCore(DeviceBuffer<float> logits, DeviceBuffer<int> labels, DeviceBuffer<float> dLogits,
-        DeviceBuffer<float> rowStats, DeviceBuffer<float> metrics, int slot, int rows, int cols)
+        DeviceBuffer<float> rowStats, DeviceBuffer<float> metrics, int slot, int rows, int cols, float labelSmoothing)
     {
         var logitValues = Widen(logits, rows * cols);
         var labelValues = HostElements(labels).ToArray();
         var rowLoss = new double[rows];
         var rowCorrect = new double[rows];
         var gradient = new double[rows * cols];
-        ReferenceMath.SoftmaxCrossEntropyForward(rowLoss, rowCorrect, logitValues, labelValues, rows, cols);
-        ReferenceMath.SoftmaxCrossEntropyBackward(gradient, logitValues, labelValues, rows, cols);
+        ReferenceMath.SoftmaxCrossEntropyForward(rowLoss, rowCorrect, logitValues, labelValues, rows, cols, labelSmoothing);
+        ReferenceMath.SoftmaxCrossEntropyBackward(gradient, logitValues, labelValues, rows, cols, labelSmoothing);
         Store(gradient, dLogits);
         StoreLossOutputs(rowLoss, rowCorrect, rowStats, metrics, slot, rows);
     }
@@ -73,12 +73,13 @@ public static partial class ReferenceMath
     // ---------------------------------------------------------------- softmax cross-entropy
 
     /// <summary>
-    /// Forward: rowLoss (B) = -log softmax(logits[b])[label], rowCorrect (B) = 1 where the row's argmax
+    /// Forward: rowLoss (B) = -sum_c target[c] log softmax(logits[b])[c] with target = (1 - labelSmoothing) onehot(label)
+    /// + labelSmoothing / C (PyTorch's label_smoothing), rowCorrect (B) = 1 where the row's argmax
     /// (the first maximum on ties) is the label, from logits (B,C) and labels (B).
     /// A label outside [0, C) gives a NaN loss and, never equalling the argmax, 0 correct.
     /// </summary>
     public static void SoftmaxCrossEntropyForward(double[] rowLoss, double[] rowCorrect, double[] logits, int[] labels,
-        int rows, int cols)
+        int rows, int cols, double labelSmoothing = 0)
     {
         for (var row = 0; row < rows; row++)
         {
@@ -104,16 +105,24 @@ public static partial class ReferenceMath
             {
                 sum += Math.Exp(logits[start + col] - max);
             }
-            // -log(e^(z_label - max) / sum), kept as a difference so logits of +-1000 stay exact.
-            rowLoss[row] = Math.Log(sum) - (logits[start + label] - max);
+            // -log p_c = log(sum) - (z_c - max), kept as a difference so logits of +-1000 stay exact; the target's
+            // weights sum to 1, so the loss is log(sum) less the target-weighted shifted logits.
+            var weightedLogits = 0.0;
+            for (var col = 0; col < cols; col++)
+            {
+                var target = (col == label ? 1 - labelSmoothing : 0) + labelSmoothing / cols;
+                weightedLogits += target * (logits[start + col] - max);
+            }
+            rowLoss[row] = Math.Log(sum) - weightedLogits;
         }
     }
 
     /// <summary>
-    /// Backward of the mean loss: dLogits (B,C) = (softmax(logits) - onehot(label)) / B.
-    /// A row with a label outside [0, C) has a NaN loss, and its gradient is NaN too.
+    /// Backward of the mean loss: dLogits (B,C) = (softmax(logits) - target) / B, target = (1 - labelSmoothing) onehot(label)
+    /// + labelSmoothing / C. A row with a label outside [0, C) has a NaN loss, and its gradient is NaN too.
     /// </summary>
-    public static void SoftmaxCrossEntropyBackward(double[] dLogits, double[] logits, int[] labels, int rows, int cols)
+    public static void SoftmaxCrossEntropyBackward(double[] dLogits, double[] logits, int[] labels, int rows, int cols,
+        double labelSmoothing = 0)
     {
         SoftmaxForward(dLogits, logits, rows, cols);
         for (var row = 0; row < rows; row++)
@@ -124,7 +133,7 @@ public static partial class ReferenceMath
                 var index = row * cols + col;
                 dLogits[index] = label < 0 || label >= cols
                     ? double.NaN
-                    : (dLogits[index] - (col == label ? 1 : 0)) / rows;
+                    : (dLogits[index] - ((col == label ? 1 - labelSmoothing : 0) + labelSmoothing / cols)) / rows;
             }
         }
     }

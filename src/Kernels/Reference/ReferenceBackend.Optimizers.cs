@@ -3,11 +3,11 @@ namespace Descent.Kernels.Reference;
 public partial class ReferenceBackend
 {
     protected override void SgdUpdateCore(DeviceBuffer<float> parameters, DeviceBuffer<float> gradients, DeviceBuffer<float> velocity,
-        int count, float learningRate, float momentum, float weightDecay)
+        int count, float learningRate, float momentum, float weightDecay, bool nesterov)
     {
         var parameterValues = Widen(parameters, count);
         var velocityValues = Widen(velocity, count);
-        ReferenceMath.SgdUpdate(parameterValues, velocityValues, Widen(gradients, count), count, learningRate, momentum, weightDecay);
+        ReferenceMath.SgdUpdate(parameterValues, velocityValues, Widen(gradients, count), count, learningRate, momentum, weightDecay, nesterov);
         Store(parameterValues, parameters);
         Store(velocityValues, velocity);
     }
@@ -44,16 +44,18 @@ public static partial class ReferenceMath
 
     /// <summary>
     /// SGD in place over parameters, velocity and gradients (N), PyTorch's form:
-    /// g = grad + weightDecay * param; velocity = momentum * velocity + g; param -= learningRate * velocity.
+    /// g = grad + weightDecay * param; velocity = momentum * velocity + g; param -= learningRate * step,
+    /// where step is velocity, or g + momentum * velocity with Nesterov momentum.
     /// </summary>
     public static void SgdUpdate(double[] parameters, double[] velocity, double[] gradients, int count,
-        double learningRate, double momentum, double weightDecay)
+        double learningRate, double momentum, double weightDecay, bool nesterov)
     {
         for (var i = 0; i < count; i++)
         {
             var g = gradients[i] + weightDecay * parameters[i];
             velocity[i] = momentum * velocity[i] + g;
-            parameters[i] -= learningRate * velocity[i];
+            var step = nesterov ? g + momentum * velocity[i] : velocity[i];
+            parameters[i] -= learningRate * step;
         }
     }
 

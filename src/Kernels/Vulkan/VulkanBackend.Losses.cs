@@ -5,10 +5,11 @@ namespace Descent.Kernels.Vulkan;
 public sealed partial class VulkanBackend
 {
     protected override void SoftmaxCrossEntropyCore(DeviceBuffer<float> logits, DeviceBuffer<int> labels,
-        DeviceBuffer<float> dLogits, DeviceBuffer<float> rowStats, DeviceBuffer<float> metrics, int slot, int rows, int cols) =>
+        DeviceBuffer<float> dLogits, DeviceBuffer<float> rowStats, DeviceBuffer<float> metrics, int slot, int rows, int cols,
+        float labelSmoothing) =>
         Dispatch(Shader.Named("softmax_cross_entropy"), GridStride(),
             [Allocation(logits), Allocation(labels), Allocation(dLogits), Allocation(rowStats), Allocation(metrics)],
-            new SoftmaxCrossEntropyArguments((uint)rows, (uint)cols, (uint)slot), 1);
+            new SoftmaxCrossEntropyArguments((uint)rows, (uint)cols, (uint)slot, labelSmoothing), 1);
 
     protected override void BinaryLossCore(BinaryLoss loss, DeviceBuffer<float> logits, DeviceBuffer<int> targets,
         DeviceBuffer<float> dLogits, DeviceBuffer<float> rowStats, DeviceBuffer<float> metrics, int slot, int rows) =>
@@ -17,7 +18,7 @@ public sealed partial class VulkanBackend
             new BinaryLossArguments((uint)rows, (uint)slot), 1);
 
     [PushConstantsFor("softmax_cross_entropy")]
-    private readonly record struct SoftmaxCrossEntropyArguments(uint Rows, uint Cols, uint Slot);
+    private readonly record struct SoftmaxCrossEntropyArguments(uint Rows, uint Cols, uint Slot, float LabelSmoothing);
 
     [PushConstantsFor("binary_loss")]
     private readonly record struct BinaryLossArguments(uint Rows, uint Slot);

@@ -3,10 +3,10 @@ namespace Descent.Kernels.Vulkan;
 public sealed partial class VulkanBackend
 {
     protected override void SgdUpdateCore(DeviceBuffer<float> parameters, DeviceBuffer<float> gradients,
-        DeviceBuffer<float> velocity, int count, float learningRate, float momentum, float weightDecay) =>
+        DeviceBuffer<float> velocity, int count, float learningRate, float momentum, float weightDecay, bool nesterov) =>
         Dispatch(Shader.Named("sgd"), GridStride(),
             [Allocation(parameters), Allocation(gradients), Allocation(velocity)],
-            new SgdArguments((uint)count, learningRate, momentum, weightDecay), shape.GridStrideGroups(count));
+            new SgdArguments((uint)count, learningRate, momentum, weightDecay, nesterov ? 1u : 0u), shape.GridStrideGroups(count));
 
     protected override void AdamWUpdateCore(DeviceBuffer<float> parameters, DeviceBuffer<float> gradients,
         DeviceBuffer<float> firstMoment, DeviceBuffer<float> secondMoment, int count, AdamWStep step) =>
@@ -15,7 +15,7 @@ public sealed partial class VulkanBackend
             new AdamWArguments((uint)count, step), shape.GridStrideGroups(count));
 
     [PushConstantsFor("sgd")]
-    private readonly record struct SgdArguments(uint Count, float LearningRate, float Momentum, float WeightDecay);
+    private readonly record struct SgdArguments(uint Count, float LearningRate, float Momentum, float WeightDecay, uint Nesterov);
 
     /// <summary>The step's fields follow the count in their declaration order, as adamw.comp lists them.</summary>
     [PushConstantsFor("adamw")]

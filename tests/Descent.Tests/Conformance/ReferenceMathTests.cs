@@ -176,9 +176,39 @@ public sealed class ReferenceMathTests
         double[] parameters = [1];
         double[] velocity = [0.5];
         // g = 0.2 + 0.1 * 1 = 0.3; v = 0.9 * 0.5 + 0.3 = 0.75; p = 1 - 0.1 * 0.75 = 0.925
-        ReferenceMath.SgdUpdate(parameters, velocity, [0.2], 1, learningRate: 0.1, momentum: 0.9, weightDecay: 0.1);
+        ReferenceMath.SgdUpdate(parameters, velocity, [0.2], 1, learningRate: 0.1, momentum: 0.9, weightDecay: 0.1, nesterov: false);
         Assert.Equal(0.75, velocity[0], Precision);
         Assert.Equal(0.925, parameters[0], Precision);
+    }
+
+    [Fact]
+    public void Label_smoothed_cross_entropy_matches_pytorch_by_hand()
+    {
+        // F.cross_entropy([[1, 2, 3]], [0], label_smoothing=0.1): -log p = lse - z with lse = log(e + e^2 + e^3);
+        // loss = 0.9 (-log p_0) + 0.1 mean_c(-log p_c) = 2.30760596444438; dz = p - (0.9 onehot + 0.1 / 3).
+        double[] logits = [1, 2, 3];
+        var logSumExp = Math.Log(Math.Exp(1) + Math.Exp(2) + Math.Exp(3));
+        double[] rowLoss = [0];
+        double[] gradient = new double[3];
+
+        ReferenceMath.SoftmaxCrossEntropyForward(rowLoss, [0], logits, [0], 1, 3, labelSmoothing: 0.1);
+        ReferenceMath.SoftmaxCrossEntropyBackward(gradient, logits, [0], 1, 3, labelSmoothing: 0.1);
+
+        Assert.Equal(2.30760596444438, rowLoss[0], Precision);
+        double[] expected = [Math.Exp(1 - logSumExp) - 0.9 - 0.1 / 3, Math.Exp(2 - logSumExp) - 0.1 / 3, Math.Exp(3 - logSumExp) - 0.1 / 3];
+        Assert.Equal(expected, gradient, (a, b) => Math.Abs(a - b) < 1e-12);
+    }
+
+    [Fact]
+    public void Nesterov_sgd_step_matches_pytorch_by_hand()
+    {
+        double[] parameters = [1];
+        double[] velocity = [0.5];
+        // PyTorch's SGD: g = 0.2 + 0.1 * 1 = 0.3; buf = 0.9 * 0.5 + 0.3 = 0.75; nesterov: g = 0.3 + 0.9 * 0.75 = 0.975;
+        // p = 1 - 0.1 * 0.975 = 0.9025.
+        ReferenceMath.SgdUpdate(parameters, velocity, [0.2], 1, learningRate: 0.1, momentum: 0.9, weightDecay: 0.1, nesterov: true);
+        Assert.Equal(0.75, velocity[0], Precision);
+        Assert.Equal(0.9025, parameters[0], Precision);
     }
 
     [Fact]

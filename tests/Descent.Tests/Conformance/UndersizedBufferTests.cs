@@ -104,7 +104,7 @@ public sealed class UndersizedBufferTests : IDisposable
         using var parameters = backend.Allocate<float>(8);
         using var shortState = backend.Allocate<float>(7);
 
-        Assert.Throws<InvalidInputException>(() => backend.SgdUpdate(parameters, parameters, shortState, 8, 0.1f, 0.9f, 0f));
+        Assert.Throws<InvalidInputException>(() => backend.SgdUpdate(parameters, parameters, shortState, 8, 0.1f, 0.9f, 0f, false));
         Assert.Throws<InvalidInputException>(() => backend.AdamWUpdate(parameters, parameters, parameters, shortState, 8,
             new AdamWStep(0.01f, 0.9f, 0.999f, 1e-8f, 0f, 0.1f, 0.001f)));
     }

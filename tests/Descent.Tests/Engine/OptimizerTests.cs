@@ -108,10 +108,10 @@ public sealed class OptimizerTests
         public int AdamWUpdates { get; private set; }
 
         protected override void SgdUpdateCore(DeviceBuffer<float> parameters, DeviceBuffer<float> gradients, DeviceBuffer<float> velocity,
-            int count, float learningRate, float momentum, float weightDecay)
+            int count, float learningRate, float momentum, float weightDecay, bool nesterov)
         {
             SgdUpdates++;
-            base.SgdUpdateCore(parameters, gradients, velocity, count, learningRate, momentum, weightDecay);
+            base.SgdUpdateCore(parameters, gradients, velocity, count, learningRate, momentum, weightDecay, nesterov);
         }
 
         protected override void AdamWUpdateCore(DeviceBuffer<float> parameters, DeviceBuffer<float> gradients,

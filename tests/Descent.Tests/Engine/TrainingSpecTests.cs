@@ -38,6 +38,58 @@ public sealed class TrainingSpecTests
     }
 
     [Fact]
+    public void Nesterov_is_written_only_when_on_and_round_trips()
+    {
+        var nesterov = Spec with { Optimizer = new OptimizerSettings(OptimizerKind.Sgd, 0.9f, 0f, Nesterov: true) };
+
+        var json = JsonNode.Parse(nesterov.ToJson().ToJsonString())!;
+
+        Assert.True(json["optimizer"]!["nesterov"]!.GetValue<bool>());
+        Assert.Equal(nesterov.Optimizer, TrainingSpec.FromJson(json).Optimizer);
+        // A spec without it (every spec written before it existed) reads as off, and writes as it was.
+        Assert.Null(Spec.ToJson()["optimizer"]!["nesterov"]);
+        Assert.False(TrainingSpec.FromJson(JsonNode.Parse(Spec.ToJson().ToJsonString())!).Optimizer.Nesterov);
+    }
+
+    [Fact]
+    public void Label_smoothing_is_written_only_when_nonzero_and_round_trips()
+    {
+        var smoothed = Spec with { Loss = "cross-entropy", Model = new ModelSpec([784, 30, 2], Activation.Relu, LinearInit.StandardNormal), LabelSmoothing = 0.1f };
+
+        var json = JsonNode.Parse(smoothed.ToJson().ToJsonString())!;
+
+        Assert.Equal(0.1, json["label_smoothing"]!.GetValue<double>());
+        Assert.Equal(0.1f, TrainingSpec.FromJson(json).LabelSmoothing);
+        Assert.Null(Spec.ToJson()["label_smoothing"]);
+        Assert.Equal(0f, TrainingSpec.FromJson(JsonNode.Parse(Spec.ToJson().ToJsonString())!).LabelSmoothing);
+    }
+
+    [Theory]
+    [InlineData("mnist", 0.1f)]
+    [InlineData("cross-entropy", 1.5f)]
+    [InlineData("cross-entropy", -0.1f)]
+    public void Label_smoothing_outside_cross_entropy_or_outside_0_to_1_is_refused(string loss, float labelSmoothing)
+    {
+        var spec = Spec with { Loss = loss, Model = new ModelSpec([784, 30, loss == "mnist" ? 1 : 2], Activation.Relu, LinearInit.StandardNormal), LabelSmoothing = labelSmoothing };
+
+        var error = Assert.Throws<InvalidInputException>(() => spec.Validate());
+
+        Assert.Contains("--label-smoothing", error.Message);
+    }
+
+    [Theory]
+    [InlineData(OptimizerKind.Sgd, 0f)]
+    [InlineData(OptimizerKind.AdamW, 0.9f)]
+    public void Nesterov_without_sgd_momentum_is_refused(OptimizerKind kind, float momentum)
+    {
+        var spec = Spec with { Optimizer = new OptimizerSettings(kind, momentum, 0f, Nesterov: true) };
+
+        var error = Assert.Throws<InvalidInputException>(() => spec.Validate());
+
+        Assert.Contains("--nesterov", error.Message);
+    }
+
+    [Fact]
     public void A_per_channel_normalisation_and_an_empty_augment_list_round_trip_through_json()
     {
         var spec = Spec with { InputShape = [3, 28, 28], Normalization = InputNormalization.Standardize([0.4914, 0.4822, 0.4465], [0.247, 0.243, 0.261]) };

@@ -46,6 +46,28 @@ public sealed class CheckpointTests : IDisposable
     }
 
     [Fact]
+    public void A_one_cycle_run_resumed_mid_run_matches_one_never_interrupted_bit_for_bit()
+    {
+        // One-cycle is planned over the run's epochs, so the resumed run starts from the straight run's own checkpoint of
+        // epoch 2, its steps' rates carrying on from global step 2 x steps-per-epoch.
+        string[] run = ["--backend", "cpu", "--optimizer", "sgd", "--momentum", "0.9", "--nesterov", "--lr", "0.05", "--schedule", "one-cycle",
+            "--label-smoothing", "0.1", "--epochs", "4"];
+        var straight = Train([.. run, "--metrics-out", folder.File("straight.json"), "--save", folder.File("straight.safetensors"),
+            "--checkpoint", folder.File("run"), "--keep", "0"]);
+        var midRun = folder.File("mid");
+        CopyFolder(Path.Combine(folder.File("run"), "checkpoint-2"), Path.Combine(midRun, "checkpoint-2"));
+        File.WriteAllText(Path.Combine(midRun, "latest"), "checkpoint-2\n");
+        var resumed = Train(["--backend", "cpu", "--resume", midRun, "--epochs", "4", "--metrics-out", folder.File("resumed.json"),
+            "--save", folder.File("resumed.safetensors")]);
+
+        Assert.Equal(0, straight.ExitCode);
+        Assert.True(resumed.ExitCode == 0, resumed.Error);
+        Assert.Contains($"resuming from {midRun}/checkpoint-2 after epoch 2", resumed.Output);
+        Assert.Equal(Losses(folder.File("straight.json")), Losses(folder.File("resumed.json")));
+        Assert.Equal(File.ReadAllBytes(folder.File("straight.safetensors")), File.ReadAllBytes(folder.File("resumed.safetensors")));
+    }
+
+    [Fact]
     public void Each_epoch_writes_a_complete_checkpoint_latest_names_the_newest_and_keep_prunes_all_but_best()
     {
         // The folder and its missing parents are made, as for any run folder.

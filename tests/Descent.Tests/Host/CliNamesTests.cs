@@ -24,7 +24,7 @@ public sealed class CliNamesTests
     {
         var error = Assert.Throws<InvalidInputException>(() => CliNames.Parse<ScheduleKind>("linear", "schedule"));
 
-        Assert.Equal("unknown schedule 'linear'; choose constant, step, cosine", error.Message);
+        Assert.Equal("unknown schedule 'linear'; choose constant, step, cosine, one-cycle", error.Message);
     }
 
     [Theory]

@@ -127,7 +127,7 @@ public sealed class IlgpuLaunchCountTests : IDisposable
         using var gradients = backend.Allocate<float>(count);
         using var velocity = backend.Allocate<float>(count);
 
-        Assert.Equal(1, LaunchesOf(() => backend.SgdUpdate(parameters, gradients, velocity, count, 0.1f, 0.9f, 0f)));
+        Assert.Equal(1, LaunchesOf(() => backend.SgdUpdate(parameters, gradients, velocity, count, 0.1f, 0.9f, 0f, false)));
     }
 
     [Fact]

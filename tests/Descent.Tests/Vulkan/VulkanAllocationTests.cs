@@ -65,7 +65,7 @@ public sealed class VulkanAllocationTests
             }
             backend.Gemm(true, false, Outputs, Inputs, Rows, 1f, dY, x, 0f, weightGradient);
             backend.BiasBackward(dY, biasGradient, Rows, Outputs, 0f);
-            backend.SgdUpdate(weight, weightGradient, firstMoment, Outputs * Inputs, 0.1f, 0.9f, 1e-4f);
+            backend.SgdUpdate(weight, weightGradient, firstMoment, Outputs * Inputs, 0.1f, 0.9f, 1e-4f, false);
             backend.AdamWUpdate(weight, weightGradient, firstMoment, secondMoment, Outputs * Inputs,
                 new AdamWStep(1e-3f, 0.9f, 0.999f, 1e-8f, 0.01f, 0.1f, 0.001f));
             backend.Fill(metrics, 0f, 0, 3);

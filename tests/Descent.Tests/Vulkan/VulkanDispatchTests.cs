@@ -112,7 +112,7 @@ public sealed class VulkanDispatchTests
         using var velocity = backend.Allocate<float>(64);
         backend.Fill(velocity, 0f, 0, 64);
         var beforeSgd = backend.Dispatches;
-        backend.SgdUpdate(c, a, velocity, 64, 0.1f, 0.9f, 0f);
+        backend.SgdUpdate(c, a, velocity, 64, 0.1f, 0.9f, 0f, false);
         Assert.Equal(1, backend.Dispatches - beforeSgd);
 
         using var pixels = Uploaded(backend, Enumerable.Range(0, Count * Features).Select(i => (byte)i).ToArray());
