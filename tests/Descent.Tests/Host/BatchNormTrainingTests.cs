@@ -46,7 +46,7 @@ public sealed class BatchNormTrainingTests : IDisposable
     [MemberData(nameof(AllBackends))]
     public void A_normalised_net_learns_is_saved_under_pytorch_names_and_evaluates_with_its_running_statistics(string backend)
     {
-        SkipUnlessAvailable(backend);
+        VulkanAvailability.SkipUnlessAvailable(backend);
         var model = folder.File("bn.safetensors");
         var metrics = folder.File("bn.json");
 
@@ -56,7 +56,7 @@ public sealed class BatchNormTrainingTests : IDisposable
 
         Assert.True(trained.ExitCode == 0, trained.Error);
         Assert.True(evaluated.ExitCode == 0, evaluated.Error);
-        var epochs = Epochs(metrics);
+        var epochs = MetricsEpoch.Read(metrics);
         Assert.True(epochs[^1].TrainLoss < 0.8 * epochs[0].TrainLoss, $"training loss {epochs[0].TrainLoss} -> {epochs[^1].TrainLoss}");
         Assert.True(epochs[^1].Accuracy >= 0.4, $"accuracy {epochs[^1].Accuracy} after three epochs");
         var file = SafeTensors.Read(model);
@@ -81,7 +81,7 @@ public sealed class BatchNormTrainingTests : IDisposable
         // The file alone rebuilds the graph and its running statistics: the same test set gives the last epoch's figures.
         using var json = JsonDocument.Parse(evaluated.Output);
         Assert.Equal(TestImages, json.RootElement.GetProperty("items").GetInt32());
-        AssertClose(epochs[^1].ValidLoss, json.RootElement.GetProperty("loss").GetDouble(), 1e-6, "eval's loss against training's");
+        MetricsEpoch.AssertClose(epochs[^1].TestLoss, json.RootElement.GetProperty("loss").GetDouble(), 1e-6, "eval's loss against training's");
         Assert.Equal(epochs[^1].Accuracy, json.RootElement.GetProperty("accuracy").GetDouble());
     }
 
@@ -89,7 +89,7 @@ public sealed class BatchNormTrainingTests : IDisposable
     [MemberData(nameof(AllBackends))]
     public void A_normalised_run_resumed_after_two_epochs_matches_one_never_interrupted_bit_for_bit(string backend)
     {
-        SkipUnlessAvailable(backend);
+        VulkanAvailability.SkipUnlessAvailable(backend);
         string[] options = ["--backend", backend, "--layers", NormalisedNet, "--batch-size", $"{BatchSize}"];
 
         var straight = Train([.. options, "--epochs", "3", "--metrics-out", folder.File("straight.json"), "--save", folder.File("straight.safetensors")]);
@@ -100,8 +100,8 @@ public sealed class BatchNormTrainingTests : IDisposable
         Assert.True(straight.ExitCode == 0, straight.Error);
         Assert.True(firstTwo.ExitCode == 0, firstTwo.Error);
         Assert.True(resumed.ExitCode == 0, resumed.Error);
-        Assert.Equal(3, Epochs(folder.File("straight.json")).Count);
-        Assert.Equal(Epochs(folder.File("straight.json")), Epochs(folder.File("resumed.json")));
+        Assert.Equal(3, MetricsEpoch.Read(folder.File("straight.json")).Count);
+        Assert.Equal(MetricsEpoch.Read(folder.File("straight.json")), MetricsEpoch.Read(folder.File("resumed.json")));
         // Running statistics and counters included.
         Assert.Equal(File.ReadAllBytes(folder.File("straight.safetensors")), File.ReadAllBytes(folder.File("resumed.safetensors")));
     }
@@ -128,28 +128,5 @@ public sealed class BatchNormTrainingTests : IDisposable
         Assert.False(File.Exists(metrics));
     }
 
-    /// <summary>Vulkan runs only where a device (lavapipe at least) and the validation layer are installed.</summary>
-    private static void SkipUnlessAvailable(string backend)
-    {
-        if (backend == Backends.VulkanName)
-        {
-            VulkanAvailability.CreateValidated().Dispose();
-        }
-    }
-
     private CommandLine.Outcome Train(params string[] args) => CommandLine.Run(["train", "--data-dir", folder.Path, "--quiet", .. args]);
-
-    private static void AssertClose(double expected, double actual, double relativeTolerance, string what) =>
-        Assert.True(Math.Abs(expected - actual) <= relativeTolerance * Math.Abs(expected), $"{what}: expected {expected:R}, got {actual:R}");
-
-    private sealed record Epoch(double TrainLoss, double ValidLoss, double Accuracy);
-
-    private static List<Epoch> Epochs(string metricsPath)
-    {
-        using var document = JsonDocument.Parse(File.ReadAllText(metricsPath));
-        return document.RootElement.GetProperty("epochs").EnumerateArray()
-            .Select(row => new Epoch(row.GetProperty("train_loss").GetDouble(), row.GetProperty("test_loss").GetDouble(),
-                row.GetProperty("accuracy").GetDouble()))
-            .ToList();
-    }
 }

@@ -1,4 +1,3 @@
-using System.Text.Json;
 using Descent.Engine.Files;
 using Descent.Kernels;
 using Descent.Tests.Data;
@@ -33,10 +32,7 @@ public sealed class PooledConvTrainingTests : IDisposable
     [MemberData(nameof(AllBackends))]
     public void A_pooled_net_without_conv_biases_learns_saves_no_bias_for_them_and_resumes_bit_for_bit(string backend)
     {
-        if (backend == Backends.VulkanName)
-        {
-            VulkanAvailability.CreateValidated().Dispose();
-        }
+        VulkanAvailability.SkipUnlessAvailable(backend);
         string[] options = ["--backend", backend, "--layers", PooledNet, "--batch-size", "20", "--optimizer", "adamw", "--lr", "0.01"];
 
         var straight = Train([.. options, "--epochs", "3", "--metrics-out", folder.File("straight.json"), "--save", folder.File("straight.safetensors")]);
@@ -47,20 +43,14 @@ public sealed class PooledConvTrainingTests : IDisposable
         Assert.True(straight.ExitCode == 0, straight.Error);
         Assert.True(firstTwo.ExitCode == 0, firstTwo.Error);
         Assert.True(resumed.ExitCode == 0, resumed.Error);
-        var losses = TrainLosses(folder.File("straight.json"));
+        var losses = MetricsEpoch.Read(folder.File("straight.json")).Select(epoch => epoch.TrainLoss).ToList();
         Assert.True(losses[^1] < 0.9 * losses[0], $"training loss {losses[0]} -> {losses[^1]}");
         var file = SafeTensors.Read(folder.File("straight.safetensors"));
         Assert.Equal(Names, file.Tensors.Select(tensor => tensor.Name));
         Assert.Equal([10, 16], file.Tensors.Single(tensor => tensor.Name == "8.weight").Shape);
-        Assert.Equal(losses, TrainLosses(folder.File("resumed.json")));
+        Assert.Equal(losses, MetricsEpoch.Read(folder.File("resumed.json")).Select(epoch => epoch.TrainLoss));
         Assert.Equal(File.ReadAllBytes(folder.File("straight.safetensors")), File.ReadAllBytes(folder.File("resumed.safetensors")));
     }
 
     private CommandLine.Outcome Train(params string[] args) => CommandLine.Run(["train", "--data-dir", folder.Path, "--quiet", .. args]);
-
-    private static List<double> TrainLosses(string metricsPath)
-    {
-        using var document = JsonDocument.Parse(File.ReadAllText(metricsPath));
-        return document.RootElement.GetProperty("epochs").EnumerateArray().Select(row => row.GetProperty("train_loss").GetDouble()).ToList();
-    }
 }

@@ -47,7 +47,7 @@ public sealed class ResidualTrainingTests : IDisposable
     [MemberData(nameof(AllBackends))]
     public void A_residual_net_learns_is_saved_under_module_tree_names_and_evaluates_to_trainings_figures(string backend)
     {
-        SkipUnlessAvailable(backend);
+        VulkanAvailability.SkipUnlessAvailable(backend);
         var model = folder.File("residual.safetensors");
         var metrics = folder.File("residual.json");
 
@@ -57,7 +57,7 @@ public sealed class ResidualTrainingTests : IDisposable
 
         Assert.True(trained.ExitCode == 0, trained.Error);
         Assert.True(evaluated.ExitCode == 0, evaluated.Error);
-        var epochs = Epochs(metrics);
+        var epochs = MetricsEpoch.Read(metrics);
         Assert.True(epochs[^1].TrainLoss < 0.8 * epochs[0].TrainLoss, $"training loss {epochs[0].TrainLoss} -> {epochs[^1].TrainLoss}");
         // Ten classes: chance is 0.1. Thirty steps on these separable digits reach well above it (0.6 here).
         Assert.True(epochs[^1].Accuracy >= 0.4, $"accuracy {epochs[^1].Accuracy} after three epochs");
@@ -68,7 +68,7 @@ public sealed class ResidualTrainingTests : IDisposable
         // The file alone rebuilds the graph: the same test set gives the last epoch's loss and accuracy.
         using var json = JsonDocument.Parse(evaluated.Output);
         Assert.Equal(TestImages, json.RootElement.GetProperty("items").GetInt32());
-        AssertClose(epochs[^1].ValidLoss, json.RootElement.GetProperty("loss").GetDouble(), 1e-6, "eval's loss against training's");
+        MetricsEpoch.AssertClose(epochs[^1].TestLoss, json.RootElement.GetProperty("loss").GetDouble(), 1e-6, "eval's loss against training's");
         Assert.Equal(epochs[^1].Accuracy, json.RootElement.GetProperty("accuracy").GetDouble());
     }
 
@@ -76,7 +76,7 @@ public sealed class ResidualTrainingTests : IDisposable
     [MemberData(nameof(AllBackends))]
     public void A_residual_run_resumed_after_two_epochs_matches_one_never_interrupted_bit_for_bit(string backend)
     {
-        SkipUnlessAvailable(backend);
+        VulkanAvailability.SkipUnlessAvailable(backend);
         string[] options = ["--backend", backend, "--layers", ResidualNet, "--batch-size", "20"];
 
         var straight = Train([.. options, "--epochs", "3", "--metrics-out", folder.File("straight.json"), "--save", folder.File("straight.safetensors")]);
@@ -87,8 +87,8 @@ public sealed class ResidualTrainingTests : IDisposable
         Assert.True(straight.ExitCode == 0, straight.Error);
         Assert.True(firstTwo.ExitCode == 0, firstTwo.Error);
         Assert.True(resumed.ExitCode == 0, resumed.Error);
-        Assert.Equal(3, Epochs(folder.File("straight.json")).Count);
-        Assert.Equal(Epochs(folder.File("straight.json")), Epochs(folder.File("resumed.json")));
+        Assert.Equal(3, MetricsEpoch.Read(folder.File("straight.json")).Count);
+        Assert.Equal(MetricsEpoch.Read(folder.File("straight.json")), MetricsEpoch.Read(folder.File("resumed.json")));
         Assert.Equal(File.ReadAllBytes(folder.File("straight.safetensors")), File.ReadAllBytes(folder.File("resumed.safetensors")));
         // SGD with momentum: one velocity for every parameter of every branch, laid out as the parameters' store (aligned views).
         var velocity = Assert.Single(SafeTensors.Read(Path.Combine(folder.File("run"), "checkpoint-2", "optimizer.safetensors")).Tensors);
@@ -111,11 +111,11 @@ public sealed class ResidualTrainingTests : IDisposable
         foreach (var backend in new[] { Backends.CpuName, Backends.IlgpuCpuName, Backends.VulkanName })
         {
             // Vulkan last: where it is missing the test is skipped after the other three agreed.
-            SkipUnlessAvailable(backend);
+            VulkanAvailability.SkipUnlessAvailable(backend);
             var (epoch, weights) = OneEpoch(backend);
 
-            AssertClose(expectedEpoch.TrainLoss, epoch.TrainLoss, 1e-4, $"{backend}'s training loss against the reference's");
-            AssertClose(expectedEpoch.ValidLoss, epoch.ValidLoss, 1e-4, $"{backend}'s test loss against the reference's");
+            MetricsEpoch.AssertClose(expectedEpoch.TrainLoss, epoch.TrainLoss, 1e-4, $"{backend}'s training loss against the reference's");
+            MetricsEpoch.AssertClose(expectedEpoch.TestLoss, epoch.TestLoss, 1e-4, $"{backend}'s test loss against the reference's");
             // Rounding may move one test image across a decision boundary, no more.
             Assert.Equal(expectedEpoch.Accuracy, epoch.Accuracy, 1.0 / TestImages);
             foreach (var (expected, actual) in expectedWeights.Zip(weights))
@@ -128,38 +128,15 @@ public sealed class ResidualTrainingTests : IDisposable
         }
     }
 
-    private (Epoch Epoch, IReadOnlyList<NamedTensor> Weights) OneEpoch(string backend)
+    private (MetricsEpoch Epoch, IReadOnlyList<NamedTensor> Weights) OneEpoch(string backend)
     {
         var model = folder.File($"{backend}.safetensors");
         var metrics = folder.File($"{backend}.json");
         var trained = Train("--backend", backend, "--layers", ResidualNet, "--epochs", "1", "--batch-size", "20",
             "--metrics-out", metrics, "--save", model);
         Assert.True(trained.ExitCode == 0, trained.Error);
-        return (Assert.Single(Epochs(metrics)), SafeTensors.Read(model).Tensors);
-    }
-
-    /// <summary>Vulkan runs only where a device (lavapipe at least) and the validation layer are installed.</summary>
-    private static void SkipUnlessAvailable(string backend)
-    {
-        if (backend == Backends.VulkanName)
-        {
-            VulkanAvailability.CreateValidated().Dispose();
-        }
+        return (Assert.Single(MetricsEpoch.Read(metrics)), SafeTensors.Read(model).Tensors);
     }
 
     private CommandLine.Outcome Train(params string[] args) => CommandLine.Run(["train", "--data-dir", folder.Path, "--quiet", .. args]);
-
-    private static void AssertClose(double expected, double actual, double relativeTolerance, string what) =>
-        Assert.True(Math.Abs(expected - actual) <= relativeTolerance * Math.Abs(expected), $"{what}: expected {expected:R}, got {actual:R}");
-
-    private sealed record Epoch(double TrainLoss, double ValidLoss, double Accuracy);
-
-    private static List<Epoch> Epochs(string metricsPath)
-    {
-        using var document = JsonDocument.Parse(File.ReadAllText(metricsPath));
-        return document.RootElement.GetProperty("epochs").EnumerateArray()
-            .Select(row => new Epoch(row.GetProperty("train_loss").GetDouble(), row.GetProperty("test_loss").GetDouble(),
-                row.GetProperty("accuracy").GetDouble()))
-            .ToList();
-    }
 }

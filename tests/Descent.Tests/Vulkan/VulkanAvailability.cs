@@ -25,6 +25,15 @@ public static class VulkanAvailability
         }
     }
 
+    /// <summary>Skips (or on CI fails) a test of <paramref name="backend"/> where it is vulkan and no device or validation layer is installed.</summary>
+    public static void SkipUnlessAvailable(string backend)
+    {
+        if (backend == Backends.VulkanName)
+        {
+            CreateValidated().Dispose();
+        }
+    }
+
     private static Exception Unavailable(string reason) =>
         Environment.GetEnvironmentVariable("CI") == "true"
             ? new Xunit.Sdk.XunitException($"Vulkan is required on CI (CI=true) but unavailable: {reason}")
