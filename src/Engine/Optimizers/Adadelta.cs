@@ -9,8 +9,8 @@ namespace Descent.Engine.Optimizers;
 /// </summary>
 public sealed class Adadelta : Optimizer, IOptimizerDefinition
 {
-    private readonly DeviceBuffer<float>[] squareAverage;
-    private readonly DeviceBuffer<float>[] deltaAverage;
+    private readonly OptimizerState squareAverage;
+    private readonly OptimizerState deltaAverage;
 
     public Adadelta(ComputeBackend backend, IReadOnlyList<Parameter> parameters, float weightDecay = 0f, float rho = 0.9f, float epsilon = 1e-6f,
         DecayScope decayScope = DecayScope.All)
@@ -43,7 +43,7 @@ public sealed class Adadelta : Optimizer, IOptimizerDefinition
     public override string Name => "adadelta";
 
     protected override IReadOnlyList<(string Name, DeviceBuffer<float>[] Buffers)> StateBuffers =>
-        [("square_avg", squareAverage), ("acc_delta", deltaAverage)];
+        [("square_avg", squareAverage.Buffers), ("acc_delta", deltaAverage.Buffers)];
 
     public override void Step(float learningRate)
     {
@@ -57,7 +57,7 @@ public sealed class Adadelta : Optimizer, IOptimizerDefinition
         for (var i = 0; i < Targets.Length; i++)
         {
             var target = Targets[i];
-            Backend.AdadeltaUpdate(target.Value, target.Gradient, squareAverage[i], deltaAverage[i], target.Count,
+            Backend.AdadeltaUpdate(target.Value, target.Gradient, squareAverage.Views[i], deltaAverage.Views[i], target.Count,
                 target.Decayed ? settings : undecayed);
         }
     }

@@ -6,8 +6,8 @@ namespace Descent.Engine.Optimizers;
 /// <summary>Adam with decoupled weight decay (Loshchilov and Hutter), PyTorch's defaults.</summary>
 public sealed class AdamW : Optimizer, IOptimizerDefinition
 {
-    private readonly DeviceBuffer<float>[] firstMoment;
-    private readonly DeviceBuffer<float>[] secondMoment;
+    private readonly OptimizerState firstMoment;
+    private readonly OptimizerState secondMoment;
 
     public AdamW(ComputeBackend backend, IReadOnlyList<Parameter> parameters, float weightDecay = 0.01f,
         float beta1 = 0.9f, float beta2 = 0.999f, float epsilon = 1e-8f, DecayScope decayScope = DecayScope.All)
@@ -45,7 +45,7 @@ public sealed class AdamW : Optimizer, IOptimizerDefinition
     public override string Name => "adamw";
 
     protected override IReadOnlyList<(string Name, DeviceBuffer<float>[] Buffers)> StateBuffers =>
-        [("exp_avg", firstMoment), ("exp_avg_sq", secondMoment)];
+        [("exp_avg", firstMoment.Buffers), ("exp_avg_sq", secondMoment.Buffers)];
 
     public override void Step(float learningRate)
     {
@@ -61,7 +61,7 @@ public sealed class AdamW : Optimizer, IOptimizerDefinition
         for (var i = 0; i < Targets.Length; i++)
         {
             var target = Targets[i];
-            Backend.AdamWUpdate(target.Value, target.Gradient, firstMoment[i], secondMoment[i], target.Count,
+            Backend.AdamWUpdate(target.Value, target.Gradient, firstMoment.Views[i], secondMoment.Views[i], target.Count,
                 target.Decayed ? settings : undecayed);
         }
     }

@@ -30,10 +30,20 @@ public abstract class Optimizer : IDisposable
         Backend = backend;
         Parameters = parameters.ToArray();
         DecayScope = decayScope;
-        Targets = ParameterStore.Holding(Parameters) is { } store
-            ? decayScope == DecayScope.All ? [new UpdateTarget(store.Values, store.Gradients, store.Length, Decayed: true)] : DecayRuns(store)
-            : Parameters.Select(p => new UpdateTarget(p.Value, p.Gradient, p.Count, Decays(p))).ToArray();
+        if (ParameterStore.Holding(Parameters) is { } store)
+        {
+            groupLengths = [store.Length];
+            Targets = decayScope == DecayScope.All ? [new UpdateTarget(store.Values, store.Gradients, store.Length, Decayed: true, 0, 0)] : DecayRuns(store);
+        }
+        else
+        {
+            groupLengths = Parameters.Select(p => p.Count).ToArray();
+            Targets = Parameters.Select((p, i) => new UpdateTarget(p.Value, p.Gradient, p.Count, Decays(p), i, 0)).ToArray();
+        }
     }
+
+    /// <summary>Elements of each state buffer: one buffer for the store, or one per parameter made alone.</summary>
+    private readonly int[] groupLengths;
 
     /// <summary>Which parameters the weight decay applies to.</summary>
     public DecayScope DecayScope { get; }
@@ -58,9 +68,9 @@ public abstract class Optimizer : IDisposable
         }
         return starts.Select((start, i) =>
         {
-            var end = i + 1 < starts.Count ? starts[i + 1].Offset : store.Length;
-            return new UpdateTarget(Backend.Slice(store.Values, start.Offset, end - start.Offset),
-                Backend.Slice(store.Gradients, start.Offset, end - start.Offset), end - start.Offset, start.Decayed);
+            var count = (i + 1 < starts.Count ? starts[i + 1].Offset : store.Length) - start.Offset;
+            return new UpdateTarget(Backend.Slice(store.Values, start.Offset, count), Backend.Slice(store.Gradients, start.Offset, count), count,
+                start.Decayed, 0, start.Offset);
         }).ToArray();
     }
 
@@ -84,7 +94,8 @@ public abstract class Optimizer : IDisposable
 
     /// <summary>
     /// The state that decides the next updates, read back from the device: each kind of buffer (PyTorch's
-    /// names: momentum_buffer; exp_avg and exp_avg_sq) as one tensor per update target, named "kind.target".
+    /// names: momentum_buffer; exp_avg and exp_avg_sq) as one tensor for the store (or per parameter made alone), named
+    /// "kind.index", however the weight decay cuts the updates.
     /// </summary>
     public IReadOnlyList<NamedTensor> ExportState() =>
         StateBuffers.SelectMany(kind => kind.Buffers.Select((buffer, target) =>
@@ -125,7 +136,7 @@ public abstract class Optimizer : IDisposable
         StepsTaken = stepsTaken;
     }
 
-    /// <summary>The state buffers by kind, one buffer per update target.</summary>
+    /// <summary>The state buffers by kind, one buffer for the store or per parameter made alone.</summary>
     protected abstract IReadOnlyList<(string Name, DeviceBuffer<float>[] Buffers)> StateBuffers { get; }
 
     /// <summary>Every optimizer's rule for its weight decay: a finite number, 0 or more.</summary>
@@ -140,23 +151,35 @@ public abstract class Optimizer : IDisposable
     /// <summary>Counts a step; returns its number, from 1.</summary>
     protected long CountStep() => ++StepsTaken;
 
-    /// <summary>One zeroed state buffer per update target.</summary>
-    protected DeviceBuffer<float>[] AllocateState() =>
-        Targets.Select(target =>
+    /// <summary>One kind of state, zeroed: its buffers, and the view of them each update target reads (made once, so a step allocates nothing).</summary>
+    protected OptimizerState AllocateState()
+    {
+        var buffers = groupLengths.Select(length =>
         {
-            var state = Backend.Allocate<float>(target.Count);
-            Backend.Fill(state, 0f, 0, target.Count);
+            var state = Backend.Allocate<float>(length);
+            Backend.Fill(state, 0f, 0, length);
             return state;
         }).ToArray();
+        var views = Targets.Select(target => target.Offset == 0 && target.Count == buffers[target.Group].Length
+            ? buffers[target.Group]
+            : Backend.Slice(buffers[target.Group], target.Offset, target.Count)).ToArray();
+        return new OptimizerState(buffers, views);
+    }
 
-    protected static void Release(DeviceBuffer<float>[] state)
+    protected static void Release(OptimizerState state)
     {
-        foreach (var buffer in state)
+        foreach (var buffer in state.Buffers)
         {
             buffer.Dispose();
         }
     }
 
-    /// <summary>Values and gradients that one update launch covers, <paramref name="Count"/> elements of each, and whether the weight decay applies to them.</summary>
-    protected readonly record struct UpdateTarget(DeviceBuffer<float> Value, DeviceBuffer<float> Gradient, int Count, bool Decayed);
+    /// <summary>
+    /// Values and gradients that one update launch covers, <paramref name="Count"/> elements of each, whether the weight
+    /// decay applies to them, and where their state lies: in state buffer <paramref name="Group"/> from <paramref name="Offset"/>.
+    /// </summary>
+    protected readonly record struct UpdateTarget(DeviceBuffer<float> Value, DeviceBuffer<float> Gradient, int Count, bool Decayed, int Group, int Offset);
+
+    /// <summary>One kind of optimizer state: its buffers (saved in checkpoints) and each update target's view of them.</summary>
+    protected sealed record OptimizerState(DeviceBuffer<float>[] Buffers, DeviceBuffer<float>[] Views);
 }

@@ -9,7 +9,7 @@ namespace Descent.Engine.Optimizers;
 /// </summary>
 public sealed class Sgd : Optimizer, IOptimizerDefinition
 {
-    private readonly DeviceBuffer<float>[] velocity;
+    private readonly OptimizerState velocity;
 
     public Sgd(ComputeBackend backend, IReadOnlyList<Parameter> parameters, float momentum = 0f, float weightDecay = 0f,
         bool nesterov = false, DecayScope decayScope = DecayScope.All)
@@ -44,7 +44,7 @@ public sealed class Sgd : Optimizer, IOptimizerDefinition
 
     public override string Name => "sgd";
 
-    protected override IReadOnlyList<(string Name, DeviceBuffer<float>[] Buffers)> StateBuffers => [("momentum_buffer", velocity)];
+    protected override IReadOnlyList<(string Name, DeviceBuffer<float>[] Buffers)> StateBuffers => [("momentum_buffer", velocity.Buffers)];
 
     public override void Step(float learningRate)
     {
@@ -52,7 +52,7 @@ public sealed class Sgd : Optimizer, IOptimizerDefinition
         for (var i = 0; i < Targets.Length; i++)
         {
             var target = Targets[i];
-            Backend.SgdUpdate(target.Value, target.Gradient, velocity[i], target.Count, learningRate, Momentum,
+            Backend.SgdUpdate(target.Value, target.Gradient, velocity.Views[i], target.Count, learningRate, Momentum,
                 target.Decayed ? WeightDecay : 0f, Nesterov);
         }
     }
