@@ -69,6 +69,44 @@ public sealed class MemoryPlanTests
         }
     }
 
+    /// <summary>
+    /// --arch resnet with its recipe (Nesterov SGD whose decay spares the batch-norm vectors, one-cycle, crops): the plan holds
+    /// every batch normalisation's parameters, running statistics and saved batch statistics, every block's sums and the
+    /// shortcuts' gradient sums, and is what the run allocates, in order and at its peak.
+    /// </summary>
+    [Theory]
+    [InlineData("inert")]
+    [InlineData("cpu")]
+    public void The_plan_is_what_a_resnet_run_with_its_recipe_allocates(string backendName)
+    {
+        using var backend = backendName == "inert" ? InertBackend.Create() : Backends.Create(backendName);
+        var requests = Record(backend);
+        var data = Images(12);
+        var spec = new TrainingSpec("test", [1, 28, 28], ModelSpec.Resnet(new FeatureShape(1, 28, 28), 10, 8), LossFunction.CrossEntropy.Name,
+            new OptimizerSettings(OptimizerKind.Sgd, 0.9f, 5e-4f, Nesterov: true, DecayScope.Weights),
+            new ScheduleSettings(ScheduleKind.OneCycle, 0.1f, 1, 1f, 1), 5, Seed: 1, Augment: ["crop4"]);
+
+        using var run = new TrainingRun(backend, spec, data, data);
+        run.Learner.TrainEpoch();
+        run.Learner.Evaluate();
+
+        Assert.Equal(run.Plan.Requests, requests);
+        if (backend is InertBackend inert)
+        {
+            Assert.Equal(run.Plan.PeakBytes, inert.PeakBytes);
+        }
+        // Each of the nine batch normalisations keeps its running mean and variance and saves its batch's mean and inverse
+        // deviation, four buffers of its channels beside its weight and bias in the parameter store; all of them are planned.
+        var channels = spec.Model.Graph.Nodes.Where(node => node.Spec is BatchNormLayerSpec).Select(node => node.InputShape.Channels).ToList();
+        Assert.Equal(9, channels.Count);
+        foreach (var count in channels.Distinct())
+        {
+            Assert.True(requests.Count(request => request.Elements == count) >= 4 * channels.Count(c => c == count),
+                $"the plan holds fewer {count}-element buffers than the batch normalisations of {count} channels need");
+        }
+        backend.AllocationObserver = null;
+    }
+
     /// <summary>Activations that no linear layer takes in are layers of their own, with buffers of their own.</summary>
     [Fact]
     public void The_plan_counts_activations_that_are_layers_of_their_own()

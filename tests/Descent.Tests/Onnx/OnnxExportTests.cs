@@ -242,6 +242,47 @@ public sealed class OnnxExportTests(ITestOutputHelper log) : IDisposable
         Assert.True(correct >= 16, $"the exported model classifies only {correct} of {TestImages} test images correctly");
     }
 
+    /// <summary>
+    /// --arch resnet at depth 8, trained with its recipe: each block's BatchNormalization, Add and Relu, the stem's, the
+    /// downsamples' and GlobalAveragePool, under torchvision's names; ONNX Runtime gives Descent's class for every test image
+    /// and three of random pixels, and its probabilities within 1e-5.
+    /// </summary>
+    [Fact]
+    public void The_resnet_exports_batch_normalization_add_and_global_average_pool_and_onnx_runtime_agrees_with_descent()
+    {
+        const int TestImages = 20;
+        DigitFolder.Write(folder, train: 100, test: TestImages);
+        var (model, onnx) = TrainAndExport(["--data-dir", folder.Path, "--arch", "resnet", "--depth", "8", "--batch-size", "20", "--epochs", "2"]);
+        var random = new byte[3 * 784];
+        new Random(8).NextBytes(random);
+        byte[] pixels = [.. File.ReadAllBytes(folder.File("t10k-images-idx3-ubyte")).AsSpan(16), .. random];
+        const int Rows = TestImages + 3;
+
+        var graph = ModelProto.Parser.ParseFrom(File.ReadAllBytes(onnx));
+        using var runtime = new OnnxRuntimeModel(onnx);
+        var (probabilities, shape) = runtime.Run(pixels, Rows, [1, 28, 28]);
+        var (descent, outputs) = DescentProbabilities(model, pixels, Rows);
+
+        // Stem, then per block conv1-bn1-relu-conv2-bn2 (the downsample's conv and bn beside it), the sum and its relu.
+        string[] block = ["Conv", "BatchNormalization", "Relu", "Conv", "BatchNormalization"];
+        string[] projected = [.. block, "Conv", "BatchNormalization"];
+        Assert.Equal(["Mul", "Add", "Conv", "BatchNormalization", "Relu", .. block, "Add", "Relu", .. projected, "Add", "Relu", .. projected, "Add", "Relu",
+            "GlobalAveragePool", "Flatten", "Gemm", "Softmax"], graph.Graph.Node.Select(node => node.OpType));
+        Assert.Equal(["layer1.0", "layer2.0", "layer3.0"], graph.Graph.Node.Where(node => node.OpType == "Add").Skip(1).Select(node => node.Name));
+        var initializers = graph.Graph.Initializer.Select(tensor => tensor.Name).ToList();
+        Assert.Equal(["input_scale", "input_shift", "conv1.weight", "bn1.weight", "bn1.bias", "bn1.running_mean", "bn1.running_var"], initializers.Take(7));
+        Assert.Contains("layer3.0.downsample.1.running_var", initializers);
+        Assert.Equal(["fc.weight", "fc.bias"], initializers.TakeLast(2));
+        Assert.Equal([Rows, 10L], shape);
+        Assert.Equal(Enumerable.Range(0, Rows).Select(image => PredictedClass(descent, image, outputs)),
+            Enumerable.Range(0, Rows).Select(image => PredictedClass(probabilities, image, outputs)));
+        Assert.All(descent.Zip(probabilities), pair => Assert.True(Math.Abs(pair.First - pair.Second) <= Tolerance,
+            $"Descent gives {pair.First}, ONNX Runtime {pair.Second}"));
+        // Agreement means something only if the model learnt: chance is 2 of 20.
+        var correct = Enumerable.Range(0, TestImages).Count(image => PredictedClass(probabilities, image, outputs) == image % 10);
+        Assert.True(correct >= 6, $"the exported model classifies only {correct} of {TestImages} test images correctly");
+    }
+
     /// <summary>The MNIST example's net keeps the example's names in the graph, and ONNX Runtime agrees with Descent on it.</summary>
     [Fact]
     public void The_mnist_example_net_exports_under_conv1_conv2_fc1_fc2()
