@@ -24,8 +24,17 @@ public sealed record BenchmarkRecipe(Architecture Architecture, int TimedEpochs)
     public static BenchmarkRecipe Cnn { get; } = new(
         Architecture.Cnn with { LearningRate = 0.05f, Optimizer = OptimizerKind.Sgd, Schedule = ScheduleKind.Constant }, 1);
 
+    /// <summary>
+    /// --arch resnet (depth 20 unless --depth) with its own training recipe, augmentation included, as `descent train` runs
+    /// it: an epoch of 60000 images takes minutes on a CPU, so one is timed.
+    /// </summary>
+    public static BenchmarkRecipe Resnet { get; } = new(Architecture.Resnet, 1);
+
     /// <summary>The recipes, one per architecture `descent bench --arch` offers.</summary>
-    public static IReadOnlyList<BenchmarkRecipe> All { get; } = [Mlp, Cnn];
+    public static IReadOnlyList<BenchmarkRecipe> All { get; } = [Mlp, Cnn, Resnet];
+
+    /// <summary>The recipe of <paramref name="architecture"/>'s family (at any --depth).</summary>
+    public static BenchmarkRecipe For(Architecture architecture) => All.First(recipe => recipe.Architecture.IsFamily(architecture));
 
     /// <summary>The epochs a benchmark's run is planned over: one untimed warm-up epoch, then the timed ones.</summary>
     public static int PlannedEpochs(int timedEpochs) => timedEpochs + 1;

@@ -19,7 +19,7 @@ namespace Descent.Host.Commands;
 /// epoch and images per second, and optionally writes them as JSON. The run is `descent train`'s: the same options
 /// (<see cref="RunOptions"/>), the same builder and checks, only other defaults: the libtorch peer's configurations
 /// (<see cref="BenchmarkRecipe"/>), the MLP 784-128-10 at batch 128 with plain SGD lr 0.1 and PyTorch's example CNN at
-/// batch 64 with plain SGD lr 0.05, dropout on. ILGPU's CPU accelerator (about 30 s an epoch) and the reference run
+/// batch 64 with plain SGD lr 0.05, dropout on, and the ResNet with its own recipe. ILGPU's CPU accelerator (about 30 s an epoch) and the reference run
 /// only when named.
 /// </summary>
 public static class BenchCommand
@@ -49,7 +49,7 @@ public static class BenchCommand
             // spec that breaks a rule (a typo in the layers, say) costs no download.
             OutputPath.Check(parsed.GetValue(output), "--out");
             var settings = run.Read(parsed);
-            var timedEpochs = parsed.GetValue(epochs) ?? BenchmarkRecipe.All.First(recipe => recipe.Architecture == settings.Arch).TimedEpochs;
+            var timedEpochs = parsed.GetValue(epochs) ?? BenchmarkRecipe.For(settings.Arch).TimedEpochs;
             if (timedEpochs <= 0)
             {
                 throw new InvalidInputException($"--epochs must be 1 or more, got {timedEpochs}");
@@ -75,7 +75,8 @@ public static class BenchCommand
         var machine = new Machine(CpuBackend.ProcessorName(), Environment.ProcessorCount, RuntimeInformation.OSDescription,
             RuntimeInformation.FrameworkDescription);
         console.WriteLine($"machine: {machine.Processor}, {machine.LogicalProcessors} logical processors, {machine.Os}, {machine.Runtime}");
-        var momentum = spec.Optimizer.Momentum > 0 ? string.Create(CultureInfo.InvariantCulture, $" momentum {spec.Optimizer.Momentum}") : "";
+        var momentum = spec.Optimizer.Momentum > 0
+            ? string.Create(CultureInfo.InvariantCulture, $" {(spec.Optimizer.Nesterov ? "nesterov " : "")}momentum {spec.Optimizer.Momentum}") : "";
         var schedule = spec.Schedule.Kind != ScheduleKind.Constant ? $", {CliNames.Of(spec.Schedule.Kind)} schedule" : "";
         console.WriteLine(string.Create(CultureInfo.InvariantCulture,
             $"{spec.Dataset} {spec.Model.WidthsText}{(spec.Model.IsMlp ? $" ({CliNames.Of(spec.Model.Activation)})" : "")}, batch {spec.BatchSize}, " +

@@ -74,6 +74,26 @@ public sealed class BenchCommandTests : IDisposable
         Assert.Equal(1, Assert.Single(document.RootElement.GetProperty("results").EnumerateArray()).GetProperty("epochs_timed").GetInt32());
     }
 
+    /// <summary>--arch resnet: bench times its own recipe, one epoch by default, with the spec `descent train` makes of the same options.</summary>
+    [Fact]
+    public void Bench_arch_resnet_times_one_epoch_of_the_recipe_train_uses()
+    {
+        string[] run = ["--data-dir", folder.Path, "--backend", "cpu", "--arch", "resnet", "--depth", "8"];
+        var output = folder.File("bench.json");
+        var metrics = folder.File("metrics.json");
+
+        var timed = CommandLine.Run(["bench", .. run, "--out", output]);
+        var trained = CommandLine.Run(["train", .. run, "--epochs", "2", "--quiet", "--metrics-out", metrics]);
+
+        Assert.True(timed.ExitCode == 0, timed.Error);
+        Assert.True(trained.ExitCode == 0, trained.Error);
+        Assert.Contains("batch 128, sgd lr 0.1 nesterov momentum 0.9, one-cycle schedule", timed.Output);
+        using var benchDocument = JsonDocument.Parse(File.ReadAllText(output));
+        using var trainDocument = JsonDocument.Parse(File.ReadAllText(metrics));
+        Assert.Equal(trainDocument.RootElement.GetProperty("spec").GetRawText(), benchDocument.RootElement.GetProperty("spec").GetRawText());
+        Assert.Equal(1, Assert.Single(benchDocument.RootElement.GetProperty("results").EnumerateArray()).GetProperty("epochs_timed").GetInt32());
+    }
+
     [Fact]
     public void Bench_layers_in_the_train_grammar_are_checked_before_the_data_is_read()
     {
