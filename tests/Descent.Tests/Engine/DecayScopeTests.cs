@@ -9,8 +9,8 @@ namespace Descent.Tests.Engine;
 
 /// <summary>
 /// --decay-scope weights: the weight decay spares every parameter of one dimension (biases, batch-norm weights and biases).
-/// SGD on a ResNet's parameter store, cut into runs that are decayed alike, against plain loops of PyTorch's formula per
-/// parameter; AdamW and Adadelta against the same optimizer updating each parameter alone with its own decay; and the
+/// SGD on a ResNet's parameter store, cut into runs that are decayed alike (views of the store), on every backend, against
+/// plain loops of PyTorch's formula per parameter; AdamW and Adadelta against the same optimizer updating each parameter alone with its own decay; and the
 /// optimizer's state stays one buffer for the store whatever the cut.
 /// </summary>
 public sealed class DecayScopeTests
@@ -23,13 +23,14 @@ public sealed class DecayScopeTests
     /// <summary>A small ResNet: conv kernels and fc's matrix (decayed) alternate with batch-norm vectors and fc's bias (spared).</summary>
     private static ModelSpec Model() => ModelSpec.Resnet(new FeatureShape(1, 4, 4), 3, 8);
 
-    public static TheoryData<string> CpuBackends() => [Backends.ReferenceName, Backends.CpuName];
+    public static TheoryData<string> AllBackends() => [Backends.ReferenceName, Backends.CpuName, Backends.IlgpuCpuName, Backends.VulkanName];
 
-    [Theory]
-    [MemberData(nameof(CpuBackends))]
+    [SkippableTheory]
+    [MemberData(nameof(AllBackends))]
     public void Sgd_with_nesterov_momentum_decays_only_the_weights_as_plain_loops_of_pytorchs_formula_do(string backendName)
     {
-        using var backend = Backends.Create(backendName);
+        Vulkan.VulkanAvailability.SkipUnlessAvailable(backendName);
+        using var backend = backendName == Backends.VulkanName ? Vulkan.VulkanAvailability.CreateValidated() : Backends.Create(backendName);
         using var model = Model().Build(backend, 5);
         using var sgd = new Sgd(backend, model.Parameters, Momentum, WeightDecay, nesterov: true, DecayScope.Weights);
         var values = model.Parameters.Select(p => Read(backend, p.Value).Select(v => (double)v).ToArray()).ToArray();
