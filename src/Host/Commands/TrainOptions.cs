@@ -147,7 +147,7 @@ public sealed class RunOptions
         normalize = new("--normalize")
         {
             Description = $"Input normalisation: {Engine.Training.InputNormalization.Grammar} " +
-                "[default: standardize for models with convolutions (--arch cnn), else unit" +
+                "[default: standardize for models with convolutions (--arch cnn, resnet), else unit" +
                 (purpose == RunPurpose.Training ? "; a resumed run keeps its checkpoint's]" : "]"),
         };
         augment = new("--augment")
