@@ -1,4 +1,5 @@
 using Descent.Engine.Data;
+using Descent.Engine.Distributed;
 using Descent.Engine.Layers;
 using Descent.Engine.Losses;
 using Descent.Engine.Models;
@@ -19,14 +20,16 @@ public sealed class TrainingRun : IDisposable
     /// A test set that is only reported, beside a validation set that chooses (a tree with valid/ and test/ folders); it is
     /// on the device for the whole run, so the memory plan counts it.
     /// </param>
-    public TrainingRun(Kernels.ComputeBackend backend, TrainingSpec spec, ImageDataset train, ImageDataset valid, ImageDataset? test = null)
-        : this(backend, spec, train, valid, test, null)
+    /// <param name="group">The processes that train this model together, each on its share of every batch; alone by default.</param>
+    public TrainingRun(Kernels.ComputeBackend backend, TrainingSpec spec, ImageDataset train, ImageDataset valid, ImageDataset? test = null,
+        ProcessGroup? group = null)
+        : this(backend, spec, train, valid, test, null, group)
     {
     }
 
     /// <summary>A run with the batches a plan chose, built against the plan's counting backend (so it plans nothing itself).</summary>
     internal TrainingRun(Kernels.ComputeBackend backend, TrainingSpec spec, ImageDataset train, ImageDataset valid, ImageDataset? test,
-        BatchShape? plannedBatches)
+        BatchShape? plannedBatches, ProcessGroup? group = null)
     {
         if (train.Features != spec.InputFeatures || valid.Features != spec.InputFeatures || (test is not null && test.Features != spec.InputFeatures))
         {
@@ -52,7 +55,7 @@ public sealed class TrainingRun : IDisposable
             var validOnDevice = ReferenceEquals(train, valid) ? trainOnDevice : Own(new DeviceDataset(backend, valid));
             var testOnDevice = test is null ? null : Own(new DeviceDataset(backend, test));
             Learner = Own(new Learner(backend, Model, Loss, Optimizer, Schedule, trainOnDevice, validOnDevice, batches, spec.Seed,
-                spec.Normalization, train.Shape, spec.Augmentation, testOnDevice));
+                spec.Normalization, train.Shape, spec.Augmentation, testOnDevice, group));
         }
         catch
         {
