@@ -267,8 +267,9 @@ public sealed class Learner : IDisposable
         var start = batch * BatchSize;
         var rows = RowsOfBatch(batch);
         var (first, count) = group.ShareOf(rows);
-        // Dropout's masks follow the global step, which a resumed optimizer restores: resume stays exact.
-        model.TrainAt(optimizer.StepsTaken);
+        // Dropout's masks follow the global step, which a resumed optimizer restores: resume stays exact. They draw by the row's
+        // place in the whole batch, so a rank draws for its rows what one process draws for them.
+        model.TrainAt(optimizer.StepsTaken, first);
         if (count > 0)
         {
             var logits = Augmented(start + first, count);
