@@ -74,20 +74,23 @@ internal sealed unsafe class MpiLibrary
     private nint InPlace { get; }
 
     /// <summary>
-    /// Open MPI's or MPICH's library, whichever loads first, or an <see cref="DeviceUnavailableException"/> naming both
-    /// and the packages that bring them.
+    /// <paramref name="chosen"/> (DESCENT_MPI_LIBRARY: a file name or path) or else Open MPI's or MPICH's library, whichever
+    /// loads first; Open MPI is told by its exported handles. None is a <see cref="DeviceUnavailableException"/> naming what
+    /// was tried and the packages that bring them.
     /// </summary>
-    public static MpiLibrary Load()
+    public static MpiLibrary Load(string? chosen)
     {
-        foreach (var (name, isOpenMpi) in (ReadOnlySpan<(string, bool)>)[("libmpi.so.40", true), ("libmpich.so.12", false)])
+        string[] names = chosen is null ? ["libmpi.so.40", "libmpich.so.12"] : [chosen];
+        foreach (var name in names)
         {
             if (NativeLibrary.TryLoad(name, out var handle))
             {
-                return new MpiLibrary(handle, name, isOpenMpi);
+                return new MpiLibrary(handle, name, isOpenMpi: NativeLibrary.TryGetExport(handle, "ompi_mpi_comm_world", out _));
             }
         }
-        throw new DeviceUnavailableException(
-            "no MPI library: neither Open MPI's libmpi.so.40 nor MPICH's libmpich.so.12 loads (install openmpi-bin or mpich)");
+        throw new DeviceUnavailableException(chosen is null
+            ? "no MPI library: neither Open MPI's libmpi.so.40 nor MPICH's libmpich.so.12 loads (install openmpi-bin or mpich)"
+            : $"no MPI library: DESCENT_MPI_LIBRARY names {chosen}, which does not load");
     }
 
     /// <summary>MPI_Init_thread, asking that calls may come from any thread, one at a time (the epoch may run off the main thread).</summary>

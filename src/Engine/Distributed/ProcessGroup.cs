@@ -50,7 +50,7 @@ public sealed class ProcessGroup : IDisposable
         {
             return Alone;
         }
-        var mpi = MpiLibrary.Load();
+        var mpi = MpiLibrary.Load(environment("DESCENT_MPI_LIBRARY"));
         mpi.Initialize();
         var rank = mpi.Rank();
         var size = mpi.Size();
@@ -58,11 +58,17 @@ public sealed class ProcessGroup : IDisposable
         return new ProcessGroup(mpi, rank, size, launch?.LocalRank ?? 0, $"{mpi.Version()} ({mpi.Name}): {size} ranks{launcher}");
     }
 
-    /// <summary>Rows [First, First + Count) of a batch of <paramref name="rows"/> rows are this rank's: an even split, the first ranks' shares the smaller.</summary>
-    public (int First, int Count) ShareOf(int rows)
+    /// <summary>Rows [First, First + Count) of a batch of <paramref name="rows"/> rows are this rank's.</summary>
+    public (int First, int Count) ShareOf(int rows) => ShareOf(rows, Rank, Size);
+
+    /// <summary>
+    /// Rank <paramref name="rank"/>'s rows of a batch of <paramref name="rows"/> shared by <paramref name="size"/> ranks: in
+    /// order, shares differing by at most one row, a rank with none where the batch has fewer rows than ranks.
+    /// </summary>
+    public static (int First, int Count) ShareOf(int rows, int rank, int size)
     {
-        var first = (int)((long)rows * Rank / Size);
-        return (first, (int)((long)rows * (Rank + 1) / Size) - first);
+        var first = (int)((long)rows * rank / size);
+        return (first, (int)((long)rows * (rank + 1) / size) - first);
     }
 
     /// <summary>Every rank's <paramref name="values"/> summed, element by element, into every rank's.</summary>

@@ -143,7 +143,7 @@ public sealed class Learner : IDisposable
             batchQueued?.Invoke(batch + 1);
         }
         EpochsDone++;
-        return ReadMetrics(batches, train.Count, EpochsDone, batch => group.ShareOf(RowsOfBatch(batch)).Count > 0);
+        return ReadMetrics(batches, train.Count, EpochsDone, group, training: true);
     }
 
     /// <summary>
@@ -209,7 +209,7 @@ public sealed class Learner : IDisposable
                 confusion.Add(labels, batchLogits, model.OutputWidth);
             }
         }
-        return ReadMetrics(batches, data.Count, EpochsDone, batch => batch % sharing.Size == sharing.Rank, sharing);
+        return ReadMetrics(batches, data.Count, EpochsDone, sharing, training: false);
     }
 
     /// <summary>
@@ -307,14 +307,21 @@ public sealed class Learner : IDisposable
 
     /// <summary>
     /// Reads the epoch's slots back once and sums them in batch order, so results are bit-reproducible. With several ranks,
-    /// the slots this rank wrote (<paramref name="wroteSlot"/>) are summed with the other ranks' first, in one all-reduce.
+    /// the slots this rank wrote (its shares of training batches, or its evaluation batches) are summed with the other ranks'
+    /// first, in one all-reduce.
     /// </summary>
-    private EpochMetrics ReadMetrics(int batches, int items, int epoch, Func<int, bool> wroteSlot, ProcessGroup? sharing = null)
+    private EpochMetrics ReadMetrics(int batches, int items, int epoch, ProcessGroup sharing, bool training)
     {
         var slots = hostMetrics.AsSpan(0, batches * MetricSlot.Width);
         backend.Download(metrics, slots);
         var summed = summedMetrics.AsSpan(0, slots.Length);
-        SumAcrossRanks(slots, summed, wroteSlot, sharing ?? group);
+        for (var i = 0; i < slots.Length; i++)
+        {
+            var batch = i / MetricSlot.Width;
+            var wrote = sharing.Size == 1 || (training ? sharing.ShareOf(RowsOfBatch(batch)).Count > 0 : batch % sharing.Size == sharing.Rank);
+            summed[i] = wrote ? slots[i] : 0;
+        }
+        sharing.AllReduceSum(summed);
         double lossSum = 0;
         double correct = 0;
         for (var batch = 0; batch < batches; batch++)
@@ -328,16 +335,6 @@ public sealed class Learner : IDisposable
             correct += slot[MetricSlot.Correct];
         }
         return new EpochMetrics(lossSum / items, correct / items, items);
-    }
-
-    /// <summary>The slots as doubles, summed over the ranks of <paramref name="sharing"/> (each counting only the slots it wrote).</summary>
-    private static void SumAcrossRanks(ReadOnlySpan<float> slots, Span<double> summed, Func<int, bool> wroteSlot, ProcessGroup sharing)
-    {
-        for (var i = 0; i < slots.Length; i++)
-        {
-            summed[i] = sharing.Size == 1 || wroteSlot(i / MetricSlot.Width) ? slots[i] : 0;
-        }
-        sharing.AllReduceSum(summed);
     }
 
     /// <summary>Batches of at most <paramref name="batchSize"/> rows that cover <paramref name="items"/>.</summary>
