@@ -74,7 +74,7 @@ public static class TrainCommand
             ? CheckpointFolder.Open(CheckpointFolder.RootOf(heldPath))
             : null;
         // Everything that can be refused without data is refused before any is read or a device opened.
-        var resumed = settings.Resume is { } resumePath ? CheckpointFolder.Load(resumePath, say) : null;
+        var resumed = settings.Resume is { } resumePath ? CheckpointBroadcast.Load(group, resumePath, say) : null;
         if (resumed is not null && settings.Init is not null)
         {
             throw new InvalidInputException("--init and --resume both say where the weights come from: give one");
