@@ -45,7 +45,7 @@ public sealed class TrainingRun : IDisposable
         try
         {
             Model = Own(spec.Model.Build(backend, spec.Seed));
-            RefuseUnnormalisableBatches(Model, train.Count, batches.Training);
+            RefuseUnnormalisableBatches(Model, train.Count, batches.Training, (group ?? ProcessGroup.Alone).Size);
             Loss = LossFunction.Parse(spec.Loss).WithLabelSmoothing(spec.LabelSmoothing);
             Optimizer = Own(OptimizerFactory.Create(spec.Optimizer.Kind, backend, Model.Parameters, spec.Optimizer.Momentum,
                 spec.Optimizer.WeightDecay, spec.Optimizer.Nesterov));
@@ -67,19 +67,26 @@ public sealed class TrainingRun : IDisposable
     /// <summary>
     /// A batch normalisation refuses a training batch of one value per channel; the epoch's batches are known here, its
     /// last and shortest included, so such a run is refused before its first step rather than in the middle of an epoch.
+    /// With several ranks it is the smallest share a rank normalises (a rank without rows normalises nothing).
     /// </summary>
-    private static void RefuseUnnormalisableBatches(Network model, int trainItems, int batchSize)
+    private static void RefuseUnnormalisableBatches(Network model, int trainItems, int batchSize, int ranks)
     {
         var full = Math.Min(batchSize, trainItems);
-        var smallest = full > 0 && trainItems % full is var remainder and > 0 ? remainder : full;
+        var smallestBatch = full > 0 && trainItems % full is var remainder and > 0 ? remainder : full;
+        var smallest = Math.Min(SmallestShare(full, ranks), SmallestShare(smallestBatch, ranks));
         foreach (var node in model.Graph.Nodes)
         {
             if (node.Spec is BatchNormLayerSpec && BatchNormLayerSpec.TrainingBatchProblem(node.InputShape, smallest) is { } problem)
             {
-                throw new Kernels.InvalidInputException($"{problem} (the epoch's smallest batch has {smallest} of {trainItems} items)");
+                throw new Kernels.InvalidInputException(ranks == 1
+                    ? $"{problem} (the epoch's smallest batch has {smallest} of {trainItems} items)"
+                    : $"{problem} (the smallest share of a batch one of the {ranks} ranks trains on has {smallest} rows; {trainItems} items)");
             }
         }
     }
+
+    /// <summary>The fewest rows a rank that has any trains of a batch of <paramref name="rows"/> (shares differ by at most one).</summary>
+    private static int SmallestShare(int rows, int ranks) => rows < ranks ? Math.Min(rows, 1) : rows / ranks;
 
     public TrainingSpec Spec { get; }
 
