@@ -84,11 +84,16 @@ public sealed partial class DistributedTrainingTests : IDisposable
         var error = job.StandardError.ReadToEndAsync();
         var latest = Path.Combine(root, "latest");
         WaitUntil(() => File.Exists(latest) && File.ReadAllText(latest).Trim() == "checkpoint-1", job, "the first checkpoint");
-        var rankOne = RankProcess(job.Id, rank: 1);
-        Assert.Equal(0, Kill(rankOne, SignalKill));
+        var ranks = new[] { RankProcess(job.Id, rank: 0), RankProcess(job.Id, rank: 1) };
+        Assert.Equal(0, Kill(ranks[1], SignalKill));
         var killedAt = DateTime.UtcNow;
 
+        // The job has ended when mpirun has and no rank lives on (an orphan would still hold the checkpoint folder).
         Assert.True(job.WaitForExit(TimeSpan.FromSeconds(60)), "the job went on for 60 s after a rank was killed");
+        while (ranks.Any(Alive) && DateTime.UtcNow - killedAt < TimeSpan.FromSeconds(60))
+        {
+            Thread.Sleep(20);
+        }
         var ended = DateTime.UtcNow - killedAt;
         await Task.WhenAll(output, error);
         Assert.NotEqual(0, job.ExitCode);
@@ -124,6 +129,25 @@ public sealed partial class DistributedTrainingTests : IDisposable
             "1 of 2 ranks were given other options than rank 0");
         // Asked for with no launcher: a lone process needs the library as much.
         CommandLine.AssertOneLineError(DescentProcess.Run(noLibrary, [.. run, "--distributed", "mpi"]), 3, "no MPI library");
+    }
+
+    [SkippableFact]
+    public void A_failure_on_one_rank_ends_the_job_with_one_line_naming_that_rank()
+    {
+        MpiLauncher.Require();
+        using var digits = new TemporaryFolder();
+        DigitFolder.Write(digits, train: 100, test: 20);
+        // Rank 0 alone writes, so rank 0 alone finds the folder for --metrics-out missing.
+        var metrics = Path.Combine(digits.Path, "missing", "metrics.json");
+
+        var outcome = MpiLauncher.Run(2, TimeSpan.FromSeconds(60), "train", "--data-dir", digits.Path, "--backend", "cpu", "--epochs", "1",
+            "--metrics-out", metrics, "--quiet");
+
+        Assert.NotEqual(0, outcome.ExitCode);
+        var line = Assert.Single(outcome.ErrorLines, line => line.StartsWith("descent: ", StringComparison.Ordinal));
+        Assert.StartsWith("descent: rank 0 of 2: error: ", line);
+        Assert.Contains("metrics", line, StringComparison.Ordinal);
+        Assert.DoesNotContain("   at ", outcome.Error);
     }
 
     private static void AssertRefusedByEveryRank(CommandLine.Outcome outcome, int exitCode, string expected)
@@ -163,6 +187,21 @@ public sealed partial class DistributedTrainingTests : IDisposable
             Thread.Sleep(50);
         }
         throw new TimeoutException($"no child of mpirun ({launcher}) is rank {rank}");
+    }
+
+    /// <summary>Whether process <paramref name="pid"/> still runs: neither gone nor a zombie waiting for its parent.</summary>
+    private static bool Alive(int pid)
+    {
+        try
+        {
+            var stat = File.ReadAllText($"/proc/{pid}/stat");
+            var state = stat[(stat.LastIndexOf(')') + 2)..].TrimStart()[0];
+            return state is not ('Z' or 'X');
+        }
+        catch (IOException)
+        {
+            return false;
+        }
     }
 
     private static void WaitUntil(Func<bool> done, System.Diagnostics.Process process, string what)
