@@ -98,6 +98,11 @@ internal sealed unsafe class MpiLibrary
     {
         int provided;
         Check(initThread(0, 0, ThreadSerialized, &provided), "MPI_Init_thread");
+        if (provided < ThreadSerialized)
+        {
+            throw new DeviceUnavailableException(
+                $"{Name} offers thread level {provided}, below MPI_THREAD_SERIALIZED ({ThreadSerialized}), which Descent needs");
+        }
     }
 
     public int Rank()
