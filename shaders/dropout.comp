@@ -1,7 +1,7 @@
 #version 450
 // Dropout, forward and backward alike: target[i] = source[i] * kept_scale where the mask keeps element
 // i, else 0 (y from x, or dX from dY; target may be source). The mask is DropoutMask's: Philox4x32-10
-// (include/philox.glsl) at counter (i, step) and key (seed, stream) keeps i when its uniform number
+// (include/philox.glsl) at counter (i + first_element, step) and key (seed, stream) keeps i when its uniform number
 // (word >> 8) * 2^-24 is at least the probability p. The host sends keep_threshold = ceil(p * 2^24), so
 // the test is on integers, (word >> 8) >= keep_threshold, the same decision with no float comparison a
 // driver could reorder.
@@ -20,13 +20,14 @@ layout(push_constant) uniform Arguments
     uint seed;
     uint stream;
     uint step_number;
+    uint first_element;
 };
 
 void main()
 {
     for (uint i = gl_GlobalInvocationID.x; i < count; i += grid_stride())
     {
-        bool keep = (philox_first_word(i, step_number, seed, stream) >> 8) >= keep_threshold;
+        bool keep = (philox_first_word(i + first_element, step_number, seed, stream) >> 8) >= keep_threshold;
         target[i] = keep ? source[i] * kept_scale : 0.0;
     }
 }

@@ -80,31 +80,26 @@ public static class DescentApp
                 return exitCode;
             }
         }
-        catch (DescentException failure)
-        {
-            error.WriteLine($"descent: error: {failure.Message}");
-            return ExitCodes.For(failure);
-        }
-        catch (Exception failure) when (failure is IOException or UnauthorizedAccessException)
-        {
-            // A failed read or write that no command named is still the machine's doing, not a bug in Descent.
-            error.WriteLine($"descent: error: input/output failure: {FailureCause.Of(failure)}");
-            return ExitCodes.Unavailable;
-        }
-        catch (OutOfMemoryException)
-        {
-            // Sizes are checked against the memory there is before allocating; running out after is the machine's doing.
-            error.WriteLine("descent: error: out of memory: the machine could not give Descent the memory it needed; " +
-                "free some, or use a smaller model or --batch-size");
-            return ExitCodes.Unavailable;
-        }
         catch (Exception failure)
         {
-            // Anything unplanned is still one line; the type name helps a bug report.
-            error.WriteLine($"descent: error: internal failure ({failure.GetType().Name}): {failure.Message}");
-            return ExitCodes.InternalFailure;
+            var (line, code) = Describe(failure);
+            error.WriteLine($"descent: {line}");
+            return code;
         }
     }
+
+    /// <summary>The one line (after "descent: ") and the exit code a failure ends the process with.</summary>
+    internal static (string Line, int ExitCode) Describe(Exception failure) => failure switch
+    {
+        DescentException expected => ($"error: {expected.Message}", ExitCodes.For(expected)),
+        // A failed read or write that no command named is still the machine's doing, not a bug in Descent.
+        IOException or UnauthorizedAccessException => ($"error: input/output failure: {FailureCause.Of(failure)}", ExitCodes.Unavailable),
+        // Sizes are checked against the memory there is before allocating; running out after is the machine's doing.
+        OutOfMemoryException => ("error: out of memory: the machine could not give Descent the memory it needed; " +
+            "free some, or use a smaller model or --batch-size", ExitCodes.Unavailable),
+        // Anything unplanned is still one line; the type name helps a bug report.
+        _ => ($"error: internal failure ({failure.GetType().Name}): {failure.Message}", ExitCodes.InternalFailure),
+    };
 
     /// <summary>Every command of `descent`, with parsers that say what each numeric option takes.</summary>
     internal static RootCommand CreateCommands(IAnsiConsole console, TextWriter output, TextWriter error)

@@ -41,6 +41,19 @@ public static class Backends
         return backend;
     }
 
+    /// <summary>
+    /// The device a process takes when it was not told one, given its index among the processes on its machine
+    /// (<paramref name="localRank"/>, 0 for a lone process): its own GPU, so that N processes share N GPUs; the one device of
+    /// a backend that has one.
+    /// </summary>
+    public static int DefaultDevice(string name, int localRank) => name switch
+    {
+        _ when localRank == 0 => 0,
+        CudaName or VulkanName => localRank,
+        Auto when IlgpuBackend.CudaAvailable || VulkanBackend.IsHardwareDevice(localRank) => localRank,
+        _ => 0,
+    };
+
     private static ComputeBackend CreateByName(string name, int deviceIndex) =>
         name switch
         {

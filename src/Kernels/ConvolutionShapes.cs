@@ -57,8 +57,10 @@ public readonly record struct Pool2dShape(int Batch, int Channels, int Height, i
 /// (<see cref="DropoutMask"/>) keyed by <paramref name="Seed"/> and <paramref name="Stream"/> (one per
 /// dropout layer) gives, at counter (i, <paramref name="Step"/>), a uniform number at or above
 /// <paramref name="Probability"/>. Kept elements are scaled by 1 / (1 - Probability), as PyTorch does.
+/// The counter's element is i + <paramref name="FirstElement"/>: a process that holds rows r.. of a batch shared between
+/// processes (MPI ranks) draws the masks one process draws for those rows of the whole batch.
 /// </summary>
-public readonly record struct DropoutStep(float Probability, uint Seed, uint Stream, uint Step)
+public readonly record struct DropoutStep(float Probability, uint Seed, uint Stream, uint Step, uint FirstElement = 0)
 {
     /// <summary>The scale of a kept element, computed once in double and rounded, the same on every backend.</summary>
     public float KeptScale => (float)(1.0 / (1.0 - Probability));

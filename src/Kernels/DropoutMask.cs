@@ -15,8 +15,9 @@ public static class DropoutMask
     private const uint KeyStep0 = 0x9E3779B9;
     private const uint KeyStep1 = 0xBB67AE85;
 
-    /// <summary>Whether element <paramref name="element"/> is kept by <paramref name="step"/>'s mask.</summary>
-    public static bool Keep(uint element, DropoutStep step) => Uniform(element, step.Step, step.Seed, step.Stream) >= step.Probability;
+    /// <summary>Whether element <paramref name="element"/> of the tensor is kept by <paramref name="step"/>'s mask (counter element + step.FirstElement).</summary>
+    public static bool Keep(uint element, DropoutStep step) =>
+        Uniform(unchecked(element + step.FirstElement), step.Step, step.Seed, step.Stream) >= step.Probability;
 
     /// <summary>A uniform number in [0, 1), a multiple of 2^-24, for one counter and key.</summary>
     /// <remarks>

@@ -70,7 +70,8 @@ public sealed class Dropout(ComputeBackend backend, float probability, uint seed
             return inputs[0];
         }
         // The generator's counter holds 32 bits of step: masks repeat after 2^32 steps, far beyond any run here.
-        step = step with { Step = unchecked((uint)mode.Step) };
+        // The counter's element is the element's place in the whole batch, which a rank's share starts inside of.
+        step = step with { Step = unchecked((uint)mode.Step), FirstElement = unchecked((uint)((long)mode.FirstRow * width)) };
         var y = output ?? throw NotPrepared();
         // y = x * mask / (1 - p); its own buffer, since the layer before may keep x for its backward
         backend.DropoutForward(inputs[0].Buffer, y.Buffer, rows * width, step);

@@ -15,10 +15,17 @@ public sealed class ModelMode
     /// <summary>The global training step (from 0 over the whole run) the current forward and backward belong to.</summary>
     public long Step { get; private set; }
 
-    public void TrainAt(long step)
+    /// <summary>
+    /// The row of the whole batch the model's first row is: 0 for one process; a rank's first row of its share when
+    /// processes share each batch, so that what draws by row (dropout) draws what one process draws for that row.
+    /// </summary>
+    public int FirstRow { get; private set; }
+
+    public void TrainAt(long step, int firstRow = 0)
     {
         Training = true;
         Step = step;
+        FirstRow = firstRow;
     }
 
     public void Evaluate() => Training = false;

@@ -100,7 +100,7 @@ public sealed class Network : IDisposable
     }
 
     /// <summary>Puts the model in training mode for global step <paramref name="step"/> (from 0 over the whole run): dropout draws that step's masks.</summary>
-    public void TrainAt(long step) => Mode.TrainAt(step);
+    public void TrainAt(long step, int firstRow = 0) => Mode.TrainAt(step, firstRow);
 
     /// <summary>Puts the model in evaluation mode, where dropout passes its input on; a model starts in it.</summary>
     public void Evaluate() => Mode.Evaluate();

@@ -1,3 +1,4 @@
+using Descent.Engine.Distributed;
 using Descent.Engine.Layers;
 using Descent.Engine.Losses;
 using Descent.Engine.Models;
@@ -36,10 +37,14 @@ public sealed class Learner : IDisposable
     private readonly DeviceBuffer<float> rowStats;
     private readonly DeviceBuffer<float> metrics;
     private readonly float[] hostMetrics;
+    private readonly double[] summedMetrics;
+    private readonly ProcessGroup group;
+    private readonly GradientExchange? exchange;
 
     public Learner(ComputeBackend backend, Network model, LossFunction loss, Optimizer optimizer,
         LearningRateSchedule schedule, DeviceDataset train, DeviceDataset valid, BatchShape batches, int seed,
-        InputNormalization? normalization = null, FeatureShape? image = null, ImageAugmentation augmentation = default, DeviceDataset? test = null)
+        InputNormalization? normalization = null, FeatureShape? image = null, ImageAugmentation augmentation = default, DeviceDataset? test = null,
+        ProcessGroup? group = null)
     {
         if (model.InputWidth != train.Features || model.InputWidth != valid.Features || (test is not null && model.InputWidth != test.Features))
         {
@@ -61,6 +66,8 @@ public sealed class Learner : IDisposable
             throw new InvalidInputException($"the data has {train.Features} features, not the {this.image} images it was said to hold");
         }
         this.augmentation = augmentation;
+        this.group = group ?? ProcessGroup.Alone;
+        exchange = this.group.Size > 1 && model.Store is { } store ? new GradientExchange(this.group, store) : null;
         BatchSize = batches.Training;
         evaluationBatchSize = batches.Evaluation;
         var capacity = batches.Capacity;
@@ -73,6 +80,7 @@ public sealed class Learner : IDisposable
         var slots = Math.Max(BatchesPerEpoch, Math.Max(Batches(valid.Count, evaluationBatchSize), Batches(test?.Count ?? 0, evaluationBatchSize)));
         metrics = backend.Allocate<float>(slots * MetricSlot.Width);
         hostMetrics = new float[slots * MetricSlot.Width];
+        summedMetrics = new double[slots * MetricSlot.Width];
         // Each channel's scale and shift, uploaded once: every gather reads them on the device.
         var scaleShift = this.normalization.ScaleAndShift();
         channelScaleShift = backend.Allocate<float>(scaleShift.Length);
@@ -80,6 +88,9 @@ public sealed class Learner : IDisposable
     }
 
     public int BatchSize { get; }
+
+    /// <summary>Time the ranks spent summing gradients (the all-reduce); zero for one process.</summary>
+    public TimeSpan GradientSumTime => exchange?.SumTime ?? TimeSpan.Zero;
 
     /// <summary>How the pixels' bytes become the model's inputs, per channel: x = byte * scale[c] + shift[c].</summary>
     public InputNormalization Normalization => normalization;
@@ -132,7 +143,7 @@ public sealed class Learner : IDisposable
             batchQueued?.Invoke(batch + 1);
         }
         EpochsDone++;
-        return ReadMetrics(batches, train.Count, EpochsDone);
+        return ReadMetrics(batches, train.Count, EpochsDone, group, training: true);
     }
 
     /// <summary>
@@ -178,8 +189,11 @@ public sealed class Learner : IDisposable
         var batches = Batches(data.Count, evaluationBatchSize);
         var hostLogits = confusion is null ? null : new float[evaluationBatchSize * model.OutputWidth];
         var hostLabels = confusion is null ? null : new int[evaluationBatchSize];
+        // Ranks evaluate every Size-th batch and sum the slots; a confusion matrix needs every batch here, so it is not shared.
+        var sharing = confusion is null ? group : ProcessGroup.Alone;
+        ShareRankZeroState();
         model.Evaluate();
-        for (var batch = 0; batch < batches; batch++)
+        for (var batch = sharing.Rank; batch < batches; batch += sharing.Size)
         {
             var start = batch * evaluationBatchSize;
             var rows = Math.Min(evaluationBatchSize, data.Count - start);
@@ -195,7 +209,30 @@ public sealed class Learner : IDisposable
                 confusion.Add(labels, batchLogits, model.OutputWidth);
             }
         }
-        return ReadMetrics(batches, data.Count, EpochsDone);
+        return ReadMetrics(batches, data.Count, EpochsDone, sharing, training: false);
+    }
+
+    /// <summary>
+    /// Rank 0's saved state (batch normalisation's running statistics) copied to every rank before an evaluation: each rank
+    /// normalised its own rows while training (as DistributedDataParallel does without SyncBatchNorm), so their statistics
+    /// differ, and rank 0's are the ones it evaluates with and saves (DistributedDataParallel's broadcast_buffers).
+    /// </summary>
+    private void ShareRankZeroState()
+    {
+        if (group.Size == 1)
+        {
+            return;
+        }
+        foreach (var state in model.State)
+        {
+            if (state.Values is { } values)
+            {
+                var host = new float[values.Length];
+                backend.Download(values, host);
+                group.BroadcastFromRankZero(host);
+                backend.Upload<float>(values, host);
+            }
+        }
     }
 
     /// <summary>
@@ -221,19 +258,30 @@ public sealed class Learner : IDisposable
         channelScaleShift.Dispose();
     }
 
-    /// <summary>Queues one step on batch <paramref name="batch"/> of the training order; returns its rows.</summary>
+    /// <summary>
+    /// Queues one step on batch <paramref name="batch"/> of the training order; returns its rows. With several ranks this
+    /// rank trains its share of the batch's rows, and the gradients are summed across ranks before the update.
+    /// </summary>
     private int TrainBatch(int batch, float learningRate)
     {
         var start = batch * BatchSize;
-        var rows = Math.Min(BatchSize, train.Count - start);
-        // Dropout's masks follow the global step, which a resumed optimizer restores: resume stays exact.
-        model.TrainAt(optimizer.StepsTaken);
-        var logits = Augmented(start, rows);
-        loss.ForwardBackward(backend, logits.Buffer, batchLabels, logitGradient.Buffer, rowStats, metrics, batch, rows, model.OutputWidth);
-        model.Backward(logitGradient, rows);
+        var rows = RowsOfBatch(batch);
+        var (first, count) = group.ShareOf(rows);
+        // Dropout's masks follow the global step, which a resumed optimizer restores: resume stays exact. They draw by the row's
+        // place in the whole batch, so a rank draws for its rows what one process draws for them.
+        model.TrainAt(optimizer.StepsTaken, first);
+        if (count > 0)
+        {
+            var logits = Augmented(start + first, count);
+            loss.ForwardBackward(backend, logits.Buffer, batchLabels, logitGradient.Buffer, rowStats, metrics, batch, count, model.OutputWidth);
+            model.Backward(logitGradient, count);
+        }
+        exchange?.SumGradients(count, rows);
         optimizer.Step(learningRate);
         return rows;
     }
+
+    private int RowsOfBatch(int batch) => Math.Min(BatchSize, train.Count - batch * BatchSize);
 
     /// <summary>
     /// The forward pass on a training batch, augmented as the run asks: each item's crop and flip are drawn from (seed, epoch,
@@ -257,17 +305,29 @@ public sealed class Learner : IDisposable
         return model.Forward(input, rows);
     }
 
-    /// <summary>Reads the epoch's slots back once and sums them in batch order, so results are bit-reproducible.</summary>
-    private EpochMetrics ReadMetrics(int batches, int items, int epoch)
+    /// <summary>
+    /// Reads the epoch's slots back once and sums them in batch order, so results are bit-reproducible. With several ranks,
+    /// the slots this rank wrote (its shares of training batches, or its evaluation batches) are summed with the other ranks'
+    /// first, in one all-reduce.
+    /// </summary>
+    private EpochMetrics ReadMetrics(int batches, int items, int epoch, ProcessGroup sharing, bool training)
     {
         var slots = hostMetrics.AsSpan(0, batches * MetricSlot.Width);
         backend.Download(metrics, slots);
+        var summed = summedMetrics.AsSpan(0, slots.Length);
+        for (var i = 0; i < slots.Length; i++)
+        {
+            var batch = i / MetricSlot.Width;
+            var wrote = sharing.Size == 1 || (training ? sharing.ShareOf(RowsOfBatch(batch)).Count > 0 : batch % sharing.Size == sharing.Rank);
+            summed[i] = wrote ? slots[i] : 0;
+        }
+        sharing.AllReduceSum(summed);
         double lossSum = 0;
         double correct = 0;
         for (var batch = 0; batch < batches; batch++)
         {
-            var slot = slots.Slice(batch * MetricSlot.Width, MetricSlot.Width);
-            if (slot[MetricSlot.NonFinite] != 0f || !float.IsFinite(slot[MetricSlot.LossSum]))
+            var slot = summed.Slice(batch * MetricSlot.Width, MetricSlot.Width);
+            if (slot[MetricSlot.NonFinite] != 0 || !double.IsFinite(slot[MetricSlot.LossSum]))
             {
                 throw new DivergedException(epoch, batch + 1);
             }

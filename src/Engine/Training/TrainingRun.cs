@@ -1,4 +1,5 @@
 using Descent.Engine.Data;
+using Descent.Engine.Distributed;
 using Descent.Engine.Layers;
 using Descent.Engine.Losses;
 using Descent.Engine.Models;
@@ -19,14 +20,16 @@ public sealed class TrainingRun : IDisposable
     /// A test set that is only reported, beside a validation set that chooses (a tree with valid/ and test/ folders); it is
     /// on the device for the whole run, so the memory plan counts it.
     /// </param>
-    public TrainingRun(Kernels.ComputeBackend backend, TrainingSpec spec, ImageDataset train, ImageDataset valid, ImageDataset? test = null)
-        : this(backend, spec, train, valid, test, null)
+    /// <param name="group">The processes that train this model together, each on its share of every batch; alone by default.</param>
+    public TrainingRun(Kernels.ComputeBackend backend, TrainingSpec spec, ImageDataset train, ImageDataset valid, ImageDataset? test = null,
+        ProcessGroup? group = null)
+        : this(backend, spec, train, valid, test, null, group)
     {
     }
 
     /// <summary>A run with the batches a plan chose, built against the plan's counting backend (so it plans nothing itself).</summary>
     internal TrainingRun(Kernels.ComputeBackend backend, TrainingSpec spec, ImageDataset train, ImageDataset valid, ImageDataset? test,
-        BatchShape? plannedBatches)
+        BatchShape? plannedBatches, ProcessGroup? group = null)
     {
         if (train.Features != spec.InputFeatures || valid.Features != spec.InputFeatures || (test is not null && test.Features != spec.InputFeatures))
         {
@@ -42,7 +45,7 @@ public sealed class TrainingRun : IDisposable
         try
         {
             Model = Own(spec.Model.Build(backend, spec.Seed));
-            RefuseUnnormalisableBatches(Model, train.Count, batches.Training);
+            RefuseUnnormalisableBatches(Model, train.Count, batches.Training, (group ?? ProcessGroup.Alone).Size);
             Loss = LossFunction.Parse(spec.Loss).WithLabelSmoothing(spec.LabelSmoothing);
             Optimizer = Own(OptimizerFactory.Create(spec.Optimizer.Kind, backend, Model.Parameters, spec.Optimizer.Momentum,
                 spec.Optimizer.WeightDecay, spec.Optimizer.Nesterov, spec.Optimizer.DecayScope));
@@ -52,7 +55,7 @@ public sealed class TrainingRun : IDisposable
             var validOnDevice = ReferenceEquals(train, valid) ? trainOnDevice : Own(new DeviceDataset(backend, valid));
             var testOnDevice = test is null ? null : Own(new DeviceDataset(backend, test));
             Learner = Own(new Learner(backend, Model, Loss, Optimizer, Schedule, trainOnDevice, validOnDevice, batches, spec.Seed,
-                spec.Normalization, train.Shape, spec.Augmentation, testOnDevice));
+                spec.Normalization, train.Shape, spec.Augmentation, testOnDevice, group));
         }
         catch
         {
@@ -64,19 +67,26 @@ public sealed class TrainingRun : IDisposable
     /// <summary>
     /// A batch normalisation refuses a training batch of one value per channel; the epoch's batches are known here, its
     /// last and shortest included, so such a run is refused before its first step rather than in the middle of an epoch.
+    /// With several ranks it is the smallest share a rank normalises (a rank without rows normalises nothing).
     /// </summary>
-    private static void RefuseUnnormalisableBatches(Network model, int trainItems, int batchSize)
+    private static void RefuseUnnormalisableBatches(Network model, int trainItems, int batchSize, int ranks)
     {
         var full = Math.Min(batchSize, trainItems);
-        var smallest = full > 0 && trainItems % full is var remainder and > 0 ? remainder : full;
+        var smallestBatch = full > 0 && trainItems % full is var remainder and > 0 ? remainder : full;
+        var smallest = Math.Min(SmallestShare(full, ranks), SmallestShare(smallestBatch, ranks));
         foreach (var node in model.Graph.Nodes)
         {
             if (node.Spec is BatchNormLayerSpec && BatchNormLayerSpec.TrainingBatchProblem(node.InputShape, smallest) is { } problem)
             {
-                throw new Kernels.InvalidInputException($"{problem} (the epoch's smallest batch has {smallest} of {trainItems} items)");
+                throw new Kernels.InvalidInputException(ranks == 1
+                    ? $"{problem} (the epoch's smallest batch has {smallest} of {trainItems} items)"
+                    : $"{problem} (the smallest share of a batch one of the {ranks} ranks trains on has {smallest} rows; {trainItems} items)");
             }
         }
     }
+
+    /// <summary>The fewest rows a rank that has any trains of a batch of <paramref name="rows"/> (shares differ by at most one).</summary>
+    private static int SmallestShare(int rows, int ranks) => rows < ranks ? Math.Min(rows, 1) : rows / ranks;
 
     public TrainingSpec Spec { get; }
 

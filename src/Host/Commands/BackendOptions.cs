@@ -14,7 +14,8 @@ public sealed class BackendOptions
 
     public Option<int> Device { get; } = new("--device")
     {
-        Description = "Device index within the chosen backend, as 'descent devices' prints it",
+        Description = "Device index within the chosen backend, as 'descent devices' prints it " +
+            "(descent train under MPI: the rank's index on its machine)",
         DefaultValueFactory = _ => 0,
     };
 

@@ -3,6 +3,7 @@ using System.Diagnostics;
 using System.Globalization;
 using Descent.Engine.Checkpoints;
 using Descent.Engine.Data;
+using Descent.Engine.Distributed;
 using Descent.Engine.Files;
 using Descent.Engine.Models;
 using Descent.Engine.Optimizers;
@@ -32,16 +33,48 @@ public static class TrainCommand
         return command;
     }
 
+    /// <summary>
+    /// Trains alone, or as one rank of the processes an MPI launcher started (<see cref="TrainSettings.Distributed"/>):
+    /// then rank 0 alone prints and writes, and a failure on one rank ends every rank at once (MPI_Abort) after this rank
+    /// says why in one line, unless every rank refused the run together, which they then leave as one process would.
+    /// </summary>
     public static async Task<int> RunAsync(TrainSettings settings, IAnsiConsole console, TextWriter error, CancellationToken cancellation,
         TrainingPlot? plot = null)
     {
+        var group = ProcessGroup.Open(settings.Distributed, Environment.GetEnvironmentVariable);
+        try
+        {
+            return group.IsWriter
+                ? await TrainAsync(settings, console, error, cancellation, plot, group)
+                : await TrainAsync(settings with { Quiet = true, MetricsOut = null, Save = null, Checkpoint = null }, SilentConsole(),
+                    TextWriter.Null, cancellation, plot: null, group);
+        }
+        catch (Exception failure) when (group.Size > 1 && !group.RefusedTogether)
+        {
+            var (line, exitCode) = failure is OperationCanceledException
+                ? ("interrupted", ExitCodes.Interrupted)
+                : DescentApp.Describe(failure);
+            error.WriteLine($"descent: rank {group.Rank} of {group.Size}: {line}");
+            error.Flush();
+            group.Abort(exitCode);
+            throw;
+        }
+        finally
+        {
+            group.Dispose();
+        }
+    }
+
+    private static async Task<int> TrainAsync(TrainSettings settings, IAnsiConsole console, TextWriter error, CancellationToken cancellation,
+        TrainingPlot? plot, ProcessGroup group)
+    {
         var say = (string message) => error.WriteLine($"descent: {message}");
-        // A resumed run holds its folder before reading it, so that no other run changes it in between.
-        using var resumedFolder = settings.Resume is { } heldPath && settings.Checkpoint is null
+        // A resumed run holds its folder before reading it, so that no other run changes it in between; rank 0 alone writes in it.
+        using var resumedFolder = settings.Resume is { } heldPath && settings.Checkpoint is null && group.IsWriter
             ? CheckpointFolder.Open(CheckpointFolder.RootOf(heldPath))
             : null;
         // Everything that can be refused without data is refused before any is read or a device opened.
-        var resumed = settings.Resume is { } resumePath ? CheckpointFolder.Load(resumePath, say) : null;
+        var resumed = settings.Resume is { } resumePath ? CheckpointBroadcast.Load(group, resumePath, say) : null;
         if (resumed is not null && settings.Init is not null)
         {
             throw new InvalidInputException("--init and --resume both say where the weights come from: give one");
@@ -57,13 +90,15 @@ public static class TrainCommand
         var tree = PictureTrees.ScanIfTree(settings.DataDir, settings.Quiet ? null : say);
         var builder = new TrainSpecBuilder(settings.Run, resumed?.State.Spec, settings.Resume, settings.EarlyStop is not null, tree);
         var spec = builder.Build();
+        group.RequireAgreement("options", Fingerprint(spec, settings));
+        group.RequireRowsForEveryRank(spec.BatchSize);
         OutputPath.Check(settings.Save, "--save");
         OutputPath.Check(settings.MetricsOut, "--metrics-out");
         if (plot is not null)
         {
             OutputPath.Check(plot.Path, "--plot");
         }
-        var checkpointRoot = settings.Checkpoint ?? (resumed is null ? null : RootOf(resumed.Folder));
+        var checkpointRoot = settings.Checkpoint ?? (resumed is null || !group.IsWriter ? null : RootOf(resumed.Folder));
         OutputPath.RefuseCollisions([(settings.Save, "--save"), (settings.MetricsOut, "--metrics-out"), (plot?.Path, "--plot")],
             checkpointRoot is null ? null : (checkpointRoot, settings.Checkpoint is null ? "--resume" : "--checkpoint"), CheckpointFolder.Owns);
         var initTensors = settings.Init is { } initPath ? SafeTensors.Read(initPath).Tensors : null;
@@ -98,6 +133,7 @@ public static class TrainCommand
             }
         }
         spec = builder.ForData(spec, splits.Train);
+        group.RequireAgreement("data (sizes and input normalisation)", Fingerprint(spec, settings));
         var epochs = builder.Epochs;
         var validating = spec.Validates;
         if (!settings.Quiet)
@@ -113,9 +149,9 @@ public static class TrainCommand
             }
         }
 
-        using var backend = Backends.Create(settings.Backend, settings.Device, say);
+        using var backend = Backends.Create(settings.Backend, settings.Device ?? Backends.DefaultDevice(settings.Backend, group.LocalRank), say);
         // The spec carries the input normalisation: a resumed run's is its checkpoint's.
-        using var run = new TrainingRun(backend, spec, splits.Train, splits.Valid, reportedTest);
+        using var run = new TrainingRun(backend, spec, splits.Train, splits.Valid, reportedTest, group);
         var learner = run.Learner;
         if (initTensors is not null)
         {
@@ -128,6 +164,10 @@ public static class TrainCommand
         if (!settings.Quiet)
         {
             console.WriteLine($"backend {backend.Name}: {backend.DeviceDescription}");
+            if (group.Size > 1)
+            {
+                console.WriteLine($"distributed: {group.Description}; each rank trains on its share of every batch of {spec.BatchSize}");
+            }
             console.WriteLine(Describe(spec, dataset, splits, reportedTest, epochs, run.Schedule.Name));
             if (resumed is not null)
             {
@@ -143,6 +183,7 @@ public static class TrainCommand
         var table = new EpochTable(console, settings.Quiet, onTestSet: !validating, reportsTestSet: learner.HasTestSet);
         table.WriteHeader();
         var ending = RunEnding.Failed;
+        var trainingTime = TimeSpan.Zero;
         try
         {
             var last = history.Count > 0 ? history[^1] : null;
@@ -151,6 +192,7 @@ public static class TrainCommand
                 var clock = Stopwatch.StartNew();
                 var trained = table.ShowProgress(epoch, epochs, learner.BatchesPerEpoch, learner.BatchSize, cancellation,
                     report => learner.TrainEpoch(report));
+                trainingTime += clock.Elapsed;
                 var evaluated = learner.Evaluate();
                 EpochMetrics? tested = learner.HasTestSet ? learner.EvaluateTest() : null;
                 last = new EpochRecord(epoch, trained.MeanLoss, evaluated.MeanLoss, evaluated.Accuracy, clock.Elapsed.TotalSeconds,
@@ -190,6 +232,11 @@ public static class TrainCommand
                 table.WriteRow(last);
             }
             table.WriteFinal(last);
+            if (group.Size > 1 && !settings.Quiet && trainingTime > TimeSpan.Zero)
+            {
+                console.WriteLine($"gradient all-reduce: {learner.GradientSumTime.TotalSeconds:F2} s of {trainingTime.TotalSeconds:F2} s training " +
+                    $"({learner.GradientSumTime / trainingTime:P1}) on rank 0");
+            }
             if (settings.Save is { } path)
             {
                 ModelWeights.Save(path, backend, run.Model, spec, DescentApp.Version);
@@ -222,6 +269,19 @@ public static class TrainCommand
             metricsFile?.End(ending);
         }
     }
+
+    /// <summary>What every rank must agree on: the run's spec and the options outside it that change what the ranks do.</summary>
+    private static byte[] Fingerprint(TrainingSpec spec, TrainSettings settings) =>
+        System.Security.Cryptography.SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(string.Join('\n', spec.ToJson().ToJsonString(),
+            settings.Backend, settings.Init is null, settings.EarlyStop)));
+
+    private static IAnsiConsole SilentConsole() => AnsiConsole.Create(new AnsiConsoleSettings
+    {
+        Out = new AnsiConsoleOutput(TextWriter.Null),
+        Ansi = AnsiSupport.No,
+        ColorSystem = ColorSystemSupport.NoColors,
+        Interactive = InteractionSupport.No,
+    });
 
     /// <summary>The root a checkpoint lies in: resuming from DIR or from DIR/checkpoint-N writes on into DIR.</summary>
     private static string RootOf(string checkpointFolder) => Path.GetDirectoryName(Path.GetFullPath(checkpointFolder))!;

@@ -1,6 +1,7 @@
 using System.CommandLine;
 using System.Globalization;
 using Descent.Engine.Data;
+using Descent.Engine.Distributed;
 using Descent.Engine.Losses;
 using Descent.Engine.Models;
 using Descent.Engine.Optimizers;
@@ -34,8 +35,8 @@ public sealed record RunSettings(
 
 /// <summary>What `descent train` was asked for: the run, and where it trains, what it writes and when it stops.</summary>
 public sealed record TrainSettings(
-    RunSettings Run, string Backend, int Device, string? DataDir, string? MetricsOut, bool Quiet, string? Save, string? Init,
-    string? Checkpoint, int Keep, string? Resume, int? EarlyStop);
+    RunSettings Run, string Backend, int? Device, string? DataDir, string? MetricsOut, bool Quiet, string? Save, string? Init,
+    string? Checkpoint, int Keep, string? Resume, int? EarlyStop, DistributedMode Distributed);
 
 /// <summary>What a command does with the run its options decide, which settles the options of <see cref="RunOptions"/> it takes.</summary>
 public enum RunPurpose
@@ -293,6 +294,10 @@ public sealed class TrainOptions
     {
         Description = "Stop after N epochs without a lower validation loss (holds out 10% of the training set unless --valid-split)",
     };
+    private readonly Option<string> distributed = Choice("--distributed",
+        "Train with the other processes an MPI launcher started (mpirun, mpiexec, srun), each on its share of every batch: " +
+        "auto = when a launcher's environment says so, mpi = always (no MPI library is an error), off = never",
+        CliNames.Of(DistributedMode.Auto), CliNames.All<DistributedMode>());
 
     public void AddTo(Command command)
     {
@@ -307,12 +312,14 @@ public sealed class TrainOptions
         command.Options.Add(keep);
         command.Options.Add(resume);
         command.Options.Add(earlyStop);
+        command.Options.Add(distributed);
     }
 
     public TrainSettings Read(ParseResult parsed) => new(
         run.Read(parsed),
         parsed.GetRequiredValue(backend.Backend),
-        parsed.GetValue(backend.Device),
+        // Not given, the device is left to the run: under MPI, the rank's index on its machine.
+        parsed.GetResult(backend.Device) is { Implicit: false } ? parsed.GetValue(backend.Device) : null,
         parsed.GetValue(dataDir),
         parsed.GetValue(metricsOut),
         parsed.GetValue(quiet),
@@ -321,7 +328,8 @@ public sealed class TrainOptions
         parsed.GetValue(checkpoint),
         parsed.GetValue(keep),
         parsed.GetValue(resume),
-        parsed.GetValue(earlyStop));
+        parsed.GetValue(earlyStop),
+        CliNames.Parse<DistributedMode>(parsed.GetRequiredValue(distributed), "--distributed"));
 
     /// <summary>An option of fixed choices; without <paramref name="defaultValue"/> its default is the architecture's, which its description gives.</summary>
     internal static Option<string> Choice(string name, string description, string? defaultValue, params string[] choices)

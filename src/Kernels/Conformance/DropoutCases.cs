@@ -19,6 +19,9 @@ internal static class DropoutCases
         new(Probability: 0.5f, Seed: 0x9E3779B9, Stream: 3, Step: 0xFFFFFFF0),
         new(Probability: 0f, Seed: 42, Stream: 0, Step: 1),
         new(Probability: 0.9f, Seed: 7, Stream: 0x80000002, Step: 100),
+        // A rank's share of a batch: counters from an element other than 0, one set wrapping past 2^32.
+        new(Probability: 0.25f, Seed: 1234, Stream: 1, Step: 7, FirstElement: 4093),
+        new(Probability: 0.5f, Seed: 99, Stream: 2, Step: 3, FirstElement: 0xFFFFFF03),
     ];
 
     public static IEnumerable<ConformanceCase> Create()
@@ -44,7 +47,8 @@ internal static class DropoutCases
     }
 
     private static string Label(DropoutStep step, int count) =>
-        FormattableString.Invariant($"{count} p{step.Probability} seed {step.Seed} stream {step.Stream} step {step.Step}");
+        FormattableString.Invariant($"{count} p{step.Probability} seed {step.Seed} stream {step.Stream} step {step.Step}") +
+        (step.FirstElement == 0 ? "" : FormattableString.Invariant($" from element {step.FirstElement}"));
 
     /// <summary>Values in ±[0.05, 2).</summary>
     public static float[] Inputs(int count) => SeededInputs.AwayFromZero(SeededInputs.NewGenerator(), count, 0.05, 2);

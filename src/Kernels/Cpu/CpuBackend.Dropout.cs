@@ -14,7 +14,7 @@ public sealed unsafe partial class CpuBackend
 }
 
 /// <summary>
-/// output[i] = input[i] * KeptScale where <see cref="DropoutMask"/> keeps i, else 0 (forward and backward
+/// output[i] = input[i] * KeptScale where <see cref="DropoutMask"/> keeps i (counter i + FirstElement), else 0 (forward and backward
 /// alike; in place allowed). Philox4x32-10 runs on four counters at once in 64-bit lanes, each holding a
 /// 32-bit word, so a 32 x 32 -> 64-bit vector multiply gives each round's high and low halves; the kept
 /// test (word0 >> 8) * 2^-24 >= p is the exact integer test (word0 >> 8) >= ceil(p * 2^24).
@@ -42,7 +42,8 @@ internal unsafe struct DropoutKernel(float* input, float* output, DropoutStep st
         }
         for (; i + 4 <= end; i += 4)
         {
-            var c0 = Vector256.Create((ulong)(uint)i, (ulong)(uint)(i + 1), (ulong)(uint)(i + 2), (ulong)(uint)(i + 3));
+            var counter = unchecked((uint)i + step.FirstElement);
+            var c0 = Vector256.Create((ulong)counter, (ulong)unchecked(counter + 1), (ulong)unchecked(counter + 2), (ulong)unchecked(counter + 3));
             var c1 = stepNumber;
             var c2 = Vector256<ulong>.Zero;
             var c3 = Vector256<ulong>.Zero;
@@ -90,8 +91,8 @@ internal unsafe struct DropoutKernel(float* input, float* output, DropoutStep st
         var i = start;
         for (; i + 8 <= end; i += 8)
         {
-            // (uint)(i + lane): the element index wraps as DropoutMask's uint counter does.
-            var c0 = (Vector512.Create((ulong)(uint)i) + lanes) & low;
+            // (uint)(i + FirstElement + lane): the counter wraps as DropoutMask's uint counter does.
+            var c0 = (Vector512.Create((ulong)unchecked((uint)i + step.FirstElement)) + lanes) & low;
             var c1 = stepNumber;
             var c2 = Vector512<ulong>.Zero;
             var c3 = Vector512<ulong>.Zero;

@@ -14,13 +14,14 @@ public sealed partial class VulkanBackend
             shape.GridStrideGroups(count));
 
     [PushConstantsFor("dropout")]
-    private readonly record struct DropoutArguments(uint Count, uint KeepThreshold, float KeptScale, uint Seed, uint Stream, uint Step)
+    private readonly record struct DropoutArguments(uint Count, uint KeepThreshold, float KeptScale, uint Seed, uint Stream, uint Step,
+        uint FirstElement)
     {
         /// <summary>
         /// DropoutMask keeps element i when (word >> 8) * 2^-24 >= p, that is when (word >> 8) >= ceil(p * 2^24): the
         /// threshold the shader compares integers with. p * 2^24 is exact in double (p is a float), so the two agree for every word.
         /// </summary>
         public static DropoutArguments For(int count, DropoutStep step) => new((uint)count,
-            KeepThreshold: DropoutMask.KeepThreshold(step.Probability), step.KeptScale, step.Seed, step.Stream, step.Step);
+            KeepThreshold: DropoutMask.KeepThreshold(step.Probability), step.KeptScale, step.Seed, step.Stream, step.Step, step.FirstElement);
     }
 }

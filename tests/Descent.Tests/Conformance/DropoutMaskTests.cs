@@ -47,4 +47,34 @@ public sealed class DropoutMaskTests
         Assert.NotEqual(baseline, Mask(new DropoutStep(0.5f, Seed: 5, Stream: 1, Step: 0)));
         Assert.NotEqual(baseline, Mask(new DropoutStep(0.5f, Seed: 6, Stream: 0, Step: 0)));
     }
+
+    /// <summary>
+    /// A rank that holds rows from r of a shared batch passes FirstElement = r * width: its mask must be the tail of the mask
+    /// one process draws for the whole batch, on the CPU backend's vector paths (odd starts and lengths) as in DropoutMask.
+    /// </summary>
+    [Theory]
+    [InlineData(0)]
+    [InlineData(3)]
+    [InlineData(1 * 37)]
+    [InlineData(5 * 37)]
+    public void A_share_of_a_batch_drawn_from_its_first_element_is_the_tail_of_the_whole_batchs_mask(int firstElement)
+    {
+        const int whole = 11 * 37;
+        var step = new DropoutStep(0.5f, Seed: 8, Stream: 1, Step: 12);
+        using var backend = new Descent.Kernels.Cpu.CpuBackend(2);
+        float[] Masked(int from)
+        {
+            using var x = backend.Allocate<float>(whole - from);
+            backend.Upload<float>(x, Enumerable.Repeat(1f, whole - from).ToArray());
+            backend.DropoutForward(x, x, whole - from, step with { FirstElement = (uint)from });
+            var values = new float[whole - from];
+            backend.Download(x, values);
+            return values;
+        }
+
+        var share = Masked(firstElement);
+
+        Assert.Equal(Masked(0)[firstElement..], share);
+        Assert.Equal(Enumerable.Range(firstElement, whole - firstElement).Select(i => DropoutMask.Keep((uint)i, step) ? 2f : 0f), share);
+    }
 }

@@ -26,6 +26,16 @@ public static class IdxBytes
         return bytes;
     }
 
+    /// <summary>A seeded random <paramref name="count"/> of <paramref name="data"/>'s images as a prefix-images-idx3-ubyte and prefix-labels-idx1-ubyte pair.</summary>
+    public static void WriteSubset(Descent.Engine.Data.ImageDataset data, int count, string prefix, int seed)
+    {
+        var indices = Enumerable.Range(0, data.Count).ToArray();
+        new Random(seed).Shuffle(indices);
+        var subset = data.Subset(indices[..count]);
+        System.IO.File.WriteAllBytes($"{prefix}-images-idx3-ubyte", Images(count, subset.ImageRows, subset.ImageCols, subset.Pixels));
+        System.IO.File.WriteAllBytes($"{prefix}-labels-idx1-ubyte", Labels(subset.Labels.Select(label => (byte)label).ToArray()));
+    }
+
     public static byte[] Gzip(byte[] bytes)
     {
         using var compressed = new MemoryStream();

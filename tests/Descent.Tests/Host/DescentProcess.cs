@@ -46,7 +46,7 @@ public static class DescentProcess
     }
 
     /// <summary>descent.dll as the Host project built it, in the configuration the tests were built in.</summary>
-    private static string HostAssembly()
+    public static string HostAssembly()
     {
         var testFolder = new DirectoryInfo(AppContext.BaseDirectory.TrimEnd(Path.DirectorySeparatorChar));
         var framework = testFolder.Name;

@@ -22,8 +22,8 @@ public sealed class LessonCommandTests : IDisposable
     {
         var digits = await MnistFixture.DigitsAsync();
         var data = Directory.CreateDirectory(folder.File("data")).FullName;
-        WriteSubset(digits.Train, 3000, Path.Combine(data, "train"), seed: 1);
-        WriteSubset(digits.Valid, 1000, Path.Combine(data, "t10k"), seed: 2);
+        IdxBytes.WriteSubset(digits.Train, 3000, Path.Combine(data, "train"), seed: 1);
+        IdxBytes.WriteSubset(digits.Valid, 1000, Path.Combine(data, "t10k"), seed: 2);
         var pictures = folder.File("pictures");
 
         var outcomes = new[] { "1", "2", "3" }.Select(step => CommandLine.Run("lesson", "--step", step, "--backend", "cpu", "--data-dir", data,
@@ -116,15 +116,5 @@ public sealed class LessonCommandTests : IDisposable
         Assert.Equal(0, outcome.ExitCode);
         Assert.All(LessonPlan.Steps, step => Assert.Contains(step.Name, outcome.Output));
         Assert.All(LessonPlan.Experiments, experiment => Assert.Contains(experiment.Name, outcome.Output));
-    }
-
-    /// <summary>A seeded random <paramref name="count"/> of <paramref name="data"/>'s images as a prefix-images-idx3-ubyte and prefix-labels-idx1-ubyte pair.</summary>
-    private static void WriteSubset(ImageDataset data, int count, string prefix, int seed)
-    {
-        var indices = Enumerable.Range(0, data.Count).ToArray();
-        new Random(seed).Shuffle(indices);
-        var subset = data.Subset(indices[..count]);
-        File.WriteAllBytes($"{prefix}-images-idx3-ubyte", IdxBytes.Images(count, subset.ImageRows, subset.ImageCols, subset.Pixels));
-        File.WriteAllBytes($"{prefix}-labels-idx1-ubyte", IdxBytes.Labels(subset.Labels.Select(label => (byte)label).ToArray()));
     }
 }
