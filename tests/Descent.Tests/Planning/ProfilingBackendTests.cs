@@ -9,6 +9,7 @@ using Descent.Kernels.Cpu;
 using Descent.Kernels.Ilgpu;
 using Descent.Kernels.Profiling;
 using Descent.Kernels.Reference;
+using Descent.Kernels.Vulkan;
 using Descent.Tests.Vulkan;
 using Xunit;
 
@@ -67,6 +68,11 @@ public sealed class ProfilingBackendTests
         Assert.True(profile.Ops.Sum(op => op.Seconds) <= profile.ProfiledStepSeconds,
             $"ops take {profile.Ops.Sum(op => op.Seconds)} s of a {profile.ProfiledStepSeconds} s step");
         Assert.True(profile.PlainStepSeconds > 0);
+        if (backend is VulkanBackend vulkan)
+        {
+            Assert.Equal("Vulkan timestamp queries", profile.Clock);
+            Assert.Empty(vulkan.ValidationMessages);
+        }
     }
 
     [Fact]
