@@ -71,6 +71,10 @@ public static class BenchCommand
             {
                 throw new InvalidInputException($"--steps must be 1 or more, got {profileSteps}");
             }
+            if (parsed.GetValue(profile) && parsed.GetValue(output) is not null)
+            {
+                throw new InvalidInputException("--out writes timed epochs; --profile prints a table of ops and writes no file");
+            }
             var say = (string message) => error.WriteLine($"descent: {message}");
             var tree = PictureTrees.ScanIfTree(parsed.GetValue(dataDir), say);
             var builder = new TrainSpecBuilder(settings with { Epochs = BenchmarkRecipe.PlannedEpochs(timedEpochs) }, saved: null, tree: tree);
