@@ -141,7 +141,12 @@ internal unsafe struct BatchNormEvaluationKernel(float* x, float* weight, float*
     }
 }
 
-/// <summary>Batch normalisation's backward over whole channels: the two sums in double in (n, plane) order, then dX.</summary>
+/// <summary>
+/// Batch normalisation's backward over whole channels: the sums of dY and of dY * xhat, each value's product in float
+/// as the scalar computes it, accumulated in double in eight lanes (two vectors of four) per plane and then the lanes
+/// and the plane's last values in a fixed order, as the training forward sums; then dX in vectors with the scalar's
+/// arithmetic (no fused multiply-add), so it gives the scalar's bits.
+/// </summary>
 internal unsafe struct BatchNormBackwardKernel(float* dY, float* x, float* weight, float* saveMean, float* saveInvStd, float* dX,
     float* dWeight, float* dBias, BatchNormShape shape) : IRangeKernel
 {
@@ -153,24 +158,50 @@ internal unsafe struct BatchNormBackwardKernel(float* dY, float* x, float* weigh
         for (var c = start; c < end; c++)
         {
             var (mean, invStd) = (saveMean[c], saveInvStd[c]);
+            var (means, invStds) = (Vector256.Create(mean), Vector256.Create(invStd));
             var (sumDY, sumDYXhat) = (0.0, 0.0);
             for (var n = 0; n < shape.Batch; n++)
             {
                 var offset = n * channelStride + (long)c * plane;
-                for (var p = 0; p < plane; p++)
+                var (gradientLow, gradientHigh, productLow, productHigh) =
+                    (Vector256<double>.Zero, Vector256<double>.Zero, Vector256<double>.Zero, Vector256<double>.Zero);
+                var p = 0;
+                for (; p + Vector256<float>.Count <= plane; p += Vector256<float>.Count)
                 {
-                    sumDY += dY[offset + p];
-                    sumDYXhat += dY[offset + p] * ((x[offset + p] - mean) * invStd);
+                    var gradient = Vector256.Load(dY + offset + p);
+                    var product = gradient * ((Vector256.Load(x + offset + p) - means) * invStds);
+                    var (gradientFirst, gradientSecond) = Vector256.Widen(gradient);
+                    var (productFirst, productSecond) = Vector256.Widen(product);
+                    gradientLow += gradientFirst;
+                    gradientHigh += gradientSecond;
+                    productLow += productFirst;
+                    productHigh += productSecond;
                 }
+                var planeDY = Vector256.Sum(gradientLow + gradientHigh);
+                var planeDYXhat = Vector256.Sum(productLow + productHigh);
+                for (; p < plane; p++)
+                {
+                    planeDY += dY[offset + p];
+                    planeDYXhat += dY[offset + p] * ((x[offset + p] - mean) * invStd);
+                }
+                sumDY += planeDY;
+                sumDYXhat += planeDYXhat;
             }
             var (biasGradient, weightGradient) = ((float)sumDY, (float)sumDYXhat);
             dBias[c] = biasGradient;
             dWeight[c] = weightGradient;
             var (scale, meanDY, meanDYXhat) = (weight[c] * invStd, biasGradient / count, weightGradient / count);
+            var (scales, meanDYs, meanDYXhats) = (Vector256.Create(scale), Vector256.Create(meanDY), Vector256.Create(meanDYXhat));
             for (var n = 0; n < shape.Batch; n++)
             {
                 var offset = n * channelStride + (long)c * plane;
-                for (var p = 0; p < plane; p++)
+                var p = 0;
+                for (; p + Vector256<float>.Count <= plane; p += Vector256<float>.Count)
+                {
+                    var xhat = (Vector256.Load(x + offset + p) - means) * invStds;
+                    (scales * (Vector256.Load(dY + offset + p) - meanDYs - xhat * meanDYXhats)).Store(dX + offset + p);
+                }
+                for (; p < plane; p++)
                 {
                     var xhat = (x[offset + p] - mean) * invStd;
                     dX[offset + p] = scale * (dY[offset + p] - meanDY - xhat * meanDYXhat);
