@@ -1,120 +1,27 @@
-using System.Runtime.CompilerServices;
-using System.Runtime.Intrinsics;
 using BenchmarkDotNet.Attributes;
 using BenchmarkDotNet.Configs;
+using Descent.Kernels.Cpu;
 
 namespace Descent.Benchmarks;
 
 /// <summary>
-/// The processor's measured peak: on every core at once, independent chains of fused multiply-adds
-/// on vectors that never leave the registers, no memory traffic at all. GEMM efficiency is stated
-/// against this figure rather than a formula: this machine's processor reports AVX-512 but no clock,
-/// and whether a 512-bit FMA issues once or twice per cycle differs between cores.
-/// <para>
-/// A ceiling must not be limited by the benchmark itself. Each core needs latency x pipes FMAs in
-/// flight: 4 cycles x 2 pipes = 8 on Zen 4 and Zen 5 and on Intel server cores, more where a core has
-/// more pipes or a longer latency. <see cref="Chains512"/> chains of 512-bit vectors (32 registers
-/// hold them) and <see cref="Chains256"/> of 256-bit ones (AVX2's 16 registers hold them beside the two
-/// constants) leave a margin over that; on the 2-vCPU Zen 5 here one thread reached the same rate,
-/// about 206 GFLOP/s in 512-bit vectors, with 12, 16 or 24 chains. What did read low (255 GFLOP/s
-/// for two cores while SGEMM reached 281) was the threads: see <see cref="OnEveryCore"/>. And the
-/// rate shown is the best iteration's as well as the mean's: other load can only slow a run down,
-/// so the fastest is the closest to the ceiling.
-/// </para>
+/// The processor's measured peak (<see cref="ProcessorPeak"/>) under BenchmarkDotNet: the figure GEMM and
+/// convolution efficiencies are stated against, with the best iteration's rate beside the mean's.
 /// </summary>
 [Config(typeof(PeakConfig))]
 [SimpleJob(launchCount: 1, warmupCount: 3, iterationCount: 10)]
 public class PeakFlopsBenchmarks
 {
-    private const int Chains512 = 24;
-    private const int Chains256 = 14;
     private const long Steps = 4_000_000;
 
-    private static int Threads => Environment.ProcessorCount;
-
     /// <summary>Floating-point operations one invocation of <paramref name="method"/> performs, on all threads.</summary>
-    public static double Flops(string method) =>
-        2.0 * Steps * Threads * (method == nameof(Vector512Fma) ? Chains512 * Vector512<float>.Count : Chains256 * Vector256<float>.Count);
+    public static double Flops(string method) => ProcessorPeak.Flops(method == nameof(Vector512Fma), Steps);
 
     [Benchmark]
-    public float Vector512Fma() => OnEveryCore(Vector512Chains);
+    public float Vector512Fma() => ProcessorPeak.Vector512Fma(Steps);
 
     [Benchmark]
-    public float Vector256Fma() => OnEveryCore(Vector256Chains);
-
-    /// <summary>
-    /// Runs <paramref name="chains"/> on every core at the same time: one new thread per core, released
-    /// together by a barrier. Parallel.For promised no such thing: it may run every part on the caller,
-    /// one after another, when no pool thread joins in time, and the sum then reads as half the peak.
-    /// Starting the threads costs well under 1% of an invocation's 10 ms or more.
-    /// </summary>
-    private static float OnEveryCore(Func<float> chains)
-    {
-        var results = new float[Threads];
-        using var start = new Barrier(Threads);
-        var threads = Enumerable.Range(1, Threads - 1).Select(part => new Thread(() =>
-        {
-            start.SignalAndWait();
-            results[part] = chains();
-        })).ToList();
-        threads.ForEach(thread => thread.Start());
-        start.SignalAndWait();
-        results[0] = chains();
-        threads.ForEach(thread => thread.Join());
-        return results.Sum();
-    }
-
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static float Vector512Chains()
-    {
-        // x * 0.9999999 + 1e-7 stays near its start forever: no overflow, no denormals.
-        var scale = Vector512.Create(0.9999999f);
-        var offset = Vector512.Create(1e-7f);
-        var c0 = Vector512.Create(1f); var c1 = Vector512.Create(2f); var c2 = Vector512.Create(3f); var c3 = Vector512.Create(4f);
-        var c4 = Vector512.Create(5f); var c5 = Vector512.Create(6f); var c6 = Vector512.Create(7f); var c7 = Vector512.Create(8f);
-        var c8 = Vector512.Create(9f); var c9 = Vector512.Create(10f); var c10 = Vector512.Create(11f); var c11 = Vector512.Create(12f);
-        var c12 = Vector512.Create(13f); var c13 = Vector512.Create(14f); var c14 = Vector512.Create(15f); var c15 = Vector512.Create(16f);
-        var c16 = Vector512.Create(17f); var c17 = Vector512.Create(18f); var c18 = Vector512.Create(19f); var c19 = Vector512.Create(20f);
-        var c20 = Vector512.Create(21f); var c21 = Vector512.Create(22f); var c22 = Vector512.Create(23f); var c23 = Vector512.Create(24f);
-        for (var i = 0L; i < Steps; i++)
-        {
-            c0 = Vector512.FusedMultiplyAdd(c0, scale, offset); c1 = Vector512.FusedMultiplyAdd(c1, scale, offset);
-            c2 = Vector512.FusedMultiplyAdd(c2, scale, offset); c3 = Vector512.FusedMultiplyAdd(c3, scale, offset);
-            c4 = Vector512.FusedMultiplyAdd(c4, scale, offset); c5 = Vector512.FusedMultiplyAdd(c5, scale, offset);
-            c6 = Vector512.FusedMultiplyAdd(c6, scale, offset); c7 = Vector512.FusedMultiplyAdd(c7, scale, offset);
-            c8 = Vector512.FusedMultiplyAdd(c8, scale, offset); c9 = Vector512.FusedMultiplyAdd(c9, scale, offset);
-            c10 = Vector512.FusedMultiplyAdd(c10, scale, offset); c11 = Vector512.FusedMultiplyAdd(c11, scale, offset);
-            c12 = Vector512.FusedMultiplyAdd(c12, scale, offset); c13 = Vector512.FusedMultiplyAdd(c13, scale, offset);
-            c14 = Vector512.FusedMultiplyAdd(c14, scale, offset); c15 = Vector512.FusedMultiplyAdd(c15, scale, offset);
-            c16 = Vector512.FusedMultiplyAdd(c16, scale, offset); c17 = Vector512.FusedMultiplyAdd(c17, scale, offset);
-            c18 = Vector512.FusedMultiplyAdd(c18, scale, offset); c19 = Vector512.FusedMultiplyAdd(c19, scale, offset);
-            c20 = Vector512.FusedMultiplyAdd(c20, scale, offset); c21 = Vector512.FusedMultiplyAdd(c21, scale, offset);
-            c22 = Vector512.FusedMultiplyAdd(c22, scale, offset); c23 = Vector512.FusedMultiplyAdd(c23, scale, offset);
-        }
-        return Vector512.Sum(c0 + c1 + c2 + c3 + c4 + c5 + c6 + c7 + c8 + c9 + c10 + c11 + c12 + c13 + c14 + c15 + c16 + c17 + c18 + c19 + c20 + c21 + c22 + c23);
-    }
-
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static float Vector256Chains()
-    {
-        var scale = Vector256.Create(0.9999999f);
-        var offset = Vector256.Create(1e-7f);
-        var c0 = Vector256.Create(1f); var c1 = Vector256.Create(2f); var c2 = Vector256.Create(3f); var c3 = Vector256.Create(4f);
-        var c4 = Vector256.Create(5f); var c5 = Vector256.Create(6f); var c6 = Vector256.Create(7f); var c7 = Vector256.Create(8f);
-        var c8 = Vector256.Create(9f); var c9 = Vector256.Create(10f); var c10 = Vector256.Create(11f); var c11 = Vector256.Create(12f);
-        var c12 = Vector256.Create(13f); var c13 = Vector256.Create(14f);
-        for (var i = 0L; i < Steps; i++)
-        {
-            c0 = Vector256.FusedMultiplyAdd(c0, scale, offset); c1 = Vector256.FusedMultiplyAdd(c1, scale, offset);
-            c2 = Vector256.FusedMultiplyAdd(c2, scale, offset); c3 = Vector256.FusedMultiplyAdd(c3, scale, offset);
-            c4 = Vector256.FusedMultiplyAdd(c4, scale, offset); c5 = Vector256.FusedMultiplyAdd(c5, scale, offset);
-            c6 = Vector256.FusedMultiplyAdd(c6, scale, offset); c7 = Vector256.FusedMultiplyAdd(c7, scale, offset);
-            c8 = Vector256.FusedMultiplyAdd(c8, scale, offset); c9 = Vector256.FusedMultiplyAdd(c9, scale, offset);
-            c10 = Vector256.FusedMultiplyAdd(c10, scale, offset); c11 = Vector256.FusedMultiplyAdd(c11, scale, offset);
-            c12 = Vector256.FusedMultiplyAdd(c12, scale, offset); c13 = Vector256.FusedMultiplyAdd(c13, scale, offset);
-        }
-        return Vector256.Sum(c0 + c1 + c2 + c3 + c4 + c5 + c6 + c7 + c8 + c9 + c10 + c11 + c12 + c13);
-    }
+    public float Vector256Fma() => ProcessorPeak.Vector256Fma(Steps);
 
     private sealed class PeakConfig : ManualConfig
     {

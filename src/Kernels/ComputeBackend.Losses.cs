@@ -45,7 +45,7 @@ public abstract partial class ComputeBackend
         CheckBuffer(targets, nameof(targets));
         CheckLength(targets, rows, "targets (B)");
         CheckLossOutputs(rowStats, metrics, slot, rows);
-        BinaryLossCore(loss, logits, targets, dLogits, rowStats, metrics, slot, rows);
+        BinaryLossForwardBackwardCore(loss, logits, targets, dLogits, rowStats, metrics, slot, rows);
     }
 
     // ---------------------------------------------------------------- implementation hooks
@@ -53,7 +53,7 @@ public abstract partial class ComputeBackend
     protected abstract void SoftmaxCrossEntropyCore(DeviceBuffer<float> logits, DeviceBuffer<int> labels, DeviceBuffer<float> dLogits,
         DeviceBuffer<float> rowStats, DeviceBuffer<float> metrics, int slot, int rows, int cols, float labelSmoothing);
 
-    protected abstract void BinaryLossCore(BinaryLoss loss, DeviceBuffer<float> logits, DeviceBuffer<int> targets,
+    protected abstract void BinaryLossForwardBackwardCore(BinaryLoss loss, DeviceBuffer<float> logits, DeviceBuffer<int> targets,
         DeviceBuffer<float> dLogits, DeviceBuffer<float> rowStats, DeviceBuffer<float> metrics, int slot, int rows);
 
     private void CheckLossOutputs(DeviceBuffer<float> rowStats, DeviceBuffer<float> metrics, int slot, int rows)

@@ -34,11 +34,23 @@ public static class BenchCommand
             Description = "Epochs timed per backend, after one untimed warm-up epoch [default per arch: " +
                 string.Join("; ", BenchmarkRecipe.All.Select(recipe => $"{recipe.TimedEpochs} for {recipe.Architecture.Name}")) + "]",
         };
+        var profile = new Option<bool>("--profile")
+        {
+            Description = "Instead of timing epochs, time each op of a training step: its calls, time, GFLOP/s or GB/s and share of the " +
+                "processor's measured peak, beside the step's time with and without the profile",
+        };
+        var steps = new Option<int>("--steps")
+        {
+            Description = "Training steps per round of --profile (three rounds of each kind, the best kept)",
+            DefaultValueFactory = _ => 20,
+        };
         var dataDir = DataDirOption.Create(DatasetName.All);
         var command = new Command("bench",
             "Time training epochs on each backend present: the run of `descent train`'s options, with the libtorch peer's settings as defaults");
         run.AddTo(command);
         command.Options.Add(epochs);
+        command.Options.Add(profile);
+        command.Options.Add(steps);
         targets.AddTo(command);
         command.Options.Add(dataDir);
         command.Options.Add(output);
@@ -54,6 +66,15 @@ public static class BenchCommand
             {
                 throw new InvalidInputException($"--epochs must be 1 or more, got {timedEpochs}");
             }
+            var profileSteps = parsed.GetValue(steps);
+            if (profileSteps <= 0)
+            {
+                throw new InvalidInputException($"--steps must be 1 or more, got {profileSteps}");
+            }
+            if (parsed.GetValue(profile) && parsed.GetValue(output) is not null)
+            {
+                throw new InvalidInputException("--out writes timed epochs; --profile prints a table of ops and writes no file");
+            }
             var say = (string message) => error.WriteLine($"descent: {message}");
             var tree = PictureTrees.ScanIfTree(parsed.GetValue(dataDir), say);
             var builder = new TrainSpecBuilder(settings with { Epochs = BenchmarkRecipe.PlannedEpochs(timedEpochs) }, saved: null, tree: tree);
@@ -63,6 +84,11 @@ public static class BenchCommand
             var train = tree is not null
                 ? DecodingBar.Show(console, quiet: false, decoding => PictureTrees.LoadForTraining(tree, settings, progress, cancellation, decoding)).Train
                 : (await DatasetLoader.LoadAsync(builder.Dataset, DataLocation.FromOptions(builder.Dataset, parsed.GetValue(dataDir), progress), cancellation)).Train;
+            if (parsed.GetValue(profile))
+            {
+                return StepProfileTable.Execute(console, names, parsed.GetValue(targets.Device), train, builder.ForData(spec, train),
+                    profileSteps, cancellation);
+            }
             return Execute(console, names, parsed.GetValue(targets.Device), train, builder.ForData(spec, train), timedEpochs,
                 parsed.GetValue(output), cancellation);
         });

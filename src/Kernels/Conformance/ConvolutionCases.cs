@@ -22,6 +22,8 @@ internal static class ConvolutionCases
         new(Batch: 1, InChannels: 1, Height: 28, Width: 28, OutChannels: 4, KernelHeight: 3, KernelWidth: 3, Stride: 1, Padding: 0),
         new(Batch: 2, InChannels: 3, Height: 7, Width: 6, OutChannels: 5, KernelHeight: 3, KernelWidth: 2, Stride: 2, Padding: 1),
         new(Batch: 1, InChannels: 1, Height: 4, Width: 3, OutChannels: 2, KernelHeight: 1, KernelWidth: 1, Stride: 1, Padding: 2),
+        // One padded input channel over more images than threads, rows of 11 outputs (a vector and an overlapping one).
+        new(Batch: 5, InChannels: 1, Height: 9, Width: 11, OutChannels: 3, KernelHeight: 3, KernelWidth: 3, Stride: 1, Padding: 1),
         Large,
     ];
 

@@ -12,7 +12,8 @@ namespace Descent.Kernels.Cpu;
 /// weight gradient dW (K x CRS) += dY cols^T, summed per fixed chunk of images into a partial, and the
 /// partials summed in chunk order. Chunks depend on the batch alone, so the bits do not depend on
 /// the thread count, nor on scheduling. With fewer images than threads, each image's GEMM is split
-/// across the pool instead (the GEMM's bits do not depend on its split either).
+/// across the pool instead (the GEMM's bits do not depend on its split either). A convolution of one input
+/// channel at stride 1 skips the GEMM for <see cref="SingleChannelConvolution"/>, forward and weight gradient.
 /// <para>
 /// Scratch (a column matrix per thread, the weight partials) grows to the largest shape seen and is
 /// kept, so a training step allocates nothing after its first. Each pass reserves exactly what
@@ -136,6 +137,10 @@ internal sealed unsafe class ConvolutionJob(WorkerPool pool, ICacheBlockedGemm g
         {
             switch (pass)
             {
+                case ConvolutionPass.Forward when SingleChannelConvolution.Applies(shape):
+                    SingleChannelConvolution.Forward(shape, SingleChannelConvolution.Padded(shape, x + item * imageLength, cols), weight, bias,
+                        y + item * outputLength, activation);
+                    break;
                 case ConvolutionPass.Forward:
                 {
                     var image = x + item * imageLength;
@@ -163,6 +168,12 @@ internal sealed unsafe class ConvolutionJob(WorkerPool pool, ICacheBlockedGemm g
                     var target = chunks > 1 ? partials.Pointer + item * shape.WeightLength : dWeight;
                     for (var n = first; n < last; n++)
                     {
+                        if (SingleChannelConvolution.Applies(shape))
+                        {
+                            SingleChannelConvolution.BackwardWeight(shape, SingleChannelConvolution.Padded(shape, x + n * imageLength, cols),
+                                dY + n * outputLength, target, accumulate: n != first);
+                            continue;
+                        }
                         var b = Lower(x + n * imageLength, cols);
                         Multiply(new GemmProblem(false, true, k, crs, pq, dY + n * outputLength, b,
                             new GemmOutput(target, 1f, n == first ? 0f : 1f, null, null)), thread);

@@ -9,7 +9,7 @@ public sealed unsafe partial class CpuBackend
         LossKernels.SoftmaxCrossEntropy(Pointer(logits), Pointer(labels), Pointer(dLogits), Pointer(rowStats), Pointer(metrics),
             slot, rows, cols, labelSmoothing);
 
-    protected override void BinaryLossCore(BinaryLoss loss, DeviceBuffer<float> logits, DeviceBuffer<int> targets,
+    protected override void BinaryLossForwardBackwardCore(BinaryLoss loss, DeviceBuffer<float> logits, DeviceBuffer<int> targets,
         DeviceBuffer<float> dLogits, DeviceBuffer<float> rowStats, DeviceBuffer<float> metrics, int slot, int rows) =>
         LossKernels.Binary(loss, Pointer(logits), Pointer(targets), Pointer(dLogits), Pointer(rowStats), Pointer(metrics), slot, rows);
 }

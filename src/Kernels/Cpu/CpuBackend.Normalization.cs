@@ -1,4 +1,5 @@
 using System.Runtime.CompilerServices;
+using System.Runtime.Intrinsics;
 
 namespace Descent.Kernels.Cpu;
 
@@ -31,7 +32,11 @@ public sealed unsafe partial class CpuBackend
 
 /// <summary>
 /// Batch normalisation's training forward over whole channels: the mean, then the sum of squared deviations (two
-/// passes, so a large mean does not cancel the variance away), both accumulated in double in (n, plane) order.
+/// passes, so a large mean does not cancel the variance away), both accumulated in double, each in eight lanes (two
+/// vectors of four) over a plane's values in order, lane 0 first at each plane's start, then the lanes added in a fixed
+/// order and the plane's last values after them: one order whatever the thread, and eight chains of additions where one
+/// would wait on each add's latency. The normalisation itself is the scalar arithmetic in vectors (no fused
+/// multiply-add), so it gives the scalar's bits.
 /// </summary>
 internal unsafe struct BatchNormTrainingKernel(float* x, float* weight, float* bias, float* runningMean, float* runningVar, float* y,
     float* saveMean, float* saveInvStd, BatchNormShape shape, float momentum, float eps) : IRangeKernel
@@ -46,30 +51,27 @@ internal unsafe struct BatchNormTrainingKernel(float* x, float* weight, float* b
             var sum = 0.0;
             for (var n = 0; n < shape.Batch; n++)
             {
-                var values = x + n * channelStride + (long)c * plane;
-                for (var p = 0; p < plane; p++)
-                {
-                    sum += values[p];
-                }
+                sum += Sum(x + n * channelStride + (long)c * plane, plane, 0.0, squares: false);
             }
             var mean = sum / count;
             var squares = 0.0;
             for (var n = 0; n < shape.Batch; n++)
             {
-                var values = x + n * channelStride + (long)c * plane;
-                for (var p = 0; p < plane; p++)
-                {
-                    var deviation = values[p] - mean;
-                    squares += deviation * deviation;
-                }
+                squares += Sum(x + n * channelStride + (long)c * plane, plane, mean, squares: true);
             }
             var invStd = (float)(1 / Math.Sqrt(squares / count + eps));
             var meanF = (float)mean;
             var (scale, shift) = (invStd * weight[c], bias[c]);
+            var (means, scales, shifts) = (Vector256.Create(meanF), Vector256.Create(scale), Vector256.Create(shift));
             for (var n = 0; n < shape.Batch; n++)
             {
                 var offset = n * channelStride + (long)c * plane;
-                for (var p = 0; p < plane; p++)
+                var p = 0;
+                for (; p + Vector256<float>.Count <= plane; p += Vector256<float>.Count)
+                {
+                    ((Vector256.Load(x + offset + p) - means) * scales + shifts).Store(y + offset + p);
+                }
+                for (; p < plane; p++)
                 {
                     y[offset + p] = (x[offset + p] - meanF) * scale + shift;
                 }
@@ -79,6 +81,39 @@ internal unsafe struct BatchNormTrainingKernel(float* x, float* weight, float* b
             runningMean[c] = (1 - momentum) * runningMean[c] + momentum * meanF;
             runningVar[c] = (1 - momentum) * runningVar[c] + momentum * (float)(squares / (count - 1));
         }
+    }
+
+    /// <summary>The sum over one plane of its values, or of their squared deviations from <paramref name="mean"/>, in double.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static double Sum(float* values, int plane, double mean, bool squares)
+    {
+        var low = Vector256<double>.Zero;
+        var high = Vector256<double>.Zero;
+        var means = Vector256.Create(mean);
+        var p = 0;
+        for (; p + Vector256<float>.Count <= plane; p += Vector256<float>.Count)
+        {
+            var (first, second) = Vector256.Widen(Vector256.Load(values + p));
+            if (squares)
+            {
+                first -= means;
+                second -= means;
+                low += first * first;
+                high += second * second;
+            }
+            else
+            {
+                low += first;
+                high += second;
+            }
+        }
+        var total = Vector256.Sum(low + high);
+        for (; p < plane; p++)
+        {
+            var value = squares ? (values[p] - mean) * (values[p] - mean) : values[p];
+            total += value;
+        }
+        return total;
     }
 }
 
@@ -106,7 +141,12 @@ internal unsafe struct BatchNormEvaluationKernel(float* x, float* weight, float*
     }
 }
 
-/// <summary>Batch normalisation's backward over whole channels: the two sums in double in (n, plane) order, then dX.</summary>
+/// <summary>
+/// Batch normalisation's backward over whole channels: the sums of dY and of dY * xhat, each value's product in float
+/// as the scalar computes it, accumulated in double in eight lanes (two vectors of four) per plane and then the lanes
+/// and the plane's last values in a fixed order, as the training forward sums; then dX in vectors with the scalar's
+/// arithmetic (no fused multiply-add), so it gives the scalar's bits.
+/// </summary>
 internal unsafe struct BatchNormBackwardKernel(float* dY, float* x, float* weight, float* saveMean, float* saveInvStd, float* dX,
     float* dWeight, float* dBias, BatchNormShape shape) : IRangeKernel
 {
@@ -118,24 +158,50 @@ internal unsafe struct BatchNormBackwardKernel(float* dY, float* x, float* weigh
         for (var c = start; c < end; c++)
         {
             var (mean, invStd) = (saveMean[c], saveInvStd[c]);
+            var (means, invStds) = (Vector256.Create(mean), Vector256.Create(invStd));
             var (sumDY, sumDYXhat) = (0.0, 0.0);
             for (var n = 0; n < shape.Batch; n++)
             {
                 var offset = n * channelStride + (long)c * plane;
-                for (var p = 0; p < plane; p++)
+                var (gradientLow, gradientHigh, productLow, productHigh) =
+                    (Vector256<double>.Zero, Vector256<double>.Zero, Vector256<double>.Zero, Vector256<double>.Zero);
+                var p = 0;
+                for (; p + Vector256<float>.Count <= plane; p += Vector256<float>.Count)
                 {
-                    sumDY += dY[offset + p];
-                    sumDYXhat += dY[offset + p] * ((x[offset + p] - mean) * invStd);
+                    var gradient = Vector256.Load(dY + offset + p);
+                    var product = gradient * ((Vector256.Load(x + offset + p) - means) * invStds);
+                    var (gradientFirst, gradientSecond) = Vector256.Widen(gradient);
+                    var (productFirst, productSecond) = Vector256.Widen(product);
+                    gradientLow += gradientFirst;
+                    gradientHigh += gradientSecond;
+                    productLow += productFirst;
+                    productHigh += productSecond;
                 }
+                var planeDY = Vector256.Sum(gradientLow + gradientHigh);
+                var planeDYXhat = Vector256.Sum(productLow + productHigh);
+                for (; p < plane; p++)
+                {
+                    planeDY += dY[offset + p];
+                    planeDYXhat += dY[offset + p] * ((x[offset + p] - mean) * invStd);
+                }
+                sumDY += planeDY;
+                sumDYXhat += planeDYXhat;
             }
             var (biasGradient, weightGradient) = ((float)sumDY, (float)sumDYXhat);
             dBias[c] = biasGradient;
             dWeight[c] = weightGradient;
             var (scale, meanDY, meanDYXhat) = (weight[c] * invStd, biasGradient / count, weightGradient / count);
+            var (scales, meanDYs, meanDYXhats) = (Vector256.Create(scale), Vector256.Create(meanDY), Vector256.Create(meanDYXhat));
             for (var n = 0; n < shape.Batch; n++)
             {
                 var offset = n * channelStride + (long)c * plane;
-                for (var p = 0; p < plane; p++)
+                var p = 0;
+                for (; p + Vector256<float>.Count <= plane; p += Vector256<float>.Count)
+                {
+                    var xhat = (Vector256.Load(x + offset + p) - means) * invStds;
+                    (scales * (Vector256.Load(dY + offset + p) - meanDYs - xhat * meanDYXhats)).Store(dX + offset + p);
+                }
+                for (; p < plane; p++)
                 {
                     var xhat = (x[offset + p] - mean) * invStd;
                     dX[offset + p] = scale * (dY[offset + p] - meanDY - xhat * meanDYXhat);

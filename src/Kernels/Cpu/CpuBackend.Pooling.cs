@@ -91,6 +91,12 @@ internal unsafe struct MaxPoolForwardKernel(float* x, float* y, int* argmax, Poo
                         PairWindows(input, 2 * p * width + 2 * q, width, y + output, argmax + output);
                         output += Vector256<float>.Count;
                     }
+                    // A row of 12 (the CNN's 24 x 24 planes) leaves four: one 128-bit step instead of four scalar windows.
+                    for (; q + Vector128<float>.Count <= outWidth; q += Vector128<float>.Count)
+                    {
+                        FourWindows(input, 2 * p * width + 2 * q, width, y + output, argmax + output);
+                        output += Vector128<float>.Count;
+                    }
                 }
                 for (; q < outWidth; q++)
                 {
@@ -134,6 +140,41 @@ internal unsafe struct MaxPoolForwardKernel(float* x, float* y, int* argmax, Poo
         Take(bottom1, index + Vector256.Create(width + 1), ref max, ref best);
         max.Store(y);
         best.Store(argmax);
+    }
+
+    /// <summary><see cref="PairWindows"/> for four windows, in 128-bit vectors.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void FourWindows(float* input, int first, int width, float* y, int* argmax)
+    {
+        var (top0, top1) = Deinterleave4(input + first);
+        var (bottom0, bottom1) = Deinterleave4(input + first + width);
+        var index = Vector128.Create(first) + Vector128.Create(0, 2, 4, 6);
+        var max = top0;
+        var best = index;
+        Take(top1, index + Vector128.Create(1), ref max, ref best);
+        Take(bottom0, index + Vector128.Create(width), ref max, ref best);
+        Take(bottom1, index + Vector128.Create(width + 1), ref max, ref best);
+        max.Store(y);
+        best.Store(argmax);
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void Take(Vector128<float> candidate, Vector128<int> index, ref Vector128<float> max, ref Vector128<int> best)
+    {
+        var isNaN = ~Vector128.Equals(candidate, candidate);
+        var maxIsNumber = Vector128.Equals(max, max);
+        var better = Vector128.GreaterThan(candidate, max) | (isNaN & maxIsNumber);
+        max = Vector128.ConditionalSelect(better, candidate, max);
+        best = Vector128.ConditionalSelect(better.AsInt32(), index, best);
+    }
+
+    /// <summary>The 4 even-indexed and the 4 odd-indexed of 8 consecutive floats, each in order.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static (Vector128<float> Even, Vector128<float> Odd) Deinterleave4(float* source)
+    {
+        var low = Sse.LoadVector128(source);
+        var high = Sse.LoadVector128(source + 4);
+        return (Sse.Shuffle(low, high, 0b10_00_10_00), Sse.Shuffle(low, high, 0b11_01_11_01));
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]

@@ -34,7 +34,7 @@ public sealed partial class IlgpuBackend
             rows, cols, labelSmoothing);
     }
 
-    protected override void BinaryLossCore(BinaryLoss loss, DeviceBuffer<float> logits, DeviceBuffer<int> targets,
+    protected override void BinaryLossForwardBackwardCore(BinaryLoss loss, DeviceBuffer<float> logits, DeviceBuffer<int> targets,
         DeviceBuffer<float> dLogits, DeviceBuffer<float> rowStats, DeviceBuffer<float> metrics, int slot, int rows)
     {
         // The loss's number as the kernel takes it; an undefined one is refused here, since a kernel cannot throw.
@@ -157,7 +157,7 @@ public sealed partial class IlgpuBackend
     /// <summary>
     /// One row's loss from its logit z, p = sigmoid(z) and target t in {0, 1}. Binary cross-entropy takes
     /// its stable form, max(z, 0) - z t + log(1 + e^-|z|), which never forms e^|z|. An undefined loss gives
-    /// NaN; <see cref="BinaryLossCore"/> keeps it from a launch.
+    /// NaN; <see cref="BinaryLossForwardBackwardCore"/> keeps it from a launch.
     /// </summary>
     private static float BinaryLossValue(BinaryLoss loss, float z, float p, int t) => loss switch
     {

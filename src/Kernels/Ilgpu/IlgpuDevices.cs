@@ -65,9 +65,10 @@ internal static class IlgpuDevices
 
     /// <summary>
     /// Creates a context for CUDA devices. EnableAlgorithms supplies MathF.Exp and friends in PTX; without it
-    /// kernels compile on the CPU accelerator but fail on the GPU.
+    /// kernels compile on the CPU accelerator but fail on the GPU. Profiling lets a profile put CUDA events in the
+    /// stream (<see cref="IlgpuBackend.CreateOpClock"/>); a stream without markers runs as it would without it.
     /// </summary>
-    public static Context CreateCudaContext() => Context.Create(builder => builder.Cuda().EnableAlgorithms());
+    public static Context CreateCudaContext() => Context.Create(builder => builder.Cuda().EnableAlgorithms().Profiling());
 
     /// <summary>
     /// Lists CUDA devices, or none, and records why when a driver exists but yields none. ILGPU reports no

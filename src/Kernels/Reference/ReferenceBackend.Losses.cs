@@ -16,7 +16,7 @@ public partial class ReferenceBackend
         StoreLossOutputs(rowLoss, rowCorrect, rowStats, metrics, slot, rows);
     }
 
-    protected override void BinaryLossCore(BinaryLoss loss, DeviceBuffer<float> logits, DeviceBuffer<int> targets,
+    protected override void BinaryLossForwardBackwardCore(BinaryLoss loss, DeviceBuffer<float> logits, DeviceBuffer<int> targets,
         DeviceBuffer<float> dLogits, DeviceBuffer<float> rowStats, DeviceBuffer<float> metrics, int slot, int rows)
     {
         var logitValues = Widen(logits, rows);

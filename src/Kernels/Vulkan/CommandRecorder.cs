@@ -23,7 +23,7 @@ namespace Descent.Kernels.Vulkan;
 /// host, which reads mapped memory after the fence.
 /// </para>
 /// </summary>
-internal sealed unsafe class CommandRecorder : IDisposable
+internal sealed unsafe partial class CommandRecorder : IDisposable
 {
     /// <summary>
     /// A step of a small model is 20-40 dispatches, each microseconds to a few milliseconds on a GPU, so

@@ -11,7 +11,7 @@ public sealed partial class VulkanBackend
             [Allocation(logits), Allocation(labels), Allocation(dLogits), Allocation(rowStats), Allocation(metrics)],
             new SoftmaxCrossEntropyArguments((uint)rows, (uint)cols, (uint)slot, labelSmoothing), 1);
 
-    protected override void BinaryLossCore(BinaryLoss loss, DeviceBuffer<float> logits, DeviceBuffer<int> targets,
+    protected override void BinaryLossForwardBackwardCore(BinaryLoss loss, DeviceBuffer<float> logits, DeviceBuffer<int> targets,
         DeviceBuffer<float> dLogits, DeviceBuffer<float> rowStats, DeviceBuffer<float> metrics, int slot, int rows) =>
         Dispatch(Shader.Named("binary_loss"), GridStride(Code(loss, "binary loss")),
             [Allocation(logits), Allocation(targets), Allocation(dLogits), Allocation(rowStats), Allocation(metrics)],

@@ -54,6 +54,34 @@ public sealed class BenchCommandTests : IDisposable
         Assert.Empty(Directory.GetFiles(folder.Path, "*.tmp"));
     }
 
+    [Fact]
+    public void Bench_profile_prints_each_op_of_a_step_and_the_step_with_and_without_the_profile()
+    {
+        var outcome = CommandLine.Run("bench", "--data-dir", folder.Path, "--backend", "cpu", "--profile", "--steps", "2", "--batch-size", "16");
+
+        Assert.True(outcome.ExitCode == 0, outcome.Error);
+        Assert.Contains("op times from the wall clock", outcome.Output);
+        Assert.Contains("GFLOP/s, measured now", outcome.Output);
+        foreach (var op in new[] { "GatherBatch", "LinearForward", "SoftmaxCrossEntropy", "Gemm", "SgdUpdate", "(between ops)" })
+        {
+            Assert.Contains(op, outcome.Output);
+        }
+        Assert.Contains("step without the profile: ", outcome.Output);
+    }
+
+    [Theory]
+    [InlineData("--steps", "0")]
+    [InlineData("--steps", "5")]
+    [InlineData("--out", "profile.json")]
+    public void Bench_profile_refuses_steps_it_cannot_take_and_an_output_file_in_one_line(string option, string value)
+    {
+        var outcome = CommandLine.Run("bench", "--data-dir", folder.Path, "--backend", "cpu", "--profile", "--batch-size", "16", option,
+            option == "--out" ? folder.File(value) : value);
+
+        Assert.Equal(2, outcome.ExitCode);
+        Assert.Single(outcome.Error.Trim().Split('\n'));
+    }
+
     /// <summary>The libtorch peer's CNN setting: PyTorch's example net with dropout on, batch 64, plain SGD lr 0.05, one timed epoch.</summary>
     [Fact]
     public void Bench_arch_cnn_times_the_example_net_with_plain_sgd_at_batch_64()
