@@ -97,7 +97,7 @@ public sealed partial class IlgpuBackend : ComputeBackend
             var accelerator = context.CreateCPUAccelerator(0);
             return gpuShaped
                 ? new IlgpuBackend(context, accelerator, CpuName, IlgpuDevices.GpuShapedCpuDescription,
-                    IlgpuLaunchShape.ForGpu(2 * IlgpuDevices.GpuShapedCpuDevice.WarpSize))
+                    IlgpuLaunchShape.ForGpu(2 * IlgpuDevices.GpuShapedCpuDevice.WarpSize, IlgpuDevices.GpuShapedGemmDevice))
                 : new IlgpuBackend(context, accelerator, CpuName, IlgpuDevices.CpuDescription, IlgpuLaunchShape.ForCpuAccelerator);
         }
         catch
@@ -127,7 +127,8 @@ public sealed partial class IlgpuBackend : ComputeBackend
             var accelerator = context.CreateCudaAccelerator(deviceIndex);
             var description = $"{accelerator.Name}, {accelerator.MemorySize / (1024.0 * 1024 * 1024):F1} GiB";
             return new IlgpuBackend(context, accelerator, CudaName, description,
-                IlgpuLaunchShape.ForGpu(accelerator.NumMultiprocessors * accelerator.MaxNumThreadsPerMultiprocessor),
+                IlgpuLaunchShape.ForGpu(accelerator.NumMultiprocessors * accelerator.MaxNumThreadsPerMultiprocessor,
+                    GemmDevice.Gpu(accelerator.Name, accelerator.NumMultiprocessors)),
                 new MemoryCapacity(accelerator.MemorySize, $"{accelerator.Name}'s memory"));
         }
         catch (Exception e) when (e is AcceleratorException or NotSupportedException)
