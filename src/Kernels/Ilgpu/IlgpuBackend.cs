@@ -129,13 +129,25 @@ public sealed partial class IlgpuBackend : ComputeBackend
             return new IlgpuBackend(context, accelerator, CudaName, description,
                 IlgpuLaunchShape.ForGpu(accelerator.NumMultiprocessors * accelerator.MaxNumThreadsPerMultiprocessor,
                     GemmDevice.Gpu(accelerator.Name, accelerator.NumMultiprocessors)),
-                new MemoryCapacity(accelerator.MemorySize, $"{accelerator.Name}'s memory"));
+                FreeMemory(accelerator));
         }
         catch (Exception e) when (e is AcceleratorException or NotSupportedException)
         {
             context.Dispose();
             throw new DeviceUnavailableException($"cannot open CUDA device {deviceIndex}: {e.Message}", e);
         }
+    }
+
+    /// <summary>
+    /// What the memory plan may count on: the device's free memory (cuMemGetInfo, with this backend's context current),
+    /// since other processes and the driver hold part of the total; the total where the driver cannot say.
+    /// </summary>
+    private static MemoryCapacity FreeMemory(CudaAccelerator accelerator)
+    {
+        accelerator.Bind();
+        return CudaAPI.CurrentAPI.GetMemoryInfo(out long free, out long total) == CudaError.CUDA_SUCCESS
+            ? new MemoryCapacity(free, $"{accelerator.Name}'s free memory ({MemoryCapacity.Format(total)} in all)")
+            : new MemoryCapacity(accelerator.MemorySize, $"{accelerator.Name}'s memory");
     }
 
     // ---------------------------------------------------------------- memory

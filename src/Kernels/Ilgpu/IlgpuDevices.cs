@@ -98,7 +98,9 @@ internal static class IlgpuDevices
             var found = new List<DeviceInfo>(devices.Count);
             for (var i = 0; i < devices.Count; i++)
             {
-                found.Add(new DeviceInfo(i, IlgpuBackend.CudaName, devices[i].Name, "gpu", devices[i].MemorySize));
+                // The PCI address tells boards apart, and says which Vulkan device (numbered its own way) is the same board.
+                found.Add(new DeviceInfo(i, IlgpuBackend.CudaName, $"{devices[i].Name} (PCI {devices[i].NVMLPCIBusId})", "gpu",
+                    devices[i].MemorySize));
             }
             if (found.Count == 0 && candidates.Count > 0)
             {
