@@ -22,13 +22,17 @@ namespace Descent.Tests.Ilgpu;
 /// </summary>
 public sealed class GemmGeometryTests(ITestOutputHelper output)
 {
-    /// <summary>ResNet-20 for 28 x 28 pictures, as --layers spells it.</summary>
-    public const string ResNet20Layers =
-        "1x28x28-conv16k3p1nb-bn-relu-res(conv16k3p1nb-bn-relu-conv16k3p1nb-bn)-relu-res(conv16k3p1nb-bn-relu-conv16k3p1nb-bn)-relu-" +
-        "res(conv16k3p1nb-bn-relu-conv16k3p1nb-bn)-relu-res(conv32k3s2p1nb-bn-relu-conv32k3p1nb-bn+conv32k1s2nb-bn)-relu-" +
-        "res(conv32k3p1nb-bn-relu-conv32k3p1nb-bn)-relu-res(conv32k3p1nb-bn-relu-conv32k3p1nb-bn)-relu-" +
-        "res(conv64k3s2p1nb-bn-relu-conv64k3p1nb-bn+conv64k1s2nb-bn)-relu-res(conv64k3p1nb-bn-relu-conv64k3p1nb-bn)-relu-" +
-        "res(conv64k3p1nb-bn-relu-conv64k3p1nb-bn)-relu-gap-10";
+    /// <summary>ResNet-20 for 28 x 28 pictures, as --layers spells it: the GPU kit's file, which its run trains.</summary>
+    private static string ResNet20Layers()
+    {
+        var folder = new DirectoryInfo(AppContext.BaseDirectory);
+        while (folder is not null && !File.Exists(Path.Combine(folder.FullName, "Descent.sln")))
+        {
+            folder = folder.Parent;
+        }
+        var root = folder?.FullName ?? throw new InvalidOperationException($"no Descent.sln above {AppContext.BaseDirectory}");
+        return File.ReadAllText(Path.Combine(root, "benchmarks", "gpu", "resnet20-layers.txt")).Trim();
+    }
 
     public static TheoryData<string, string> StepsAndDevices()
     {
@@ -102,7 +106,7 @@ public sealed class GemmGeometryTests(ITestOutputHelper output)
     {
         "mlp" => (new ModelSpec([784, 128, 10], Activation.Relu, LinearInit.PyTorchDefault), 128),
         "cnn" => (ModelSpec.Cnn(new FeatureShape(1, 28, 28), 10), 64),
-        _ => (ModelSpec.Parse(ResNet20Layers, Activation.Relu, activationGiven: false), 128),
+        _ => (ModelSpec.Parse(ResNet20Layers(), Activation.Relu, activationGiven: false), 128),
     };
 
     /// <summary>The GEMMs the ILGPU backend launches for one training step of <paramref name="model"/> at <paramref name="batch"/>.</summary>
