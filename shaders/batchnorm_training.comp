@@ -3,10 +3,10 @@
 // weight, bias, the running and the saved statistics (C). Per channel: the batch mean, then the sum of squared
 // deviations (two passes, so a large mean does not cancel the variance away), y = (x - mean) * inv_std * weight
 // + bias with inv_std = 1 / sqrt(biased variance + eps), and the running statistics moved by momentum towards
-// the mean and the unbiased variance. One thread per channel adds its values in (n, plane) order, so the sums
-// are the same on every run and every device (no atomics).
+// the mean and the unbiased variance. One workgroup per channel reduces its values (include/channel_sum.glsl), so
+// the sums are the same on every run (no atomics).
 #extension GL_GOOGLE_include_directive : require
-#include "include/grid_stride.glsl"
+#include "include/channel_sum.glsl"
 
 layout(std430, binding = 0) readonly buffer Input { float x[]; };
 layout(std430, binding = 1) readonly buffer Weight { float weight[]; };
@@ -28,40 +28,33 @@ layout(push_constant) uniform Arguments
 
 void main()
 {
-    float count = float(batch * plane_size);
-    for (uint c = gl_GlobalInvocationID.x; c < channels; c += grid_stride())
+    uint c = gl_WorkGroupID.x;
+    uint t = gl_LocalInvocationID.x;
+    uint values = batch * plane_size;
+    float count = float(values);
+    float sum = 0.0;
+    for (uint e = t; e < values; e += gl_WorkGroupSize.x)
     {
-        float sum = 0.0;
-        for (uint n = 0; n < batch; n++)
-        {
-            uint offset = (n * channels + c) * plane_size;
-            for (uint p = 0; p < plane_size; p++)
-            {
-                sum += x[offset + p];
-            }
-        }
-        float mean = sum / count;
-        float squares = 0.0;
-        for (uint n = 0; n < batch; n++)
-        {
-            uint offset = (n * channels + c) * plane_size;
-            for (uint p = 0; p < plane_size; p++)
-            {
-                float deviation = x[offset + p] - mean;
-                squares += deviation * deviation;
-            }
-        }
-        float inv_std = inversesqrt(squares / count + eps);
-        float scale = inv_std * weight[c];
-        float shift = bias[c];
-        for (uint n = 0; n < batch; n++)
-        {
-            uint offset = (n * channels + c) * plane_size;
-            for (uint p = 0; p < plane_size; p++)
-            {
-                y[offset + p] = (x[offset + p] - mean) * scale + shift;
-            }
-        }
+        sum += x[channel_index(e, c, channels, plane_size)];
+    }
+    float mean = group_sum(sum) / count;
+    float squares = 0.0;
+    for (uint e = t; e < values; e += gl_WorkGroupSize.x)
+    {
+        float deviation = x[channel_index(e, c, channels, plane_size)] - mean;
+        squares += deviation * deviation;
+    }
+    squares = group_sum(squares);
+    float inv_std = inversesqrt(squares / count + eps);
+    float scale = inv_std * weight[c];
+    float shift = bias[c];
+    for (uint e = t; e < values; e += gl_WorkGroupSize.x)
+    {
+        uint i = channel_index(e, c, channels, plane_size);
+        y[i] = (x[i] - mean) * scale + shift;
+    }
+    if (t == 0)
+    {
         save_mean[c] = mean;
         save_inv_std[c] = inv_std;
         running_mean[c] = (1.0 - momentum) * running_mean[c] + momentum * mean;

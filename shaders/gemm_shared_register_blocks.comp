@@ -55,17 +55,24 @@ void main()
     float b_values[BLOCK_COLS];
     for (uint k0 = 0; k0 < k; k0 += TILE_K)
     {
+        // Neighbouring invocations take neighbouring elements along the operand's stride-1 dimension, so their global
+        // loads coalesce: along K when op(A) is A untransposed (a_col_stride 1) or op(B) is B transposed (b_row_stride
+        // 1), the NT product of every linear forward; along the tile's rows or columns otherwise.
+        bool a_along_k = a_col_stride == 1;
         for (uint i = gl_LocalInvocationIndex; i < TILE_K * TILE_ROWS; i += THREADS)
         {
-            uint p = i / TILE_ROWS;
-            uint row = tile_row + i % TILE_ROWS;
-            tile_a[i] = row < m && k0 + p < k ? a[a0 + row * a_row_stride + (k0 + p) * a_col_stride] : 0.0;
+            uint p = a_along_k ? i % TILE_K : i / TILE_ROWS;
+            uint r = a_along_k ? i / TILE_K : i % TILE_ROWS;
+            uint row = tile_row + r;
+            tile_a[p * TILE_ROWS + r] = row < m && k0 + p < k ? a[a0 + row * a_row_stride + (k0 + p) * a_col_stride] : 0.0;
         }
+        bool b_along_k = b_row_stride == 1;
         for (uint i = gl_LocalInvocationIndex; i < TILE_K * TILE_COLS; i += THREADS)
         {
-            uint p = i / TILE_COLS;
-            uint col = tile_col + i % TILE_COLS;
-            tile_b[i] = col < n && k0 + p < k ? b[b0 + (k0 + p) * b_row_stride + col * b_col_stride] : 0.0;
+            uint p = b_along_k ? i % TILE_K : i / TILE_COLS;
+            uint q = b_along_k ? i / TILE_K : i % TILE_COLS;
+            uint col = tile_col + q;
+            tile_b[p * TILE_COLS + q] = col < n && k0 + p < k ? b[b0 + (k0 + p) * b_row_stride + col * b_col_stride] : 0.0;
         }
         barrier();
 

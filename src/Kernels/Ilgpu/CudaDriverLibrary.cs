@@ -10,7 +10,8 @@ namespace Descent.Kernels.Ilgpu;
 /// only libcuda.so.1, so without help ILGPU would see no GPU and `auto` would silently pick another
 /// backend. A resolver on the default load context (not SetDllImportResolver on ILGPU's assembly,
 /// which ILGPU sets itself on WSL) answers that request from a search of LD_LIBRARY_PATH and the
-/// usual driver folders, and remembers why a driver it found could not be loaded.
+/// usual driver folders, then the dynamic loader's cache (libcuda.so.1 by soname), and remembers why a
+/// driver it found could not be loaded.
 /// </summary>
 internal static class CudaDriverLibrary
 {
@@ -85,6 +86,14 @@ internal static class CudaDriverLibrary
             {
                 failures.Add(LoaderReason(path, e.Message));
             }
+        }
+        // Last, the dynamic loader's own search by soname: its cache (ldconfig) covers drivers installed in folders
+        // none of the above names, such as a distribution's multiarch folder for another layout.
+        if (NativeLibrary.TryLoad(FileNames[0], out var cached))
+        {
+            LoadedPath = $"{FileNames[0]} (the dynamic loader's cache)";
+            LoadFailure = null;
+            return cached;
         }
         if (failures.Count > 0)
         {

@@ -33,21 +33,11 @@ public sealed partial class IlgpuBackend
     private const string ChannelsLastSlot = "channels-last";
     private const string SplitSlot = "split partials";
 
-    /// <summary>
-    /// The fewest groups a split weight-gradient GEMM aims for: a floor under the device's count, which also
-    /// makes the GPU-shaped CPU accelerator (a device of one multiprocessor) split, so its check runs the split.
-    /// </summary>
-    private const int MinSplitGroups = 8;
-
-    /// <summary>The fewest steps along K (of the GEMM's depth) a chunk of a split GEMM takes, so its arithmetic outweighs writing its partial.</summary>
-    private const int MinStepsPerSplit = 4;
-
     private Action<Index1D, ArrayView<float>, ArrayView<float>, Conv2dShape, int>? launchImageToColumns;
     private Action<Index1D, ArrayView<float>, ArrayView<float>, Conv2dShape, int>? launchColumnsToImage;
     private Action<Index1D, ArrayView<float>, ArrayView<float>, int, int, int, int>? launchChannelsToLast;
     private Action<Index1D, ArrayView<float>, ArrayView<float>, int, int, int, int>? launchChannelsToFirst;
     private Action<KernelConfig, ArrayView<float>, ArrayView<float>, int, int, int, float>? launchConvolutionBiasBackward;
-    private Action<Index1D, ArrayView<float>, ArrayView<float>, int, int, float, int>? launchSumSplits;
 
     // ---------------------------------------------------------------- convolution
 
@@ -66,7 +56,7 @@ public sealed partial class IlgpuBackend
             var part = shape with { Batch = Math.Min(slice, shape.Batch - first) };
             var columns = ImageToColumns(SampleView(x, first, part.InputLength / part.Batch, part.Batch), part);
             var channelsLast = ChannelsLastScratch(part);
-            LaunchGemm(new GemmLayout(false, true, ChannelsLastRows(part), part.OutChannels, ColumnWidth(part)), columns, View(weight),
+            LaunchGemm(ConvolutionGemm(ConvolutionPass.Forward, part), columns, View(weight),
                 channelsLast, 1f, 0f, bias is null ? channelsLast.SubView(0, 0) : View(bias), kind, GemmAlgorithm.Auto);
             LaunchChannelsToFirst(channelsLast, SampleView(y, first, part.OutputLength / part.Batch, part.Batch), part);
         }
@@ -83,7 +73,7 @@ public sealed partial class IlgpuBackend
             var part = shape with { Batch = Math.Min(slice, shape.Batch - first) };
             var channelsLast = ChannelsToLast(SampleView(dY, first, part.OutputLength / part.Batch, part.Batch), part);
             var columns = ColumnScratch(part);
-            LaunchGemm(new GemmLayout(false, false, ChannelsLastRows(part), ColumnWidth(part), part.OutChannels), channelsLast,
+            LaunchGemm(ConvolutionGemm(ConvolutionPass.BackwardInput, part), channelsLast,
                 View(weight), columns, 1f, 0f, View(weight).SubView(0, 0), NoActivation, GemmAlgorithm.Auto);
             launchColumnsToImage ??= accelerator.LoadAutoGroupedStreamKernel<Index1D, ArrayView<float>, ArrayView<float>, Conv2dShape,
                 int>(ColumnsToImageKernel);
@@ -109,7 +99,7 @@ public sealed partial class IlgpuBackend
             var dYSlice = SampleView(dY, first, part.OutputLength / part.Batch, part.Batch);
             var channelsLast = ChannelsToLast(dYSlice, part);
             var columns = ImageToColumns(SampleView(x, first, part.InputLength / part.Batch, part.Batch), part);
-            LaunchWeightGradientGemm(new GemmLayout(true, false, part.OutChannels, ColumnWidth(part), ChannelsLastRows(part)), channelsLast,
+            LaunchWeightGradientGemm(ConvolutionGemm(ConvolutionPass.BackwardWeight, part), channelsLast,
                 columns, View(dWeight), beta);
             if (dBias is null)
             {
@@ -126,66 +116,20 @@ public sealed partial class IlgpuBackend
     }
 
     /// <summary>
-    /// dW = dY^T columns + beta dW, the GEMM with a long K (N*P*Q) and few outputs. On the register-blocks GEMM
-    /// (a GPU) K is split into chunks that fill the device, written to the split scratch and then summed in chunk
-    /// order: two launches, a fixed order. Elsewhere one GEMM launch.
+    /// dW = dY^T columns + beta dW, the GEMM with a long K (N*P*Q) and few outputs: on a GPU its few tiles of C split K
+    /// (<see cref="RegisterBlockGemmPlan"/>) into the split scratch its pass declared, then the chunks are summed in
+    /// order. Elsewhere, or when it does not split, one GEMM launch.
     /// </summary>
     private void LaunchWeightGradientGemm(GemmLayout layout, ArrayView<float> channelsLast, ArrayView<float> columns,
-        ArrayView<float> dWeight, float beta)
-    {
-        var splits = WeightGradientSplits(layout);
-        if (splits == 1)
-        {
-            LaunchGemm(layout, channelsLast, columns, dWeight, 1f, beta, dWeight.SubView(0, 0), NoActivation, GemmAlgorithm.Auto);
-            return;
-        }
-        var outputs = layout.M * layout.N;
-        var partials = ScratchPart(splitScratch, (long)splits * outputs);
-        LaunchRegisterBlockGemm(layout, channelsLast, columns, partials, 1f, 0f, dWeight.SubView(0, 0), NoActivation, splits);
-        launchSumSplits ??= accelerator.LoadAutoGroupedStreamKernel<Index1D, ArrayView<float>, ArrayView<float>, int, int, float, int>(
-            SumSplitsKernel);
-        var threads = Threads(outputs);
-        Launches++;
-        launchSumSplits(threads, partials, dWeight, outputs, splits, beta, threads);
-    }
+        ArrayView<float> dWeight, float beta) =>
+        LaunchGemm(layout, channelsLast, columns, dWeight, 1f, beta, dWeight.SubView(0, 0), NoActivation, GemmAlgorithm.Auto,
+            convolutionScratch: true);
 
-    /// <summary>
-    /// Chunks of K for a weight gradient: 1 unless the GEMM is the register-blocks one; then enough to give the
-    /// device's groups work (at least <see cref="MinSplitGroups"/>), each chunk at least
-    /// <see cref="MinStepsPerSplit"/> steps deep. The example net's second convolution at batch 64 on an H200
-    /// (1056 groups of 256 threads fill it; 3 blocks of C; 2304 steps of 16) gets 352 chunks of 7 steps.
-    /// </summary>
-    private int WeightGradientSplits(GemmLayout layout)
-    {
-        if (Shape.AutoGemm != GemmAlgorithm.SharedMemoryRegisterBlocks)
-        {
-            return 1;
-        }
-        var (side, tile) = RegisterBlockSides();
-        var blocks = (layout.M + tile - 1) / tile * ((layout.N + tile - 1) / tile);
-        var groupsToFill = Math.Max(MinSplitGroups, Shape.GridStrideThreads / (side * side));
-        var steps = (layout.K + Shape.RegisterBlockDepth - 1) / Shape.RegisterBlockDepth;
-        return Math.Clamp((groupsToFill + blocks - 1) / blocks, 1, Math.Max(1, steps / MinStepsPerSplit));
-    }
-
-    /// <summary>
-    /// c[i] = beta * c[i] + the sum over z = 0, 1, ... of partials[z * count + i]: the chunks of a split GEMM added
-    /// in order; beta 0 never reads c.
-    /// </summary>
-    [IlgpuKernel]
-    internal static void SumSplitsKernel(Index1D index, ArrayView<float> partials, ArrayView<float> c, int count, int splits, float beta,
-        int stride)
-    {
-        for (long i = index; i < count; i += stride)
-        {
-            var total = 0f;
-            for (var split = 0; split < splits; split++)
-            {
-                total += partials[split * (long)count + i];
-            }
-            c[i] = beta == 0f ? total : beta * c[i] + total;
-        }
-    }
+    /// <summary>The floats of partial sums the weight gradient's GEMM writes when it splits K on this device (0 when it does not).</summary>
+    private long WeightGradientPartials(GemmLayout layout) =>
+        Shape.AutoGemm == GemmAlgorithm.SharedMemoryRegisterBlocks
+            ? RegisterBlockGemmPlan.For(layout.M, layout.N, layout.K, Shape.Gemm).PartialFloats(layout.M, layout.N)
+            : 0;
 
     /// <summary>
     /// dBias[k] = beta * dBias[k] + the sum of dY (N,K,P,Q) over n, p, q: one group per channel k. Thread t adds
@@ -224,7 +168,7 @@ public sealed partial class IlgpuBackend
     /// Samples per slice: the whole batch unless its column matrix would pass <see cref="MaxColumnElements"/>.
     /// </summary>
     /// <exception cref="InvalidInputException">One sample's column matrix alone is larger than that.</exception>
-    private int SamplesPerSlice(Conv2dShape shape)
+    internal int SamplesPerSlice(Conv2dShape shape)
     {
         var perSample = (long)shape.OutHeight * shape.OutWidth * Math.Max(ColumnWidth(shape), shape.OutChannels);
         return perSample <= MaxColumnElements
@@ -232,6 +176,18 @@ public sealed partial class IlgpuBackend
             : throw new InvalidInputException(
                 $"convolution {shape} needs {perSample} floats of im2col scratch per sample, more than the {MaxColumnElements} allowed");
     }
+
+    /// <summary>
+    /// The GEMM of one pass over a slice of the batch, <paramref name="part"/>: forward columns (N*P*Q, C*R*S) W^T into
+    /// channels-last y; backward-input channels-last dY (N*P*Q, K) W (K, C*R*S) into the columns; weight gradient
+    /// channels-last dY^T columns into dW (K, C*R*S), the long K being N*P*Q.
+    /// </summary>
+    internal static GemmLayout ConvolutionGemm(ConvolutionPass pass, Conv2dShape part) => pass switch
+    {
+        ConvolutionPass.Forward => new GemmLayout(false, true, ChannelsLastRows(part), part.OutChannels, ColumnWidth(part)),
+        ConvolutionPass.BackwardInput => new GemmLayout(false, false, ChannelsLastRows(part), ColumnWidth(part), part.OutChannels),
+        _ => new GemmLayout(true, false, part.OutChannels, ColumnWidth(part), ChannelsLastRows(part)),
+    };
 
     /// <summary>The GEMMs' rows: one per output position of every sample, N*P*Q.</summary>
     private static int ChannelsLastRows(Conv2dShape shape) => shape.Batch * shape.OutHeight * shape.OutWidth;
@@ -298,9 +254,8 @@ public sealed partial class IlgpuBackend
         var splitPartials = 0L;
         if (pass == ConvolutionPass.BackwardWeight)
         {
-            var layout = new GemmLayout(true, false, part.OutChannels, ColumnWidth(part), ChannelsLastRows(part));
-            var splits = WeightGradientSplits(layout);
-            splitPartials = splits > 1 ? (long)splits * layout.M * layout.N : 0;
+            var layout = ConvolutionGemm(ConvolutionPass.BackwardWeight, part);
+            splitPartials = WeightGradientPartials(layout);
         }
         return new ConvolutionScratchSizes(rows * ColumnWidth(part), rows * part.OutChannels, splitPartials);
     }

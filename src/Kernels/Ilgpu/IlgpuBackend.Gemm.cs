@@ -1,3 +1,5 @@
+using System.Reflection;
+using System.Runtime.CompilerServices;
 using ILGPU;
 using ILGPU.Runtime;
 
@@ -15,15 +17,14 @@ public sealed partial class IlgpuBackend
     /// <summary>The activation number that means "none": the epilogue then stops at the bias.</summary>
     private const int NoActivation = -1;
 
-    /// <summary>Shared-memory banks of an NVIDIA GPU, 4 bytes wide: 32 threads of a warp hit each bank once at best.</summary>
-    private const int SharedMemoryBanks = 32;
-
     private Action<Index1D, ArrayView<float>, ArrayView<float>, ArrayView<float>, GemmLayout, float, float, ArrayView<float>, int, int>?
         launchGemmNaive;
     private Action<KernelConfig, ArrayView<float>, ArrayView<float>, ArrayView<float>, GemmLayout, float, float, ArrayView<float>, int>?
         launchGemmSharedMemoryTiles;
-    private Action<KernelConfig, ArrayView<float>, ArrayView<float>, ArrayView<float>, GemmLayout, float, float, ArrayView<float>, int,
-        int>? launchGemmSharedMemoryRegisterBlocks;
+    private readonly Action<KernelConfig, ArrayView<float>, ArrayView<float>, ArrayView<float>, GemmLayout, float, float, ArrayView<float>,
+        int, int>?[] launchRegisterBlocks = new Action<KernelConfig, ArrayView<float>, ArrayView<float>, ArrayView<float>, GemmLayout,
+        float, float, ArrayView<float>, int, int>?[RegisterBlockTiling.All.Count];
+    private Action<Index1D, ArrayView<float>, ArrayView<float>, GemmLayout, float, float, ArrayView<float>, int, int, int>? launchSumSplits;
 
     // No bias is a view of no elements into C rather than ArrayView<float>.Empty: a launch on a GPU passes each
     // view as the address of its element 0, which a view with no buffer behind it does not have.
@@ -35,20 +36,25 @@ public sealed partial class IlgpuBackend
     /// <summary>y = f(x W^T + bias) in one launch: GEMM NT with the bias and the activation in its epilogue.</summary>
     protected override void LinearForwardCore(DeviceBuffer<float> x, DeviceBuffer<float> weight, DeviceBuffer<float> bias,
         DeviceBuffer<float> y, int rows, int inputs, int outputs, Activation? activation) =>
-        LaunchGemm(new GemmLayout(false, true, rows, outputs, inputs), View(x), View(weight), View(y), 1f, 0f, View(bias),
+        LaunchGemm(LinearForwardGemm(rows, inputs, outputs), View(x), View(weight), View(y), 1f, 0f, View(bias),
             activation is { } f ? ActivationKind(f) : NoActivation, GemmAlgorithm.Auto);
 
+    /// <summary>A linear forward's GEMM: x (rows, inputs) times W^T, W stored (outputs, inputs).</summary>
+    internal static GemmLayout LinearForwardGemm(int rows, int inputs, int outputs) => new(false, true, rows, outputs, inputs);
+
     /// <summary>
-    /// One launch of the GEMM <paramref name="algorithm"/> names (Auto: the shape's choice), with the epilogue
-    /// <paramref name="bias"/> (empty for none) and <paramref name="activation"/> (<see cref="NoActivation"/> for none).
+    /// The GEMM <paramref name="algorithm"/> names (Auto: the shape's choice), with the epilogue <paramref name="bias"/>
+    /// (empty for none) and <paramref name="activation"/> (<see cref="NoActivation"/> for none): one launch, or two when
+    /// the register-blocks GEMM splits K, its partial sums then in the convolution scratch its pass declared when
+    /// <paramref name="convolutionScratch"/>, else in the GEMM's own.
     /// </summary>
     private void LaunchGemm(GemmLayout layout, ArrayView<float> a, ArrayView<float> b, ArrayView<float> c, float alpha, float beta,
-        ArrayView<float> bias, int activation, GemmAlgorithm algorithm)
+        ArrayView<float> bias, int activation, GemmAlgorithm algorithm, bool convolutionScratch = false)
     {
         switch (algorithm == GemmAlgorithm.Auto ? Shape.AutoGemm : algorithm)
         {
             case GemmAlgorithm.SharedMemoryRegisterBlocks:
-                LaunchRegisterBlockGemm(layout, a, b, c, alpha, beta, bias, activation, splits: 1);
+                LaunchPlannedRegisterBlockGemm(layout, a, b, c, alpha, beta, bias, activation, convolutionScratch);
                 break;
             case GemmAlgorithm.SharedMemoryTiles:
             {
@@ -76,38 +82,125 @@ public sealed partial class IlgpuBackend
     }
 
     /// <summary>
-    /// One launch of the register-blocks GEMM. With <paramref name="splits"/> above 1 it splits K into that many
-    /// chunks, a layer of groups each (grid z), and chunk z writes its partial product, with the epilogue, to
-    /// c[z M N ..]: for a product with few blocks of C and a long K (a convolution's weight gradient: 64 x 288
-    /// outputs, K = 36864), whose few groups would otherwise leave most of a GPU idle. The caller then sums the partials.
+    /// The register-blocks GEMM as <see cref="RegisterBlockGemmPlan"/> sizes it for this device: one launch, or when K is
+    /// split, the chunks' launch into the split scratch and the launch that adds them in order and applies the epilogue.
     /// </summary>
-    private void LaunchRegisterBlockGemm(GemmLayout layout, ArrayView<float> a, ArrayView<float> b, ArrayView<float> c, float alpha,
-        float beta, ArrayView<float> bias, int activation, int splits)
-    {
-        launchGemmSharedMemoryRegisterBlocks ??= accelerator.LoadStreamKernel<ArrayView<float>, ArrayView<float>,
-            ArrayView<float>, GemmLayout, float, float, ArrayView<float>, int, int>(GemmSharedMemoryRegisterBlocksKernel);
-        var (side, tile) = RegisterBlockSides();
-        var depth = Shape.RegisterBlockDepth;
-        var config = new KernelConfig(
-            new Index3D((layout.M + tile - 1) / tile, (layout.N + tile - 1) / tile, splits),
-            new Index3D(side, side, 1),
-            SharedMemoryConfig.RequestDynamic<float>(4 * depth * RegisterBlockTilePitch(tile, depth)));
-        Launches++;
-        launchGemmSharedMemoryRegisterBlocks(config, a, b, c, layout, alpha, beta, bias, activation, depth);
-    }
+    private void LaunchPlannedRegisterBlockGemm(GemmLayout layout, ArrayView<float> a, ArrayView<float> b, ArrayView<float> c, float alpha,
+        float beta, ArrayView<float> bias, int activation, bool convolutionScratch) =>
+        LaunchRegisterBlockGemm(RegisterBlockGemmPlan.For(layout.M, layout.N, layout.K, Shape.Gemm), layout, a, b, c, alpha, beta, bias,
+            activation, convolutionScratch);
 
-    /// <summary>The register-blocks GEMM's group side S and block side 8S: whole 8 x 8 blocks per thread, whatever the shape asks for.</summary>
-    private (int Side, int Tile) RegisterBlockSides()
+    /// <summary>
+    /// C = f(alpha op(A) op(B) + beta C + bias) with the register-blocks GEMM as <paramref name="plan"/> says, whatever
+    /// the device: for tests of the plans a GPU gets (odd edges, a split whose last chunk is empty) on the CPU accelerator.
+    /// </summary>
+    internal void GemmWithPlan(RegisterBlockGemmPlan plan, bool transposeA, bool transposeB, int m, int n, int k, float alpha,
+        DeviceBuffer<float> a, DeviceBuffer<float> b, float beta, DeviceBuffer<float> c, DeviceBuffer<float>? bias, Activation? activation) =>
+        LaunchRegisterBlockGemm(plan, new GemmLayout(transposeA, transposeB, m, n, k), View(a), View(b), View(c), alpha, beta,
+            bias is null ? View(c).SubView(0, 0) : View(bias), activation is { } f ? ActivationKind(f) : NoActivation, convolutionScratch: false);
+
+    private void LaunchRegisterBlockGemm(RegisterBlockGemmPlan plan, GemmLayout layout, ArrayView<float> a, ArrayView<float> b,
+        ArrayView<float> c, float alpha, float beta, ArrayView<float> bias, int activation, bool convolutionScratch)
     {
-        var side = Shape.RegisterBlockTile / RegisterRow.Width;
-        return (side, side * RegisterRow.Width);
+        if (plan.Splits == 1)
+        {
+            LaunchRegisterBlockKernel(plan, layout, a, b, c, alpha, beta, bias, activation);
+            return;
+        }
+        var floats = plan.PartialFloats(layout.M, layout.N);
+        var chunks = convolutionScratch ? ScratchPart(splitScratch, floats) : GemmSplitScratch(floats);
+        LaunchRegisterBlockKernel(plan, layout, a, b, chunks, 1f, 0f, chunks.SubView(0, 0), NoActivation);
+        LaunchSumSplits(layout, chunks, c, alpha, beta, bias, activation, plan.Splits);
     }
 
     /// <summary>
-    /// How far along K each of <paramref name="splits"/> chunks of a split register-blocks GEMM reaches: whole steps
-    /// of <paramref name="depth"/>. The last chunks may be short or empty (an empty one writes zeros).
+    /// One launch of the register-blocks GEMM with <paramref name="plan"/>'s tiling. Split (grid z above 1), chunk z adds
+    /// k in [z D s, (z + 1) D s) for s steps a chunk and writes its plain sums to c[z M N ..]; a chunk past K writes zeros.
     /// </summary>
-    private static int SplitChunk(int k, int depth, int splits) => ((k + depth - 1) / depth + splits - 1) / splits * depth;
+    private void LaunchRegisterBlockKernel(RegisterBlockGemmPlan plan, GemmLayout layout, ArrayView<float> a, ArrayView<float> b,
+        ArrayView<float> c, float alpha, float beta, ArrayView<float> bias, int activation)
+    {
+        var tiling = plan.Tiling;
+        var index = RegisterBlockTiling.IndexOf(tiling);
+        var launch = launchRegisterBlocks[index] ??= accelerator.LoadStreamKernel<ArrayView<float>, ArrayView<float>, ArrayView<float>,
+            GemmLayout, float, float, ArrayView<float>, int, int>(RegisterBlockKernels[index],
+            RegisterBlockSpecialization(tiling));
+        var config = new KernelConfig(new Index3D(plan.Grid.X, plan.Grid.Y, plan.Grid.Z), new Index3D(plan.Group.X, plan.Group.Y, 1),
+            SharedMemoryConfig.RequestDynamic<float>(tiling.SharedMemoryFloats));
+        Launches++;
+        launch(config, a, b, c, layout, alpha, beta, bias, activation, plan.StepsPerSplit * tiling.Depth);
+    }
+
+    /// <summary>
+    /// The partial sums of a split plain or linear GEMM, in a scratch buffer of their own, grown to the largest split seen
+    /// and then reused (a training step's GEMMs keep their shapes, so its steady state allocates nothing).
+    /// </summary>
+    private ArrayView<float> GemmSplitScratch(long floats)
+    {
+        Grow(ref gemmSplitScratch, floats);
+        return ((ArrayView<float>)gemmSplitScratch!.View).SubView(0, floats);
+    }
+
+    private MemoryBuffer1D<float, Stride1D.Dense>? gemmSplitScratch;
+
+    /// <summary>
+    /// The group size and occupancy <paramref name="kernel"/> is compiled for: a register-blocks kernel's tiling (its
+    /// threads, and the groups a multiprocessor must hold, which caps its registers); none for every other kernel.
+    /// </summary>
+    internal static KernelSpecialization SpecializationOf(MethodInfo kernel)
+    {
+        for (var index = 0; index < RegisterBlockKernels.Length; index++)
+        {
+            if (RegisterBlockKernels[index].Method == kernel)
+            {
+                return RegisterBlockSpecialization(RegisterBlockTiling.All[index]);
+            }
+        }
+        return new KernelSpecialization();
+    }
+
+    private static KernelSpecialization RegisterBlockSpecialization(RegisterBlockTiling tiling) =>
+        new(tiling.Threads, tiling.GroupsPerMultiprocessor);
+
+    /// <summary>The register-blocks kernel of each tiling of <see cref="RegisterBlockTiling.All"/>, in its order.</summary>
+    private static readonly Action<ArrayView<float>, ArrayView<float>, ArrayView<float>, GemmLayout, float, float, ArrayView<float>,
+        int, int>[] RegisterBlockKernels =
+        [GemmSharedMemoryRegisterBlocksKernel, GemmSharedMemoryRegisterBlocks64Kernel, GemmSharedMemoryRegisterBlocks32Kernel];
+
+    /// <summary>
+    /// c = f(alpha * (the chunks' partial sums added in chunk order) + beta * c + bias): the second launch of a split GEMM,
+    /// with the epilogue every GEMM applies.
+    /// </summary>
+    private void LaunchSumSplits(GemmLayout layout, ArrayView<float> partials, ArrayView<float> c, float alpha, float beta,
+        ArrayView<float> bias, int activation, int splits)
+    {
+        launchSumSplits ??= accelerator.LoadAutoGroupedStreamKernel<Index1D, ArrayView<float>, ArrayView<float>, GemmLayout, float,
+            float, ArrayView<float>, int, int, int>(SumSplitsKernel);
+        var threads = Threads((long)layout.M * layout.N);
+        Launches++;
+        launchSumSplits(threads, partials, c, layout, alpha, beta, bias, activation, splits, threads);
+    }
+
+    /// <summary>
+    /// c(row, col) = f(alpha * sum over z = 0, 1, ... of partials[z M N + row N + col] + beta * c + bias): the chunks of a
+    /// split GEMM added in order, then the one epilogue.
+    /// </summary>
+    [IlgpuKernel]
+    internal static void SumSplitsKernel(Index1D index, ArrayView<float> partials, ArrayView<float> c, GemmLayout layout, float alpha,
+        float beta, ArrayView<float> bias, int activation, int splits, int stride)
+    {
+        long outputs = (long)layout.M * layout.N;
+        for (long i = index; i < outputs; i += stride)
+        {
+            var total = 0f;
+            for (var split = 0; split < splits; split++)
+            {
+                total += partials[split * outputs + i];
+            }
+            var element = (int)i;
+            StoreGemmOutput(total, element / layout.N, element % layout.N, layout, c, alpha, beta, bias, activation);
+        }
+    }
 
     /// <summary>
     /// <see cref="GemmAlgorithm.Naive"/>: one dot product per output element; threads walk the M*N
@@ -207,87 +300,98 @@ public sealed partial class IlgpuBackend
     }
 
     /// <summary>
-    /// <see cref="GemmAlgorithm.SharedMemoryRegisterBlocks"/>: a group of S x S threads computes a block of C
-    /// of 8S x 8S (128 x 128 on a GPU), each thread 8 x 8 elements of it in 64 registers. Per step along K
-    /// every thread, for each k of the step, reads 8 values of A and 8 of B from shared memory and does 64
-    /// multiply-adds: 4 per shared load where the shared-memory-tiles GEMM does 1/2. The values come from a
-    /// tile of op(A) (8S x D) and of op(B) (D x 8S), D = <paramref name="depth"/> deep, that the group staged in
-    /// shared memory during the previous step, each thread copying 8S D / S^2 elements of each; the tiles are
-    /// double-buffered, so a step costs one barrier, and a GPU's loads for the next step overlap this one's
-    /// arithmetic. Edges are bounds-checked: tiles are padded with zeros, the last step stops at K, and only
-    /// elements inside C are written, so any M, N, K works.
-    /// <para>
-    /// A thread's 8 rows and 8 columns are spread S apart (rows ty, ty + S, ..., columns tx, tx + S, ...):
-    /// adjacent threads then read adjacent words of the B tile (no bank conflicts) and write adjacent
-    /// columns of C (coalesced), and the threads of a warp that share a ty read one word of A (a broadcast).
-    /// Tiles are stored k-major (element (i, k) at k * pitch + i), so each k's 8 values are one strided row.
-    /// </para>
-    /// <para>
-    /// Launch: groups of (S, S) threads, x along the columns; grid (ceil(M/8S), ceil(N/8S), splits), row blocks in
-    /// x as for shared-memory tiles; dynamic shared memory of 4 D <see cref="RegisterBlockTilePitch"/> floats
-    /// (two pairs of tiles: 32.5 KiB on a GPU). With one split (grid z of 1) the groups add the whole of K; with
-    /// more, see <see cref="LaunchRegisterBlockGemm"/>.
-    /// </para>
+    /// <see cref="GemmAlgorithm.SharedMemoryRegisterBlocks"/> with 128 x 128 tiles (<see cref="RegisterBlockTiling.Wide"/>):
+    /// see <see cref="RegisterBlockGemm"/>. One kernel per tiling, so that its sizes are constants to the compiler.
     /// </summary>
     [IlgpuKernel(ExplicitlyGrouped = true)]
     internal static void GemmSharedMemoryRegisterBlocksKernel(ArrayView<float> a, ArrayView<float> b, ArrayView<float> c,
-        GemmLayout layout, float alpha, float beta, ArrayView<float> bias, int activation, int depth)
+        GemmLayout layout, float alpha, float beta, ArrayView<float> bias, int activation, int chunk) =>
+        RegisterBlockGemm(16, a, b, c, layout, alpha, beta, bias, activation, chunk);
+
+    /// <summary>The register-blocks GEMM with 64 x 64 tiles (<see cref="RegisterBlockTiling.Medium"/>).</summary>
+    [IlgpuKernel(ExplicitlyGrouped = true)]
+    internal static void GemmSharedMemoryRegisterBlocks64Kernel(ArrayView<float> a, ArrayView<float> b, ArrayView<float> c,
+        GemmLayout layout, float alpha, float beta, ArrayView<float> bias, int activation, int chunk) =>
+        RegisterBlockGemm(8, a, b, c, layout, alpha, beta, bias, activation, chunk);
+
+    /// <summary>The register-blocks GEMM with 32 x 32 tiles (<see cref="RegisterBlockTiling.Narrow"/>).</summary>
+    [IlgpuKernel(ExplicitlyGrouped = true)]
+    internal static void GemmSharedMemoryRegisterBlocks32Kernel(ArrayView<float> a, ArrayView<float> b, ArrayView<float> c,
+        GemmLayout layout, float alpha, float beta, ArrayView<float> bias, int activation, int chunk) =>
+        RegisterBlockGemm(4, a, b, c, layout, alpha, beta, bias, activation, chunk);
+
+    /// <summary>
+    /// The register-blocks GEMM: a group of S x S threads computes a block of C of 8S x 8S (128 x 128 with S = 16), each
+    /// thread 8 x 8 elements of it in 64 registers. Per step along K, S deep, every thread, for each k of the step,
+    /// reads 8 values of A and 8 of B from shared memory (four 16-byte loads) and does 64 multiply-adds. The values come
+    /// from a tile of op(A) (8S x S) and of op(B) (S x 8S) in shared memory, double-buffered: while the group computes
+    /// from one pair, each thread has already issued its 8 global loads of each operand for the next step into registers
+    /// (so they are in flight together, behind the arithmetic), and stores them into the other pair after it; one barrier
+    /// a step. <paramref name="side"/> is a constant at every call, so tile sizes, pitches and the k loop are constants
+    /// to the compiler: shared-memory addresses are a register plus an offset, and the loop unrolls.
+    /// <para>
+    /// Edges: tiles are padded with zeros beyond M, N and the chunk's end of K, and every k of a step is added: a padded
+    /// product is 0 * 0, which leaves a sum as it is. Only elements inside C are written, so any M, N, K works.
+    /// </para>
+    /// <para>
+    /// A thread's rows are 4ty .. 4ty+3 and 4S + 4ty .. 4S + 4ty + 3 of the block (its columns likewise with tx): four
+    /// neighbouring values of a tile row are one 16-byte load, the threads of a warp that share a ty read the same A
+    /// words (a broadcast), and 16 threads read 256 contiguous bytes of B. Tiles are stored k-major (element (i, k) at
+    /// k * pitch + i) with a pitch of 8S + 4 floats, a multiple of 4 that keeps the 16-byte loads aligned.
+    /// </para>
+    /// <para>
+    /// Launch (<see cref="LaunchRegisterBlockKernel"/>): groups of (S, S) threads; grid (ceil(M/8S), ceil(N/8S), splits),
+    /// row blocks in x, which allows far more blocks than y; dynamic shared memory of
+    /// <see cref="RegisterBlockTiling.SharedMemoryFloats"/>. Group z adds k in [z chunk, (z + 1) chunk) and, with
+    /// more than one, writes plain sums to c[z M N ..] for the sum of the chunks.
+    /// </para>
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void RegisterBlockGemm(int side, ArrayView<float> a, ArrayView<float> b, ArrayView<float> c, GemmLayout layout,
+        float alpha, float beta, ArrayView<float> bias, int activation, int chunk)
     {
-        var side = Group.DimX;
         var tile = side * RegisterRow.Width;
-        var pitch = RegisterBlockTilePitch(tile, depth);
+        var half = tile / 2;
+        var depth = side;
+        var pitch = tile + 4;
         var tileFloats = depth * pitch;
-        // Two pairs of tiles, [A, B, A, B]: while the group computes from one pair it stages the next step's
-        // into the other, so one barrier a step suffices.
+        // Two pairs of tiles, [A, B, A, B].
         var shared = SharedMemory.GetDynamic<float>();
+        var quads = shared.Cast<Quad>();
 
         var tx = Group.IdxX;
         var ty = Group.IdxY;
         var rowBase = Grid.IdxX * tile;
         var colBase = Grid.IdxY * tile;
         var thread = ty * side + tx;
-        var threads = side * side;
-        // A thread whose first row or first column lies outside C has nothing to add up (its others lie further
-        // out): it still stages its share and meets every barrier. Edge tiles, the whole tile when M or N is
-        // small, then cost the arithmetic of their elements inside C only.
-        var inside = rowBase + ty < layout.M && colBase + tx < layout.N;
-        var aStaging = new TileStaging(thread, threads, tile, depth, alongK: layout.AColStride == 1);
-        var bStaging = new TileStaging(thread, threads, tile, depth, alongK: layout.BRowStride == 1);
-        // This group's chunk of K, and its block of c: all of K and c itself unless K is split (grid z).
-        var chunk = Grid.DimZ == 1 ? layout.K : SplitChunk(layout.K, depth, Grid.DimZ);
+        var aAlongK = layout.AColStride == 1;
+        var bAlongK = layout.BRowStride == 1;
         var kStart = Grid.IdxZ * chunk;
         var kEnd = Math.Min(layout.K, kStart + chunk);
         var output = c.SubView((long)Grid.IdxZ * layout.M * layout.N, (long)layout.M * layout.N);
 
-        StageTile(aStaging, a, rowBase, layout.M, layout.ARowStride, kStart, kEnd, layout.AColStride, shared.SubView(0, tileFloats),
-            pitch);
-        StageTile(bStaging, b, colBase, layout.N, layout.BColStride, kStart, kEnd, layout.BRowStride,
-            shared.SubView(tileFloats, tileFloats), pitch);
+        var aStaged = LoadTileShare(side, thread, aAlongK, a, rowBase, layout.M, layout.ARowStride, kStart, kEnd, layout.AColStride);
+        var bStaged = LoadTileShare(side, thread, bAlongK, b, colBase, layout.N, layout.BColStride, kStart, kEnd, layout.BRowStride);
+        StoreTileShare(side, thread, aAlongK, aStaged, shared, 0, pitch);
+        StoreTileShare(side, thread, bAlongK, bStaged, shared, tileFloats, pitch);
         Group.Barrier();
 
         RegisterRow c0 = default, c1 = default, c2 = default, c3 = default, c4 = default, c5 = default, c6 = default, c7 = default;
         var current = 0;
         for (var kBase = kStart; kBase < kEnd; kBase += depth)
         {
-            // The other pair was last read in the previous step, which every thread finished before the
-            // barrier that ended it, so it may be overwritten now.
-            var next = 2 * tileFloats - current;
             var nextK = kBase + depth;
-            if (nextK < kEnd)
-            {
-                StageTile(aStaging, a, rowBase, layout.M, layout.ARowStride, nextK, kEnd, layout.AColStride,
-                    shared.SubView(next, tileFloats), pitch);
-                StageTile(bStaging, b, colBase, layout.N, layout.BColStride, nextK, kEnd, layout.BRowStride,
-                    shared.SubView(next + tileFloats, tileFloats), pitch);
-            }
+            // Past the chunk's end the loads are all padding (zeros, nothing read), so the last step needs no branch.
+            aStaged = LoadTileShare(side, thread, aAlongK, a, rowBase, layout.M, layout.ARowStride, nextK, kEnd, layout.AColStride);
+            bStaged = LoadTileShare(side, thread, bAlongK, b, colBase, layout.N, layout.BColStride, nextK, kEnd, layout.BRowStride);
 
-            // The last step stops at the chunk's end rather than adding the tiles' zero padding: the sums stay
-            // those of k = kStart .. kEnd-1 exactly.
-            var steps = inside ? Math.Min(depth, kEnd - kBase) : 0;
-            for (var k = 0; k < steps; k++)
+            // Quads: the tile row of k starts at (current + k pitch) / 4; this thread's A values are quads ty and S + ty of it.
+            var aQuad = current / 4 + ty;
+            var bQuad = (current + tileFloats) / 4 + tx;
+            for (var k = 0; k < depth; k++)
             {
-                var aValues = RegisterRow.Load(shared, current + k * pitch + ty, side);
-                var bValues = RegisterRow.Load(shared, current + tileFloats + k * pitch + tx, side);
+                var aValues = RegisterRow.FromQuads(quads[aQuad + k * pitch / 4], quads[aQuad + k * pitch / 4 + half / 4]);
+                var bValues = RegisterRow.FromQuads(quads[bQuad + k * pitch / 4], quads[bQuad + k * pitch / 4 + half / 4]);
                 c0 = RegisterRow.MultiplyAdd(c0, aValues.V0, bValues);
                 c1 = RegisterRow.MultiplyAdd(c1, aValues.V1, bValues);
                 c2 = RegisterRow.MultiplyAdd(c2, aValues.V2, bValues);
@@ -297,13 +401,18 @@ public sealed partial class IlgpuBackend
                 c6 = RegisterRow.MultiplyAdd(c6, aValues.V6, bValues);
                 c7 = RegisterRow.MultiplyAdd(c7, aValues.V7, bValues);
             }
-            // The next pair is staged, and nobody reads this one any more: it may be overwritten next step.
+
+            // The other pair was last read in the previous step, which every thread finished before the barrier that
+            // ended it, so it may be overwritten now.
+            var next = 2 * tileFloats - current;
+            StoreTileShare(side, thread, aAlongK, aStaged, shared, next, pitch);
+            StoreTileShare(side, thread, bAlongK, bStaged, shared, next + tileFloats, pitch);
             Group.Barrier();
             current = next;
         }
 
-        // One call of the epilogue in a loop, picking the registers by index, rather than 64 inlined copies
-        // of it (with every activation's code): the picking runs once per element, the copies would bloat the kernel.
+        // One call of the epilogue in a loop, picking the registers by index, rather than 64 inlined copies of it (with
+        // every activation's code): the picking runs once per element, the copies would bloat the kernel.
         for (var i = 0; i < RegisterRow.Width; i++)
         {
             var sums = i switch
@@ -317,21 +426,69 @@ public sealed partial class IlgpuBackend
                 6 => c6,
                 _ => c7,
             };
+            var row = rowBase + (i < 4 ? 4 * ty + i : half + 4 * ty + i - 4);
             for (var j = 0; j < RegisterRow.Width; j++)
             {
-                StoreGemmOutput(RegisterRow.Element(sums, j), rowBase + ty + i * side, colBase + tx + j * side, layout, output, alpha,
-                    beta, bias, activation);
+                var col = colBase + (j < 4 ? 4 * tx + j : half + 4 * tx + j - 4);
+                StoreGemmOutput(RegisterRow.Element(sums, j), row, col, layout, output, alpha, beta, bias, activation);
             }
         }
     }
 
     /// <summary>
-    /// Floats from one k's row of a register-blocks tile in shared memory to the next: the tile's width plus
-    /// padding. When an operand is contiguous along K, the 32 threads of a warp stage 32 / D rows of D elements,
-    /// storing to (k pitch + i); with a padding of 32 / D those land in 32 different banks, where without it
-    /// D of them (k = 0 .. D-1, same i) would share one. Both the launch and the kernel size the tiles with it.
+    /// This thread's 8 elements of one operand's next tile (8S wide, S deep), read from global memory into registers:
+    /// element e = thread + j S^2 of the tile, numbered along the direction the operand is contiguous in ("fast": along
+    /// K when <paramref name="alongK"/>, else along the tile's width), so that neighbouring threads read neighbouring
+    /// words. tile(i, p) = op(X)(outerBase + i, kBase + p) = source[(outerBase + i) outerStride + (kBase + p) kStride],
+    /// 0 outside the operand (outer index at or past <paramref name="outerExtent"/>, or k at or past <paramref name="kEnd"/>).
     /// </summary>
-    private static int RegisterBlockTilePitch(int tile, int depth) => tile + Math.Max(1, SharedMemoryBanks / depth);
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static RegisterRow LoadTileShare(int side, int thread, bool alongK, ArrayView<float> source, int outerBase, int outerExtent,
+        int outerStride, int kBase, int kEnd, int kStride) => new(
+        LoadTileElement(side, thread, 0, alongK, source, outerBase, outerExtent, outerStride, kBase, kEnd, kStride),
+        LoadTileElement(side, thread, 1, alongK, source, outerBase, outerExtent, outerStride, kBase, kEnd, kStride),
+        LoadTileElement(side, thread, 2, alongK, source, outerBase, outerExtent, outerStride, kBase, kEnd, kStride),
+        LoadTileElement(side, thread, 3, alongK, source, outerBase, outerExtent, outerStride, kBase, kEnd, kStride),
+        LoadTileElement(side, thread, 4, alongK, source, outerBase, outerExtent, outerStride, kBase, kEnd, kStride),
+        LoadTileElement(side, thread, 5, alongK, source, outerBase, outerExtent, outerStride, kBase, kEnd, kStride),
+        LoadTileElement(side, thread, 6, alongK, source, outerBase, outerExtent, outerStride, kBase, kEnd, kStride),
+        LoadTileElement(side, thread, 7, alongK, source, outerBase, outerExtent, outerStride, kBase, kEnd, kStride));
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static float LoadTileElement(int side, int thread, int j, bool alongK, ArrayView<float> source, int outerBase, int outerExtent,
+        int outerStride, int kBase, int kEnd, int kStride)
+    {
+        var (i, p) = TileCoordinates(side, thread, j, alongK);
+        var outer = outerBase + i;
+        var inner = kBase + p;
+        return outer < outerExtent && inner < kEnd ? source[outer * outerStride + inner * kStride] : 0f;
+    }
+
+    /// <summary>Stores the 8 elements <see cref="LoadTileShare"/> read into the tile at <paramref name="tileStart"/>: (i, p) at p pitch + i.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void StoreTileShare(int side, int thread, bool alongK, RegisterRow staged, ArrayView<float> shared, int tileStart,
+        int pitch)
+    {
+        for (var j = 0; j < RegisterRow.Width; j++)
+        {
+            var (i, p) = TileCoordinates(side, thread, j, alongK);
+            shared[tileStart + p * pitch + i] = RegisterRow.Element(staged, j);
+        }
+    }
+
+    /// <summary>
+    /// Where element j of this thread's share lies in the tile: (i along the width, p along K). The sizes are powers of two
+    /// and constants, so the division and remainder are shifts and masks.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static (int I, int P) TileCoordinates(int side, int thread, int j, bool alongK)
+    {
+        var element = thread + j * side * side;
+        var depth = side;
+        var width = side * RegisterRow.Width;
+        return alongK ? (element / depth, element % depth) : (element % width, element / width);
+    }
+
 
     /// <summary>
     /// Copies this thread's share of one operand's tile into shared memory:

@@ -97,7 +97,7 @@ public sealed partial class IlgpuBackend : ComputeBackend
             var accelerator = context.CreateCPUAccelerator(0);
             return gpuShaped
                 ? new IlgpuBackend(context, accelerator, CpuName, IlgpuDevices.GpuShapedCpuDescription,
-                    IlgpuLaunchShape.ForGpu(2 * IlgpuDevices.GpuShapedCpuDevice.WarpSize))
+                    IlgpuLaunchShape.ForGpu(2 * IlgpuDevices.GpuShapedCpuDevice.WarpSize, IlgpuDevices.GpuShapedGemmDevice))
                 : new IlgpuBackend(context, accelerator, CpuName, IlgpuDevices.CpuDescription, IlgpuLaunchShape.ForCpuAccelerator);
         }
         catch
@@ -127,14 +127,27 @@ public sealed partial class IlgpuBackend : ComputeBackend
             var accelerator = context.CreateCudaAccelerator(deviceIndex);
             var description = $"{accelerator.Name}, {accelerator.MemorySize / (1024.0 * 1024 * 1024):F1} GiB";
             return new IlgpuBackend(context, accelerator, CudaName, description,
-                IlgpuLaunchShape.ForGpu(accelerator.NumMultiprocessors * accelerator.MaxNumThreadsPerMultiprocessor),
-                new MemoryCapacity(accelerator.MemorySize, $"{accelerator.Name}'s memory"));
+                IlgpuLaunchShape.ForGpu(accelerator.NumMultiprocessors * accelerator.MaxNumThreadsPerMultiprocessor,
+                    GemmDevice.Gpu(accelerator.Name, accelerator.NumMultiprocessors)),
+                FreeMemory(accelerator));
         }
         catch (Exception e) when (e is AcceleratorException or NotSupportedException)
         {
             context.Dispose();
             throw new DeviceUnavailableException($"cannot open CUDA device {deviceIndex}: {e.Message}", e);
         }
+    }
+
+    /// <summary>
+    /// What the memory plan may count on: the device's free memory (cuMemGetInfo, with this backend's context current),
+    /// since other processes and the driver hold part of the total; the total where the driver cannot say.
+    /// </summary>
+    private static MemoryCapacity FreeMemory(CudaAccelerator accelerator)
+    {
+        accelerator.Bind();
+        return CudaAPI.CurrentAPI.GetMemoryInfo(out long free, out long total) == CudaError.CUDA_SUCCESS
+            ? new MemoryCapacity(free, $"{accelerator.Name}'s free memory ({MemoryCapacity.Format(total)} in all)")
+            : new MemoryCapacity(accelerator.MemorySize, $"{accelerator.Name}'s memory");
     }
 
     // ---------------------------------------------------------------- memory

@@ -1,4 +1,5 @@
 using System.Reflection;
+using ILGPU.Runtime;
 
 namespace Descent.Kernels.Ilgpu;
 
@@ -11,8 +12,11 @@ namespace Descent.Kernels.Ilgpu;
 /// </summary>
 public static class IlgpuKernelCatalog
 {
-    /// <summary>One kernel: "Type.Method", the method, and whether it chooses its own group shape (no index parameter).</summary>
-    public sealed record Kernel(string Name, MethodInfo Method, bool ExplicitlyGrouped);
+    /// <summary>
+    /// One kernel: "Type.Method", the method, whether it chooses its own group shape (no index parameter), and the group
+    /// size and occupancy it is compiled for, as its launcher loads it (none for most).
+    /// </summary>
+    public sealed record Kernel(string Name, MethodInfo Method, bool ExplicitlyGrouped, KernelSpecialization Specialization);
 
     public static IReadOnlyList<Kernel> Kernels { get; } = FindKernels();
 
@@ -23,7 +27,8 @@ public static class IlgpuKernelCatalog
             .Select(method => (Method: method, Mark: method.GetCustomAttribute<IlgpuKernelAttribute>()))
             .Where(candidate => candidate.Mark is not null)
             .Select(kernel =>
-                new Kernel($"{kernel.Method.DeclaringType!.Name}.{kernel.Method.Name}", kernel.Method, kernel.Mark!.ExplicitlyGrouped))
+                new Kernel($"{kernel.Method.DeclaringType!.Name}.{kernel.Method.Name}", kernel.Method, kernel.Mark!.ExplicitlyGrouped,
+                    IlgpuBackend.SpecializationOf(kernel.Method)))
             .OrderBy(kernel => kernel.Name, StringComparer.Ordinal)
             .ToArray();
 }

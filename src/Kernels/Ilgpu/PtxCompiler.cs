@@ -18,11 +18,11 @@ public static class PtxCompiler
     public static string Compile(IlgpuKernelCatalog.Kernel kernel)
     {
         // A fresh context per kernel: after one failed compile, later compiles in the same context can fail too.
-        using var context = Context.Create(builder => builder.EnableAlgorithms());
+        using var context = Context.Create(builder => builder.EnableAlgorithms().Optimize(IlgpuDevices.PtxOptimization));
         using var backend = new PTXBackend(context, CudaArchitecture.SM_90, CudaInstructionSet.ISA_78, nvvmAPI: null!);
         var entryPoint = kernel.ExplicitlyGrouped
             ? EntryPointDescription.FromExplicitlyGroupedKernel(kernel.Method)
             : EntryPointDescription.FromImplicitlyGroupedKernel(kernel.Method);
-        return ((PTXCompiledKernel)backend.Compile(entryPoint, new KernelSpecialization())).PTXAssembly;
+        return ((PTXCompiledKernel)backend.Compile(entryPoint, kernel.Specialization)).PTXAssembly;
     }
 }

@@ -49,6 +49,10 @@ internal readonly struct RegisterRow
         values[start + 6 * stride],
         values[start + 7 * stride]);
 
+    /// <summary>The four values of <paramref name="low"/> then the four of <paramref name="high"/>.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static RegisterRow FromQuads(Quad low, Quad high) => new(low.X, low.Y, low.Z, low.W, high.X, high.Y, high.Z, high.W);
+
     /// <summary>The value at <paramref name="index"/> (0 to 7; 7 for anything larger): a switch, since fields have no index.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static float Element(RegisterRow row, int index) => index switch
@@ -77,4 +81,16 @@ internal readonly struct RegisterRow
         sum.V5 + scale * other.V5,
         sum.V6 + scale * other.V6,
         sum.V7 + scale * other.V7);
+}
+
+/// <summary>
+/// Four neighbouring floats read as one value: from shared memory at a 16-byte-aligned address, one 16-byte load
+/// (ld.shared.v4.f32) where four separate floats would be four loads.
+/// </summary>
+internal readonly struct Quad
+{
+    public readonly float X;
+    public readonly float Y;
+    public readonly float Z;
+    public readonly float W;
 }

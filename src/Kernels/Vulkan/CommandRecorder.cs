@@ -173,13 +173,31 @@ internal sealed unsafe partial class CommandRecorder : IDisposable
                 inFlight[i] = false;
             }
         }
-        VulkanCalls.Check(vk.WaitForFences(device.Handle, (uint)count, waiting, true, ulong.MaxValue), "wait for the device");
+        WaitForFences((uint)count, waiting);
         VulkanCalls.Check(vk.ResetFences(device.Handle, (uint)count, waiting), "reset fences");
         HostWaits++;
         inFlightCount = 0;
         writtenSinceBarrier.Clear();
         readSinceBarrier.Clear();
         RecordedCommands = 0;
+    }
+
+    /// <summary>
+    /// How long a wait for submitted work may take before the device counts as hung: far beyond any one submission
+    /// (a submission is closed after a bounded number of commands), and well inside the time limits a GPU machine puts
+    /// on a whole run, so a hang ends as one line and exit 3 instead of a process that waits forever.
+    /// </summary>
+    internal static readonly TimeSpan FenceTimeout = TimeSpan.FromSeconds(120);
+
+    private void WaitForFences(uint count, Fence* waiting)
+    {
+        var result = vk.WaitForFences(device.Handle, count, waiting, true, (ulong)FenceTimeout.Ticks * 100);
+        if (result == Result.Timeout)
+        {
+            throw new DeviceUnavailableException(
+                $"the Vulkan device did not finish its work within {FenceTimeout.TotalSeconds:0} s: it is hung or lost; check the driver (dmesg) and run again");
+        }
+        VulkanCalls.Check(result, "wait for the device");
     }
 
     public void Dispose()
@@ -202,7 +220,7 @@ internal sealed unsafe partial class CommandRecorder : IDisposable
         if (inFlight[current])
         {
             var fence = fences[current];
-            VulkanCalls.Check(vk.WaitForFences(device.Handle, 1, &fence, true, ulong.MaxValue), "wait for the device");
+            WaitForFences(1, &fence);
             VulkanCalls.Check(vk.ResetFences(device.Handle, 1, &fence), "reset a fence");
             inFlight[current] = false;
             inFlightCount--;

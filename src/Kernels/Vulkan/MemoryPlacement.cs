@@ -62,7 +62,7 @@ internal static class MemoryPlacement
 
     /// <summary>
     /// Where a storage buffer of <paramref name="bytes"/> goes, best first: device-local memory the host maps
-    /// directly, where that memory is a large heap (integrated GPUs, resizable BAR, lavapipe); else
+    /// directly, where that memory is host-cached and a large heap (integrated GPUs, lavapipe); else
     /// device-local memory the host cannot see, filled and read through staging copies; then any other
     /// device-local memory (the small PCIe window); last, host memory the device reads over the bus (slow,
     /// but training still runs). Types whose heap has no room left for the buffer by this backend's own
@@ -80,7 +80,7 @@ internal static class MemoryPlacement
         {
             var deviceLocal = type.Flags.HasFlag(MemoryPropertyFlags.DeviceLocalBit);
             var mappable = type.Flags.HasFlag(HostAccess);
-            if (deviceLocal && mappable && mapDeviceMemory && table.Heaps[type.HeapIndex].Bytes >= LargeMappableHeapBytes)
+            if (deviceLocal && mappable && ReadableMapped(type) && mapDeviceMemory && table.Heaps[type.HeapIndex].Bytes >= LargeMappableHeapBytes)
             {
                 return 0;
             }
@@ -92,8 +92,16 @@ internal static class MemoryPlacement
         }
 
         HostTransfer Transfer(MemoryTypeInfo type) =>
-            mapDeviceMemory && type.Flags.HasFlag(HostAccess) ? HostTransfer.Mapped : HostTransfer.Staged;
+            mapDeviceMemory && type.Flags.HasFlag(HostAccess) && ReadableMapped(type) ? HostTransfer.Mapped : HostTransfer.Staged;
     }
+
+    /// <summary>
+    /// Whether the host may read downloads straight from a mapping of this type: not when it is device-local and not
+    /// host-cached (a discrete GPU's video memory through a large BAR, its 256 MiB window), where every read crosses
+    /// the bus uncached; such memory is filled and read through staging copies instead.
+    /// </summary>
+    private static bool ReadableMapped(MemoryTypeInfo type) =>
+        !type.Flags.HasFlag(MemoryPropertyFlags.DeviceLocalBit) || type.Flags.HasFlag(MemoryPropertyFlags.HostCachedBit);
 
     /// <summary>
     /// Where a staging buffer of <paramref name="bytes"/> goes, best first: host memory that is cached (host

@@ -30,6 +30,33 @@ internal sealed unsafe class PhysicalDeviceChoice
 
     public PhysicalDeviceLimits Limits { get; }
 
+    /// <summary>
+    /// What is free now of its device-local heaps together, by VK_EXT_memory_budget (each heap's budget less what this
+    /// process already uses of it): what other processes and the driver hold is not counted. Null where the driver
+    /// does not have the extension.
+    /// </summary>
+    public long? FreeDeviceLocalBytes(Vk vk)
+    {
+        if (!VulkanDevice.HasExtension(vk, Handle, MemoryBudgetExtension))
+        {
+            return null;
+        }
+        var budget = new PhysicalDeviceMemoryBudgetPropertiesEXT { SType = StructureType.PhysicalDeviceMemoryBudgetPropertiesExt };
+        var properties = new PhysicalDeviceMemoryProperties2 { SType = StructureType.PhysicalDeviceMemoryProperties2, PNext = &budget };
+        vk.GetPhysicalDeviceMemoryProperties2(Handle, &properties);
+        long free = 0;
+        for (var heap = 0; heap < properties.MemoryProperties.MemoryHeapCount; heap++)
+        {
+            if (properties.MemoryProperties.MemoryHeaps[heap].Flags.HasFlag(MemoryHeapFlags.DeviceLocalBit))
+            {
+                free += (long)(budget.HeapBudget[heap] - Math.Min(budget.HeapBudget[heap], budget.HeapUsage[heap]));
+            }
+        }
+        return free;
+    }
+
+    private const string MemoryBudgetExtension = "VK_EXT_memory_budget";
+
     /// <summary>A software rasteriser such as lavapipe: correct, never fast; `auto` never picks one.</summary>
     public bool IsSoftware => Type == PhysicalDeviceType.Cpu;
 

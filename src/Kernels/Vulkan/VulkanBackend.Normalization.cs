@@ -9,7 +9,7 @@ public sealed partial class VulkanBackend
             [Allocation(x), Allocation(weight), Allocation(bias), Allocation(runningMean), Allocation(runningVar), Allocation(y),
                 Allocation(saveMean), Allocation(saveInvStd)],
             new BatchNormTrainingArguments((uint)shape.Batch, (uint)shape.Channels, (uint)shape.PlaneSize, momentum, eps),
-            this.shape.GridStrideGroups(shape.Channels));
+            ChannelGroups(shape));
 
     protected override void BatchNormForwardEvaluationCore(DeviceBuffer<float> x, DeviceBuffer<float> weight, DeviceBuffer<float> bias,
         DeviceBuffer<float> runningMean, DeviceBuffer<float> runningVar, DeviceBuffer<float> y, BatchNormShape shape, float eps) =>
@@ -25,7 +25,16 @@ public sealed partial class VulkanBackend
             [Allocation(dY), Allocation(x), Allocation(weight), Allocation(saveMean), Allocation(saveInvStd), Allocation(dX),
                 Allocation(dWeight), Allocation(dBias)],
             new BatchNormBackwardArguments((uint)shape.Batch, (uint)shape.Channels, (uint)shape.PlaneSize),
-            this.shape.GridStrideGroups(shape.Channels));
+            ChannelGroups(shape));
+
+    /// <summary>
+    /// One workgroup per channel for the training forward and the backward, which reduce a channel's values together
+    /// (include/channel_sum.glsl). More channels than one dispatch may have groups is bad input, found before any work.
+    /// </summary>
+    private uint ChannelGroups(BatchNormShape shape) =>
+        shape.Channels <= this.shape.MaxGroupsX
+            ? (uint)shape.Channels
+            : throw new InvalidInputException($"batch normalisation over {shape.Channels} channels: {Name} dispatches at most {this.shape.MaxGroupsX} groups");
 
     [PushConstantsFor("batchnorm_training")]
     private readonly record struct BatchNormTrainingArguments(uint Batch, uint Channels, uint PlaneSize, float Momentum, float Eps);

@@ -54,7 +54,9 @@ public sealed unsafe partial class VulkanBackend : ComputeBackend
     /// <summary>A GPU's device-local heaps; a device on the processor (lavapipe) takes the machine's memory.</summary>
     public override MemoryCapacity Memory => device.Physical.IsSoftware
         ? MemoryCapacity.Host()
-        : new MemoryCapacity(device.Physical.MemoryBytes, $"{device.Physical.Name}'s device-local memory");
+        : device.Physical.FreeDeviceLocalBytes(instance.Vk) is { } free
+            ? new MemoryCapacity(free, $"{device.Physical.Name}'s free device-local memory (VK_EXT_memory_budget)")
+            : new MemoryCapacity(device.Physical.MemoryBytes, $"{device.Physical.Name}'s device-local memory");
 
     /// <summary>A view binds at its offset, which must be a multiple of minStorageBufferOffsetAlignment (1 to 256 bytes).</summary>
     public override int ViewAlignment => Math.Max(base.ViewAlignment, (int)(device.Physical.Limits.MinStorageBufferOffsetAlignment / sizeof(float)));

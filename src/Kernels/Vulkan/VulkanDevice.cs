@@ -59,7 +59,7 @@ internal sealed unsafe class VulkanDevice : IDisposable
 
     public void Dispose() => vk.DestroyDevice(Handle, null);
 
-    private static bool HasExtension(Vk vk, PhysicalDevice device, string extension)
+    internal static bool HasExtension(Vk vk, PhysicalDevice device, string extension)
     {
         uint count = 0;
         VulkanCalls.Check(vk.EnumerateDeviceExtensionProperties(device, (byte*)null, &count, null), "list device extensions");

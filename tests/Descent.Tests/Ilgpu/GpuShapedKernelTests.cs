@@ -23,11 +23,11 @@ public sealed partial class GpuShapedKernelTests
         using var backend = IlgpuBackend.CreateCpu(gpuShaped: true);
 
         Assert.Equal(16, backend.Shape.GemmTile);
-        Assert.Equal(128, backend.Shape.RegisterBlockTile);
-        Assert.Equal(16, backend.Shape.RegisterBlockDepth);
+        Assert.Equal(RegisterBlockTiling.All, backend.Shape.Gemm.Tilings);
+        Assert.Equal(128, backend.Shape.Gemm.Tilings[0].Tile);
         Assert.Equal(256, backend.Shape.LossGroup);
         Assert.Equal(GemmAlgorithm.SharedMemoryRegisterBlocks, backend.Shape.AutoGemm);
-        Assert.Equal(IlgpuLaunchShape.ForGpu(64), backend.Shape);
+        Assert.Equal(IlgpuLaunchShape.ForGpu(64, IlgpuDevices.GpuShapedGemmDevice), backend.Shape);
         Assert.Equal(32, IlgpuDevices.GpuShapedCpuDevice.WarpSize);
         Assert.Equal(1024, IlgpuDevices.GpuShapedCpuDevice.MaxNumThreadsPerGroup);
     }
