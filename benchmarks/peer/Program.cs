@@ -10,7 +10,7 @@ using static TorchSharp.torch;
 const string Usage = """
     usage: run.sh time  --data DIR --model MODEL [--batch 64] [--epochs 1] [RECIPE] [--threads T] [--seed 0]
            run.sh check --data DIR --model MODEL --train N --test M --steps K [--init FILE] [--save-init FILE]
-                        [--save FILE] [RECIPE] [--threads T] [--seed 0]
+                        [--save FILE] [--precision f32|f64] [RECIPE] [--threads T] [--seed 0]
       DIR holds MNIST-format IDX files (train-/t10k-images-idx3-ubyte, -labels-idx1-ubyte), 10 classes.
       MODEL: {0}.
       Convolutional nets read each image standardised by the training split's mean and standard deviation, as
@@ -22,7 +22,8 @@ const string Usage = """
       check: takes the first N training and first M test images, starts from --init's weights (a safetensors file
       under the state dict's names) or libtorch's own initialisation (written to --save-init), trains K full-batch
       steps and prints "step K train_loss L eval_loss E": the loss of the step's batch in training mode before its
-      update, then the evaluation-mode loss on the M test images after it; --save writes the final state dict.
+      update, then the evaluation-mode loss on the M test images after it; --save writes the final state dict
+      (float32). --precision f64 trains in double precision, a reference for both float32 runs.
     """;
 
 try
@@ -58,11 +59,20 @@ static int Run(string[] args)
     }
     var convolutional = Models.IsConvolutional(modelName);
     var (scale, shift) = InputScale(training, convolutional);
-    var trainingInputs = Inputs(training, scale, shift, convolutional);
-    var testInputs = Inputs(test, scale, shift, convolutional);
+    // check --precision f64 trains in double precision: a reference nearer the exact arithmetic than either float32 run.
+    var precision = args[0] == "check" ? options.Optional("precision") ?? "f32" : "f32";
+    var type = precision switch
+    {
+        "f32" => ScalarType.Float32,
+        "f64" => ScalarType.Float64,
+        _ => throw new PeerInputException($"--precision is f32 or f64, got '{precision}'"),
+    };
+    var trainingInputs = Inputs(training, scale, shift, convolutional).to(type);
+    var testInputs = Inputs(test, scale, shift, convolutional).to(type);
     using var trainingLabels = tensor(training.Labels.Select(label => (long)label).ToArray());
     using var testLabels = tensor(test.Labels.Select(label => (long)label).ToArray());
     var model = Models.Create(modelName, 1, training.Rows, training.Columns, Classes);
+    model.to(type);
     if (args[0] == "time")
     {
         var optimizer = Recipe(options, model);
@@ -169,7 +179,7 @@ static void Check(nn.Module<Tensor, Tensor> model, optim.Optimizer optimizer, in
         model.train();
         optimizer.zero_grad();
         var loss = nn.functional.cross_entropy(model.forward(inputs), labels);
-        var trainingLoss = loss.item<float>();
+        var trainingLoss = loss.ToDouble();
         loss.backward();
         optimizer.step();
         var evaluationLoss = Evaluate(model, testInputs, testLabels).Loss;
@@ -192,7 +202,7 @@ static (double Loss, double Accuracy) Evaluate(nn.Module<Tensor, Tensor> model, 
         var length = Math.Min(Chunk, count - start);
         var logits = model.forward(inputs.narrow(0, start, length));
         var chunkLabels = labels.narrow(0, start, length);
-        lossSum += nn.functional.cross_entropy(logits, chunkLabels, reduction: nn.Reduction.Sum).item<float>();
+        lossSum += nn.functional.cross_entropy(logits, chunkLabels, reduction: nn.Reduction.Sum).ToDouble();
         correct += logits.argmax(1).eq(chunkLabels).sum().item<long>();
     }
     return (lossSum / count, correct / (double)count);

@@ -14,9 +14,9 @@ public static class StateDict
             var contiguous = value.detach().cpu().contiguous();
             tensors.Add((name, value.dtype switch
             {
-                ScalarType.Float32 => new StoredTensor(contiguous.shape, contiguous.data<float>().ToArray(), null),
+                ScalarType.Float32 or ScalarType.Float64 => new StoredTensor(contiguous.shape, contiguous.to(ScalarType.Float32).data<float>().ToArray(), null),
                 ScalarType.Int64 => new StoredTensor(contiguous.shape, null, contiguous.data<long>().ToArray()),
-                _ => throw new InvalidOperationException($"{name} is {value.dtype}; the peer writes float32 and int64 only"),
+                _ => throw new InvalidOperationException($"{name} is {value.dtype}; the peer writes floating point and int64 only"),
             }));
         }
         SafeTensorsFile.Write(path, tensors);
