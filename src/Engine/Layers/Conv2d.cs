@@ -13,9 +13,11 @@ namespace Descent.Engine.Layers;
 /// PyTorch's nn.Conv2d(in, <paramref name="OutChannels"/>, <paramref name="Kernel"/>, <paramref name="Stride"/>,
 /// <paramref name="Padding"/>, bias=<paramref name="Bias"/>): square kernel, weights [out, in, k, k] and, unless
 /// <paramref name="Bias"/> is false (a convolution before batch normalisation, whose shift makes a bias redundant),
-/// a bias, started as PyTorch starts them, uniform in +-1/sqrt(C*R*S) (kaiming-uniform with a = sqrt(5) comes to that bound).
+/// a bias, started as PyTorch starts them, uniform in +-1/sqrt(C*R*S) (kaiming-uniform with a = sqrt(5) comes to that bound),
+/// or, with <paramref name="Init"/> <see cref="ConvInit.KaimingNormalFanOut"/>, as torchvision's ResNet restarts its weights.
 /// </summary>
-public sealed partial record Conv2dLayerSpec(int OutChannels, int Kernel, int Stride = 1, int Padding = 0, bool Bias = true) : LayerSpec
+public sealed partial record Conv2dLayerSpec(int OutChannels, int Kernel, int Stride = 1, int Padding = 0, bool Bias = true,
+    ConvInit Init = ConvInit.PyTorchDefault) : LayerSpec
 {
     public const string TypeName = "conv2d";
 
@@ -27,9 +29,10 @@ public sealed partial record Conv2dLayerSpec(int OutChannels, int Kernel, int St
             && (conv.Groups[4].Success ? NonNegativeInt(conv.Groups[4].Value) : 0) is { } padding
                 ? new Conv2dLayerSpec(channels, kernel, stride, padding, Bias: !conv.Groups[5].Success)
                 : null,
-        // "bias" is written only when false, so a spec from before the field reads as it always did.
+        // "bias" is written only when false and "init" only when not PyTorch's default, so a spec from before the fields reads as it always did.
         json => new Conv2dLayerSpec(IntField(json, "out_channels"), IntField(json, "kernel"), IntField(json, "stride"), IntField(json, "padding"),
-            OptionalBoolField(json, "bias", absent: true)));
+            OptionalBoolField(json, "bias", absent: true),
+            json["init"] is null ? ConvInit.PyTorchDefault : CliNames.Parse<ConvInit>(StringField(json, "init"), "convolution init")));
 
     public override string Type => TypeName;
 
@@ -51,8 +54,9 @@ public sealed partial record Conv2dLayerSpec(int OutChannels, int Kernel, int St
     public override IReadOnlyList<TensorDeclaration> Tensors(FeatureShape input)
     {
         var fanIn = input.Channels * Kernel * Kernel;
-        var weight = TensorDeclaration.Parameter("weight", [OutChannels, input.Channels, Kernel, Kernel],
-            random => LinearInit.PyTorchDefault.Weights(fanIn, OutChannels, random));
+        var weight = TensorDeclaration.Parameter("weight", [OutChannels, input.Channels, Kernel, Kernel], Init == ConvInit.KaimingNormalFanOut
+            ? random => KaimingNormalFanOut(OutChannels * Kernel * Kernel, fanIn * OutChannels, random)
+            : random => LinearInit.PyTorchDefault.Weights(fanIn, OutChannels, random));
         return Bias
             ? [weight, TensorDeclaration.Parameter("bias", [OutChannels], random => LinearInit.PyTorchDefault.Biases(fanIn, OutChannels, random))]
             : [weight];
@@ -70,13 +74,28 @@ public sealed partial record Conv2dLayerSpec(int OutChannels, int Kernel, int St
         IntsAttribute("strides", Stride, Stride),
         IntsAttribute("pads", Padding, Padding, Padding, Padding));
 
-    protected override IEnumerable<(string, JsonNode?)> Settings() =>
-        Bias
-            ? [("out_channels", OutChannels), ("kernel", Kernel), ("stride", Stride), ("padding", Padding)]
-            : [("out_channels", OutChannels), ("kernel", Kernel), ("stride", Stride), ("padding", Padding), ("bias", false)];
+    protected override IEnumerable<(string, JsonNode?)> Settings()
+    {
+        (string, JsonNode?)[] shape = [("out_channels", OutChannels), ("kernel", Kernel), ("stride", Stride), ("padding", Padding)];
+        return shape.Concat(Bias ? [] : [("bias", false)]).Concat(Init == ConvInit.PyTorchDefault ? [] : [("init", CliNames.Of(Init))]);
+    }
+
+    /// <summary>
+    /// torch.nn.init.kaiming_normal_(mode="fan_out", nonlinearity="relu"): N(0, 2 / fan_out) with fan_out = K*R*S, which keeps
+    /// the backward's gradients at one scale through a deep stack of ReLU convolutions.
+    /// </summary>
+    private static float[] KaimingNormalFanOut(int fanOut, int count, Random random) =>
+        LinearInit.NormalValues(count, Math.Sqrt(2.0 / fanOut), random);
 
     [GeneratedRegex(@"^conv(\d+)k(\d+)(?:s(\d+))?(?:p(\d+))?(nb)?$")]
     private static partial Regex TokenPattern();
+}
+
+/// <summary>How a convolution's weights start: PyTorch's nn.Conv2d default, or torchvision's ResNet's kaiming-normal over the fan-out.</summary>
+public enum ConvInit
+{
+    PyTorchDefault,
+    KaimingNormalFanOut,
 }
 
 /// <summary>

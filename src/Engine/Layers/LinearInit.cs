@@ -25,6 +25,19 @@ public abstract class LinearInit
 
     public abstract float[] Biases(int inputs, int outputs, Random random);
 
+    /// <summary><paramref name="count"/> draws from N(0, deviation^2), by Box-Muller: the one normal sampler of every init.</summary>
+    internal static float[] NormalValues(int count, double deviation, Random random)
+    {
+        var values = new float[count];
+        for (var i = 0; i < count; i++)
+        {
+            // 1 - NextDouble() keeps the logarithm's argument in (0, 1].
+            var radius = Math.Sqrt(-2.0 * Math.Log(1.0 - random.NextDouble()));
+            values[i] = (float)(deviation * radius * Math.Cos(2.0 * Math.PI * random.NextDouble()));
+        }
+        return values;
+    }
+
     private sealed class StandardNormalInit : LinearInit
     {
         public override string Name => "standard-normal";
@@ -33,17 +46,7 @@ public abstract class LinearInit
 
         public override float[] Biases(int inputs, int outputs, Random random) => Normal(outputs, random);
 
-        private static float[] Normal(int count, Random random)
-        {
-            var values = new float[count];
-            for (var i = 0; i < count; i++)
-            {
-                // Box-Muller; 1 - NextDouble() keeps the logarithm's argument in (0, 1].
-                var radius = Math.Sqrt(-2.0 * Math.Log(1.0 - random.NextDouble()));
-                values[i] = (float)(radius * Math.Cos(2.0 * Math.PI * random.NextDouble()));
-            }
-            return values;
-        }
+        private static float[] Normal(int count, Random random) => NormalValues(count, 1.0, random);
     }
 
     private sealed class FanInUniformInit : LinearInit

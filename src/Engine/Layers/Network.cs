@@ -35,7 +35,7 @@ public sealed class Network : IDisposable
         try
         {
             var parameters = initial.SelectMany(tensors => tensors).Where(entry => entry.Tensor.Role == TensorRole.Parameter)
-                .Select(entry => (entry.Name, entry.Values)).ToList();
+                .Select(entry => (entry.Name, entry.Tensor.Shape, entry.Values)).ToList();
             Store = parameters.Count > 0 ? ParameterStore.Create(backend, parameters) : null;
             foreach (var node in graph.Nodes)
             {

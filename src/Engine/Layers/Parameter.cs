@@ -8,11 +8,12 @@ namespace Descent.Engine.Layers;
 /// </summary>
 public sealed class Parameter : IDisposable
 {
-    /// <summary>A parameter in buffers of its own, started at <paramref name="initialValues"/>.</summary>
-    public Parameter(ComputeBackend backend, string name, ReadOnlySpan<float> initialValues)
+    /// <summary>A parameter in buffers of its own, started at <paramref name="initialValues"/>, of <paramref name="shape"/> (one dimension when null).</summary>
+    public Parameter(ComputeBackend backend, string name, ReadOnlySpan<float> initialValues, IReadOnlyList<int>? shape = null)
     {
         Name = name;
         Count = initialValues.Length;
+        Shape = shape ?? [Count];
         Value = backend.Allocate<float>(Count);
         Gradient = backend.Allocate<float>(Count);
         ownsBuffers = true;
@@ -20,10 +21,11 @@ public sealed class Parameter : IDisposable
     }
 
     /// <summary>A parameter living in <paramref name="store"/>'s buffers at the given views.</summary>
-    internal Parameter(ParameterStore store, string name, DeviceBuffer<float> value, DeviceBuffer<float> gradient)
+    internal Parameter(ParameterStore store, string name, IReadOnlyList<int> shape, DeviceBuffer<float> value, DeviceBuffer<float> gradient)
     {
         Name = name;
         Count = value.Length;
+        Shape = shape;
         Value = value;
         Gradient = gradient;
         Store = store;
@@ -35,6 +37,9 @@ public sealed class Parameter : IDisposable
     public string Name { get; }
 
     public int Count { get; }
+
+    /// <summary>Its dimensions as the model file gives them ([out, in] for a linear weight, [C] for a bias): an optimizer may decay by them.</summary>
+    public IReadOnlyList<int> Shape { get; }
 
     public DeviceBuffer<float> Value { get; }
 

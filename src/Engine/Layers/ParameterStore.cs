@@ -42,7 +42,7 @@ public sealed class ParameterStore : IDisposable
     /// A store for the parameters <paramref name="initial"/> names, with their initial values, allocated once: each
     /// parameter's values are uploaded into its view.
     /// </summary>
-    public static ParameterStore Create(ComputeBackend backend, IReadOnlyList<(string Name, float[] Initial)> initial)
+    public static ParameterStore Create(ComputeBackend backend, IReadOnlyList<(string Name, int[] Shape, float[] Initial)> initial)
     {
         if (initial.Count == 0)
         {
@@ -55,11 +55,11 @@ public sealed class ParameterStore : IDisposable
         }
         var store = new ParameterStore(backend, backend.Allocate<float>((int)length), backend.Allocate<float>((int)length));
         var offset = 0;
-        foreach (var (name, values) in initial)
+        foreach (var (name, shape, values) in initial)
         {
             var value = backend.Slice(store.Values, offset, values.Length);
             backend.Upload<float>(value, values);
-            store.parameters.Add(new Parameter(store, name, value, backend.Slice(store.Gradients, offset, values.Length)));
+            store.parameters.Add(new Parameter(store, name, shape, value, backend.Slice(store.Gradients, offset, values.Length)));
             offset += (values.Length + backend.ViewAlignment - 1) / backend.ViewAlignment * backend.ViewAlignment;
         }
         return store;

@@ -11,18 +11,32 @@ namespace Descent.Engine.Layers;
 /// <paramref name="Shortcut"/> is g (empty for the identity). It is made of other layers: it expands into
 /// their nodes and an add (<see cref="AddLayerSpec"/>), so it needs no op, runtime or ONNX node of its own.
 /// Named as PyTorch names a module with two nn.Sequential children `body` and `shortcut`: the block at index
-/// 2 holds "2.body.0.weight", "2.shortcut.0.weight", ...
+/// 2 holds "2.body.0.weight", "2.shortcut.0.weight", ... A block may name those children otherwise
+/// (<see cref="BodyModule"/>, <see cref="ShortcutModule"/>) to match another module tree: torchvision's BasicBlock
+/// holds its body's layers itself (conv1, bn1, ...; an empty <see cref="BodyModule"/>) and its shortcut as `downsample`.
 /// </summary>
 public sealed record ResidualLayerSpec(IReadOnlyList<LayerSpec> Body, IReadOnlyList<LayerSpec> Shortcut) : LayerSpec
 {
     public const string TypeName = "residual";
+    public const string DefaultBodyModule = "body";
+    public const string DefaultShortcutModule = "shortcut";
+
+    /// <summary>The body's module under the block ("body"), or empty when the body's layers are the block's own children.</summary>
+    public string BodyModule { get; init; } = DefaultBodyModule;
+
+    /// <summary>The projection shortcut's module under the block ("shortcut", torchvision's "downsample").</summary>
+    public string ShortcutModule { get; init; } = DefaultShortcutModule;
 
     public static readonly LayerKind Kind = new([TypeName],
         "res(LAYERS) or res(LAYERS+LAYERS), a residual block y = f(x) + x, or f(x) + g(x) with a projection g " +
         "(res(conv16k3p1-relu-conv16k3p1); quote it in a shell)",
         (token, parseLayers) => Parse(token, parseLayers),
         json => new ResidualLayerSpec(LayerKinds.ListFromJson(json["body"], "a residual block's body"),
-            json["shortcut"] is null ? [] : LayerKinds.ListFromJson(json["shortcut"], "a residual block's shortcut")));
+            json["shortcut"] is null ? [] : LayerKinds.ListFromJson(json["shortcut"], "a residual block's shortcut"))
+        {
+            BodyModule = json["body_module"] is null ? DefaultBodyModule : StringField(json, "body_module"),
+            ShortcutModule = json["shortcut_module"] is null ? DefaultShortcutModule : StringField(json, "shortcut_module"),
+        });
 
     public override string Type => TypeName;
 
@@ -62,8 +76,8 @@ public sealed record ResidualLayerSpec(IReadOnlyList<LayerSpec> Body, IReadOnlyL
     public override GraphValue Expand(GraphBuilder graph, GraphValue input, string module, FusedActivation? fused)
     {
         OutputShape(input.Shape);
-        var body = graph.AddSequence(Body, input, $"{module}.body.");
-        var shortcut = Shortcut.Count == 0 ? input : graph.AddSequence(Shortcut, input, $"{module}.shortcut.");
+        var body = graph.AddSequence(Body, input, BodyModule.Length == 0 ? $"{module}." : $"{module}.{BodyModule}.");
+        var shortcut = Shortcut.Count == 0 ? input : graph.AddSequence(Shortcut, input, $"{module}.{ShortcutModule}.");
         return graph.AddNode(new AddLayerSpec(), [body, shortcut], module, fused);
     }
 
@@ -73,15 +87,20 @@ public sealed record ResidualLayerSpec(IReadOnlyList<LayerSpec> Body, IReadOnlyL
 
     /// <summary>Records compare lists by reference; two blocks of the same layers are the same block.</summary>
     public bool Equals(ResidualLayerSpec? other) =>
-        other is not null && Name == other.Name && Body.SequenceEqual(other.Body) && Shortcut.SequenceEqual(other.Shortcut);
+        other is not null && Name == other.Name && BodyModule == other.BodyModule && ShortcutModule == other.ShortcutModule
+        && Body.SequenceEqual(other.Body) && Shortcut.SequenceEqual(other.Shortcut);
 
     public override int GetHashCode() => HashCode.Combine(Body.Count, Shortcut.Count, Name);
 
+    // The module names are written only when not the defaults, so a spec from before them reads as it always did.
     protected override IEnumerable<(string, JsonNode?)> Settings() =>
-    [
-        ("body", new JsonArray(Body.Select(layer => (JsonNode)layer.ToJson()).ToArray())),
-        ("shortcut", new JsonArray(Shortcut.Select(layer => (JsonNode)layer.ToJson()).ToArray())),
-    ];
+        new (string, JsonNode?)[]
+        {
+            ("body", new JsonArray(Body.Select(layer => (JsonNode)layer.ToJson()).ToArray())),
+            ("shortcut", new JsonArray(Shortcut.Select(layer => (JsonNode)layer.ToJson()).ToArray())),
+        }
+        .Concat(BodyModule == DefaultBodyModule ? [] : [("body_module", BodyModule)])
+        .Concat(ShortcutModule == DefaultShortcutModule ? [] : [("shortcut_module", ShortcutModule)]);
 
     private static string Joined(IReadOnlyList<LayerSpec> layers) => string.Join('-', layers.Select(layer => layer.Token));
 

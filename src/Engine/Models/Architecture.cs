@@ -7,11 +7,17 @@ using Descent.Kernels;
 namespace Descent.Engine.Models;
 
 /// <summary>
-/// The model families `descent train --arch` offers, each with its training defaults (the lesson's, or
-/// PyTorch's MNIST example's for the CNN), and the rules that tie a model's output width to the dataset and the loss.
+/// The model families `descent train --arch` offers, each with its training defaults (the lesson's, PyTorch's MNIST
+/// example's for the CNN, a CIFAR recipe for the ResNet), and the rules that tie a model's output width to the dataset and the loss.
 /// </summary>
+/// <param name="Nesterov">Whether SGD's momentum is Nesterov's by default.</param>
+/// <param name="WeightDecay">The weight decay of the family's own optimizer; null for that optimizer's default.</param>
+/// <param name="DecayScope">Which parameters the weight decay applies to by default.</param>
+/// <param name="Augments">Whether training batches are augmented by default on every dataset (crop4, and flip where a mirrored item keeps its class), not only where the dataset asks for it.</param>
+/// <param name="Depth">The ResNet's depth (6n + 2), as --depth sets it; 0 for a family without one.</param>
 public sealed record Architecture(string Name, int BatchSize, float LearningRate, int Epochs, float Momentum, string Summary,
-    OptimizerKind Optimizer = OptimizerKind.Sgd, ScheduleKind Schedule = ScheduleKind.Constant, int StepSize = 10, float Gamma = 0.1f)
+    OptimizerKind Optimizer = OptimizerKind.Sgd, ScheduleKind Schedule = ScheduleKind.Constant, int StepSize = 10, float Gamma = 0.1f,
+    bool Nesterov = false, float? WeightDecay = null, DecayScope DecayScope = DecayScope.All, bool Augments = false, int Depth = 0)
 {
     /// <summary>
     /// How a fresh run of <paramref name="model"/> turns pixels into inputs unless --normalize says otherwise (a resumed
@@ -38,7 +44,46 @@ public sealed record Architecture(string Name, int BatchSize, float LearningRate
         "PyTorch's MNIST example: conv32k3-relu-conv64k3-relu-maxpool2-dropout0.25-flatten-128-relu-dropout0.5-K, or --layers",
         OptimizerKind.Adadelta, ScheduleKind.Step, StepSize: 1, Gamma: 0.7f);
 
-    public static IReadOnlyList<Architecture> All { get; } = [Linear, Simple, Mlp, Cnn];
+    /// <summary>
+    /// He et al.'s CIFAR ResNet (<see cref="ModelSpec.Resnet"/>), depth 20 unless --depth, with a CIFAR recipe: batch 128, SGD
+    /// with Nesterov momentum 0.9, weight decay 5e-4 on the weights only (not biases nor batch-norm weights and biases), a
+    /// one-cycle schedule peaking at 0.1, 15 epochs, random crops (and flips where a mirrored item keeps its class).
+    /// </summary>
+    public static readonly Architecture Resnet = new("resnet", 128, 0.1f, 15, 0.9f,
+        "He et al.'s CIFAR ResNet of --depth layers, torchvision's module names",
+        OptimizerKind.Sgd, ScheduleKind.OneCycle, Nesterov: true, WeightDecay: 5e-4f, DecayScope: DecayScope.Weights, Augments: true,
+        Depth: DefaultResnetDepth);
+
+    public const int DefaultResnetDepth = 20;
+
+    public static IReadOnlyList<Architecture> All { get; } = [Linear, Simple, Mlp, Cnn, Resnet];
+
+    /// <summary>Whether --depth applies: the family has a depth to set.</summary>
+    public bool TakesDepth => Depth > 0;
+
+    /// <summary>
+    /// This family at <paramref name="depth"/>: bad usage for a family without a depth, or a depth its rule refuses.
+    /// </summary>
+    public Architecture WithDepth(int depth)
+    {
+        if (!TakesDepth)
+        {
+            throw new InvalidInputException($"--depth applies to --arch {Resnet.Name}, not to --arch {Name}");
+        }
+        return ModelSpec.ResnetDepthProblem(depth) is { } problem ? throw new InvalidInputException(problem) : this with { Depth = depth };
+    }
+
+    /// <summary>
+    /// The augmentation of a run on <paramref name="dataset"/> that asks for none: the family's crops (and flips where a
+    /// mirrored item keeps its class, never for digits), else the dataset's own default.
+    /// </summary>
+    public IReadOnlyList<string> DefaultAugment(DatasetName dataset) => Augments
+        ? dataset.MirrorKeepsClass ? ["crop4", "flip"] : ["crop4"]
+        : dataset.DefaultAugment;
+
+    /// <summary>The weight decay of a run with <paramref name="optimizer"/> that gives none: the family's for its own optimizer, else the optimizer's default.</summary>
+    public float DefaultWeightDecay(OptimizerKind optimizer) =>
+        optimizer == Optimizer && WeightDecay is { } decay ? decay : OptimizerFactory.DefaultWeightDecay(optimizer);
 
     public const int DefaultHiddenWidth = 128;
 
@@ -85,11 +130,16 @@ public sealed record Architecture(string Name, int BatchSize, float LearningRate
         {
             throw new InvalidInputException("--arch cnn is PyTorch's example net with its ReLUs: --activation applies with --layers only");
         }
+        if (IsFamily(Resnet) && activationGiven)
+        {
+            throw new InvalidInputException("--arch resnet is torchvision's ResNet with its ReLUs: --activation does not apply");
+        }
         var model = explicitModel ?? Name switch
         {
             "linear" => ModelSpec.Linear(outputs, features),
             "simple" => ModelSpec.Simple(outputs, activation, features),
             "cnn" => ModelSpec.Cnn(image, outputs),
+            "resnet" => ModelSpec.Resnet(image, outputs, Depth),
             _ => new ModelSpec([features, DefaultHiddenWidth, outputs], activation, Layers.LinearInit.PyTorchDefault),
         };
         if (input is { } data)

@@ -1,3 +1,4 @@
+using System.Globalization;
 using System.Text.Json.Nodes;
 using Descent.Engine.Layers;
 using Descent.Kernels;
@@ -121,6 +122,61 @@ public sealed record ModelSpec
         new DropoutLayerSpec(0.5f),
         new LinearLayerSpec(outputs, LinearInit.PyTorchDefault) { Name = "fc2" },
     ]);
+
+    /// <summary>The depths a CIFAR ResNet takes: 6n + 2 for n blocks per stage, n at least 1.</summary>
+    public const string ResnetDepthRule = "6n + 2 for n of 1 or more (8, 14, 20, 32, 44, 56, 110)";
+
+    /// <summary>Why <paramref name="depth"/> is no CIFAR ResNet's depth, or null when it is one.</summary>
+    public static string? ResnetDepthProblem(int depth) => depth >= 8 && (depth - 2) % 6 == 0
+        ? null
+        : $"--depth {depth} is not a ResNet depth: give {ResnetDepthRule}";
+
+    /// <summary>
+    /// He et al.'s CIFAR ResNet of <paramref name="depth"/> layers (6n + 2) on <paramref name="input"/> images, as a tree of
+    /// modules named as torchvision's ResNet names them: conv1 (3x3 to 16 channels, no bias), bn1, relu; three stages
+    /// layer1..layer3 of n BasicBlocks at 16, 32 and 64 channels, the first block of stages 2 and 3 at stride 2; each
+    /// block conv1-bn1-relu-conv2-bn2 plus its shortcut, then a ReLU after the sum, as BasicBlock.forward has it; where the
+    /// shape changes the shortcut is torchvision's downsample (a 1x1 convolution at stride 2 without bias, then a
+    /// batch normalisation); then global average pooling (avgpool) and one linear layer (fc). Convolutions start as
+    /// torchvision's ResNet restarts them (kaiming-normal over the fan-out), batch normalisation at weight 1 and bias 0,
+    /// fc at PyTorch's default.
+    /// </summary>
+    public static ModelSpec Resnet(FeatureShape input, int outputs, int depth)
+    {
+        if (ResnetDepthProblem(depth) is { } problem)
+        {
+            throw new InvalidInputException(problem);
+        }
+        static Conv2dLayerSpec Conv(int channels, int kernel, int stride, string? name) =>
+            new(channels, kernel, stride, Padding: kernel / 2, Bias: false, Init: ConvInit.KaimingNormalFanOut) { Name = name };
+        static ActivationLayerSpec Relu(string? name) => new(Activation.Relu) { Name = name };
+        var layers = new List<LayerSpec> { Conv(16, 3, 1, "conv1"), new BatchNormLayerSpec { Name = "bn1" }, Relu("relu") };
+        var blocksPerStage = (depth - 2) / 6;
+        var channels = 16;
+        foreach (var (stage, stageChannels) in new[] { (1, 16), (2, 32), (3, 64) })
+        {
+            for (var block = 0; block < blocksPerStage; block++)
+            {
+                var stride = stage > 1 && block == 0 ? 2 : 1;
+                LayerSpec[] body = [Conv(stageChannels, 3, stride, "conv1"), new BatchNormLayerSpec { Name = "bn1" }, Relu("relu"),
+                    Conv(stageChannels, 3, 1, "conv2"), new BatchNormLayerSpec { Name = "bn2" }];
+                LayerSpec[] downsample = stride != 1 || stageChannels != channels ? [Conv(stageChannels, 1, stride, null), new BatchNormLayerSpec()] : [];
+                // The block's layers are its own children (BodyModule ""), its projection is "downsample": torchvision's tree.
+                layers.Add(new ResidualLayerSpec(body, downsample)
+                {
+                    Name = string.Create(CultureInfo.InvariantCulture, $"layer{stage}.{block}"),
+                    BodyModule = "",
+                    ShortcutModule = "downsample",
+                });
+                // After the sum, as BasicBlock.forward's last relu; it has no tensors, so its module index names only its ONNX node.
+                layers.Add(Relu(null));
+                channels = stageChannels;
+            }
+        }
+        layers.Add(new GlobalAvgPool2dLayerSpec { Name = "avgpool" });
+        layers.Add(new LinearLayerSpec(outputs, LinearInit.PyTorchDefault) { Name = "fc" });
+        return new ModelSpec(input, layers);
+    }
 
     /// <summary>What --help and errors say of the --layers grammar, from every kind's own description.</summary>
     public static string LayersGrammar { get; } =

@@ -12,8 +12,9 @@ public sealed class Adadelta : Optimizer, IOptimizerDefinition
     private readonly DeviceBuffer<float>[] squareAverage;
     private readonly DeviceBuffer<float>[] deltaAverage;
 
-    public Adadelta(ComputeBackend backend, IReadOnlyList<Parameter> parameters, float weightDecay = 0f, float rho = 0.9f, float epsilon = 1e-6f)
-        : base(backend, parameters)
+    public Adadelta(ComputeBackend backend, IReadOnlyList<Parameter> parameters, float weightDecay = 0f, float rho = 0.9f, float epsilon = 1e-6f,
+        DecayScope decayScope = DecayScope.All)
+        : base(backend, parameters, decayScope)
     {
         CheckWeightDecay(weightDecay);
         if (!(rho >= 0f && rho <= 1f) || !(epsilon > 0f) || !float.IsFinite(epsilon))
@@ -36,8 +37,8 @@ public sealed class Adadelta : Optimizer, IOptimizerDefinition
     public static float DefaultWeightDecay => 0f;
 
     public static Optimizer Create(ComputeBackend backend, IReadOnlyList<Parameter> parameters, float momentum, float weightDecay,
-        bool nesterov) =>
-        new Adadelta(backend, parameters, weightDecay);
+        bool nesterov, DecayScope decayScope) =>
+        new Adadelta(backend, parameters, weightDecay, decayScope: decayScope);
 
     public override string Name => "adadelta";
 
@@ -52,10 +53,12 @@ public sealed class Adadelta : Optimizer, IOptimizerDefinition
         }
         CountStep();
         var settings = new AdadeltaStep(learningRate, Rho, Epsilon, WeightDecay);
+        var undecayed = settings with { WeightDecay = 0f };
         for (var i = 0; i < Targets.Length; i++)
         {
             var target = Targets[i];
-            Backend.AdadeltaUpdate(target.Value, target.Gradient, squareAverage[i], deltaAverage[i], target.Count, settings);
+            Backend.AdadeltaUpdate(target.Value, target.Gradient, squareAverage[i], deltaAverage[i], target.Count,
+                target.Decayed ? settings : undecayed);
         }
     }
 

@@ -10,8 +10,8 @@ public sealed class AdamW : Optimizer, IOptimizerDefinition
     private readonly DeviceBuffer<float>[] secondMoment;
 
     public AdamW(ComputeBackend backend, IReadOnlyList<Parameter> parameters, float weightDecay = 0.01f,
-        float beta1 = 0.9f, float beta2 = 0.999f, float epsilon = 1e-8f)
-        : base(backend, parameters)
+        float beta1 = 0.9f, float beta2 = 0.999f, float epsilon = 1e-8f, DecayScope decayScope = DecayScope.All)
+        : base(backend, parameters, decayScope)
     {
         CheckWeightDecay(weightDecay);
         // Betas of 1 would make the bias corrections 0 and every update a division by zero.
@@ -39,8 +39,8 @@ public sealed class AdamW : Optimizer, IOptimizerDefinition
     public static float DefaultWeightDecay => 0.01f;
 
     public static Optimizer Create(ComputeBackend backend, IReadOnlyList<Parameter> parameters, float momentum, float weightDecay,
-        bool nesterov) =>
-        new AdamW(backend, parameters, weightDecay);
+        bool nesterov, DecayScope decayScope) =>
+        new AdamW(backend, parameters, weightDecay, decayScope: decayScope);
 
     public override string Name => "adamw";
 
@@ -57,10 +57,12 @@ public sealed class AdamW : Optimizer, IOptimizerDefinition
         // The bias corrections depend only on the step number: computed once per step, in double.
         var settings = new AdamWStep(learningRate, Beta1, Beta2, Epsilon, WeightDecay,
             BiasCorrection1: (float)(1.0 - Math.Pow(Beta1, step)), BiasCorrection2: (float)(1.0 - Math.Pow(Beta2, step)));
+        var undecayed = settings with { WeightDecay = 0f };
         for (var i = 0; i < Targets.Length; i++)
         {
             var target = Targets[i];
-            Backend.AdamWUpdate(target.Value, target.Gradient, firstMoment[i], secondMoment[i], target.Count, settings);
+            Backend.AdamWUpdate(target.Value, target.Gradient, firstMoment[i], secondMoment[i], target.Count,
+                target.Decayed ? settings : undecayed);
         }
     }
 

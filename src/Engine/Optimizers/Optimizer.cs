@@ -4,20 +4,64 @@ using Descent.Kernels;
 
 namespace Descent.Engine.Optimizers;
 
+/// <summary>Which parameters an optimizer's weight decay applies to.</summary>
+public enum DecayScope
+{
+    /// <summary>Every parameter, as PyTorch decays one parameter group.</summary>
+    All,
+
+    /// <summary>
+    /// Parameters of two or more dimensions only (convolution kernels, linear matrices): biases and batch-norm weights and
+    /// biases, of one dimension, are not decayed, as the usual parameter groups of timm's and torchvision's recipes have it.
+    /// </summary>
+    Weights,
+}
+
 /// <summary>
 /// Updates a model's parameters in place from their gradients; all state lives on the device. Parameters
 /// packed in one <see cref="ParameterStore"/> (every model's are) are updated as one array: one launch a
-/// step, whatever the number of layers. Others are updated one by one.
+/// step, whatever the number of layers, or, when the weight decay spares some parameters, one launch per
+/// run of neighbours that are decayed alike. Others are updated one by one.
 /// </summary>
 public abstract class Optimizer : IDisposable
 {
-    protected Optimizer(ComputeBackend backend, IReadOnlyList<Parameter> parameters)
+    protected Optimizer(ComputeBackend backend, IReadOnlyList<Parameter> parameters, DecayScope decayScope = DecayScope.All)
     {
         Backend = backend;
         Parameters = parameters.ToArray();
+        DecayScope = decayScope;
         Targets = ParameterStore.Holding(Parameters) is { } store
-            ? [new UpdateTarget(store.Values, store.Gradients, store.Length)]
-            : Parameters.Select(p => new UpdateTarget(p.Value, p.Gradient, p.Count)).ToArray();
+            ? decayScope == DecayScope.All ? [new UpdateTarget(store.Values, store.Gradients, store.Length, Decayed: true)] : DecayRuns(store)
+            : Parameters.Select(p => new UpdateTarget(p.Value, p.Gradient, p.Count, Decays(p))).ToArray();
+    }
+
+    /// <summary>Which parameters the weight decay applies to.</summary>
+    public DecayScope DecayScope { get; }
+
+    /// <summary>Whether the weight decay applies to <paramref name="parameter"/>.</summary>
+    public bool Decays(Parameter parameter) => DecayScope == DecayScope.All || parameter.Shape.Count >= 2;
+
+    /// <summary>
+    /// The store cut into runs of neighbouring parameters that are decayed alike, each run taking the alignment gap after
+    /// its last parameter (zeros that stay zero under any update), so the runs cover the store end to end.
+    /// </summary>
+    private UpdateTarget[] DecayRuns(ParameterStore store)
+    {
+        var starts = new List<(int Offset, bool Decayed)>();
+        foreach (var parameter in store.Parameters)
+        {
+            var decayed = Decays(parameter);
+            if (starts.Count == 0 || starts[^1].Decayed != decayed)
+            {
+                starts.Add((parameter.Value.Offset - store.Values.Offset, decayed));
+            }
+        }
+        return starts.Select((start, i) =>
+        {
+            var end = i + 1 < starts.Count ? starts[i + 1].Offset : store.Length;
+            return new UpdateTarget(Backend.Slice(store.Values, start.Offset, end - start.Offset),
+                Backend.Slice(store.Gradients, start.Offset, end - start.Offset), end - start.Offset, start.Decayed);
+        }).ToArray();
     }
 
     protected ComputeBackend Backend { get; }
@@ -113,6 +157,6 @@ public abstract class Optimizer : IDisposable
         }
     }
 
-    /// <summary>Values and gradients that one update launch covers, <paramref name="Count"/> elements of each.</summary>
-    protected readonly record struct UpdateTarget(DeviceBuffer<float> Value, DeviceBuffer<float> Gradient, int Count);
+    /// <summary>Values and gradients that one update launch covers, <paramref name="Count"/> elements of each, and whether the weight decay applies to them.</summary>
+    protected readonly record struct UpdateTarget(DeviceBuffer<float> Value, DeviceBuffer<float> Gradient, int Count, bool Decayed);
 }

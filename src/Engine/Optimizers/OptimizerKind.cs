@@ -29,8 +29,9 @@ public interface IOptimizerDefinition
 
     /// <param name="momentum">SGD's momentum; optimizers without one ignore it.</param>
     /// <param name="nesterov">SGD's Nesterov momentum; optimizers without momentum ignore it (the spec refuses it for them).</param>
+    /// <param name="decayScope">Which parameters the weight decay applies to.</param>
     static abstract Optimizer Create(ComputeBackend backend, IReadOnlyList<Parameter> parameters, float momentum, float weightDecay,
-        bool nesterov);
+        bool nesterov, DecayScope decayScope);
 }
 
 /// <summary>An <see cref="OptimizerKind"/> member's class, as a value the factory can ask without knowing the type.</summary>
@@ -40,7 +41,7 @@ public abstract class OptimizerDefinitionAttribute : Attribute
     public abstract float DefaultWeightDecay { get; }
 
     public abstract Optimizer Create(ComputeBackend backend, IReadOnlyList<Parameter> parameters, float momentum, float weightDecay,
-        bool nesterov);
+        bool nesterov, DecayScope decayScope);
 }
 
 /// <summary>Names <typeparamref name="TOptimizer"/> as the class of the <see cref="OptimizerKind"/> member it marks.</summary>
@@ -49,7 +50,7 @@ public sealed class OptimizerAttribute<TOptimizer> : OptimizerDefinitionAttribut
     public override float DefaultWeightDecay => TOptimizer.DefaultWeightDecay;
 
     public override Optimizer Create(ComputeBackend backend, IReadOnlyList<Parameter> parameters, float momentum, float weightDecay,
-        bool nesterov) => TOptimizer.Create(backend, parameters, momentum, weightDecay, nesterov);
+        bool nesterov, DecayScope decayScope) => TOptimizer.Create(backend, parameters, momentum, weightDecay, nesterov, decayScope);
 }
 
 /// <summary>Builds the optimizer of a kind with its own defaults where a setting is not given.</summary>
@@ -60,8 +61,10 @@ public static class OptimizerFactory
 
     /// <param name="momentum">SGD's momentum; the others have none and ignore it.</param>
     /// <param name="nesterov">SGD's Nesterov momentum; the others ignore it.</param>
+    /// <param name="decayScope">Which parameters the weight decay applies to.</param>
     public static Optimizer Create(OptimizerKind kind, ComputeBackend backend, IReadOnlyList<Parameter> parameters, float momentum,
-        float weightDecay, bool nesterov = false) => Definition(kind).Create(backend, parameters, momentum, weightDecay, nesterov);
+        float weightDecay, bool nesterov = false, DecayScope decayScope = DecayScope.All) =>
+        Definition(kind).Create(backend, parameters, momentum, weightDecay, nesterov, decayScope);
 
     private static OptimizerDefinitionAttribute Definition(OptimizerKind kind) =>
         typeof(OptimizerKind).GetField(kind.ToString())?.GetCustomAttribute<OptimizerDefinitionAttribute>()

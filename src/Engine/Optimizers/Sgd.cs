@@ -12,8 +12,8 @@ public sealed class Sgd : Optimizer, IOptimizerDefinition
     private readonly DeviceBuffer<float>[] velocity;
 
     public Sgd(ComputeBackend backend, IReadOnlyList<Parameter> parameters, float momentum = 0f, float weightDecay = 0f,
-        bool nesterov = false)
-        : base(backend, parameters)
+        bool nesterov = false, DecayScope decayScope = DecayScope.All)
+        : base(backend, parameters, decayScope)
     {
         if (momentum < 0f || momentum >= 1f || !float.IsFinite(momentum))
         {
@@ -40,7 +40,7 @@ public sealed class Sgd : Optimizer, IOptimizerDefinition
     public static float DefaultWeightDecay => 0f;
 
     public static Optimizer Create(ComputeBackend backend, IReadOnlyList<Parameter> parameters, float momentum, float weightDecay,
-        bool nesterov) => new Sgd(backend, parameters, momentum, weightDecay, nesterov);
+        bool nesterov, DecayScope decayScope) => new Sgd(backend, parameters, momentum, weightDecay, nesterov, decayScope);
 
     public override string Name => "sgd";
 
@@ -52,7 +52,8 @@ public sealed class Sgd : Optimizer, IOptimizerDefinition
         for (var i = 0; i < Targets.Length; i++)
         {
             var target = Targets[i];
-            Backend.SgdUpdate(target.Value, target.Gradient, velocity[i], target.Count, learningRate, Momentum, WeightDecay, Nesterov);
+            Backend.SgdUpdate(target.Value, target.Gradient, velocity[i], target.Count, learningRate, Momentum,
+                target.Decayed ? WeightDecay : 0f, Nesterov);
         }
     }
 

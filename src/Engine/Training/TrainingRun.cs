@@ -45,7 +45,7 @@ public sealed class TrainingRun : IDisposable
             RefuseUnnormalisableBatches(Model, train.Count, batches.Training);
             Loss = LossFunction.Parse(spec.Loss).WithLabelSmoothing(spec.LabelSmoothing);
             Optimizer = Own(OptimizerFactory.Create(spec.Optimizer.Kind, backend, Model.Parameters, spec.Optimizer.Momentum,
-                spec.Optimizer.WeightDecay, spec.Optimizer.Nesterov));
+                spec.Optimizer.WeightDecay, spec.Optimizer.Nesterov, spec.Optimizer.DecayScope));
             Schedule = LearningRateSchedule.Create(spec.Schedule.Kind, spec.Schedule.LearningRate, spec.Schedule.StepSize,
                 spec.Schedule.Gamma, spec.Schedule.Epochs);
             var trainOnDevice = Own(new DeviceDataset(backend, train));

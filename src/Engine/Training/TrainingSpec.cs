@@ -8,8 +8,12 @@ using Descent.Kernels;
 
 namespace Descent.Engine.Training;
 
-/// <summary>The optimizer of a run: its kind and its settings (momentum and Nesterov momentum are SGD's alone).</summary>
-public sealed record OptimizerSettings(OptimizerKind Kind, float Momentum, float WeightDecay, bool Nesterov = false);
+/// <summary>
+/// The optimizer of a run: its kind and its settings (momentum and Nesterov momentum are SGD's alone), and which parameters
+/// its weight decay applies to.
+/// </summary>
+public sealed record OptimizerSettings(OptimizerKind Kind, float Momentum, float WeightDecay, bool Nesterov = false,
+    DecayScope DecayScope = DecayScope.All);
 
 /// <summary>The learning rate of a run: base rate, schedule and its settings, over <paramref name="Epochs"/> epochs.</summary>
 public sealed record ScheduleSettings(ScheduleKind Kind, float LearningRate, int StepSize, float Gamma, int Epochs);
@@ -151,7 +155,7 @@ public sealed record TrainingSpec(
             ["kind"] = CliNames.Of(Optimizer.Kind),
             ["momentum"] = AsWritten(Optimizer.Momentum),
             ["weight_decay"] = AsWritten(Optimizer.WeightDecay),
-        }.WithNesterov(Optimizer.Nesterov),
+        }.WithNesterov(Optimizer.Nesterov).WithDecayScope(Optimizer.DecayScope),
         ["schedule"] = new JsonObject
         {
             ["kind"] = CliNames.Of(Schedule.Kind),
@@ -184,7 +188,8 @@ public sealed record TrainingSpec(
                 json["loss"]!.GetValue<string>(),
                 new OptimizerSettings(CliNames.Parse<OptimizerKind>(optimizer["kind"]!.GetValue<string>(), "optimizer"),
                     (float)optimizer["momentum"]!.GetValue<double>(), (float)optimizer["weight_decay"]!.GetValue<double>(),
-                    optimizer["nesterov"]?.GetValue<bool>() ?? false),
+                    optimizer["nesterov"]?.GetValue<bool>() ?? false,
+                    optimizer["decay_scope"] is { } scope ? CliNames.Parse<DecayScope>(scope.GetValue<string>(), "decay scope") : DecayScope.All),
                 new ScheduleSettings(CliNames.Parse<ScheduleKind>(schedule["kind"]!.GetValue<string>(), "schedule"),
                     (float)schedule["learning_rate"]!.GetValue<double>(), schedule["step_size"]!.GetValue<int>(),
                     (float)schedule["gamma"]!.GetValue<double>(), schedule["epochs"]!.GetValue<int>()),
@@ -208,7 +213,7 @@ public sealed record TrainingSpec(
         double.Parse(value.ToString("R", System.Globalization.CultureInfo.InvariantCulture), System.Globalization.CultureInfo.InvariantCulture);
 }
 
-/// <summary>Settings written only when set (Nesterov momentum, label smoothing), so that specs without them read and compare as before.</summary>
+/// <summary>Settings written only when set (Nesterov momentum, a decay scope, label smoothing), so that specs without them read and compare as before.</summary>
 internal static class OptionalFields
 {
     public static JsonObject WithLabelSmoothing(this JsonObject json, float labelSmoothing)
@@ -219,6 +224,15 @@ internal static class OptionalFields
                 System.Globalization.CultureInfo.InvariantCulture);
         }
         return json;
+    }
+
+    public static JsonObject WithDecayScope(this JsonObject optimizer, DecayScope scope)
+    {
+        if (scope != DecayScope.All)
+        {
+            optimizer["decay_scope"] = CliNames.Of(scope);
+        }
+        return optimizer;
     }
 
     public static JsonObject WithNesterov(this JsonObject optimizer, bool nesterov)

@@ -234,6 +234,11 @@ public static class TrainCommand
         var optimizerText = spec.Optimizer.Kind == OptimizerKind.Sgd && spec.Optimizer.Momentum > 0
             ? $"{optimizerName} {(spec.Optimizer.Nesterov ? "nesterov " : "")}momentum {Format(spec.Optimizer.Momentum)}"
             : optimizerName;
+        if (spec.Optimizer.WeightDecay > 0)
+        {
+            optimizerText += $" weight decay {Format(spec.Optimizer.WeightDecay)}" +
+                (spec.Optimizer.DecayScope == DecayScope.All ? "" : $" on {CliNames.Of(spec.Optimizer.DecayScope)}");
+        }
         var evaluated = spec.ValidFolder ? "validation" : spec.ValidSplit is null ? "test" : "validation (held out from training)";
         var tested = reportedTest is null ? "" : $", {reportedTest.Count} test images (reported, never chosen on)";
         return $"{dataset.Name}: {splits.Train.Count} training, {splits.Valid.Count} {evaluated} images{tested}; " +

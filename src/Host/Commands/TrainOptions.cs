@@ -17,7 +17,8 @@ public sealed record RunSettings(
     string Dataset, Architecture Arch, string? Layers, Activation Activation, string Loss,
     int? Epochs, int? BatchSize, float? LearningRate, OptimizerKind? Optimizer, float? Momentum, float? WeightDecay,
     ScheduleKind? Schedule, int? StepSize, float? Gamma, int Seed, double? ValidSplit, string? Normalize, string? Augment,
-    IReadOnlySet<string> Given, int? Channels = null, string? ImageSize = null, bool Nesterov = false, float? LabelSmoothing = null)
+    IReadOnlySet<string> Given, int? Channels = null, string? ImageSize = null, bool Nesterov = false, float? LabelSmoothing = null,
+    DecayScope? DecayScope = null)
 {
     /// <summary>
     /// How a tree of pictures becomes images: --channels and --image-size as given, else the checkpoint's input shape
@@ -97,11 +98,13 @@ public sealed class RunOptions
     private readonly Option<float?> learningRate;
     private readonly Option<string> optimizer;
     private readonly Option<float?> momentum;
-    private readonly Option<bool> nesterov = new("--nesterov")
+    private readonly Option<bool> nesterov = new("--nesterov");
+    private readonly Option<float?> weightDecay;
+    private readonly Option<string> decayScope;
+    private readonly Option<int?> depth = new("--depth")
     {
-        Description = "SGD with Nesterov momentum, as PyTorch's nesterov=True (needs a --momentum above 0) [default: off]",
+        Description = $"Layers of --arch resnet: {ModelSpec.ResnetDepthRule} [default: {Architecture.DefaultResnetDepth}]",
     };
-    private readonly Option<float?> weightDecay = new("--weight-decay") { Description = $"Weight decay [default: {WeightDecayDefaults}]" };
     private readonly Option<string> schedule;
     private readonly Option<int?> stepSize;
     private readonly Option<float?> gamma;
@@ -128,6 +131,17 @@ public sealed class RunOptions
         momentum = new("--momentum") { Description = $"SGD momentum {PerArch(a => a.Optimizer == OptimizerKind.Sgd ? a.Momentum : 0f)}" };
         schedule = TrainOptions.Choice("--schedule", $"Learning-rate schedule {PerArch(a => CliNames.Of(a.Schedule))}", null,
             CliNames.All<ScheduleKind>());
+        nesterov.Description = $"SGD with Nesterov momentum, as PyTorch's nesterov=True (needs a --momentum above 0); --nesterov false turns " +
+            $"off a default {PerArch(a => a.Nesterov ? "on" : "off")}";
+        weightDecay = new("--weight-decay")
+        {
+            Description = $"Weight decay [default: {WeightDecayDefaults}" +
+                string.Concat(this.architectures.Where(a => a.WeightDecay is not null).Select(a =>
+                    string.Create(CultureInfo.InvariantCulture, $"; {a.WeightDecay} for {a.Name} with {CliNames.Of(a.Optimizer)}"))) + "]",
+        };
+        decayScope = TrainOptions.Choice("--decay-scope",
+            "Parameters the weight decay applies to: all, or weights (convolution kernels and linear matrices, not biases nor " +
+            $"batch-norm weights and biases) {PerArch(a => CliNames.Of(a.DecayScope))}", null, CliNames.All<DecayScope>());
         stepSize = new("--step-size") { Description = $"Epochs between decays for --schedule step {PerArch(a => a.StepSize)}" };
         gamma = new("--gamma") { Description = $"Decay factor for --schedule step {PerArch(a => a.Gamma)}" };
         normalize = new("--normalize")
@@ -139,18 +153,22 @@ public sealed class RunOptions
         augment = new("--augment")
         {
             Description = $"Training-batch augmentation, drawn per item and epoch on the device, never in evaluation: {Engine.Training.Augmentation.Grammar}; " +
-                "e.g. crop4,flip or crop4reflect,flip; flip is refused for digits [default: " + DefaultAugments() +
+                "e.g. crop4,flip or crop4reflect,flip; flip is refused for digits [default: " + DefaultAugments(this.architectures) +
                 (purpose == RunPurpose.Training ? "; a resumed run keeps its checkpoint's]" : "]"),
         };
     }
 
     /// <summary>"none" when no dataset has a default augmentation, else each dataset's: the help's default, read from the datasets.</summary>
-    private static string DefaultAugments()
+    private static string DefaultAugments(IReadOnlyList<Architecture> architectures)
     {
         var augmented = DatasetName.All.Where(d => d.DefaultAugment.Count > 0).ToList();
-        return augmented.Count == 0
+        var byDataset = augmented.Count == 0
             ? Engine.Training.Augmentation.None
             : string.Join("; ", augmented.Select(d => $"{string.Join(',', d.DefaultAugment)} for {d.Name}")) + "; else none";
+        var augmentingArchs = architectures.Where(a => a.Augments).Select(a => a.Name).ToList();
+        return augmentingArchs.Count == 0
+            ? byDataset
+            : $"{byDataset}; with --arch {string.Join(" or ", augmentingArchs)} crop4, and flip where a mirrored item keeps its class";
     }
 
     /// <summary>--dataset as every command that reads one declares it; a null <paramref name="defaultDataset"/> leaves the default to the command.</summary>
@@ -165,11 +183,12 @@ public sealed class RunOptions
     {
         Option[] all = purpose switch
         {
-            RunPurpose.RateSweep => [dataset, labels, arch, layers, activation, loss, labelSmoothing, batchSize, optimizer, momentum, nesterov, weightDecay, seed, normalize, augment],
-            RunPurpose.Benchmark => [dataset, labels, arch, layers, activation, loss, labelSmoothing, batchSize, learningRate, optimizer, momentum,
-                nesterov, weightDecay, schedule, stepSize, gamma, seed, normalize, augment],
-            _ => [dataset, labels, arch, layers, activation, loss, labelSmoothing, epochs, batchSize, learningRate, optimizer, momentum,
-                nesterov, weightDecay, schedule, stepSize, gamma, seed, validSplit, normalize, augment],
+            RunPurpose.RateSweep => [dataset, labels, arch, depth, layers, activation, loss, labelSmoothing, batchSize, optimizer, momentum, nesterov,
+                weightDecay, decayScope, seed, normalize, augment],
+            RunPurpose.Benchmark => [dataset, labels, arch, depth, layers, activation, loss, labelSmoothing, batchSize, learningRate, optimizer,
+                momentum, nesterov, weightDecay, decayScope, schedule, stepSize, gamma, seed, normalize, augment],
+            _ => [dataset, labels, arch, depth, layers, activation, loss, labelSmoothing, epochs, batchSize, learningRate, optimizer, momentum,
+                nesterov, weightDecay, decayScope, schedule, stepSize, gamma, seed, validSplit, normalize, augment],
         };
         all = [.. all, channels, imageSize];
         foreach (var option in all)
@@ -185,9 +204,10 @@ public sealed class RunOptions
             .Where(result => !result.Implicit).Select(result => result.Option.Name).ToHashSet();
         T? Optional<T>(Option<T> option) => parsed.CommandResult.Command.Options.Contains(option) ? parsed.GetValue(option) : default;
         var archName = parsed.GetRequiredValue(arch);
+        var architecture = architectures.First(a => a.Name == archName);
         return new RunSettings(
             DatasetName.WithLabels(parsed.GetRequiredValue(dataset), parsed.GetValue(labels)).Name,
-            architectures.First(a => a.Name == archName),
+            parsed.GetValue(depth) is { } layerCount ? architecture.WithDepth(layerCount) : architecture,
             parsed.GetValue(layers),
             CliNames.Parse<Activation>(parsed.GetRequiredValue(activation), "activation"),
             parsed.GetRequiredValue(loss),
@@ -208,15 +228,20 @@ public sealed class RunOptions
             parsed.GetValue(channels),
             parsed.GetValue(imageSize),
             parsed.GetValue(nesterov),
-            parsed.GetValue(labelSmoothing));
+            parsed.GetValue(labelSmoothing),
+            parsed.GetValue(decayScope) is { } scope ? CliNames.Parse<DecayScope>(scope, "decay scope") : null);
     }
 
     /// <summary>"mlp: --layers, default 784-128-K; batch 128, sgd lr 0.05 momentum 0.9": what --arch's help says of one architecture.</summary>
     private static string Defaults(Architecture a) =>
         string.Create(CultureInfo.InvariantCulture, $"{a.Name}: {a.Summary}; batch {a.BatchSize}, {CliNames.Of(a.Optimizer)} lr {a.LearningRate}") +
-        (a.Optimizer == OptimizerKind.Sgd && a.Momentum > 0 ? string.Create(CultureInfo.InvariantCulture, $" momentum {a.Momentum}") : "") +
+        (a.Optimizer == OptimizerKind.Sgd && a.Momentum > 0
+            ? string.Create(CultureInfo.InvariantCulture, $" {(a.Nesterov ? "Nesterov " : "")}momentum {a.Momentum}") : "") +
+        (a.WeightDecay is { } decay ? string.Create(CultureInfo.InvariantCulture, $" weight decay {decay} on {CliNames.Of(a.DecayScope)}") : "") +
         (a.Schedule == ScheduleKind.Step ? string.Create(CultureInfo.InvariantCulture, $", decayed by {a.Gamma} every {a.StepSize} epoch(s)") : "") +
-        (a.Schedule == ScheduleKind.Cosine ? ", cosine schedule" : "");
+        (a.Schedule is ScheduleKind.Cosine or ScheduleKind.OneCycle ? $", {CliNames.Of(a.Schedule)} schedule" : "") +
+        (a.Augments ? ", crop4 (and flip where mirrors keep their class)" : "") +
+        string.Create(CultureInfo.InvariantCulture, $", {a.Epochs} epochs");
 
     /// <summary>
     /// "[default: X]" when every architecture offered agrees, else "[default per arch: Y for cnn; else X]" with X the value

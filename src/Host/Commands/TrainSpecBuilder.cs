@@ -74,7 +74,7 @@ public sealed class TrainSpecBuilder(
         var lossName = Given("--loss") || saved is null ? settings.Loss : saved.Loss;
         ModelSpec model;
         string loss;
-        if (saved is null || Given("--arch") || Given("--layers"))
+        if (saved is null || Given("--arch") || Given("--depth") || Given("--layers"))
         {
             var resolved = Architecture.Resolve(Dataset, settings.Layers, activation, Given("--activation"), lossName, input: null);
             (model, loss) = (resolved.Model, resolved.Loss.Name);
@@ -91,8 +91,12 @@ public sealed class TrainSpecBuilder(
         var epochs = Pick("--epochs", settings.Epochs ?? Architecture.Epochs, s => s.Schedule.Epochs);
         var momentum = Pick("--momentum",
             settings.Momentum ?? (optimizerKind == OptimizerKind.Sgd ? Architecture.Momentum : 0f), s => s.Optimizer.Momentum);
-        var weightDecay = Pick("--weight-decay", settings.WeightDecay ?? OptimizerFactory.DefaultWeightDecay(optimizerKind),
+        var weightDecay = Pick("--weight-decay", settings.WeightDecay ?? Architecture.DefaultWeightDecay(optimizerKind),
             s => s.Optimizer.WeightDecay);
+        var decayScope = Pick("--decay-scope", settings.DecayScope ?? Architecture.DecayScope, s => s.Optimizer.DecayScope);
+        // The family's Nesterov momentum where SGD keeps momentum; --nesterov, given either way, decides.
+        var nesterov = Pick("--nesterov", Given("--nesterov") ? settings.Nesterov : Architecture.Nesterov && optimizerKind == OptimizerKind.Sgd && momentum > 0f,
+            s => s.Optimizer.Nesterov);
         var schedule = new ScheduleSettings(
             Pick("--schedule", settings.Schedule ?? Architecture.Schedule, s => s.Schedule.Kind), learningRate,
             Pick("--step-size", settings.StepSize ?? Architecture.StepSize, s => s.Schedule.StepSize),
@@ -109,9 +113,9 @@ public sealed class TrainSpecBuilder(
             ?? (model.InputShape.IsFlat ? [AssumedInput.Channels, AssumedInput.Height, AssumedInput.Width]
                 : [model.InputShape.Channels, model.InputShape.Height, model.InputShape.Width]);
         // The dataset's default where --augment is not given; a resumed run keeps its checkpoint's.
-        var augment = Pick("--augment", settings.Augment is { } list ? ParseAugment(list) : Dataset.DefaultAugment, s => s.Augment);
+        var augment = Pick("--augment", settings.Augment is { } list ? ParseAugment(list) : Architecture.DefaultAugment(Dataset), s => s.Augment);
         var spec = new TrainingSpec(Dataset.Name, inputShape, model, loss,
-            new OptimizerSettings(optimizerKind, momentum, weightDecay, Pick("--nesterov", settings.Nesterov, s => s.Optimizer.Nesterov)), schedule, batchSize, Seed, ValidSplit,
+            new OptimizerSettings(optimizerKind, momentum, weightDecay, nesterov, decayScope), schedule, batchSize, Seed, ValidSplit,
             Pick("--normalize", normalization ?? Architecture.DefaultNormalization(model), s => s.Normalization), augment,
             ClassNames: Dataset.IsFolder ? Dataset.ClassNames : null,
             ValidFolder: tree is not null && tree.Has(PictureSplit.Valid) && settings.ValidSplit is null,
@@ -140,7 +144,7 @@ public sealed class TrainSpecBuilder(
     }
 
     /// <summary>Whether the model is the architecture's default, whose input follows the data, rather than --layers' or a checkpoint's.</summary>
-    private bool ModelFromArchitecture => settings.Layers is null && (saved is null || Given("--arch"));
+    private bool ModelFromArchitecture => settings.Layers is null && (saved is null || Given("--arch") || Given("--depth"));
 
     /// <summary>The number of epochs the run trains to: the option, else the checkpoint's plan, else the architecture's default.</summary>
     public int Epochs => settings.Epochs ?? (saved is not null ? saved.Schedule.Epochs : Architecture.Epochs);
