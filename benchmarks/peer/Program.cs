@@ -16,7 +16,8 @@ const string Usage = """
       Convolutional nets read each image standardised by the training split's mean and standard deviation, as
       Descent measures them; MLPs read pixel / 255.
       RECIPE: --optimizer sgd|adadelta (sgd), --lr (0.1 for sgd, 1.0 for adadelta), --momentum (0), --nesterov,
-      --weight-decay (0); the rate is constant. PyTorch's defaults otherwise (adadelta rho 0.9, eps 1e-6).
+      --weight-decay (0), --decay-scope all|weights (all; weights: not biases nor batch-norm parameters, as
+      Descent's); the rate is constant. PyTorch's defaults otherwise (adadelta rho 0.9, eps 1e-6).
       time: trains E epochs at batch B in a seeded order and prints "epoch N train_s SECONDS test_acc ACCURACY"
       (training only, data in memory, the last batch partial).
       check: takes the first N training and first M test images, starts from --init's weights (a safetensors file
@@ -122,28 +123,40 @@ static Tensor Inputs(IdxImages images, float scale, float shift, bool convolutio
         ? tensor(images.Inputs(scale, shift)).reshape(images.Count, 1, images.Rows, images.Columns)
         : tensor(images.Inputs(scale, shift)).reshape(images.Count, images.Features);
 
-static optim.Optimizer Recipe(Options options, nn.Module<Tensor, Tensor> model)
+static Recipe Recipe(Options options, nn.Module<Tensor, Tensor> model)
 {
     var kind = options.Optional("optimizer") ?? "sgd";
     var weightDecay = options.Double("weight-decay", 0);
-    switch (kind)
+    var scope = options.Optional("decay-scope") ?? "all";
+    if (scope is not ("all" or "weights"))
     {
-        case "sgd":
-            var momentum = options.Double("momentum", 0);
-            var nesterov = options.Flag("nesterov");
-            if (nesterov && momentum <= 0)
-            {
-                throw new PeerInputException("--nesterov needs a --momentum above 0");
-            }
-            return optim.SGD(model.parameters(), options.Double("lr", 0.1), momentum, 0, weightDecay, nesterov);
-        case "adadelta":
-            return optim.Adadelta(model.parameters(), options.Double("lr", 1.0), 0.9, 1e-6, weightDecay);
-        default:
-            throw new PeerInputException($"--optimizer is sgd or adadelta, got '{kind}'");
+        throw new PeerInputException($"--decay-scope is all or weights, got '{scope}'");
     }
+    // Descent's decay scope "weights": tensors of two or more dimensions (kernels, matrices), not biases nor batch-norm parameters.
+    var parameters = model.parameters().ToList();
+    var groups = scope == "all"
+        ? [(parameters, weightDecay)]
+        : new[] { (parameters.Where(p => p.dim() >= 2).ToList(), weightDecay), (parameters.Where(p => p.dim() < 2).ToList(), 0.0) };
+    var learningRate = options.Double("lr", kind == "adadelta" ? 1.0 : 0.1);
+    var momentum = options.Double("momentum", 0);
+    var nesterov = options.Flag("nesterov");
+    if (kind != "sgd" && (momentum > 0 || nesterov))
+    {
+        throw new PeerInputException("--momentum and --nesterov are SGD's");
+    }
+    if (nesterov && momentum <= 0)
+    {
+        throw new PeerInputException("--nesterov needs a --momentum above 0");
+    }
+    return new Recipe(groups.Where(group => group.Item1.Count > 0).Select(group => kind switch
+    {
+        "sgd" => optim.SGD(group.Item1, learningRate, momentum, 0, group.Item2, nesterov),
+        "adadelta" => (optim.Optimizer)optim.Adadelta(group.Item1, learningRate, 0.9, 1e-6, group.Item2),
+        _ => throw new PeerInputException($"--optimizer is sgd or adadelta, got '{kind}'"),
+    }).ToList());
 }
 
-static void Time(nn.Module<Tensor, Tensor> model, optim.Optimizer optimizer, int batch, int epochs, Tensor inputs, Tensor labels,
+static void Time(nn.Module<Tensor, Tensor> model, Recipe optimizer, int batch, int epochs, Tensor inputs, Tensor labels,
     Tensor testInputs, Tensor testLabels)
 {
     var count = (int)inputs.shape[0];
@@ -158,10 +171,10 @@ static void Time(nn.Module<Tensor, Tensor> model, optim.Optimizer optimizer, int
             {
                 using var scope = NewDisposeScope();
                 var items = order.narrow(0, start, Math.Min(batch, count - start));
-                optimizer.zero_grad();
+                optimizer.ZeroGradients();
                 var loss = nn.functional.cross_entropy(model.forward(inputs.index_select(0, items)), labels.index_select(0, items));
                 loss.backward();
-                optimizer.step();
+                optimizer.Step();
             }
         }
         var seconds = clock.Elapsed.TotalSeconds;
@@ -170,18 +183,18 @@ static void Time(nn.Module<Tensor, Tensor> model, optim.Optimizer optimizer, int
     }
 }
 
-static void Check(nn.Module<Tensor, Tensor> model, optim.Optimizer optimizer, int steps, Tensor inputs, Tensor labels,
+static void Check(nn.Module<Tensor, Tensor> model, Recipe optimizer, int steps, Tensor inputs, Tensor labels,
     Tensor testInputs, Tensor testLabels)
 {
     for (var step = 1; step <= steps; step++)
     {
         using var scope = NewDisposeScope();
         model.train();
-        optimizer.zero_grad();
+        optimizer.ZeroGradients();
         var loss = nn.functional.cross_entropy(model.forward(inputs), labels);
         var trainingLoss = loss.ToDouble();
         loss.backward();
-        optimizer.step();
+        optimizer.Step();
         var evaluationLoss = Evaluate(model, testInputs, testLabels).Loss;
         Console.WriteLine(FormattableString.Invariant($"step {step} train_loss {trainingLoss:R} eval_loss {evaluationLoss:R}"));
     }
