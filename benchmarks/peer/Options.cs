@@ -54,16 +54,16 @@ public sealed class Options
         return values.ContainsKey(name);
     }
 
-    public int Int(string name, int? fallback = null)
+    public int Int(string name, int? fallback = null, int minimum = 1)
     {
         var text = Optional(name);
         if (text is null)
         {
             return fallback ?? throw new PeerInputException($"--{name} is required");
         }
-        return int.TryParse(text, NumberStyles.Integer, CultureInfo.InvariantCulture, out var value) && value > 0
+        return int.TryParse(text, NumberStyles.Integer, CultureInfo.InvariantCulture, out var value) && value >= minimum
             ? value
-            : throw new PeerInputException($"--{name} must be a whole number above 0, got '{text}'");
+            : throw new PeerInputException($"--{name} must be a whole number, {minimum} or more, got '{text}'");
     }
 
     public double Double(string name, double fallback)

@@ -47,7 +47,7 @@ static int Run(string[] args)
     }
     var options = Options.Parse(args[1..], flags: new HashSet<string> { "nesterov" });
     torch.set_num_threads(options.Int("threads", Environment.ProcessorCount));
-    torch.manual_seed(options.Int("seed", 0));
+    torch.manual_seed(options.Int("seed", 0, minimum: 0));
     var modelName = options.Text("model");
     var folder = options.Text("data");
     var training = IdxImages.Read(folder, "train");
