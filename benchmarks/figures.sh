@@ -124,7 +124,7 @@ if theirs and ours:
 else:
     ratio = "-"
 peer = figures(theirs) if not absent else f"absent: {absent}"
-print(f"| {model} | {figures(ours)} | {peer} | {ratio} | {min(loads)}-{max(loads)} |")
+print(f"| {model} | {figures(ours)} | {peer} | {ratio} | {min(loads, key=float)}-{max(loads, key=float)} |")
 EOF
 )")
 done
