@@ -43,18 +43,6 @@ fi
 
 # Each model: Descent's bench options, the peer's options, and the epochs timed per run on each side.
 declare -A descent_options peer_options epochs
-# ResNet-20 in the --layers spelling until `descent bench` offers --arch resnet: the same net and the same computation.
-resnet20_layers=1x28x28-conv16k3p1nb-bn-relu
-for stage in 16 32 64; do
-    for block in 0 1 2; do
-        if ((stage > 16 && block == 0)); then
-            resnet20_layers+="-res(conv${stage}k3s2p1nb-bn-relu-conv${stage}k3p1nb-bn+conv${stage}k1s2nb-bn)-relu"
-        else
-            resnet20_layers+="-res(conv${stage}k3p1nb-bn-relu-conv${stage}k3p1nb-bn)-relu"
-        fi
-    done
-done
-resnet20_layers+=-gap-10
 descent_options[mlp]="--layers 784-128-10 --batch-size 128 --lr 0.1"
 peer_options[mlp]="--model 784-128-10 --batch 128 --lr 0.1"
 epochs[mlp]=5
@@ -65,7 +53,7 @@ descent_options[cnn]="--arch cnn --batch-size 64 --lr 0.05"
 peer_options[cnn]="--model cnn --batch 64 --lr 0.05"
 epochs[cnn]=1
 resnet_recipe="--lr 0.1 --momentum 0.9 --nesterov --weight-decay 5e-4 --decay-scope weights"
-descent_options[resnet20]="--arch cnn --layers $resnet20_layers --batch-size 128 --optimizer sgd $resnet_recipe --schedule constant --augment none"
+descent_options[resnet20]="--arch resnet --depth 20 --batch-size 128 $resnet_recipe --schedule constant --augment none"
 peer_options[resnet20]="--model resnet20 --batch 128 $resnet_recipe"
 epochs[resnet20]=1
 

@@ -49,11 +49,19 @@ public static class TrainCommand
                 : await TrainAsync(settings with { Quiet = true, MetricsOut = null, Save = null, Checkpoint = null }, SilentConsole(),
                     TextWriter.Null, cancellation, plot: null, group);
         }
-        catch (Exception failure) when (group.Size > 1 && !group.RefusedTogether)
+        catch (Exception failure) when (group.Size > 1)
         {
             var (line, exitCode) = failure is OperationCanceledException
                 ? ("interrupted", ExitCodes.Interrupted)
                 : DescentApp.Describe(failure);
+            if (group.RefusedTogether)
+            {
+                // Said before MPI_Finalize (in finally), which no rank leaves before all reach it: a rank that exited
+                // first would have the launcher kill the others before they said why.
+                error.WriteLine($"descent: {line}");
+                error.Flush();
+                return exitCode;
+            }
             error.WriteLine($"descent: rank {group.Rank} of {group.Size}: {line}");
             error.Flush();
             group.Abort(exitCode);
