@@ -33,6 +33,9 @@ public static class TrainCommand
         return command;
     }
 
+    /// <summary>How long a rank launched under MPI but without its library waits before exiting (see RunAsync).</summary>
+    private static readonly TimeSpan LaunchedAloneLinger = TimeSpan.FromSeconds(2);
+
     /// <summary>
     /// Trains alone, or as one rank of the processes an MPI launcher started (<see cref="TrainSettings.Distributed"/>):
     /// then rank 0 alone prints and writes, and a failure on one rank ends every rank at once (MPI_Abort) after this rank
@@ -41,7 +44,21 @@ public static class TrainCommand
     public static async Task<int> RunAsync(TrainSettings settings, IAnsiConsole console, TextWriter error, CancellationToken cancellation,
         TrainingPlot? plot = null)
     {
-        var group = ProcessGroup.Open(settings.Distributed, Environment.GetEnvironmentVariable);
+        ProcessGroup group;
+        try
+        {
+            group = ProcessGroup.Open(settings.Distributed, Environment.GetEnvironmentVariable);
+        }
+        catch (DescentException failure) when (MpiLaunch.Detect(Environment.GetEnvironmentVariable) is { Size: > 1 })
+        {
+            // Without MPI the ranks cannot wait for each other: each says why, then lingers a moment, so that the launcher,
+            // which ends the job when the first rank exits, does not end the others before they have said it too.
+            var (line, exitCode) = DescentApp.Describe(failure);
+            error.WriteLine($"descent: {line}");
+            error.Flush();
+            await Task.Delay(LaunchedAloneLinger, CancellationToken.None);
+            return exitCode;
+        }
         try
         {
             return group.IsWriter

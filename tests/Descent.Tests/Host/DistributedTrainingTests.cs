@@ -152,9 +152,9 @@ public sealed partial class DistributedTrainingTests : IDisposable
 
     private static void AssertRefusedByEveryRank(CommandLine.Outcome outcome, int exitCode, string expected)
     {
-        Assert.Equal(exitCode, outcome.ExitCode);
+        Assert.True(exitCode == outcome.ExitCode, $"exit {outcome.ExitCode}, not {exitCode}: {outcome.Error}");
         var lines = outcome.ErrorLines.Where(line => line.StartsWith("descent: ", StringComparison.Ordinal)).ToList();
-        Assert.Equal(2, lines.Count);
+        Assert.True(lines.Count == 2, $"{lines.Count} lines from the ranks, not 2: {outcome.Error}");
         Assert.All(lines, line => Assert.Contains(expected, line, StringComparison.Ordinal));
         Assert.DoesNotContain("   at ", outcome.Error);
     }
