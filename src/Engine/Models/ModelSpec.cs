@@ -123,11 +123,17 @@ public sealed record ModelSpec
         new LinearLayerSpec(outputs, LinearInit.PyTorchDefault) { Name = "fc2" },
     ]);
 
-    /// <summary>The depths a CIFAR ResNet takes: 6n + 2 for n blocks per stage, n at least 1.</summary>
-    public const string ResnetDepthRule = "6n + 2 for n of 1 or more (8, 14, 20, 32, 44, 56, 110)";
+    /// <summary>
+    /// The deepest CIFAR ResNet taken: He et al.'s deepest, 1202 layers (n = 200). The bound is checked before the model's
+    /// blocks are built, so that a mistyped depth is refused instead of filling memory with layer records.
+    /// </summary>
+    public const int MaxResnetDepth = 1202;
+
+    /// <summary>The depths a CIFAR ResNet takes: 6n + 2 for n blocks per stage, n from 1 to 200.</summary>
+    public const string ResnetDepthRule = "6n + 2 for n from 1 to 200 (8, 14, 20, 32, 44, 56, 110, ..., 1202)";
 
     /// <summary>Why <paramref name="depth"/> is no CIFAR ResNet's depth, or null when it is one.</summary>
-    public static string? ResnetDepthProblem(int depth) => depth >= 8 && (depth - 2) % 6 == 0
+    public static string? ResnetDepthProblem(int depth) => depth is >= 8 and <= MaxResnetDepth && (depth - 2) % 6 == 0
         ? null
         : $"--depth {depth} is not a ResNet depth: give {ResnetDepthRule}";
 

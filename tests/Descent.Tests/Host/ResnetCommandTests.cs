@@ -124,6 +124,8 @@ public sealed class ResnetCommandTests : IDisposable
     [Theory]
     [InlineData("--depth 10 is not a ResNet depth: give 6n + 2", "--depth", "10")]
     [InlineData("--depth 2 is not a ResNet depth", "--depth", "2")]
+    [InlineData("--depth 1208 is not a ResNet depth: give 6n + 2 for n from 1 to 200", "--depth", "1208")]
+    [InlineData("--depth 2000000000 is not a ResNet depth", "--depth", "2000000000")]
     [InlineData("--depth applies to --arch resnet, not to --arch cnn", "--arch", "cnn", "--depth", "8")]
     [InlineData("--activation does not apply", "--activation", "tanh")]
     [InlineData("--layers applies to --arch mlp or cnn, not to --arch resnet", "--layers", "784-10")]
