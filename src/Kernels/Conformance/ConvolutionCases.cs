@@ -25,6 +25,11 @@ internal static class ConvolutionCases
         // One padded input channel over more images than threads, rows of 11 outputs (a vector and an overlapping one).
         new(Batch: 5, InChannels: 1, Height: 9, Width: 11, OutChannels: 3, KernelHeight: 3, KernelWidth: 3, Stride: 1, Padding: 1),
         Large,
+        // Stride 1 over 8 or more channels in and out, counts that fill no tile: 9 input channels (a tile of the input
+        // gradient and one row of another), 20 and 40 output channels (channel vectors half used), 81 and 120 taps, more
+        // images than a weight gradient has chunks, and wide rows that end inside a tile.
+        new(Batch: 9, InChannels: 9, Height: 7, Width: 5, OutChannels: 20, KernelHeight: 3, KernelWidth: 3, Stride: 1, Padding: 1),
+        new(Batch: 2, InChannels: 8, Height: 6, Width: 13, OutChannels: 40, KernelHeight: 3, KernelWidth: 5, Stride: 1, Padding: 2),
     ];
 
     /// <summary>Big enough (K = 144, 480 output pixels, 32 output channels) for a backend to block and split it.</summary>

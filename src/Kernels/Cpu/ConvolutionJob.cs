@@ -13,20 +13,27 @@ namespace Descent.Kernels.Cpu;
 /// partials summed in chunk order. Chunks depend on the batch alone, so the bits do not depend on
 /// the thread count, nor on scheduling. With fewer images than threads, each image's GEMM is split
 /// across the pool instead (the GEMM's bits do not depend on its split either). A convolution of one input
-/// channel at stride 1 skips the GEMM for <see cref="SingleChannelConvolution"/>, forward and weight gradient.
+/// channel at stride 1 skips the GEMM for <see cref="SingleChannelConvolution"/>, forward and weight gradient. Other
+/// stride-1 convolutions, on AVX-512, read each image in place through <see cref="ShiftedRowsConvolution"/> and
+/// <see cref="ShiftedRowsWeightGradient"/> instead of lowering it: the per-image column matrix and the GEMM's packing of
+/// it were two passes over nine times the image for every product, which on 16 to 64 channels cost as much as the
+/// multiply-adds.
 /// <para>
 /// Scratch (a column matrix per thread, the weight partials) grows to the largest shape seen and is
 /// kept, so a training step allocates nothing after its first. Each pass reserves exactly what
 /// <see cref="Scratch"/> declares for it, which is what the backend reports to a memory plan.
 /// </para>
 /// </summary>
-internal sealed unsafe class ConvolutionJob(WorkerPool pool, ICacheBlockedGemm gemm) : IParallelJob, IDisposable
+/// <param name="shiftedRows">Whether stride-1 convolutions may take the shifted-rows path (the AVX-512 GEMM is in use).</param>
+internal sealed unsafe class ConvolutionJob(WorkerPool pool, ICacheBlockedGemm gemm, bool shiftedRows) : IParallelJob, IDisposable
 {
     /// <summary>At most this many weight-gradient partials: enough chunks to keep every thread of a small machine busy.</summary>
     private const int MaxWeightChunks = 8;
 
     private readonly ScratchBuffer[] columns = Enumerable.Range(0, pool.Threads).Select(_ => new ScratchBuffer()).ToArray();
     private readonly ScratchBuffer partials = new();
+    private readonly ScratchBuffer packedWeights = new();
+    private int[] tapOffsets = [];
 
     private ConvolutionPass pass;
     private Conv2dShape shape;
@@ -41,9 +48,18 @@ internal sealed unsafe class ConvolutionJob(WorkerPool pool, ICacheBlockedGemm g
     private int chunks;
     private int work;
     private bool splitEachGemm;
+    private bool shifted;
+    private ShiftedRowsGeometry geometry;
 
-    /// <summary>The floats of each thread's column matrix and of the weight partials one pass needs (0: unused).</summary>
-    public readonly record struct ScratchSizes(long ColumnsPerThread, long Partials);
+    /// <summary>
+    /// The floats one pass needs (0: unused) of each thread's column matrix (on the shifted-rows path: its padded image,
+    /// and for the weight gradient the image's transposed output gradient after it), of the weight partials, and of the
+    /// weights packed for the shifted-rows product.
+    /// </summary>
+    public readonly record struct ScratchSizes(long ColumnsPerThread, long Partials, long PackedWeights);
+
+    /// <summary>Whether stride-1 convolutions may take the shifted-rows path.</summary>
+    public bool ShiftedRows => shiftedRows;
 
     /// <summary>Threads that each hold a column matrix.</summary>
     public int Threads => columns.Length;
@@ -52,16 +68,37 @@ internal sealed unsafe class ConvolutionJob(WorkerPool pool, ICacheBlockedGemm g
     /// What a pass over a shape reserves: a column matrix per thread unless lowering is the identity (the input
     /// gradient always lowers into one), and for the weight gradient a partial per chunk when there are several.
     /// </summary>
-    public static ScratchSizes Scratch(ConvolutionPass pass, in Conv2dShape convolution)
+    public static ScratchSizes Scratch(ConvolutionPass pass, in Conv2dShape convolution, bool shiftedRows)
     {
+        if (Shifted(pass, convolution, shiftedRows))
+        {
+            var forward = ShiftedRowsConvolution.Forward(convolution);
+            return pass switch
+            {
+                ConvolutionPass.Forward => new ScratchSizes(forward.PaddedLength, 0, forward.PackedWeightLength),
+                ConvolutionPass.BackwardInput => new ScratchSizes(ShiftedRowsConvolution.BackwardInput(convolution).PaddedLength, 0,
+                    ShiftedRowsConvolution.BackwardInput(convolution).PackedWeightLength),
+                _ => new ScratchSizes(forward.PaddedLength + ShiftedRowsWeightGradient.TransposedLength(forward),
+                    WeightChunks(convolution) * ShiftedRowsWeightGradient.PartialLength(forward), 0),
+            };
+        }
         var columnsPerThread = !Im2Col.IsIdentity(convolution) || pass == ConvolutionPass.BackwardInput ? Im2Col.Length(convolution) : 0;
         var chunks = WeightChunks(convolution);
         var partials = pass == ConvolutionPass.BackwardWeight && chunks > 1 ? chunks * convolution.WeightLength : 0;
-        return new ScratchSizes(columnsPerThread, partials);
+        return new ScratchSizes(columnsPerThread, partials, 0);
     }
 
-    /// <summary>The floats each scratch buffer holds now: every thread's column matrix, in thread order, then the partials.</summary>
-    public (long[] ColumnsPerThread, long Partials) Held => (columns.Select(buffer => buffer.Capacity).ToArray(), partials.Capacity);
+    /// <summary>
+    /// Whether a pass takes the shifted-rows path: stride 1 where it applies, and for the input gradient only into 8 or
+    /// more channels (its tiles are 8 input channels tall; a first layer's one channel would fill an eighth of each).
+    /// </summary>
+    private static bool Shifted(ConvolutionPass pass, in Conv2dShape convolution, bool shiftedRows) =>
+        shiftedRows && ShiftedRowsConvolution.Applies(convolution)
+        && (pass != ConvolutionPass.BackwardInput || convolution.InChannels >= ShiftedRowsConvolution.TileRows);
+
+    /// <summary>The floats each scratch buffer holds now: every thread's column matrix, in thread order, the partials, the packed weights.</summary>
+    public (long[] ColumnsPerThread, long Partials, long PackedWeights) Held =>
+        (columns.Select(buffer => buffer.Capacity).ToArray(), partials.Capacity, packedWeights.Capacity);
 
     public void Forward(float* input, float* weights, float* biases, float* output, in Conv2dShape convolution, Activation? function)
     {
@@ -89,7 +126,14 @@ internal sealed unsafe class ConvolutionJob(WorkerPool pool, ICacheBlockedGemm g
         dWeight = weightGradient;
         chunks = WeightChunks(convolution);
         Run(ConvolutionPass.BackwardWeight, convolution, chunks);
-        if (chunks > 1)
+        if (Shifted(ConvolutionPass.BackwardWeight, convolution, shiftedRows))
+        {
+            var forward = ShiftedRowsConvolution.Forward(convolution);
+            pool.Run(new ShiftedRowsWeightGradient.SumChunks(partials.Pointer, chunks, ShiftedRowsWeightGradient.PartialLength(forward),
+                forward.Taps, ShiftedRowsWeightGradient.ChannelColumns(forward.OutChannels), weightGradient), convolution.OutChannels, 1,
+                SerialChannelsBelow);
+        }
+        else if (chunks > 1)
         {
             pool.Run(new ChunkSumKernel(partials.Pointer, chunks, (int)convolution.WeightLength, weightGradient),
                 (int)convolution.WeightLength, 16, 1 << 16);
@@ -98,15 +142,25 @@ internal sealed unsafe class ConvolutionJob(WorkerPool pool, ICacheBlockedGemm g
 
     private static int WeightChunks(in Conv2dShape convolution) => Math.Min(convolution.Batch, MaxWeightChunks);
 
+    // Summing the chunks costs about a microsecond per output channel of a 64-channel 3x3 layer: below 16 channels one
+    // thread does it sooner than two.
+    private const int SerialChannelsBelow = 16;
+
     private void Run(ConvolutionPass which, in Conv2dShape convolution, int items)
     {
         (pass, shape) = (which, convolution);
-        var scratch = Scratch(which, convolution);
+        var scratch = Scratch(which, convolution, shiftedRows);
         foreach (var buffer in columns)
         {
             buffer.Reserve(scratch.ColumnsPerThread);
         }
         partials.Reserve(scratch.Partials);
+        packedWeights.Reserve(scratch.PackedWeights);
+        shifted = Shifted(which, convolution, shiftedRows);
+        if (shifted)
+        {
+            PrepareShiftedRows(which, convolution);
+        }
         if (items >= pool.Threads)
         {
             work = items;
@@ -126,9 +180,88 @@ internal sealed unsafe class ConvolutionJob(WorkerPool pool, ICacheBlockedGemm g
     void IParallelJob.Run(int part, int parts) =>
         Execute((int)((long)work * part / parts), (int)((long)work * (part + 1) / parts), part);
 
+    /// <summary>The pass's geometry, its packed weights and its tap offsets, made once on the calling thread for every image.</summary>
+    private void PrepareShiftedRows(ConvolutionPass which, in Conv2dShape convolution)
+    {
+        geometry = which == ConvolutionPass.BackwardInput
+            ? ShiftedRowsConvolution.BackwardInput(convolution)
+            : ShiftedRowsConvolution.Forward(convolution);
+        var offsets = which == ConvolutionPass.BackwardWeight ? ShiftedRowsWeightGradient.PackedTaps(geometry) : geometry.Taps;
+        if (tapOffsets.Length < offsets)
+        {
+            tapOffsets = GC.AllocateArray<int>(offsets, pinned: true);
+        }
+        fixed (int* offsetTable = tapOffsets)
+        {
+            switch (which)
+            {
+                case ConvolutionPass.Forward:
+                    ShiftedRowsConvolution.TapOffsets(geometry, offsetTable);
+                    ShiftedRowsConvolution.PackWeights(weight, geometry, packedWeights.Pointer);
+                    break;
+                case ConvolutionPass.BackwardInput:
+                    ShiftedRowsConvolution.TapOffsets(geometry, offsetTable);
+                    ShiftedRowsConvolution.PackFlippedWeights(weight, convolution, geometry, packedWeights.Pointer);
+                    break;
+                default:
+                    ShiftedRowsWeightGradient.TapOffsets(geometry, offsetTable);
+                    break;
+            }
+        }
+    }
+
+    /// <summary>Items [start, end) (images, or weight chunks) of the shifted-rows path on pool thread <paramref name="thread"/>.</summary>
+    private void ExecuteShifted(int start, int end, int thread)
+    {
+        var padded = columns[thread].Pointer;
+        var tile = stackalloc float[ShiftedRowsConvolution.TileBufferLength];
+        var imageLength = (long)shape.InChannels * shape.Height * shape.Width;
+        var outputLength = (long)shape.OutChannels * shape.OutHeight * shape.OutWidth;
+        fixed (int* offsets = tapOffsets)
+        {
+            for (var item = start; item < end; item++)
+            {
+                switch (pass)
+                {
+                    case ConvolutionPass.Forward:
+                        ShiftedRowsConvolution.Pad(x + item * imageLength, geometry, padded);
+                        ShiftedRowsConvolution.Multiply(geometry, packedWeights.Pointer, offsets, padded, bias, activation,
+                            y + item * outputLength, tile);
+                        break;
+                    case ConvolutionPass.BackwardInput:
+                        ShiftedRowsConvolution.Pad(dY + item * outputLength, geometry, padded);
+                        ShiftedRowsConvolution.Multiply(geometry, packedWeights.Pointer, offsets, padded, null, null,
+                            dX + item * imageLength, tile);
+                        break;
+                    default:
+                    {
+                        var partialLength = ShiftedRowsWeightGradient.PartialLength(geometry);
+                        var partial = partials.Pointer + item * partialLength;
+                        new Span<float>(partial, (int)partialLength).Clear();
+                        var transposed = padded + geometry.PaddedLength;
+                        var first = (int)((long)shape.Batch * item / chunks);
+                        var last = (int)((long)shape.Batch * (item + 1) / chunks);
+                        for (var n = first; n < last; n++)
+                        {
+                            ShiftedRowsConvolution.Pad(x + n * imageLength, geometry, padded);
+                            ShiftedRowsWeightGradient.Transpose(dY + n * outputLength, geometry, transposed);
+                            ShiftedRowsWeightGradient.Accumulate(geometry, offsets, padded, transposed, partial);
+                        }
+                        break;
+                    }
+                }
+            }
+        }
+    }
+
     /// <summary>Items [start, end) (images, or weight chunks) on pool thread <paramref name="thread"/>.</summary>
     private void Execute(int start, int end, int thread)
     {
+        if (shifted)
+        {
+            ExecuteShifted(start, end, thread);
+            return;
+        }
         var cols = columns[thread].Pointer;
         var (k, crs, pq) = (shape.OutChannels, shape.InChannels * shape.KernelHeight * shape.KernelWidth, shape.OutHeight * shape.OutWidth);
         var imageLength = (long)shape.InChannels * shape.Height * shape.Width;
@@ -215,6 +348,7 @@ internal sealed unsafe class ConvolutionJob(WorkerPool pool, ICacheBlockedGemm g
             buffer.Dispose();
         }
         partials.Dispose();
+        packedWeights.Dispose();
     }
 
     /// <summary>weightGradient[i] = the sum of the chunk partials' element i, in chunk order.</summary>

@@ -53,6 +53,14 @@ internal interface IActivationUse
     void Run<TActivation>() where TActivation : struct, IActivationFunction;
 }
 
+/// <summary>f(x) = x: a store with no activation, compiled through the same generic path as one with.</summary>
+internal readonly struct IdentityActivation : IActivationForward
+{
+    public static float Forward(float x) => x;
+
+    public static Vector256<float> Forward(Vector256<float> x) => x;
+}
+
 /// <summary>Where an <see cref="Activation"/> value finds its implementation, and what the implementations share.</summary>
 internal static class ActivationFunctions
 {

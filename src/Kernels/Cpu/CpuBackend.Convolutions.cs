@@ -28,10 +28,13 @@ public sealed unsafe partial class CpuBackend
             shape.OutChannels, 1, SerialRowsBelow);
     }
 
-    /// <summary>Each thread's column matrix in a slot of its own, then the weight gradient's chunk partials, as ConvolutionJob reserves them.</summary>
+    /// <summary>
+    /// Each thread's column matrix in a slot of its own, then the weight gradient's chunk partials and the packed weights,
+    /// as ConvolutionJob reserves them.
+    /// </summary>
     protected override IReadOnlyList<ScratchNeed> ConvolutionScratchCore(ConvolutionPass pass, Conv2dShape shape)
     {
-        var sizes = ConvolutionJob.Scratch(pass, shape);
+        var sizes = ConvolutionJob.Scratch(pass, shape, convolution.ShiftedRows);
         var needs = new List<ScratchNeed>();
         if (sizes.ColumnsPerThread > 0)
         {
@@ -44,6 +47,10 @@ public sealed unsafe partial class CpuBackend
         {
             needs.Add(new ScratchNeed(PartialSlot, typeof(float), sizes.Partials));
         }
+        if (sizes.PackedWeights > 0)
+        {
+            needs.Add(new ScratchNeed(PackedWeightSlot, typeof(float), sizes.PackedWeights));
+        }
         return needs;
     }
 
@@ -52,14 +59,17 @@ public sealed unsafe partial class CpuBackend
     {
         get
         {
-            var (columnsPerThread, partials) = convolution.Held;
+            var (columnsPerThread, partials, packedWeights) = convolution.Held;
             var held = columnsPerThread.Select((floats, thread) => new ScratchNeed(ColumnSlot(thread), typeof(float), floats))
-                .Append(new ScratchNeed(PartialSlot, typeof(float), partials));
+                .Append(new ScratchNeed(PartialSlot, typeof(float), partials))
+                .Append(new ScratchNeed(PackedWeightSlot, typeof(float), packedWeights));
             return held.Where(need => need.Elements > 0).ToList();
         }
     }
 
     private const string PartialSlot = "weight partials";
+
+    private const string PackedWeightSlot = "packed weights";
 
     private static string ColumnSlot(int thread) => $"columns of thread {thread}";
 }

@@ -49,10 +49,9 @@ public sealed unsafe partial class CpuBackend : ComputeBackend
             throw new InvalidInputException($"the cpu backend needs at least one thread, got {threads}");
         }
         pool = new WorkerPool(threads ?? Environment.ProcessorCount);
-        gemm = allowAvx512 && Vector512.IsHardwareAccelerated
-            ? new CacheBlockedGemm<MicroKernel8x32>(pool)
-            : new CacheBlockedGemm<MicroKernel6x16>(pool);
-        convolution = new ConvolutionJob(pool, gemm);
+        var avx512 = allowAvx512 && Vector512.IsHardwareAccelerated;
+        gemm = avx512 ? new CacheBlockedGemm<MicroKernel8x32>(pool) : new CacheBlockedGemm<MicroKernel6x16>(pool);
+        convolution = new ConvolutionJob(pool, gemm, shiftedRows: avx512);
         DeviceDescription = $"{ProcessorName()}, {pool.Threads} threads, {gemm.Description}";
     }
 

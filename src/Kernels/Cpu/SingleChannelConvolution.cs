@@ -48,7 +48,7 @@ internal static unsafe class SingleChannelConvolution
         }
         else
         {
-            Forward<Identity>(shape, plane, weight, bias, y);
+            Forward<IdentityActivation>(shape, plane, weight, bias, y);
         }
     }
 
@@ -270,12 +270,5 @@ internal static unsafe class SingleChannelConvolution
     {
         public void Run<TActivation>() where TActivation : struct, IActivationFunction =>
             Forward<TActivation>(shape, plane, weight, bias, y);
-    }
-
-    private readonly struct Identity : IActivationForward
-    {
-        public static float Forward(float x) => x;
-
-        public static Vector256<float> Forward(Vector256<float> x) => x;
     }
 }

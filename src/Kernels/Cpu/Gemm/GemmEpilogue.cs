@@ -31,7 +31,7 @@ internal static unsafe class GemmEpilogue
         }
         else
         {
-            StoreWith<NoActivation>(tile, tileStride, output, row, column, rows, cols, ldc, firstStep, lastStep);
+            StoreWith<IdentityActivation>(tile, tileStride, output, row, column, rows, cols, ldc, firstStep, lastStep);
         }
     }
 
@@ -97,13 +97,5 @@ internal static unsafe class GemmEpilogue
     {
         public void Run<TActivation>() where TActivation : struct, IActivationFunction =>
             StoreWith<TActivation>(tile, tileStride, output, row, column, rows, cols, ldc, firstStep, lastStep: true);
-    }
-
-    /// <summary>f(x) = x: a plain GEMM, or a block of K before the last.</summary>
-    private readonly struct NoActivation : IActivationForward
-    {
-        public static float Forward(float x) => x;
-
-        public static Vector256<float> Forward(Vector256<float> x) => x;
     }
 }
