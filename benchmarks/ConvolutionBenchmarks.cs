@@ -7,8 +7,9 @@ namespace Descent.Benchmarks;
 /// <summary>
 /// The convolutions of PyTorch's MNIST CNN at batch 64 on the fast backends: conv1 (1 -> 32 channels,
 /// 28x28) and conv2 (32 -> 64 channels, 26x26, about 0.68 G multiply-adds, nearly all of an epoch's
-/// convolution work), each kernel 3: the forward with its bias and ReLU, the input gradient and the
-/// weight and bias gradients. Each invocation runs one op and waits. GFLOP/s against the GEMM
+/// convolution work), each kernel 3; and ResNet-20's on MNIST at batch 128: a 3x3 of each stage (16, 32 and 64
+/// channels at 28x28, 14x14 and 7x7, padding 1) and the stride-2 3x3 that opens stage 2. Each: the forward with its
+/// bias and ReLU, the input gradient and the weight and bias gradients. Each invocation runs one op and waits. GFLOP/s against the GEMM
 /// benchmarks' says how close the lowering to GEMM comes to the GEMM itself.
 /// </summary>
 [SimpleJob(launchCount: 1, warmupCount: 3, iterationCount: 10)]
@@ -19,6 +20,11 @@ public class ConvolutionBenchmarks
     {
         ["conv1"] = new(Batch: 64, InChannels: 1, Height: 28, Width: 28, OutChannels: 32, KernelHeight: 3, KernelWidth: 3, Stride: 1, Padding: 0),
         ["conv2"] = new(Batch: 64, InChannels: 32, Height: 26, Width: 26, OutChannels: 64, KernelHeight: 3, KernelWidth: 3, Stride: 1, Padding: 0),
+        ["resnet-16"] = new(Batch: 128, InChannels: 16, Height: 28, Width: 28, OutChannels: 16, KernelHeight: 3, KernelWidth: 3, Stride: 1, Padding: 1),
+        ["resnet-32"] = new(Batch: 128, InChannels: 32, Height: 14, Width: 14, OutChannels: 32, KernelHeight: 3, KernelWidth: 3, Stride: 1, Padding: 1),
+        ["resnet-64"] = new(Batch: 128, InChannels: 64, Height: 7, Width: 7, OutChannels: 64, KernelHeight: 3, KernelWidth: 3, Stride: 1, Padding: 1),
+        ["resnet-16to32s2"] = new(Batch: 128, InChannels: 16, Height: 28, Width: 28, OutChannels: 32, KernelHeight: 3, KernelWidth: 3, Stride: 2,
+            Padding: 1),
     };
 
     private ComputeBackend backend = null!;
@@ -35,7 +41,7 @@ public class ConvolutionBenchmarks
     [ParamsSource(nameof(FastBackends))]
     public string Backend { get; set; } = "";
 
-    [Params("conv1", "conv2")]
+    [Params("conv1", "conv2", "resnet-16", "resnet-32", "resnet-64", "resnet-16to32s2")]
     public string Layer { get; set; } = "";
 
     public static IEnumerable<string> FastBackends() => BenchmarkBackends.Fast();
