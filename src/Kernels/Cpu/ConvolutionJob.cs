@@ -89,12 +89,13 @@ internal sealed unsafe class ConvolutionJob(WorkerPool pool, ICacheBlockedGemm g
     }
 
     /// <summary>
-    /// Whether a pass takes the shifted-rows path: stride 1 where it applies, and for the input gradient only into 8 or
+    /// Whether a pass takes the shifted-rows path: where it applies, and for the input gradient only at stride 1 into 8 or
     /// more channels (its tiles are 8 input channels tall; a first layer's one channel would fill an eighth of each).
     /// </summary>
     private static bool Shifted(ConvolutionPass pass, in Conv2dShape convolution, bool shiftedRows) =>
         shiftedRows && ShiftedRowsConvolution.Applies(convolution)
-        && (pass != ConvolutionPass.BackwardInput || convolution.InChannels >= ShiftedRowsConvolution.TileRows);
+        && (pass != ConvolutionPass.BackwardInput
+            || (convolution.Stride == 1 && convolution.InChannels >= ShiftedRowsConvolution.TileRows));
 
     /// <summary>The floats each scratch buffer holds now: every thread's column matrix, in thread order, the partials, the packed weights.</summary>
     public (long[] ColumnsPerThread, long Partials, long PackedWeights) Held =>

@@ -37,7 +37,7 @@ internal static unsafe class ShiftedRowsConvolution
     /// <summary>The forward product of <paramref name="shape"/> as this path computes it.</summary>
     public static ShiftedRowsGeometry Forward(in Conv2dShape shape) =>
         new(shape.InChannels, shape.Height, shape.Width, shape.Padding, shape.Padding, shape.KernelHeight, shape.KernelWidth,
-            shape.OutChannels);
+            shape.OutChannels, shape.Stride);
 
     /// <summary>The input gradient's product: the output gradient bordered by kernel - 1 - padding, into the input's channels.</summary>
     public static ShiftedRowsGeometry BackwardInput(in Conv2dShape shape) =>
@@ -45,11 +45,12 @@ internal static unsafe class ShiftedRowsConvolution
             shape.KernelWidth - 1 - shape.Padding, shape.KernelHeight, shape.KernelWidth, shape.InChannels);
 
     /// <summary>
-    /// Stride 1 and a kernel wider than its padding (else the input gradient's border would be negative); a 1x1 kernel
-    /// without padding needs no lowering at all, and one input channel has its own direct kernel.
+    /// Stride 1 or 2 (the input gradient: 1 only) and a kernel wider than its padding (else the input gradient's border
+    /// would be negative); a 1x1 kernel without padding needs no lowering at all, and one input channel has its own
+    /// direct kernel.
     /// </summary>
     public static bool Applies(in Conv2dShape shape) =>
-        Supported && shape.Stride == 1 && !Im2Col.IsIdentity(shape)
+        Supported && shape.Stride is 1 or 2 && !Im2Col.IsIdentity(shape)
         && shape.Padding < shape.KernelHeight && shape.Padding < shape.KernelWidth && !SingleChannelConvolution.Applies(shape);
 
     /// <summary>
@@ -94,16 +95,21 @@ internal static unsafe class ShiftedRowsConvolution
         }
     }
 
-    /// <summary>Where each tap's shifted row starts in the padded planes: c * plane + r * PaddedWidth + s.</summary>
+    /// <summary>
+    /// Where each tap's shifted row starts in the prepared planes: in channel c's phase (r mod stride, s mod stride),
+    /// r / stride rows and s / stride columns in (at stride 1: plane c, r rows and s columns in).
+    /// </summary>
     public static void TapOffsets(in ShiftedRowsGeometry geometry, int* offsets)
     {
         var kernelArea = geometry.KernelHeight * geometry.KernelWidth;
+        var stride = geometry.Stride;
         for (var tap = 0; tap < geometry.Taps; tap++)
         {
             var c = tap / kernelArea;
             var r = tap % kernelArea / geometry.KernelWidth;
             var s = tap % geometry.KernelWidth;
-            offsets[tap] = (int)(c * geometry.PaddedPlane + (long)r * geometry.PaddedWidth + s);
+            var phase = (long)c * geometry.Phases + r % stride * stride + s % stride;
+            offsets[tap] = (int)(phase * geometry.PhasePlane + (long)(r / stride) * geometry.RowPitch + s / stride);
         }
     }
 
@@ -115,6 +121,11 @@ internal static unsafe class ShiftedRowsConvolution
     {
         var (height, width, paddedWidth) = (geometry.Height, geometry.Width, geometry.PaddedWidth);
         var (top, left) = (geometry.PadHeight, geometry.PadWidth);
+        if (geometry.Stride > 1)
+        {
+            SplitPhases(image, geometry, padded);
+            return;
+        }
         if (top == 0 && left == 0)
         {
             var length = (long)geometry.InChannels * height * width;
@@ -125,11 +136,37 @@ internal static unsafe class ShiftedRowsConvolution
         new Span<float>(padded, (int)geometry.PaddedLength).Clear();
         for (var c = 0; c < geometry.InChannels; c++)
         {
-            var plane = padded + c * geometry.PaddedPlane + (long)top * paddedWidth + left;
+            var plane = padded + c * geometry.PhasePlane + (long)top * paddedWidth + left;
             var source = image + (long)c * height * width;
             for (var h = 0; h < height; h++)
             {
                 Buffer.MemoryCopy(source + (long)h * width, plane + (long)h * paddedWidth, width * sizeof(float), width * sizeof(float));
+            }
+        }
+    }
+
+    /// <summary>
+    /// At stride 2, the zero-bordered planes split into their four phases: phase (a, b) of channel c holds the bordered
+    /// plane's rows a, a + 2, ... and columns b, b + 2, ..., so each tap of a stride-2 kernel reads one phase at stride 1.
+    /// </summary>
+    private static void SplitPhases(float* image, in ShiftedRowsGeometry geometry, float* padded)
+    {
+        var (height, width, stride) = (geometry.Height, geometry.Width, geometry.Stride);
+        var (pitch, phasePlane) = (geometry.RowPitch, geometry.PhasePlane);
+        new Span<float>(padded, (int)geometry.PaddedLength).Clear();
+        for (var c = 0; c < geometry.InChannels; c++)
+        {
+            var phases = padded + (long)c * geometry.Phases * phasePlane;
+            for (var h = 0; h < height; h++)
+            {
+                var row = h + geometry.PadHeight;
+                var source = image + ((long)c * height + h) * width;
+                var rowStart = phases + (long)(row % stride) * stride * phasePlane + (long)(row / stride) * pitch;
+                for (var w = 0; w < width; w++)
+                {
+                    var column = w + geometry.PadWidth;
+                    rowStart[column % stride * phasePlane + column / stride] = source[w];
+                }
             }
         }
     }
@@ -158,7 +195,7 @@ internal static unsafe class ShiftedRowsConvolution
     private static void Multiply<TActivation>(in ShiftedRowsGeometry geometry, float* packed, int* offsets, float* padded, float* rowBias,
         float* y, float* tile) where TActivation : struct, IActivationForward
     {
-        var (wide, paddedWidth, outWidth) = (geometry.Wide, geometry.PaddedWidth, geometry.OutWidth);
+        var (wide, rowPitch, outWidth) = (geometry.Wide, geometry.RowPitch, geometry.OutWidth);
         var outPlane = geometry.OutHeight * outWidth;
         var taps = geometry.Taps;
         for (var column = 0; column < wide; column += TileColumns)
@@ -171,11 +208,11 @@ internal static unsafe class ShiftedRowsConvolution
                 // The tile's columns in runs that lie inside one output row.
                 for (var j = column; j < end;)
                 {
-                    var p = j / paddedWidth;
-                    var q = j - p * paddedWidth;
+                    var p = j / rowPitch;
+                    var q = j - p * rowPitch;
                     if (q >= outWidth)
                     {
-                        j = (p + 1) * paddedWidth;
+                        j = (p + 1) * rowPitch;
                         continue;
                     }
                     var run = Math.Min(outWidth - q, end - j);
@@ -281,25 +318,33 @@ internal static unsafe class ShiftedRowsConvolution
 }
 
 /// <summary>
-/// One stride-1 product of <see cref="ShiftedRowsConvolution"/>: an input of <paramref name="InChannels"/> planes of
+/// One product of <see cref="ShiftedRowsConvolution"/>: an input of <paramref name="InChannels"/> planes of
 /// <paramref name="Height"/> x <paramref name="Width"/>, bordered by <paramref name="PadHeight"/> rows and
-/// <paramref name="PadWidth"/> columns of zeros on each side, into <paramref name="OutChannels"/> planes.
+/// <paramref name="PadWidth"/> columns of zeros on each side, into <paramref name="OutChannels"/> planes, at
+/// <paramref name="Stride"/> 1, or 2 through the bordered planes' four phases (<see cref="Phases"/>).
 /// </summary>
 internal readonly record struct ShiftedRowsGeometry(
-    int InChannels, int Height, int Width, int PadHeight, int PadWidth, int KernelHeight, int KernelWidth, int OutChannels)
+    int InChannels, int Height, int Width, int PadHeight, int PadWidth, int KernelHeight, int KernelWidth, int OutChannels, int Stride = 1)
 {
     public int PaddedHeight => Height + 2 * PadHeight;
 
     public int PaddedWidth => Width + 2 * PadWidth;
 
-    public long PaddedPlane => (long)PaddedHeight * PaddedWidth;
+        public int OutHeight => (PaddedHeight - KernelHeight) / Stride + 1;
 
-    public int OutHeight => PaddedHeight - KernelHeight + 1;
+    public int OutWidth => (PaddedWidth - KernelWidth) / Stride + 1;
 
-    public int OutWidth => PaddedWidth - KernelWidth + 1;
+    /// <summary>Phase planes per channel: stride squared.</summary>
+    public int Phases => Stride * Stride;
 
-    /// <summary>Outputs on the wide grid, PaddedWidth to a row.</summary>
-    public int Wide => OutHeight * PaddedWidth;
+    /// <summary>Floats per row of a phase plane, and of the wide grid: the bordered width over the stride, rounded up.</summary>
+    public int RowPitch => (PaddedWidth + Stride - 1) / Stride;
+
+    /// <summary>Floats per phase plane (at stride 1 the bordered plane itself).</summary>
+    public long PhasePlane => (long)((PaddedHeight + Stride - 1) / Stride) * RowPitch;
+
+    /// <summary>Outputs on the wide grid, RowPitch to a row.</summary>
+    public int Wide => OutHeight * RowPitch;
 
     /// <summary>Taps per output: InChannels x KernelHeight x KernelWidth, the GEMM's inner size.</summary>
     public int Taps => InChannels * KernelHeight * KernelWidth;
@@ -311,8 +356,8 @@ internal readonly record struct ShiftedRowsGeometry(
     public long PackedWeightLength => (long)PackedRows * Taps;
 
     /// <summary>
-    /// The padded planes and the zeros after them that the last tile reads: its vectors start at most
-    /// (KernelHeight - 1) x PaddedWidth + KernelWidth - 1 past a wide column below Wide, and end a tile later.
+    /// The phase planes and the zeros after them that the last tile reads: its vectors start at most a phase plane's
+    /// rows below the last one past a wide column below Wide, and end a tile later.
     /// </summary>
-    public long PaddedLength => InChannels * PaddedPlane + ShiftedRowsConvolution.TileColumns + KernelWidth;
+    public long PaddedLength => (long)InChannels * Phases * PhasePlane + ShiftedRowsConvolution.TileColumns + KernelWidth;
 }

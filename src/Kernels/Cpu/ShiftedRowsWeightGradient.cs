@@ -5,7 +5,8 @@ namespace Descent.Kernels.Cpu;
 
 /// <summary>
 /// A stride-1 convolution's weight gradient over the zero-bordered planes of <see cref="ShiftedRowsConvolution"/>, with
-/// no column matrix: dW[k][c, r, s] = the sum over outputs (p, q) of dY[k][p, q] * padded[c][(p + r) * PaddedWidth + q + s].
+/// no column matrix: dW[k][c, r, s] = the sum over outputs (p, q) of dY[k][p, q] * padded[c][(p + r) * PaddedWidth + q + s]
+/// (at stride 2 read from the planes' phases, as the forward reads them).
 /// <para>
 /// The product is taken transposed, so that its long sum (over outputs) runs through registers and never through a
 /// horizontal add: a tile is 8 taps by 16 or 32 output channels, the taps broadcast from their shifted rows, the channels
@@ -66,7 +67,7 @@ internal static unsafe class ShiftedRowsWeightGradient
     {
         var columns = ChannelColumns(geometry.OutChannels);
         var packedTaps = PackedTaps(geometry);
-        var (outHeight, outWidth, paddedWidth) = (geometry.OutHeight, geometry.OutWidth, geometry.PaddedWidth);
+        var (outHeight, outWidth, rowPitch) = (geometry.OutHeight, geometry.OutWidth, geometry.RowPitch);
         // Rows of outputs whose gradient (outWidth x columns floats) fits in 16 KiB: swept by every tile while in L1.
         var rowsPerBlock = Math.Max(1, 16384 / (outWidth * columns * sizeof(float)));
         for (var firstRow = 0; firstRow < outHeight; firstRow += rowsPerBlock)
@@ -80,11 +81,11 @@ internal static unsafe class ShiftedRowsWeightGradient
                     var gradient = transposed + (long)firstRow * outWidth * columns + k;
                     if (columns == 16)
                     {
-                        Tile8x16(offsets + tap, padded, gradient, firstRow, lastRow, outWidth, paddedWidth, columns, tile);
+                        Tile8x16(offsets + tap, padded, gradient, firstRow, lastRow, outWidth, rowPitch, columns, tile);
                     }
                     else
                     {
-                        Tile8x32(offsets + tap, padded, gradient, firstRow, lastRow, outWidth, paddedWidth, columns, tile);
+                        Tile8x32(offsets + tap, padded, gradient, firstRow, lastRow, outWidth, rowPitch, columns, tile);
                     }
                 }
             }
@@ -92,7 +93,7 @@ internal static unsafe class ShiftedRowsWeightGradient
     }
 
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void Tile8x32(int* offsets, float* padded, float* gradient, int firstRow, int lastRow, int outWidth, int paddedWidth,
+    private static void Tile8x32(int* offsets, float* padded, float* gradient, int firstRow, int lastRow, int outWidth, int rowPitch,
         int columns, float* tile)
     {
         float* x0 = padded + offsets[0], x1 = padded + offsets[1], x2 = padded + offsets[2], x3 = padded + offsets[3];
@@ -107,7 +108,7 @@ internal static unsafe class ShiftedRowsWeightGradient
         var c70 = Vector512.Load(tile + 7 * columns); var c71 = Vector512.Load(tile + 7 * columns + 16);
         for (var p = firstRow; p < lastRow; p++)
         {
-            var rowStart = p * paddedWidth;
+            var rowStart = p * rowPitch;
             for (var j = rowStart; j < rowStart + outWidth; j++)
             {
                 var g0 = Vector512.Load(gradient);
@@ -141,9 +142,12 @@ internal static unsafe class ShiftedRowsWeightGradient
         c70.Store(tile + 7 * columns); c71.Store(tile + 7 * columns + 16);
     }
 
-    /// <summary>Eight taps by one vector of channels: eight independent sums, enough to cover the FMA latency.</summary>
+    /// <summary>
+    /// Eight taps by one vector of channels, two outputs of a row at a time into two sets of sums (even and odd steps),
+    /// added at the end: sixteen independent chains, as many as the 8 x 32 tile keeps the multiply-add pipes busy with.
+    /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void Tile8x16(int* offsets, float* padded, float* gradient, int firstRow, int lastRow, int outWidth, int paddedWidth,
+    private static void Tile8x16(int* offsets, float* padded, float* gradient, int firstRow, int lastRow, int outWidth, int rowPitch,
         int columns, float* tile)
     {
         float* x0 = padded + offsets[0], x1 = padded + offsets[1], x2 = padded + offsets[2], x3 = padded + offsets[3];
@@ -156,10 +160,27 @@ internal static unsafe class ShiftedRowsWeightGradient
         var c5 = Vector512.Load(tile + 5 * columns);
         var c6 = Vector512.Load(tile + 6 * columns);
         var c7 = Vector512.Load(tile + 7 * columns);
+        var d0 = Vector512<float>.Zero; var d1 = d0; var d2 = d0; var d3 = d0; var d4 = d0; var d5 = d0; var d6 = d0; var d7 = d0;
         for (var p = firstRow; p < lastRow; p++)
         {
-            var rowStart = p * paddedWidth;
-            for (var j = rowStart; j < rowStart + outWidth; j++)
+            var rowStart = p * rowPitch;
+            var rowEnd = rowStart + outWidth;
+            var j = rowStart;
+            for (; j + 1 < rowEnd; j += 2)
+            {
+                var g = Vector512.Load(gradient);
+                var h = Vector512.Load(gradient + 16);
+                c0 = Vector512.FusedMultiplyAdd(Vector512.Create(x0[j]), g, c0); d0 = Vector512.FusedMultiplyAdd(Vector512.Create(x0[j + 1]), h, d0);
+                c1 = Vector512.FusedMultiplyAdd(Vector512.Create(x1[j]), g, c1); d1 = Vector512.FusedMultiplyAdd(Vector512.Create(x1[j + 1]), h, d1);
+                c2 = Vector512.FusedMultiplyAdd(Vector512.Create(x2[j]), g, c2); d2 = Vector512.FusedMultiplyAdd(Vector512.Create(x2[j + 1]), h, d2);
+                c3 = Vector512.FusedMultiplyAdd(Vector512.Create(x3[j]), g, c3); d3 = Vector512.FusedMultiplyAdd(Vector512.Create(x3[j + 1]), h, d3);
+                c4 = Vector512.FusedMultiplyAdd(Vector512.Create(x4[j]), g, c4); d4 = Vector512.FusedMultiplyAdd(Vector512.Create(x4[j + 1]), h, d4);
+                c5 = Vector512.FusedMultiplyAdd(Vector512.Create(x5[j]), g, c5); d5 = Vector512.FusedMultiplyAdd(Vector512.Create(x5[j + 1]), h, d5);
+                c6 = Vector512.FusedMultiplyAdd(Vector512.Create(x6[j]), g, c6); d6 = Vector512.FusedMultiplyAdd(Vector512.Create(x6[j + 1]), h, d6);
+                c7 = Vector512.FusedMultiplyAdd(Vector512.Create(x7[j]), g, c7); d7 = Vector512.FusedMultiplyAdd(Vector512.Create(x7[j + 1]), h, d7);
+                gradient += 2 * columns;
+            }
+            if (j < rowEnd)
             {
                 var g = Vector512.Load(gradient);
                 c0 = Vector512.FusedMultiplyAdd(Vector512.Create(x0[j]), g, c0);
@@ -173,14 +194,14 @@ internal static unsafe class ShiftedRowsWeightGradient
                 gradient += columns;
             }
         }
-        c0.Store(tile);
-        c1.Store(tile + columns);
-        c2.Store(tile + 2 * columns);
-        c3.Store(tile + 3 * columns);
-        c4.Store(tile + 4 * columns);
-        c5.Store(tile + 5 * columns);
-        c6.Store(tile + 6 * columns);
-        c7.Store(tile + 7 * columns);
+        (c0 + d0).Store(tile);
+        (c1 + d1).Store(tile + columns);
+        (c2 + d2).Store(tile + 2 * columns);
+        (c3 + d3).Store(tile + 3 * columns);
+        (c4 + d4).Store(tile + 4 * columns);
+        (c5 + d5).Store(tile + 5 * columns);
+        (c6 + d6).Store(tile + 6 * columns);
+        (c7 + d7).Store(tile + 7 * columns);
     }
 
     /// <summary>The offsets of <see cref="ShiftedRowsConvolution.TapOffsets"/>, the last repeated to fill the last tile.</summary>
