@@ -1,5 +1,6 @@
 using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics;
+using Descent.Kernels.Cpu.Gemm;
 
 namespace Descent.Kernels.Cpu;
 
@@ -19,7 +20,7 @@ namespace Descent.Kernels.Cpu;
 /// (<see cref="PackFlippedWeights"/>).
 /// </para>
 /// <para>
-/// Tiles are 8 output channels by 32 wide columns in 16 AVX-512 accumulators, as <see cref="Gemm.MicroKernel8x32"/>, each
+/// Tiles are 8 output channels by 32 wide columns, <see cref="MicroKernel8x32"/> with its B rows read in place, each
 /// summed over every tap in (c, r, s) order from zero, so an output's bits depend on nothing but its inputs.
 /// </para>
 /// </summary>
@@ -203,7 +204,7 @@ internal static unsafe class ShiftedRowsConvolution
             var end = Math.Min(column + TileColumns, wide);
             for (var row = 0; row < geometry.OutChannels; row += TileRows)
             {
-                Tile(packed + (long)row * taps, offsets, padded + column, taps, tile);
+                MicroKernel8x32.MultiplyShifted(packed + (long)row * taps, 1, TileRows, padded + column, offsets, taps, tile);
                 var rows = Math.Min(TileRows, geometry.OutChannels - row);
                 // The tile's columns in runs that lie inside one output row.
                 for (var j = column; j < end;)
@@ -269,51 +270,6 @@ internal static unsafe class ShiftedRowsConvolution
     {
         public void Run<TActivation>() where TActivation : struct, IActivationFunction =>
             Multiply<TActivation>(geometry, packed, offsets, padded, rowBias, y, tile);
-    }
-
-    /// <summary>tile (8 x 32) = sum over taps t of a[t][i] * b[offsets[t] + j], taps in order from zero.</summary>
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void Tile(float* a, int* offsets, float* b, int taps, float* tile)
-    {
-        var c00 = Vector512<float>.Zero; var c01 = Vector512<float>.Zero;
-        var c10 = Vector512<float>.Zero; var c11 = Vector512<float>.Zero;
-        var c20 = Vector512<float>.Zero; var c21 = Vector512<float>.Zero;
-        var c30 = Vector512<float>.Zero; var c31 = Vector512<float>.Zero;
-        var c40 = Vector512<float>.Zero; var c41 = Vector512<float>.Zero;
-        var c50 = Vector512<float>.Zero; var c51 = Vector512<float>.Zero;
-        var c60 = Vector512<float>.Zero; var c61 = Vector512<float>.Zero;
-        var c70 = Vector512<float>.Zero; var c71 = Vector512<float>.Zero;
-        for (var t = 0; t < taps; t++)
-        {
-            var row = b + offsets[t];
-            var b0 = Vector512.Load(row);
-            var b1 = Vector512.Load(row + 16);
-            var x = Vector512.Create(a[0]);
-            c00 = Vector512.FusedMultiplyAdd(x, b0, c00); c01 = Vector512.FusedMultiplyAdd(x, b1, c01);
-            x = Vector512.Create(a[1]);
-            c10 = Vector512.FusedMultiplyAdd(x, b0, c10); c11 = Vector512.FusedMultiplyAdd(x, b1, c11);
-            x = Vector512.Create(a[2]);
-            c20 = Vector512.FusedMultiplyAdd(x, b0, c20); c21 = Vector512.FusedMultiplyAdd(x, b1, c21);
-            x = Vector512.Create(a[3]);
-            c30 = Vector512.FusedMultiplyAdd(x, b0, c30); c31 = Vector512.FusedMultiplyAdd(x, b1, c31);
-            x = Vector512.Create(a[4]);
-            c40 = Vector512.FusedMultiplyAdd(x, b0, c40); c41 = Vector512.FusedMultiplyAdd(x, b1, c41);
-            x = Vector512.Create(a[5]);
-            c50 = Vector512.FusedMultiplyAdd(x, b0, c50); c51 = Vector512.FusedMultiplyAdd(x, b1, c51);
-            x = Vector512.Create(a[6]);
-            c60 = Vector512.FusedMultiplyAdd(x, b0, c60); c61 = Vector512.FusedMultiplyAdd(x, b1, c61);
-            x = Vector512.Create(a[7]);
-            c70 = Vector512.FusedMultiplyAdd(x, b0, c70); c71 = Vector512.FusedMultiplyAdd(x, b1, c71);
-            a += TileRows;
-        }
-        c00.Store(tile); c01.Store(tile + 16);
-        c10.Store(tile + 32); c11.Store(tile + 48);
-        c20.Store(tile + 64); c21.Store(tile + 80);
-        c30.Store(tile + 96); c31.Store(tile + 112);
-        c40.Store(tile + 128); c41.Store(tile + 144);
-        c50.Store(tile + 160); c51.Store(tile + 176);
-        c60.Store(tile + 192); c61.Store(tile + 208);
-        c70.Store(tile + 224); c71.Store(tile + 240);
     }
 }
 

@@ -17,8 +17,19 @@ internal readonly struct MicroKernel8x32 : IGemmMicroKernel
 
     public static int Columns => 32;
 
+    public static unsafe void Multiply(float* a, nint aRowStride, nint aStepStride, float* b, int kc, float* tile) =>
+        Multiply(a, aRowStride, aStepStride, new PackedSteps(b), kc, tile);
+
+    /// <summary>
+    /// The same tile with step p's 32 values of B at <c>b + offsets[p]</c>, anywhere: the rows of an implicit column matrix
+    /// (<see cref="ShiftedRowsConvolution"/>) read where they lie instead of from a packed panel.
+    /// </summary>
+    public static unsafe void MultiplyShifted(float* a, nint aRowStride, nint aStepStride, float* b, int* offsets, int kc, float* tile) =>
+        Multiply(a, aRowStride, aStepStride, new ShiftedSteps(b, offsets), kc, tile);
+
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    public static unsafe void Multiply(float* a, nint aRowStride, nint aStepStride, float* b, int kc, float* tile)
+    private static unsafe void Multiply<TSteps>(float* a, nint aRowStride, nint aStepStride, TSteps steps, int kc, float* tile)
+        where TSteps : struct, IStepRows
     {
         var c00 = Vector512<float>.Zero; var c01 = Vector512<float>.Zero;
         var c10 = Vector512<float>.Zero; var c11 = Vector512<float>.Zero;
@@ -35,6 +46,7 @@ internal readonly struct MicroKernel8x32 : IGemmMicroKernel
         var a4 = a + 4 * aRowStride;
         for (var p = 0; p < kc; p++)
         {
+            var b = steps.Row(p);
             var b0 = Vector512.Load(b);
             var b1 = Vector512.Load(b + 16);
             var x = Vector512.Create(a[0]);
@@ -55,7 +67,6 @@ internal readonly struct MicroKernel8x32 : IGemmMicroKernel
             c70 = Vector512.FusedMultiplyAdd(x, b0, c70); c71 = Vector512.FusedMultiplyAdd(x, b1, c71);
             a += aStepStride;
             a4 += aStepStride;
-            b += 32;
         }
         c00.Store(tile); c01.Store(tile + 16);
         c10.Store(tile + 32); c11.Store(tile + 48);
@@ -65,5 +76,23 @@ internal readonly struct MicroKernel8x32 : IGemmMicroKernel
         c50.Store(tile + 160); c51.Store(tile + 176);
         c60.Store(tile + 192); c61.Store(tile + 208);
         c70.Store(tile + 224); c71.Store(tile + 240);
+    }
+
+    /// <summary>Where step p's 32 values of B start; a struct, so each kind is compiled into the loop.</summary>
+    private unsafe interface IStepRows
+    {
+        float* Row(int step);
+    }
+
+    /// <summary>A packed panel: the steps' rows one after another.</summary>
+    private readonly unsafe struct PackedSteps(float* b) : IStepRows
+    {
+        public float* Row(int step) => b + (nint)step * 32;
+    }
+
+    /// <summary>Each step's row at its own offset from b.</summary>
+    private readonly unsafe struct ShiftedSteps(float* b, int* offsets) : IStepRows
+    {
+        public float* Row(int step) => b + offsets[step];
     }
 }
