@@ -47,11 +47,11 @@ internal static unsafe class ShiftedRowsConvolution
 
     /// <summary>
     /// Stride 1 or 2 (the input gradient: 1 only) and a kernel wider than its padding (else the input gradient's border
-    /// would be negative); a 1x1 kernel without padding needs no lowering at all, and one input channel has its own
-    /// direct kernel.
+    /// would be negative). Not a 1x1 kernel: its column matrix is the image (stride 1) or a quarter of it (stride 2), so
+    /// lowering costs next to nothing; and one input channel has its own direct kernel.
     /// </summary>
     public static bool Applies(in Conv2dShape shape) =>
-        Supported && shape.Stride is 1 or 2 && !Im2Col.IsIdentity(shape)
+        Supported && shape.Stride is 1 or 2 && shape.KernelHeight * shape.KernelWidth > 1
         && shape.Padding < shape.KernelHeight && shape.Padding < shape.KernelWidth && !SingleChannelConvolution.Applies(shape);
 
     /// <summary>
@@ -127,23 +127,50 @@ internal static unsafe class ShiftedRowsConvolution
             SplitPhases(image, geometry, padded);
             return;
         }
-        if (top == 0 && left == 0)
-        {
-            var length = (long)geometry.InChannels * height * width;
-            Buffer.MemoryCopy(image, padded, length * sizeof(float), length * sizeof(float));
-            new Span<float>(padded + length, (int)(geometry.PaddedLength - length)).Clear();
-            return;
-        }
-        new Span<float>(padded, (int)geometry.PaddedLength).Clear();
+        // Every float of the planes is written once: the border rows and columns as zeros, the image's rows copied a vector
+        // at a time (a row of 28 is three vectors and one overlapping the third, not a call to a copy routine per row).
+        var plane = geometry.PhasePlane;
         for (var c = 0; c < geometry.InChannels; c++)
         {
-            var plane = padded + c * geometry.PhasePlane + (long)top * paddedWidth + left;
+            var target = padded + c * plane;
+            new Span<float>(target, top * paddedWidth + left).Clear();
             var source = image + (long)c * height * width;
             for (var h = 0; h < height; h++)
             {
-                Buffer.MemoryCopy(source + (long)h * width, plane + (long)h * paddedWidth, width * sizeof(float), width * sizeof(float));
+                var row = target + (long)(h + top) * paddedWidth + left;
+                CopyRow(source + (long)h * width, row, width);
+                // The right border of this row and the left border of the next, which lie side by side (past the last row
+                // without a bottom border, the next plane's first floats, which it clears itself, or the slack).
+                new Span<float>(row + width, 2 * left).Clear();
+            }
+            var written = (long)(height + top) * paddedWidth + left;
+            if (written < plane)
+            {
+                new Span<float>(target + written, (int)(plane - written)).Clear();
             }
         }
+        var planes = geometry.InChannels * plane;
+        new Span<float>(padded + planes, (int)(geometry.PaddedLength - planes)).Clear();
+    }
+
+    /// <summary>destination[0, count) = source[0, count), 8 floats at a time, the last 8 overlapping where count is not a multiple.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void CopyRow(float* source, float* destination, int count)
+    {
+        if (count < Vector256<float>.Count)
+        {
+            for (var i = 0; i < count; i++)
+            {
+                destination[i] = source[i];
+            }
+            return;
+        }
+        var last = count - Vector256<float>.Count;
+        for (var i = 0; i < last; i += Vector256<float>.Count)
+        {
+            Vector256.Load(source + i).Store(destination + i);
+        }
+        Vector256.Load(source + last).Store(destination + last);
     }
 
     /// <summary>
@@ -163,10 +190,15 @@ internal static unsafe class ShiftedRowsConvolution
                 var row = h + geometry.PadHeight;
                 var source = image + ((long)c * height + h) * width;
                 var rowStart = phases + (long)(row % stride) * stride * phasePlane + (long)(row / stride) * pitch;
-                for (var w = 0; w < width; w++)
+                // Phase b of the row takes the columns whose bordered index is b modulo the stride, one every stride.
+                for (var b = 0; b < stride; b++)
                 {
-                    var column = w + geometry.PadWidth;
-                    rowStart[column % stride * phasePlane + column / stride] = source[w];
+                    var first = ((b - geometry.PadWidth) % stride + stride) % stride;
+                    var target = rowStart + (long)b * phasePlane + (first + geometry.PadWidth) / stride;
+                    for (var w = first; w < width; w += stride)
+                    {
+                        *target++ = source[w];
+                    }
                 }
             }
         }

@@ -1,5 +1,6 @@
 using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics;
+using Descent.Kernels.Cpu.Gemm;
 
 namespace Descent.Kernels.Cpu;
 
@@ -36,8 +37,8 @@ internal static unsafe class ShiftedRowsWeightGradient
         (long)geometry.OutHeight * geometry.OutWidth * ChannelColumns(geometry.OutChannels);
 
     /// <summary>
-    /// transposed[position][k] = dY[k][position], channels past the last zero. Written a position at a time, so each
-    /// cache line of the target is filled whole while the channels' planes are read as as many sequential streams.
+    /// transposed[position][k] = dY[k][position], channels past the last zero: eight positions by eight channels at a time
+    /// through a register transpose, the edges one value at a time.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void Transpose(float* dY, in ShiftedRowsGeometry geometry, float* transposed)
@@ -45,16 +46,22 @@ internal static unsafe class ShiftedRowsWeightGradient
         var positions = geometry.OutHeight * geometry.OutWidth;
         var channels = geometry.OutChannels;
         var columns = ChannelColumns(channels);
+        var (wholePositions, wholeChannels) = (positions / 8 * 8, channels / 8 * 8);
+        for (var i = 0; i < wholePositions; i += 8)
+        {
+            for (var k = 0; k < wholeChannels; k += 8)
+            {
+                GemmPacking.Transpose8x8(dY + (long)k * positions + i, positions, transposed + (long)i * columns + k, columns);
+            }
+        }
         for (var i = 0; i < positions; i++)
         {
             var target = transposed + (long)i * columns;
-            var source = dY + i;
-            var k = 0;
-            for (; k < channels; k++)
+            for (var k = i < wholePositions ? wholeChannels : 0; k < channels; k++)
             {
-                target[k] = source[(long)k * positions];
+                target[k] = dY[(long)k * positions + i];
             }
-            for (; k < columns; k++)
+            for (var k = channels; k < columns; k++)
             {
                 target[k] = 0f;
             }

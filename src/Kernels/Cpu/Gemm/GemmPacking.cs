@@ -89,7 +89,7 @@ internal static unsafe class GemmPacking
 
     /// <summary>destination[r * destinationStride + c] = source[c * sourceStride + r] for an 8 x 8 block.</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void Transpose8x8(float* source, long sourceStride, float* destination, long destinationStride)
+    public static void Transpose8x8(float* source, long sourceStride, float* destination, long destinationStride)
     {
         var r0 = Avx.LoadVector256(source);
         var r1 = Avx.LoadVector256(source + sourceStride);
