@@ -109,6 +109,10 @@ public static class OutputPath
         }
     }
 
+    /// <summary>Whether two paths name one file: their full paths with every link followed, so two spellings of a file agree.</summary>
+    public static bool SameFile(string first, string second) =>
+        FileKinds.Canonical(System.IO.Path.GetFullPath(first)) == FileKinds.Canonical(System.IO.Path.GetFullPath(second));
+
     /// <summary>Where and how <paramref name="path"/> is written, or why it may not be.</summary>
     /// <param name="option">The option that named the path, for messages; null when it is not known.</param>
     /// <exception cref="InvalidInputException">The path is empty, a folder, a block device or socket, or in no folder.</exception>

@@ -33,7 +33,7 @@ public static class ExportCommand
             var onnxPath = parsed.GetRequiredValue(onnx);
             // Refused before the model is read, and never the model itself: nothing is replaced by a broken or foreign file.
             OutputPath.Check(onnxPath, "--onnx");
-            if (Path.GetFullPath(onnxPath) == Path.GetFullPath(modelPath))
+            if (OutputPath.SameFile(onnxPath, modelPath))
             {
                 throw new InvalidInputException($"--onnx {onnxPath} is the model file itself; name another file");
             }

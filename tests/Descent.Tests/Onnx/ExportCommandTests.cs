@@ -116,6 +116,19 @@ public sealed class ExportCommandTests : IDisposable
     }
 
     [Fact]
+    public void A_link_to_the_model_as_output_is_refused_and_the_model_left_intact()
+    {
+        var before = File.ReadAllBytes(model);
+        var link = folder.File("link.onnx");
+        File.CreateSymbolicLink(link, model);
+
+        var outcome = CommandLine.Run("export", model, "--onnx", link);
+
+        AssertRefused(outcome, "is the model file itself");
+        Assert.Equal(before, File.ReadAllBytes(model));
+    }
+
+    [Fact]
     public void Export_without_a_format_is_a_usage_error()
     {
         var outcome = CommandLine.Run("export", model);
