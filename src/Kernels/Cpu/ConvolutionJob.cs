@@ -14,7 +14,7 @@ namespace Descent.Kernels.Cpu;
 /// the thread count, nor on scheduling. With fewer images than threads, each image's GEMM is split
 /// across the pool instead (the GEMM's bits do not depend on its split either). A convolution of one input
 /// channel at stride 1 skips the GEMM for <see cref="SingleChannelConvolution"/>, forward and weight gradient. Other
-/// stride-1 convolutions, on AVX-512, read each image in place through <see cref="ShiftedRowsConvolution"/> and
+/// convolutions of stride 1 and 2, on AVX-512, read each image in place through <see cref="ShiftedRowsConvolution"/> and
 /// <see cref="ShiftedRowsWeightGradient"/> instead of lowering it: the per-image column matrix and the GEMM's packing of
 /// it were two passes over nine times the image for every product, which on 16 to 64 channels cost as much as the
 /// multiply-adds.
@@ -24,7 +24,7 @@ namespace Descent.Kernels.Cpu;
 /// <see cref="Scratch"/> declares for it, which is what the backend reports to a memory plan.
 /// </para>
 /// </summary>
-/// <param name="shiftedRows">Whether stride-1 convolutions may take the shifted-rows path (the AVX-512 GEMM is in use).</param>
+/// <param name="shiftedRows">Whether convolutions may take the shifted-rows path (the AVX-512 GEMM is in use).</param>
 internal sealed unsafe class ConvolutionJob(WorkerPool pool, ICacheBlockedGemm gemm, bool shiftedRows) : IParallelJob, IDisposable
 {
     /// <summary>At most this many weight-gradient partials: enough chunks to keep every thread of a small machine busy.</summary>
@@ -58,7 +58,7 @@ internal sealed unsafe class ConvolutionJob(WorkerPool pool, ICacheBlockedGemm g
     /// </summary>
     public readonly record struct ScratchSizes(long ColumnsPerThread, long Partials, long PackedWeights);
 
-    /// <summary>Whether stride-1 convolutions may take the shifted-rows path.</summary>
+    /// <summary>Whether convolutions may take the shifted-rows path.</summary>
     public bool ShiftedRows => shiftedRows;
 
     /// <summary>Threads that each hold a column matrix.</summary>
@@ -143,8 +143,8 @@ internal sealed unsafe class ConvolutionJob(WorkerPool pool, ICacheBlockedGemm g
 
     private static int WeightChunks(in Conv2dShape convolution) => Math.Min(convolution.Batch, MaxWeightChunks);
 
-    // Summing the chunks costs about a microsecond per output channel of a 64-channel 3x3 layer: below 16 channels one
-    // thread does it sooner than two.
+    // Each output channel's sum is a few thousand adds at most (64 x 9 taps, 8 chunks): below 16 channels a dispatch to the
+    // second core would cost more than it saves.
     private const int SerialChannelsBelow = 16;
 
     private void Run(ConvolutionPass which, in Conv2dShape convolution, int items)

@@ -5,7 +5,8 @@ using Descent.Kernels.Cpu.Gemm;
 namespace Descent.Kernels.Cpu;
 
 /// <summary>
-/// A stride-1 convolution of one image as a GEMM that reads the image in place, with no column matrix.
+/// A convolution of one image as a GEMM that reads the image in place, with no column matrix (stride 1 here; stride 2
+/// through the planes' phases, <see cref="ShiftedRowsGeometry.Stride"/>).
 /// <para>
 /// The image is copied once into a zero-bordered plane per channel, <see cref="ShiftedRowsGeometry.PaddedWidth"/>
 /// wide. Outputs are then numbered on that wide grid, j = p * PaddedWidth + q, and the value weight tap (c, r, s)
