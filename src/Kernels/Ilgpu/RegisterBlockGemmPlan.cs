@@ -122,9 +122,10 @@ internal readonly record struct RegisterBlockGemmPlan(RegisterBlockTiling Tiling
     public static RegisterBlockGemmPlan For(int m, int n, int k, GemmDevice device, int products = 1)
     {
         RegisterBlockGemmPlan? best = null;
-        foreach (var tiling in device.Tilings)
+        // Indexed, not foreach: an IReadOnlyList's enumerator is an allocation, and every GEMM of a step is planned.
+        for (var index = 0; index < device.Tilings.Count; index++)
         {
-            var plan = WithTiling(m, n, k, tiling, device, products);
+            var plan = WithTiling(m, n, k, device.Tilings[index], device, products);
             if (plan.Groups >= device.Multiprocessors)
             {
                 return plan;
