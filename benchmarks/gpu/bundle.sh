@@ -33,7 +33,7 @@ cache="${DESCENT_DATA:-$HOME/.cache/descent}/mnist"
 for file in train-images-idx3-ubyte train-labels-idx1-ubyte t10k-images-idx3-ubyte t10k-labels-idx1-ubyte; do
     gzip -9 -c "$cache/$file" > "$bundle/mnist/$file.gz"
 done
-cp benchmarks/gpu/run.sh benchmarks/gpu/pytorch_models.py benchmarks/gpu/resnet20-layers.txt "$bundle/"
+cp benchmarks/gpu/run.sh benchmarks/gpu/pytorch_models.py "$bundle/"
 
 size_bytes=$(du -sb "$bundle" | cut -f1)
 echo "bundle: $bundle, $((size_bytes / 1024 / 1024)) MiB ($size_bytes bytes), limit 50 MiB"
