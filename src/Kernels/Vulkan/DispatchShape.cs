@@ -60,19 +60,23 @@ internal sealed unsafe record DispatchShape(uint WorkgroupWidth, uint MaxGroups,
             MaxGroupsZ: limits.MaxComputeWorkGroupCount[2],
             AutoGemm: gpu ? GemmAlgorithm.SharedMemoryRegisterBlocks : GemmAlgorithm.RegisterBlocks,
             SharedGemm: SharedGemmDevice(device.Name, device.Multiprocessors ?? (device.IsSoftware ? Environment.ProcessorCount : FallbackGroupTarget),
-                device.IsSoftware, limits));
+                device.IsSoftware, limits.MaxComputeWorkGroupInvocations, limits.MaxComputeWorkGroupCount[1], limits.MaxComputeWorkGroupCount[2],
+                limits.MaxComputeSharedMemorySize));
     }
 
-    /// <summary>The shared-memory GEMM's device for the planner: <paramref name="multiprocessors"/> and the limits of <paramref name="limits"/>.</summary>
-    internal static GemmDevice SharedGemmDevice(string name, int multiprocessors, bool software, PhysicalDeviceLimits limits)
+    /// <summary>
+    /// The shared-memory GEMM's device for the planner: <paramref name="multiprocessors"/>, the tilings whose groups fit
+    /// <paramref name="maxThreads"/> (only the narrow one on a <paramref name="software"/> device), and the grid and
+    /// shared-memory limits (maxComputeWorkGroupCount y and z, maxComputeSharedMemorySize).
+    /// </summary>
+    internal static GemmDevice SharedGemmDevice(string name, int multiprocessors, bool software, uint maxThreads, uint maxGridY,
+        uint maxGridZ, uint maxSharedBytes)
     {
-        var maxThreads = limits.MaxComputeWorkGroupInvocations;
         var tilings = SharedGemmTilings
             .Where(tiling => tiling.Threads <= maxThreads && (!software || tiling == SharedGemmTilings[^1]))
             .ToList();
-        return new GemmDevice(name, multiprocessors, (int)limits.MaxComputeWorkGroupInvocations,
-            (int)Math.Min(int.MaxValue, limits.MaxComputeWorkGroupCount[1]), (int)Math.Min(int.MaxValue, limits.MaxComputeWorkGroupCount[2]),
-            (int)Math.Min(int.MaxValue, limits.MaxComputeSharedMemorySize), tilings);
+        return new GemmDevice(name, multiprocessors, (int)Math.Min(int.MaxValue, maxThreads), (int)Math.Min(int.MaxValue, maxGridY),
+            (int)Math.Min(int.MaxValue, maxGridZ), (int)Math.Min(int.MaxValue, maxSharedBytes), tilings);
     }
 
     /// <summary>Groups for a grid-stride dispatch over <paramref name="work"/> items.</summary>
