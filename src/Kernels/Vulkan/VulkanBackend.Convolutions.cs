@@ -185,12 +185,37 @@ public sealed partial class VulkanBackend
         {
             needs.Add(new ScratchNeed(PartialSlot, typeof(float), sizes.Partials));
         }
+        if (SingleImageSplitPartials(pass, shape, sizes.ImagesPerChunk) is > 0 and var splitPartials)
+        {
+            needs.Add(new ScratchNeed(GemmSplitSlot, typeof(float), splitPartials));
+        }
         return needs;
+    }
+
+    /// <summary>
+    /// The split partials of a chunk of one image, the only chunk whose GEMM may split K (more images take z): when the
+    /// chunks, or the last of them, are single images. The weight gradient's with and without the bias column, either
+    /// of which may run.
+    /// </summary>
+    private long SingleImageSplitPartials(ConvolutionPass pass, Conv2dShape convolution, int chunk)
+    {
+        var last = convolution.Batch % chunk == 0 ? chunk : convolution.Batch % chunk;
+        if (shape.AutoGemm != GemmAlgorithm.SharedMemoryRegisterBlocks || (chunk != 1 && last != 1))
+        {
+            return 0;
+        }
+        var most = 0L;
+        foreach (var bias in pass == ConvolutionPass.BackwardWeight ? new[] { false, true } : [false])
+        {
+            var (m, n, k) = ConvolutionProduct(pass, convolution, bias);
+            most = Math.Max(most, GemmSplitPartials(m, n, k));
+        }
+        return most;
     }
 
     /// <summary>The scratch buffers this backend holds now (outgrown ones waiting to be freed aside), at their allocated size.</summary>
     internal IReadOnlyList<ScratchNeed> HeldScratch =>
-        new (string Slot, VulkanAllocation? Allocation)[] { (ColumnSlot, columnScratch), (PartialSlot, partialScratch) }
+        new (string Slot, VulkanAllocation? Allocation)[] { (ColumnSlot, columnScratch), (PartialSlot, partialScratch), (GemmSplitSlot, gemmSplitScratch) }
             .Where(slot => slot.Allocation is not null)
             .Select(slot => new ScratchNeed(slot.Slot, typeof(float), (long)slot.Allocation!.Bytes / sizeof(float)))
             .ToList();

@@ -154,6 +154,16 @@ public sealed partial class VulkanBackend
     /// </summary>
     private VulkanAllocation? gemmSplitScratch;
 
+    private const string GemmSplitSlot = "gemm split partials";
+
+    /// <summary>The partial sums of a plain or linear GEMM that splits K on this device, in a slot of their own.</summary>
+    protected override IReadOnlyList<ScratchNeed> GemmScratchCore(int m, int n, int k) =>
+        GemmSplitPartials(m, n, k) is > 0 and var floats ? [new ScratchNeed(GemmSplitSlot, typeof(float), floats)] : [];
+
+    /// <summary>The floats of partial sums an M x N x K product of the Auto GEMM writes when it splits K (0 when it does not).</summary>
+    private long GemmSplitPartials(int m, int n, int k) =>
+        shape.AutoGemm == GemmAlgorithm.SharedMemoryRegisterBlocks ? RegisterBlockGemmPlan.For(m, n, k, shape.SharedGemm).PartialFloats(m, n) : 0;
+
     /// <summary>A split GEMM's sum: C's sizes, the chunks, alpha and beta, and where C starts.</summary>
     [PushConstantsFor("gemm_sum_splits")]
     private readonly record struct SumSplitsArguments(uint M, uint N, uint Splits, float Alpha, float Beta, uint COffset);
