@@ -84,7 +84,7 @@ public sealed class VulkanGemmGeometryTests(ITestOutputHelper output)
 
     private static List<VulkanGemm> RecordStep(VulkanBackend vulkan, ModelSpec model, int batch)
     {
-        using var recorder = NoOpSubclass.Create<GemmRecordingBackend>(vulkan);
+        using var recorder = NoOpSubclass.Create<VulkanGemmRecordingBackend>(vulkan);
         var input = model.Graph.Input;
         var data = new ImageDataset(new byte[batch * input.Features], Enumerable.Range(0, batch).Select(i => i % 10).ToArray(),
             input.Channels, input.Height, input.Width, 10);
@@ -104,7 +104,7 @@ public sealed class VulkanGemmGeometryTests(ITestOutputHelper output)
     /// Runs nothing (a <see cref="CountingBackend"/> with room for any batch) and records the GEMM dispatch of every op that
     /// makes one, as the Vulkan backend lays it out: plain GEMMs, linear forwards, and each convolution pass per chunk.
     /// </summary>
-    public abstract class GemmRecordingBackend(VulkanBackend device) : CountingBackend(device)
+    public abstract class VulkanGemmRecordingBackend(VulkanBackend device) : CountingBackend(device)
     {
         private readonly VulkanBackend vulkan = device;
 
