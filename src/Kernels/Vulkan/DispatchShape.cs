@@ -6,15 +6,15 @@ namespace Descent.Kernels.Vulkan;
 /// <summary>
 /// Workgroup and tile sizes for one device, passed to the shaders as specialization constants.
 /// Element-wise shaders use <see cref="WorkgroupWidth"/>-wide groups and a grid stride over at most
-/// <see cref="MaxGroups"/> groups. The tiled GEMMs (gemm_register_blocks.comp,
-/// gemm_shared_register_blocks.comp) run GroupX x GroupY threads, each computing a BlockRows x BlockCols
-/// block of C; the shared-memory one stages TileK steps of K at a time. A tiled GEMM's grid beyond
-/// MaxGroupsX x MaxGroupsY is split into several dispatches. A batched GEMM (a convolution's) runs its
-/// products along z, at most MaxGroupsZ in one dispatch. The shared-memory GEMM is sized per product by
-/// <see cref="RegisterBlockGemmPlan"/> for <see cref="SharedGemm"/>, the device as that planner sees it.
+/// <see cref="MaxGroups"/> groups. The register-blocks GEMM (gemm_register_blocks.comp) runs GemmGroupX x
+/// GemmGroupY threads, each computing a BlockRows x BlockCols block of C; the shared-memory one
+/// (gemm_shared_register_blocks.comp) is sized per product by <see cref="RegisterBlockGemmPlan"/> over
+/// <see cref="SharedGemmTilings"/> for <see cref="SharedGemm"/>, the device as that planner sees it. A tiled
+/// GEMM's grid beyond MaxGroupsX x MaxGroupsY is split into several dispatches. A batched GEMM (a
+/// convolution's) runs its products along z, at most MaxGroupsZ in one dispatch.
 /// </summary>
 internal sealed unsafe record DispatchShape(uint WorkgroupWidth, uint MaxGroups, uint GemmGroupX, uint GemmGroupY, uint BlockRows,
-    uint BlockCols, uint TileK, uint MaxGroupsX, uint MaxGroupsY, uint MaxGroupsZ, GemmAlgorithm AutoGemm, GemmDevice SharedGemm)
+    uint BlockCols, uint MaxGroupsX, uint MaxGroupsY, uint MaxGroupsZ, GemmAlgorithm AutoGemm, GemmDevice SharedGemm)
 {
     /// <summary>
     /// The shared-memory GEMM's tilings (shaders/gemm_shared_register_blocks.comp), widest first: S x S threads, 4 x 4
@@ -54,7 +54,6 @@ internal sealed unsafe record DispatchShape(uint WorkgroupWidth, uint MaxGroups,
             GemmGroupY: gemmGroup,
             BlockRows: 4,
             BlockCols: 4,
-            TileK: 8,
             MaxGroupsX: limits.MaxComputeWorkGroupCount[0],
             MaxGroupsY: limits.MaxComputeWorkGroupCount[1],
             MaxGroupsZ: limits.MaxComputeWorkGroupCount[2],

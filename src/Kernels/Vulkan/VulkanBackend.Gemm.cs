@@ -54,8 +54,8 @@ public sealed partial class VulkanBackend
             GemmWithPlan(plan, arguments, buffers, epilogueBias, activationCode);
             return;
         }
-        var tiles = new SpecializationConstants(shape.GemmGroupX, shape.GemmGroupY, shape.BlockRows, shape.BlockCols, shape.TileK,
-            epilogueBias, activationCode);
+        var tiles = new SpecializationConstants(shape.GemmGroupX, shape.GemmGroupY, shape.BlockRows, shape.BlockCols,
+            EpilogueBias: epilogueBias, EpilogueActivation: activationCode);
         DispatchTiles(Shader.Named("gemm_register_blocks"), tiles, buffers, arguments,
             Ceiling(arguments.N, shape.GemmGroupX * shape.BlockCols), Ceiling(arguments.M, shape.GemmGroupY * shape.BlockRows), products);
     }
