@@ -2,7 +2,7 @@
 # Packs what a GPU machine without the .NET SDK (and without network) needs to verify Descent: a
 # framework-dependent linux-x64 publish of `descent` (without the plots' native libraries), the .NET
 # runtime it runs on (tar.xz, which run.sh unpacks with python3's tarfile, so no xz binary is needed
-# there), the Vulkan loader, MNIST (gzipped; --data-dir reads .gz), ResNet-20's --layers and the
+# there), the Vulkan loader, MNIST (gzipped; --data-dir reads .gz) and the
 # PyTorch script the run compares with. The bundle lands in benchmarks/gpu/bundle/ (ignored by git).
 # It must stay under 50 MiB to copy quickly to a GPU machine: the script fails above that.
 set -euo pipefail
@@ -33,7 +33,7 @@ cache="${DESCENT_DATA:-$HOME/.cache/descent}/mnist"
 for file in train-images-idx3-ubyte train-labels-idx1-ubyte t10k-images-idx3-ubyte t10k-labels-idx1-ubyte; do
     gzip -9 -c "$cache/$file" > "$bundle/mnist/$file.gz"
 done
-cp benchmarks/gpu/run.sh benchmarks/gpu/pytorch_models.py benchmarks/gpu/resnet20-layers.txt "$bundle/"
+cp benchmarks/gpu/run.sh benchmarks/gpu/pytorch_models.py "$bundle/"
 
 size_bytes=$(du -sb "$bundle" | cut -f1)
 echo "bundle: $bundle, $((size_bytes / 1024 / 1024)) MiB ($size_bytes bytes), limit 50 MiB"

@@ -2,8 +2,9 @@
 # Runs Descent's GPU checks from the bundle that benchmarks/gpu/bundle.sh made, on a machine with only
 # a driver (no .NET SDK, no xz, no network). Diagnostics first (nvidia-smi, the driver libraries and Vulkan ICD
 # files found, `descent devices`), then on each backend: `descent check`, `descent bench gemm`, the MLP, the CNN and
-# ResNet-20 timed, `descent bench`; the PTX of every ILGPU kernel through ptxas where it exists; last the same models in
-# PyTorch (pytorch_models.py) where python3 has torch. Planned to fit 5 minutes: every step runs under its own
+# ResNet-20 (`--arch resnet`, one epoch) timed, `descent bench`; the PTX of every ILGPU kernel through ptxas where it
+# exists; last the same models and recipes in PyTorch (pytorch_models.py: MLP 3 epochs, CNN 1, ResNet-20 1) where
+# python3 has torch. Planned to fit 5 minutes: every step runs under its own
 # timeout (STEP_TIMEOUT seconds, 120 by default; training steps TRAIN_TIMEOUT, 90), and each step's log is appended
 # to $OUT as soon as it ends, so a hang, or the machine's limit on a command, still leaves every earlier result.
 # $OUT holds at most 8 files: summary.txt (a line per step), diagnostics.log, ptxas.log, one log per backend,
@@ -112,7 +113,6 @@ ptx() {
 
 export bundle runtime work
 export -f descent diagnostics ptx
-resnet20=$(cat "$bundle/resnet20-layers.txt")
 
 step diagnostics "$step_timeout" diagnostics diagnostics
 step diagnostics "$step_timeout" devices descent devices
@@ -124,8 +124,8 @@ for backend in ${BACKENDS:-cuda vulkan}; do
         --metrics-out "$work/results/mlp-$backend.json"
     step "$backend" "$train_timeout" "cnn-$backend" descent train --backend "$backend" --data-dir "$bundle/mnist" --arch cnn --epochs 1 \
         --metrics-out "$work/results/cnn-$backend.json"
-    step "$backend" "$train_timeout" "resnet20-$backend" descent train --backend "$backend" --data-dir "$bundle/mnist" --arch cnn \
-        --layers "$resnet20" --epochs 1 --metrics-out "$work/results/resnet20-$backend.json"
+    step "$backend" "$train_timeout" "resnet20-$backend" descent train --backend "$backend" --data-dir "$bundle/mnist" --arch resnet \
+        --epochs 1 --metrics-out "$work/results/resnet20-$backend.json"
     step "$backend" "$step_timeout" "bench-$backend" descent bench --backend "$backend" --data-dir "$bundle/mnist" \
         --out "$work/results/bench-$backend.json"
 done

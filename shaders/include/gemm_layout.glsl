@@ -6,6 +6,9 @@
 // A batched GEMM (a convolution's, one product per image) runs its products along gl_WorkGroupID.z:
 // product z reads A from a_offset + z * a_batch_stride (likewise B) and writes C from
 // c_offset + z * c_batch_stride. A single GEMM is sent zeros and one group in z.
+// A GEMM whose K is split (gemm_shared_register_blocks only) is sent split_depth, a multiple of its K step:
+// group z then adds k in [z * split_depth, (z + 1) * split_depth) only, and writes its plain sums to product
+// z's place in C (the partial sums, which gemm_sum_splits adds); 0 means every group walks the whole of K.
 layout(push_constant) uniform Layout
 {
     uint m;
@@ -25,6 +28,7 @@ layout(push_constant) uniform Layout
     uint a_batch_stride;
     uint b_batch_stride;
     uint c_batch_stride;
+    uint split_depth;
 };
 
 // Where this workgroup's product starts in each buffer.

@@ -191,6 +191,24 @@ public abstract partial class ComputeBackend : IDisposable
         LinearForwardCore(x, weight, bias, y, rows, inputs, outputs, activation);
     }
 
+    /// <summary>
+    /// The scratch this backend allocates for itself to run an M x N x K <see cref="Gemm"/> with the Auto algorithm, or a
+    /// <see cref="LinearForward"/> (M rows, N outputs, K inputs), one entry per slot, a pure function of the sizes, as
+    /// <see cref="ConvolutionScratch"/> is for a convolution: a GPU's GEMM that splits K keeps its partial sums there.
+    /// None by default (a backend whose GEMMs need no scratch).
+    /// </summary>
+    public IReadOnlyList<ScratchNeed> GemmScratch(int m, int n, int k)
+    {
+        ThrowIfDisposed();
+        CheckPositive(m, "M");
+        CheckPositive(n, "N");
+        CheckPositive(k, "K");
+        return GemmScratchCore(m, n, k);
+    }
+
+    /// <summary>What <see cref="GemmScratch"/> answers, for positive sizes.</summary>
+    protected virtual IReadOnlyList<ScratchNeed> GemmScratchCore(int m, int n, int k) => [];
+
     // ---------------------------------------------------------------- bias
 
     /// <summary>Forward: y[B, C] += bias[C], broadcast over rows.</summary>

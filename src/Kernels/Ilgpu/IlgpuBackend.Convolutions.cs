@@ -275,11 +275,12 @@ public sealed partial class IlgpuBackend
         return needs;
     }
 
-    /// <summary>The scratch buffers this backend holds now, one per slot it has used, at their allocated size.</summary>
+    /// <summary>The scratch buffers this backend holds now (GEMMs' and convolutions'), one per slot it has used, at their allocated size.</summary>
     internal IReadOnlyList<ScratchNeed> HeldScratch =>
         new (string Slot, MemoryBuffer1D<float, Stride1D.Dense>? Buffer)[]
             {
                 (ColumnSlot, columnScratch), (ChannelsLastSlot, channelsLastScratch), (SplitSlot, splitScratch),
+                (GemmSplitSlot, gemmSplitScratch),
             }
             .Where(slot => slot.Buffer is not null)
             .Select(slot => new ScratchNeed(slot.Slot, typeof(float), slot.Buffer!.Length))

@@ -143,6 +143,15 @@ public sealed partial class IlgpuBackend
 
     private MemoryBuffer1D<float, Stride1D.Dense>? gemmSplitScratch;
 
+    private const string GemmSplitSlot = "gemm split partials";
+
+    /// <summary>The partial sums of a plain or linear GEMM that splits K on this device, in a slot of their own.</summary>
+    protected override IReadOnlyList<ScratchNeed> GemmScratchCore(int m, int n, int k) =>
+        Shape.AutoGemm == GemmAlgorithm.SharedMemoryRegisterBlocks
+        && RegisterBlockGemmPlan.For(m, n, k, Shape.Gemm).PartialFloats(m, n) is > 0 and var floats
+            ? [new ScratchNeed(GemmSplitSlot, typeof(float), floats)]
+            : [];
+
     /// <summary>
     /// The group size and occupancy <paramref name="kernel"/> is compiled for: a register-blocks kernel's tiling (its
     /// threads, and the groups a multiprocessor must hold, which caps its registers); none for every other kernel.

@@ -7,9 +7,13 @@ namespace Descent.Kernels.Ilgpu;
 /// is <see cref="Pitch"/> floats: a multiple of 4, so that a thread reads its four neighbouring values of a row in one
 /// 16-byte load. <see cref="GroupsPerMultiprocessor"/> is the occupancy the kernel is compiled for (ptxas keeps its
 /// registers to what that many groups of <see cref="Threads"/> share of a multiprocessor's 64K).
+/// The Vulkan backend's shared-memory GEMM (shaders/gemm_shared_register_blocks.comp) is planned with the same
+/// tilings, sized by its own <see cref="BlockWidth"/> and <see cref="Depth"/>; the shared-memory layout
+/// (<see cref="Pitch"/>, <see cref="SharedMemoryFloats"/>) is the ILGPU kernels'.
 /// </summary>
 public sealed record RegisterBlockTiling(int Side, int GroupsPerMultiprocessor)
 {
+    private readonly int? depth;
     /// <summary>128 x 128 tiles of C, 256 threads, 2 groups a multiprocessor (at most 128 registers a thread).</summary>
     public static RegisterBlockTiling Wide { get; } = new(16, 2);
 
@@ -35,9 +39,17 @@ public sealed record RegisterBlockTiling(int Side, int GroupsPerMultiprocessor)
         throw new ArgumentException($"{tiling} is not a register-blocks tiling of this backend", nameof(tiling));
     }
 
-    public int Tile => Side * RegisterRow.Width;
+    /// <summary>Outputs a thread computes along each side of its block: a <see cref="RegisterRow"/> in the ILGPU kernels.</summary>
+    public int BlockWidth { get; init; } = RegisterRow.Width;
 
-    public int Depth => Side;
+    public int Tile => Side * BlockWidth;
+
+    /// <summary>How much of K a step stages: <see cref="Side"/> in the ILGPU kernels.</summary>
+    public int Depth
+    {
+        get => depth ?? Side;
+        init => depth = value;
+    }
 
     public int Threads => Side * Side;
 
@@ -77,14 +89,16 @@ public sealed record GemmDevice(string Name, int Multiprocessors, int MaxThreads
 /// are fewer than the device's multiprocessors would leave most of them idle, so it takes a narrower tiling or splits K
 /// until it has a group for every multiprocessor, when its work allows: each chunk writes its partial sums, and a
 /// second launch adds the chunks in order (a fixed order: the same bits every run) and applies the epilogue.
+/// A batched GEMM (Vulkan's convolutions: <see cref="Products"/> of one shape in one launch, along grid z) counts every
+/// product's tiles, and never splits K: z holds the products.
 /// </summary>
 internal readonly record struct RegisterBlockGemmPlan(RegisterBlockTiling Tiling, int RowBlocks, int ColumnBlocks, int Splits,
-    int StepsPerSplit)
+    int StepsPerSplit, int Products = 1)
 {
     /// <summary>The least of K a chunk takes, so that its arithmetic outweighs writing and reading back its partial sums.</summary>
     public const int MinSplitDepth = 16;
 
-    public int Groups => RowBlocks * ColumnBlocks * Splits;
+    public long Groups => (long)RowBlocks * ColumnBlocks * Splits * Products;
 
     /// <summary>The launch's grid: row blocks in x (which allows 2^31 - 1 of them, y and z only 65535), column blocks in y, chunks of K in z.</summary>
     public (int X, int Y, int Z) Grid => (RowBlocks, ColumnBlocks, Splits);
@@ -105,12 +119,13 @@ internal readonly record struct RegisterBlockGemmPlan(RegisterBlockTiling Tiling
     /// The plan for an M x N x K product on <paramref name="device"/>: the widest tiling that gives every multiprocessor
     /// a group, splitting K as far as needed and allowed; when none does, the one that gives the most groups.
     /// </summary>
-    public static RegisterBlockGemmPlan For(int m, int n, int k, GemmDevice device)
+    public static RegisterBlockGemmPlan For(int m, int n, int k, GemmDevice device, int products = 1)
     {
         RegisterBlockGemmPlan? best = null;
-        foreach (var tiling in device.Tilings)
+        // Indexed, not foreach: an IReadOnlyList's enumerator is an allocation, and every GEMM of a step is planned.
+        for (var index = 0; index < device.Tilings.Count; index++)
         {
-            var plan = WithTiling(m, n, k, tiling, device);
+            var plan = WithTiling(m, n, k, device.Tilings[index], device, products);
             if (plan.Groups >= device.Multiprocessors)
             {
                 return plan;
@@ -124,14 +139,14 @@ internal readonly record struct RegisterBlockGemmPlan(RegisterBlockTiling Tiling
     }
 
     /// <summary>The plan with <paramref name="tiling"/>: splits of K that bring the groups up to the multiprocessors, no chunk empty.</summary>
-    public static RegisterBlockGemmPlan WithTiling(int m, int n, int k, RegisterBlockTiling tiling, GemmDevice device)
+    public static RegisterBlockGemmPlan WithTiling(int m, int n, int k, RegisterBlockTiling tiling, GemmDevice device, int products = 1)
     {
         var rowBlocks = Math.Max(1, Ceiling(m, tiling.Tile));
         var columnBlocks = Math.Max(1, Ceiling(n, tiling.Tile));
         var blocks = (long)rowBlocks * columnBlocks;
         var steps = Math.Max(1, Ceiling(k, tiling.Depth));
         var stepsPerSplit = steps;
-        if (blocks < device.Multiprocessors)
+        if (products == 1 && blocks < device.Multiprocessors)
         {
             // The chunks are whole steps, at least MinSplitDepth of K each, rounded down so that the chunks, none of them
             // empty, are at least as many as wanted.
@@ -139,7 +154,8 @@ internal readonly record struct RegisterBlockGemmPlan(RegisterBlockTiling Tiling
             var wanted = (int)Math.Min(Math.Max(1, steps / leastSteps), Ceiling(device.Multiprocessors, blocks));
             stepsPerSplit = Math.Max(Math.Max(leastSteps, steps / wanted), Ceiling(steps, device.MaxGridZ));
         }
-        return new RegisterBlockGemmPlan(tiling, rowBlocks, columnBlocks, Ceiling(steps, stepsPerSplit), Math.Min(steps, stepsPerSplit));
+        return new RegisterBlockGemmPlan(tiling, rowBlocks, columnBlocks, Ceiling(steps, stepsPerSplit), Math.Min(steps, stepsPerSplit),
+            products);
     }
 
     private static int Ceiling(long value, long divisor) => (int)((value + divisor - 1) / divisor);

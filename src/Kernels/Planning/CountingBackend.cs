@@ -10,9 +10,9 @@ public readonly record struct AllocationRequest(Type ElementType, int Elements)
 /// A backend that runs nothing and holds no memory, to learn what a run would take on a real device
 /// before it is tried there. It reports the real backend's limits (names, buffer limits, memory, view
 /// alignment, GEMM kernels), so the engine sizes and validates exactly as it would on that device; its
-/// buffers are lengths without elements; every op is a no-op, except that a convolution records the
-/// scratch the real backend declares for it (<see cref="ComputeBackend.ConvolutionScratch"/>), kept per slot
-/// at its largest, as the backends keep theirs. Uploads are ignored and downloads read zeros. The no-op
+/// buffers are lengths without elements; every op is a no-op, except that a convolution or a GEMM records the
+/// scratch the real backend declares for it (<see cref="ComputeBackend.ConvolutionScratch"/>,
+/// <see cref="ComputeBackend.GemmScratch"/>), kept per slot at its largest, as the backends keep theirs. Uploads are ignored and downloads read zeros. The no-op
 /// ops are emitted (<see cref="NoOpSubclass"/>), so only what is counted is written here.
 /// <para>
 /// It records every allocation in order, follows releases, and so knows the bytes live at any moment and
@@ -89,21 +89,27 @@ public abstract class CountingBackend : ComputeBackend
     {
     }
 
-    // ---------------------------------------------------------------- convolutions: scratch recorded
+    // ---------------------------------------------------------------- GEMMs and convolutions: scratch recorded
+
+    protected override void GemmCore(bool transposeA, bool transposeB, int m, int n, int k, float alpha, DeviceBuffer<float> a,
+        DeviceBuffer<float> b, float beta, DeviceBuffer<float> c, GemmAlgorithm algorithm) => Hold(Device.GemmScratch(m, n, k));
+
+    protected override void LinearForwardCore(DeviceBuffer<float> x, DeviceBuffer<float> weight, DeviceBuffer<float> bias,
+        DeviceBuffer<float> y, int rows, int inputs, int outputs, Activation? activation) => Hold(Device.GemmScratch(rows, outputs, inputs));
 
     protected override void Conv2dForwardCore(DeviceBuffer<float> x, DeviceBuffer<float> weight, DeviceBuffer<float>? bias,
-        DeviceBuffer<float> y, Conv2dShape shape, Activation? activation) => Hold(ConvolutionPass.Forward, shape);
+        DeviceBuffer<float> y, Conv2dShape shape, Activation? activation) => Hold(Device.ConvolutionScratch(ConvolutionPass.Forward, shape));
 
     protected override void Conv2dBackwardInputCore(DeviceBuffer<float> dY, DeviceBuffer<float> weight, DeviceBuffer<float> dX,
-        Conv2dShape shape) => Hold(ConvolutionPass.BackwardInput, shape);
+        Conv2dShape shape) => Hold(Device.ConvolutionScratch(ConvolutionPass.BackwardInput, shape));
 
     protected override void Conv2dBackwardWeightCore(DeviceBuffer<float> dY, DeviceBuffer<float> x, DeviceBuffer<float> dWeight,
-        DeviceBuffer<float>? dBias, Conv2dShape shape) => Hold(ConvolutionPass.BackwardWeight, shape);
+        DeviceBuffer<float>? dBias, Conv2dShape shape) => Hold(Device.ConvolutionScratch(ConvolutionPass.BackwardWeight, shape));
 
-    /// <summary>Grows each slot the real backend declares for the pass to its need, as that backend grows its buffers.</summary>
-    private void Hold(ConvolutionPass pass, Conv2dShape shape)
+    /// <summary>Grows each slot the real backend declares for an op to its need, as that backend grows its buffers.</summary>
+    private void Hold(IReadOnlyList<ScratchNeed> needs)
     {
-        foreach (var need in Device.ConvolutionScratch(pass, shape))
+        foreach (var need in needs)
         {
             var slot = scratch.FindIndex(held => held.Slot == need.Slot);
             if (slot < 0)

@@ -51,7 +51,8 @@ public sealed partial class VulkanBackend
         {
             var images = Math.Min(chunk, convolution.Batch - first);
             Im2col(x, columns, convolution, first, images, onesRow: false);
-            var product = GemmArguments.For(false, false, (int)k, (int)pq, (int)crs, 1f, 0f) with
+            var (m, n, depth) = ConvolutionProduct(ConvolutionPass.Forward, convolution, bias: false);
+            var product = GemmArguments.For(false, false, m, n, depth, 1f, 0f) with
             {
                 BBatchStride = crs * pq,
                 COffset = (uint)first * k * pq,
@@ -72,7 +73,8 @@ public sealed partial class VulkanBackend
         for (var first = 0; first < convolution.Batch; first += chunk)
         {
             var images = Math.Min(chunk, convolution.Batch - first);
-            var product = GemmArguments.For(true, false, (int)crs, (int)pq, (int)k, 1f, 0f) with
+            var (m, n, depth) = ConvolutionProduct(ConvolutionPass.BackwardInput, convolution, bias: false);
+            var product = GemmArguments.For(true, false, m, n, depth, 1f, 0f) with
             {
                 BOffset = (uint)first * k * pq,
                 BBatchStride = k * pq,
@@ -105,7 +107,8 @@ public sealed partial class VulkanBackend
         {
             var images = Math.Min(chunk, convolution.Batch - first);
             Im2col(x, columns, convolution, first, images, onesRow: dBias is not null);
-            var product = GemmArguments.For(false, true, (int)k, (int)rowLength, (int)pq, 1f, 0f) with
+            var (m, n, depth) = ConvolutionProduct(ConvolutionPass.BackwardWeight, convolution, dBias is not null);
+            var product = GemmArguments.For(false, true, m, n, depth, 1f, 0f) with
             {
                 AOffset = (uint)first * k * pq,
                 ABatchStride = k * pq,
@@ -126,6 +129,25 @@ public sealed partial class VulkanBackend
         Dispatch(Shader.Named("conv2d_im2col"), GridStride(), [x, columns], arguments,
             shape.GridStrideGroups((long)images * (crs + arguments.OnesRow) * pq));
     }
+
+    /// <summary>
+    /// One image's GEMM of <paramref name="pass"/>, M x N x K: the forward W (K,CRS) columns (CRS,PQ); the input gradient
+    /// W^T (CRS,K) dY (K,PQ); the weight gradient dY (K,PQ) [columns; ones]^T (PQ,CRS+1), without the row of ones when
+    /// there is no <paramref name="bias"/>. A chunk's images are that many products of one dispatch.
+    /// </summary>
+    internal static (int M, int N, int K) ConvolutionProduct(ConvolutionPass pass, Conv2dShape convolution, bool bias)
+    {
+        var (k, crs, pq) = GemmSizes(convolution);
+        return pass switch
+        {
+            ConvolutionPass.Forward => ((int)k, (int)pq, (int)crs),
+            ConvolutionPass.BackwardInput => ((int)crs, (int)pq, (int)k),
+            _ => ((int)k, (int)crs + (bias ? 1 : 0), (int)pq),
+        };
+    }
+
+    /// <summary>The images one chunk of <paramref name="pass"/> takes: one GEMM dispatch's products.</summary>
+    internal int ImagesPerChunk(ConvolutionPass pass, Conv2dShape convolution) => ScratchSizes(pass, convolution).ImagesPerChunk;
 
     /// <summary>K, CRS and PQ: the GEMM sizes of one image. Conv2dShape keeps every tensor under 2^31 elements, so they fit.</summary>
     private static (uint K, uint Crs, uint Pq) GemmSizes(Conv2dShape convolution) =>
@@ -163,12 +185,37 @@ public sealed partial class VulkanBackend
         {
             needs.Add(new ScratchNeed(PartialSlot, typeof(float), sizes.Partials));
         }
+        if (SingleImageSplitPartials(pass, shape, sizes.ImagesPerChunk) is > 0 and var splitPartials)
+        {
+            needs.Add(new ScratchNeed(GemmSplitSlot, typeof(float), splitPartials));
+        }
         return needs;
+    }
+
+    /// <summary>
+    /// The split partials of a chunk of one image, the only chunk whose GEMM may split K (more images take z): when the
+    /// chunks, or the last of them, are single images. The weight gradient's with and without the bias column, either
+    /// of which may run.
+    /// </summary>
+    private long SingleImageSplitPartials(ConvolutionPass pass, Conv2dShape convolution, int chunk)
+    {
+        var last = convolution.Batch % chunk == 0 ? chunk : convolution.Batch % chunk;
+        if (shape.AutoGemm != GemmAlgorithm.SharedMemoryRegisterBlocks || (chunk != 1 && last != 1))
+        {
+            return 0;
+        }
+        var most = 0L;
+        foreach (var bias in pass == ConvolutionPass.BackwardWeight ? new[] { false, true } : [false])
+        {
+            var (m, n, k) = ConvolutionProduct(pass, convolution, bias);
+            most = Math.Max(most, GemmSplitPartials(m, n, k));
+        }
+        return most;
     }
 
     /// <summary>The scratch buffers this backend holds now (outgrown ones waiting to be freed aside), at their allocated size.</summary>
     internal IReadOnlyList<ScratchNeed> HeldScratch =>
-        new (string Slot, VulkanAllocation? Allocation)[] { (ColumnSlot, columnScratch), (PartialSlot, partialScratch) }
+        new (string Slot, VulkanAllocation? Allocation)[] { (ColumnSlot, columnScratch), (PartialSlot, partialScratch), (GemmSplitSlot, gemmSplitScratch) }
             .Where(slot => slot.Allocation is not null)
             .Select(slot => new ScratchNeed(slot.Slot, typeof(float), (long)slot.Allocation!.Bytes / sizeof(float)))
             .ToList();

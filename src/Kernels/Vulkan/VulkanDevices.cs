@@ -14,7 +14,8 @@ internal static class VulkanDevices
         {
             using var instance = VulkanInstance.Create(ValidationMode.Off);
             return [.. instance.Devices.Select((device, index) =>
-                new DeviceInfo(index, Backends.VulkanName, device.Name, device.Kind, device.MemoryBytes))];
+                new DeviceInfo(index, Backends.VulkanName, device.PciAddress is { } pci ? $"{device.Name} (PCI {pci})" : device.Name,
+                    device.Kind, device.MemoryBytes))];
         }
         catch (DeviceUnavailableException)
         {

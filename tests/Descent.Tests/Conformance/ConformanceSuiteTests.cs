@@ -36,6 +36,7 @@ public sealed class ConformanceSuiteTests(ITestOutputHelper output)
         [
             nameof(ComputeBackend.Allocate), nameof(ComputeBackend.Slice), nameof(ComputeBackend.Upload), nameof(ComputeBackend.Download),
             nameof(ComputeBackend.Synchronize), nameof(ComputeBackend.Dispose), nameof(ComputeBackend.ConvolutionScratch),
+            nameof(ComputeBackend.GemmScratch),
             // How a profile times the ops (ProfilingBackend), not an op.
             nameof(ComputeBackend.CreateOpClock),
         ];

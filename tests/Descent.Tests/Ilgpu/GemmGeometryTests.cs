@@ -22,18 +22,6 @@ namespace Descent.Tests.Ilgpu;
 /// </summary>
 public sealed class GemmGeometryTests(ITestOutputHelper output)
 {
-    /// <summary>ResNet-20 for 28 x 28 pictures, as --layers spells it: the GPU kit's file, which its run trains.</summary>
-    private static string ResNet20Layers()
-    {
-        var folder = new DirectoryInfo(AppContext.BaseDirectory);
-        while (folder is not null && !File.Exists(Path.Combine(folder.FullName, "Descent.sln")))
-        {
-            folder = folder.Parent;
-        }
-        var root = folder?.FullName ?? throw new InvalidOperationException($"no Descent.sln above {AppContext.BaseDirectory}");
-        return File.ReadAllText(Path.Combine(root, "benchmarks", "gpu", "resnet20-layers.txt")).Trim();
-    }
-
     public static TheoryData<string, string> StepsAndDevices()
     {
         var data = new TheoryData<string, string>();
@@ -106,7 +94,7 @@ public sealed class GemmGeometryTests(ITestOutputHelper output)
     {
         "mlp" => (new ModelSpec([784, 128, 10], Activation.Relu, LinearInit.PyTorchDefault), 128),
         "cnn" => (ModelSpec.Cnn(new FeatureShape(1, 28, 28), 10), 64),
-        _ => (ModelSpec.Parse(ResNet20Layers(), Activation.Relu, activationGiven: false), 128),
+        _ => (ModelSpec.Resnet(new FeatureShape(1, 28, 28), 10, 20), 128),
     };
 
     /// <summary>The GEMMs the ILGPU backend launches for one training step of <paramref name="model"/> at <paramref name="batch"/>.</summary>

@@ -158,6 +158,69 @@ public sealed class CountingBackendTests
     }
 
     /// <summary>
+    /// A GEMM or linear forward that splits K on a GPU-shaped device keeps its partial sums in a slot of its own, declared
+    /// by <see cref="ComputeBackend.GemmScratch"/>, held at the largest declared, and recorded by a counting backend.
+    /// </summary>
+    [Fact]
+    public void The_gpu_shaped_ilgpu_backend_holds_the_gemm_split_partials_it_declares()
+    {
+        using var backend = IlgpuBackend.CreateCpu(gpuShaped: true);
+
+        AssertGemmScratchHeldAsDeclared(backend, () => backend.HeldScratch);
+    }
+
+    [SkippableFact]
+    public void The_vulkan_backend_holds_the_gemm_split_partials_it_declares()
+    {
+        using var backend = VulkanAvailability.CreateValidated();
+        // The GEMM a GPU's Auto picks, whose small products split K over lavapipe's threads.
+        backend.UseAutoGemm(GemmAlgorithm.SharedMemoryRegisterBlocks);
+
+        AssertGemmScratchHeldAsDeclared(backend, () => backend.HeldScratch);
+        Assert.Empty(backend.ValidationMessages);
+    }
+
+    [Fact]
+    public void A_backend_whose_gemms_never_split_declares_no_gemm_scratch()
+    {
+        using var backend = new CpuBackend(threads: 2);
+
+        Assert.Empty(backend.GemmScratch(8, 8, 4096));
+        Assert.Throws<InvalidInputException>(() => backend.GemmScratch(8, 0, 16));
+    }
+
+    /// <summary>A GEMM and a linear forward that each split K (one tile, deep K), then a larger split: held is the largest declared.</summary>
+    private static void AssertGemmScratchHeldAsDeclared(ComputeBackend backend, Func<IReadOnlyList<ScratchNeed>> held)
+    {
+        const int Rows = 8, Inputs = 64, Outputs = 8;
+        using var x = backend.Allocate<float>(Rows * Inputs);
+        using var weight = backend.Allocate<float>(Outputs * Inputs);
+        using var bias = backend.Allocate<float>(Outputs);
+        using var y = backend.Allocate<float>(Rows * Outputs);
+        foreach (var buffer in new[] { x, weight, bias })
+        {
+            backend.Fill(buffer, 0.5f, 0, buffer.Length);
+        }
+        backend.Gemm(false, true, Rows, Outputs, Inputs / 2, 1f, x, weight, 0f, y);
+        backend.LinearForward(x, weight, bias, y, Rows, Inputs, Outputs, Activation.Relu);
+        backend.Synchronize();
+
+        var declared = backend.GemmScratch(Rows, Outputs, Inputs / 2).Concat(backend.GemmScratch(Rows, Outputs, Inputs))
+            .GroupBy(need => need.Slot)
+            .ToDictionary(slot => slot.Key, slot => slot.Max(need => need.Elements));
+        Assert.Equal(["gemm split partials"], declared.Keys);
+        Assert.Equal(declared, held().Where(need => need.Slot == "gemm split partials").ToDictionary(need => need.Slot, need => need.Elements));
+
+        using var counting = CountingBackend.Create(backend);
+        using var countedX = counting.Allocate<float>(Rows * Inputs);
+        using var countedWeight = counting.Allocate<float>(Outputs * Inputs);
+        using var countedBias = counting.Allocate<float>(Outputs);
+        using var countedY = counting.Allocate<float>(Rows * Outputs);
+        counting.LinearForward(countedX, countedWeight, countedBias, countedY, Rows, Inputs, Outputs, Activation.Relu);
+        Assert.Equal(backend.GemmScratch(Rows, Outputs, Inputs), counting.Scratch);
+    }
+
+    /// <summary>
     /// Runs every pass on each shape in turn, then compares what the backend holds, slot by slot, with the largest
     /// need its declarations gave each slot.
     /// </summary>

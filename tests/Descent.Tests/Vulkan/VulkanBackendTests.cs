@@ -160,6 +160,23 @@ public sealed class VulkanBackendTests
         Assert.Equal(Enumerable.Range(0, devices.Count), devices.Select(device => device.Index));
     }
 
+    /// <summary>
+    /// A GPU's name carries its PCI address as CUDA's device list writes it (0000:65:00.0), so `--device N` can be matched
+    /// across the two backends; lavapipe, no PCI device and without VK_EXT_pci_bus_info, shows none.
+    /// </summary>
+    [Fact]
+    public void A_pci_address_is_written_as_cuda_writes_it_and_only_for_a_device_that_has_one()
+    {
+        Assert.Equal("0000:65:00.0", PhysicalDeviceChoice.PciAddressText(0, 0x65, 0, 0));
+        Assert.Equal("0001:A3:1F.7", PhysicalDeviceChoice.PciAddressText(1, 0xa3, 0x1f, 7));
+        foreach (var device in VulkanBackend.ListDevices())
+        {
+            var address = System.Text.RegularExpressions.Regex.Match(device.Name, @"\(PCI ([0-9A-F]{4}:[0-9A-F]{2}:[0-9A-F]{2}\.[0-7])\)$");
+            Assert.False(device.Kind == "cpu" && device.Name.Contains("PCI"), $"{device.Name}: a CPU device has no PCI address");
+            Assert.True(!device.Name.Contains("PCI") || address.Success, $"{device.Name}: a PCI address as 0000:65:00.0");
+        }
+    }
+
     [Fact]
     public void Auto_never_picks_a_software_vulkan_device()
     {
