@@ -53,7 +53,7 @@ public sealed unsafe partial class CpuBackend : ComputeBackend
             ? new CacheBlockedGemm<MicroKernel8x32>(pool)
             : new CacheBlockedGemm<MicroKernel6x16>(pool);
         convolution = new ConvolutionJob(pool, gemm);
-        DeviceDescription = $"{ProcessorName()}, {pool.Threads} threads, {gemm.Description}";
+        DeviceDescription = $"{ProcessorName()}, {pool.Threads} thread{(pool.Threads == 1 ? "" : "s")}, {gemm.Description}";
     }
 
     public override string Name => Backends.CpuName;
