@@ -23,15 +23,20 @@ public sealed partial class DistributedTrainingTests : IDisposable
     public void Dispose() => folder.Dispose();
 
     [SkippableTheory]
-    [InlineData("mlp", "63", 1e-4)]
-    // The CNN's split sums round differently and the difference grows through training: with the current cpu kernels its
-    // epoch-3 test loss is 5.0e-4 (relative) from one process's, over the 1e-4 aimed at. Held to 1e-3 until that is found.
-    [InlineData("cnn", "64", 1e-3)]
-    public async Task Two_ranks_train_to_one_process_figures_over_three_epochs(string arch, string batch, double tolerance)
+    [InlineData("mlp", "63", null)]
+    // The CNN's own recipe (Adadelta at lr 1) is not held to 1e-4: its training amplifies any rounding difference, so the
+    // ranks' other order of sums shows as chaos, not as a fault. One process against itself, every start weight moved by
+    // one unit in the last place, ends epoch 3 between 8e-4 and 2.7e-2 apart (relative losses, three draws, this data),
+    // where 2 ranks end 5e-4 apart (2e-2 on another subset of MNIST). Max-pooling's choice among near-equal values is the
+    // amplifier: with a stride-2 convolution in its place the same nudge stays within 5e-5. At lr 0.03 the nudges stay
+    // within 1.3e-4 and 2 ranks within 3e-7, so 1e-4 tells a split of the sums from a fault.
+    [InlineData("cnn", "64", "0.03")]
+    public async Task Two_ranks_train_to_one_process_figures_over_three_epochs(string arch, string batch, string? learningRate)
     {
         MpiLauncher.Require();
         var data = await WriteDataAsync();
-        string[] run = ["train", "--data-dir", data, "--backend", "cpu", "--arch", arch, "--epochs", "3", "--batch-size", batch, "--quiet"];
+        string[] run = ["train", "--data-dir", data, "--backend", "cpu", "--arch", arch, "--epochs", "3", "--batch-size", batch, "--quiet",
+            .. learningRate is null ? Array.Empty<string>() : ["--lr", learningRate]];
 
         var alone = CommandLine.Run([.. run, "--metrics-out", folder.File("alone.json")]);
         var ranks = MpiLauncher.Run(2, Guard, [.. run, "--metrics-out", folder.File("ranks.json")]);
@@ -44,8 +49,8 @@ public sealed partial class DistributedTrainingTests : IDisposable
         Assert.Equal(3, actual.Count);
         for (var epoch = 0; epoch < 3; epoch++)
         {
-            MetricsEpoch.AssertClose(expected[epoch].TrainLoss, actual[epoch].TrainLoss, tolerance, $"{arch} epoch {epoch + 1} training loss");
-            MetricsEpoch.AssertClose(expected[epoch].TestLoss, actual[epoch].TestLoss, tolerance, $"{arch} epoch {epoch + 1} test loss");
+            MetricsEpoch.AssertClose(expected[epoch].TrainLoss, actual[epoch].TrainLoss, 1e-4, $"{arch} epoch {epoch + 1} training loss");
+            MetricsEpoch.AssertClose(expected[epoch].TestLoss, actual[epoch].TestLoss, 1e-4, $"{arch} epoch {epoch + 1} test loss");
             Assert.InRange(Math.Abs(expected[epoch].Accuracy - actual[epoch].Accuracy) * TestImages, 0, 5);
         }
     }
@@ -67,6 +72,9 @@ public sealed partial class DistributedTrainingTests : IDisposable
         // One rank printed: one header, one "distributed" line naming the MPI and the ranks, one saved line.
         Assert.Single(first.Output.Split('\n'), line => line.StartsWith("epoch ", StringComparison.Ordinal));
         Assert.Matches(@"distributed: Open MPI v\d[^\n]*: 2 ranks", first.Output);
+        // Open MPI hands each rank a pseudo-terminal; none may send terminal sequences (ESC [?1h ESC =) through it.
+        Assert.DoesNotContain('\u001b', first.Output);
+        Assert.DoesNotContain('\u001b', first.Error);
         Assert.Single(first.Output.Split('\n'), line => line.StartsWith("saved the weights", StringComparison.Ordinal));
     }
 
