@@ -40,7 +40,7 @@ public sealed class TrainingRun : IDisposable
         Backend = backend;
         // Refuses what does not fit before the first allocation.
         // The plan's own run against its counting backend is not planned again (it is the plan being made).
-        Plan = plannedBatches is null ? MemoryPlan.For(backend, spec, train, valid, test) : null!;
+        Plan = plannedBatches is null ? MemoryPlan.For(backend, spec, train, valid, test, (group ?? ProcessGroup.Alone).Size) : null!;
         var batches = plannedBatches ?? Plan.Batches;
         try
         {
