@@ -163,6 +163,9 @@ public sealed partial class DistributedTrainingTests : IDisposable
 
         AssertRefusedByEveryRank(MpiLauncher.Run(noLibrary, Guard, MpiLauncher.Ranks(2, run)), 3, "no MPI library");
         AssertRefusedByEveryRank(MpiLauncher.Run(2, Guard, [.. run, "--batch-size", "1"]), 2, "--batch-size 1 is smaller than the 2 ranks");
+        // Batches of 3 rows leave one rank a single row to normalise.
+        AssertRefusedByEveryRank(MpiLauncher.Run(2, Guard, [.. run, "--layers", "784-16-bn-relu-10", "--batch-size", "3"]), 2,
+            "the smallest share of a batch one of the 2 ranks trains on has 1 rows");
         AssertRefusedByEveryRank(MpiLauncher.Run(new Dictionary<string, string>(), Guard,
             [.. MpiLauncher.Ranks(1, [.. run, "--lr", "0.1"]), ":", .. MpiLauncher.Ranks(1, [.. run, "--lr", "0.2"])]), 2,
             "1 of 2 ranks were given other options than rank 0");
