@@ -5,10 +5,12 @@
 # over the epoch's seconds as the epoch table prints them (evaluation, itself shared between the ranks, included); the
 # 2-rank runs also print the all-reduce's share of rank 0's training time (waiting for the other rank included).
 # The MLP trains on all of MNIST; the CNN on its first 6400 training and 1000 test images (written to a temporary folder).
-#   benchmarks/mpi.sh [ROUNDS]        (MNIST in descent's cache: descent data fetch --dataset mnist)
+# With "binding" it times instead the CNN's 2 ranks under Open MPI's default binding (a core each) against --bind-to none.
+#   benchmarks/mpi.sh [ROUNDS] [binding]       (MNIST in descent's cache: descent data fetch --dataset mnist)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 rounds=${1:-3}
+compare=${2:-processes}
 export OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1 OMPI_MCA_btl_vader_single_copy_mechanism=none
 export OMPI_MCA_rmaps_base_oversubscribe=1 DOTNET_PROCESSOR_COUNT=1
 dotnet build -c Release src/Host --nologo -v quiet > /dev/null
@@ -39,6 +41,11 @@ run() {
 for round in $(seq "$rounds"); do
     mlp=(train --backend cpu --arch mlp --epochs 3)
     cnn=(train --backend cpu --arch cnn --epochs 2 --data-dir "$subset")
+    if [[ $compare == binding ]]; then
+        run "cnn 2 ranks, a core each" 6400 mpirun -np 2 "${descent[@]}" "${cnn[@]}"
+        run "cnn 2 ranks, --bind-to none" 6400 mpirun -np 2 --bind-to none "${descent[@]}" "${cnn[@]}"
+        continue
+    fi
     run "mlp 1 process" 60000 "${descent[@]}" "${mlp[@]}"
     run "mlp 2 ranks" 60000 mpirun -np 2 "${descent[@]}" "${mlp[@]}"
     run "cnn 1 process" 6400 "${descent[@]}" "${cnn[@]}"

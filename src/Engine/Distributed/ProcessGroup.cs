@@ -122,6 +122,16 @@ public sealed class ProcessGroup : IDisposable
         }
     }
 
+    /// <summary>
+    /// The refusal of a run that every rank finds alike from the options and data they agreed on, marked as refused
+    /// together, for the caller to throw.
+    /// </summary>
+    public InvalidInputException RefuseTogether(string message)
+    {
+        RefusedTogether = true;
+        return new InvalidInputException(message);
+    }
+
     /// <summary>Ends every process of the job at once (MPI_Abort), for a failure on this rank alone; without MPI, nothing.</summary>
     public void Abort(int exitCode)
     {

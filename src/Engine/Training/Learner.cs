@@ -31,6 +31,7 @@ public sealed class Learner : IDisposable
     private readonly FeatureShape image;
     private readonly ImageAugmentation augmentation;
     private readonly int evaluationBatchSize;
+    private readonly int stepRows;
     private readonly Tensor input;
     private readonly Tensor logitGradient;
     private readonly DeviceBuffer<int> batchLabels;
@@ -70,6 +71,8 @@ public sealed class Learner : IDisposable
         exchange = this.group.Size > 1 && model.Store is { } store ? new GradientExchange(this.group, store) : null;
         BatchSize = batches.Training;
         evaluationBatchSize = batches.Evaluation;
+        stepRows = batches.StepRows;
+        // A rank's per-row buffers hold its share of a training batch, or an evaluation batch, whichever is larger.
         var capacity = batches.Capacity;
 
         model.Prepare(capacity);
@@ -96,13 +99,19 @@ public sealed class Learner : IDisposable
     public InputNormalization Normalization => normalization;
 
     /// <summary>
-    /// The batches of a run that trains on <paramref name="trainingRows"/> rows a step (at most the
-    /// training set) and evaluates <paramref name="validCount"/> items, with at most <paramref name="largestRows"/>
-    /// rows fitting one buffer. Evaluation needs no gradients, so it takes batches at least as large as
-    /// training's, where they fit.
+    /// The batches of a run that trains on <paramref name="trainingRows"/> rows a step (at most the training set), split
+    /// between <paramref name="ranks"/> processes, and evaluates <paramref name="validCount"/> items, with at most
+    /// <paramref name="largestRows"/> rows fitting one buffer. Evaluation needs no gradients, so it takes batches at least
+    /// as large as a process's share of a training step, where they fit.
     /// </summary>
-    public static BatchShape ShapeBatches(int trainingRows, int validCount, long largestRows) =>
-        new(trainingRows, (int)Math.Min(Math.Min(Math.Max(trainingRows, 1024), validCount), largestRows));
+    public static BatchShape ShapeBatches(int trainingRows, int validCount, long largestRows, int ranks = 1)
+    {
+        var stepRows = LargestShare(trainingRows, ranks);
+        return new(trainingRows, (int)Math.Min(Math.Min(Math.Max(stepRows, 1024), validCount), largestRows), stepRows);
+    }
+
+    /// <summary>The most rows one of <paramref name="ranks"/> processes trains of a batch of <paramref name="rows"/>: shares differ by at most one row.</summary>
+    public static int LargestShare(int rows, int ranks) => (int)(((long)rows + ranks - 1) / ranks);
 
     public int BatchesPerEpoch => Batches(train.Count, BatchSize);
 
@@ -241,7 +250,10 @@ public sealed class Learner : IDisposable
     /// </summary>
     internal void RunOneStepOfEach()
     {
-        TrainBatch(0, schedule.RateForStep(FirstStepOfNextEpoch, BatchesPerEpoch));
+        // The largest share a rank trains, which is the whole first batch for one process; the sum across ranks allocates
+        // nothing on the device.
+        ForwardAndBackward(0, 0, Math.Min(stepRows, RowsOfBatch(0)));
+        optimizer.Step(schedule.RateForStep(FirstStepOfNextEpoch, BatchesPerEpoch));
         model.Evaluate();
         var rows = Math.Min(evaluationBatchSize, valid.Count);
         var logits = Forward(valid, 0, rows);
@@ -264,21 +276,26 @@ public sealed class Learner : IDisposable
     /// </summary>
     private int TrainBatch(int batch, float learningRate)
     {
-        var start = batch * BatchSize;
         var rows = RowsOfBatch(batch);
         var (first, count) = group.ShareOf(rows);
+        ForwardAndBackward(batch, first, count);
+        exchange?.SumGradients(count, rows);
+        optimizer.Step(learningRate);
+        return rows;
+    }
+
+    /// <summary>The forward pass, loss and backward pass over rows [first, first + count) of batch <paramref name="batch"/>, leaving the gradients.</summary>
+    private void ForwardAndBackward(int batch, int first, int count)
+    {
         // Dropout's masks follow the global step, which a resumed optimizer restores: resume stays exact. They draw by the row's
         // place in the whole batch, so a rank draws for its rows what one process draws for them.
         model.TrainAt(optimizer.StepsTaken, first);
         if (count > 0)
         {
-            var logits = Augmented(start + first, count);
+            var logits = Augmented(batch * BatchSize + first, count);
             loss.ForwardBackward(backend, logits.Buffer, batchLabels, logitGradient.Buffer, rowStats, metrics, batch, count, model.OutputWidth);
             model.Backward(logitGradient, count);
         }
-        exchange?.SumGradients(count, rows);
-        optimizer.Step(learningRate);
-        return rows;
     }
 
     private int RowsOfBatch(int batch) => Math.Min(BatchSize, train.Count - batch * BatchSize);

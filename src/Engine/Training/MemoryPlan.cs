@@ -5,10 +5,20 @@ using Descent.Kernels.Planning;
 
 namespace Descent.Engine.Training;
 
-/// <summary>The rows a run's steps take: training batches, evaluation batches, and the rows every per-row buffer holds.</summary>
-public sealed record BatchShape(int Training, int Evaluation)
+/// <summary>
+/// The rows a run's steps take: training batches (global: all ranks' rows together), evaluation batches, the most rows one
+/// process trains in a step (the whole batch alone, its largest share when ranks split it), and the rows every per-row
+/// buffer holds.
+/// </summary>
+public sealed record BatchShape(int Training, int Evaluation, int StepRows)
 {
-    public int Capacity => Math.Max(Training, Evaluation);
+    /// <summary>The batches of one process, which trains every row of a batch itself.</summary>
+    public BatchShape(int training, int evaluation)
+        : this(training, evaluation, training)
+    {
+    }
+
+    public int Capacity => Math.Max(StepRows, Evaluation);
 }
 
 /// <summary>
@@ -45,10 +55,12 @@ public sealed class MemoryPlan
 
     /// <summary>
     /// The plan of a run of <paramref name="spec"/> on <paramref name="train"/> and <paramref name="valid"/>
-    /// (the same object when it evaluates on its training set), and <paramref name="test"/>, a test set only reported, where it has one.
+    /// (the same object when it evaluates on its training set), and <paramref name="test"/>, a test set only reported, where it has one,
+    /// for one of <paramref name="ranks"/> processes that split every batch: each holds rows for its share only.
     /// </summary>
     /// <exception cref="InvalidInputException">A buffer, a batch or the whole run does not fit <paramref name="backend"/>.</exception>
-    public static MemoryPlan For(ComputeBackend backend, TrainingSpec spec, ImageDataset train, ImageDataset valid, ImageDataset? test = null)
+    public static MemoryPlan For(ComputeBackend backend, TrainingSpec spec, ImageDataset train, ImageDataset valid, ImageDataset? test = null,
+        int ranks = 1)
     {
         if (spec.BatchSize <= 0)
         {
@@ -61,19 +73,21 @@ public sealed class MemoryPlan
         var widest = graph.Nodes.Select(node => node.OutputShape.Features).Append(graph.Input.Features).Append(2).Max();
         var largestRows = LimitElements<float>(backend) / widest;
         var training = Math.Min(spec.BatchSize, train.Count);
-        if (training > largestRows)
+        var stepRows = Learner.LargestShare(training, ranks);
+        if (stepRows > largestRows)
         {
+            var rows = ranks > 1 ? $"a share of {stepRows} rows (of a batch of {training} split between {ranks} ranks)" : $"a batch of {training} rows";
             throw new InvalidInputException(
-                $"a batch of {training} rows does not fit {backend.Name}'s largest buffer ({LimitText<float>(backend)} on {backend.DeviceDescription}): " +
-                $"a layer of the {model} model of {widest} features a row would take {MemoryCapacity.Format((double)training * widest * sizeof(float))}; " +
-                $"the largest batch that fits is {largestRows}");
+                $"{rows} does not fit {backend.Name}'s largest buffer ({LimitText<float>(backend)} on {backend.DeviceDescription}): " +
+                $"a layer of the {model} model of {widest} features a row would take {MemoryCapacity.Format((double)stepRows * widest * sizeof(float))}; " +
+                $"the largest {(ranks > 1 ? "share" : "batch")} that fits is {largestRows}");
         }
-        var preferred = Learner.ShapeBatches(training, valid.Count, largestRows);
+        var preferred = Learner.ShapeBatches(training, valid.Count, largestRows, ranks);
         var memory = backend.Memory;
         var plan = Count(backend, spec, train, valid, test, preferred);
-        if (plan.PeakBytes > memory.Bytes && preferred.Evaluation > preferred.Training)
+        if (plan.PeakBytes > memory.Bytes && preferred.Evaluation > preferred.StepRows)
         {
-            plan = Count(backend, spec, train, valid, test, preferred with { Evaluation = preferred.Training });
+            plan = Count(backend, spec, train, valid, test, preferred with { Evaluation = preferred.StepRows });
         }
         if (plan.PeakBytes > memory.Bytes)
         {

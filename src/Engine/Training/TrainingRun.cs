@@ -38,14 +38,14 @@ public sealed class TrainingRun : IDisposable
         }
         Spec = spec;
         Backend = backend;
+        RefuseUnnormalisableBatches(spec.Model.Graph, train.Count, spec.BatchSize, group ?? ProcessGroup.Alone);
         // Refuses what does not fit before the first allocation.
         // The plan's own run against its counting backend is not planned again (it is the plan being made).
-        Plan = plannedBatches is null ? MemoryPlan.For(backend, spec, train, valid, test) : null!;
+        Plan = plannedBatches is null ? MemoryPlan.For(backend, spec, train, valid, test, (group ?? ProcessGroup.Alone).Size) : null!;
         var batches = plannedBatches ?? Plan.Batches;
         try
         {
             Model = Own(spec.Model.Build(backend, spec.Seed));
-            RefuseUnnormalisableBatches(Model, train.Count, batches.Training, (group ?? ProcessGroup.Alone).Size);
             Loss = LossFunction.Parse(spec.Loss).WithLabelSmoothing(spec.LabelSmoothing);
             Optimizer = Own(OptimizerFactory.Create(spec.Optimizer.Kind, backend, Model.Parameters, spec.Optimizer.Momentum,
                 spec.Optimizer.WeightDecay, spec.Optimizer.Nesterov, spec.Optimizer.DecayScope));
@@ -67,20 +67,23 @@ public sealed class TrainingRun : IDisposable
     /// <summary>
     /// A batch normalisation refuses a training batch of one value per channel; the epoch's batches are known here, its
     /// last and shortest included, so such a run is refused before its first step rather than in the middle of an epoch.
-    /// With several ranks it is the smallest share a rank normalises (a rank without rows normalises nothing).
+    /// With several ranks it is the smallest share a rank normalises (a rank without rows normalises nothing), and every
+    /// rank, given the same options and data, refuses alike.
     /// </summary>
-    private static void RefuseUnnormalisableBatches(Network model, int trainItems, int batchSize, int ranks)
+    private static void RefuseUnnormalisableBatches(ModelGraph graph, int trainItems, int batchSize, ProcessGroup group)
     {
+        var ranks = group.Size;
         var full = Math.Min(batchSize, trainItems);
         var smallestBatch = full > 0 && trainItems % full is var remainder and > 0 ? remainder : full;
         var smallest = Math.Min(SmallestShare(full, ranks), SmallestShare(smallestBatch, ranks));
-        foreach (var node in model.Graph.Nodes)
+        foreach (var node in graph.Nodes)
         {
             if (node.Spec is BatchNormLayerSpec && BatchNormLayerSpec.TrainingBatchProblem(node.InputShape, smallest) is { } problem)
             {
-                throw new Kernels.InvalidInputException(ranks == 1
-                    ? $"{problem} (the epoch's smallest batch has {smallest} of {trainItems} items)"
-                    : $"{problem} (the smallest share of a batch one of the {ranks} ranks trains on has {smallest} rows; {trainItems} items)");
+                throw ranks == 1
+                    ? new Kernels.InvalidInputException($"{problem} (the epoch's smallest batch has {smallest} of {trainItems} items)")
+                    : group.RefuseTogether(
+                        $"{problem} (the smallest share of a batch one of the {ranks} ranks trains on has {smallest} rows; {trainItems} items)");
             }
         }
     }

@@ -52,7 +52,7 @@ public sealed unsafe partial class CpuBackend : ComputeBackend
         var avx512 = allowAvx512 && Vector512.IsHardwareAccelerated;
         gemm = avx512 ? new CacheBlockedGemm<MicroKernel8x32>(pool) : new CacheBlockedGemm<MicroKernel6x16>(pool);
         convolution = new ConvolutionJob(pool, gemm, shiftedRows: avx512);
-        DeviceDescription = $"{ProcessorName()}, {pool.Threads} threads, {gemm.Description}";
+        DeviceDescription = $"{ProcessorName()}, {pool.Threads} thread{(pool.Threads == 1 ? "" : "s")}, {gemm.Description}";
     }
 
     public override string Name => Backends.CpuName;

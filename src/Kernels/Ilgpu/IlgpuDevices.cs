@@ -46,7 +46,7 @@ internal static class IlgpuDevices
     /// <summary>Threads that run a grid-stride kernel on the CPU accelerator at once: one per core.</summary>
     public static int CpuThreads => CpuDevice.WarpSize * CpuDevice.NumMultiprocessors;
 
-    public static string CpuDescription => $"ILGPU CPU accelerator ({CpuThreads} threads)";
+    public static string CpuDescription => $"ILGPU CPU accelerator ({CpuThreads} thread{(CpuThreads == 1 ? "" : "s")})";
 
     private static string? cudaProblem;
 

@@ -27,6 +27,16 @@ public sealed class CpuBackendTests
     }
 
     [Theory]
+    [InlineData(1, ", 1 thread, ")]
+    [InlineData(2, ", 2 threads, ")]
+    public void The_device_description_counts_its_threads_in_words_that_agree(int threads, string expected)
+    {
+        using var backend = new CpuBackend(threads);
+
+        Assert.Contains(expected, backend.DeviceDescription, StringComparison.Ordinal);
+    }
+
+    [Theory]
     [InlineData(false, false, true)]
     [InlineData(false, true, true)]
     [InlineData(true, false, true)]

@@ -193,6 +193,31 @@ public sealed class MemoryPlanTests
         Assert.True(backend.PeakBytes < measure.PeakBytes);
     }
 
+    /// <summary>
+    /// A rank trains its share of each batch only: its plan sizes the per-row buffers for the largest share (evaluation
+    /// batches take at least 1024 rows, as one process's do) rather than for the whole batch, and needs less memory.
+    /// </summary>
+    [Fact]
+    public void A_rank_sizes_its_per_row_buffers_for_its_share_of_each_batch()
+    {
+        using var backend = InertBackend.Create();
+        var data = Images(5000);
+        var spec = Spec("784-256-10", "sgd", 4096);
+
+        var alone = MemoryPlan.For(backend, spec, data, data);
+        var rank = MemoryPlan.For(backend, spec, data, data, ranks: 3);
+
+        Assert.Equal(new BatchShape(4096, 4096, 4096), alone.Batches);
+        // 4096 rows over 3 ranks: shares of 1365 and 1366 rows.
+        Assert.Equal(new BatchShape(4096, 1366, 1366), rank.Batches);
+        Assert.Contains(new AllocationRequest(typeof(float), 4096 * 784), alone.Requests);
+        Assert.Contains(new AllocationRequest(typeof(float), 1366 * 784), rank.Requests);
+        // No per-row buffer (784, 256 or 10 features, or the row losses' 2) holds the whole batch.
+        Assert.DoesNotContain(rank.Requests, request => request.ElementType == typeof(float) && new[] { 784, 256, 10, 2 }.Contains(request.Elements / 4096)
+            && request.Elements % 4096 == 0);
+        Assert.True(rank.PeakBytes < alone.PeakBytes, $"{rank.PeakBytes} bytes a rank, {alone.PeakBytes} alone");
+    }
+
     /// <summary>The pixels, a byte each, fit one buffer; a batch of them as floats, four bytes each, does not.</summary>
     [Theory]
     [InlineData(64 * 1024, 80, 64, 20)]

@@ -23,15 +23,23 @@ public sealed partial class DistributedTrainingTests : IDisposable
     public void Dispose() => folder.Dispose();
 
     [SkippableTheory]
-    [InlineData("mlp", "63", 1e-4)]
-    // The CNN's split sums round differently and the difference grows through training: with the current cpu kernels its
-    // epoch-3 test loss is 5.0e-4 (relative) from one process's, over the 1e-4 aimed at. Held to 1e-3 until that is found.
-    [InlineData("cnn", "64", 1e-3)]
-    public async Task Two_ranks_train_to_one_process_figures_over_three_epochs(string arch, string batch, double tolerance)
+    [InlineData("mlp", "63", null)]
+    // The whole training set as one batch: each rank's buffers hold its 992 or 993 rows, more than an evaluation batch.
+    [InlineData("mlp", "1985", null)]
+    // The CNN's own recipe (Adadelta at lr 1) is not held to 1e-4: its training amplifies any rounding difference, so the
+    // ranks' other order of sums shows as chaos, not as a fault. One process against itself, every start weight moved by
+    // one unit in the last place, ends epoch 3 between 8e-4 and 2.7e-2 apart (relative losses, three draws, this data),
+    // where 2 ranks end 5e-4 apart (2e-2 on another subset of MNIST). Max-pooling's choice among near-equal values is the
+    // amplifier: at SGD lr 0.05 the nudge parts the test losses by 8e-3 without dropout (2.7e-1 with it), and by 5e-5 with
+    // a stride-2 convolution in the pooling's place. At lr 0.03 the nudges stay within 1.3e-4 and 2 ranks within 3e-7, so
+    // 1e-4 tells a split of the sums from a fault.
+    [InlineData("cnn", "64", "0.03")]
+    public async Task Two_ranks_train_to_one_process_figures_over_three_epochs(string arch, string batch, string? learningRate)
     {
         MpiLauncher.Require();
         var data = await WriteDataAsync();
-        string[] run = ["train", "--data-dir", data, "--backend", "cpu", "--arch", arch, "--epochs", "3", "--batch-size", batch, "--quiet"];
+        string[] run = ["train", "--data-dir", data, "--backend", "cpu", "--arch", arch, "--epochs", "3", "--batch-size", batch, "--quiet",
+            .. learningRate is null ? Array.Empty<string>() : ["--lr", learningRate]];
 
         var alone = CommandLine.Run([.. run, "--metrics-out", folder.File("alone.json")]);
         var ranks = MpiLauncher.Run(2, Guard, [.. run, "--metrics-out", folder.File("ranks.json")]);
@@ -44,8 +52,8 @@ public sealed partial class DistributedTrainingTests : IDisposable
         Assert.Equal(3, actual.Count);
         for (var epoch = 0; epoch < 3; epoch++)
         {
-            MetricsEpoch.AssertClose(expected[epoch].TrainLoss, actual[epoch].TrainLoss, tolerance, $"{arch} epoch {epoch + 1} training loss");
-            MetricsEpoch.AssertClose(expected[epoch].TestLoss, actual[epoch].TestLoss, tolerance, $"{arch} epoch {epoch + 1} test loss");
+            MetricsEpoch.AssertClose(expected[epoch].TrainLoss, actual[epoch].TrainLoss, 1e-4, $"{arch} epoch {epoch + 1} training loss");
+            MetricsEpoch.AssertClose(expected[epoch].TestLoss, actual[epoch].TestLoss, 1e-4, $"{arch} epoch {epoch + 1} test loss");
             Assert.InRange(Math.Abs(expected[epoch].Accuracy - actual[epoch].Accuracy) * TestImages, 0, 5);
         }
     }
@@ -67,7 +75,36 @@ public sealed partial class DistributedTrainingTests : IDisposable
         // One rank printed: one header, one "distributed" line naming the MPI and the ranks, one saved line.
         Assert.Single(first.Output.Split('\n'), line => line.StartsWith("epoch ", StringComparison.Ordinal));
         Assert.Matches(@"distributed: Open MPI v\d[^\n]*: 2 ranks", first.Output);
+        // Open MPI hands each rank a pseudo-terminal; none may send terminal sequences (ESC [?1h ESC =) through it.
+        Assert.DoesNotContain('\u001b', first.Output);
+        Assert.DoesNotContain('\u001b', first.Error);
         Assert.Single(first.Output.Split('\n'), line => line.StartsWith("saved the weights", StringComparison.Ordinal));
+    }
+
+    [SkippableFact]
+    public async Task Two_ranks_train_with_batch_normalisation_and_evaluate_and_save_rank_zeros_running_statistics()
+    {
+        MpiLauncher.Require();
+        // 2500 test images make three evaluation batches (1024, 1024, 452): rank 1 evaluates the second. Had it kept the
+        // running statistics of its own rows, the run's test loss would not be the saved model's.
+        var data = await WriteDataAsync(testImages: 2500);
+        var model = folder.File("bn.safetensors");
+
+        var ranks = MpiLauncher.Run(2, Guard, "train", "--data-dir", data, "--backend", "cpu", "--arch", "cnn",
+            "--layers", "1x28x28-conv8k3-bn-relu-maxpool2-flatten-10", "--epochs", "2", "--batch-size", "63", "--quiet",
+            "--metrics-out", folder.File("bn.json"), "--save", model);
+        var alone = CommandLine.Run("eval", model, "--data-dir", data, "--backend", "cpu", "--json");
+
+        Assert.True(ranks.ExitCode == 0, ranks.Error);
+        Assert.True(alone.ExitCode == 0, alone.Error);
+        var epochs = MetricsEpoch.Read(folder.File("bn.json"));
+        Assert.Equal(2, epochs.Count);
+        Assert.True(epochs[1].TrainLoss < epochs[0].TrainLoss, $"the training loss went from {epochs[0].TrainLoss:R} to {epochs[1].TrainLoss:R}");
+        Assert.True(epochs[1].Accuracy > 0.8, $"accuracy {epochs[1].Accuracy:R} after 2 epochs");
+        using var evaluation = System.Text.Json.JsonDocument.Parse(alone.Output);
+        MetricsEpoch.AssertClose(evaluation.RootElement.GetProperty("loss").GetDouble(), epochs[1].TestLoss, 1e-6,
+            "the 2-rank run's test loss against one process evaluating its saved model");
+        Assert.Equal(evaluation.RootElement.GetProperty("accuracy").GetDouble(), epochs[1].Accuracy);
     }
 
     [SkippableFact]
@@ -126,6 +163,9 @@ public sealed partial class DistributedTrainingTests : IDisposable
 
         AssertRefusedByEveryRank(MpiLauncher.Run(noLibrary, Guard, MpiLauncher.Ranks(2, run)), 3, "no MPI library");
         AssertRefusedByEveryRank(MpiLauncher.Run(2, Guard, [.. run, "--batch-size", "1"]), 2, "--batch-size 1 is smaller than the 2 ranks");
+        // Batches of 3 rows leave one rank a single row to normalise.
+        AssertRefusedByEveryRank(MpiLauncher.Run(2, Guard, [.. run, "--layers", "784-16-bn-relu-10", "--batch-size", "3"]), 2,
+            "the smallest share of a batch one of the 2 ranks trains on has 1 rows");
         AssertRefusedByEveryRank(MpiLauncher.Run(new Dictionary<string, string>(), Guard,
             [.. MpiLauncher.Ranks(1, [.. run, "--lr", "0.1"]), ":", .. MpiLauncher.Ranks(1, [.. run, "--lr", "0.2"])]), 2,
             "1 of 2 ranks were given other options than rank 0");
@@ -162,12 +202,12 @@ public sealed partial class DistributedTrainingTests : IDisposable
     }
 
     /// <summary>A seeded subset of real MNIST as a --data-dir folder.</summary>
-    private async Task<string> WriteDataAsync()
+    private async Task<string> WriteDataAsync(int testImages = TestImages)
     {
         var digits = await MnistFixture.DigitsAsync();
         var data = Directory.CreateDirectory(folder.File("mnist")).FullName;
         IdxBytes.WriteSubset(digits.Train, TrainingImages, Path.Combine(data, "train"), seed: 23);
-        IdxBytes.WriteSubset(digits.Valid, TestImages, Path.Combine(data, "t10k"), seed: 24);
+        IdxBytes.WriteSubset(digits.Valid, testImages, Path.Combine(data, "t10k"), seed: 24);
         return data;
     }
 
