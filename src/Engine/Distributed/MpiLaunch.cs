@@ -7,7 +7,8 @@ namespace Descent.Engine.Distributed;
 /// launcher's variables decide whether to initialise it at all, and give the rank's index on its machine, which picks
 /// its GPU.
 /// </summary>
-public sealed record MpiLaunch(string Launcher, int Rank, int Size, int LocalRank)
+/// <param name="ByMpich">MPICH's Hydra started it, so MPICH's library is tried before Open MPI's where both are installed.</param>
+public sealed record MpiLaunch(string Launcher, int Rank, int Size, int LocalRank, bool ByMpich = false)
 {
     /// <summary>The launch <paramref name="environment"/> describes, or null for a process no launcher started.</summary>
     public static MpiLaunch? Detect(Func<string, string?> environment)
@@ -19,7 +20,8 @@ public sealed record MpiLaunch(string Launcher, int Rank, int Size, int LocalRan
         }
         if (Read("PMI_SIZE") is { } pmiSize && Read("PMI_RANK") is { } pmiRank)
         {
-            return new("a PMI launcher (MPICH's mpiexec)", pmiRank, pmiSize, Read("MPI_LOCALRANKID") ?? Read("SLURM_LOCALID") ?? 0);
+            return new("a PMI launcher (MPICH's mpiexec)", pmiRank, pmiSize, Read("MPI_LOCALRANKID") ?? Read("SLURM_LOCALID") ?? 0,
+                ByMpich: true);
         }
         if (Read("SLURM_PROCID") is { } slurmRank && Read("SLURM_NTASKS") is { } slurmSize)
         {

@@ -75,12 +75,13 @@ internal sealed unsafe class MpiLibrary
 
     /// <summary>
     /// <paramref name="chosen"/> (DESCENT_MPI_LIBRARY: a file name or path) or else Open MPI's or MPICH's library, whichever
-    /// loads first; Open MPI is told by its exported handles. None is a <see cref="DeviceUnavailableException"/> naming what
-    /// was tried and the packages that bring them.
+    /// loads first, MPICH's first when MPICH's launcher started the process (a machine may have both, and a rank must join
+    /// its own launcher's job); Open MPI is told by its exported handles. None is a <see cref="DeviceUnavailableException"/>
+    /// naming what was tried and the packages that bring them.
     /// </summary>
-    public static MpiLibrary Load(string? chosen)
+    public static MpiLibrary Load(string? chosen, bool mpichFirst = false)
     {
-        string[] names = chosen is null ? ["libmpi.so.40", "libmpich.so.12"] : [chosen];
+        string[] names = chosen is not null ? [chosen] : mpichFirst ? ["libmpich.so.12", "libmpi.so.40"] : ["libmpi.so.40", "libmpich.so.12"];
         foreach (var name in names)
         {
             if (NativeLibrary.TryLoad(name, out var handle))

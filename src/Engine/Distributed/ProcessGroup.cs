@@ -50,7 +50,7 @@ public sealed class ProcessGroup : IDisposable
         {
             return Alone;
         }
-        var mpi = MpiLibrary.Load(environment("DESCENT_MPI_LIBRARY"));
+        var mpi = MpiLibrary.Load(environment("DESCENT_MPI_LIBRARY"), mpichFirst: launch?.ByMpich ?? false);
         mpi.Initialize();
         var rank = mpi.Rank();
         var size = mpi.Size();
