@@ -82,6 +82,31 @@ public sealed partial class DistributedTrainingTests : IDisposable
     }
 
     [SkippableFact]
+    public async Task Two_ranks_under_mpich_train_to_one_process_figures_on_mpichs_library()
+    {
+        MpiLauncher.Require(MpiLauncher.Mpich);
+        var data = await WriteDataAsync();
+        string[] run = ["train", "--data-dir", data, "--backend", "cpu", "--epochs", "2", "--batch-size", "63"];
+
+        var alone = CommandLine.Run([.. run, "--quiet", "--metrics-out", folder.File("alone.json")]);
+        var ranks = MpiLauncher.Run(new Dictionary<string, string>(), Guard, MpiLauncher.Ranks(2, [.. run, "--metrics-out", folder.File("mpich.json")]),
+            MpiLauncher.Mpich);
+
+        Assert.True(alone.ExitCode == 0, alone.Error);
+        Assert.True(ranks.ExitCode == 0, ranks.Error);
+        // Open MPI is installed beside it: the ranks must have joined MPICH's job through MPICH's library.
+        Assert.Matches(@"distributed: MPICH Version:\s*\d[^\n]*\(libmpich\.so\.12\): 2 ranks", ranks.Output);
+        var expected = MetricsEpoch.Read(folder.File("alone.json"));
+        var actual = MetricsEpoch.Read(folder.File("mpich.json"));
+        Assert.Equal(2, actual.Count);
+        for (var epoch = 0; epoch < 2; epoch++)
+        {
+            MetricsEpoch.AssertClose(expected[epoch].TrainLoss, actual[epoch].TrainLoss, 1e-4, $"epoch {epoch + 1} training loss");
+            MetricsEpoch.AssertClose(expected[epoch].TestLoss, actual[epoch].TestLoss, 1e-4, $"epoch {epoch + 1} test loss");
+        }
+    }
+
+    [SkippableFact]
     public async Task Two_ranks_train_with_batch_normalisation_and_evaluate_and_save_rank_zeros_running_statistics()
     {
         MpiLauncher.Require();

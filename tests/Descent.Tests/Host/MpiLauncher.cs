@@ -4,10 +4,10 @@ using Xunit;
 namespace Descent.Tests.Host;
 
 /// <summary>
-/// Starts `descent` as the ranks of an MPI job through the mpirun on PATH, with what Open MPI needs in a container run as
-/// root: root allowed, no cross-memory-attach single copy (containers forbid it), more ranks than cores allowed. Where no
-/// mpirun is installed a test is skipped with the reason, except on CI (CI=true), which installs Open MPI.
-/// Call from a [SkippableFact] or [SkippableTheory].
+/// Starts `descent` as the ranks of an MPI job through the mpirun on PATH (Open MPI's), or MPICH's mpiexec.mpich, with what
+/// Open MPI needs in a container run as root: root allowed, no cross-memory-attach single copy (containers forbid it), more
+/// ranks than cores allowed. Where the launcher is not installed a test is skipped with the reason, except on CI
+/// (CI=true), which installs both. Call from a [SkippableFact] or [SkippableTheory].
 /// </summary>
 public static class MpiLauncher
 {
@@ -19,25 +19,28 @@ public static class MpiLauncher
         ["OMPI_MCA_rmaps_base_oversubscribe"] = "1",
     };
 
-    /// <summary>mpirun's path, or a skip (a failure on CI) saying it is not installed.</summary>
-    public static string Require()
+    /// <summary>MPICH's launcher, in Debian's mpich package beside Open MPI's mpirun.</summary>
+    public const string Mpich = "mpiexec.mpich";
+
+    /// <summary>The launcher's path (Open MPI's mpirun unless named), or a skip (a failure on CI) saying it is not installed.</summary>
+    public static string Require(string launcher = "mpirun")
     {
         var found = (System.Environment.GetEnvironmentVariable("PATH") ?? "").Split(':', StringSplitOptions.RemoveEmptyEntries)
-            .Select(folder => Path.Combine(folder, "mpirun")).FirstOrDefault(File.Exists);
+            .Select(folder => Path.Combine(folder, launcher)).FirstOrDefault(File.Exists);
         if (found is not null)
         {
             return found;
         }
-        const string reason = "no mpirun on PATH (install openmpi-bin)";
+        var reason = $"no {launcher} on PATH (install {(launcher == Mpich ? "mpich" : "openmpi-bin")})";
         throw System.Environment.GetEnvironmentVariable("CI") == "true"
             ? new Xunit.Sdk.XunitException($"MPI is required on CI (CI=true) but unavailable: {reason}")
             : new SkipException($"MPI unavailable: {reason}");
     }
 
-    /// <summary>Starts `mpirun` with <paramref name="launch"/> (its own options, then "-np N" and the program for each app context).</summary>
-    public static Process Start(IReadOnlyDictionary<string, string> environment, IEnumerable<string> launch)
+    /// <summary>Starts the launcher with <paramref name="launch"/> (its own options, then "-np N" and the program for each app context).</summary>
+    public static Process Start(IReadOnlyDictionary<string, string> environment, IEnumerable<string> launch, string launcher = "mpirun")
     {
-        var start = new ProcessStartInfo(Require())
+        var start = new ProcessStartInfo(Require(launcher))
         {
             RedirectStandardOutput = true,
             RedirectStandardError = true,
@@ -51,7 +54,7 @@ public static class MpiLauncher
         {
             start.Environment[name] = value;
         }
-        return Process.Start(start) ?? throw new InvalidOperationException("mpirun did not start");
+        return Process.Start(start) ?? throw new InvalidOperationException($"{launcher} did not start");
     }
 
     /// <summary>"-np <paramref name="ranks"/> dotnet descent.dll <paramref name="args"/>": one app context of an mpirun command line.</summary>
@@ -62,15 +65,16 @@ public static class MpiLauncher
     public static CommandLine.Outcome Run(int ranks, TimeSpan limit, params string[] args) =>
         Run(new Dictionary<string, string>(), limit, Ranks(ranks, args));
 
-    public static CommandLine.Outcome Run(IReadOnlyDictionary<string, string> environment, TimeSpan limit, IEnumerable<string> launch)
+    public static CommandLine.Outcome Run(IReadOnlyDictionary<string, string> environment, TimeSpan limit, IEnumerable<string> launch,
+        string launcher = "mpirun")
     {
-        using var process = Start(environment, launch);
+        using var process = Start(environment, launch, launcher);
         var output = process.StandardOutput.ReadToEndAsync();
         var error = process.StandardError.ReadToEndAsync();
         if (!process.WaitForExit(limit))
         {
             process.Kill(entireProcessTree: true);
-            throw new TimeoutException($"mpirun {string.Join(' ', launch)} ran over {limit.TotalSeconds} s");
+            throw new TimeoutException($"{launcher} {string.Join(' ', launch)} ran over {limit.TotalSeconds} s");
         }
         return new CommandLine.Outcome(process.ExitCode, output.Result, error.Result);
     }
