@@ -7,16 +7,16 @@ namespace Descent.Tests.Engine;
 public sealed class ProcessGroupTests
 {
     [Theory]
-    [InlineData("OMPI_COMM_WORLD_SIZE=4 OMPI_COMM_WORLD_RANK=2 OMPI_COMM_WORLD_LOCAL_RANK=1", "Open MPI's mpirun", 2, 4, 1)]
-    [InlineData("PMI_SIZE=3 PMI_RANK=1 MPI_LOCALRANKID=1", "a PMI launcher (MPICH's mpiexec)", 1, 3, 1)]
-    [InlineData("SLURM_PROCID=5 SLURM_NTASKS=8 SLURM_LOCALID=1", "Slurm's srun", 5, 8, 1)]
-    [InlineData("PMIX_RANK=3 SLURM_NTASKS=4", "a PMIx launcher", 3, 4, 0)]
+    [InlineData("OMPI_COMM_WORLD_SIZE=4 OMPI_COMM_WORLD_RANK=2 OMPI_COMM_WORLD_LOCAL_RANK=1", "Open MPI's mpirun", 2, 4, 1, false)]
+    [InlineData("PMI_SIZE=3 PMI_RANK=1 MPI_LOCALRANKID=1", "a PMI launcher (MPICH's mpiexec)", 1, 3, 1, true)]
+    [InlineData("SLURM_PROCID=5 SLURM_NTASKS=8 SLURM_LOCALID=1", "Slurm's srun", 5, 8, 1, false)]
+    [InlineData("PMIX_RANK=3 SLURM_NTASKS=4", "a PMIx launcher", 3, 4, 0, false)]
     public void A_launchers_environment_gives_the_rank_the_size_and_the_index_on_the_machine(string variables, string launcher, int rank,
-        int size, int localRank)
+        int size, int localRank, bool byMpich)
     {
         var environment = variables.Split(' ').Select(pair => pair.Split('=')).ToDictionary(pair => pair[0], pair => pair[1]);
 
-        Assert.Equal(new MpiLaunch(launcher, rank, size, localRank), MpiLaunch.Detect(name => environment.GetValueOrDefault(name)));
+        Assert.Equal(new MpiLaunch(launcher, rank, size, localRank, byMpich), MpiLaunch.Detect(name => environment.GetValueOrDefault(name)));
     }
 
     [Fact]
