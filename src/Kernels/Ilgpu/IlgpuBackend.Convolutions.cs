@@ -107,8 +107,8 @@ public sealed partial class IlgpuBackend
             }
             launchConvolutionBiasBackward ??= accelerator.LoadStreamKernel<ArrayView<float>, ArrayView<float>, int, int, int, float>(
                 ConvolutionBiasBackwardKernel);
-            // A group per output channel; the loss group's width, the shape's one-group reduction.
-            var group = Shape.LossGroup;
+            // A group per output channel, of the shape's channel-reduction width.
+            var group = Shape.ChannelGroup;
             Launches++;
             launchConvolutionBiasBackward(new KernelConfig(part.OutChannels, group, SharedMemoryConfig.RequestDynamic<float>(group)),
                 dYSlice, View(dBias), part.Batch, part.OutChannels, part.OutHeight * part.OutWidth, beta);

@@ -49,11 +49,11 @@ public sealed partial class IlgpuBackend
     }
 
     /// <summary>
-    /// One group per channel, of the loss group's width (256 on a GPU), with shared memory for <paramref name="sums"/>
-    /// partial sums a thread.
+    /// One group per channel, of the shape's channel-reduction width (256 on a GPU, 1 on the CPU accelerator), with shared
+    /// memory for <paramref name="sums"/> partial sums a thread.
     /// </summary>
     private KernelConfig ChannelGroups(BatchNormShape shape, int sums) =>
-        new(shape.Channels, Shape.LossGroup, SharedMemoryConfig.RequestDynamic<float>(sums * Shape.LossGroup));
+        new(shape.Channels, Shape.ChannelGroup, SharedMemoryConfig.RequestDynamic<float>(sums * Shape.ChannelGroup));
 
     /// <summary>
     /// One group per channel (grid x), its T threads sharing the channel's N*P values: thread t adds values t, t + T, ...

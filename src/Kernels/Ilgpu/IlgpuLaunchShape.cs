@@ -19,8 +19,12 @@ namespace Descent.Kernels.Ilgpu;
 /// </param>
 /// <param name="LossGroup">
 /// Threads of the one group a loss launches: they take the rows in turn, meet at a barrier, and then the
-/// first of them sums the batch in row order. 256 on a GPU; one per core on the CPU accelerator. A
-/// convolution's bias gradient reduces each channel with a group of the same width.
+/// first of them sums the batch in row order. 256 on a GPU; one per core on the CPU accelerator.
+/// </param>
+/// <param name="ChannelGroup">
+/// Threads of each group that reduces one channel (batch normalisation's statistics and gradients, a convolution's bias
+/// gradient): 256 on a GPU, which sums a channel's values with a group; 1 on the CPU accelerator run for speed, where a
+/// group's barrier is an OS-thread rendezvous and the channels, one per group, already keep every core busy.
 /// </param>
 /// <param name="AutoGemm">
 /// The GEMM that Auto runs: shared-memory register blocks on GPUs; naive on the CPU accelerator run for
@@ -28,11 +32,11 @@ namespace Descent.Kernels.Ilgpu;
 /// 4 x 4 shared-memory tiles, ~50 ms naive).
 /// </param>
 public readonly record struct IlgpuLaunchShape(int GridStrideThreads, int GemmTile, GemmDevice Gemm, int LossGroup,
-    GemmAlgorithm AutoGemm)
+    int ChannelGroup, GemmAlgorithm AutoGemm)
 {
     /// <summary>What a GPU runs: 16 x 16 tiles, the register-blocks GEMM sized for <paramref name="gemm"/>, 256-thread losses, register blocks on Auto.</summary>
     public static IlgpuLaunchShape ForGpu(int gridStrideThreads, GemmDevice gemm) =>
-        new(gridStrideThreads, 16, gemm, 256, GemmAlgorithm.SharedMemoryRegisterBlocks);
+        new(gridStrideThreads, 16, gemm, 256, 256, GemmAlgorithm.SharedMemoryRegisterBlocks);
 
     /// <summary>
     /// The CPU accelerator run for speed: one grid-stride thread and one loss thread per core, 4 x 4 tiles, the
@@ -42,5 +46,5 @@ public readonly record struct IlgpuLaunchShape(int GridStrideThreads, int GemmTi
         new(IlgpuDevices.CpuThreads, 4,
             new GemmDevice("CPU accelerator", IlgpuDevices.CpuThreads, IlgpuDevices.CpuDevice.MaxNumThreadsPerGroup, 65535, 65535,
                 GemmDevice.DefaultSharedMemoryPerGroup, [RegisterBlockTiling.Narrow]),
-            IlgpuDevices.CpuThreads, GemmAlgorithm.Naive);
+            IlgpuDevices.CpuThreads, 1, GemmAlgorithm.Naive);
 }
