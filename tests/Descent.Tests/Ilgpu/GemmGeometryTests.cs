@@ -7,6 +7,7 @@ using Descent.Engine.Training;
 using Descent.Kernels;
 using Descent.Kernels.Ilgpu;
 using Descent.Kernels.Planning;
+using Descent.Tests.Planning;
 using Xunit;
 using Xunit.Abstractions;
 
@@ -102,13 +103,7 @@ public sealed class GemmGeometryTests(ITestOutputHelper output)
     {
         using var ilgpu = IlgpuBackend.CreateCpu();
         using var recorder = NoOpSubclass.Create<GemmRecordingBackend>(ilgpu);
-        var input = model.Graph.Input;
-        var data = new ImageDataset(new byte[batch * input.Features], Enumerable.Range(0, batch).Select(i => i % 10).ToArray(),
-            input.Channels, input.Height, input.Width, 10);
-        var spec = new TrainingSpec("random", [input.Channels, input.Height, input.Width], model, LossFunction.CrossEntropy.Name,
-            new OptimizerSettings(OptimizerKind.Sgd, 0.9f, 0f), new ScheduleSettings(ScheduleKind.Constant, 0.05f, 1, 1f, 1), batch, Seed: 1);
-        using var run = new TrainingRun(recorder, spec, data, data);
-        run.Learner.TrainEpoch();
+        OneTrainingStep.Run(recorder, model, batch);
         return recorder.Gemms;
     }
 

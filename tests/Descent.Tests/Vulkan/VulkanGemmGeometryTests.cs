@@ -8,6 +8,7 @@ using Descent.Kernels;
 using Descent.Kernels.Ilgpu;
 using Descent.Kernels.Planning;
 using Descent.Kernels.Vulkan;
+using Descent.Tests.Planning;
 using Xunit;
 using Xunit.Abstractions;
 
@@ -85,13 +86,7 @@ public sealed class VulkanGemmGeometryTests(ITestOutputHelper output)
     private static List<VulkanGemm> RecordStep(VulkanBackend vulkan, ModelSpec model, int batch)
     {
         using var recorder = NoOpSubclass.Create<VulkanGemmRecordingBackend>(vulkan);
-        var input = model.Graph.Input;
-        var data = new ImageDataset(new byte[batch * input.Features], Enumerable.Range(0, batch).Select(i => i % 10).ToArray(),
-            input.Channels, input.Height, input.Width, 10);
-        var spec = new TrainingSpec("random", [input.Channels, input.Height, input.Width], model, LossFunction.CrossEntropy.Name,
-            new OptimizerSettings(OptimizerKind.Sgd, 0.9f, 0f), new ScheduleSettings(ScheduleKind.Constant, 0.05f, 1, 1f, 1), batch, Seed: 1);
-        using var run = new TrainingRun(recorder, spec, data, data);
-        run.Learner.TrainEpoch();
+        OneTrainingStep.Run(recorder, model, batch);
         return recorder.Gemms;
     }
 
