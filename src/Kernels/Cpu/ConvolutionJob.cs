@@ -72,21 +72,21 @@ internal sealed unsafe class ConvolutionJob(WorkerPool pool, ICacheBlockedGemm g
     {
         if (Shifted(pass, convolution, shiftedRows))
         {
-            var forward = ShiftedRowsConvolution.Forward(convolution);
-            return pass switch
-            {
-                ConvolutionPass.Forward => new ScratchSizes(forward.PaddedLength, 0, forward.PackedWeightLength),
-                ConvolutionPass.BackwardInput => new ScratchSizes(ShiftedRowsConvolution.BackwardInput(convolution).PaddedLength, 0,
-                    ShiftedRowsConvolution.BackwardInput(convolution).PackedWeightLength),
-                _ => new ScratchSizes(forward.PaddedLength + ShiftedRowsWeightGradient.TransposedLength(forward),
-                    WeightChunks(convolution) * ShiftedRowsWeightGradient.PartialLength(forward), 0),
-            };
+            var product = GeometryOf(pass, convolution);
+            return pass == ConvolutionPass.BackwardWeight
+                ? new ScratchSizes(product.PaddedLength + ShiftedRowsWeightGradient.TransposedLength(product),
+                    WeightChunks(convolution) * ShiftedRowsWeightGradient.PartialLength(product), 0)
+                : new ScratchSizes(product.PaddedLength, 0, product.PackedWeightLength);
         }
         var columnsPerThread = !Im2Col.IsIdentity(convolution) || pass == ConvolutionPass.BackwardInput ? Im2Col.Length(convolution) : 0;
         var chunks = WeightChunks(convolution);
         var partials = pass == ConvolutionPass.BackwardWeight && chunks > 1 ? chunks * convolution.WeightLength : 0;
         return new ScratchSizes(columnsPerThread, partials, 0);
     }
+
+    /// <summary>The shifted-rows product a pass computes: the input gradient's over the output gradient, the others over the image.</summary>
+    private static ShiftedRowsGeometry GeometryOf(ConvolutionPass pass, in Conv2dShape convolution) =>
+        pass == ConvolutionPass.BackwardInput ? ShiftedRowsConvolution.BackwardInput(convolution) : ShiftedRowsConvolution.Forward(convolution);
 
     /// <summary>
     /// Whether a pass takes the shifted-rows path: where it applies, and for the input gradient only at stride 1 into 8 or
@@ -127,11 +127,11 @@ internal sealed unsafe class ConvolutionJob(WorkerPool pool, ICacheBlockedGemm g
         dWeight = weightGradient;
         chunks = WeightChunks(convolution);
         Run(ConvolutionPass.BackwardWeight, convolution, chunks);
-        if (Shifted(ConvolutionPass.BackwardWeight, convolution, shiftedRows))
+        if (shifted)
         {
-            var forward = ShiftedRowsConvolution.Forward(convolution);
-            pool.Run(new ShiftedRowsWeightGradient.SumChunks(partials.Pointer, chunks, ShiftedRowsWeightGradient.PartialLength(forward),
-                forward.Taps, ShiftedRowsWeightGradient.ChannelColumns(forward.OutChannels), weightGradient), convolution.OutChannels, 1,
+            // The pass's own geometry, as Run prepared it.
+            pool.Run(new ShiftedRowsWeightGradient.SumChunks(partials.Pointer, chunks, ShiftedRowsWeightGradient.PartialLength(geometry),
+                geometry.Taps, ShiftedRowsWeightGradient.ChannelColumns(geometry.OutChannels), weightGradient), convolution.OutChannels, 1,
                 SerialChannelsBelow);
         }
         else if (chunks > 1)
@@ -184,9 +184,7 @@ internal sealed unsafe class ConvolutionJob(WorkerPool pool, ICacheBlockedGemm g
     /// <summary>The pass's geometry, its packed weights and its tap offsets, made once on the calling thread for every image.</summary>
     private void PrepareShiftedRows(ConvolutionPass which, in Conv2dShape convolution)
     {
-        geometry = which == ConvolutionPass.BackwardInput
-            ? ShiftedRowsConvolution.BackwardInput(convolution)
-            : ShiftedRowsConvolution.Forward(convolution);
+        geometry = GeometryOf(which, convolution);
         var offsets = which == ConvolutionPass.BackwardWeight ? ShiftedRowsWeightGradient.PackedTaps(geometry) : geometry.Taps;
         if (tapOffsets.Length < offsets)
         {
