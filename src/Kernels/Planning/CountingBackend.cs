@@ -19,36 +19,18 @@ public readonly record struct AllocationRequest(Type ElementType, int Elements)
 /// the most ever live at once, the scratch held at the time included.
 /// </para>
 /// </summary>
-public abstract class CountingBackend : ComputeBackend
+public abstract class CountingBackend : StandInBackend
 {
     private readonly List<AllocationRequest> requests = [];
     private readonly List<ScratchNeed> scratch = [];
 
     protected CountingBackend(ComputeBackend device)
+        : base(device)
     {
-        ArgumentNullException.ThrowIfNull(device);
-        Device = device;
     }
 
     /// <param name="device">The backend whose limits and scratch declarations this one reports; it stays the caller's to dispose.</param>
     public static CountingBackend Create(ComputeBackend device) => NoOpSubclass.Create<CountingBackend>(device);
-
-    /// <summary>The real backend this one counts for.</summary>
-    public ComputeBackend Device { get; }
-
-    public override string Name => Device.Name;
-
-    public override string DeviceDescription => Device.DeviceDescription;
-
-    public override long MaxBufferBytes => Device.MaxBufferBytes;
-
-    public override int MaxBufferElements => Device.MaxBufferElements;
-
-    public override MemoryCapacity Memory => Device.Memory;
-
-    public override int ViewAlignment => Device.ViewAlignment;
-
-    public override IReadOnlyList<GemmAlgorithm> GemmAlgorithms => Device.GemmAlgorithms;
 
     /// <summary>Every allocation asked for, in order, released or not.</summary>
     public IReadOnlyList<AllocationRequest> Requests => requests;

@@ -6,12 +6,12 @@ namespace Descent.Kernels.Profiling;
 public sealed record OpTotals(string Op, int Calls, double Seconds, OpWork Work);
 
 /// <summary>
-/// A backend that runs every op on another (<see cref="Device"/>) and times each call with that device's
+/// A backend that runs every op on another (<see cref="StandInBackend.Device"/>) and times each call with that device's
 /// <see cref="OpClock"/>, so a training step run on it says where its time goes. The op overrides are emitted
 /// at run time from the backend interface (<see cref="ProfiledOps"/>), so a new op is profiled with no edit here.
 /// Buffers allocated here wrap the device's; each op hands the device its own buffers and views.
 /// </summary>
-public abstract class ProfilingBackend : ComputeBackend
+public abstract class ProfilingBackend : StandInBackend
 {
     private readonly OpClock clock;
     private readonly Dictionary<(object Root, int Offset, int Length), object> views = [];
@@ -22,9 +22,8 @@ public abstract class ProfilingBackend : ComputeBackend
     private readonly OpWork[] workOfOp;
 
     protected ProfilingBackend(ComputeBackend device)
+        : base(device)
     {
-        ArgumentNullException.ThrowIfNull(device);
-        Device = device;
         clock = device.CreateOpClock();
         callsOfOp = new int[ProfiledOps.Hooks.Count];
         secondsOfOp = new double[ProfiledOps.Hooks.Count];
@@ -34,25 +33,8 @@ public abstract class ProfilingBackend : ComputeBackend
     /// <param name="device">The backend that runs the ops; it stays the caller's to dispose.</param>
     public static ProfilingBackend Create(ComputeBackend device) => ProfiledOps.Create(device);
 
-    /// <summary>The backend that runs the ops.</summary>
-    public ComputeBackend Device { get; }
-
     /// <summary>Where the times come from (<see cref="OpClock.Source"/>).</summary>
     public string ClockSource => clock.Source;
-
-    public override string Name => Device.Name;
-
-    public override string DeviceDescription => Device.DeviceDescription;
-
-    public override long MaxBufferBytes => Device.MaxBufferBytes;
-
-    public override int MaxBufferElements => Device.MaxBufferElements;
-
-    public override MemoryCapacity Memory => Device.Memory;
-
-    public override int ViewAlignment => Device.ViewAlignment;
-
-    public override IReadOnlyList<GemmAlgorithm> GemmAlgorithms => Device.GemmAlgorithms;
 
     /// <summary>
     /// Reads the device's marks for every op since the last call (waiting for them) and adds each op's time to its totals.
