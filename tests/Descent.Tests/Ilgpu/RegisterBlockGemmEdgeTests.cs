@@ -1,5 +1,6 @@
 using Descent.Kernels;
 using Descent.Kernels.Ilgpu;
+using Descent.Tests.Conformance;
 using Xunit;
 
 namespace Descent.Tests.Ilgpu;
@@ -59,44 +60,18 @@ public sealed class RegisterBlockGemmEdgeTests : IDisposable
 
     private void AssertGemm(RegisterBlockGemmPlan plan, bool transposeA, bool transposeB, int m, int n, int k, Activation? activation)
     {
-        const float alpha = 0.7f, beta = 0.3f;
-        var random = new Random(m * 31 + n * 7 + k);
-        float[] Values(int count) => Enumerable.Range(0, count).Select(_ => (float)(random.NextDouble() * 2 - 1)).ToArray();
-        var a = Values(m * k);
-        var b = Values(k * n);
-        var c = Values(m * n);
-        var bias = Values(n);
-        using var aBuffer = Upload(a);
-        using var bBuffer = Upload(b);
-        using var cBuffer = Upload(c);
-        using var biasBuffer = Upload(bias);
+        var gemm = new PlannedGemmCase(m, n, k);
+        using var aBuffer = Upload(gemm.A);
+        using var bBuffer = Upload(gemm.B);
+        using var cBuffer = Upload(gemm.C);
+        using var biasBuffer = Upload(gemm.Bias);
 
-        backend.GemmWithPlan(plan, transposeA, transposeB, m, n, k, alpha, aBuffer, bBuffer, beta, cBuffer, biasBuffer, activation);
+        backend.GemmWithPlan(plan, transposeA, transposeB, m, n, k, PlannedGemmCase.Alpha, aBuffer, bBuffer, PlannedGemmCase.Beta, cBuffer,
+            biasBuffer, activation);
         var result = new float[m * n];
         backend.Download<float>(cBuffer, result);
 
-        for (var row = 0; row < m; row++)
-        {
-            for (var col = 0; col < n; col++)
-            {
-                var sum = 0.0;
-                var magnitude = 0.0;
-                for (var p = 0; p < k; p++)
-                {
-                    var product = (double)a[transposeA ? p * m + row : row * k + p] * b[transposeB ? col * k + p : p * n + col];
-                    sum += product;
-                    magnitude += Math.Abs(product);
-                }
-                var expected = alpha * sum + beta * c[row * n + col] + bias[col];
-                if (activation == Activation.Relu)
-                {
-                    expected = Math.Max(0, expected);
-                }
-                var bound = 1e-6 * (magnitude + 1);
-                Assert.True(Math.Abs(result[row * n + col] - expected) <= bound,
-                    $"C({row}, {col}) = {result[row * n + col]}, expected {expected} (splits {plan.Splits})");
-            }
-        }
+        gemm.AssertResult(result, plan, transposeA, transposeB, activation);
     }
 
     private DeviceBuffer<float> Upload(float[] values)

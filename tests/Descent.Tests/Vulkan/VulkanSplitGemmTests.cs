@@ -1,6 +1,7 @@
 using Descent.Kernels;
 using Descent.Kernels.Ilgpu;
 using Descent.Kernels.Vulkan;
+using Descent.Tests.Conformance;
 using Xunit;
 
 namespace Descent.Tests.Vulkan;
@@ -73,49 +74,21 @@ public sealed class VulkanSplitGemmTests
 
     private static void AssertGemm(RegisterBlockGemmPlan plan, bool transposeA, bool transposeB, int m, int n, int k, Activation? activation)
     {
-        const float alpha = 0.7f, beta = 0.3f;
         using var backend = VulkanAvailability.CreateValidated();
-        var random = new Random(m * 31 + n * 7 + k);
-        float[] Values(int count) => Enumerable.Range(0, count).Select(_ => (float)(random.NextDouble() * 2 - 1)).ToArray();
-        var a = Values(m * k);
-        var b = Values(k * n);
-        var c = Values(m * n);
-        var bias = Values(n);
-        using var aBuffer = Upload(backend, a);
-        using var bBuffer = Upload(backend, b);
-        using var cBuffer = Upload(backend, c);
-        using var biasBuffer = Upload(backend, bias);
+        var gemm = new PlannedGemmCase(m, n, k);
+        using var aBuffer = Upload(backend, gemm.A);
+        using var bBuffer = Upload(backend, gemm.B);
+        using var cBuffer = Upload(backend, gemm.C);
+        using var biasBuffer = Upload(backend, gemm.Bias);
 
         var before = backend.Dispatches;
-        backend.GemmWithPlan(plan, transposeA, transposeB, m, n, k, alpha, aBuffer, bBuffer, beta, cBuffer, biasBuffer, activation);
+        backend.GemmWithPlan(plan, transposeA, transposeB, m, n, k, PlannedGemmCase.Alpha, aBuffer, bBuffer, PlannedGemmCase.Beta, cBuffer,
+            biasBuffer, activation);
         Assert.Equal(plan.Launches, backend.Dispatches - before);
         var result = new float[m * n];
         backend.Download<float>(cBuffer, result);
 
-        for (var row = 0; row < m; row++)
-        {
-            for (var col = 0; col < n; col++)
-            {
-                var sum = 0.0;
-                var magnitude = 0.0;
-                for (var p = 0; p < k; p++)
-                {
-                    var product = (double)a[transposeA ? p * m + row : row * k + p] * b[transposeB ? col * k + p : p * n + col];
-                    sum += product;
-                    magnitude += Math.Abs(product);
-                }
-                var expected = alpha * sum + beta * c[row * n + col] + bias[col];
-                expected = activation switch
-                {
-                    Activation.Relu => Math.Max(0, expected),
-                    Activation.Sigmoid => 1 / (1 + Math.Exp(-expected)),
-                    _ => expected,
-                };
-                var bound = 1e-6 * (magnitude + 1);
-                Assert.True(Math.Abs(result[row * n + col] - expected) <= bound,
-                    $"C({row}, {col}) = {result[row * n + col]}, expected {expected} ({plan.Tiling.Tile} tiles, splits {plan.Splits})");
-            }
-        }
+        gemm.AssertResult(result, plan, transposeA, transposeB, activation);
         Assert.Empty(backend.ValidationMessages);
     }
 
