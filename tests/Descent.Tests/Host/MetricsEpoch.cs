@@ -16,6 +16,22 @@ internal sealed record MetricsEpoch(double TrainLoss, double TestLoss, double Ac
             .ToList();
     }
 
+    /// <summary>
+    /// Both runs hold <paramref name="epochs"/> rows, and every epoch's training and test loss of <paramref name="actual"/> is
+    /// within <paramref name="relativeTolerance"/> of <paramref name="expected"/>'s; <paramref name="what"/> names the run.
+    /// </summary>
+    public static void AssertLossesClose(IReadOnlyList<MetricsEpoch> expected, IReadOnlyList<MetricsEpoch> actual, int epochs,
+        double relativeTolerance, string what)
+    {
+        Assert.Equal(epochs, expected.Count);
+        Assert.Equal(epochs, actual.Count);
+        for (var epoch = 0; epoch < epochs; epoch++)
+        {
+            AssertClose(expected[epoch].TrainLoss, actual[epoch].TrainLoss, relativeTolerance, $"{what} epoch {epoch + 1} training loss");
+            AssertClose(expected[epoch].TestLoss, actual[epoch].TestLoss, relativeTolerance, $"{what} epoch {epoch + 1} test loss");
+        }
+    }
+
     /// <summary>|expected - actual| within <paramref name="relativeTolerance"/> of |expected|.</summary>
     public static void AssertClose(double expected, double actual, double relativeTolerance, string what) =>
         Assert.True(Math.Abs(expected - actual) <= relativeTolerance * Math.Abs(expected), $"{what}: expected {expected:R}, got {actual:R}");
