@@ -1,6 +1,6 @@
 // Philox4x32-10 (Salmon et al., "Parallel random numbers: as easy as 1, 2, 3", 2011): the dropout mask's
-// generator, a port of src/Kernels/DropoutMask.cs that gives the same bits: counter (element, step, 0, 0),
-// key (seed, stream), ten rounds, the first output word returned. umulExtended gives the 32 x 32 -> 64-bit
+// generator, a port of src/Kernels/DropoutMask.cs that gives the same bits: counter (counter, step, 0, 0),
+// key (seed, stream), ten rounds, the four output words returned. umulExtended gives the 32 x 32 -> 64-bit
 // products' high and low words, as (ulong) products do in C#. The conformance suite holds the masks
 // to DropoutMask's bit for bit.
 
@@ -9,9 +9,9 @@ const uint PHILOX_MULTIPLIER1 = 0xCD9E8D57u;
 const uint PHILOX_KEY_STEP0 = 0x9E3779B9u;
 const uint PHILOX_KEY_STEP1 = 0xBB67AE85u;
 
-uint philox_first_word(uint element, uint step_number, uint seed, uint stream)
+uvec4 philox_words(uint counter, uint step_number, uint seed, uint stream)
 {
-    uint c0 = element;
+    uint c0 = counter;
     uint c1 = step_number;
     uint c2 = 0u;
     uint c3 = 0u;
@@ -34,5 +34,10 @@ uint philox_first_word(uint element, uint step_number, uint seed, uint stream)
         k0 += PHILOX_KEY_STEP0;
         k1 += PHILOX_KEY_STEP1;
     }
-    return c0;
+    return uvec4(c0, c1, c2, c3);
+}
+
+uint philox_first_word(uint counter, uint step_number, uint seed, uint stream)
+{
+    return philox_words(counter, step_number, seed, stream).x;
 }

@@ -3,10 +3,12 @@ namespace Descent.Kernels;
 /// <summary>
 /// The dropout mask as every backend computes it: Philox4x32-10 (Salmon et al., "Parallel random numbers:
 /// as easy as 1, 2, 3", 2011), a counter-based generator, so element i of step s draws the same number
-/// on any device in any order, with no state to carry: resume stays exact. The counter is
-/// (element, step, 0, 0) and the key (seed, stream); the first output word's top 24 bits make a uniform
-/// number in [0, 1) exactly representable in float. The ILGPU kernels call this code; the GLSL port
-/// (shaders/include/philox.glsl) is held to it bit for bit by the conformance suite.
+/// on any device in any order, with no state to carry: resume stays exact. One run of the generator gives
+/// four 32-bit words, and all four are used: element e (its index plus step.FirstElement) takes word e mod 4
+/// of counter (e div 4, step, 0, 0) under key (seed, stream), so a mask costs a quarter of one run per
+/// element. A word's top 24 bits make a uniform number in [0, 1) exactly representable in float. The ILGPU
+/// kernels call this code; the GLSL port (shaders/include/philox.glsl) is held to it bit for bit by the
+/// conformance suite.
 /// </summary>
 public static class DropoutMask
 {
@@ -15,28 +17,38 @@ public static class DropoutMask
     private const uint KeyStep0 = 0x9E3779B9;
     private const uint KeyStep1 = 0xBB67AE85;
 
-    /// <summary>Whether element <paramref name="element"/> of the tensor is kept by <paramref name="step"/>'s mask (counter element + step.FirstElement).</summary>
-    public static bool Keep(uint element, DropoutStep step) =>
-        Uniform(unchecked(element + step.FirstElement), step.Step, step.Seed, step.Stream) >= step.Probability;
+    /// <summary>Elements that share one run of the generator, one output word each.</summary>
+    public const int ElementsPerCounter = 4;
 
-    /// <summary>A uniform number in [0, 1), a multiple of 2^-24, for one counter and key.</summary>
+    /// <summary>Whether element <paramref name="element"/> of the tensor is kept by <paramref name="step"/>'s mask (element + step.FirstElement drawn).</summary>
+    public static bool Keep(uint element, DropoutStep step)
+    {
+        var drawn = unchecked(element + step.FirstElement);
+        var word = Words(drawn / ElementsPerCounter, step.Step, step.Seed, step.Stream).Word((int)(drawn % ElementsPerCounter));
+        return Uniform(word) >= step.Probability;
+    }
+
+    /// <summary>The uniform number in [0, 1), a multiple of 2^-24, that a word's top 24 bits make.</summary>
     /// <remarks>
     /// The top 24 bits go to float through int: exact either way, but C# converts an unsigned integer via
     /// double, which would put double arithmetic into the ILGPU kernels that call this code.
     /// </remarks>
-    public static float Uniform(uint element, uint stepNumber, uint seed, uint stream) =>
-        (int)(FirstWord(element, stepNumber, seed, stream) >> 8) * (1f / 16777216f);
+    public static float Uniform(uint word) => (int)(word >> 8) * (1f / 16777216f);
 
     /// <summary>
     /// The same test on integers, for vector and shader code: an element is kept when the top 24 bits of
-    /// <see cref="FirstWord"/> are at least this (uniform * 2^24 and p * 2^24 are exact, so the tests agree).
+    /// its word are at least this (uniform * 2^24 and p * 2^24 are exact, so the tests agree).
     /// </summary>
     public static uint KeepThreshold(float probability) => (uint)Math.Ceiling(probability * 16777216.0);
 
-    /// <summary>The first word of Philox4x32-10 at counter (element, stepNumber, 0, 0) and key (seed, stream).</summary>
-    public static uint FirstWord(uint element, uint stepNumber, uint seed, uint stream)
+    /// <summary>The first word of Philox4x32-10 at counter (counter, stepNumber, 0, 0) and key (seed, stream).</summary>
+    public static uint FirstWord(uint counter, uint stepNumber, uint seed, uint stream) =>
+        Words(counter, stepNumber, seed, stream).Word0;
+
+    /// <summary>The four words of Philox4x32-10 at counter (counter, stepNumber, 0, 0) and key (seed, stream).</summary>
+    public static PhiloxWords Words(uint counter, uint stepNumber, uint seed, uint stream)
     {
-        uint c0 = element, c1 = stepNumber, c2 = 0, c3 = 0;
+        uint c0 = counter, c1 = stepNumber, c2 = 0, c3 = 0;
         uint k0 = seed, k1 = stream;
         for (var round = 0; round < 10; round++)
         {
@@ -51,6 +63,19 @@ public static class DropoutMask
             k0 += KeyStep0;
             k1 += KeyStep1;
         }
-        return c0;
+        return new PhiloxWords(c0, c1, c2, c3);
     }
+}
+
+/// <summary>One run of Philox4x32-10: its four output words in order.</summary>
+public readonly record struct PhiloxWords(uint Word0, uint Word1, uint Word2, uint Word3)
+{
+    /// <summary>Word <paramref name="index"/> (0 to 3).</summary>
+    public uint Word(int index) => index switch
+    {
+        0 => Word0,
+        1 => Word1,
+        2 => Word2,
+        _ => Word3,
+    };
 }

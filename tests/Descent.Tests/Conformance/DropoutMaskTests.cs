@@ -10,10 +10,23 @@ namespace Descent.Tests.Conformance;
 public sealed class DropoutMaskTests
 {
     [Fact]
-    public void First_word_matches_random123s_known_answer_for_a_zero_counter_and_key()
+    public void Words_match_random123s_known_answer_for_a_zero_counter_and_key()
     {
         // Random123's kat_vectors: philox4x32 10 rounds, counter 0 0 0 0, key 0 0 -> 6627e8d5 e169c58d bc57ac4c 9b00dbd8.
+        Assert.Equal(new PhiloxWords(0x6627e8d5u, 0xe169c58du, 0xbc57ac4cu, 0x9b00dbd8u), DropoutMask.Words(0, 0, 0, 0));
         Assert.Equal(0x6627e8d5u, DropoutMask.FirstWord(0, 0, 0, 0));
+    }
+
+    [Fact]
+    public void Element_e_takes_word_e_mod_4_of_counter_e_div_4()
+    {
+        var step = new DropoutStep(0.5f, Seed: 3, Stream: 1, Step: 7, FirstElement: 6);
+        for (var element = 0u; element < 64; element++)
+        {
+            var drawn = element + 6;
+            var word = DropoutMask.Words(drawn / 4, 7, 3, 1).Word((int)(drawn % 4));
+            Assert.Equal(word >> 8 >= 1u << 23, DropoutMask.Keep(element, step));
+        }
     }
 
     [Theory]
