@@ -1,5 +1,6 @@
 using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics;
+using System.Runtime.Intrinsics.X86;
 
 namespace Descent.Kernels.Cpu;
 
@@ -8,8 +9,8 @@ public sealed unsafe partial class CpuBackend
     protected override void GatherBatchCore(DeviceBuffer<byte> pixels, DeviceBuffer<int> labels, DeviceBuffer<int> order, int start,
         int count, int features, DeviceBuffer<float> channelScaleShift, int channels, int planeSize, DeviceBuffer<float> inputs,
         DeviceBuffer<int> batchLabels) =>
-        pool.Run(new GatherKernel(Pointer(pixels), Pointer(labels), Pointer(order), start, features, pixels.Length / features,
-            Pointer(channelScaleShift), channels, planeSize, Pointer(inputs), Pointer(batchLabels)),
+        pool.Run(new GatherKernel(Pointer(pixels), Pointer(labels), Pointer(order), start, count, order.Length, features,
+            pixels.Length / features, Pointer(channelScaleShift), channels, planeSize, Pointer(inputs), Pointer(batchLabels)),
             count, 1, Math.Max(1, SerialElementsBelow / features));
 }
 
@@ -20,10 +21,18 @@ public sealed unsafe partial class CpuBackend
 /// batchLabels[i] = labels[item]. An item outside the dataset gives zeros and label -1.
 /// Each plane is one scale and shift, so sixteen bytes at a time are widened to floats within it: a batch
 /// is mostly this conversion.
+/// <para>
+/// A shuffled order puts each item's bytes far from the last one's, so a gather waits on memory more than it converts
+/// (the 784-256-128-10 MLP's step spent about a tenth of itself here). Each slice therefore also asks for the next
+/// batch's items (order[start + count + i], the same slice of it) to be brought towards this core's cache: the step
+/// between the two gathers hides their latency. A hint only, never a read.
+/// </para>
 /// </summary>
-internal unsafe struct GatherKernel(byte* pixels, int* labels, int* order, int start, int features, int items, float* scaleShift,
-    int channels, int planeSize, float* inputs, int* batchLabels) : IRangeKernel
+internal unsafe struct GatherKernel(byte* pixels, int* labels, int* order, int start, int count, int orderLength, int features,
+    int items, float* scaleShift, int channels, int planeSize, float* inputs, int* batchLabels) : IRangeKernel
 {
+    private const int CacheLine = 64;
+
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public readonly void Execute(int first, int end)
     {
@@ -44,6 +53,29 @@ internal unsafe struct GatherKernel(byte* pixels, int* labels, int* order, int s
                 ConvertPlane(source + offset, destination + offset, scaleShift[channel], scaleShift[channels + channel]);
             }
             batchLabels[row] = labels[item];
+        }
+        if (Sse.IsSupported)
+        {
+            PrefetchNextBatch(first, end);
+        }
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private readonly void PrefetchNextBatch(int first, int end)
+    {
+        var last = Math.Min(end, orderLength - start - count);
+        for (var row = first; row < last; row++)
+        {
+            var item = order[start + count + row];
+            if (item < 0 || item >= items)
+            {
+                continue;
+            }
+            var source = pixels + (long)item * features;
+            for (var offset = 0; offset < features; offset += CacheLine)
+            {
+                Sse.Prefetch1(source + offset);
+            }
         }
     }
 
