@@ -117,6 +117,10 @@ internal sealed unsafe class CacheBlockedGemm<TKernel> : ICacheBlockedGemm, IPar
         var columnEnd = Math.Min(columnPanelEnd * nr, n);
         var stepBlocks = (k + StepBlock - 1) / StepBlock;
         var stepsPerBlock = (k + stepBlocks - 1) / stepBlocks;
+        // A product that is all of C's new value (one block of K, alpha 1, beta 0, nothing added or applied) goes from the
+        // registers straight into C wherever a whole tile fits: the same bits as the epilogue's, without the spill and its
+        // second pass (a weight gradient's K is the batch, so the spill was a fifth of its tile's work).
+        var storeDirect = stepBlocks == 1 && output.OverwritesWithProduct;
         // A row-major A read in place puts MR rows K floats apart; packing it is worth its copy once a
         // micro-panel is reused across enough B panels (and it avoids L1 set conflicts when K is a
         // power of two). Transposed A is read in place: its MR values per step are already contiguous.
@@ -151,8 +155,15 @@ internal sealed unsafe class CacheBlockedGemm<TKernel> : ICacheBlockedGemm, IPar
                     for (var panelStart = 0; panelStart < blockColumns; panelStart += nr)
                     {
                         var column = blockStart + panelStart;
-                        TKernel.Multiply(a, rowStride, stepStride, buffers.PackedB + (long)(panelStart / nr) * kc * nr, kc, buffers.Tile);
-                        GemmEpilogue.Store(buffers.Tile, nr, output, row, column, rows, Math.Min(nr, n - column), n, first, last);
+                        var cols = Math.Min(nr, n - column);
+                        var panel = buffers.PackedB + (long)(panelStart / nr) * kc * nr;
+                        if (storeDirect && rows == mr && cols == nr)
+                        {
+                            TKernel.Multiply(a, rowStride, stepStride, panel, kc, output.C + (long)row * n + column, n);
+                            continue;
+                        }
+                        TKernel.Multiply(a, rowStride, stepStride, panel, kc, buffers.Tile, nr);
+                        GemmEpilogue.Store(buffers.Tile, nr, output, row, column, rows, cols, n, first, last);
                     }
                 }
             }

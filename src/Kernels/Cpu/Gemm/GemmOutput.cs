@@ -23,4 +23,7 @@ internal readonly unsafe struct GemmOutput(float* c, float alpha, float beta, fl
 
     /// <summary>M floats, one added to every element of its row, or null.</summary>
     public float* RowBias { get; } = rowBias;
+
+    /// <summary>C = op(A) op(B) exactly: alpha 1, beta 0, no bias, no activation.</summary>
+    public bool OverwritesWithProduct => Alpha == 1f && Beta == 0f && Bias == null && RowBias == null && Activation is null;
 }

@@ -17,10 +17,11 @@ internal interface IGemmMicroKernel
     static abstract int Columns { get; }
 
     /// <summary>
-    /// tile (MR x NR, row-major) = sum over p in [0, kc) of a(row, p) * b[p * NR + col].
+    /// tile (MR x NR, row-major, <paramref name="tileStride"/> floats per row) = sum over p in [0, kc) of a(row, p) * b[p * NR + col].
     /// a(row, p) is at <c>a + row * aRowStride + p * aStepStride</c>, so a packed panel (strides 1, MR), a
     /// row-major A (strides K, 1) and a transposed A (strides 1, M) are read alike without a copy.
-    /// b is a packed panel: NR contiguous floats per step.
+    /// b is a packed panel: NR contiguous floats per step. The tile is a spill buffer for the epilogue, or C itself where
+    /// the product needs nothing more.
     /// </summary>
-    static abstract unsafe void Multiply(float* a, nint aRowStride, nint aStepStride, float* b, int kc, float* tile);
+    static abstract unsafe void Multiply(float* a, nint aRowStride, nint aStepStride, float* b, int kc, float* tile, nint tileStride);
 }

@@ -17,7 +17,7 @@ internal readonly struct MicroKernel6x16 : IGemmMicroKernel
     public static int Columns => 16;
 
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    public static unsafe void Multiply(float* a, nint aRowStride, nint aStepStride, float* b, int kc, float* tile)
+    public static unsafe void Multiply(float* a, nint aRowStride, nint aStepStride, float* b, int kc, float* tile, nint tileStride)
     {
         var c00 = Vector256<float>.Zero; var c01 = Vector256<float>.Zero;
         var c10 = Vector256<float>.Zero; var c11 = Vector256<float>.Zero;
@@ -49,10 +49,10 @@ internal readonly struct MicroKernel6x16 : IGemmMicroKernel
             b += 16;
         }
         c00.Store(tile); c01.Store(tile + 8);
-        c10.Store(tile + 16); c11.Store(tile + 24);
-        c20.Store(tile + 32); c21.Store(tile + 40);
-        c30.Store(tile + 48); c31.Store(tile + 56);
-        c40.Store(tile + 64); c41.Store(tile + 72);
-        c50.Store(tile + 80); c51.Store(tile + 88);
+        c10.Store(tile + 1 * tileStride); c11.Store(tile + 1 * tileStride + 8);
+        c20.Store(tile + 2 * tileStride); c21.Store(tile + 2 * tileStride + 8);
+        c30.Store(tile + 3 * tileStride); c31.Store(tile + 3 * tileStride + 8);
+        c40.Store(tile + 4 * tileStride); c41.Store(tile + 4 * tileStride + 8);
+        c50.Store(tile + 5 * tileStride); c51.Store(tile + 5 * tileStride + 8);
     }
 }

@@ -17,18 +17,19 @@ internal readonly struct MicroKernel8x32 : IGemmMicroKernel
 
     public static int Columns => 32;
 
-    public static unsafe void Multiply(float* a, nint aRowStride, nint aStepStride, float* b, int kc, float* tile) =>
-        Multiply(a, aRowStride, aStepStride, new PackedSteps(b), kc, tile);
+    public static unsafe void Multiply(float* a, nint aRowStride, nint aStepStride, float* b, int kc, float* tile, nint tileStride) =>
+        Multiply(a, aRowStride, aStepStride, new PackedSteps(b), kc, tile, tileStride);
 
     /// <summary>
     /// The same tile with step p's 32 values of B at <c>b + offsets[p]</c>, anywhere: the rows of an implicit column matrix
     /// (<see cref="ShiftedRowsConvolution"/>) read where they lie instead of from a packed panel.
     /// </summary>
     public static unsafe void MultiplyShifted(float* a, nint aRowStride, nint aStepStride, float* b, int* offsets, int kc, float* tile) =>
-        Multiply(a, aRowStride, aStepStride, new ShiftedSteps(b, offsets), kc, tile);
+        Multiply(a, aRowStride, aStepStride, new ShiftedSteps(b, offsets), kc, tile, Columns);
 
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static unsafe void Multiply<TSteps>(float* a, nint aRowStride, nint aStepStride, TSteps steps, int kc, float* tile)
+    private static unsafe void Multiply<TSteps>(float* a, nint aRowStride, nint aStepStride, TSteps steps, int kc, float* tile,
+        nint tileStride)
         where TSteps : struct, IStepRows
     {
         var c00 = Vector512<float>.Zero; var c01 = Vector512<float>.Zero;
@@ -69,13 +70,20 @@ internal readonly struct MicroKernel8x32 : IGemmMicroKernel
             a4 += aStepStride;
         }
         c00.Store(tile); c01.Store(tile + 16);
-        c10.Store(tile + 32); c11.Store(tile + 48);
-        c20.Store(tile + 64); c21.Store(tile + 80);
-        c30.Store(tile + 96); c31.Store(tile + 112);
-        c40.Store(tile + 128); c41.Store(tile + 144);
-        c50.Store(tile + 160); c51.Store(tile + 176);
-        c60.Store(tile + 192); c61.Store(tile + 208);
-        c70.Store(tile + 224); c71.Store(tile + 240);
+        tile += tileStride;
+        c10.Store(tile); c11.Store(tile + 16);
+        tile += tileStride;
+        c20.Store(tile); c21.Store(tile + 16);
+        tile += tileStride;
+        c30.Store(tile); c31.Store(tile + 16);
+        tile += tileStride;
+        c40.Store(tile); c41.Store(tile + 16);
+        tile += tileStride;
+        c50.Store(tile); c51.Store(tile + 16);
+        tile += tileStride;
+        c60.Store(tile); c61.Store(tile + 16);
+        tile += tileStride;
+        c70.Store(tile); c71.Store(tile + 16);
     }
 
     /// <summary>Where step p's 32 values of B start; a struct, so each kind is compiled into the loop.</summary>
