@@ -1,5 +1,6 @@
 using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics;
+using System.Runtime.Intrinsics.X86;
 using Descent.Kernels.Cpu.Gemm;
 
 namespace Descent.Kernels.Cpu;
@@ -191,6 +192,11 @@ internal static unsafe class ShiftedRowsConvolution
                 var row = h + geometry.PadHeight;
                 var source = image + ((long)c * height + h) * width;
                 var rowStart = phases + (long)(row % stride) * stride * phasePlane + (long)(row / stride) * pitch;
+                if (stride == 2)
+                {
+                    SplitRowInTwo(source, width, rowStart, phasePlane, geometry.PadWidth);
+                    continue;
+                }
                 // Phase b of the row takes the columns whose bordered index is b modulo the stride, one every stride.
                 for (var b = 0; b < stride; b++)
                 {
@@ -202,6 +208,49 @@ internal static unsafe class ShiftedRowsConvolution
                     }
                 }
             }
+        }
+    }
+
+    /// <summary>
+    /// One image row into its two column phases at stride 2: bordered column w + padLeft goes to phase (w + padLeft) mod 2
+    /// at (w + padLeft) div 2. Sixteen or eight columns at a time are split into their even and odd halves by one
+    /// in-register permutation and stored as two runs; the rest one at a time.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void SplitRowInTwo(float* source, int width, float* rowStart, long phasePlane, int padLeft)
+    {
+        // Even columns (from an even w) and odd ones: their phase and their offset in it, less w / 2.
+        var evenTarget = rowStart + (padLeft % 2) * phasePlane + padLeft / 2;
+        var oddTarget = rowStart + ((padLeft + 1) % 2) * phasePlane + (padLeft + 1) / 2;
+        var w = 0;
+        if (Avx512F.IsSupported)
+        {
+            var evensThenOdds = Vector512.Create(0, 2, 4, 6, 8, 10, 12, 14, 1, 3, 5, 7, 9, 11, 13, 15);
+            for (; w + 16 <= width; w += 16)
+            {
+                var split = Avx512F.PermuteVar16x32(Vector512.Load(source + w), evensThenOdds);
+                split.GetLower().Store(evenTarget + w / 2);
+                split.GetUpper().Store(oddTarget + w / 2);
+            }
+        }
+        if (Avx2.IsSupported)
+        {
+            var evensThenOdds = Vector256.Create(0, 2, 4, 6, 1, 3, 5, 7);
+            for (; w + 8 <= width; w += 8)
+            {
+                var split = Avx2.PermuteVar8x32(Vector256.Load(source + w), evensThenOdds);
+                split.GetLower().Store(evenTarget + w / 2);
+                split.GetUpper().Store(oddTarget + w / 2);
+            }
+        }
+        for (; w + 2 <= width; w += 2)
+        {
+            evenTarget[w / 2] = source[w];
+            oddTarget[w / 2] = source[w + 1];
+        }
+        if (w < width)
+        {
+            evenTarget[w / 2] = source[w];
         }
     }
 
