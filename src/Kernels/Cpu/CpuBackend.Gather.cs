@@ -9,9 +9,11 @@ public sealed unsafe partial class CpuBackend
     protected override void GatherBatchCore(DeviceBuffer<byte> pixels, DeviceBuffer<int> labels, DeviceBuffer<int> order, int start,
         int count, int features, DeviceBuffer<float> channelScaleShift, int channels, int planeSize, DeviceBuffer<float> inputs,
         DeviceBuffer<int> batchLabels) =>
+        // A gather waits on memory more than it computes, so it is worth the second core from a quarter of the element count
+        // where compute-bound element-wise ops start sharing (a 64-image MNIST batch: 0.017 -> 0.013-0.016 ms).
         pool.Run(new GatherKernel(Pointer(pixels), Pointer(labels), Pointer(order), start, count, order.Length, features,
             pixels.Length / features, Pointer(channelScaleShift), channels, planeSize, Pointer(inputs), Pointer(batchLabels)),
-            count, 1, Math.Max(1, SerialElementsBelow / features));
+            count, 1, Math.Max(1, SerialElementsBelow / 4 / features));
 }
 
 /// <summary>
