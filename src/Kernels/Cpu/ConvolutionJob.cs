@@ -17,7 +17,9 @@ namespace Descent.Kernels.Cpu;
 /// convolutions of stride 1 and 2, on AVX-512, read each image in place through <see cref="ShiftedRowsConvolution"/> and
 /// <see cref="ShiftedRowsWeightGradient"/> instead of lowering it: the per-image column matrix and the GEMM's packing of
 /// it were two passes over nine times the image for every product, which on 16 to 64 channels cost as much as the
-/// multiply-adds.
+/// multiply-adds. Of those, 3x3 convolutions at stride 1 with 8 or more channels each way run their forward pass and input
+/// gradient as Winograd's F(2x2, 3x3) (<see cref="WinogradConvolution"/>): 16 multiply-adds per 2x2 outputs and channel
+/// pair instead of 36.
 /// <para>
 /// Scratch (a column matrix per thread, the weight partials) grows to the largest shape seen and is
 /// kept, so a training step allocates nothing after its first. Each pass reserves exactly what
@@ -50,6 +52,8 @@ internal sealed unsafe class ConvolutionJob(WorkerPool pool, ICacheBlockedGemm g
     private bool splitEachGemm;
     private bool shifted;
     private ShiftedRowsGeometry geometry;
+    private bool winograd;
+    private WinogradGeometry winogradGeometry;
 
     /// <summary>
     /// The floats one pass needs (0: unused) of each thread's column matrix (on the shifted-rows path: its padded image,
@@ -70,6 +74,11 @@ internal sealed unsafe class ConvolutionJob(WorkerPool pool, ICacheBlockedGemm g
     /// </summary>
     public static ScratchSizes Scratch(ConvolutionPass pass, in Conv2dShape convolution, bool shiftedRows)
     {
+        if (Winograd(pass, convolution, shiftedRows))
+        {
+            var blocks = WinogradOf(pass, convolution);
+            return new ScratchSizes(blocks.ScratchLength, 0, blocks.PackedWeightLength);
+        }
         if (Shifted(pass, convolution, shiftedRows))
         {
             var product = GeometryOf(pass, convolution);
@@ -96,6 +105,19 @@ internal sealed unsafe class ConvolutionJob(WorkerPool pool, ICacheBlockedGemm g
         shiftedRows && ShiftedRowsConvolution.Applies(convolution)
         && (pass != ConvolutionPass.BackwardInput
             || (convolution.Stride == 1 && convolution.InChannels >= ShiftedRowsConvolution.TileRows));
+
+    /// <summary>The F(2x2, 3x3) product a pass computes, as <see cref="GeometryOf"/>.</summary>
+    private static WinogradGeometry WinogradOf(ConvolutionPass pass, in Conv2dShape convolution) =>
+        pass == ConvolutionPass.BackwardInput ? WinogradConvolution.BackwardInput(convolution) : WinogradConvolution.Forward(convolution);
+
+    /// <summary>
+    /// Whether a pass runs as <see cref="WinogradConvolution"/>: a 3x3 kernel at stride 1, forward or input gradient, where the
+    /// shifted-rows product would run and the product has 8 or more channels on each side. The weight gradient stays on
+    /// the shifted rows.
+    /// </summary>
+    private static bool Winograd(ConvolutionPass pass, in Conv2dShape convolution, bool shiftedRows) =>
+        pass != ConvolutionPass.BackwardWeight && WinogradConvolution.Fits(convolution) && Shifted(pass, convolution, shiftedRows)
+        && WinogradConvolution.Applies(WinogradOf(pass, convolution));
 
     /// <summary>The floats each scratch buffer holds now: every thread's column matrix, in thread order, the partials, the packed weights.</summary>
     public (long[] ColumnsPerThread, long Partials, long PackedWeights) Held =>
@@ -157,8 +179,13 @@ internal sealed unsafe class ConvolutionJob(WorkerPool pool, ICacheBlockedGemm g
         }
         partials.Reserve(scratch.Partials);
         packedWeights.Reserve(scratch.PackedWeights);
-        shifted = Shifted(which, convolution, shiftedRows);
-        if (shifted)
+        winograd = Winograd(which, convolution, shiftedRows);
+        shifted = !winograd && Shifted(which, convolution, shiftedRows);
+        if (winograd)
+        {
+            PrepareWinograd(which, convolution);
+        }
+        else if (shifted)
         {
             PrepareShiftedRows(which, convolution);
         }
@@ -205,6 +232,45 @@ internal sealed unsafe class ConvolutionJob(WorkerPool pool, ICacheBlockedGemm g
                 default:
                     ShiftedRowsWeightGradient.TapOffsets(geometry, offsetTable);
                     break;
+            }
+        }
+    }
+
+    /// <summary>The pass's F(2x2, 3x3) geometry, its transformed kernel and its channel offsets, made once on the calling thread.</summary>
+    private void PrepareWinograd(ConvolutionPass which, in Conv2dShape convolution)
+    {
+        winogradGeometry = WinogradOf(which, convolution);
+        if (tapOffsets.Length < winogradGeometry.InChannels)
+        {
+            tapOffsets = GC.AllocateArray<int>(winogradGeometry.InChannels, pinned: true);
+        }
+        fixed (int* offsets = tapOffsets)
+        {
+            WinogradConvolution.ChannelOffsets(winogradGeometry, offsets);
+        }
+        WinogradConvolution.PackWeights(weight, winogradGeometry, flipped: which == ConvolutionPass.BackwardInput, packedWeights.Pointer);
+    }
+
+    /// <summary>Images [start, end) of the F(2x2, 3x3) path on pool thread <paramref name="thread"/>, a chunk of them at a time.</summary>
+    private void ExecuteWinograd(int start, int end, int thread)
+    {
+        var scratch = columns[thread].Pointer;
+        var imageLength = (long)shape.InChannels * shape.Height * shape.Width;
+        var outputLength = (long)shape.OutChannels * shape.OutHeight * shape.OutWidth;
+        var forward = pass == ConvolutionPass.Forward;
+        var source = forward ? x : dY;
+        var target = forward ? y : dX;
+        var (sourceLength, targetLength) = forward ? (imageLength, outputLength) : (outputLength, imageLength);
+        fixed (int* offsets = tapOffsets)
+        {
+            for (var item = start; item < end; item += winogradGeometry.Images)
+            {
+                var images = Math.Min(winogradGeometry.Images, end - item);
+                for (var blockRow = 0; blockRow < winogradGeometry.BlockRows; blockRow += winogradGeometry.GroupRows)
+                {
+                    WinogradConvolution.Multiply(winogradGeometry, packedWeights.Pointer, offsets, source + item * sourceLength, images,
+                        blockRow, forward ? bias : null, forward ? activation : null, target + item * targetLength, scratch);
+                }
             }
         }
     }
@@ -256,6 +322,11 @@ internal sealed unsafe class ConvolutionJob(WorkerPool pool, ICacheBlockedGemm g
     /// <summary>Items [start, end) (images, or weight chunks) on pool thread <paramref name="thread"/>.</summary>
     private void Execute(int start, int end, int thread)
     {
+        if (winograd)
+        {
+            ExecuteWinograd(start, end, thread);
+            return;
+        }
         if (shifted)
         {
             ExecuteShifted(start, end, thread);

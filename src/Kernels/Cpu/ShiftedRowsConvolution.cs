@@ -217,7 +217,7 @@ internal static unsafe class ShiftedRowsConvolution
     /// in-register permutation and stored as two runs; the rest one at a time.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void SplitRowInTwo(float* source, int width, float* rowStart, long phasePlane, int padLeft)
+    public static void SplitRowInTwo(float* source, int width, float* rowStart, long phasePlane, int padLeft)
     {
         // Even columns (from an even w) and odd ones: their phase and their offset in it, less w / 2.
         var evenTarget = rowStart + (padLeft % 2) * phasePlane + padLeft / 2;
@@ -286,7 +286,7 @@ internal static unsafe class ShiftedRowsConvolution
             var end = Math.Min(column + TileColumns, wide);
             for (var row = 0; row < geometry.OutChannels; row += TileRows)
             {
-                MicroKernel8x32.MultiplyShifted(packed + (long)row * taps, 1, TileRows, padded + column, offsets, taps, tile);
+                MicroKernel8x32.MultiplyShifted(packed + (long)row * taps, 1, TileRows, padded + column, offsets, taps, tile, TileColumns);
                 var rows = Math.Min(TileRows, geometry.OutChannels - row);
                 // The tile's columns in runs that lie inside one output row.
                 for (var j = column; j < end;)

@@ -24,8 +24,9 @@ internal readonly struct MicroKernel8x32 : IGemmMicroKernel
     /// The same tile with step p's 32 values of B at <c>b + offsets[p]</c>, anywhere: the rows of an implicit column matrix
     /// (<see cref="ShiftedRowsConvolution"/>) read where they lie instead of from a packed panel.
     /// </summary>
-    public static unsafe void MultiplyShifted(float* a, nint aRowStride, nint aStepStride, float* b, int* offsets, int kc, float* tile) =>
-        Multiply(a, aRowStride, aStepStride, new ShiftedSteps(b, offsets), kc, tile, Columns);
+    public static unsafe void MultiplyShifted(float* a, nint aRowStride, nint aStepStride, float* b, int* offsets, int kc, float* tile,
+        nint tileStride) =>
+        Multiply(a, aRowStride, aStepStride, new ShiftedSteps(b, offsets), kc, tile, tileStride);
 
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static unsafe void Multiply<TSteps>(float* a, nint aRowStride, nint aStepStride, TSteps steps, int kc, float* tile,
