@@ -64,8 +64,12 @@ public sealed class ConvolutionalModelTests
         model.Forward(input, Rows);
         model.Backward(outputGradient, Rows);
 
-        // Small enough that no probe moves a max-pooling window's maximum to another element (1e-2 did), large enough for float32.
+        // Small next to the curvature, large enough for float32. A probe may still move a max-pooling window's maximum to
+        // another element (two values of a window within about 1e-3 of each other: a few masks or weights in ten give one):
+        // the loss has a kink there and the central difference averages its two slopes, but the one-sided difference on the
+        // side where no maximum moved is the derivative, so either may match.
         const float Step = 1e-3f;
+        var centre = Loss(backend, model, input, r, spec.Outputs);
         var checkedCount = 0;
         foreach (var parameter in model.Parameters)
         {
@@ -83,8 +87,10 @@ public sealed class ConvolutionalModelTests
                 values[i] = original;
                 backend.Upload<float>(parameter.Value, values);
                 var numeric = (up - down) / (2 * Step);
-                Assert.True(Math.Abs(numeric - gradient[i]) <= 2e-3 + 2e-2 * Math.Abs(numeric),
-                    $"{parameter.Name}[{i}]: backward gives {gradient[i]}, finite differences {numeric}");
+                var (right, left) = ((up - centre) / Step, (centre - down) / Step);
+                bool Matches(double slope) => Math.Abs(slope - gradient[i]) <= 2e-3 + 2e-2 * Math.Abs(slope);
+                Assert.True(Matches(numeric) || Matches(right) || Matches(left),
+                    $"{parameter.Name}[{i}]: backward gives {gradient[i]}, finite differences {numeric} (one-sided {left}, {right})");
                 checkedCount++;
             }
         }
