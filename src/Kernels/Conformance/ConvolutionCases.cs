@@ -39,6 +39,11 @@ internal static class ConvolutionCases
         new(Batch: 3, InChannels: 8, Height: 9, Width: 37, OutChannels: 16, KernelHeight: 3, KernelWidth: 3, Stride: 1, Padding: 0),
         new(Batch: 2, InChannels: 8, Height: 5, Width: 6, OutChannels: 8, KernelHeight: 3, KernelWidth: 3, Stride: 1, Padding: 2),
         new(Batch: 12, InChannels: 8, Height: 13, Width: 14, OutChannels: 8, KernelHeight: 3, KernelWidth: 3, Stride: 1, Padding: 1),
+        // The same with 32 input channels, as a backend may take the weight gradient from 2x2 output blocks too: small
+        // planes of more images than a gradient has chunks, 12 output channels (a tile and half of one), and planes with more
+        // blocks than one unit holds (groups of block rows, the last one shorter).
+        new(Batch: 10, InChannels: 32, Height: 6, Width: 5, OutChannels: 12, KernelHeight: 3, KernelWidth: 3, Stride: 1, Padding: 1),
+        new(Batch: 2, InChannels: 32, Height: 30, Width: 20, OutChannels: 8, KernelHeight: 3, KernelWidth: 3, Stride: 1, Padding: 1),
     ];
 
     /// <summary>Big enough (K = 144, 480 output pixels, 32 output channels) for a backend to block and split it.</summary>

@@ -77,7 +77,10 @@ internal sealed unsafe class ConvolutionJob(WorkerPool pool, ICacheBlockedGemm g
         if (Winograd(pass, convolution, shiftedRows))
         {
             var blocks = WinogradOf(pass, convolution);
-            return new ScratchSizes(blocks.ScratchLength, 0, blocks.PackedWeightLength);
+            return pass == ConvolutionPass.BackwardWeight
+                ? new ScratchSizes(WinogradWeightGradient.ScratchLength(blocks),
+                    WeightChunks(convolution) * WinogradWeightGradient.PartialLength(blocks), 0)
+                : new ScratchSizes(blocks.ScratchLength, 0, blocks.PackedWeightLength);
         }
         if (Shifted(pass, convolution, shiftedRows))
         {
@@ -111,13 +114,15 @@ internal sealed unsafe class ConvolutionJob(WorkerPool pool, ICacheBlockedGemm g
         pass == ConvolutionPass.BackwardInput ? WinogradConvolution.BackwardInput(convolution) : WinogradConvolution.Forward(convolution);
 
     /// <summary>
-    /// Whether a pass runs as <see cref="WinogradConvolution"/>: a 3x3 kernel at stride 1, forward or input gradient, where the
-    /// shifted-rows product would run and the product has 8 or more channels on each side. The weight gradient stays on
-    /// the shifted rows.
+    /// Whether a pass runs through F(2x2, 3x3): a 3x3 kernel at stride 1 where the shifted-rows product would run, with 8 or
+    /// more channels on each side of the product (<see cref="WinogradConvolution"/>), and for the weight gradient input
+    /// channels in whole 32-wide panels (<see cref="WinogradWeightGradient"/>).
     /// </summary>
     private static bool Winograd(ConvolutionPass pass, in Conv2dShape convolution, bool shiftedRows) =>
-        pass != ConvolutionPass.BackwardWeight && WinogradConvolution.Fits(convolution) && Shifted(pass, convolution, shiftedRows)
-        && WinogradConvolution.Applies(WinogradOf(pass, convolution));
+        WinogradConvolution.Fits(convolution) && Shifted(pass, convolution, shiftedRows)
+        && (pass == ConvolutionPass.BackwardWeight
+            ? WinogradWeightGradient.Applies(convolution)
+            : WinogradConvolution.Applies(WinogradOf(pass, convolution)));
 
     /// <summary>The floats each scratch buffer holds now: every thread's column matrix, in thread order, the partials, the packed weights.</summary>
     public (long[] ColumnsPerThread, long Partials, long PackedWeights) Held =>
@@ -149,7 +154,12 @@ internal sealed unsafe class ConvolutionJob(WorkerPool pool, ICacheBlockedGemm g
         dWeight = weightGradient;
         chunks = WeightChunks(convolution);
         Run(ConvolutionPass.BackwardWeight, convolution, chunks);
-        if (shifted)
+        if (winograd)
+        {
+            pool.Run(new WinogradWeightGradient.SumChunks(partials.Pointer, chunks, WinogradWeightGradient.PartialLength(winogradGeometry),
+                convolution.OutChannels, convolution.InChannels, weightGradient), convolution.OutChannels, 1, SerialChannelsBelow);
+        }
+        else if (shifted)
         {
             // The pass's own geometry, as Run prepared it.
             pool.Run(new ShiftedRowsWeightGradient.SumChunks(partials.Pointer, chunks, ShiftedRowsWeightGradient.PartialLength(geometry),
@@ -240,6 +250,10 @@ internal sealed unsafe class ConvolutionJob(WorkerPool pool, ICacheBlockedGemm g
     private void PrepareWinograd(ConvolutionPass which, in Conv2dShape convolution)
     {
         winogradGeometry = WinogradOf(which, convolution);
+        if (which == ConvolutionPass.BackwardWeight)
+        {
+            return;
+        }
         if (tapOffsets.Length < winogradGeometry.InChannels)
         {
             tapOffsets = GC.AllocateArray<int>(winogradGeometry.InChannels, pinned: true);
@@ -251,12 +265,35 @@ internal sealed unsafe class ConvolutionJob(WorkerPool pool, ICacheBlockedGemm g
         WinogradConvolution.PackWeights(weight, winogradGeometry, flipped: which == ConvolutionPass.BackwardInput, packedWeights.Pointer);
     }
 
-    /// <summary>Images [start, end) of the F(2x2, 3x3) path on pool thread <paramref name="thread"/>, a chunk of them at a time.</summary>
+    /// <summary>
+    /// Items [start, end) of the F(2x2, 3x3) path on pool thread <paramref name="thread"/>: images, a unit at a time, or for the
+    /// weight gradient chunks of images, each summed unit after unit into its partial.
+    /// </summary>
     private void ExecuteWinograd(int start, int end, int thread)
     {
         var scratch = columns[thread].Pointer;
         var imageLength = (long)shape.InChannels * shape.Height * shape.Width;
         var outputLength = (long)shape.OutChannels * shape.OutHeight * shape.OutWidth;
+        if (pass == ConvolutionPass.BackwardWeight)
+        {
+            var partialLength = WinogradWeightGradient.PartialLength(winogradGeometry);
+            for (var chunk = start; chunk < end; chunk++)
+            {
+                var (first, last) = ((int)((long)shape.Batch * chunk / chunks), (int)((long)shape.Batch * (chunk + 1) / chunks));
+                var overwrite = true;
+                for (var n = first; n < last; n += winogradGeometry.Images)
+                {
+                    var images = Math.Min(winogradGeometry.Images, last - n);
+                    for (var blockRow = 0; blockRow < winogradGeometry.BlockRows; blockRow += winogradGeometry.GroupRows)
+                    {
+                        WinogradWeightGradient.Accumulate(winogradGeometry, x + n * imageLength, dY + n * outputLength, images, blockRow,
+                            partials.Pointer + chunk * partialLength, overwrite, scratch);
+                        overwrite = false;
+                    }
+                }
+            }
+            return;
+        }
         var forward = pass == ConvolutionPass.Forward;
         var source = forward ? x : dY;
         var target = forward ? y : dX;

@@ -115,26 +115,11 @@ internal static unsafe class WinogradConvolution
     public static void Multiply(in WinogradGeometry product, float* packedWeights, int* offsets, float* input, int images, int firstBlockRow,
         float* rowBias, Activation? activation, float* output, float* scratch)
     {
-        var bordered = scratch;
-        var transformed = bordered + product.BorderedLength;
+        var transformed = scratch + product.BorderedLength;
         var products = transformed + product.TransformedLength;
         var rows = products + product.ProductLength;
-        var blockRows = Math.Min(product.GroupRows, product.BlockRows - firstBlockRow);
-        var unit = new Unit(images, firstBlockRow, blockRows);
-        Border(product, input, unit, bordered);
-        TransformInput(product, bordered, unit, transformed);
-        var columns = images * product.GroupBlocks;
-        // The last tile's columns past the unit's blocks: zeros rather than whatever the buffer held (a denormal or a NaN
-        // there would only slow the multiply-adds, whose results there are never read, but zeros cost nothing to think about).
-        for (var xi = 0; xi < Positions; xi++)
-        {
-            for (var c = 0; c < product.InChannels; c++)
-            {
-                new Span<float>(transformed + xi * product.TransformedPlane + (long)c * product.ColumnPitch + columns,
-                    product.ColumnPitch - columns).Clear();
-            }
-        }
-        MultiplyPositions(product, packedWeights, offsets, transformed, columns, products);
+        var unit = TransformInput(product, input, images, firstBlockRow, scratch);
+        MultiplyPositions(product, packedWeights, offsets, transformed, unit.Columns(product), products);
         if (activation is { } function)
         {
             ActivationFunctions.Select(function, new TransformOutputWith(product, products, unit, rowBias, output, rows));
@@ -145,8 +130,38 @@ internal static unsafe class WinogradConvolution
         }
     }
 
+    /// <summary>
+    /// The unit's input blocks into V (<paramref name="scratch"/> + BorderedLength): bordered, transformed, and the last
+    /// tile's columns past the unit's blocks zeroed (whatever the buffer held there, a denormal or a NaN, would only slow the
+    /// multiply-adds whose results there are never read). Returns the unit.
+    /// </summary>
+    public static Unit TransformInput(in WinogradGeometry product, float* input, int images, int firstBlockRow, float* scratch)
+    {
+        var transformed = scratch + product.BorderedLength;
+        var unit = new Unit(images, firstBlockRow, Math.Min(product.GroupRows, product.BlockRows - firstBlockRow));
+        Border(product, input, unit, scratch);
+        TransformInput(product, scratch, unit, transformed);
+        var columns = unit.Columns(product);
+        for (var xi = 0; xi < Positions; xi++)
+        {
+            for (var c = 0; c < product.InChannels; c++)
+            {
+                new Span<float>(transformed + xi * product.TransformedPlane + (long)c * product.ColumnPitch + columns,
+                    product.ColumnPitch - columns).Clear();
+            }
+        }
+        return unit;
+    }
+
     /// <summary>What one call computes: block rows [FirstBlockRow, FirstBlockRow + BlockRows) of Images images.</summary>
-    private readonly record struct Unit(int Images, int FirstBlockRow, int BlockRows);
+    public readonly record struct Unit(int Images, int FirstBlockRow, int BlockRows)
+    {
+        /// <summary>
+        /// The unit's blocks as columns of V and M: image k's from k x GroupBlocks (several images only where a group is every
+        /// block row, so the count is exact; a last, shorter group of one image leaves the rest of its columns unused).
+        /// </summary>
+        public int Columns(in WinogradGeometry product) => Images * BlockRows * product.BlockColumns;
+    }
 
     /// <summary>
     /// The unit's bordered rows (2 x FirstBlockRow on, 2 x GroupRows + 2 of them) of each image's channels, zero outside the

@@ -1,0 +1,245 @@
+using System.Runtime.CompilerServices;
+using System.Runtime.Intrinsics;
+using System.Runtime.Intrinsics.X86;
+using Descent.Kernels.Cpu.Gemm;
+
+namespace Descent.Kernels.Cpu;
+
+/// <summary>
+/// The weight gradient of a 3x3 convolution at stride 1 through the same F(2x2, 3x3) transforms as
+/// <see cref="WinogradConvolution"/>. A block's outputs are A^T (U .* V) A with U = G g G^T, so the gradient of the loss
+/// with respect to U is (A delta A^T) .* V for the block's 2x2 output gradient delta, summed over blocks; and the
+/// kernel's gradient is G^T (that sum) G. For each of the 16 positions xi the sum over every block of every image is a
+/// GEMM, D_xi (out channels x blocks) times V_xi^T (blocks x in channels), whose depth is the blocks: 16 products per
+/// block and channel pair where the direct gradient has 36.
+/// <para>
+/// Per unit of blocks (<see cref="WinogradGeometry"/>): the input blocks transformed as for the forward pass, then
+/// turned to block-major panels of 32 input channels (8 x 8 register transposes) for the micro-kernel's B rows; the
+/// output gradient's 2x2 blocks transformed to D, read in place as the micro-kernel's A (8 output channels, one block a
+/// step); each 8 x 32 tile added to the chunk's partial. Chunks are fixed runs of images, summed in order afterwards
+/// and only then taken back through G^T . G, so the bits depend on the batch alone.
+/// </para>
+/// </summary>
+internal static unsafe class WinogradWeightGradient
+{
+    private const int Positions = WinogradConvolution.Positions;
+
+    private const int Lanes = 16;
+
+    private const int PanelColumns = ShiftedRowsConvolution.TileColumns;
+
+    /// <summary>
+    /// Whether a convolution's weight gradient runs here: input channels in whole 32-wide panels, 8 or more outputs, and 12 or
+    /// more blocks to a block row. The transforms run 16 blocks of a row per vector; on narrower planes most lanes idle, and
+    /// with the extra transpose and output-gradient transform this path lost to the direct gradient (measured at batch
+    /// 128: 14x14 planes of 32 channels 1.05 -> 1.39 ms, 7x7 of 64 1.25 -> 1.90 ms; 26x26 into 64 channels at batch 64
+    /// gained, 3.05 -> 2.65 ms).
+    /// </summary>
+    public static bool Applies(in Conv2dShape shape) =>
+        WinogradConvolution.Fits(shape) && shape.InChannels % PanelColumns == 0
+        && WinogradConvolution.Applies(WinogradConvolution.Forward(shape)) && WinogradConvolution.Forward(shape).BlockColumns >= 12;
+
+    /// <summary>Floats of a chunk's partial: 16 positions x out x in channels.</summary>
+    public static long PartialLength(in WinogradGeometry product) => (long)Positions * product.OutChannels * product.InChannels;
+
+    /// <summary>Floats of one thread's scratch: the forward product's, the block-major panels, two split output-gradient rows, a tile.</summary>
+    public static long ScratchLength(in WinogradGeometry product) =>
+        product.ScratchLength + PanelLength(product) + 4L * product.HalfPitch + ShiftedRowsConvolution.TileRows * PanelColumns;
+
+    /// <summary>Floats of the block-major panels: 16 positions x in channels x the unit's blocks rounded up to 8.</summary>
+    private static long PanelLength(in WinogradGeometry product) => (long)Positions * product.InChannels * Steps(product);
+
+    /// <summary>Blocks of a unit's panels: whole 8 x 8 transposes.</summary>
+    private static int Steps(in WinogradGeometry product) => (product.Images * product.GroupBlocks + 7) / 8 * 8;
+
+    /// <summary>
+    /// Adds the unit (block rows [firstBlockRow, firstBlockRow + GroupRows) of <paramref name="images"/> images from
+    /// <paramref name="input"/> and <paramref name="outputGradient"/>) into <paramref name="partial"/>; <paramref name="first"/>
+    /// overwrites it instead.
+    /// </summary>
+    public static void Accumulate(in WinogradGeometry product, float* input, float* outputGradient, int images, int firstBlockRow,
+        float* partial, bool first, float* scratch)
+    {
+        var transformed = scratch + product.BorderedLength;
+        var gradients = transformed + product.TransformedLength;
+        var panels = scratch + product.ScratchLength;
+        var splitRows = panels + PanelLength(product);
+        var tile = splitRows + 4L * product.HalfPitch;
+        var unit = WinogradConvolution.TransformInput(product, input, images, firstBlockRow, scratch);
+        var columns = unit.Columns(product);
+        ToPanels(product, transformed, columns, panels);
+        TransformOutputGradient(product, outputGradient, images, firstBlockRow, unit.BlockRows, splitRows, gradients);
+        MultiplyPositions(product, gradients, panels, columns, partial, first, tile);
+    }
+
+    /// <summary>V[xi][c][block] to panels[xi][c / 32][block][c mod 32], eight channels by eight blocks at a time.</summary>
+    private static void ToPanels(in WinogradGeometry product, float* transformed, int columns, float* panels)
+    {
+        var steps = Steps(product);
+        for (var xi = 0; xi < Positions; xi++)
+        {
+            var source = transformed + xi * product.TransformedPlane;
+            var target = panels + (long)xi * product.InChannels * steps;
+            for (var c = 0; c < product.InChannels; c += 8)
+            {
+                var panel = target + (long)(c / PanelColumns) * steps * PanelColumns + c % PanelColumns;
+                for (var block = 0; block < columns; block += 8)
+                {
+                    GemmPacking.Transpose8x8(source + (long)c * product.ColumnPitch + block, product.ColumnPitch,
+                        panel + (long)block * PanelColumns, PanelColumns);
+                }
+            }
+        }
+    }
+
+    /// <summary>
+    /// D[xi][o][block] = (A delta A^T)[xi] for every block of every image of the unit, sixteen blocks of a block row at a
+    /// time, with A = [1 0; 1 1; 1 -1; 0 -1]: the block's two rows of output gradient, split into even and odd columns
+    /// (zero past the output's edge), give the rows (d0, d0 + d1, d0 - d1, -d1), and each of those the same over its columns.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void TransformOutputGradient(in WinogradGeometry product, float* outputGradient, int images, int firstBlockRow,
+        int blockRows, float* splitRows, float* gradients)
+    {
+        var (outHeight, outWidth, blockColumns, half) = (product.OutHeight, product.OutWidth, product.BlockColumns, product.HalfPitch);
+        var planeStride = product.ProductPlane;
+        var outPlane = (long)outHeight * outWidth;
+        var top = splitRows;
+        var bottom = splitRows + 2 * half;
+        // Split rows are written only where the output gradient has columns: an odd width's last odd column stays this zero.
+        new Span<float>(splitRows, 4 * half).Clear();
+        for (var image = 0; image < images; image++)
+        {
+            for (var o = 0; o < product.OutChannels; o++)
+            {
+                var plane = outputGradient + ((long)image * product.OutChannels + o) * outPlane;
+                var target = gradients + (long)o * product.ColumnPitch + image * product.GroupBlocks;
+                for (var i = 0; i < blockRows; i++)
+                {
+                    var row = 2 * (firstBlockRow + i);
+                    ShiftedRowsConvolution.SplitRowInTwo(plane + (long)row * outWidth, outWidth, top, half, 0);
+                    if (row + 1 < outHeight)
+                    {
+                        ShiftedRowsConvolution.SplitRowInTwo(plane + (row + 1L) * outWidth, outWidth, bottom, half, 0);
+                    }
+                    else
+                    {
+                        // An odd height's last block: its second row is below the output, zero.
+                        new Span<float>(bottom, 2 * half).Clear();
+                    }
+                    for (var j = 0; j < blockColumns; j += Lanes)
+                    {
+                        var (e0, o0) = (Vector512.Load(top + j), Vector512.Load(top + half + j));
+                        var (e1, o1) = (Vector512.Load(bottom + j), Vector512.Load(bottom + half + j));
+                        var blocks = target + (long)i * blockColumns + j;
+                        ColumnTransform(e0, o0, blocks, planeStride);
+                        ColumnTransform(e0 + e1, o0 + o1, blocks + 4 * planeStride, planeStride);
+                        ColumnTransform(e0 - e1, o0 - o1, blocks + 8 * planeStride, planeStride);
+                        ColumnTransform(-e1, -o1, blocks + 12 * planeStride, planeStride);
+                    }
+                }
+            }
+        }
+    }
+
+    /// <summary>One row (u0, u1) of A delta to positions b = 0..3: (u0, u0 + u1, u0 - u1, -u1).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void ColumnTransform(Vector512<float> even, Vector512<float> odd, float* target, long planeStride)
+    {
+        even.Store(target);
+        (even + odd).Store(target + planeStride);
+        (even - odd).Store(target + 2 * planeStride);
+        (-odd).Store(target + 3 * planeStride);
+    }
+
+    /// <summary>partial[xi][o][c] (+)= sum over the unit's blocks of D[xi][o][block] V[xi][c][block], 8 x 32 tiles.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void MultiplyPositions(in WinogradGeometry product, float* gradients, float* panels, int columns, float* partial,
+        bool first, float* tile)
+    {
+        var (outs, ins, steps) = (product.OutChannels, product.InChannels, Steps(product));
+        for (var xi = 0; xi < Positions; xi++)
+        {
+            var d = gradients + xi * product.ProductPlane;
+            var v = panels + (long)xi * ins * steps;
+            var sums = partial + (long)xi * outs * ins;
+            for (var row = 0; row < outs; row += ShiftedRowsConvolution.TileRows)
+            {
+                var rows = Math.Min(ShiftedRowsConvolution.TileRows, outs - row);
+                for (var c = 0; c < ins; c += PanelColumns)
+                {
+                    MicroKernel8x32.Multiply(d + (long)row * product.ColumnPitch, product.ColumnPitch, 1, v + (long)c * steps, columns, tile,
+                        PanelColumns);
+                    for (var r = 0; r < rows; r++)
+                    {
+                        var target = sums + (long)(row + r) * ins + c;
+                        var source = tile + r * PanelColumns;
+                        for (var k = 0; k < PanelColumns; k += Lanes)
+                        {
+                            var value = Vector512.Load(source + k);
+                            (first ? value : value + Vector512.Load(target + k)).Store(target + k);
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    /// <summary>
+    /// weightGradient[o][c][3 x 3] = G^T (sum over chunks, in order, of partial[xi][o][c]) G with
+    /// G^T = [1 1/2 1/2 0; 0 1/2 -1/2 0; 0 1/2 1/2 1], for output channels [start, end).
+    /// </summary>
+    public readonly struct SumChunks(float* partials, int chunks, long partialLength, int outs, int ins, float* weightGradient) : IRangeKernel
+    {
+        public void Execute(int start, int end)
+        {
+            // Sixteen input channels at a time: the 16 positions' sums (chunks added in order), G^T . G, and the nine taps
+            // turned to the gradient's tap-minor layout through a small buffer.
+            var m = stackalloc Vector512<float>[Positions];
+            var rows = stackalloc Vector512<float>[12];
+            var taps = stackalloc float[9 * Lanes];
+            var planeLength = (long)outs * ins;
+            var half = Vector512.Create(0.5f);
+            for (var o = start; o < end; o++)
+            {
+                for (var c = 0; c < ins; c += Lanes)
+                {
+                    for (var xi = 0; xi < Positions; xi++)
+                    {
+                        var source = partials + xi * planeLength + (long)o * ins + c;
+                        var sum = Vector512.Load(source);
+                        for (var chunk = 1; chunk < chunks; chunk++)
+                        {
+                            sum += Vector512.Load(source + chunk * partialLength);
+                        }
+                        m[xi] = sum;
+                    }
+                    // G^T over the rows a: (m0 + (m1 + m2) / 2, (m1 - m2) / 2, (m1 + m2) / 2 + m3) for each column b.
+                    for (var b = 0; b < 4; b++)
+                    {
+                        var (m0, m1, m2, m3) = (m[b], m[4 + b], m[8 + b], m[12 + b]);
+                        rows[b] = m0 + half * (m1 + m2);
+                        rows[4 + b] = half * (m1 - m2);
+                        rows[8 + b] = half * (m1 + m2) + m3;
+                    }
+                    // Then over the columns, into taps[tap][lane].
+                    for (var r = 0; r < 3; r++)
+                    {
+                        var (h0, h1, h2, h3) = (rows[4 * r], rows[4 * r + 1], rows[4 * r + 2], rows[4 * r + 3]);
+                        (h0 + half * (h1 + h2)).Store(taps + (3 * r) * Lanes);
+                        (half * (h1 - h2)).Store(taps + (3 * r + 1) * Lanes);
+                        (half * (h1 + h2) + h3).Store(taps + (3 * r + 2) * Lanes);
+                    }
+                    var target = weightGradient + ((long)o * ins + c) * 9;
+                    for (var lane = 0; lane < Lanes; lane++)
+                    {
+                        for (var tap = 0; tap < 9; tap++)
+                        {
+                            target[lane * 9 + tap] = taps[tap * Lanes + lane];
+                        }
+                    }
+                }
+            }
+        }
+    }
+}
