@@ -33,17 +33,18 @@ internal static class ConvolutionCases
         // Stride 2 over odd and even bordered sizes (a ResNet stage's opening convolution and its 1x1 shortcut).
         new(Batch: 9, InChannels: 8, Height: 9, Width: 12, OutChannels: 20, KernelHeight: 3, KernelWidth: 3, Stride: 2, Padding: 1),
         new(Batch: 3, InChannels: 8, Height: 10, Width: 7, OutChannels: 12, KernelHeight: 1, KernelWidth: 1, Stride: 2, Padding: 0),
-        // 3x3 at stride 1 over 8 or more channels each way, as a backend may compute it from 2x2 output blocks: padding 0
-        // (its input gradient bordered by 2) with an odd output height and 18 blocks to a row (a vector of 16 and one of
-        // 2), padding 2 (the input gradient unbordered), and small planes of many images, several chunks to a thread.
+        // 3x3 at stride 1 over 8 or more channels each way and 12 or more 2x2 output blocks to a row, as a backend may
+        // compute it from such blocks: padding 0 (its input gradient bordered by 2) with an odd output height and 18 blocks
+        // to a row (a vector of 16 and one of 2), padding 2 (the input gradient unbordered), and short planes of many
+        // images, several units to a thread.
         new(Batch: 3, InChannels: 8, Height: 9, Width: 37, OutChannels: 16, KernelHeight: 3, KernelWidth: 3, Stride: 1, Padding: 0),
-        new(Batch: 2, InChannels: 8, Height: 5, Width: 6, OutChannels: 8, KernelHeight: 3, KernelWidth: 3, Stride: 1, Padding: 2),
-        new(Batch: 12, InChannels: 8, Height: 13, Width: 14, OutChannels: 8, KernelHeight: 3, KernelWidth: 3, Stride: 1, Padding: 1),
-        // The same with 32 input channels, as a backend may take the weight gradient from 2x2 output blocks too: small
-        // planes of more images than a gradient has chunks, 12 output channels (a tile and half of one), and planes with more
-        // blocks than one unit holds (groups of block rows, the last one shorter).
-        new(Batch: 10, InChannels: 32, Height: 6, Width: 5, OutChannels: 12, KernelHeight: 3, KernelWidth: 3, Stride: 1, Padding: 1),
-        new(Batch: 2, InChannels: 32, Height: 30, Width: 20, OutChannels: 8, KernelHeight: 3, KernelWidth: 3, Stride: 1, Padding: 1),
+        new(Batch: 2, InChannels: 8, Height: 5, Width: 24, OutChannels: 8, KernelHeight: 3, KernelWidth: 3, Stride: 1, Padding: 2),
+        new(Batch: 12, InChannels: 8, Height: 4, Width: 24, OutChannels: 8, KernelHeight: 3, KernelWidth: 3, Stride: 1, Padding: 1),
+        // The same with 32 input channels, as a backend may take the weight gradient from those blocks too: short planes of
+        // more images than a gradient has chunks, 12 output channels (a tile and half of one), and planes with more blocks
+        // than one unit holds (groups of block rows, the last one shorter).
+        new(Batch: 10, InChannels: 32, Height: 4, Width: 24, OutChannels: 12, KernelHeight: 3, KernelWidth: 3, Stride: 1, Padding: 1),
+        new(Batch: 2, InChannels: 32, Height: 30, Width: 24, OutChannels: 8, KernelHeight: 3, KernelWidth: 3, Stride: 1, Padding: 1),
     ];
 
     /// <summary>Big enough (K = 144, 480 output pixels, 32 output channels) for a backend to block and split it.</summary>
