@@ -25,11 +25,27 @@ layout(push_constant) uniform Arguments
 
 void main()
 {
-    for (uint i = gl_GlobalInvocationID.x; i < count; i += grid_stride())
+    if (count == 0u)
     {
-        uint drawn = i + first_element;
-        uint word = philox_words(drawn >> 2, step_number, seed, stream)[drawn & 3u];
-        bool keep = (word >> 8) >= keep_threshold;
-        target[i] = keep ? source[i] * kept_scale : 0.0;
+        return;
+    }
+    // One generator run per counter, its four words applied to the elements drawn from it that lie in this tensor
+    // (a quarter of the work of a run per element). Element numbers, and so counters, wrap as DropoutMask's uint ones.
+    uint first = first_element >> 2;
+    uint counters = ((first_element + count - 1u) >> 2) - first + 1u;
+    for (uint q = gl_GlobalInvocationID.x; q < counters; q += grid_stride())
+    {
+        uint counter = first + q;
+        uvec4 words = philox_words(counter & 0x3FFFFFFFu, step_number, seed, stream);
+        for (uint w = 0u; w < 4u; w++)
+        {
+            // Below first_element this wraps to a large value, outside the tensor like the elements past its end.
+            uint i = counter * 4u + w - first_element;
+            if (i < count)
+            {
+                bool keep = (words[w] >> 8) >= keep_threshold;
+                target[i] = keep ? source[i] * kept_scale : 0.0;
+            }
+        }
     }
 }

@@ -25,7 +25,22 @@ public static class DropoutMask
     {
         var drawn = unchecked(element + step.FirstElement);
         var word = Words(drawn / ElementsPerCounter, step.Step, step.Seed, step.Stream).Word((int)(drawn % ElementsPerCounter));
-        return Uniform(word) >= step.Probability;
+        return Kept(word, step);
+    }
+
+    /// <summary>Whether an element whose word is <paramref name="word"/> is kept: its uniform number is at least the probability.</summary>
+    public static bool Kept(uint word, DropoutStep step) => Uniform(word) >= step.Probability;
+
+    /// <summary>
+    /// The first counter a tensor of <paramref name="count"/> elements draws from, and how many: a kernel that runs one
+    /// generator per counter and applies its four words to the elements they fall on does a quarter of the work of one
+    /// per element.
+    /// </summary>
+    public static (uint First, int Counters) CounterRange(int count, DropoutStep step)
+    {
+        var first = step.FirstElement / ElementsPerCounter;
+        var last = ((long)step.FirstElement + count - 1) / ElementsPerCounter;
+        return (first, (int)(last - first + 1));
     }
 
     /// <summary>The uniform number in [0, 1), a multiple of 2^-24, that a word's top 24 bits make.</summary>

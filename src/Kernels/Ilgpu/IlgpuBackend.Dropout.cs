@@ -19,23 +19,36 @@ public sealed partial class IlgpuBackend
     {
         launchDropout ??= accelerator.LoadAutoGroupedStreamKernel<Index1D, ArrayView<float>, ArrayView<float>, int, DropoutStep, float,
             int>(DropoutKernel);
-        var threads = Threads(count);
+        var (_, counters) = DropoutMask.CounterRange(count, step);
+        var threads = Threads(counters);
         Launches++;
         // The scale is computed here, in double as DropoutStep defines it: double math has no place in a kernel.
         launchDropout(threads, input, output, count, step, step.KeptScale, threads);
     }
 
     /// <summary>
-    /// output[i] = input[i] * keptScale where <see cref="DropoutMask.Keep"/>(i, step), else 0: the mask is recomputed
-    /// from the element's index, by the generator the other backends hold theirs to. output may be input.
+    /// output[i] = input[i] * keptScale where <see cref="DropoutMask.Keep"/>(i, step), else 0, one generator run per thread
+    /// and counter: its four words go to the four elements drawn from it (those inside the tensor), as DropoutMask defines
+    /// them. output may be input.
     /// </summary>
     [IlgpuKernel]
     internal static void DropoutKernel(Index1D index, ArrayView<float> input, ArrayView<float> output, int count, DropoutStep step,
         float keptScale, int stride)
     {
-        for (long i = index; i < count; i += stride)
+        var first = step.FirstElement / DropoutMask.ElementsPerCounter;
+        var counters = ((long)step.FirstElement + count - 1) / DropoutMask.ElementsPerCounter - first + 1;
+        for (long q = index; q < counters; q += stride)
         {
-            output[i] = DropoutMask.Keep((uint)i, step) ? input[i] * keptScale : 0f;
+            var counter = first + q;
+            var words = DropoutMask.Words((uint)(counter % (1L << 30)), step.Step, step.Seed, step.Stream);
+            for (var word = 0; word < DropoutMask.ElementsPerCounter; word++)
+            {
+                var i = counter * DropoutMask.ElementsPerCounter + word - step.FirstElement;
+                if (i >= 0 && i < count)
+                {
+                    output[i] = DropoutMask.Kept(words.Word(word), step) ? input[i] * keptScale : 0f;
+                }
+            }
         }
     }
 }

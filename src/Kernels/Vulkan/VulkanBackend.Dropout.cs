@@ -11,7 +11,7 @@ public sealed partial class VulkanBackend
     /// <summary>target = source * KeptScale where the mask keeps an element, else 0: forward and backward are the same shader.</summary>
     private void Dropout(DeviceBuffer<float> source, DeviceBuffer<float> target, int count, DropoutStep step) =>
         Dispatch(Shader.Named("dropout"), GridStride(), [Allocation(source), Allocation(target)], DropoutArguments.For(count, step),
-            shape.GridStrideGroups(count));
+            shape.GridStrideGroups(DropoutMask.CounterRange(count, step).Counters));
 
     [PushConstantsFor("dropout")]
     private readonly record struct DropoutArguments(uint Count, uint KeepThreshold, float KeptScale, uint Seed, uint Stream, uint Step,
