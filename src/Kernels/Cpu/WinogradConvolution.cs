@@ -19,7 +19,7 @@ namespace Descent.Kernels.Cpu;
 /// channels by 32 blocks, with a few images' blocks side by side where one image has too few to fill the tiles.
 /// </para>
 /// <para>
-/// Layout, per chunk of images on one thread: the bordered input with each row split into its even and odd columns
+/// Layout, per unit (a few block rows of one image, or a few whole small images) on one thread: the bordered input with each row split into its even and odd columns
 /// (so a block row's four columns are two aligned pairs, one vector of 16 blocks per load); V, 16 planes of
 /// in-channels x <see cref="WinogradGeometry.ColumnPitch"/>; M, the GEMMs' 16 planes of out-channels x the same pitch.
 /// Every output sums its channels in order from zero and the transforms in a fixed order, so its bits depend on its

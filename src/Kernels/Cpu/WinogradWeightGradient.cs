@@ -29,15 +29,15 @@ internal static unsafe class WinogradWeightGradient
     private const int PanelColumns = ShiftedRowsConvolution.TileColumns;
 
     /// <summary>
-    /// Whether a convolution's weight gradient runs here: input channels in whole 32-wide panels, 8 or more outputs, and 12 or
-    /// more blocks to a block row. The transforms run 16 blocks of a row per vector; on narrower planes most lanes idle, and
-    /// with the extra transpose and output-gradient transform this path lost to the direct gradient (measured at batch
-    /// 128: 14x14 planes of 32 channels 1.05 -> 1.39 ms, 7x7 of 64 1.25 -> 1.90 ms; 26x26 into 64 channels at batch 64
-    /// gained, 3.05 -> 2.65 ms).
+    /// Whether a convolution's weight gradient runs here: where its forward product would (<see cref="WinogradConvolution.Applies"/>:
+    /// 8 or more channels each way, 12 or more blocks to a row), with input channels in whole 32-wide panels. On narrower
+    /// planes this path, with its transpose and output-gradient transform besides, lost to the direct gradient by more
+    /// than the forward pass did (measured alone at batch 128: 14x14 planes of 32 channels 1.05 -> 1.39 ms, 7x7 of 64
+    /// 1.25 -> 1.90 ms; 26x26 into 64 channels at batch 64 gained, 3.05 -> 2.65 ms).
     /// </summary>
     public static bool Applies(in Conv2dShape shape) =>
         WinogradConvolution.Fits(shape) && shape.InChannels % PanelColumns == 0
-        && WinogradConvolution.Applies(WinogradConvolution.Forward(shape)) && WinogradConvolution.Forward(shape).BlockColumns >= 12;
+        && WinogradConvolution.Applies(WinogradConvolution.Forward(shape));
 
     /// <summary>Floats of a chunk's partial: 16 positions x out x in channels.</summary>
     public static long PartialLength(in WinogradGeometry product) => (long)Positions * product.OutChannels * product.InChannels;

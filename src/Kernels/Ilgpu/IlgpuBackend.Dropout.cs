@@ -6,7 +6,7 @@ namespace Descent.Kernels.Ilgpu;
 // Dropout over N elements, forward and backward through one kernel and the shared mask (DropoutMask).
 public sealed partial class IlgpuBackend
 {
-    private Action<Index1D, ArrayView<float>, ArrayView<float>, int, DropoutStep, float, int>? launchDropout;
+    private Action<Index1D, ArrayView<float>, ArrayView<float>, int, DropoutStep, float, uint, long, int>? launchDropout;
 
     protected override void DropoutForwardCore(DeviceBuffer<float> x, DeviceBuffer<float> y, int count, DropoutStep step) =>
         LaunchDropout(View(x), View(y), count, step);
@@ -18,25 +18,23 @@ public sealed partial class IlgpuBackend
     private void LaunchDropout(ArrayView<float> input, ArrayView<float> output, int count, DropoutStep step)
     {
         launchDropout ??= accelerator.LoadAutoGroupedStreamKernel<Index1D, ArrayView<float>, ArrayView<float>, int, DropoutStep, float,
-            int>(DropoutKernel);
-        var (_, counters) = DropoutMask.CounterRange(count, step);
+            uint, long, int>(DropoutKernel);
+        var (first, counters) = DropoutMask.CounterRange(count, step);
         var threads = Threads(counters);
         Launches++;
         // The scale is computed here, in double as DropoutStep defines it: double math has no place in a kernel.
-        launchDropout(threads, input, output, count, step, step.KeptScale, threads);
+        launchDropout(threads, input, output, count, step, step.KeptScale, first, counters, threads);
     }
 
     /// <summary>
     /// output[i] = input[i] * keptScale where <see cref="DropoutMask.Keep"/>(i, step), else 0, one generator run per thread
-    /// and counter: its four words go to the four elements drawn from it (those inside the tensor), as DropoutMask defines
-    /// them. output may be input.
+    /// and counter (counters [first, first + counters) from <see cref="DropoutMask.CounterRange"/>): its four words go to the
+    /// four elements drawn from it (those inside the tensor), as DropoutMask defines them. output may be input.
     /// </summary>
     [IlgpuKernel]
     internal static void DropoutKernel(Index1D index, ArrayView<float> input, ArrayView<float> output, int count, DropoutStep step,
-        float keptScale, int stride)
+        float keptScale, uint first, long counters, int stride)
     {
-        var first = step.FirstElement / DropoutMask.ElementsPerCounter;
-        var counters = ((long)step.FirstElement + count - 1) / DropoutMask.ElementsPerCounter - first + 1;
         for (long q = index; q < counters; q += stride)
         {
             var counter = first + q;
