@@ -66,9 +66,13 @@ public sealed class StateTensor : IDisposable
     public void Dispose() => Values?.Dispose();
 }
 
-/// <summary>What building one node's runtime layer takes: the backend, the node, its tensors (allocated and started), the model's mode and seed.</summary>
+/// <summary>
+/// What building one node's runtime layer takes: the backend, the node, its tensors (allocated and started), the model's mode
+/// and seed, and the activation the runtime layer applies to its output (see <see cref="Network"/>: usually the node's fused
+/// one, but a ReLU before a max-pooling runs after it).
+/// </summary>
 public sealed class LayerBuild(ComputeBackend backend, GraphNode node, IReadOnlyList<Parameter> parameters, IReadOnlyList<StateTensor> state,
-    ModelMode mode, int seed)
+    ModelMode mode, int seed, Activation? fused)
 {
     public ComputeBackend Backend { get; } = backend;
 
@@ -78,8 +82,8 @@ public sealed class LayerBuild(ComputeBackend backend, GraphNode node, IReadOnly
 
     public FeatureShape Output => Node.OutputShape;
 
-    /// <summary>The activation fused into the layer, or null.</summary>
-    public Activation? Fused => Node.FusedActivation;
+    /// <summary>The activation the layer applies to its output, or null.</summary>
+    public Activation? Fused { get; } = fused;
 
     public ModelMode Mode { get; } = mode;
 

@@ -40,7 +40,7 @@ public sealed partial record MaxPool2dLayerSpec(int Kernel, int Stride) : LayerS
             : new FeatureShape(input.Channels, shape.OutHeight, shape.OutWidth);
     }
 
-    public override ILayer Build(LayerBuild build) => new MaxPool2d(build.Backend, Shape(build.Input, 1));
+    public override ILayer Build(LayerBuild build) => new MaxPool2d(build.Backend, Shape(build.Input, 1), build.Fused);
 
     public override string EmitOnnx(OnnxEmit emit) => emit.Graph.AddNode("MaxPool", emit.NodeName, [emit.Input], emit.OutputName,
         IntsAttribute("kernel_shape", Kernel, Kernel),
@@ -54,17 +54,22 @@ public sealed partial record MaxPool2dLayerSpec(int Kernel, int Stride) : LayerS
 
 /// <summary>
 /// PyTorch's nn.MaxPool2d over NCHW rows: X is (B, C*H*W), Y is (B, C*P*Q). The forward records where each
-/// maximum came from, so the backward routes each gradient there without reading X again.
+/// maximum came from, so the backward routes each gradient there without reading X again. An activation, where
+/// <see cref="Network"/> moves one here from the layer before, is applied to the pooled output in place.
 /// </summary>
-public sealed class MaxPool2d(ComputeBackend backend, Pool2dShape shape) : ILayer
+public sealed class MaxPool2d(ComputeBackend backend, Pool2dShape shape, Activation? activation = null) : ILayer
 {
     private readonly Pool2dShape item = shape with { Batch = 1 };
     private Tensor? output;
     private Tensor? inputGradient;
+    private Tensor? pooledGradient;
     private DeviceBuffer<int>? argmax;
 
     /// <summary>The pooling of one item: channels, sizes, window and stride.</summary>
     public Pool2dShape Shape => item;
+
+    /// <summary>The activation applied to the pooled output, or null.</summary>
+    public Activation? Activation { get; } = activation;
 
     public void Prepare(int maxRows)
     {
@@ -76,6 +81,7 @@ public sealed class MaxPool2d(ComputeBackend backend, Pool2dShape shape) : ILaye
         output = new Tensor(backend, maxRows, (int)item.OutputLength);
         inputGradient = new Tensor(backend, maxRows, (int)item.InputLength);
         argmax = backend.Allocate<int>(checked(maxRows * (int)item.OutputLength));
+        pooledGradient = Activation is null ? null : new Tensor(backend, maxRows, (int)item.OutputLength);
     }
 
     public Tensor Forward(ReadOnlySpan<Tensor> inputs, int rows)
@@ -83,6 +89,11 @@ public sealed class MaxPool2d(ComputeBackend backend, Pool2dShape shape) : ILaye
         var y = output ?? throw NotPrepared();
         // Y (B, C, P, Q) = the maximum of each window of X (B, C, H, W); argmax: where in its plane
         backend.MaxPool2dForward(inputs[0].Buffer, y.Buffer, argmax!, item with { Batch = rows });
+        if (Activation is { } activation)
+        {
+            // Y = f(Y), in place
+            backend.ActivationForward(activation, y.Buffer, y.Buffer, rows * (int)item.OutputLength);
+        }
         return y;
     }
 
@@ -93,6 +104,14 @@ public sealed class MaxPool2d(ComputeBackend backend, Pool2dShape shape) : ILaye
             return null;
         }
         var dx = inputGradient ?? throw NotPrepared();
+        if (Activation is { } activation)
+        {
+            // dY * f'(pooled), written through the saved output f(pooled)
+            var dZ = pooledGradient ?? throw NotPrepared();
+            backend.ActivationBackward(activation, outputGradient.Buffer, (output ?? throw NotPrepared()).Buffer, dZ.Buffer,
+                rows * (int)item.OutputLength);
+            outputGradient = dZ;
+        }
         // dX (B, C, H, W) = dY added at each window's argmax, zero elsewhere
         backend.MaxPool2dBackward(outputGradient.Buffer, argmax!, dx.Buffer, item with { Batch = rows });
         return dx;
@@ -102,6 +121,7 @@ public sealed class MaxPool2d(ComputeBackend backend, Pool2dShape shape) : ILaye
     {
         output?.Dispose();
         inputGradient?.Dispose();
+        pooledGradient?.Dispose();
         argmax?.Dispose();
     }
 

@@ -37,12 +37,13 @@ public sealed class Network : IDisposable
             var parameters = initial.SelectMany(tensors => tensors).Where(entry => entry.Tensor.Role == TensorRole.Parameter)
                 .Select(entry => (entry.Name, entry.Tensor.Shape, entry.Values)).ToList();
             Store = parameters.Count > 0 ? ParameterStore.Create(backend, parameters) : null;
+            var activations = RuntimeActivations(graph);
             foreach (var node in graph.Nodes)
             {
                 var nodeState = initial[node.Index].Where(entry => entry.Tensor.Role == TensorRole.State)
                     .Select(entry => new StateTensor(backend, entry.Name, entry.Tensor, entry.Values)).ToArray();
                 state.AddRange(nodeState);
-                layers[node.Index] = node.Spec.Build(new LayerBuild(backend, node, Parameters, nodeState, Mode, seed));
+                layers[node.Index] = node.Spec.Build(new LayerBuild(backend, node, Parameters, nodeState, Mode, seed, activations[node.Index]));
             }
         }
         catch
@@ -176,6 +177,36 @@ public sealed class Network : IDisposable
         var sum = gradientSums[slot][sumsUsed[slot]++];
         backend.Add(earlier.Buffer, gradient.Buffer, sum.Buffer, rows * sum.Columns);
         pending[slot] = sum;
+    }
+
+    /// <summary>
+    /// The activation each node's runtime layer applies to its output: the one fused into it, except that a ReLU whose
+    /// output only a max-pooling reads moves past the pooling. max(relu(a), relu(b), ...) = relu(max(a, b, ...)) exactly,
+    /// and the gradients agree too (a window whose maximum is positive routes it to the same element either way; one whose
+    /// maximum is not positive passes no gradient either way), so the model computes the same bits while the ReLU's
+    /// backward pass, a full read and write of its input, runs on the pooled tensor: a quarter of it for 2x2 windows. Only
+    /// ReLU: a strictly increasing activation can round two different inputs to one output and so move a tie, and with it
+    /// the gradient, to another element of the window.
+    /// </summary>
+    private static Activation?[] RuntimeActivations(ModelGraph graph)
+    {
+        var activations = graph.Nodes.Select(node => node.FusedActivation).ToArray();
+        var readers = graph.ReaderCounts();
+        foreach (var node in graph.Nodes)
+        {
+            if (activations[node.Index] != Activation.Relu || readers[node.Index + 1] != 1 || graph.Output.Node == node.Index)
+            {
+                continue;
+            }
+            // Graph order puts the only reader after the node; walking in order lets a ReLU move through several poolings.
+            var reader = graph.Nodes.First(other => other.Inputs.Any(input => input.Node == node.Index));
+            if (reader.Spec is MaxPool2dLayerSpec && activations[reader.Index] is null)
+            {
+                activations[reader.Index] = Activation.Relu;
+                activations[node.Index] = null;
+            }
+        }
+        return activations;
     }
 
     private FeatureShape ValueShape(int node) => node == GraphValue.InputNode ? Graph.Input : Graph.Nodes[node].OutputShape;

@@ -200,7 +200,13 @@ internal unsafe struct MaxPoolForwardKernel(float* x, float* y, int* argmax, Poo
     }
 }
 
-/// <summary>Max-pooling's gradient over whole planes: zeroed, then each output's gradient added at its argmax, in output order.</summary>
+/// <summary>
+/// Max-pooling's gradient over whole planes: zeroed, then each output's gradient added at its argmax, in output order.
+/// 2x2 windows at stride 2 that tile the plane, rows of a multiple of four windows (the CNN's pooling), write every
+/// element once instead, eight or four windows of a row pair at a time through AVX2: each element is its window's gradient
+/// where the argmax is that element, else zero, plus zero as the scalar path adds to zero (so a -0 gradient lands as +0 on
+/// both). Selects, not branches: which element of a window won is unpredictable.
+/// </summary>
 internal unsafe struct MaxPoolBackwardKernel(float* dY, int* argmax, float* dX, Pool2dShape shape) : IRangeKernel
 {
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
@@ -208,15 +214,80 @@ internal unsafe struct MaxPoolBackwardKernel(float* dY, int* argmax, float* dX, 
     {
         var plane = (long)shape.Height * shape.Width;
         var outPlane = (long)shape.OutHeight * shape.OutWidth;
+        var tiles = shape.Kernel == 2 && shape.Stride == 2 && shape.Height == 2 * shape.OutHeight && shape.Width == 2 * shape.OutWidth
+            && shape.OutWidth % Vector128<float>.Count == 0 && Avx2.IsSupported;
         for (var image = start; image < end; image++)
         {
             var gradient = dX + image * plane;
-            new Span<float>(gradient, (int)plane).Clear();
             var first = image * outPlane;
+            if (tiles)
+            {
+                TiledWindows(dY + first, argmax + first, gradient);
+                continue;
+            }
+            new Span<float>(gradient, (int)plane).Clear();
             for (var i = first; i < first + outPlane; i++)
             {
                 gradient[argmax[i]] += dY[i];
             }
         }
+    }
+
+    /// <summary>One plane of 2x2 windows at stride 2 covering it exactly; argmax indexes the plane.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private readonly void TiledWindows(float* dY, int* argmax, float* gradient)
+    {
+        var (outHeight, outWidth, width) = (shape.OutHeight, shape.OutWidth, shape.Width);
+        var lanes = Vector256.Create(0, 2, 4, 6, 8, 10, 12, 14);
+        for (var p = 0; p < outHeight; p++)
+        {
+            var top = gradient + 2L * p * width;
+            var bottom = top + width;
+            var q = 0;
+            for (; q + Vector256<float>.Count <= outWidth; q += Vector256<float>.Count)
+            {
+                var at = p * outWidth + q;
+                var dy = Vector256.Load(dY + at);
+                // Where in its window each argmax is: 0 and 1 on the top row, width and width + 1 below.
+                var offset = Vector256.Load(argmax + at) - (Vector256.Create(2 * p * width + 2 * q) + lanes);
+                var topLeft = Vector256.ConditionalSelect(Vector256.Equals(offset, Vector256<int>.Zero).AsSingle(), dy, default);
+                var topRight = Vector256.ConditionalSelect(Vector256.Equals(offset, Vector256.Create(1)).AsSingle(), dy, default);
+                var bottomLeft = Vector256.ConditionalSelect(Vector256.Equals(offset, Vector256.Create(width)).AsSingle(), dy, default);
+                var bottomRight = Vector256.ConditionalSelect(Vector256.Equals(offset, Vector256.Create(width + 1)).AsSingle(), dy, default);
+                StoreInterleaved(topLeft + Vector256<float>.Zero, topRight + Vector256<float>.Zero, top + 2 * q);
+                StoreInterleaved(bottomLeft + Vector256<float>.Zero, bottomRight + Vector256<float>.Zero, bottom + 2 * q);
+            }
+            for (; q + Vector128<float>.Count <= outWidth; q += Vector128<float>.Count)
+            {
+                var at = p * outWidth + q;
+                var dy = Vector128.Load(dY + at);
+                var offset = Vector128.Load(argmax + at) - (Vector128.Create(2 * p * width + 2 * q) + lanes.GetLower());
+                var topLeft = Vector128.ConditionalSelect(Vector128.Equals(offset, Vector128<int>.Zero).AsSingle(), dy, default);
+                var topRight = Vector128.ConditionalSelect(Vector128.Equals(offset, Vector128.Create(1)).AsSingle(), dy, default);
+                var bottomLeft = Vector128.ConditionalSelect(Vector128.Equals(offset, Vector128.Create(width)).AsSingle(), dy, default);
+                var bottomRight = Vector128.ConditionalSelect(Vector128.Equals(offset, Vector128.Create(width + 1)).AsSingle(), dy, default);
+                StoreInterleaved(topLeft + Vector128<float>.Zero, topRight + Vector128<float>.Zero, top + 2 * q);
+                StoreInterleaved(bottomLeft + Vector128<float>.Zero, bottomRight + Vector128<float>.Zero, bottom + 2 * q);
+            }
+        }
+    }
+
+    /// <summary>even[0] odd[0] even[1] odd[1] even[2] odd[2] even[3] odd[3] at target.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void StoreInterleaved(Vector128<float> even, Vector128<float> odd, float* target)
+    {
+        Sse.Store(target, Sse.UnpackLow(even, odd));
+        Sse.Store(target + 4, Sse.UnpackHigh(even, odd));
+    }
+
+    /// <summary>even[0] odd[0] even[1] odd[1] ... even[7] odd[7] at target: sixteen floats.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void StoreInterleaved(Vector256<float> even, Vector256<float> odd, float* target)
+    {
+        // Unpacking works per 128-bit lane: low holds pairs 0, 1 and 4, 5, high pairs 2, 3 and 6, 7.
+        var low = Avx.UnpackLow(even, odd);
+        var high = Avx.UnpackHigh(even, odd);
+        Avx.Store(target, Avx.Permute2x128(low, high, 0x20));
+        Avx.Store(target + 8, Avx.Permute2x128(low, high, 0x31));
     }
 }

@@ -167,6 +167,48 @@ public sealed class LayerTests
         fused.Dispose();
     }
 
+    /// <summary>
+    /// A ReLU between a convolution and a max-pooling runs after the pooling (see Network): the model's output and every
+    /// gradient are the same bits as the convolution with its ReLU inside followed by a plain pooling. The inputs are
+    /// shifted down so that some windows hold no positive value, where the two orders tie differently.
+    /// </summary>
+    [Fact]
+    public void A_relu_before_a_max_pooling_moved_past_it_computes_the_same_bits()
+    {
+        using var backend = new ReferenceBackend();
+        var spec = ModelSpec.Parse("2x6x6-conv3k3p1-relu-maxpool2-flatten-4", Activation.Relu, activationGiven: false);
+        using var model = spec.Build(backend, seed: 3);
+        model.Prepare(Rows);
+        var conv = Assert.IsType<Conv2d>(model.Layers[0]);
+        Assert.Null(conv.Activation);
+        Assert.Equal(Activation.Relu, Assert.IsType<MaxPool2d>(model.Layers[1]).Activation);
+        using var input = new Tensor(backend, Rows, spec.Inputs);
+        using var outputGradient = new Tensor(backend, Rows, spec.Outputs);
+        backend.Upload<float>(input.Buffer, Values(Rows * spec.Inputs, 8).Select(v => v - 0.6f).ToArray());
+        backend.Upload<float>(outputGradient.Buffer, Values(Rows * spec.Outputs, 9));
+        model.TrainAt(0);
+
+        var movedY = Read(backend, model.Forward(input, Rows).Buffer, Rows * spec.Outputs);
+        model.Backward(outputGradient, Rows);
+        var movedGradients = model.Parameters.Select(parameter => Read(backend, parameter.Gradient, parameter.Count)).ToArray();
+
+        // The same parameters through the layers as the graph names them: the ReLU inside the convolution.
+        using var fused = new Conv2d(backend, conv.Shape, conv.Weight, conv.Bias, Activation.Relu);
+        using var pool = new MaxPool2d(backend, new Pool2dShape(1, 3, 6, 6, 2, 2));
+        var linear = model.Layers[3];
+        fused.Prepare(Rows);
+        pool.Prepare(Rows);
+        var pooled = ((ILayer)pool).Forward(((ILayer)fused).Forward(input, Rows), Rows);
+        var plainY = Read(backend, linear.Forward(pooled, Rows).Buffer, Rows * spec.Outputs);
+        fused.Backward(pool.Backward(linear.Backward(outputGradient, Rows, needInputGradient: true)!, Rows, needInputGradient: true)!, Rows,
+            needInputGradient: false);
+        var plainGradients = model.Parameters.Select(parameter => Read(backend, parameter.Gradient, parameter.Count)).ToArray();
+
+        Assert.Equal(plainY, movedY);
+        Assert.Equal(plainGradients, movedGradients);
+        Assert.Contains(Read(backend, pooled.Buffer, Rows * 27), value => value == 0f);
+    }
+
     [Fact]
     public void Widths_that_do_not_chain_are_bad_input()
     {
