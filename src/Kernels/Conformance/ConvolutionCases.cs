@@ -42,9 +42,11 @@ internal static class ConvolutionCases
         new(Batch: 12, InChannels: 8, Height: 4, Width: 24, OutChannels: 8, KernelHeight: 3, KernelWidth: 3, Stride: 1, Padding: 1),
         // The same with 32 input channels, as a backend may take the weight gradient from those blocks too: short planes of
         // more images than a gradient has chunks, 12 output channels (a tile and half of one), and planes with more blocks
-        // than one unit holds (groups of block rows, the last one shorter).
+        // than one unit holds (groups of block rows, the last one shorter); and an odd output width and height (25 x 5: the
+        // last block's second column and second row past the output).
         new(Batch: 10, InChannels: 32, Height: 4, Width: 24, OutChannels: 12, KernelHeight: 3, KernelWidth: 3, Stride: 1, Padding: 1),
         new(Batch: 2, InChannels: 32, Height: 30, Width: 24, OutChannels: 8, KernelHeight: 3, KernelWidth: 3, Stride: 1, Padding: 1),
+        new(Batch: 2, InChannels: 32, Height: 7, Width: 27, OutChannels: 8, KernelHeight: 3, KernelWidth: 3, Stride: 1, Padding: 0),
     ];
 
     /// <summary>Big enough (K = 144, 480 output pixels, 32 output channels) for a backend to block and split it.</summary>

@@ -144,12 +144,13 @@ internal static unsafe class WinogradConvolution
         Border(product, input, unit, scratch);
         TransformInput(product, scratch, unit, transformed);
         var columns = unit.Columns(product);
+        // The geometry's sizes are computed properties: read once, not per row.
+        var (plane, pitch) = (product.TransformedPlane, product.ColumnPitch);
         for (var xi = 0; xi < Positions; xi++)
         {
             for (var c = 0; c < product.InChannels; c++)
             {
-                new Span<float>(transformed + xi * product.TransformedPlane + (long)c * product.ColumnPitch + columns,
-                    product.ColumnPitch - columns).Clear();
+                new Span<float>(transformed + xi * plane + (long)c * pitch + columns, pitch - columns).Clear();
             }
         }
         return unit;
@@ -177,14 +178,14 @@ internal static unsafe class WinogradConvolution
         var planeLength = (long)height * width;
         var firstRow = 2 * unit.FirstBlockRow;
         var (from, to) = (Math.Max(0, firstRow - pad), Math.Min(height, firstRow + 2 * unit.BlockRows + 2 - pad));
+        var (borderedPlane, rowPitch, half) = (product.BorderedPlaneLength, product.RowPitch, product.HalfPitch);
         for (var plane = 0; plane < unit.Images * product.InChannels; plane++)
         {
             var source = input + plane * planeLength;
-            var target = bordered + plane * product.BorderedPlaneLength;
+            var target = bordered + plane * borderedPlane;
             for (var h = from; h < to; h++)
             {
-                ShiftedRowsConvolution.SplitRowInTwo(source + (long)h * width, width,
-                    target + (long)(h + pad - firstRow) * product.RowPitch, product.HalfPitch, pad);
+                ShiftedRowsConvolution.SplitRowInTwo(source + (long)h * width, width, target + (long)(h + pad - firstRow) * rowPitch, half, pad);
             }
         }
     }

@@ -24,4 +24,10 @@ internal interface IGemmMicroKernel
     /// the product needs nothing more.
     /// </summary>
     static abstract unsafe void Multiply(float* a, nint aRowStride, nint aStepStride, float* b, int kc, float* tile, nint tileStride);
+
+    /// <summary>
+    /// tile += the same sum: the accumulators start from the tile instead of zero, so a later block of K adds into C in the
+    /// registers rather than through a spill and a second pass.
+    /// </summary>
+    static abstract unsafe void MultiplyAdd(float* a, nint aRowStride, nint aStepStride, float* b, int kc, float* tile, nint tileStride);
 }

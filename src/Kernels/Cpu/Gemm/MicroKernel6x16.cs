@@ -16,8 +16,15 @@ internal readonly struct MicroKernel6x16 : IGemmMicroKernel
 
     public static int Columns => 16;
 
+    public static unsafe void Multiply(float* a, nint aRowStride, nint aStepStride, float* b, int kc, float* tile, nint tileStride) =>
+        Multiply(a, aRowStride, aStepStride, b, kc, tile, tileStride, accumulate: false);
+
+    public static unsafe void MultiplyAdd(float* a, nint aRowStride, nint aStepStride, float* b, int kc, float* tile, nint tileStride) =>
+        Multiply(a, aRowStride, aStepStride, b, kc, tile, tileStride, accumulate: true);
+
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    public static unsafe void Multiply(float* a, nint aRowStride, nint aStepStride, float* b, int kc, float* tile, nint tileStride)
+    private static unsafe void Multiply(float* a, nint aRowStride, nint aStepStride, float* b, int kc, float* tile, nint tileStride,
+        bool accumulate)
     {
         var c00 = Vector256<float>.Zero; var c01 = Vector256<float>.Zero;
         var c10 = Vector256<float>.Zero; var c11 = Vector256<float>.Zero;
@@ -25,6 +32,16 @@ internal readonly struct MicroKernel6x16 : IGemmMicroKernel
         var c30 = Vector256<float>.Zero; var c31 = Vector256<float>.Zero;
         var c40 = Vector256<float>.Zero; var c41 = Vector256<float>.Zero;
         var c50 = Vector256<float>.Zero; var c51 = Vector256<float>.Zero;
+        if (accumulate)
+        {
+            var t = tile;
+            c00 = Vector256.Load(t); c01 = Vector256.Load(t + 8); t += tileStride;
+            c10 = Vector256.Load(t); c11 = Vector256.Load(t + 8); t += tileStride;
+            c20 = Vector256.Load(t); c21 = Vector256.Load(t + 8); t += tileStride;
+            c30 = Vector256.Load(t); c31 = Vector256.Load(t + 8); t += tileStride;
+            c40 = Vector256.Load(t); c41 = Vector256.Load(t + 8); t += tileStride;
+            c50 = Vector256.Load(t); c51 = Vector256.Load(t + 8);
+        }
         var s1 = aRowStride;
         var s2 = 2 * aRowStride;
         var a3 = a + 3 * aRowStride;

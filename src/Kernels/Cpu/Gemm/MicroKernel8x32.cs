@@ -18,7 +18,10 @@ internal readonly struct MicroKernel8x32 : IGemmMicroKernel
     public static int Columns => 32;
 
     public static unsafe void Multiply(float* a, nint aRowStride, nint aStepStride, float* b, int kc, float* tile, nint tileStride) =>
-        Multiply(a, aRowStride, aStepStride, new PackedSteps(b), kc, tile, tileStride);
+        Multiply(a, aRowStride, aStepStride, new PackedSteps(b), kc, tile, tileStride, accumulate: false);
+
+    public static unsafe void MultiplyAdd(float* a, nint aRowStride, nint aStepStride, float* b, int kc, float* tile, nint tileStride) =>
+        Multiply(a, aRowStride, aStepStride, new PackedSteps(b), kc, tile, tileStride, accumulate: true);
 
     /// <summary>
     /// The same tile with step p's 32 values of B at <c>b + offsets[p]</c>, anywhere: the rows of an implicit column matrix
@@ -26,11 +29,11 @@ internal readonly struct MicroKernel8x32 : IGemmMicroKernel
     /// </summary>
     public static unsafe void MultiplyShifted(float* a, nint aRowStride, nint aStepStride, float* b, int* offsets, int kc, float* tile,
         nint tileStride) =>
-        Multiply(a, aRowStride, aStepStride, new ShiftedSteps(b, offsets), kc, tile, tileStride);
+        Multiply(a, aRowStride, aStepStride, new ShiftedSteps(b, offsets), kc, tile, tileStride, accumulate: false);
 
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static unsafe void Multiply<TSteps>(float* a, nint aRowStride, nint aStepStride, TSteps steps, int kc, float* tile,
-        nint tileStride)
+        nint tileStride, bool accumulate)
         where TSteps : struct, IStepRows
     {
         var c00 = Vector512<float>.Zero; var c01 = Vector512<float>.Zero;
@@ -41,6 +44,18 @@ internal readonly struct MicroKernel8x32 : IGemmMicroKernel
         var c50 = Vector512<float>.Zero; var c51 = Vector512<float>.Zero;
         var c60 = Vector512<float>.Zero; var c61 = Vector512<float>.Zero;
         var c70 = Vector512<float>.Zero; var c71 = Vector512<float>.Zero;
+        if (accumulate)
+        {
+            var t = tile;
+            c00 = Vector512.Load(t); c01 = Vector512.Load(t + 16); t += tileStride;
+            c10 = Vector512.Load(t); c11 = Vector512.Load(t + 16); t += tileStride;
+            c20 = Vector512.Load(t); c21 = Vector512.Load(t + 16); t += tileStride;
+            c30 = Vector512.Load(t); c31 = Vector512.Load(t + 16); t += tileStride;
+            c40 = Vector512.Load(t); c41 = Vector512.Load(t + 16); t += tileStride;
+            c50 = Vector512.Load(t); c51 = Vector512.Load(t + 16); t += tileStride;
+            c60 = Vector512.Load(t); c61 = Vector512.Load(t + 16); t += tileStride;
+            c70 = Vector512.Load(t); c71 = Vector512.Load(t + 16);
+        }
         // Rows 0-3 from a, rows 4-7 from a4, each at index 0, s, 2s, 3s: the addressing modes cover it.
         var s1 = aRowStride;
         var s2 = 2 * aRowStride;
