@@ -30,8 +30,10 @@ internal static class ConvolutionCases
         // images than a weight gradient has chunks, and wide rows that end inside a tile.
         new(Batch: 9, InChannels: 9, Height: 7, Width: 5, OutChannels: 20, KernelHeight: 3, KernelWidth: 3, Stride: 1, Padding: 1),
         new(Batch: 2, InChannels: 8, Height: 6, Width: 13, OutChannels: 40, KernelHeight: 3, KernelWidth: 5, Stride: 1, Padding: 2),
-        // Stride 2 over odd and even bordered sizes (a ResNet stage's opening convolution and its 1x1 shortcut).
+        // Stride 2 over odd and even bordered sizes (a ResNet stage's opening convolution and its 1x1 shortcut), and rows of
+        // 21 outputs (a backend may move them eight and four at a time).
         new(Batch: 9, InChannels: 8, Height: 9, Width: 12, OutChannels: 20, KernelHeight: 3, KernelWidth: 3, Stride: 2, Padding: 1),
+        new(Batch: 2, InChannels: 8, Height: 5, Width: 41, OutChannels: 8, KernelHeight: 3, KernelWidth: 3, Stride: 2, Padding: 1),
         new(Batch: 3, InChannels: 8, Height: 10, Width: 7, OutChannels: 12, KernelHeight: 1, KernelWidth: 1, Stride: 2, Padding: 0),
         // 3x3 at stride 1 over 8 or more channels each way and 12 or more 2x2 output blocks to a row, as a backend may
         // compute it from such blocks: padding 0 (its input gradient bordered by 2) with an odd output height and 18 blocks

@@ -80,20 +80,22 @@ internal static unsafe class ShiftedRowsConvolution
     /// </summary>
     public static void PackFlippedWeights(float* weight, in Conv2dShape shape, in ShiftedRowsGeometry geometry, float* packed)
     {
-        var (kernelHeight, kernelWidth) = (shape.KernelHeight, shape.KernelWidth);
-        var kernelArea = kernelHeight * kernelWidth;
-        var taps = geometry.Taps;
+        // Tap (k, r, s) is k * area + r * S + s, and its flipped position (R - 1 - r) * S + S - 1 - s is area - 1 - (r * S + s):
+        // each output channel's kernel is read backwards, with no division per element (this runs on one thread before the
+        // product starts, and took 7% of a 64-channel 7x7 input gradient with three divisions an element).
+        var kernelArea = shape.KernelHeight * shape.KernelWidth;
+        var (taps, channels) = (geometry.Taps, geometry.OutChannels);
         for (var row = 0; row < geometry.PackedRows; row++)
         {
             var panel = packed + (long)(row / TileRows) * taps * TileRows + row % TileRows;
-            for (var tap = 0; tap < taps; tap++)
+            for (var k = 0; k < shape.OutChannels; k++)
             {
-                var k = tap / kernelArea;
-                var r = tap % kernelArea / kernelWidth;
-                var s = tap % kernelWidth;
-                panel[(long)tap * TileRows] = row < geometry.OutChannels
-                    ? weight[(((long)k * shape.InChannels + row) * kernelHeight + kernelHeight - 1 - r) * kernelWidth + kernelWidth - 1 - s]
-                    : 0f;
+                var kernel = weight + ((long)k * shape.InChannels + row) * kernelArea + kernelArea - 1;
+                var target = panel + (long)k * kernelArea * TileRows;
+                for (var t = 0; t < kernelArea; t++)
+                {
+                    target[(long)t * TileRows] = row < channels ? kernel[-t] : 0f;
+                }
             }
         }
     }
