@@ -221,15 +221,38 @@ internal static unsafe class ShiftedRowsWeightGradient
         }
     }
 
-    /// <summary>dW[k][tap] for k in [start, end) = the chunks' partials [tap][k] summed in chunk order.</summary>
+    /// <summary>
+    /// dW[k][tap] for k in [start, end) = the chunks' partials [tap][k] summed in chunk order: sixteen output channels of a
+    /// tap at a time (contiguous in a partial), each sum the scalar's in the same order, then stored to their rows.
+    /// </summary>
     public readonly struct SumChunks(float* partials, int chunks, long partialLength, int taps, int columns, float* weightGradient)
         : IRangeKernel
     {
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         public void Execute(int start, int end)
         {
-            for (var k = start; k < end; k++)
+            var sums = stackalloc float[Vector512<float>.Count];
+            for (var tap = 0; tap < taps; tap++)
             {
-                for (var tap = 0; tap < taps; tap++)
+                var k = start;
+                if (Vector512.IsHardwareAccelerated)
+                {
+                    for (; k + Vector512<float>.Count <= end; k += Vector512<float>.Count)
+                    {
+                        var index = (long)tap * columns + k;
+                        var sum = Vector512.Load(partials + index);
+                        for (var chunk = 1; chunk < chunks; chunk++)
+                        {
+                            sum += Vector512.Load(partials + chunk * partialLength + index);
+                        }
+                        sum.Store(sums);
+                        for (var lane = 0; lane < Vector512<float>.Count; lane++)
+                        {
+                            weightGradient[(long)(k + lane) * taps + tap] = sums[lane];
+                        }
+                    }
+                }
+                for (; k < end; k++)
                 {
                     var index = (long)tap * columns + k;
                     var sum = partials[index];
