@@ -202,8 +202,8 @@ internal unsafe struct MaxPoolForwardKernel(float* x, float* y, int* argmax, Poo
 
 /// <summary>
 /// Max-pooling's gradient over whole planes: zeroed, then each output's gradient added at its argmax, in output order.
-/// 2x2 windows at stride 2 that tile the plane, rows of a multiple of four windows (the CNN's pooling), write every
-/// element once instead, eight or four windows of a row pair at a time through AVX2: each element is its window's gradient
+/// 2x2 windows at stride 2 that tile the plane, rows of eight or more windows (the CNN's pooling), write each element
+/// instead of clearing and adding, eight windows of a row pair at a time through AVX2: each element is its window's gradient
 /// where the argmax is that element, else zero, plus zero as the scalar path adds to zero (so a -0 gradient lands as +0 on
 /// both). Selects, not branches: which element of a window won is unpredictable.
 /// </summary>
@@ -215,7 +215,7 @@ internal unsafe struct MaxPoolBackwardKernel(float* dY, int* argmax, float* dX, 
         var plane = (long)shape.Height * shape.Width;
         var outPlane = (long)shape.OutHeight * shape.OutWidth;
         var tiles = shape.Kernel == 2 && shape.Stride == 2 && shape.Height == 2 * shape.OutHeight && shape.Width == 2 * shape.OutWidth
-            && shape.OutWidth % Vector128<float>.Count == 0 && Avx2.IsSupported;
+            && shape.OutWidth >= Vector256<float>.Count && Avx2.IsSupported;
         for (var image = start; image < end; image++)
         {
             var gradient = dX + image * plane;
@@ -233,7 +233,10 @@ internal unsafe struct MaxPoolBackwardKernel(float* dY, int* argmax, float* dX, 
         }
     }
 
-    /// <summary>One plane of 2x2 windows at stride 2 covering it exactly; argmax indexes the plane.</summary>
+    /// <summary>
+    /// One plane of 2x2 windows at stride 2 covering it exactly (argmax indexes the plane), eight windows at a time, the
+    /// last eight of a row moved back to end with it: the windows written twice get the same values twice.
+    /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private readonly void TiledWindows(float* dY, int* argmax, float* gradient)
     {
@@ -243,9 +246,9 @@ internal unsafe struct MaxPoolBackwardKernel(float* dY, int* argmax, float* dX, 
         {
             var top = gradient + 2L * p * width;
             var bottom = top + width;
-            var q = 0;
-            for (; q + Vector256<float>.Count <= outWidth; q += Vector256<float>.Count)
+            for (var q = 0; q < outWidth; q += Vector256<float>.Count)
             {
+                q = Math.Min(q, outWidth - Vector256<float>.Count);
                 var at = p * outWidth + q;
                 var dy = Vector256.Load(dY + at);
                 // Where in its window each argmax is: 0 and 1 on the top row, width and width + 1 below.
@@ -257,27 +260,7 @@ internal unsafe struct MaxPoolBackwardKernel(float* dY, int* argmax, float* dX, 
                 StoreInterleaved(topLeft + Vector256<float>.Zero, topRight + Vector256<float>.Zero, top + 2 * q);
                 StoreInterleaved(bottomLeft + Vector256<float>.Zero, bottomRight + Vector256<float>.Zero, bottom + 2 * q);
             }
-            for (; q + Vector128<float>.Count <= outWidth; q += Vector128<float>.Count)
-            {
-                var at = p * outWidth + q;
-                var dy = Vector128.Load(dY + at);
-                var offset = Vector128.Load(argmax + at) - (Vector128.Create(2 * p * width + 2 * q) + lanes.GetLower());
-                var topLeft = Vector128.ConditionalSelect(Vector128.Equals(offset, Vector128<int>.Zero).AsSingle(), dy, default);
-                var topRight = Vector128.ConditionalSelect(Vector128.Equals(offset, Vector128.Create(1)).AsSingle(), dy, default);
-                var bottomLeft = Vector128.ConditionalSelect(Vector128.Equals(offset, Vector128.Create(width)).AsSingle(), dy, default);
-                var bottomRight = Vector128.ConditionalSelect(Vector128.Equals(offset, Vector128.Create(width + 1)).AsSingle(), dy, default);
-                StoreInterleaved(topLeft + Vector128<float>.Zero, topRight + Vector128<float>.Zero, top + 2 * q);
-                StoreInterleaved(bottomLeft + Vector128<float>.Zero, bottomRight + Vector128<float>.Zero, bottom + 2 * q);
-            }
         }
-    }
-
-    /// <summary>even[0] odd[0] even[1] odd[1] even[2] odd[2] even[3] odd[3] at target.</summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void StoreInterleaved(Vector128<float> even, Vector128<float> odd, float* target)
-    {
-        Sse.Store(target, Sse.UnpackLow(even, odd));
-        Sse.Store(target + 4, Sse.UnpackHigh(even, odd));
     }
 
     /// <summary>even[0] odd[0] even[1] odd[1] ... even[7] odd[7] at target: sixteen floats.</summary>

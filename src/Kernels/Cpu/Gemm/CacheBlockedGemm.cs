@@ -126,7 +126,7 @@ internal sealed unsafe class CacheBlockedGemm<TKernel> : ICacheBlockedGemm, IPar
         // spill instead, every block paid a second pass over its tile (a quarter of the 9216-deep linear forward's time).
         var sumInC = stepBlocks > 1 && output.Alpha == 1f && output.Beta == 0f;
         var finish = new GemmOutput(output.C, 1f, 0f, output.Bias, output.Activation, output.RowBias);
-        var finishInPlace = output.Bias != null || output.RowBias != null || output.Activation is not null;
+        var finishInPlace = !output.OverwritesWithProduct;
         // A row-major A read in place puts MR rows K floats apart; packing it is worth its copy once a
         // micro-panel is reused across enough B panels (and it avoids L1 set conflicts when K is a
         // power of two). Transposed A is read in place: its MR values per step are already contiguous.
