@@ -1,5 +1,6 @@
 using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics;
+using System.Runtime.Intrinsics.X86;
 
 namespace Descent.Kernels.Cpu;
 
@@ -51,6 +52,7 @@ internal unsafe struct BatchNormTrainingKernel(float* x, float* weight, float* b
             var sum = 0.0;
             for (var n = 0; n < shape.Batch; n++)
             {
+                PlanePrefetch.Ahead(x, shape, n, c, end);
                 sum += Sum(x + n * channelStride + (long)c * plane, plane, 0.0, squares: false);
             }
             var mean = sum / count;
@@ -117,7 +119,50 @@ internal unsafe struct BatchNormTrainingKernel(float* x, float* weight, float* b
     }
 }
 
-/// <summary>Batch normalisation's evaluation forward over whole channels, with the running statistics.</summary>
+/// <summary>
+/// Software prefetch for the passes that walk one channel's planes image by image. A channel's planes lie a whole image
+/// apart (C planes), too far for the hardware prefetchers, which follow a stream within a page: each plane's first
+/// lines missed all the way to memory, and for small planes (a 7x7 plane is four lines) nearly every line did. So the
+/// first pass over a channel, the one that brings its values in (later passes find them in L2), asks for the lines of
+/// the plane about 4 KiB ahead of the one it sums. Measured on Zen 5 (2 threads, ResNet-20's batch normalisations at
+/// batch 128, inputs out of cache): the training forward 0.66 -> 0.49 ms on 16x28x28, 0.34 -> 0.23 on 32x14x14, 0.19 ->
+/// 0.14 on 64x7x7; the backward 0.79 -> 0.63, 0.42 -> 0.26, 0.29 -> 0.15. Prefetching in the later passes too gained
+/// nothing, and 8 KiB ahead was no better than 4.
+/// </summary>
+internal static unsafe class PlanePrefetch
+{
+    private const int BytesAhead = 4096;
+
+    /// <summary>
+    /// Asks for the plane about <see cref="BytesAhead"/> after plane (image, channel) of <paramref name="values"/> in a pass
+    /// over channels [.., <paramref name="endChannel"/>) one at a time, image by image: a later image of the channel, or
+    /// past its last image, one of the next channel's first.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static void Ahead(float* values, BatchNormShape shape, int image, int channel, int endChannel)
+    {
+        var target = image + Math.Max(1, BytesAhead / (shape.PlaneSize * sizeof(float)));
+        if (target >= shape.Batch)
+        {
+            (target, channel) = (target - shape.Batch, channel + 1);
+            if (channel >= endChannel || target >= shape.Batch)
+            {
+                return;
+            }
+        }
+        var start = (byte*)(values + ((long)target * shape.Channels + channel) * shape.PlaneSize);
+        var end = start + shape.PlaneSize * sizeof(float);
+        for (var line = (byte*)((nint)start & ~63); line < end; line += 64)
+        {
+            Sse.Prefetch0(line);
+        }
+    }
+}
+
+/// <summary>
+/// Batch normalisation's evaluation forward over whole channels, with the running statistics: the scalar arithmetic in
+/// vectors (no fused multiply-add), so it gives the scalar's bits; y may be x, each value read before it is written.
+/// </summary>
 internal unsafe struct BatchNormEvaluationKernel(float* x, float* weight, float* bias, float* runningMean, float* runningVar, float* y,
     BatchNormShape shape, float eps) : IRangeKernel
 {
@@ -129,10 +174,17 @@ internal unsafe struct BatchNormEvaluationKernel(float* x, float* weight, float*
         {
             var scale = weight[c] / MathF.Sqrt(runningVar[c] + eps);
             var (mean, shift) = (runningMean[c], bias[c]);
+            var (means, scales, shifts) = (Vector256.Create(mean), Vector256.Create(scale), Vector256.Create(shift));
             for (var n = 0; n < shape.Batch; n++)
             {
                 var offset = n * channelStride + (long)c * plane;
-                for (var p = 0; p < plane; p++)
+                PlanePrefetch.Ahead(x, shape, n, c, end);
+                var p = 0;
+                for (; p + Vector256<float>.Count <= plane; p += Vector256<float>.Count)
+                {
+                    ((Vector256.Load(x + offset + p) - means) * scales + shifts).Store(y + offset + p);
+                }
+                for (; p < plane; p++)
                 {
                     y[offset + p] = (x[offset + p] - mean) * scale + shift;
                 }
@@ -163,6 +215,8 @@ internal unsafe struct BatchNormBackwardKernel(float* dY, float* x, float* weigh
             for (var n = 0; n < shape.Batch; n++)
             {
                 var offset = n * channelStride + (long)c * plane;
+                PlanePrefetch.Ahead(dY, shape, n, c, end);
+                PlanePrefetch.Ahead(x, shape, n, c, end);
                 var (gradientLow, gradientHigh, productLow, productHigh) =
                     (Vector256<double>.Zero, Vector256<double>.Zero, Vector256<double>.Zero, Vector256<double>.Zero);
                 var p = 0;
