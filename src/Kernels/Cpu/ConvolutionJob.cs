@@ -306,8 +306,21 @@ internal sealed unsafe class ConvolutionJob(WorkerPool pool, ICacheBlockedGemm g
                 var images = Math.Min(winogradGeometry.Images, end - item);
                 for (var blockRow = 0; blockRow < winogradGeometry.BlockRows; blockRow += winogradGeometry.GroupRows)
                 {
+                    // The next images' input and output, this unit's share of them, so that their lines are in cache when
+                    // they come: a group of block rows or a few small images reads 16 or more planes' rows at once and
+                    // writes as many, more streams than the hardware prefetchers follow.
+                    var (nextInput, nextOutput) = (CachePrefetch.Range.None, CachePrefetch.Range.None);
+                    if (item + images < end)
+                    {
+                        var (part, parts) = (blockRow, winogradGeometry.BlockRows);
+                        nextInput = new CachePrefetch.Range(source + (item + images) * sourceLength, images * sourceLength)
+                            .Share(part, winogradGeometry.GroupRows, parts);
+                        nextOutput = new CachePrefetch.Range(target + (item + images) * targetLength, images * targetLength)
+                            .Share(part, winogradGeometry.GroupRows, parts);
+                    }
                     WinogradConvolution.Multiply(winogradGeometry, packedWeights.Pointer, offsets, source + item * sourceLength, images,
-                        blockRow, forward ? bias : null, forward ? activation : null, target + item * targetLength, scratch);
+                        blockRow, forward ? bias : null, forward ? activation : null, target + item * targetLength, scratch, nextInput,
+                        nextOutput);
                 }
             }
         }
@@ -348,7 +361,11 @@ internal sealed unsafe class ConvolutionJob(WorkerPool pool, ICacheBlockedGemm g
                         {
                             ShiftedRowsConvolution.Pad(x + n * imageLength, geometry, padded);
                             ShiftedRowsWeightGradient.Transpose(dY + n * outputLength, geometry, transposed);
-                            ShiftedRowsWeightGradient.Accumulate(geometry, offsets, padded, transposed, partial);
+                            var (nextInput, nextGradient) = n + 1 < last
+                                ? (new CachePrefetch.Range(x + (n + 1) * imageLength, imageLength),
+                                    new CachePrefetch.Range(dY + (n + 1) * outputLength, outputLength))
+                                : (CachePrefetch.Range.None, CachePrefetch.Range.None);
+                            ShiftedRowsWeightGradient.Accumulate(geometry, offsets, padded, transposed, partial, nextInput, nextGradient);
                         }
                         break;
                     }

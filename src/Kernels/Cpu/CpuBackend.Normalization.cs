@@ -1,6 +1,5 @@
 using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics;
-using System.Runtime.Intrinsics.X86;
 
 namespace Descent.Kernels.Cpu;
 
@@ -150,12 +149,7 @@ internal static unsafe class PlanePrefetch
                 return;
             }
         }
-        var start = (byte*)(values + ((long)target * shape.Channels + channel) * shape.PlaneSize);
-        var end = start + shape.PlaneSize * sizeof(float);
-        for (var line = (byte*)((nint)start & ~63); line < end; line += 64)
-        {
-            Sse.Prefetch0(line);
-        }
+        CachePrefetch.Lines(values + ((long)target * shape.Channels + channel) * shape.PlaneSize, shape.PlaneSize);
     }
 }
 

@@ -112,16 +112,19 @@ internal static unsafe class WinogradConvolution
     /// One unit of the product: block rows [firstBlockRow, firstBlockRow + GroupRows) of <paramref name="images"/> consecutive
     /// images (several images only where a group is every block row): output (images x OutChannels x OutHeight x OutWidth,
     /// from the first image's) = f(the convolution + row bias) of input (images x InChannels x Height x Width), through
-    /// <paramref name="scratch"/> (<see cref="WinogradGeometry.ScratchLength"/> floats).
+    /// <paramref name="scratch"/> (<see cref="WinogradGeometry.ScratchLength"/> floats). <paramref name="nextInput"/> and
+    /// <paramref name="nextOutput"/>, what a later unit will read and write, are prefetched a sixteenth at a time between
+    /// the products' positions. Alone on ResNet-20's 16x28x28 convolutions at batch 128, inputs out of cache (Zen 5, 2
+    /// threads): forward and input gradient 1.51-1.60 -> 1.2x ms each; asked for all at once before the unit, 1.38.
     /// </summary>
     public static void Multiply(in WinogradGeometry product, float* packedWeights, int* offsets, float* input, int images, int firstBlockRow,
-        float* rowBias, Activation? activation, float* output, float* scratch)
+        float* rowBias, Activation? activation, float* output, float* scratch, CachePrefetch.Range nextInput, CachePrefetch.Range nextOutput)
     {
         var transformed = scratch + product.BorderedLength;
         var products = transformed + product.TransformedLength;
         var rows = products + product.ProductLength;
         var unit = TransformInput(product, input, images, firstBlockRow, scratch);
-        MultiplyPositions(product, packedWeights, offsets, transformed, unit.Columns(product), products);
+        MultiplyPositions(product, packedWeights, offsets, transformed, unit.Columns(product), products, nextInput, nextOutput);
         if (activation is { } function)
         {
             ActivationFunctions.Select(function, new TransformOutputWith(product, products, unit, rowBias, output, rows));
@@ -250,7 +253,7 @@ internal static unsafe class WinogradConvolution
     /// <summary>M[xi] (padded out channels x columns) = U[xi] V[xi], tile by tile, each stored straight from the registers.</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void MultiplyPositions(in WinogradGeometry product, float* packedWeights, int* offsets, float* transformed, int columns,
-        float* products)
+        float* products, CachePrefetch.Range nextInput, CachePrefetch.Range nextOutput)
     {
         var (ins, pitch) = (product.InChannels, product.ColumnPitch);
         var positionWeights = (long)product.PaddedOutChannels * ins;
@@ -259,6 +262,8 @@ internal static unsafe class WinogradConvolution
             var v = transformed + xi * product.TransformedPlane;
             var m = products + xi * product.ProductPlane;
             var u = packedWeights + xi * positionWeights;
+            nextInput.Part(xi, Positions);
+            nextOutput.Part(xi, Positions);
             for (var column = 0; column < columns; column += ShiftedRowsConvolution.TileColumns)
             {
                 for (var row = 0; row < product.PaddedOutChannels; row += ShiftedRowsConvolution.TileRows)
