@@ -42,6 +42,10 @@ internal static class ConvolutionCases
         new(Batch: 3, InChannels: 8, Height: 9, Width: 37, OutChannels: 16, KernelHeight: 3, KernelWidth: 3, Stride: 1, Padding: 0),
         new(Batch: 2, InChannels: 8, Height: 5, Width: 24, OutChannels: 8, KernelHeight: 3, KernelWidth: 3, Stride: 1, Padding: 2),
         new(Batch: 12, InChannels: 8, Height: 4, Width: 24, OutChannels: 8, KernelHeight: 3, KernelWidth: 3, Stride: 1, Padding: 1),
+        // Narrow planes, 4 to 11 blocks to a row, which a backend may still take from blocks with lanes left idle: 7x7 (four
+        // blocks, the last one's second column and row past the output; whole images, several to a unit) and 13x14.
+        new(Batch: 5, InChannels: 16, Height: 7, Width: 7, OutChannels: 16, KernelHeight: 3, KernelWidth: 3, Stride: 1, Padding: 1),
+        new(Batch: 2, InChannels: 8, Height: 13, Width: 14, OutChannels: 8, KernelHeight: 3, KernelWidth: 3, Stride: 1, Padding: 1),
         // The same with 32 input channels, as a backend may take the weight gradient from those blocks too: short planes of
         // more images than a gradient has chunks, 12 output channels (a tile and half of one), and planes with more blocks
         // than one unit holds (groups of block rows, the last one shorter); and an odd output width and height (25 x 5: the

@@ -17,10 +17,10 @@ namespace Descent.Kernels.Cpu;
 /// convolutions of stride 1 and 2, on AVX-512, read each image in place through <see cref="ShiftedRowsConvolution"/> and
 /// <see cref="ShiftedRowsWeightGradient"/> instead of lowering it: the per-image column matrix and the GEMM's packing of
 /// it were two passes over nine times the image for every product, which on 16 to 64 channels cost as much as the
-/// multiply-adds. Of those, 3x3 convolutions at stride 1 with 8 or more channels each way on planes 12 or more 2x2 blocks
+/// multiply-adds. Of those, 3x3 convolutions at stride 1 with 8 or more channels each way on planes 4 or more 2x2 blocks
 /// wide run as Winograd's F(2x2, 3x3) (<see cref="WinogradConvolution"/>, and <see cref="WinogradWeightGradient"/> for the
-/// weight gradient where the input has whole 32-channel panels): 16 multiply-adds per 2x2 outputs and channel pair
-/// instead of 36.
+/// weight gradient where the input has whole 32-channel panels and 12 or more blocks to a row): 16 multiply-adds per 2x2
+/// outputs and channel pair instead of 36.
 /// <para>
 /// Scratch (a column matrix per thread, the weight partials) grows to the largest shape seen and is
 /// kept, so a training step allocates nothing after its first. Each pass reserves exactly what

@@ -36,14 +36,19 @@ internal static unsafe class WinogradConvolution
 
     /// <summary>
     /// Whether a pass's product may run here: AVX-512, 8 or more channels on each side of the product (fewer fill too little
-    /// of a tile or of its 16 GEMMs' depth to pay for the transforms), and 12 or more blocks to a block row. The transforms
-    /// run 16 blocks of a row per vector, so narrower planes leave most lanes idle: alone, ResNet-20's 14x14 and 7x7
-    /// convolutions still ran 5-15% faster this way, but inside a training step, where their inputs come from further
-    /// away than a benchmark's, the direct product was as fast or faster (step profiles alternated with and without).
+    /// of a tile or of its 16 GEMMs' depth to pay for the transforms), and 4 or more blocks to a block row. The transforms
+    /// run 16 blocks of a row per vector, so narrow planes leave lanes idle, yet ResNet-20's 14x14 and 7x7 products (7
+    /// and 4 blocks to a row) still ran faster this way than the direct product once the next images' input and output
+    /// were prefetched (<see cref="Multiply"/>): alone, inputs out of cache, 1.22-1.26 -> 1.16-1.19 ms and 1.35-1.38 ->
+    /// 1.24-1.25 ms at batch 128; in the training step, alternated over 5 rounds, forward and input gradient together 0.4
+    /// to 2.2 ms faster (before that prefetch, in the step the direct product was as fast or faster).
     /// </summary>
     public static bool Applies(in WinogradGeometry product) =>
         Avx512F.IsSupported && product.InChannels >= 8 && product.OutChannels >= ShiftedRowsConvolution.TileRows
-        && product.Pad is >= 0 and <= 2 && product.BlockColumns >= 12;
+        && product.Pad is >= 0 and <= 2 && product.BlockColumns >= MinBlockColumns;
+
+    /// <summary>The fewest 2x2 blocks to a block row that <see cref="Applies"/> takes.</summary>
+    public const int MinBlockColumns = 4;
 
     /// <summary>The forward product of a 3x3, stride-1 convolution.</summary>
     public static WinogradGeometry Forward(in Conv2dShape shape) =>

@@ -30,14 +30,18 @@ internal static unsafe class WinogradWeightGradient
 
     /// <summary>
     /// Whether a convolution's weight gradient runs here: where its forward product would (<see cref="WinogradConvolution.Applies"/>:
-    /// 8 or more channels each way, 12 or more blocks to a row), with input channels in whole 32-wide panels. On narrower
-    /// planes this path, with its transpose and output-gradient transform besides, lost to the direct gradient by more
-    /// than the forward pass did (measured alone at batch 128: 14x14 planes of 32 channels 1.05 -> 1.39 ms, 7x7 of 64
-    /// 1.25 -> 1.90 ms; 26x26 into 64 channels at batch 64 gained, 3.05 -> 2.65 ms).
+    /// 8 or more channels each way), on planes of <see cref="MinBlockColumns"/> or more blocks to a row, with input channels
+    /// in whole 32-wide panels. On narrower planes this path, with its transpose and output-gradient transform besides,
+    /// lost to the direct gradient (measured alone at batch 128: 14x14 planes of 32 channels 1.05 -> 1.39 ms, 7x7 of 64
+    /// 1.25 -> 1.90 ms; with the forward pass's prefetch, out of cache, 1.18-1.24 -> 1.31-1.33 and 1.15-1.18 -> 1.36-1.42;
+    /// 26x26 into 64 channels at batch 64 gained, 3.05 -> 2.65 ms).
     /// </summary>
     public static bool Applies(in Conv2dShape shape) =>
         WinogradConvolution.Fits(shape) && shape.InChannels % PanelColumns == 0
-        && WinogradConvolution.Applies(WinogradConvolution.Forward(shape));
+        && WinogradConvolution.Applies(WinogradConvolution.Forward(shape)) && WinogradConvolution.Forward(shape).BlockColumns >= MinBlockColumns;
+
+    /// <summary>The fewest 2x2 blocks to a block row this path takes: 12, where the forward product takes 4.</summary>
+    public const int MinBlockColumns = 12;
 
     /// <summary>Floats of a chunk's partial: 16 positions x out x in channels.</summary>
     public static long PartialLength(in WinogradGeometry product) => (long)Positions * product.OutChannels * product.InChannels;
