@@ -287,8 +287,18 @@ internal sealed unsafe class ConvolutionJob(WorkerPool pool, ICacheBlockedGemm g
                     var images = Math.Min(winogradGeometry.Images, last - n);
                     for (var blockRow = 0; blockRow < winogradGeometry.BlockRows; blockRow += winogradGeometry.GroupRows)
                     {
+                        var (nextInput, nextGradient) = (CachePrefetch.Range.None, CachePrefetch.Range.None);
+                        if (n + images < last)
+                        {
+                            var (part, parts) = (blockRow, winogradGeometry.BlockRows);
+                            var nextImages = Math.Min(winogradGeometry.Images, last - n - images);
+                            nextInput = new CachePrefetch.Range(x + (n + images) * imageLength, nextImages * imageLength)
+                                .Share(part, winogradGeometry.GroupRows, parts);
+                            nextGradient = new CachePrefetch.Range(dY + (n + images) * outputLength, nextImages * outputLength)
+                                .Share(part, winogradGeometry.GroupRows, parts);
+                        }
                         WinogradWeightGradient.Accumulate(winogradGeometry, x + n * imageLength, dY + n * outputLength, images, blockRow,
-                            partials.Pointer + chunk * partialLength, overwrite, scratch);
+                            partials.Pointer + chunk * partialLength, overwrite, scratch, nextInput, nextGradient);
                         overwrite = false;
                     }
                 }

@@ -59,10 +59,12 @@ internal static unsafe class WinogradWeightGradient
     /// <summary>
     /// Adds the unit (block rows [firstBlockRow, firstBlockRow + GroupRows) of <paramref name="images"/> images from
     /// <paramref name="input"/> and <paramref name="outputGradient"/>) into <paramref name="partial"/>; <paramref name="first"/>
-    /// overwrites it instead.
+    /// overwrites it instead. <paramref name="nextInput"/> and <paramref name="nextGradient"/>, what a later unit reads, are
+    /// prefetched a sixteenth at a time between the positions' products, as the forward product does (the CNN's conv2
+    /// weight gradient alone at batch 64, inputs out of cache: 2.77 -> 2.48 ms).
     /// </summary>
     public static void Accumulate(in WinogradGeometry product, float* input, float* outputGradient, int images, int firstBlockRow,
-        float* partial, bool first, float* scratch)
+        float* partial, bool first, float* scratch, CachePrefetch.Range nextInput, CachePrefetch.Range nextGradient)
     {
         var transformed = scratch + product.BorderedLength;
         var gradients = transformed + product.TransformedLength;
@@ -73,7 +75,7 @@ internal static unsafe class WinogradWeightGradient
         var columns = unit.Columns(product);
         ToPanels(product, transformed, columns, panels);
         TransformOutputGradient(product, outputGradient, images, firstBlockRow, unit.BlockRows, splitRows, gradients);
-        MultiplyPositions(product, gradients, panels, columns, partial, first, tile);
+        MultiplyPositions(product, gradients, panels, columns, partial, first, tile, nextInput, nextGradient);
     }
 
     /// <summary>V[xi][c][block] to panels[xi][c / 32][block][c mod 32], eight channels by eight blocks at a time.</summary>
@@ -270,7 +272,7 @@ internal static unsafe class WinogradWeightGradient
     /// <summary>partial[xi][o][c] (+)= sum over the unit's blocks of D[xi][o][block] V[xi][c][block], 8 x 32 tiles.</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void MultiplyPositions(in WinogradGeometry product, float* gradients, float* panels, int columns, float* partial,
-        bool first, float* tile)
+        bool first, float* tile, CachePrefetch.Range nextInput, CachePrefetch.Range nextGradient)
     {
         var (outs, ins, steps, pitch) = (product.OutChannels, product.InChannels, Steps(product), product.ColumnPitch);
         for (var xi = 0; xi < Positions; xi++)
@@ -278,6 +280,8 @@ internal static unsafe class WinogradWeightGradient
             var d = gradients + xi * product.ProductPlane;
             var v = panels + (long)xi * ins * steps;
             var sums = partial + (long)xi * outs * ins;
+            nextInput.Part(xi, Positions);
+            nextGradient.Part(xi, Positions);
             for (var row = 0; row < outs; row += ShiftedRowsConvolution.TileRows)
             {
                 var rows = Math.Min(ShiftedRowsConvolution.TileRows, outs - row);
