@@ -21,7 +21,7 @@ public sealed record ActivationLayerSpec(Activation Activation) : LayerSpec
 
     public override FeatureShape OutputShape(FeatureShape input) => input;
 
-    public override ILayer Build(LayerBuild build) => new ActivationLayer(build.Backend, Activation, (int)build.Input.Features);
+    public override ILayer Build(LayerBuild build) => new ActivationLayer(build.Backend, Activation, (int)build.Input.Features, build.InPlace);
 
     public override string EmitOnnx(OnnxEmit emit) => Emit(emit.Graph, Activation, emit.NodeName, emit.Input, emit.OutputName);
 
@@ -39,27 +39,35 @@ public sealed record ActivationLayerSpec(Activation Activation) : LayerSpec
     protected override IEnumerable<(string, JsonNode?)> Settings() => [];
 }
 
-/// <summary>ReLU, sigmoid or tanh, element-wise, as a layer of its own; the backward works from the saved output y.</summary>
-public sealed class ActivationLayer(ComputeBackend backend, Activation activation, int width) : ILayer
+/// <summary>
+/// ReLU, sigmoid or tanh, element-wise, as a layer of its own; the backward works from the saved output y. In place (where
+/// <see cref="Network"/> finds that nothing else reads the input, as PyTorch's ReLU(inplace=True) in torchvision's ResNets),
+/// y is written over x: no buffer of its own, and the write lands on lines just read instead of fresh ones.
+/// </summary>
+public sealed class ActivationLayer(ComputeBackend backend, Activation activation, int width, bool inPlace = false) : ILayer
 {
+    private Tensor? ownOutput;
     private Tensor? output;
     private Tensor? inputGradient;
 
     public Activation Activation { get; } = activation;
 
+    /// <summary>Whether y is written over x.</summary>
+    public bool InPlace { get; } = inPlace;
+
     public void Prepare(int maxRows)
     {
         Dispose();
-        output = new Tensor(backend, maxRows, width);
+        ownOutput = InPlace ? null : new Tensor(backend, maxRows, width);
         inputGradient = new Tensor(backend, maxRows, width);
     }
 
     public Tensor Forward(ReadOnlySpan<Tensor> inputs, int rows)
     {
-        var y = output ?? throw NotPrepared();
+        output = InPlace ? inputs[0] : ownOutput ?? throw NotPrepared();
         // y = f(x), element by element
-        backend.ActivationForward(Activation, inputs[0].Buffer, y.Buffer, rows * width);
-        return y;
+        backend.ActivationForward(Activation, inputs[0].Buffer, output.Buffer, rows * width);
+        return output;
     }
 
     public Tensor? Backward(Tensor outputGradient, int rows, bool needInputGradient)
@@ -76,7 +84,7 @@ public sealed class ActivationLayer(ComputeBackend backend, Activation activatio
 
     public void Dispose()
     {
-        output?.Dispose();
+        ownOutput?.Dispose();
         inputGradient?.Dispose();
     }
 

@@ -19,6 +19,9 @@ public sealed record AddLayerSpec : LayerSpec
 
     public override string Token => "add";
 
+    // Its backward hands dY on and reads nothing else.
+    public override bool OutputFreeAfterForward => true;
+
     public override FeatureShape OutputShape(FeatureShape input) => input;
 
     public override ILayer Build(LayerBuild build) => new AddLayer(build.Backend, (int)build.Output.Features);

@@ -27,6 +27,9 @@ public sealed record BatchNormLayerSpec : LayerSpec
 
     public override string Token => "bn";
 
+    // Its backward reads its input and the saved statistics, never its output.
+    public override bool OutputFreeAfterForward => true;
+
     public override FeatureShape OutputShape(FeatureShape input) => input;
 
     /// <summary>

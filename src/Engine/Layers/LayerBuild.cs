@@ -69,10 +69,10 @@ public sealed class StateTensor : IDisposable
 /// <summary>
 /// What building one node's runtime layer takes: the backend, the node, its tensors (allocated and started), the model's mode
 /// and seed, and the activation the runtime layer applies to its output (see <see cref="Network"/>: usually the node's fused
-/// one, but a ReLU before a max-pooling runs after it).
+/// one, but a ReLU before a max-pooling runs after it), and whether an activation layer may overwrite its input.
 /// </summary>
 public sealed class LayerBuild(ComputeBackend backend, GraphNode node, IReadOnlyList<Parameter> parameters, IReadOnlyList<StateTensor> state,
-    ModelMode mode, int seed, Activation? fused)
+    ModelMode mode, int seed, Activation? fused, bool inPlace = false)
 {
     public ComputeBackend Backend { get; } = backend;
 
@@ -86,6 +86,9 @@ public sealed class LayerBuild(ComputeBackend backend, GraphNode node, IReadOnly
     public Activation? Fused { get; } = fused;
 
     public ModelMode Mode { get; } = mode;
+
+    /// <summary>Whether the layer may write its output over its input (see <see cref="Network"/>).</summary>
+    public bool InPlace { get; } = inPlace;
 
     public int Seed { get; } = seed;
 

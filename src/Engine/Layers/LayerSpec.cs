@@ -39,6 +39,12 @@ public abstract record LayerSpec
     public virtual bool FusesActivation => false;
 
     /// <summary>
+    /// Whether the only reader of the layer's output may overwrite it: the runtime layer owns its output buffer (not a view
+    /// of its input) and its backward never reads it. An activation reading it then runs in place (see <see cref="Network"/>).
+    /// </summary>
+    public virtual bool OutputFreeAfterForward => false;
+
+    /// <summary>
     /// Adds the layer to <paramref name="graph"/> reading <paramref name="input"/> under module path
     /// <paramref name="module"/> and returns what it outputs. A plain layer is one node; a block made of other
     /// layers (a residual block) expands into theirs.

@@ -23,7 +23,9 @@ public sealed class Network : IDisposable
     private Tensor[][] gradientSums;
     private readonly List<StateTensor> state = [];
 
-    public Network(ComputeBackend backend, ModelGraph graph, int seed)
+    /// <param name="activationsInPlace">Whether activations may run in place where nothing else reads their input (see
+    /// <see cref="InPlaceActivations"/>); off only to check that it changes no value.</param>
+    public Network(ComputeBackend backend, ModelGraph graph, int seed, bool activationsInPlace = true)
     {
         this.backend = backend;
         Graph = graph;
@@ -38,12 +40,14 @@ public sealed class Network : IDisposable
                 .Select(entry => (entry.Name, entry.Tensor.Shape, entry.Values)).ToList();
             Store = parameters.Count > 0 ? ParameterStore.Create(backend, parameters) : null;
             var activations = RuntimeActivations(graph);
+            var inPlace = activationsInPlace ? InPlaceActivations(graph, activations) : new bool[graph.Nodes.Count];
             foreach (var node in graph.Nodes)
             {
                 var nodeState = initial[node.Index].Where(entry => entry.Tensor.Role == TensorRole.State)
                     .Select(entry => new StateTensor(backend, entry.Name, entry.Tensor, entry.Values)).ToArray();
                 state.AddRange(nodeState);
-                layers[node.Index] = node.Spec.Build(new LayerBuild(backend, node, Parameters, nodeState, Mode, seed, activations[node.Index]));
+                layers[node.Index] = node.Spec.Build(new LayerBuild(backend, node, Parameters, nodeState, Mode, seed, activations[node.Index],
+                    inPlace[node.Index]));
             }
         }
         catch
@@ -207,6 +211,21 @@ public sealed class Network : IDisposable
             }
         }
         return activations;
+    }
+
+    /// <summary>
+    /// Which activation layers write their output over their input: those whose input is a node's output that only they read,
+    /// from a layer that owns it and never reads it again (<see cref="LayerSpec.OutputFreeAfterForward"/>: batch normalisation,
+    /// a residual sum), and that applies no activation of its own. The activation's backward reads its own output, which is
+    /// then that buffer, untouched until the next forward. Every value computed is the same; the model saves a buffer per
+    /// such activation and its forward writes to lines it has just read.
+    /// </summary>
+    private static bool[] InPlaceActivations(ModelGraph graph, Activation?[] activations)
+    {
+        var readers = graph.ReaderCounts();
+        return graph.Nodes.Select(node => node.Spec is ActivationLayerSpec && node.Inputs[0].Node is var source and not GraphValue.InputNode
+            && readers[source + 1] == 1 && graph.Output.Node != source && graph.Nodes[source].Spec.OutputFreeAfterForward
+            && activations[source] is null).ToArray();
     }
 
     private FeatureShape ValueShape(int node) => node == GraphValue.InputNode ? Graph.Input : Graph.Nodes[node].OutputShape;

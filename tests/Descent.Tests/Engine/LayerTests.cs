@@ -209,6 +209,47 @@ public sealed class LayerTests
         Assert.Contains(Read(backend, pooled.Buffer, Rows * 27), value => value == 0f);
     }
 
+    /// <summary>
+    /// A ReLU whose input only it reads, from a batch normalisation or a residual sum, writes its output over that input
+    /// (see Network): the model's output and every gradient are the same bits as with each ReLU in a buffer of its own, the
+    /// running statistics too. An activation whose input a residual block's shortcut reads as well, and one after global
+    /// average pooling (whose output is not declared free), stay out of place.
+    /// </summary>
+    [Fact]
+    public void Activations_after_batch_norm_and_residual_sums_run_in_place_with_the_same_bits()
+    {
+        using var backend = new ReferenceBackend();
+        var spec = ModelSpec.Parse("2x6x6-conv3k3p1nb-bn-relu-res(conv3k3p1nb-bn-relu-conv3k3p1nb-bn)-relu-bn-res(tanh-conv3k3p1nb)-gap-sigmoid-4", Activation.Relu,
+            activationGiven: false);
+        using var inPlace = spec.Build(backend, seed: 5);
+        using var apart = new Network(backend, spec.Graph, seed: 5, activationsInPlace: false);
+        var activations = inPlace.Layers.OfType<ActivationLayer>().ToArray();
+        Assert.Equal([true, true, true, false, false], activations.Select(layer => layer.InPlace));
+        Assert.All(apart.Layers.OfType<ActivationLayer>(), layer => Assert.False(layer.InPlace));
+        using var input = new Tensor(backend, Rows, spec.Inputs);
+        using var outputGradient = new Tensor(backend, Rows, spec.Outputs);
+        backend.Upload<float>(input.Buffer, Values(Rows * spec.Inputs, 11).Select(v => v - 0.5f).ToArray());
+        backend.Upload<float>(outputGradient.Buffer, Values(Rows * spec.Outputs, 12));
+
+        (float[] Y, float[][] Gradients, float[][] State) Step(Network model)
+        {
+            model.Prepare(Rows);
+            model.TrainAt(0);
+            var y = Read(backend, model.Forward(input, Rows).Buffer, Rows * spec.Outputs);
+            model.Backward(outputGradient, Rows);
+            return (y, model.Parameters.Select(parameter => Read(backend, parameter.Gradient, parameter.Count)).ToArray(),
+                model.State.Where(state => state.Values is not null).Select(state => Read(backend, state.Values!, state.Declaration.Count))
+                    .ToArray());
+        }
+
+        var (inPlaceY, inPlaceGradients, inPlaceState) = Step(inPlace);
+        var (apartY, apartGradients, apartState) = Step(apart);
+        Assert.Equal(apartY, inPlaceY);
+        Assert.Equal(apartGradients, inPlaceGradients);
+        Assert.Equal(apartState, inPlaceState);
+        Assert.Contains(inPlaceGradients.SelectMany(gradient => gradient), value => value != 0f);
+    }
+
     [Fact]
     public void Widths_that_do_not_chain_are_bad_input()
     {
