@@ -21,7 +21,8 @@ public sealed record ActivationLayerSpec(Activation Activation) : LayerSpec
 
     public override FeatureShape OutputShape(FeatureShape input) => input;
 
-    public override ILayer Build(LayerBuild build) => new ActivationLayer(build.Backend, Activation, (int)build.Input.Features, build.InPlace);
+    public override ILayer Build(LayerBuild build) =>
+        new ActivationLayer(build.Backend, Activation, (int)build.Input.Features, build.InPlace, build.GradientInPlace);
 
     public override string EmitOnnx(OnnxEmit emit) => Emit(emit.Graph, Activation, emit.NodeName, emit.Input, emit.OutputName);
 
@@ -42,9 +43,11 @@ public sealed record ActivationLayerSpec(Activation Activation) : LayerSpec
 /// <summary>
 /// ReLU, sigmoid or tanh, element-wise, as a layer of its own; the backward works from the saved output y. In place (where
 /// <see cref="Network"/> finds that nothing else reads the input, as PyTorch's ReLU(inplace=True) in torchvision's ResNets),
-/// y is written over x: no buffer of its own, and the write lands on lines just read instead of fresh ones.
+/// y is written over x: no buffer of its own, and the write lands on lines just read instead of fresh ones. Likewise dX over
+/// dY where nothing else reads the gradient received.
 /// </summary>
-public sealed class ActivationLayer(ComputeBackend backend, Activation activation, int width, bool inPlace = false) : ILayer
+public sealed class ActivationLayer(ComputeBackend backend, Activation activation, int width, bool inPlace = false, bool gradientInPlace = false)
+    : ILayer
 {
     private Tensor? ownOutput;
     private Tensor? output;
@@ -55,11 +58,14 @@ public sealed class ActivationLayer(ComputeBackend backend, Activation activatio
     /// <summary>Whether y is written over x.</summary>
     public bool InPlace { get; } = inPlace;
 
+    /// <summary>Whether dX is written over dY.</summary>
+    public bool GradientInPlace { get; } = gradientInPlace;
+
     public void Prepare(int maxRows)
     {
         Dispose();
         ownOutput = InPlace ? null : new Tensor(backend, maxRows, width);
-        inputGradient = new Tensor(backend, maxRows, width);
+        inputGradient = GradientInPlace ? null : new Tensor(backend, maxRows, width);
     }
 
     public Tensor Forward(ReadOnlySpan<Tensor> inputs, int rows)
@@ -76,7 +82,7 @@ public sealed class ActivationLayer(ComputeBackend backend, Activation activatio
         {
             return null;
         }
-        var dx = inputGradient ?? throw NotPrepared();
+        var dx = GradientInPlace ? outputGradient : inputGradient ?? throw NotPrepared();
         // dx = dy * f'(x), written through y = f(x)
         backend.ActivationBackward(Activation, outputGradient.Buffer, (output ?? throw NotPrepared()).Buffer, dx.Buffer, rows * width);
         return dx;

@@ -27,8 +27,11 @@ public sealed record BatchNormLayerSpec : LayerSpec
 
     public override string Token => "bn";
 
-    // Its backward reads its input and the saved statistics, never its output.
+    // Its backward reads its input and the saved statistics, never its output, and returns its input gradient in a buffer
+    // of its own.
     public override bool OutputFreeAfterForward => true;
+
+    public override bool InputGradientOwned => true;
 
     public override FeatureShape OutputShape(FeatureShape input) => input;
 

@@ -64,6 +64,9 @@ public sealed partial record Conv2dLayerSpec(int OutChannels, int Kernel, int St
 
     public override bool FusesActivation => true;
 
+    // Its backward returns its input gradient in a buffer of its own.
+    public override bool InputGradientOwned => true;
+
     public override ILayer Build(LayerBuild build) =>
         new Conv2d(build.Backend, Shape(build.Input, 1), build.Parameter("weight"), Bias ? build.Parameter("bias") : null, build.Fused);
 

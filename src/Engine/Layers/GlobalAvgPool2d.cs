@@ -24,6 +24,9 @@ public sealed record GlobalAvgPool2dLayerSpec : LayerSpec
 
     public override string Token => TokenName;
 
+    // Its backward returns its input gradient in a buffer of its own.
+    public override bool InputGradientOwned => true;
+
     public override FeatureShape OutputShape(FeatureShape input) => new(input.Channels, 1, 1);
 
     public override ILayer Build(LayerBuild build) => new GlobalAvgPool2d(build.Backend, build.Input);

@@ -69,10 +69,11 @@ public sealed class StateTensor : IDisposable
 /// <summary>
 /// What building one node's runtime layer takes: the backend, the node, its tensors (allocated and started), the model's mode
 /// and seed, and the activation the runtime layer applies to its output (see <see cref="Network"/>: usually the node's fused
-/// one, but a ReLU before a max-pooling runs after it), and whether an activation layer may overwrite its input.
+/// one, but a ReLU before a max-pooling runs after it), and whether an activation layer may overwrite its input and the
+/// gradient it receives.
 /// </summary>
 public sealed class LayerBuild(ComputeBackend backend, GraphNode node, IReadOnlyList<Parameter> parameters, IReadOnlyList<StateTensor> state,
-    ModelMode mode, int seed, Activation? fused, bool inPlace = false)
+    ModelMode mode, int seed, Activation? fused, bool inPlace = false, bool gradientInPlace = false)
 {
     public ComputeBackend Backend { get; } = backend;
 
@@ -89,6 +90,9 @@ public sealed class LayerBuild(ComputeBackend backend, GraphNode node, IReadOnly
 
     /// <summary>Whether the layer may write its output over its input (see <see cref="Network"/>).</summary>
     public bool InPlace { get; } = inPlace;
+
+    /// <summary>Whether the layer may write its input gradient over the gradient it receives (see <see cref="Network"/>).</summary>
+    public bool GradientInPlace { get; } = gradientInPlace;
 
     public int Seed { get; } = seed;
 

@@ -45,6 +45,13 @@ public abstract record LayerSpec
     public virtual bool OutputFreeAfterForward => false;
 
     /// <summary>
+    /// Whether the runtime layer's backward returns its input gradient in a buffer of its own, which only the layer before
+    /// then reads (not the gradient it received, handed on as a residual sum does, nor a view). An activation whose output
+    /// only this layer reads then writes its own input gradient over it (see <see cref="Network"/>).
+    /// </summary>
+    public virtual bool InputGradientOwned => false;
+
+    /// <summary>
     /// Adds the layer to <paramref name="graph"/> reading <paramref name="input"/> under module path
     /// <paramref name="module"/> and returns what it outputs. A plain layer is one node; a block made of other
     /// layers (a residual block) expands into theirs.

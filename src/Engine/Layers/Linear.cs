@@ -36,6 +36,9 @@ public sealed record LinearLayerSpec(int Width, LinearInit Init) : LayerSpec
 
     public override bool FusesActivation => true;
 
+    // Its backward returns its input gradient in a buffer of its own.
+    public override bool InputGradientOwned => true;
+
     public override ILayer Build(LayerBuild build) =>
         new Linear(build.Backend, build.Parameter("weight"), build.Parameter("bias"), (int)build.Input.Features, Width, build.Fused);
 

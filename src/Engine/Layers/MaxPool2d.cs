@@ -30,6 +30,9 @@ public sealed partial record MaxPool2dLayerSpec(int Kernel, int Stride) : LayerS
 
     public override string Token => string.Create(CultureInfo.InvariantCulture, $"maxpool{Kernel}{(Stride != Kernel ? $"s{Stride}" : "")}");
 
+    // Its backward returns its input gradient in a buffer of its own.
+    public override bool InputGradientOwned => true;
+
     public Pool2dShape Shape(FeatureShape input, int rows) => new(rows, input.Channels, input.Height, input.Width, Kernel, Stride);
 
     public override FeatureShape OutputShape(FeatureShape input)

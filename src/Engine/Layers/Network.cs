@@ -41,13 +41,14 @@ public sealed class Network : IDisposable
             Store = parameters.Count > 0 ? ParameterStore.Create(backend, parameters) : null;
             var activations = RuntimeActivations(graph);
             var inPlace = activationsInPlace ? InPlaceActivations(graph, activations) : new bool[graph.Nodes.Count];
+            var gradientInPlace = activationsInPlace ? InPlaceActivationGradients(graph) : new bool[graph.Nodes.Count];
             foreach (var node in graph.Nodes)
             {
                 var nodeState = initial[node.Index].Where(entry => entry.Tensor.Role == TensorRole.State)
                     .Select(entry => new StateTensor(backend, entry.Name, entry.Tensor, entry.Values)).ToArray();
                 state.AddRange(nodeState);
                 layers[node.Index] = node.Spec.Build(new LayerBuild(backend, node, Parameters, nodeState, Mode, seed, activations[node.Index],
-                    inPlace[node.Index]));
+                    inPlace[node.Index], gradientInPlace[node.Index]));
             }
         }
         catch
@@ -226,6 +227,21 @@ public sealed class Network : IDisposable
         return graph.Nodes.Select(node => node.Spec is ActivationLayerSpec && node.Inputs[0].Node is var source and not GraphValue.InputNode
             && readers[source + 1] == 1 && graph.Output.Node != source && graph.Nodes[source].Spec.OutputFreeAfterForward
             && activations[source] is null).ToArray();
+    }
+
+    /// <summary>
+    /// Which activation layers write their input gradient over the gradient they receive: those whose output several nodes
+    /// read (the gradient is then one of this model's sums, made for this node alone) or one node whose backward returns a
+    /// buffer of its own (<see cref="LayerSpec.InputGradientOwned"/>), not the model's output (whose gradient the loss
+    /// owns). A residual sum hands the gradient it receives to both its inputs, so an activation it alone reads keeps its
+    /// own buffer.
+    /// </summary>
+    private static bool[] InPlaceActivationGradients(ModelGraph graph)
+    {
+        var readers = graph.ReaderCounts();
+        return graph.Nodes.Select(node => node.Spec is ActivationLayerSpec && graph.Output.Node != node.Index
+            && (readers[node.Index + 1] > 1 || (readers[node.Index + 1] == 1
+                && graph.Nodes.First(reader => reader.Inputs.Any(input => input.Node == node.Index)).Spec.InputGradientOwned))).ToArray();
     }
 
     private FeatureShape ValueShape(int node) => node == GraphValue.InputNode ? Graph.Input : Graph.Nodes[node].OutputShape;

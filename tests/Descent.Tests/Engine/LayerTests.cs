@@ -210,22 +210,25 @@ public sealed class LayerTests
     }
 
     /// <summary>
-    /// A ReLU whose input only it reads, from a batch normalisation or a residual sum, writes its output over that input
-    /// (see Network): the model's output and every gradient are the same bits as with each ReLU in a buffer of its own, the
+    /// A ReLU whose input only it reads, from a batch normalisation or a residual sum, writes its output over that input,
+    /// and an activation writes its input gradient over the gradient it receives where nothing else reads that (see
+    /// Network): the model's output and every gradient are the same bits as with each activation in buffers of its own, the
     /// running statistics too. An activation whose input a residual block's shortcut reads as well, and one after global
-    /// average pooling (whose output is not declared free), stay out of place.
+    /// average pooling (whose output is not declared free), keep their outputs apart; one that only a residual sum reads
+    /// (which hands its gradient to both branches) keeps its input gradient apart.
     /// </summary>
     [Fact]
     public void Activations_after_batch_norm_and_residual_sums_run_in_place_with_the_same_bits()
     {
         using var backend = new ReferenceBackend();
-        var spec = ModelSpec.Parse("2x6x6-conv3k3p1nb-bn-relu-res(conv3k3p1nb-bn-relu-conv3k3p1nb-bn)-relu-bn-res(tanh-conv3k3p1nb)-gap-sigmoid-4", Activation.Relu,
+        var spec = ModelSpec.Parse("2x6x6-conv3k3p1nb-bn-relu-res(conv3k3p1nb-bn-relu-conv3k3p1nb-bn)-relu-bn-res(tanh-conv3k3p1nb-bn-relu)-gap-sigmoid-4", Activation.Relu,
             activationGiven: false);
         using var inPlace = spec.Build(backend, seed: 5);
         using var apart = new Network(backend, spec.Graph, seed: 5, activationsInPlace: false);
         var activations = inPlace.Layers.OfType<ActivationLayer>().ToArray();
-        Assert.Equal([true, true, true, false, false], activations.Select(layer => layer.InPlace));
-        Assert.All(apart.Layers.OfType<ActivationLayer>(), layer => Assert.False(layer.InPlace));
+        Assert.Equal([true, true, true, false, true, false], activations.Select(layer => layer.InPlace));
+        Assert.Equal([true, true, true, true, false, true], activations.Select(layer => layer.GradientInPlace));
+        Assert.All(apart.Layers.OfType<ActivationLayer>(), layer => Assert.False(layer.InPlace || layer.GradientInPlace));
         using var input = new Tensor(backend, Rows, spec.Inputs);
         using var outputGradient = new Tensor(backend, Rows, spec.Outputs);
         backend.Upload<float>(input.Buffer, Values(Rows * spec.Inputs, 11).Select(v => v - 0.5f).ToArray());
