@@ -19,6 +19,8 @@ public sealed record ActivationLayerSpec(Activation Activation) : LayerSpec
 
     public override string Token => Type;
 
+    public override bool RunsInPlace => true;
+
     public override FeatureShape OutputShape(FeatureShape input) => input;
 
     public override ILayer Build(LayerBuild build) =>

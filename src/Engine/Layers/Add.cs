@@ -22,29 +22,37 @@ public sealed record AddLayerSpec : LayerSpec
     // Its backward hands dY on and reads nothing else.
     public override bool OutputFreeAfterForward => true;
 
+    public override bool RunsInPlace => true;
+
     public override FeatureShape OutputShape(FeatureShape input) => input;
 
-    public override ILayer Build(LayerBuild build) => new AddLayer(build.Backend, (int)build.Output.Features);
+    public override ILayer Build(LayerBuild build) => new AddLayer(build.Backend, (int)build.Output.Features, build.InPlace);
 
     public override string EmitOnnx(OnnxEmit emit) => emit.Graph.AddNode("Add", emit.NodeName, emit.Inputs, emit.OutputName);
 
     protected override IEnumerable<(string, JsonNode?)> Settings() => [];
 }
 
-/// <summary>y = a + b; its backward hands dY to both inputs unchanged, so it computes nothing.</summary>
-public sealed class AddLayer(ComputeBackend backend, int width) : ILayer
+/// <summary>
+/// y = a + b; its backward hands dY to both inputs unchanged, so it computes nothing. In place (where <see cref="Network"/>
+/// finds that nothing else reads a), y is written over a.
+/// </summary>
+public sealed class AddLayer(ComputeBackend backend, int width, bool inPlace = false) : ILayer
 {
     private Tensor? output;
+
+    /// <summary>Whether y is written over the first input.</summary>
+    public bool InPlace { get; } = inPlace;
 
     public void Prepare(int maxRows)
     {
         Dispose();
-        output = new Tensor(backend, maxRows, width);
+        output = InPlace ? null : new Tensor(backend, maxRows, width);
     }
 
     public Tensor Forward(ReadOnlySpan<Tensor> inputs, int rows)
     {
-        var y = output ?? throw new InvalidOperationException("AddLayer used before Prepare");
+        var y = InPlace ? inputs[0] : output ?? throw new InvalidOperationException("AddLayer used before Prepare");
         backend.Add(inputs[0].Buffer, inputs[1].Buffer, y.Buffer, rows * width);
         return y;
     }

@@ -44,6 +44,9 @@ public abstract record LayerSpec
     /// </summary>
     public virtual bool OutputFreeAfterForward => false;
 
+    /// <summary>Whether the runtime layer can write its output over its first input: an element-wise layer.</summary>
+    public virtual bool RunsInPlace => false;
+
     /// <summary>
     /// Whether the runtime layer's backward returns its input gradient in a buffer of its own, which only the layer before
     /// then reads (not the gradient it received, handed on as a residual sum does, nor a view). An activation whose output

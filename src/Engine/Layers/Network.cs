@@ -20,11 +20,14 @@ public sealed class Network : IDisposable
     private readonly bool[] needsInputGradient;
     private readonly Tensor?[] pending;
     private readonly int[] sumsUsed;
+    private readonly bool[] sumsInPlace;
+    private readonly int[] sumBuffers;
     private Tensor[][] gradientSums;
     private readonly List<StateTensor> state = [];
 
     /// <param name="activationsInPlace">Whether activations may run in place where nothing else reads their input (see
-    /// <see cref="InPlaceActivations"/>); off only to check that it changes no value.</param>
+    /// <see cref="InPlaceLayers"/>, <see cref="InPlaceActivationGradients"/>) and gradient sums be written over a layer's own
+    /// input gradient; off only to check that it changes no value.</param>
     public Network(ComputeBackend backend, ModelGraph graph, int seed, bool activationsInPlace = true)
     {
         this.backend = backend;
@@ -40,7 +43,7 @@ public sealed class Network : IDisposable
                 .Select(entry => (entry.Name, entry.Tensor.Shape, entry.Values)).ToList();
             Store = parameters.Count > 0 ? ParameterStore.Create(backend, parameters) : null;
             var activations = RuntimeActivations(graph);
-            var inPlace = activationsInPlace ? InPlaceActivations(graph, activations) : new bool[graph.Nodes.Count];
+            var inPlace = activationsInPlace ? InPlaceLayers(graph, activations) : new bool[graph.Nodes.Count];
             var gradientInPlace = activationsInPlace ? InPlaceActivationGradients(graph) : new bool[graph.Nodes.Count];
             foreach (var node in graph.Nodes)
             {
@@ -62,6 +65,8 @@ public sealed class Network : IDisposable
         // Nobody needs the gradient of the model's input: the data.
         needsInputGradient = graph.Nodes.Select(node => node.Inputs.Any(input => input.Node != GraphValue.InputNode)).ToArray();
         readers = graph.ReaderCounts();
+        sumsInPlace = graph.Nodes.Select(node => activationsInPlace && node.Spec.InputGradientOwned).ToArray();
+        sumBuffers = SumBuffers(graph, sumsInPlace);
         pending = new Tensor?[graph.Nodes.Count + 1];
         sumsUsed = new int[graph.Nodes.Count + 1];
         gradientSums = [];
@@ -101,7 +106,7 @@ public sealed class Network : IDisposable
         }
         DisposeSums();
         // The model's input (slot 0) takes no gradient, so it needs no sums.
-        gradientSums = readers.Select((count, value) => Enumerable.Range(0, value == 0 ? 0 : Math.Max(count - 1, 0))
+        gradientSums = sumBuffers.Select((count, value) => Enumerable.Range(0, count)
             .Select(_ => new Tensor(backend, maxRows, (int)ValueShape(value - 1).Features)).ToArray()).ToArray();
     }
 
@@ -151,7 +156,7 @@ public sealed class Network : IDisposable
             {
                 if (slot != 0)
                 {
-                    Accumulate(slot, inputGradient, rows);
+                    Accumulate(slot, inputGradient, rows, sumsInPlace[index]);
                 }
             }
         }
@@ -172,14 +177,18 @@ public sealed class Network : IDisposable
         Store?.Dispose();
     }
 
-    private void Accumulate(int slot, Tensor gradient, int rows)
+    /// <summary>
+    /// Adds <paramref name="gradient"/> to what value <paramref name="slot"/> has received so far: into the gradient itself
+    /// where its layer owns it (<paramref name="overwrite"/>: only this value reads it), else into one of the value's sums.
+    /// </summary>
+    private void Accumulate(int slot, Tensor gradient, int rows, bool overwrite)
     {
         if (pending[slot] is not { } earlier)
         {
             pending[slot] = gradient;
             return;
         }
-        var sum = gradientSums[slot][sumsUsed[slot]++];
+        var sum = overwrite ? gradient : gradientSums[slot][sumsUsed[slot]++];
         backend.Add(earlier.Buffer, gradient.Buffer, sum.Buffer, rows * sum.Columns);
         pending[slot] = sum;
     }
@@ -215,16 +224,17 @@ public sealed class Network : IDisposable
     }
 
     /// <summary>
-    /// Which activation layers write their output over their input: those whose input is a node's output that only they read,
-    /// from a layer that owns it and never reads it again (<see cref="LayerSpec.OutputFreeAfterForward"/>: batch normalisation,
-    /// a residual sum), and that applies no activation of its own. The activation's backward reads its own output, which is
-    /// then that buffer, untouched until the next forward. Every value computed is the same; the model saves a buffer per
-    /// such activation and its forward writes to lines it has just read.
+    /// Which element-wise layers (<see cref="LayerSpec.RunsInPlace"/>: activations, residual sums) write their output over
+    /// their first input: where that input is a node's output that only they read, from a layer that owns it and never reads
+    /// it again (<see cref="LayerSpec.OutputFreeAfterForward"/>: batch normalisation, a residual sum), and that applies no
+    /// activation of its own. An activation's backward reads its own output, which is then that buffer, untouched until the
+    /// next forward. Every value computed is the same; the model saves a buffer per such layer and its forward writes to
+    /// lines it has just read.
     /// </summary>
-    private static bool[] InPlaceActivations(ModelGraph graph, Activation?[] activations)
+    private static bool[] InPlaceLayers(ModelGraph graph, Activation?[] activations)
     {
         var readers = graph.ReaderCounts();
-        return graph.Nodes.Select(node => node.Spec is ActivationLayerSpec && node.Inputs[0].Node is var source and not GraphValue.InputNode
+        return graph.Nodes.Select(node => node.Spec.RunsInPlace && node.Inputs[0].Node is var source and not GraphValue.InputNode
             && readers[source + 1] == 1 && graph.Output.Node != source && graph.Nodes[source].Spec.OutputFreeAfterForward
             && activations[source] is null).ToArray();
     }
@@ -242,6 +252,22 @@ public sealed class Network : IDisposable
         return graph.Nodes.Select(node => node.Spec is ActivationLayerSpec && graph.Output.Node != node.Index
             && (readers[node.Index + 1] > 1 || (readers[node.Index + 1] == 1
                 && graph.Nodes.First(reader => reader.Inputs.Any(input => input.Node == node.Index)).Spec.InputGradientOwned))).ToArray();
+    }
+
+    /// <summary>
+    /// The sums each value needs (index 0 the model's input, then node i at i + 1): one per reader after the first whose
+    /// gradient arrives (readers report in reverse graph order), but for those whose layers own their input gradient,
+    /// where the sum is written over it.
+    /// </summary>
+    private static int[] SumBuffers(ModelGraph graph, bool[] sumsInPlace)
+    {
+        var counts = new int[graph.Nodes.Count + 1];
+        foreach (var value in graph.Nodes.Select(node => node.Index))
+        {
+            var later = graph.Nodes.Where(reader => reader.Inputs.Any(input => input.Node == value)).SkipLast(1);
+            counts[value + 1] = later.Count(reader => !sumsInPlace[reader.Index]);
+        }
+        return counts;
     }
 
     private FeatureShape ValueShape(int node) => node == GraphValue.InputNode ? Graph.Input : Graph.Nodes[node].OutputShape;

@@ -215,7 +215,8 @@ public sealed class LayerTests
     /// Network): the model's output and every gradient are the same bits as with each activation in buffers of its own, the
     /// running statistics too. An activation whose input a residual block's shortcut reads as well, and one after global
     /// average pooling (whose output is not declared free), keep their outputs apart; one that only a residual sum reads
-    /// (which hands its gradient to both branches) keeps its input gradient apart.
+    /// (which hands its gradient to both branches) keeps its input gradient apart. A residual sum writes over its body's
+    /// output where that is free, and a value's gradients are summed over one of their own where its layer owns it.
     /// </summary>
     [Fact]
     public void Activations_after_batch_norm_and_residual_sums_run_in_place_with_the_same_bits()
@@ -229,6 +230,9 @@ public sealed class LayerTests
         Assert.Equal([true, true, true, false, true, false], activations.Select(layer => layer.InPlace));
         Assert.Equal([true, true, true, true, false, true], activations.Select(layer => layer.GradientInPlace));
         Assert.All(apart.Layers.OfType<ActivationLayer>(), layer => Assert.False(layer.InPlace || layer.GradientInPlace));
+        // The first block's sum over its batch normalisation's output; the second's body ends in a ReLU, which keeps its output.
+        Assert.Equal([true, false], inPlace.Layers.OfType<AddLayer>().Select(layer => layer.InPlace));
+        Assert.All(apart.Layers.OfType<AddLayer>(), layer => Assert.False(layer.InPlace));
         using var input = new Tensor(backend, Rows, spec.Inputs);
         using var outputGradient = new Tensor(backend, Rows, spec.Outputs);
         backend.Upload<float>(input.Buffer, Values(Rows * spec.Inputs, 11).Select(v => v - 0.5f).ToArray());
