@@ -2,6 +2,7 @@ using Descent.Engine.Layers;
 using Descent.Engine.Models;
 using Descent.Engine.Tensors;
 using Descent.Kernels;
+using Descent.Kernels.Planning;
 using Descent.Kernels.Reference;
 using Xunit;
 
@@ -255,6 +256,32 @@ public sealed class LayerTests
         Assert.Equal(apartGradients, inPlaceGradients);
         Assert.Equal(apartState, inPlaceState);
         Assert.Contains(inPlaceGradients.SelectMany(gradient => gradient), value => value != 0f);
+    }
+
+    /// <summary>
+    /// ResNet-20 on 1x28x28 runs every ReLU in place both ways and every residual sum over its body's output, and sums each
+    /// block input's gradients over a convolution's own: its buffers shrink by exactly those tensors, counted from the
+    /// stages' shapes (7 ReLUs and 3 sums at 16x28x28, 6 and 3 at 32x14x14, 6 and 3 at 64x7x7; a gradient sum per block
+    /// input: three 16x28x28, then 16x28x28 and two 32x14x14, then 32x14x14 and two 64x7x7).
+    /// </summary>
+    [Fact]
+    public void In_place_layers_spare_resnet20_the_buffers_they_would_fill()
+    {
+        using var device = new ReferenceBackend();
+        var spec = ModelSpec.Resnet(new FeatureShape(1, 28, 28), 10, 20);
+        long Bytes(bool inPlace)
+        {
+            using var counting = CountingBackend.Create(device);
+            using var model = new Network(counting, spec.Graph, 1, inPlace);
+            var before = counting.LiveBytes;
+            model.Prepare(Rows);
+            return counting.LiveBytes - before;
+        }
+
+        const long stage1 = 16 * 28 * 28, stage2 = 32 * 14 * 14, stage3 = 64 * 7 * 7;
+        // Per stage: each ReLU's output and input gradient, each sum's output; then the block inputs' gradient sums.
+        var spared = (2 * 7 + 3) * stage1 + (2 * 6 + 3) * stage2 + (2 * 6 + 3) * stage3 + (4 * stage1 + 3 * stage2 + 2 * stage3);
+        Assert.Equal(spared * Rows * sizeof(float), Bytes(inPlace: false) - Bytes(inPlace: true));
     }
 
     [Fact]
