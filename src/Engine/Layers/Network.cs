@@ -15,7 +15,6 @@ public sealed class Network : IDisposable
     private readonly ComputeBackend backend;
     private readonly ILayer[] layers;
     private readonly Tensor[][] nodeInputs;
-    private readonly int[] readers;
     private readonly int[][] inputSlots;
     private readonly bool[] needsInputGradient;
     private readonly Tensor?[] pending;
@@ -25,10 +24,10 @@ public sealed class Network : IDisposable
     private Tensor[][] gradientSums;
     private readonly List<StateTensor> state = [];
 
-    /// <param name="activationsInPlace">Whether activations may run in place where nothing else reads their input (see
-    /// <see cref="InPlaceLayers"/>, <see cref="InPlaceActivationGradients"/>) and gradient sums be written over a layer's own
-    /// input gradient; off only to check that it changes no value.</param>
-    public Network(ComputeBackend backend, ModelGraph graph, int seed, bool activationsInPlace = true)
+    /// <param name="layersInPlace">Whether element-wise layers may write over their inputs and activations over the
+    /// gradients they receive where nothing else reads them (<see cref="InPlaceLayers"/>, <see cref="InPlaceActivationGradients"/>),
+    /// and gradient sums over a layer's own input gradient; off only to check that it changes no value.</param>
+    public Network(ComputeBackend backend, ModelGraph graph, int seed, bool layersInPlace = true)
     {
         this.backend = backend;
         Graph = graph;
@@ -43,8 +42,8 @@ public sealed class Network : IDisposable
                 .Select(entry => (entry.Name, entry.Tensor.Shape, entry.Values)).ToList();
             Store = parameters.Count > 0 ? ParameterStore.Create(backend, parameters) : null;
             var activations = RuntimeActivations(graph);
-            var inPlace = activationsInPlace ? InPlaceLayers(graph, activations) : new bool[graph.Nodes.Count];
-            var gradientInPlace = activationsInPlace ? InPlaceActivationGradients(graph) : new bool[graph.Nodes.Count];
+            var inPlace = layersInPlace ? InPlaceLayers(graph, activations) : new bool[graph.Nodes.Count];
+            var gradientInPlace = layersInPlace ? InPlaceActivationGradients(graph) : new bool[graph.Nodes.Count];
             foreach (var node in graph.Nodes)
             {
                 var nodeState = initial[node.Index].Where(entry => entry.Tensor.Role == TensorRole.State)
@@ -64,8 +63,7 @@ public sealed class Network : IDisposable
         inputSlots = graph.Nodes.Select(node => node.Inputs.Select(input => input.Node + 1).ToArray()).ToArray();
         // Nobody needs the gradient of the model's input: the data.
         needsInputGradient = graph.Nodes.Select(node => node.Inputs.Any(input => input.Node != GraphValue.InputNode)).ToArray();
-        readers = graph.ReaderCounts();
-        sumsInPlace = graph.Nodes.Select(node => activationsInPlace && node.Spec.InputGradientOwned).ToArray();
+        sumsInPlace = graph.Nodes.Select(node => layersInPlace && node.Spec.InputGradientOwned).ToArray();
         sumBuffers = SumBuffers(graph, sumsInPlace);
         pending = new Tensor?[graph.Nodes.Count + 1];
         sumsUsed = new int[graph.Nodes.Count + 1];

@@ -226,7 +226,7 @@ public sealed class LayerTests
         var spec = ModelSpec.Parse("2x6x6-conv3k3p1nb-bn-relu-res(conv3k3p1nb-bn-relu-conv3k3p1nb-bn)-relu-bn-res(tanh-conv3k3p1nb-bn-relu)-gap-sigmoid-4", Activation.Relu,
             activationGiven: false);
         using var inPlace = spec.Build(backend, seed: 5);
-        using var apart = new Network(backend, spec.Graph, seed: 5, activationsInPlace: false);
+        using var apart = new Network(backend, spec.Graph, seed: 5, layersInPlace: false);
         var activations = inPlace.Layers.OfType<ActivationLayer>().ToArray();
         Assert.Equal([true, true, true, false, true, false], activations.Select(layer => layer.InPlace));
         Assert.Equal([true, true, true, true, false, true], activations.Select(layer => layer.GradientInPlace));
