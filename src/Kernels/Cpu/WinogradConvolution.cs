@@ -41,7 +41,7 @@ internal static unsafe class WinogradConvolution
     /// and 4 blocks to a row) still ran faster this way than the direct product once the next images' input and output
     /// were prefetched (<see cref="Multiply"/>): alone, inputs out of cache, 1.22-1.26 -> 1.16-1.19 ms and 1.35-1.38 ->
     /// 1.24-1.25 ms at batch 128; in the training step, alternated over 5 rounds, forward and input gradient together 0.4
-    /// to 2.2 ms faster (before that prefetch, in the step the direct product was as fast or faster).
+    /// to 2.3 ms faster (before that prefetch, in the step the direct product was as fast or faster).
     /// </summary>
     public static bool Applies(in WinogradGeometry product) =>
         Avx512F.IsSupported && product.InChannels >= 8 && product.OutChannels >= ShiftedRowsConvolution.TileRows
@@ -120,7 +120,7 @@ internal static unsafe class WinogradConvolution
     /// <paramref name="scratch"/> (<see cref="WinogradGeometry.ScratchLength"/> floats). <paramref name="nextInput"/> and
     /// <paramref name="nextOutput"/>, what a later unit will read and write, are prefetched a sixteenth at a time between
     /// the products' positions. Alone on ResNet-20's 16x28x28 convolutions at batch 128, inputs out of cache (Zen 5, 2
-    /// threads): forward and input gradient 1.51-1.60 -> 1.2x ms each; asked for all at once before the unit, 1.38.
+    /// threads): forward and input gradient 1.51-1.60 -> 1.17-1.20 ms each; asked for all at once before the unit, 1.38.
     /// </summary>
     public static void Multiply(in WinogradGeometry product, float* packedWeights, int* offsets, float* input, int images, int firstBlockRow,
         float* rowBias, Activation? activation, float* output, float* scratch, CachePrefetch.Range nextInput, CachePrefetch.Range nextOutput)
