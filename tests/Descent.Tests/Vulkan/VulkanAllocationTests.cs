@@ -73,15 +73,22 @@ public sealed class VulkanAllocationTests
         }
 
         Step();
-        var before = GC.GetAllocatedBytesForCurrentThread();
-        for (var i = 0; i < 10; i++)
+        // Up to three windows of ten steps: a step that allocates does so in every window, while a one-time path elsewhere
+        // in the process can land in one (once in CI under the whole parallel suite, 1608 bytes in one window; never in
+        // 12 runs of this class alone).
+        var allocated = new List<long>();
+        for (var window = 0; window < 3 && (allocated.Count == 0 || allocated[^1] != 0); window++)
         {
-            Step();
+            var before = GC.GetAllocatedBytesForCurrentThread();
+            for (var i = 0; i < 10; i++)
+            {
+                Step();
+            }
+            allocated.Add(GC.GetAllocatedBytesForCurrentThread() - before);
         }
-        var allocated = GC.GetAllocatedBytesForCurrentThread() - before;
 
-        Assert.True(allocated == 0, $"ten steps allocated {allocated} bytes");
         Assert.Empty(backend.ValidationMessages);
+        Assert.True(allocated[^1] == 0, $"each window of ten steps allocated: {string.Join(", ", allocated)} bytes");
     }
 
     [SkippableTheory]
