@@ -69,8 +69,8 @@ public sealed class StateTensor : IDisposable
 /// <summary>
 /// What building one node's runtime layer takes: the backend, the node, its tensors (allocated and started), the model's mode
 /// and seed, and the activation the runtime layer applies to its output (see <see cref="Network"/>: usually the node's fused
-/// one, but a ReLU before a max-pooling runs after it), and whether an activation layer may overwrite its input and the
-/// gradient it receives.
+/// one, but a ReLU before a max-pooling runs after it), whether an element-wise layer may write over its input, and whether
+/// an activation may write over the gradient it receives.
 /// </summary>
 public sealed class LayerBuild(ComputeBackend backend, GraphNode node, IReadOnlyList<Parameter> parameters, IReadOnlyList<StateTensor> state,
     ModelMode mode, int seed, Activation? fused, bool inPlace = false, bool gradientInPlace = false)

@@ -211,7 +211,7 @@ public sealed class Network : IDisposable
                 continue;
             }
             // Graph order puts the only reader after the node; walking in order lets a ReLU move through several poolings.
-            var reader = graph.Nodes.First(other => other.Inputs.Any(input => input.Node == node.Index));
+            var reader = graph.ReadersOf(node.Index).First();
             if (reader.Spec is MaxPool2dLayerSpec && activations[reader.Index] is null)
             {
                 activations[reader.Index] = Activation.Relu;
@@ -249,7 +249,7 @@ public sealed class Network : IDisposable
         var readers = graph.ReaderCounts();
         return graph.Nodes.Select(node => node.Spec is ActivationLayerSpec && graph.Output.Node != node.Index
             && (readers[node.Index + 1] > 1 || (readers[node.Index + 1] == 1
-                && graph.Nodes.First(reader => reader.Inputs.Any(input => input.Node == node.Index)).Spec.InputGradientOwned))).ToArray();
+                && graph.ReadersOf(node.Index).First().Spec.InputGradientOwned))).ToArray();
     }
 
     /// <summary>
@@ -262,7 +262,7 @@ public sealed class Network : IDisposable
         var counts = new int[graph.Nodes.Count + 1];
         foreach (var value in graph.Nodes.Select(node => node.Index))
         {
-            var later = graph.Nodes.Where(reader => reader.Inputs.Any(input => input.Node == value)).SkipLast(1);
+            var later = graph.ReadersOf(value).SkipLast(1);
             counts[value + 1] = later.Count(reader => !sumsInPlace[reader.Index]);
         }
         return counts;

@@ -109,6 +109,9 @@ public sealed class ModelGraph
     /// <summary>Every tensor of the model under its file name, in the order they are drawn and stored.</summary>
     public IReadOnlyList<(string Name, TensorDeclaration Tensor)> Tensors => Nodes.SelectMany(node => node.Tensors).ToArray();
 
+    /// <summary>The nodes that read node <paramref name="node"/>'s output, in graph order.</summary>
+    public IEnumerable<GraphNode> ReadersOf(int node) => Nodes.Where(reader => reader.Inputs.Any(input => input.Node == node));
+
     /// <summary>How many nodes read each value (index 0 is the model's input, then node i at i + 1).</summary>
     public int[] ReaderCounts()
     {

@@ -287,18 +287,10 @@ internal sealed unsafe class ConvolutionJob(WorkerPool pool, ICacheBlockedGemm g
                     var images = Math.Min(winogradGeometry.Images, last - n);
                     for (var blockRow = 0; blockRow < winogradGeometry.BlockRows; blockRow += winogradGeometry.GroupRows)
                     {
-                        var (nextInput, nextGradient) = (CachePrefetch.Range.None, CachePrefetch.Range.None);
-                        if (n + images < last)
-                        {
-                            var (part, parts) = (blockRow, winogradGeometry.BlockRows);
-                            var nextImages = Math.Min(winogradGeometry.Images, last - n - images);
-                            nextInput = new CachePrefetch.Range(x + (n + images) * imageLength, nextImages * imageLength)
-                                .Share(part, winogradGeometry.GroupRows, parts);
-                            nextGradient = new CachePrefetch.Range(dY + (n + images) * outputLength, nextImages * outputLength)
-                                .Share(part, winogradGeometry.GroupRows, parts);
-                        }
                         WinogradWeightGradient.Accumulate(winogradGeometry, x + n * imageLength, dY + n * outputLength, images, blockRow,
-                            partials.Pointer + chunk * partialLength, overwrite, scratch, nextInput, nextGradient);
+                            partials.Pointer + chunk * partialLength, overwrite, scratch,
+                            NextUnitShare(x, imageLength, n + images, last, blockRow),
+                            NextUnitShare(dY, outputLength, n + images, last, blockRow));
                         overwrite = false;
                     }
                 }
@@ -316,25 +308,26 @@ internal sealed unsafe class ConvolutionJob(WorkerPool pool, ICacheBlockedGemm g
                 var images = Math.Min(winogradGeometry.Images, end - item);
                 for (var blockRow = 0; blockRow < winogradGeometry.BlockRows; blockRow += winogradGeometry.GroupRows)
                 {
-                    // The next images' input and output, this unit's share of them, so that their lines are in cache when
-                    // they come: a group of block rows or a few small images reads 16 or more planes' rows at once and
-                    // writes as many, more streams than the hardware prefetchers follow.
-                    var (nextInput, nextOutput) = (CachePrefetch.Range.None, CachePrefetch.Range.None);
-                    if (item + images < end)
-                    {
-                        var (part, parts) = (blockRow, winogradGeometry.BlockRows);
-                        nextInput = new CachePrefetch.Range(source + (item + images) * sourceLength, images * sourceLength)
-                            .Share(part, winogradGeometry.GroupRows, parts);
-                        nextOutput = new CachePrefetch.Range(target + (item + images) * targetLength, images * targetLength)
-                            .Share(part, winogradGeometry.GroupRows, parts);
-                    }
                     WinogradConvolution.Multiply(winogradGeometry, packedWeights.Pointer, offsets, source + item * sourceLength, images,
-                        blockRow, forward ? bias : null, forward ? activation : null, target + item * targetLength, scratch, nextInput,
-                        nextOutput);
+                        blockRow, forward ? bias : null, forward ? activation : null, target + item * targetLength, scratch,
+                        NextUnitShare(source, sourceLength, item + images, end, blockRow),
+                        NextUnitShare(target, targetLength, item + images, end, blockRow));
                 }
             }
         }
     }
+
+    /// <summary>
+    /// What the unit at block row <paramref name="blockRow"/> prefetches of the next unit's images of <paramref name="data"/>
+    /// (<paramref name="imageLength"/> floats each, from image <paramref name="next"/>, none from <paramref name="end"/> on):
+    /// its share, as its block rows are of an image, so that the next unit's lines are in cache when it comes. A unit reads
+    /// 16 or more planes' rows at once and writes as many, more streams than the hardware prefetchers follow.
+    /// </summary>
+    private CachePrefetch.Range NextUnitShare(float* data, long imageLength, int next, int end, int blockRow) =>
+        next < end
+            ? new CachePrefetch.Range(data + next * imageLength, Math.Min(winogradGeometry.Images, end - next) * imageLength)
+                .Share(blockRow, winogradGeometry.GroupRows, winogradGeometry.BlockRows)
+            : CachePrefetch.Range.None;
 
     /// <summary>Items [start, end) (images, or weight chunks) of the shifted-rows path on pool thread <paramref name="thread"/>.</summary>
     private void ExecuteShifted(int start, int end, int thread)

@@ -35,8 +35,7 @@ public sealed unsafe partial class CpuBackend
 /// passes, so a large mean does not cancel the variance away), both accumulated in double, each in eight lanes (two
 /// vectors of four) over a plane's values in order, lane 0 first at each plane's start, then the lanes added in a fixed
 /// order and the plane's last values after them: one order whatever the thread, and eight chains of additions where one
-/// would wait on each add's latency. The normalisation itself is the scalar arithmetic in vectors (no fused
-/// multiply-add), so it gives the scalar's bits.
+/// would wait on each add's latency. The normalisation itself is <see cref="NormalizedPlane"/>.
 /// </summary>
 internal unsafe struct BatchNormTrainingKernel(float* x, float* weight, float* bias, float* runningMean, float* runningVar, float* y,
     float* saveMean, float* saveInvStd, BatchNormShape shape, float momentum, float eps) : IRangeKernel
@@ -63,19 +62,10 @@ internal unsafe struct BatchNormTrainingKernel(float* x, float* weight, float* b
             var invStd = (float)(1 / Math.Sqrt(squares / count + eps));
             var meanF = (float)mean;
             var (scale, shift) = (invStd * weight[c], bias[c]);
-            var (means, scales, shifts) = (Vector256.Create(meanF), Vector256.Create(scale), Vector256.Create(shift));
             for (var n = 0; n < shape.Batch; n++)
             {
                 var offset = n * channelStride + (long)c * plane;
-                var p = 0;
-                for (; p + Vector256<float>.Count <= plane; p += Vector256<float>.Count)
-                {
-                    ((Vector256.Load(x + offset + p) - means) * scales + shifts).Store(y + offset + p);
-                }
-                for (; p < plane; p++)
-                {
-                    y[offset + p] = (x[offset + p] - meanF) * scale + shift;
-                }
+                NormalizedPlane.Write(x + offset, y + offset, plane, meanF, scale, shift);
             }
             saveMean[c] = meanF;
             saveInvStd[c] = invStd;
@@ -119,14 +109,37 @@ internal unsafe struct BatchNormTrainingKernel(float* x, float* weight, float* b
 }
 
 /// <summary>
+/// y = (x - mean) * scale + shift over one plane, the training and evaluation forwards' last step: the scalar arithmetic in
+/// vectors (no fused multiply-add), so it gives the scalar's bits; y may be x, each value read before it is written.
+/// </summary>
+internal static unsafe class NormalizedPlane
+{
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static void Write(float* x, float* y, int plane, float mean, float scale, float shift)
+    {
+        var (means, scales, shifts) = (Vector256.Create(mean), Vector256.Create(scale), Vector256.Create(shift));
+        var p = 0;
+        for (; p + Vector256<float>.Count <= plane; p += Vector256<float>.Count)
+        {
+            ((Vector256.Load(x + p) - means) * scales + shifts).Store(y + p);
+        }
+        for (; p < plane; p++)
+        {
+            y[p] = (x[p] - mean) * scale + shift;
+        }
+    }
+}
+
+/// <summary>
 /// Software prefetch for the passes that walk one channel's planes image by image. A channel's planes lie a whole image
 /// apart (C planes), too far for the hardware prefetchers, which follow a stream within a page: each plane's first
 /// lines missed all the way to memory, and for small planes (a 7x7 plane is four lines) nearly every line did. So the
 /// first pass over a channel, the one that brings its values in (later passes find them in L2), asks for the lines of
 /// the plane about 4 KiB ahead of the one it sums. Measured on Zen 5 (2 threads, ResNet-20's batch normalisations at
-/// batch 128, inputs out of cache): the training forward 0.66 -> 0.49 ms on 16x28x28, 0.34 -> 0.23 on 32x14x14, 0.19 ->
-/// 0.14 on 64x7x7; the backward 0.79 -> 0.63, 0.42 -> 0.26, 0.29 -> 0.15. Prefetching in the later passes too gained
-/// nothing, and 8 KiB ahead was no better than 4.
+/// batch 128, inputs out of cache): the training forward 0.66 -> 0.49 ms on 16x28x28, 0.34 -> 0.22-0.23 on 32x14x14,
+/// 0.19 -> 0.11-0.12 on 64x7x7; the backward 0.79 -> 0.57, 0.42 -> 0.21-0.25, 0.29 -> 0.11-0.12 (continuing into the next
+/// channel's first planes took the last two from 0.14 and 0.15). Prefetching in the later passes too gained nothing,
+/// and 8 KiB ahead was no better than 4.
 /// </summary>
 internal static unsafe class PlanePrefetch
 {
@@ -153,10 +166,7 @@ internal static unsafe class PlanePrefetch
     }
 }
 
-/// <summary>
-/// Batch normalisation's evaluation forward over whole channels, with the running statistics: the scalar arithmetic in
-/// vectors (no fused multiply-add), so it gives the scalar's bits; y may be x, each value read before it is written.
-/// </summary>
+/// <summary>Batch normalisation's evaluation forward over whole channels, with the running statistics; y may be x.</summary>
 internal unsafe struct BatchNormEvaluationKernel(float* x, float* weight, float* bias, float* runningMean, float* runningVar, float* y,
     BatchNormShape shape, float eps) : IRangeKernel
 {
@@ -168,20 +178,11 @@ internal unsafe struct BatchNormEvaluationKernel(float* x, float* weight, float*
         {
             var scale = weight[c] / MathF.Sqrt(runningVar[c] + eps);
             var (mean, shift) = (runningMean[c], bias[c]);
-            var (means, scales, shifts) = (Vector256.Create(mean), Vector256.Create(scale), Vector256.Create(shift));
             for (var n = 0; n < shape.Batch; n++)
             {
                 var offset = n * channelStride + (long)c * plane;
                 PlanePrefetch.Ahead(x, shape, n, c, end);
-                var p = 0;
-                for (; p + Vector256<float>.Count <= plane; p += Vector256<float>.Count)
-                {
-                    ((Vector256.Load(x + offset + p) - means) * scales + shifts).Store(y + offset + p);
-                }
-                for (; p < plane; p++)
-                {
-                    y[offset + p] = (x[offset + p] - mean) * scale + shift;
-                }
+                NormalizedPlane.Write(x + offset, y + offset, plane, mean, scale, shift);
             }
         }
     }

@@ -37,8 +37,8 @@ internal static unsafe class WinogradWeightGradient
     /// 26x26 into 64 channels at batch 64 gained, 3.05 -> 2.65 ms).
     /// </summary>
     public static bool Applies(in Conv2dShape shape) =>
-        WinogradConvolution.Fits(shape) && shape.InChannels % PanelColumns == 0
-        && WinogradConvolution.Applies(WinogradConvolution.Forward(shape)) && WinogradConvolution.Forward(shape).BlockColumns >= MinBlockColumns;
+        WinogradConvolution.Fits(shape) && shape.InChannels % PanelColumns == 0 && WinogradConvolution.Forward(shape) is var forward
+        && WinogradConvolution.Applies(forward) && forward.BlockColumns >= MinBlockColumns;
 
     /// <summary>The fewest 2x2 blocks to a block row this path takes: 12, where the forward product takes 4.</summary>
     public const int MinBlockColumns = 12;
